@@ -1,0 +1,139 @@
+#include "tmpl/json.h"
+
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace floe::tmpl {
+namespace {
+
+void AppendEscaped(std::string& out, std::string_view s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+void Write(std::string& out, const Value& v, int indent, int level) {
+  auto newline = [&](int lvl) {
+    if (indent < 0) return;
+    out += '\n';
+    out.append(static_cast<size_t>(indent * lvl), ' ');
+  };
+  switch (v.kind()) {
+    case Value::Kind::kUndefined:
+    case Value::Kind::kNull:
+    case Value::Kind::kCallable: out += "null"; break;
+    case Value::Kind::kBool: out += v.AsBool() ? "true" : "false"; break;
+    case Value::Kind::kInt: out += std::to_string(v.AsInt()); break;
+    case Value::Kind::kDouble: {
+      double d = v.AsDouble();
+      out += std::isfinite(d) ? FormatDouble(d) : "null";
+      break;
+    }
+    case Value::Kind::kString: AppendEscaped(out, v.AsString()); break;
+    case Value::Kind::kList: {
+      const auto& list = v.AsList();
+      out += '[';
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (i) out += indent < 0 ? "," : ",";
+        newline(level + 1);
+        Write(out, list[i], indent, level + 1);
+      }
+      if (!list.empty()) newline(level);
+      out += ']';
+      break;
+    }
+    case Value::Kind::kMap: {
+      const auto& map = v.AsMap();
+      out += '{';
+      bool first = true;
+      for (const auto& [k, item] : map) {
+        if (!first) out += ',';
+        first = false;
+        newline(level + 1);
+        AppendEscaped(out, k);
+        out += indent < 0 ? ":" : ": ";
+        Write(out, item, indent, level + 1);
+      }
+      if (!map.empty()) newline(level);
+      out += '}';
+      break;
+    }
+  }
+}
+
+Value FromNlohmann(const nlohmann::ordered_json& j) {
+  switch (j.type()) {
+    case nlohmann::ordered_json::value_t::null: return Value();
+    case nlohmann::ordered_json::value_t::boolean: return Value(j.get<bool>());
+    case nlohmann::ordered_json::value_t::number_integer: return Value(j.get<int64_t>());
+    case nlohmann::ordered_json::value_t::number_unsigned: {
+      auto u = j.get<uint64_t>();
+      if (u > static_cast<uint64_t>(INT64_MAX)) return Value(static_cast<double>(u));
+      return Value(static_cast<int64_t>(u));
+    }
+    case nlohmann::ordered_json::value_t::number_float: return Value(j.get<double>());
+    case nlohmann::ordered_json::value_t::string: return Value(j.get<std::string>());
+    case nlohmann::ordered_json::value_t::array: {
+      ValueList list;
+      list.reserve(j.size());
+      for (const auto& item : j) list.push_back(FromNlohmann(item));
+      return Value(std::move(list));
+    }
+    case nlohmann::ordered_json::value_t::object: {
+      ValueMap map;
+      for (const auto& [k, item] : j.items()) map.Set(k, FromNlohmann(item));
+      return Value(std::move(map));
+    }
+    default: return Value();
+  }
+}
+
+}  // namespace
+
+std::string FormatDouble(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  std::string s(buf, end);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string ToJson(const Value& v, int indent) {
+  std::string out;
+  Write(out, v, indent, 0);
+  return out;
+}
+
+Result<Value> ParseJson(std::string_view text) {
+  try {
+    return FromNlohmann(nlohmann::ordered_json::parse(text));
+  } catch (const nlohmann::json::exception& e) {
+    std::string what = e.what();
+    // nlohmann prefixes "[json.exception.parse_error.101] parse error at line 1, column 5: ..."
+    auto pos = what.find("] ");
+    return InvalidArgument("invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
+  }
+}
+
+}  // namespace floe::tmpl

@@ -1,0 +1,1069 @@
+// Recursive-descent parser for Pebble/Jinja templates.
+//
+// Expression precedence, lowest first (Jinja's, with Pebble's `??` and `?:`):
+//   x if c else y, c ? x : y  <  ??  <  or  <  and  <  not  <  comparisons, in,
+//   is  <  ~  <  + -  <  * / // %  <  **  <  unary - +  <  | filter  <
+//   postfix (.attr, [index], (call))  <  primary
+#include <cctype>
+#include <cstring>
+
+#include "tmpl/internal/parser.h"
+
+namespace floe::tmpl {
+namespace {
+
+enum class Tok { kEnd, kName, kInt, kFloat, kString, kOp, kBlockEnd, kVarEnd };
+
+struct Token {
+  Tok type = Tok::kEnd;
+  std::string text;
+  uint32_t offset = 0;
+  bool strip_after = false;  // for kBlockEnd/kVarEnd written as -%} / -}}
+};
+
+using NodePtr = std::unique_ptr<Node>;
+
+class Parser {
+ public:
+  Parser(std::string_view src, const SourceOrigin& origin, bool trim_blocks)
+      : src_(src), origin_(origin), trim_blocks_(trim_blocks) {}
+
+  Result<NodePtr> Run() {
+    auto root = std::make_unique<Node>(NodeKind::kBlock, 0);
+    std::string end_tag;
+    RETURN_IF_ERROR(ParseBody(*root, {}, &end_tag));
+    if (!end_tag.empty()) return Error(tag_offset_, "unexpected '{% " + end_tag + " %}'");
+    return root;
+  }
+
+ private:
+  // ---------- errors ----------
+  Status Error(size_t offset, std::string message) const {
+    return TemplateError(src_, origin_, offset, std::move(message));
+  }
+
+  // ---------- template level ----------
+
+  // Parses statements into `block` until EOF or a tag whose name is in `ends`;
+  // that tag's name is stored in *end_tag (empty at EOF) and the cursor is
+  // left just after the tag name.
+  Status ParseBody(Node& block, std::initializer_list<std::string_view> ends, std::string* end_tag) {
+    while (pos_ < src_.size()) {
+      size_t open = FindTagOpen(pos_);
+      size_t text_end = open == std::string_view::npos ? src_.size() : open;
+      if (text_end > pos_) AddText(block, pos_, text_end);
+      if (open == std::string_view::npos) {
+        pos_ = src_.size();
+        break;
+      }
+      char kind = src_[open + 1];
+      bool strip_before = open + 2 < src_.size() && src_[open + 2] == '-';
+      if (strip_before) StripTrailingWhitespace(block);
+      pos_ = open + 2 + (strip_before ? 1 : 0);
+      if (kind == '#') {
+        size_t close = src_.find("#}", pos_);
+        if (close == std::string_view::npos) return Error(open, "comment '{#' is never closed with '#}'");
+        bool strip_after = close > pos_ && src_[close - 1] == '-';
+        pos_ = close + 2;
+        if (strip_after) SkipWhitespace();
+        continue;
+      }
+      if (kind == '{') {
+        auto out = std::make_unique<Node>(NodeKind::kOutput, static_cast<uint32_t>(open));
+        ASSIGN_OR_RETURN(NodePtr expr, ParseExpression());
+        out->kids.push_back(std::move(expr));
+        RETURN_IF_ERROR(ExpectEnd(Tok::kVarEnd, open));
+        block.kids.push_back(std::move(out));
+        continue;
+      }
+      // {% tag %}
+      tag_offset_ = open;
+      ASSIGN_OR_RETURN(Token name, Next());
+      if (name.type != Tok::kName) return Error(name.offset, "expected a tag name after '{%'");
+      for (auto e : ends) {
+        if (name.text == e) {
+          *end_tag = name.text;
+          return Status::Ok();
+        }
+      }
+      RETURN_IF_ERROR(ParseTag(block, name, open));
+    }
+    if (ends.size() > 0) {
+      std::string expected;
+      for (auto e : ends) expected += (expected.empty() ? "" : " or ") + std::string("{% ") + std::string(e) + " %}";
+      return Error(block_open_, "'{% " + open_tag_name_ + " %}' is never closed: expected " + expected);
+    }
+    end_tag->clear();
+    return Status::Ok();
+  }
+
+  size_t FindTagOpen(size_t from) const {
+    while (true) {
+      size_t p = src_.find('{', from);
+      if (p == std::string_view::npos || p + 1 >= src_.size()) return std::string_view::npos;
+      char c = src_[p + 1];
+      if (c == '{' || c == '%' || c == '#') return p;
+      from = p + 1;
+    }
+  }
+
+  void AddText(Node& block, size_t begin, size_t end) {
+    auto text = std::make_unique<Node>(NodeKind::kText, static_cast<uint32_t>(begin));
+    text->text.assign(src_.substr(begin, end - begin));
+    block.kids.push_back(std::move(text));
+  }
+
+  void StripTrailingWhitespace(Node& block) {
+    if (block.kids.empty() || block.kids.back()->kind != NodeKind::kText) return;
+    std::string& t = block.kids.back()->text;
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+  }
+
+  void SkipWhitespace() {
+    while (pos_ < src_.size() && std::isspace(static_cast<unsigned char>(src_[pos_]))) ++pos_;
+  }
+
+  // After a block tag's %}: -%} strips all following whitespace; otherwise
+  // trim_blocks drops a single newline.
+  void AfterBlockEnd(const Token& end) {
+    if (end.strip_after) {
+      SkipWhitespace();
+    } else if (trim_blocks_) {
+      if (pos_ < src_.size() && src_[pos_] == '\n') {
+        ++pos_;
+      } else if (pos_ + 1 < src_.size() && src_[pos_] == '\r' && src_[pos_ + 1] == '\n') {
+        pos_ += 2;
+      }
+    }
+  }
+
+  Status ExpectEnd(Tok type, size_t open) {
+    ASSIGN_OR_RETURN(Token t, Next());
+    if (t.type != type) {
+      const char* want = type == Tok::kVarEnd ? "'}}'" : "'%}'";
+      if (t.type == Tok::kEnd) return Error(open, std::string("tag is never closed: expected ") + want);
+      return Error(t.offset, std::string("expected ") + want + ", found '" + t.text + "'");
+    }
+    if (type == Tok::kBlockEnd) {
+      AfterBlockEnd(t);
+    } else if (t.strip_after) {
+      SkipWhitespace();
+    }
+    return Status::Ok();
+  }
+
+  Status ParseTag(Node& block, const Token& name, size_t open) {
+    const std::string& tag = name.text;
+    auto at = static_cast<uint32_t>(open);
+    if (tag == "if") return ParseIf(block, at);
+    if (tag == "for") return ParseFor(block, at);
+    if (tag == "set") return ParseSet(block, at);
+    if (tag == "macro") return ParseMacro(block, at);
+    if (tag == "call") return ParseCall(block, at);
+    if (tag == "filter") return ParseFilterBlock(block, at);
+    if (tag == "do") {
+      auto node = std::make_unique<Node>(NodeKind::kDo, at);
+      ASSIGN_OR_RETURN(NodePtr expr, ParseExpression());
+      node->kids.push_back(std::move(expr));
+      RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, open));
+      block.kids.push_back(std::move(node));
+      return Status::Ok();
+    }
+    if (tag == "raw" || tag == "verbatim") return ParseRaw(block, tag, open);
+    static const char* kKnown[] = {"if", "elif", "else", "endif", "for", "endfor", "set", "endset", "macro",
+                                   "endmacro", "call", "endcall", "filter", "endfilter", "do", "raw", "endraw"};
+    for (const char* k : kKnown) {
+      if (tag == k) return Error(name.offset, "'{% " + tag + " %}' without a matching opening tag");
+    }
+    return Error(name.offset, "unknown tag '" + tag + "'")
+        .WithHint("tags are if, for, set, macro, call, filter, do, raw");
+  }
+
+  // Runs ParseBody with the nesting context for "never closed" errors.
+  Status ParseNested(Node& body, std::string_view open_name, size_t open, std::initializer_list<std::string_view> ends,
+                     std::string* end_tag) {
+    std::string saved_name = open_tag_name_;
+    size_t saved_open = block_open_;
+    open_tag_name_ = std::string(open_name);
+    block_open_ = open;
+    Status s = ParseBody(body, ends, end_tag);
+    open_tag_name_ = saved_name;
+    block_open_ = saved_open;
+    return s;
+  }
+
+  Status ParseIf(Node& block, uint32_t at) {
+    auto node = std::make_unique<Node>(NodeKind::kIf, at);
+    ASSIGN_OR_RETURN(NodePtr cond, ParseExpression());
+    RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    while (true) {
+      auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+      std::string end;
+      RETURN_IF_ERROR(ParseNested(*body, "if", at, {"elif", "elseif", "else", "endif"}, &end));
+      node->kids.push_back(std::move(cond));
+      node->kids.push_back(std::move(body));
+      if (end == "endif") {
+        RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+        break;
+      }
+      if (end == "else") {
+        RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+        auto else_body = std::make_unique<Node>(NodeKind::kBlock, at);
+        RETURN_IF_ERROR(ParseNested(*else_body, "if", at, {"endif"}, &end));
+        RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+        node->kids.push_back(std::move(else_body));
+        node->has_else = true;
+        break;
+      }
+      ASSIGN_OR_RETURN(cond, ParseExpression());  // elif
+      RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    }
+    block.kids.push_back(std::move(node));
+    return Status::Ok();
+  }
+
+  Status ParseFor(Node& block, uint32_t at) {
+    auto node = std::make_unique<Node>(NodeKind::kFor, at);
+    while (true) {
+      ASSIGN_OR_RETURN(Token name, Next());
+      if (name.type != Tok::kName) return Error(name.offset, "expected a loop variable name after 'for'");
+      node->names.push_back(name.text);
+      ASSIGN_OR_RETURN(Token sep, Peek());
+      if (sep.type == Tok::kOp && sep.text == ",") {
+        (void)Next();
+        continue;
+      }
+      break;
+    }
+    ASSIGN_OR_RETURN(Token in, Next());
+    if (in.type != Tok::kName || in.text != "in") return Error(in.offset, "expected 'in' in for loop");
+    // The iterable must not swallow a trailing `if` filter: parse below the
+    // conditional-expression level.
+    ASSIGN_OR_RETURN(NodePtr iterable, ParseOr());
+    NodePtr filter;
+    ASSIGN_OR_RETURN(Token maybe_if, Peek());
+    if (maybe_if.type == Tok::kName && maybe_if.text == "if") {
+      (void)Next();
+      ASSIGN_OR_RETURN(filter, ParseOr());
+    }
+    RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+    std::string end;
+    RETURN_IF_ERROR(ParseNested(*body, "for", at, {"else", "endfor"}, &end));
+    RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    NodePtr else_body;
+    if (end == "else") {
+      else_body = std::make_unique<Node>(NodeKind::kBlock, at);
+      RETURN_IF_ERROR(ParseNested(*else_body, "for", at, {"endfor"}, &end));
+      RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    }
+    node->kids.push_back(std::move(iterable));
+    node->kids.push_back(std::move(body));
+    node->kids.push_back(std::move(else_body));
+    node->kids.push_back(std::move(filter));
+    block.kids.push_back(std::move(node));
+    return Status::Ok();
+  }
+
+  Status ParseSet(Node& block, uint32_t at) {
+    std::vector<std::string> targets;
+    std::string attribute;
+    while (true) {
+      ASSIGN_OR_RETURN(Token name, Next());
+      if (name.type != Tok::kName) return Error(name.offset, "expected a variable name after 'set'");
+      targets.push_back(name.text);
+      ASSIGN_OR_RETURN(Token sep, Peek());
+      if (sep.type == Tok::kOp && sep.text == "." && targets.size() == 1) {
+        (void)Next();
+        ASSIGN_OR_RETURN(Token attr, Next());
+        if (attr.type != Tok::kName) return Error(attr.offset, "expected an attribute name after '.'");
+        attribute = attr.text;
+        break;
+      }
+      if (sep.type == Tok::kOp && sep.text == ",") {
+        (void)Next();
+        continue;
+      }
+      break;
+    }
+    ASSIGN_OR_RETURN(Token next, Peek());
+    if (next.type == Tok::kBlockEnd) {
+      if (targets.size() != 1 || !attribute.empty()) return Error(next.offset, "block 'set' takes one variable name");
+      RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+      auto node = std::make_unique<Node>(NodeKind::kSetBlock, at);
+      node->names = targets;
+      auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+      std::string end;
+      RETURN_IF_ERROR(ParseNested(*body, "set", at, {"endset"}, &end));
+      RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+      node->kids.push_back(std::move(body));
+      block.kids.push_back(std::move(node));
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(Token eq, Next());
+    if (eq.type != Tok::kOp || eq.text != "=") return Error(eq.offset, "expected '=' in set");
+    auto node = std::make_unique<Node>(NodeKind::kSet, at);
+    node->names = targets;
+    node->text = attribute;
+    ASSIGN_OR_RETURN(NodePtr value, ParseTupleOrExpression());
+    node->kids.push_back(std::move(value));
+    RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    block.kids.push_back(std::move(node));
+    return Status::Ok();
+  }
+
+  // `a, b` on the right of set builds a list (Jinja tuples).
+  Result<NodePtr> ParseTupleOrExpression() {
+    ASSIGN_OR_RETURN(NodePtr first, ParseExpression());
+    ASSIGN_OR_RETURN(Token sep, Peek());
+    if (sep.type != Tok::kOp || sep.text != ",") return first;
+    auto list = std::make_unique<Node>(NodeKind::kListLit, first->offset);
+    list->kids.push_back(std::move(first));
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (t.type != Tok::kOp || t.text != ",") break;
+      (void)Next();
+      ASSIGN_OR_RETURN(NodePtr item, ParseExpression());
+      list->kids.push_back(std::move(item));
+    }
+    return list;
+  }
+
+  // Parses "(a, b=1, ...)" parameter lists for macro and call blocks.
+  Status ParseParams(Node& node, bool with_defaults) {
+    ASSIGN_OR_RETURN(Token open, Next());
+    if (open.type != Tok::kOp || open.text != "(") return Error(open.offset, "expected '(' with the parameter list");
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Next());
+      if (t.type == Tok::kOp && t.text == ")") break;
+      if (t.type != Tok::kName) return Error(t.offset, "expected a parameter name");
+      node.names.push_back(t.text);
+      NodePtr def;
+      ASSIGN_OR_RETURN(Token next, Peek());
+      if (next.type == Tok::kOp && next.text == "=") {
+        (void)Next();
+        ASSIGN_OR_RETURN(def, ParseExpression());
+      }
+      if (with_defaults) node.kids.push_back(std::move(def));
+      ASSIGN_OR_RETURN(Token sep, Next());
+      if (sep.type == Tok::kOp && sep.text == ")") break;
+      if (sep.type != Tok::kOp || sep.text != ",") return Error(sep.offset, "expected ',' or ')' in parameter list");
+    }
+    return Status::Ok();
+  }
+
+  Status ParseMacro(Node& block, uint32_t at) {
+    auto node = std::make_unique<Node>(NodeKind::kMacro, at);
+    ASSIGN_OR_RETURN(Token name, Next());
+    if (name.type != Tok::kName) return Error(name.offset, "expected a macro name");
+    node->text = name.text;
+    node->kids.push_back(nullptr);  // body, filled below
+    RETURN_IF_ERROR(ParseParams(*node, /*with_defaults=*/true));
+    RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+    std::string end;
+    RETURN_IF_ERROR(ParseNested(*body, "macro", at, {"endmacro"}, &end));
+    // Jinja allows the macro name after endmacro.
+    ASSIGN_OR_RETURN(Token after, Peek());
+    if (after.type == Tok::kName) (void)Next();
+    RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    node->kids[0] = std::move(body);
+    block.kids.push_back(std::move(node));
+    return Status::Ok();
+  }
+
+  Status ParseCall(Node& block, uint32_t at) {
+    auto node = std::make_unique<Node>(NodeKind::kCallBlock, at);
+    ASSIGN_OR_RETURN(Token t, Peek());
+    if (t.type == Tok::kOp && t.text == "(") RETURN_IF_ERROR(ParseParams(*node, /*with_defaults=*/false));
+    ASSIGN_OR_RETURN(NodePtr call, ParseExpression());
+    if (call->kind != NodeKind::kCall) return Error(call->offset, "'{% call %}' needs a macro call, like call m(x)");
+    RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+    std::string end;
+    RETURN_IF_ERROR(ParseNested(*body, "call", at, {"endcall"}, &end));
+    RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    node->kids.push_back(std::move(call));
+    node->kids.push_back(std::move(body));
+    block.kids.push_back(std::move(node));
+    return Status::Ok();
+  }
+
+  Status ParseFilterBlock(Node& block, uint32_t at) {
+    auto node = std::make_unique<Node>(NodeKind::kFilterBlock, at);
+    // Parse "name(args) | name2" as filters applied to a null placeholder.
+    NodePtr chain;
+    while (true) {
+      ASSIGN_OR_RETURN(chain, ParseFilterCall(std::move(chain)));
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (t.type == Tok::kOp && t.text == "|") {
+        (void)Next();
+        continue;
+      }
+      break;
+    }
+    RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+    std::string end;
+    RETURN_IF_ERROR(ParseNested(*body, "filter", at, {"endfilter"}, &end));
+    RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    node->kids.push_back(std::move(body));
+    node->kids.push_back(std::move(chain));
+    block.kids.push_back(std::move(node));
+    return Status::Ok();
+  }
+
+  Status ParseRaw(Node& block, const std::string& tag, size_t open) {
+    ASSIGN_OR_RETURN(Token end, Next());
+    if (end.type != Tok::kBlockEnd) return Error(end.offset, "expected '%}' after '" + tag + "'");
+    AfterBlockEnd(end);
+    std::string end_name = "end" + tag;
+    size_t search = pos_;
+    while (true) {
+      size_t p = src_.find("{%", search);
+      if (p == std::string_view::npos) return Error(open, "'{% " + tag + " %}' is never closed with '{% " + end_name + " %}'");
+      size_t q = p + 2;
+      bool strip_before = q < src_.size() && src_[q] == '-';
+      if (strip_before) ++q;
+      while (q < src_.size() && std::isspace(static_cast<unsigned char>(src_[q]))) ++q;
+      if (src_.substr(q, end_name.size()) == end_name) {
+        size_t r = q + end_name.size();
+        while (r < src_.size() && std::isspace(static_cast<unsigned char>(src_[r]))) ++r;
+        bool strip_after = r < src_.size() && src_[r] == '-';
+        if (strip_after) ++r;
+        if (src_.substr(r, 2) == "%}") {
+          AddText(block, pos_, p);
+          if (strip_before) StripTrailingWhitespace(block);
+          pos_ = r + 2;
+          Token t;
+          t.strip_after = strip_after;
+          AfterBlockEnd(t);
+          return Status::Ok();
+        }
+      }
+      search = p + 2;
+    }
+  }
+
+  // ---------- tokens ----------
+
+  Result<Token> Peek() {
+    size_t saved = pos_;
+    auto t = Next();
+    pos_ = saved;
+    return t;
+  }
+
+  Result<Token> Next() {
+    while (pos_ < src_.size() && std::isspace(static_cast<unsigned char>(src_[pos_]))) ++pos_;
+    Token t;
+    t.offset = static_cast<uint32_t>(pos_);
+    if (pos_ >= src_.size()) return t;
+    char c = src_[pos_];
+    auto rest = src_.substr(pos_);
+    if (rest.starts_with("-%}") || rest.starts_with("%}")) {
+      t.type = Tok::kBlockEnd;
+      t.strip_after = c == '-';
+      pos_ += c == '-' ? 3 : 2;
+      t.text = "%}";
+      return t;
+    }
+    if (rest.starts_with("-}}") || rest.starts_with("}}")) {
+      t.type = Tok::kVarEnd;
+      t.strip_after = c == '-';
+      pos_ += c == '-' ? 3 : 2;
+      t.text = "}}";
+      return t;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      size_t e = pos_;
+      while (e < src_.size() && (std::isalnum(static_cast<unsigned char>(src_[e])) || src_[e] == '_')) ++e;
+      t.type = Tok::kName;
+      t.text.assign(src_.substr(pos_, e - pos_));
+      pos_ = e;
+      return t;
+    }
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      size_t e = pos_;
+      while (e < src_.size() && (std::isdigit(static_cast<unsigned char>(src_[e])) || src_[e] == '_')) ++e;
+      bool is_float = false;
+      if (e + 1 < src_.size() && src_[e] == '.' && std::isdigit(static_cast<unsigned char>(src_[e + 1]))) {
+        is_float = true;
+        ++e;
+        while (e < src_.size() && std::isdigit(static_cast<unsigned char>(src_[e]))) ++e;
+      }
+      if (e < src_.size() && (src_[e] == 'e' || src_[e] == 'E')) {
+        size_t f = e + 1;
+        if (f < src_.size() && (src_[f] == '+' || src_[f] == '-')) ++f;
+        if (f < src_.size() && std::isdigit(static_cast<unsigned char>(src_[f]))) {
+          is_float = true;
+          e = f;
+          while (e < src_.size() && std::isdigit(static_cast<unsigned char>(src_[e]))) ++e;
+        }
+      }
+      t.type = is_float ? Tok::kFloat : Tok::kInt;
+      for (size_t i = pos_; i < e; ++i)
+        if (src_[i] != '_') t.text += src_[i];
+      pos_ = e;
+      return t;
+    }
+    if (c == '\'' || c == '"') return LexString(c);
+    static const char* kOps[] = {"**", "//", "==", "!=", "<=", ">=", "??", "+", "-", "*", "/", "%", "~", "<", ">",
+                                 "(", ")", "[", "]", "{", "}", ",", ":", ".", "|", "?", "=", "!"};
+    for (const char* op : kOps) {
+      if (rest.starts_with(op)) {
+        t.type = Tok::kOp;
+        t.text = op;
+        pos_ += std::strlen(op);
+        return t;
+      }
+    }
+    return Error(pos_, std::string("unexpected character '") + c + "'");
+  }
+
+  Result<Token> LexString(char quote) {
+    Token t;
+    t.type = Tok::kString;
+    t.offset = static_cast<uint32_t>(pos_);
+    size_t i = pos_ + 1;
+    while (true) {
+      if (i >= src_.size()) return Error(t.offset, "string is never closed");
+      char c = src_[i];
+      if (c == quote) break;
+      if (c == '\\' && i + 1 < src_.size()) {
+        char e = src_[++i];
+        switch (e) {
+          case 'n': t.text += '\n'; break;
+          case 't': t.text += '\t'; break;
+          case 'r': t.text += '\r'; break;
+          case '0': t.text += '\0'; break;
+          case '\\': t.text += '\\'; break;
+          case '\'': t.text += '\''; break;
+          case '"': t.text += '"'; break;
+          case 'u': {
+            if (i + 4 >= src_.size()) return Error(i, "\\u needs four hex digits");
+            unsigned code = 0;
+            for (int k = 1; k <= 4; ++k) {
+              char h = src_[i + k];
+              if (!std::isxdigit(static_cast<unsigned char>(h))) return Error(i, "\\u needs four hex digits");
+              code = code * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
+            }
+            AppendUtf8(t.text, code);
+            i += 4;
+            break;
+          }
+          default: t.text += '\\'; t.text += e;
+        }
+        ++i;
+        continue;
+      }
+      t.text += c;
+      ++i;
+    }
+    pos_ = i + 1;
+    return t;
+  }
+
+  static void AppendUtf8(std::string& out, unsigned code) {
+    if (code < 0x80) {
+      out += static_cast<char>(code);
+    } else if (code < 0x800) {
+      out += static_cast<char>(0xC0 | (code >> 6));
+      out += static_cast<char>(0x80 | (code & 0x3F));
+    } else {
+      out += static_cast<char>(0xE0 | (code >> 12));
+      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (code & 0x3F));
+    }
+  }
+
+  bool AtOp(const Token& t, std::string_view op) const { return t.type == Tok::kOp && t.text == op; }
+  bool AtName(const Token& t, std::string_view n) const { return t.type == Tok::kName && t.text == n; }
+
+  // ---------- expressions ----------
+
+  Result<NodePtr> ParseExpression() {
+    if (++depth_ > 200) return Error(pos_, "expression nested too deeply");
+    auto r = ParseConditional();
+    --depth_;
+    return r;
+  }
+
+  Result<NodePtr> ParseConditional() {
+    ASSIGN_OR_RETURN(NodePtr expr, ParseCoalesce());
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (AtName(t, "if")) {
+        // Jinja: then_value if cond [else other]
+        (void)Next();
+        auto node = std::make_unique<Node>(NodeKind::kCondExpr, t.offset);
+        ASSIGN_OR_RETURN(NodePtr cond, ParseCoalesce());
+        NodePtr other;
+        ASSIGN_OR_RETURN(Token e, Peek());
+        if (AtName(e, "else")) {
+          (void)Next();
+          ASSIGN_OR_RETURN(other, ParseConditional());
+        }
+        node->kids.push_back(std::move(cond));
+        node->kids.push_back(std::move(expr));
+        node->kids.push_back(std::move(other));
+        expr = std::move(node);
+        continue;
+      }
+      if (AtOp(t, "?")) {
+        // Pebble: cond ? a : b
+        (void)Next();
+        auto node = std::make_unique<Node>(NodeKind::kCondExpr, t.offset);
+        ASSIGN_OR_RETURN(NodePtr then_value, ParseConditional());
+        ASSIGN_OR_RETURN(Token colon, Next());
+        if (!AtOp(colon, ":")) return Error(colon.offset, "expected ':' in 'condition ? a : b'");
+        ASSIGN_OR_RETURN(NodePtr other, ParseConditional());
+        node->kids.push_back(std::move(expr));
+        node->kids.push_back(std::move(then_value));
+        node->kids.push_back(std::move(other));
+        expr = std::move(node);
+        continue;
+      }
+      return expr;
+    }
+  }
+
+  Result<NodePtr> ParseCoalesce() {
+    ASSIGN_OR_RETURN(NodePtr left, ParseOr());
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (!AtOp(t, "??")) return left;
+      (void)Next();
+      ASSIGN_OR_RETURN(NodePtr right, ParseOr());
+      left = MakeBinary(NodeKind::kCoalesce, t, std::move(left), std::move(right));
+    }
+  }
+
+  NodePtr MakeBinary(NodeKind kind, const Token& t, NodePtr a, NodePtr b) {
+    auto node = std::make_unique<Node>(kind, t.offset);
+    node->text = t.text;
+    node->kids.push_back(std::move(a));
+    node->kids.push_back(std::move(b));
+    return node;
+  }
+
+  Result<NodePtr> ParseOr() {
+    ASSIGN_OR_RETURN(NodePtr left, ParseAnd());
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (!AtName(t, "or") && !AtOp(t, "||")) return left;
+      (void)Next();
+      ASSIGN_OR_RETURN(NodePtr right, ParseAnd());
+      left = MakeBinary(NodeKind::kOr, t, std::move(left), std::move(right));
+    }
+  }
+
+  Result<NodePtr> ParseAnd() {
+    ASSIGN_OR_RETURN(NodePtr left, ParseNot());
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (!AtName(t, "and")) return left;
+      (void)Next();
+      ASSIGN_OR_RETURN(NodePtr right, ParseNot());
+      left = MakeBinary(NodeKind::kAnd, t, std::move(left), std::move(right));
+    }
+  }
+
+  Result<NodePtr> ParseNot() {
+    ASSIGN_OR_RETURN(Token t, Peek());
+    if (AtName(t, "not") || AtOp(t, "!")) {
+      (void)Next();
+      auto node = std::make_unique<Node>(NodeKind::kUnary, t.offset);
+      node->text = "not";
+      ASSIGN_OR_RETURN(NodePtr operand, ParseNot());
+      node->kids.push_back(std::move(operand));
+      return node;
+    }
+    return ParseComparison();
+  }
+
+  Result<NodePtr> ParseComparison() {
+    ASSIGN_OR_RETURN(NodePtr left, ParseConcat());
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (t.type == Tok::kOp && (t.text == "==" || t.text == "!=" || t.text == "<" || t.text == ">" ||
+                                 t.text == "<=" || t.text == ">=")) {
+        (void)Next();
+        ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
+        left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+        continue;
+      }
+      if (AtName(t, "equals")) {  // Pebble spelling of ==
+        (void)Next();
+        ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
+        t.text = "==";
+        left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+        continue;
+      }
+      if (AtName(t, "in")) {
+        (void)Next();
+        ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
+        left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+        continue;
+      }
+      if (AtName(t, "not")) {
+        size_t saved = pos_;
+        (void)Next();
+        ASSIGN_OR_RETURN(Token in, Next());
+        if (!AtName(in, "in")) {
+          pos_ = saved;
+          return left;
+        }
+        ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
+        t.text = "not in";
+        left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+        continue;
+      }
+      if (AtName(t, "is")) {
+        (void)Next();
+        auto node = std::make_unique<Node>(NodeKind::kTest, t.offset);
+        ASSIGN_OR_RETURN(Token name, Next());
+        if (AtName(name, "not")) {
+          node->negated = true;
+          ASSIGN_OR_RETURN(name, Next());
+        }
+        if (name.type != Tok::kName) return Error(name.offset, "expected a test name after 'is'");
+        node->text = name.text;
+        // Two-word Pebble tests: "is null", "is empty", "is divisible by(3)".
+        node->kids.push_back(std::move(left));
+        ASSIGN_OR_RETURN(Token next, Peek());
+        if (AtOp(next, "(")) {
+          RETURN_IF_ERROR(ParseArgs(*node));
+        } else if (next.type == Tok::kInt || next.type == Tok::kFloat || next.type == Tok::kString ||
+                   (next.type == Tok::kName && next.text != "and" && next.text != "or" && next.text != "else" &&
+                    next.text != "if" && next.text != "is" && next.text != "not" && next.text != "in")) {
+          // Jinja: "x is divisibleby 3", "x is sameas none"
+          ASSIGN_OR_RETURN(NodePtr arg, ParsePostfix());
+          node->kids.push_back(std::move(arg));
+          node->names.emplace_back();
+        }
+        left = std::move(node);
+        continue;
+      }
+      return left;
+    }
+  }
+
+  Result<NodePtr> ParseConcat() {
+    ASSIGN_OR_RETURN(NodePtr left, ParseAdditive());
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (!AtOp(t, "~")) return left;
+      (void)Next();
+      ASSIGN_OR_RETURN(NodePtr right, ParseAdditive());
+      left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+    }
+  }
+
+  Result<NodePtr> ParseAdditive() {
+    ASSIGN_OR_RETURN(NodePtr left, ParseMultiplicative());
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (!AtOp(t, "+") && !AtOp(t, "-")) return left;
+      (void)Next();
+      ASSIGN_OR_RETURN(NodePtr right, ParseMultiplicative());
+      left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+    }
+  }
+
+  Result<NodePtr> ParseMultiplicative() {
+    ASSIGN_OR_RETURN(NodePtr left, ParsePower());
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (!AtOp(t, "*") && !AtOp(t, "/") && !AtOp(t, "//") && !AtOp(t, "%")) return left;
+      (void)Next();
+      ASSIGN_OR_RETURN(NodePtr right, ParsePower());
+      left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+    }
+  }
+
+  Result<NodePtr> ParsePower() {
+    ASSIGN_OR_RETURN(NodePtr left, ParseUnary());
+    ASSIGN_OR_RETURN(Token t, Peek());
+    if (!AtOp(t, "**")) return left;
+    (void)Next();
+    ASSIGN_OR_RETURN(NodePtr right, ParsePower());  // right-associative
+    return MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+  }
+
+  // As in Jinja, filters apply to the whole unary expression: -3|abs is 3.
+  Result<NodePtr> ParseUnary(bool with_filters = true) {
+    ASSIGN_OR_RETURN(Token t, Peek());
+    NodePtr result;
+    if (AtOp(t, "-") || AtOp(t, "+")) {
+      (void)Next();
+      if (++depth_ > 200) return Error(t.offset, "expression nested too deeply");
+      auto node = std::make_unique<Node>(NodeKind::kUnary, t.offset);
+      node->text = t.text;
+      ASSIGN_OR_RETURN(NodePtr operand, ParseUnary(false));
+      --depth_;
+      node->kids.push_back(std::move(operand));
+      result = std::move(node);
+    } else {
+      ASSIGN_OR_RETURN(result, ParsePostfix());
+    }
+    if (!with_filters) return result;
+    return ParseFilters(std::move(result));
+  }
+
+  Result<NodePtr> ParseFilters(NodePtr input) {
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (!AtOp(t, "|")) return input;
+      (void)Next();
+      ASSIGN_OR_RETURN(input, ParseFilterCall(std::move(input)));
+    }
+  }
+
+  // name or name(args), applied to `input` (null inside {% filter %}).
+  Result<NodePtr> ParseFilterCall(NodePtr input) {
+    ASSIGN_OR_RETURN(Token name, Next());
+    if (name.type != Tok::kName) return Error(name.offset, "expected a filter name after '|'");
+    auto node = std::make_unique<Node>(NodeKind::kFilter, name.offset);
+    node->text = name.text;
+    node->kids.push_back(std::move(input));
+    ASSIGN_OR_RETURN(Token next, Peek());
+    if (AtOp(next, "(")) RETURN_IF_ERROR(ParseArgs(*node));
+    return node;
+  }
+
+  // "(a, b, k=v)": appends args to node.kids and keyword names to node.names.
+  Status ParseArgs(Node& node) {
+    ASSIGN_OR_RETURN(Token open, Next());
+    if (!AtOp(open, "(")) return Error(open.offset, "expected '('");
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (AtOp(t, ")")) {
+        (void)Next();
+        return Status::Ok();
+      }
+      std::string keyword;
+      if (t.type == Tok::kName) {
+        size_t saved = pos_;
+        (void)Next();
+        ASSIGN_OR_RETURN(Token eq, Peek());
+        if (AtOp(eq, "=")) {
+          (void)Next();
+          keyword = t.text;
+        } else {
+          pos_ = saved;
+        }
+      }
+      ASSIGN_OR_RETURN(NodePtr arg, ParseExpression());
+      node.kids.push_back(std::move(arg));
+      node.names.push_back(keyword);
+      ASSIGN_OR_RETURN(Token sep, Next());
+      if (AtOp(sep, ")")) return Status::Ok();
+      if (!AtOp(sep, ",")) {
+        if (sep.type == Tok::kEnd || sep.type == Tok::kVarEnd || sep.type == Tok::kBlockEnd)
+          return Error(open.offset, "'(' is never closed");
+        return Error(sep.offset, "expected ',' or ')' in argument list, found '" + sep.text + "'");
+      }
+    }
+  }
+
+  Result<NodePtr> ParsePostfix() {
+    ASSIGN_OR_RETURN(NodePtr expr, ParsePrimary());
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (AtOp(t, ".")) {
+        (void)Next();
+        ASSIGN_OR_RETURN(Token name, Next());
+        if (name.type != Tok::kName && name.type != Tok::kInt)
+          return Error(name.offset, "expected an attribute name after '.'");
+        auto node = std::make_unique<Node>(NodeKind::kAttr, name.offset);
+        node->text = name.text;
+        node->kids.push_back(std::move(expr));
+        expr = std::move(node);
+      } else if (AtOp(t, "[")) {
+        (void)Next();
+        RETURN_IF_ERROR(ParseSubscript(expr, t));
+      } else if (AtOp(t, "(")) {
+        auto node = std::make_unique<Node>(NodeKind::kCall, t.offset);
+        node->kids.push_back(std::move(expr));
+        RETURN_IF_ERROR(ParseArgs(*node));
+        expr = std::move(node);
+      } else {
+        return expr;
+      }
+    }
+  }
+
+  Status ParseSubscript(NodePtr& expr, const Token& open) {
+    NodePtr parts[3];
+    int part = 0;
+    bool is_slice = false;
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (AtOp(t, "]")) {
+        (void)Next();
+        break;
+      }
+      if (AtOp(t, ":")) {
+        (void)Next();
+        is_slice = true;
+        if (++part > 2) return Error(t.offset, "a slice has at most start:stop:step");
+        continue;
+      }
+      if (parts[part]) return Error(t.offset, "expected ']'");
+      ASSIGN_OR_RETURN(parts[part], ParseExpression());
+      ASSIGN_OR_RETURN(Token after, Peek());
+      if (after.type == Tok::kEnd || after.type == Tok::kVarEnd || after.type == Tok::kBlockEnd)
+        return Error(open.offset, "'[' is never closed");
+    }
+    if (!is_slice) {
+      if (!parts[0]) return Error(open.offset, "empty index '[]'");
+      auto node = std::make_unique<Node>(NodeKind::kIndex, open.offset);
+      node->kids.push_back(std::move(expr));
+      node->kids.push_back(std::move(parts[0]));
+      expr = std::move(node);
+      return Status::Ok();
+    }
+    auto node = std::make_unique<Node>(NodeKind::kSlice, open.offset);
+    node->kids.push_back(std::move(expr));
+    for (auto& p : parts) node->kids.push_back(std::move(p));
+    expr = std::move(node);
+    return Status::Ok();
+  }
+
+  Result<NodePtr> ParsePrimary() {
+    ASSIGN_OR_RETURN(Token t, Next());
+    switch (t.type) {
+      case Tok::kInt: {
+        auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
+        errno = 0;
+        long long v = std::strtoll(t.text.c_str(), nullptr, 10);
+        if (errno == ERANGE) {
+          node->literal = Value(std::strtod(t.text.c_str(), nullptr));
+        } else {
+          node->literal = Value(static_cast<int64_t>(v));
+        }
+        return node;
+      }
+      case Tok::kFloat: {
+        auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
+        node->literal = Value(std::strtod(t.text.c_str(), nullptr));
+        return node;
+      }
+      case Tok::kString: {
+        auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
+        node->literal = Value(t.text);
+        // Adjacent string literals concatenate, as in Jinja.
+        while (true) {
+          ASSIGN_OR_RETURN(Token next, Peek());
+          if (next.type != Tok::kString) break;
+          (void)Next();
+          node->literal = Value(node->literal.AsString() + next.text);
+        }
+        return node;
+      }
+      case Tok::kName: {
+        auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
+        if (t.text == "true" || t.text == "True") {
+          node->literal = Value(true);
+        } else if (t.text == "false" || t.text == "False") {
+          node->literal = Value(false);
+        } else if (t.text == "null" || t.text == "none" || t.text == "None") {
+          node->literal = Value();
+        } else {
+          node->kind = NodeKind::kName;
+          node->text = t.text;
+        }
+        return node;
+      }
+      case Tok::kOp:
+        if (t.text == "(") {
+          ASSIGN_OR_RETURN(NodePtr inner, ParseTupleOrExpression());
+          ASSIGN_OR_RETURN(Token close, Next());
+          if (!AtOp(close, ")")) return Error(t.offset, "'(' is never closed");
+          return inner;
+        }
+        if (t.text == "[") return ParseListLiteral(t);
+        if (t.text == "{") return ParseMapLiteral(t);
+        return Error(t.offset, "unexpected '" + t.text + "' where a value was expected");
+      case Tok::kEnd: return Error(t.offset, "template ends where a value was expected");
+      case Tok::kVarEnd:
+      case Tok::kBlockEnd: return Error(t.offset, "expected a value before '" + t.text + "'");
+    }
+    return Error(t.offset, "unexpected token");
+  }
+
+  Result<NodePtr> ParseListLiteral(const Token& open) {
+    auto node = std::make_unique<Node>(NodeKind::kListLit, open.offset);
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (AtOp(t, "]")) {
+        (void)Next();
+        return node;
+      }
+      ASSIGN_OR_RETURN(NodePtr item, ParseExpression());
+      node->kids.push_back(std::move(item));
+      ASSIGN_OR_RETURN(Token sep, Next());
+      if (AtOp(sep, "]")) return node;
+      if (!AtOp(sep, ",")) return Error(sep.offset, "expected ',' or ']' in list");
+    }
+  }
+
+  Result<NodePtr> ParseMapLiteral(const Token& open) {
+    auto node = std::make_unique<Node>(NodeKind::kMapLit, open.offset);
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, Peek());
+      if (AtOp(t, "}")) {
+        (void)Next();
+        return node;
+      }
+      NodePtr key;
+      if (t.type == Tok::kName) {
+        // Bare keys are strings, as in Pebble/JS: {a: 1}
+        size_t saved = pos_;
+        (void)Next();
+        ASSIGN_OR_RETURN(Token colon, Peek());
+        if (AtOp(colon, ":")) {
+          key = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
+          key->literal = Value(t.text);
+        } else {
+          pos_ = saved;
+        }
+      }
+      if (!key) {
+        ASSIGN_OR_RETURN(key, ParseExpression());
+      }
+      ASSIGN_OR_RETURN(Token colon, Next());
+      if (!AtOp(colon, ":")) return Error(colon.offset, "expected ':' after a map key");
+      ASSIGN_OR_RETURN(NodePtr value, ParseExpression());
+      node->kids.push_back(std::move(key));
+      node->kids.push_back(std::move(value));
+      ASSIGN_OR_RETURN(Token sep, Next());
+      if (AtOp(sep, "}")) return node;
+      if (sep.type == Tok::kVarEnd && !sep.strip_after) {
+        // "}}" closing a nested map inside {{ }}: take one brace, leave one.
+        pos_ = sep.offset + 1;
+        return node;
+      }
+      if (!AtOp(sep, ",")) return Error(sep.offset, "expected ',' or '}' in map");
+    }
+  }
+
+  std::string_view src_;
+  const SourceOrigin& origin_;
+  bool trim_blocks_;
+  size_t pos_ = 0;
+  size_t tag_offset_ = 0;
+  size_t block_open_ = 0;
+  std::string open_tag_name_;
+  int depth_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Node>> ParseTemplate(std::string_view source, const SourceOrigin& origin, bool trim_blocks) {
+  Parser parser(source, origin, trim_blocks);
+  return parser.Run();
+}
+
+}  // namespace floe::tmpl

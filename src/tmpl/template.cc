@@ -1,0 +1,116 @@
+#include "tmpl/template.h"
+
+#include "tmpl/internal/ast.h"
+#include "tmpl/internal/parser.h"
+#include "tmpl/render_state.h"
+
+namespace floe::tmpl {
+
+Status TemplateError(std::string_view source, const SourceOrigin& origin, size_t offset, std::string message) {
+  offset = std::min(offset, source.size());
+  size_t line_start = source.rfind('\n', offset == 0 ? 0 : offset - 1);
+  line_start = (line_start == std::string_view::npos || offset == 0) ? 0 : line_start + 1;
+  if (offset > 0 && source[offset - 1] == '\n') line_start = offset;
+  int line_in_source = 0;
+  for (size_t i = 0; i < line_start; ++i)
+    if (source[i] == '\n') ++line_in_source;
+  size_t line_end = source.find('\n', line_start);
+  if (line_end == std::string_view::npos) line_end = source.size();
+  int col_in_line = static_cast<int>(offset - line_start);
+
+  SourceLocation where;
+  where.file = origin.file.empty() ? origin.name : origin.file;
+  where.line = origin.line + line_in_source;
+  where.column = line_in_source == 0 ? origin.column + col_in_line : origin.indent + col_in_line + 1;
+
+  std::string text(source.substr(line_start, line_end - line_start));
+  std::string caret(static_cast<size_t>(col_in_line), ' ');
+  for (size_t i = 0; i < caret.size() && i < text.size(); ++i)
+    if (text[i] == '\t') caret[i] = '\t';
+  std::string full = std::move(message);
+  if (!origin.file.empty() && origin.name != origin.file) full += " (in " + origin.name + ")";
+  full += "\n    " + text + "\n    " + caret + "^";
+  return InvalidArgument(std::move(full)).WithLocation(std::move(where));
+}
+
+const Filter* Environment::FindFilter(std::string_view name) const {
+  auto it = filters_.find(name);
+  return it == filters_.end() ? nullptr : &it->second;
+}
+
+const Function* Environment::FindFunction(std::string_view name) const {
+  auto it = functions_.find(name);
+  return it == functions_.end() ? nullptr : &it->second;
+}
+
+const Test* Environment::FindTest(std::string_view name) const {
+  auto it = tests_.find(name);
+  return it == tests_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Environment::FilterNames() const {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : filters_) names.push_back(k);
+  return names;
+}
+
+std::vector<std::string> Environment::FunctionNames() const {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : functions_) names.push_back(k);
+  return names;
+}
+
+Template::~Template() = default;
+
+Result<std::shared_ptr<const Template>> Template::Compile(std::string_view source, SourceOrigin origin,
+                                                          const Environment& env) {
+  std::shared_ptr<Template> t(new Template());
+  t->source_.assign(source);
+  t->origin_ = std::move(origin);
+  t->env_ = &env;
+  t->literal_ = source.find("{{") == std::string_view::npos && source.find("{%") == std::string_view::npos &&
+                source.find("{#") == std::string_view::npos;
+  if (!t->literal_) {
+    ASSIGN_OR_RETURN(t->root_, ParseTemplate(t->source_, t->origin_, env.trim_blocks));
+    // One {{ expr }} with only whitespace around it evaluates to a typed value.
+    const Node* only = nullptr;
+    bool single = true;
+    for (const auto& kid : t->root_->kids) {
+      if (kid->kind == NodeKind::kText) {
+        if (kid->text.find_first_not_of(" \t\r\n") != std::string::npos) single = false;
+      } else if (kid->kind == NodeKind::kOutput && !only) {
+        only = kid->kids[0].get();
+      } else {
+        single = false;
+      }
+    }
+    if (single && only) t->single_expression_ = only;
+  }
+  return std::shared_ptr<const Template>(std::move(t));
+}
+
+Result<std::string> Template::Render(const Value& context) const {
+  if (literal_) return source_;
+  RenderState state(*this, context);
+  return state.RenderRoot();
+}
+
+Result<Value> Template::Evaluate(const Value& context) const {
+  if (literal_) return Value(source_);
+  if (single_expression_) {
+    RenderState state(*this, context);
+    return state.EvaluateRoot(*single_expression_);
+  }
+  ASSIGN_OR_RETURN(std::string text, Render(context));
+  return Value(std::move(text));
+}
+
+Result<std::string> RenderString(std::string_view source, const Value& context, const Environment& env,
+                                 std::string name) {
+  SourceOrigin origin;
+  origin.name = std::move(name);
+  ASSIGN_OR_RETURN(auto t, Template::Compile(source, std::move(origin), env));
+  return t->Render(context);
+}
+
+}  // namespace floe::tmpl

@@ -1,0 +1,131 @@
+// The template engine: one engine for Pebble-style flow properties (Kestra)
+// and Jinja-style SQL model files (dbt).
+//
+// Compile a source once into a Template, render it many times against a
+// context (a map of variables). Filters and functions come from an
+// Environment; hosts add their own (`ref`, `secret`, ...).
+//
+//   Environment env = Environment::Standard();
+//   ASSIGN_OR_RETURN(auto t, Template::Compile("Hello {{ name | upper }}", "greeting", env));
+//   ASSIGN_OR_RETURN(std::string s, t->Render(Value::MakeMap({{"name", "ada"}})));   // "Hello ADA"
+//
+// A template that is exactly one `{{ expression }}` can be evaluated to a typed
+// Value with Evaluate(), so `{{ inputs.list }}` stays a list.
+//
+// Thread safety: a compiled Template and a built Environment are immutable and
+// may be rendered from many threads at once.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "tmpl/value.h"
+
+namespace floe::tmpl {
+
+enum class Dialect {
+  kPebble,  // flows: null prints "", true prints "true", 7/2 == 3, lists print as JSON
+  kJinja,   // models: None prints "None", True prints "True", 7/2 == 3.5
+};
+
+enum class UndefinedBehavior {
+  kStrict,   // printing, computing with or iterating an undefined name is an error
+  kLenient,  // an undefined name prints as "" and iterates as empty
+};
+
+struct Limits {
+  int max_depth = 100;                    // nested calls and includes
+  int64_t max_loop_iterations = 1000000;  // across one render
+  size_t max_output_bytes = 64u << 20;
+};
+
+class RenderState;
+using Filter = std::function<Result<Value>(const Value& input, CallArgs& args, RenderState& state)>;
+using Function = std::function<Result<Value>(CallArgs& args, RenderState& state)>;
+using Test = std::function<Result<bool>(const Value& input, CallArgs& args)>;
+
+// Filters, functions and tests a template can call, plus the dialect rules.
+class Environment {
+ public:
+  // The built-in filters, functions and tests, Pebble dialect, strict.
+  static Environment Standard(Dialect dialect = Dialect::kPebble);
+
+  Dialect dialect = Dialect::kPebble;
+  UndefinedBehavior undefined = UndefinedBehavior::kStrict;
+  Limits limits;
+  // Pebble drops the newline right after a `{% tag %}`; Jinja keeps it.
+  bool trim_blocks = true;
+
+  void AddFilter(std::string name, Filter f) { filters_[std::move(name)] = std::move(f); }
+  void AddFunction(std::string name, Function f) { functions_[std::move(name)] = std::move(f); }
+  void AddTest(std::string name, Test t) { tests_[std::move(name)] = std::move(t); }
+
+  const Filter* FindFilter(std::string_view name) const;
+  const Function* FindFunction(std::string_view name) const;
+  const Test* FindTest(std::string_view name) const;
+  std::vector<std::string> FilterNames() const;
+  std::vector<std::string> FunctionNames() const;
+
+ private:
+  std::map<std::string, Filter, std::less<>> filters_;
+  std::map<std::string, Function, std::less<>> functions_;
+  std::map<std::string, Test, std::less<>> tests_;
+};
+
+struct Node;  // the parsed form; see internal/ast.h
+
+// Where a template's text comes from, for error positions.
+struct SourceOrigin {
+  std::string name;  // a file path, or "flow.yml: task 'q' property 'sql'"
+  int line = 1;      // line and column of the template's first character
+  int column = 1;
+  int indent = 0;    // columns stripped from each later line (YAML block scalars)
+  std::string file;  // the file for SourceLocation; defaults to name
+};
+
+// Turns a byte offset in `source` into a user-facing error: location plus the
+// offending line and a caret under the column.
+Status TemplateError(std::string_view source, const SourceOrigin& origin, size_t offset, std::string message);
+
+class Template {
+ public:
+  // Parses `source`. `origin` names it in errors and places it inside a larger
+  // file (a YAML scalar) so positions point into that file.
+  // The Environment must outlive the Template.
+  static Result<std::shared_ptr<const Template>> Compile(std::string_view source, SourceOrigin origin,
+                                                         const Environment& env);
+  ~Template();
+
+  // Renders to text. `context` is a map of variables (or null for none).
+  Result<std::string> Render(const Value& context) const;
+  // A template that is a single `{{ expr }}` (surrounding whitespace allowed)
+  // evaluates to the expression's Value; any other renders to a string Value.
+  Result<Value> Evaluate(const Value& context) const;
+  // True when the source contains no `{{`, `{%` or `{#`: rendering is identity.
+  bool is_literal() const { return literal_; }
+  const std::string& name() const { return origin_.name; }
+  const std::string& source() const { return source_; }
+
+ private:
+  Template() = default;
+  friend class RenderState;
+
+  std::string source_;
+  SourceOrigin origin_;
+  bool literal_ = false;
+  const Environment* env_ = nullptr;
+  std::unique_ptr<Node> root_;
+  const Node* single_expression_ = nullptr;  // set when the template is one {{ expr }}
+};
+
+// Renders a string as a template in one go (compile + render); for one-offs.
+Result<std::string> RenderString(std::string_view source, const Value& context, const Environment& env,
+                                 std::string name = "template");
+
+// How values print inside {{ }} in the given dialect.
+std::string ToDisplayString(const Value& v, Dialect dialect);
+
+}  // namespace floe::tmpl

@@ -1,0 +1,129 @@
+#include "tmpl/value.h"
+
+#include <cmath>
+
+namespace floe::tmpl {
+
+const Value* ValueMap::Find(std::string_view key) const {
+  auto it = index_.find(std::string(key));
+  return it == index_.end() ? nullptr : &entries_[it->second].second;
+}
+
+Value* ValueMap::Find(std::string_view key) {
+  auto it = index_.find(std::string(key));
+  return it == index_.end() ? nullptr : &entries_[it->second].second;
+}
+
+void ValueMap::Set(std::string key, Value value) {
+  auto it = index_.find(key);
+  if (it != index_.end()) {
+    entries_[it->second].second = std::move(value);
+    return;
+  }
+  index_.emplace(key, entries_.size());
+  entries_.emplace_back(std::move(key), std::move(value));
+}
+
+bool ValueMap::Erase(std::string_view key) {
+  auto it = index_.find(std::string(key));
+  if (it == index_.end()) return false;
+  entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(it->second));
+  index_.clear();
+  for (size_t i = 0; i < entries_.size(); ++i) index_.emplace(entries_[i].first, i);
+  return true;
+}
+
+Value Value::MakeMap(std::initializer_list<ValueMap::Entry> entries) {
+  ValueMap map;
+  for (const auto& [k, v] : entries) map.Set(k, v);
+  return Value(std::move(map));
+}
+
+Value Value::MakeCallable(std::string name, Callable fn) {
+  Value v;
+  v.data_ = std::make_shared<const NamedCallable>(NamedCallable{std::move(name), std::move(fn)});
+  return v;
+}
+
+Value Value::Undefined(std::string what, std::string hint) {
+  Value v;
+  v.data_ = UndefinedInfo{std::move(what), std::move(hint)};
+  return v;
+}
+
+const Value* Value::Get(std::string_view key) const {
+  return is_map() ? AsMap().Find(key) : nullptr;
+}
+
+bool Value::Truthy() const {
+  switch (kind()) {
+    case Kind::kUndefined:
+    case Kind::kNull: return false;
+    case Kind::kBool: return AsBool();
+    case Kind::kInt: return AsInt() != 0;
+    case Kind::kDouble: return AsDouble() != 0.0;
+    case Kind::kString: return !AsString().empty();
+    case Kind::kList: return !AsList().empty();
+    case Kind::kMap: return !AsMap().empty();
+    case Kind::kCallable: return true;
+  }
+  return false;
+}
+
+bool Value::Equals(const Value& other) const {
+  if (is_number() && other.is_number()) {
+    if (is_int() && other.is_int()) return AsInt() == other.AsInt();
+    return AsDouble() == other.AsDouble();
+  }
+  if (kind() != other.kind()) return false;
+  switch (kind()) {
+    case Kind::kUndefined:
+    case Kind::kNull: return true;
+    case Kind::kBool: return AsBool() == other.AsBool();
+    case Kind::kString: return AsString() == other.AsString();
+    case Kind::kList: {
+      const auto& a = AsList();
+      const auto& b = other.AsList();
+      if (a.size() != b.size()) return false;
+      for (size_t i = 0; i < a.size(); ++i)
+        if (!a[i].Equals(b[i])) return false;
+      return true;
+    }
+    case Kind::kMap: {
+      const auto& a = AsMap();
+      const auto& b = other.AsMap();
+      if (a.size() != b.size()) return false;
+      for (const auto& [k, v] : a) {
+        const Value* o = b.Find(k);
+        if (!o || !v.Equals(*o)) return false;
+      }
+      return true;
+    }
+    case Kind::kCallable: return std::get<CallablePtr>(data_) == std::get<CallablePtr>(other.data_);
+    default: return false;
+  }
+}
+
+std::string_view Value::TypeName() const {
+  switch (kind()) {
+    case Kind::kUndefined: return "undefined";
+    case Kind::kNull: return "null";
+    case Kind::kBool: return "bool";
+    case Kind::kInt: return "int";
+    case Kind::kDouble: return "float";
+    case Kind::kString: return "string";
+    case Kind::kList: return "list";
+    case Kind::kMap: return "map";
+    case Kind::kCallable: return "function";
+  }
+  return "?";
+}
+
+const Value* CallArgs::Arg(size_t i, std::string_view name) const {
+  if (i < positional.size()) return &positional[i];
+  for (const auto& [k, v] : keyword)
+    if (k == name) return &v;
+  return nullptr;
+}
+
+}  // namespace floe::tmpl

@@ -1,0 +1,141 @@
+// Value: the dynamic type that templates compute with, and that floe uses for
+// inputs, outputs and rendered task properties.
+//
+// Kinds: undefined (a name that was not found), null, bool, int, double,
+// string, list, map (insertion-ordered), callable. Copies are cheap: strings,
+// lists and maps are shared. Lists and maps are reference types, as in Jinja:
+// `{% do items.append(x) %}` changes every holder of that list.
+//
+//   Value row = Value::MakeMap({{"id", 1}, {"name", "ada"}});
+//   row.Get("name")->AsString();   // "ada"
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/status.h"
+
+namespace floe::tmpl {
+
+class Value;
+struct CallArgs;
+
+// Insertion-ordered string-keyed map with O(1) lookup.
+class ValueMap {
+ public:
+  using Entry = std::pair<std::string, Value>;
+
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  const std::vector<Entry>& entries() const { return entries_; }
+  auto begin() const { return entries_.begin(); }
+  auto end() const { return entries_.end(); }
+
+  const Value* Find(std::string_view key) const;
+  Value* Find(std::string_view key);
+  // Inserts or replaces; a replaced key keeps its position.
+  void Set(std::string key, Value value);
+  bool Erase(std::string_view key);
+
+ private:
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string, size_t> index_;
+};
+
+using ValueList = std::vector<Value>;
+using Callable = std::function<Result<Value>(CallArgs&)>;
+
+class Value {
+ public:
+  enum class Kind { kUndefined, kNull, kBool, kInt, kDouble, kString, kList, kMap, kCallable };
+
+  Value() : data_(Null{}) {}
+  Value(std::nullptr_t) : data_(Null{}) {}                       // NOLINT
+  Value(bool b) : data_(b) {}                                    // NOLINT
+  Value(int i) : data_(static_cast<int64_t>(i)) {}               // NOLINT
+  Value(int64_t i) : data_(i) {}                                 // NOLINT
+  Value(double d) : data_(d) {}                                  // NOLINT
+  Value(const char* s) : Value(std::string(s)) {}                // NOLINT
+  Value(std::string_view s) : Value(std::string(s)) {}           // NOLINT
+  Value(std::string s) : data_(std::make_shared<const std::string>(std::move(s))) {}  // NOLINT
+  Value(ValueList list) : data_(std::make_shared<ValueList>(std::move(list))) {}      // NOLINT
+  Value(ValueMap map) : data_(std::make_shared<ValueMap>(std::move(map))) {}          // NOLINT
+
+  static Value MakeMap(std::initializer_list<ValueMap::Entry> entries);
+  static Value MakeCallable(std::string name, Callable fn);
+  // `what` names the missing thing for error messages ("inputs.name").
+  static Value Undefined(std::string what, std::string hint = "");
+
+  Kind kind() const { return static_cast<Kind>(data_.index()); }
+  bool is_undefined() const { return kind() == Kind::kUndefined; }
+  bool is_null() const { return kind() == Kind::kNull; }
+  bool is_bool() const { return kind() == Kind::kBool; }
+  bool is_int() const { return kind() == Kind::kInt; }
+  bool is_double() const { return kind() == Kind::kDouble; }
+  bool is_number() const { return is_int() || is_double(); }
+  bool is_string() const { return kind() == Kind::kString; }
+  bool is_list() const { return kind() == Kind::kList; }
+  bool is_map() const { return kind() == Kind::kMap; }
+  bool is_callable() const { return kind() == Kind::kCallable; }
+
+  // Accessors assume the kind (checked with assert in debug builds).
+  bool AsBool() const { return std::get<bool>(data_); }
+  int64_t AsInt() const { return std::get<int64_t>(data_); }
+  double AsDouble() const { return is_int() ? static_cast<double>(AsInt()) : std::get<double>(data_); }
+  const std::string& AsString() const { return *std::get<StringPtr>(data_); }
+  const ValueList& AsList() const { return *std::get<ListPtr>(data_); }
+  ValueList& MutableList() const { return *std::get<ListPtr>(data_); }
+  const ValueMap& AsMap() const { return *std::get<MapPtr>(data_); }
+  ValueMap& MutableMap() const { return *std::get<MapPtr>(data_); }
+  const std::string& UndefinedName() const { return std::get<UndefinedInfo>(data_).what; }
+  const std::string& UndefinedHint() const { return std::get<UndefinedInfo>(data_).hint; }
+  const std::string& CallableName() const { return std::get<CallablePtr>(data_)->name; }
+  const Callable& AsCallable() const { return std::get<CallablePtr>(data_)->fn; }
+
+  // Map lookup; nullptr when not a map or the key is absent.
+  const Value* Get(std::string_view key) const;
+
+  // Python/Jinja truthiness: empty strings, lists and maps, 0, null and
+  // undefined are false.
+  bool Truthy() const;
+  // Deep equality; 1 == 1.0.
+  bool Equals(const Value& other) const;
+  // "null", "bool", "int", "float", "string", "list", "map", "function", "undefined".
+  std::string_view TypeName() const;
+
+ private:
+  struct Null {};
+  struct UndefinedInfo {
+    std::string what;
+    std::string hint;
+  };
+  struct NamedCallable {
+    std::string name;
+    Callable fn;
+  };
+  using StringPtr = std::shared_ptr<const std::string>;
+  using ListPtr = std::shared_ptr<ValueList>;
+  using MapPtr = std::shared_ptr<ValueMap>;
+  using CallablePtr = std::shared_ptr<const NamedCallable>;
+
+  // Order matches Kind.
+  std::variant<UndefinedInfo, Null, bool, int64_t, double, StringPtr, ListPtr, MapPtr, CallablePtr> data_;
+};
+
+// Arguments of a filter, function, test or macro call.
+struct CallArgs {
+  ValueList positional;
+  std::vector<std::pair<std::string, Value>> keyword;
+
+  // Positional i, else keyword `name`, else nullptr.
+  const Value* Arg(size_t i, std::string_view name) const;
+};
+
+}  // namespace floe::tmpl
