@@ -26,11 +26,13 @@ std::vector<std::string> ClosestMatches(std::string_view word, std::span<const s
     size_t d = EditDistance(word, c);
     // A candidate that contains the word (or the reverse) is close too:
     // "Query" for "io.kestra.plugin.jdbc.duckdb.Query".
-    bool contains = word.size() >= 3 && (c.find(word) != std::string::npos || word.find(c) != std::string_view::npos);
+    bool contains = word.size() >= 3 && c.find(word) != std::string::npos;
     if (d <= max_distance || contains) scored.emplace_back(contains ? std::min(d, max_distance) : d, c);
   }
   std::stable_sort(scored.begin(), scored.end(), [](auto& x, auto& y) { return x.first < y.first; });
   std::vector<std::string> out;
+  // A match that differs only in case is the answer on its own.
+  if (!scored.empty() && scored[0].first == 0) return {scored[0].second};
   for (auto& [d, c] : scored) {
     if (out.size() >= limit) break;
     if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);

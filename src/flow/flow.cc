@@ -1,0 +1,409 @@
+#include "flow/flow.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/strings.h"
+
+namespace floe::flow {
+namespace {
+
+const std::vector<std::string> kFlowKeys = {"id", "namespace", "description", "labels", "inputs", "variables",
+                                            "tasks", "outputs", "revision", "disabled"};
+// Keys of Kestra's flow model that floe does not run yet: an error, never
+// silently ignored.
+const std::vector<std::string> kFlowKeysNotYet = {"errors", "finally", "afterExecution", "triggers", "retry",
+                                                  "concurrency", "pluginDefaults", "taskDefaults", "listeners",
+                                                  "sla", "checks"};
+const std::vector<std::string> kTaskKeysNotYet = {"retry", "timeout", "allowFailure", "allowWarning", "runIf",
+                                                  "logLevel", "workerGroup", "logToFile", "taskCache"};
+const std::vector<std::string> kInputKeys = {"id", "name", "type", "description", "displayName", "required",
+                                             "defaults", "values", "validator", "min", "max"};
+const std::vector<std::string> kOutputKeys = {"id", "type", "value", "description", "displayName", "required"};
+const std::vector<std::string> kInputTypes = {"STRING", "INT", "FLOAT", "BOOLEAN", "BOOL", "DATE", "DATETIME",
+                                              "DURATION", "JSON", "FILE", "SELECT", "ENUM"};
+
+bool ValidId(std::string_view id) {
+  if (id.empty()) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
+}
+
+class FlowParser {
+ public:
+  FlowParser(const std::string& path, const TaskRegistry& registry) : path_(path), registry_(registry) {}
+
+  FlowParse Run(std::string_view yaml) {
+    FlowParse result;
+    auto doc = ParseYaml(yaml, path_, FlowTemplateEnvironment(), &errors_);
+    if (!doc.ok()) {
+      errors_.insert(errors_.begin(), doc.status());
+      result.errors = std::move(errors_);
+      return result;
+    }
+    Flow flow;
+    flow.source_path = path_;
+    flow.source.assign(yaml);
+    if (!doc->is_map()) {
+      Error(doc->location, "a flow file must be a YAML map with id, namespace and tasks");
+    } else {
+      ParseTop(*doc, flow);
+    }
+    std::stable_sort(errors_.begin(), errors_.end(), [](const Status& a, const Status& b) {
+      return std::pair(a.location().line, a.location().column) < std::pair(b.location().line, b.location().column);
+    });
+    result.errors = std::move(errors_);
+    if (result.errors.empty()) result.flow = std::move(flow);
+    return result;
+  }
+
+ private:
+  void Error(const SourceLocation& where, std::string message, std::string hint = "") {
+    Status s = InvalidArgument(std::move(message)).WithLocation(where);
+    if (!hint.empty()) s = std::move(s).WithHint(std::move(hint));
+    errors_.push_back(std::move(s));
+  }
+
+  // Reports keys not in `known` (with suggestions) and returns false for them.
+  void CheckKeys(const YamlNode& map, const std::vector<std::string>& known, std::string_view what,
+                 const std::vector<std::string>& not_yet = {}) {
+    for (const auto& e : map.entries) {
+      if (std::find(known.begin(), known.end(), e.key) != known.end()) continue;
+      if (std::find(not_yet.begin(), not_yet.end(), e.key) != not_yet.end()) {
+        Error(e.key_location, "'" + e.key + "' is not supported by floe yet in " + std::string(what),
+              "remove it; floe will not silently ignore it");
+        continue;
+      }
+      Error(e.key_location, "unknown key '" + e.key + "' in " + std::string(what), DidYouMean(e.key, known));
+    }
+  }
+
+  std::optional<std::string> Text(const YamlNode* node, std::string_view what, bool required,
+                                  const SourceLocation& parent) {
+    if (!node) {
+      if (required) Error(parent, "missing required key '" + std::string(what) + "'");
+      return std::nullopt;
+    }
+    if (!node->is_scalar()) {
+      Error(node->location, "'" + std::string(what) + "' must be text, not " + std::string(node->KindName()));
+      return std::nullopt;
+    }
+    return node->scalar;
+  }
+
+  void ParseTop(const YamlNode& doc, Flow& flow) {
+    CheckKeys(doc, kFlowKeys, "a flow", kFlowKeysNotYet);
+    SourceLocation top{path_, 1, 1};
+    if (auto id = Text(doc.Find("id"), "id", true, top)) {
+      if (!ValidId(*id)) Error(doc.Find("id")->location, "flow id '" + *id + "' may only hold letters, digits, '_' and '-'");
+      flow.id = *id;
+    }
+    if (auto ns = Text(doc.Find("namespace"), "namespace", true, top)) {
+      flow.namespace_ = *ns;
+      bool ok = !ns->empty() && std::all_of(ns->begin(), ns->end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+      });
+      if (!ok) Error(doc.Find("namespace")->location, "namespace '" + *ns + "' may only hold letters, digits, '_', '-' and '.'");
+    }
+    if (auto d = Text(doc.Find("description"), "description", false, top)) flow.description = *d;
+    if (const YamlNode* labels = doc.Find("labels")) ParseLabels(*labels, flow);
+    if (const YamlNode* inputs = doc.Find("inputs")) ParseInputs(*inputs, flow);
+    if (const YamlNode* vars = doc.Find("variables")) {
+      if (!vars->is_map() && !vars->is_null()) Error(vars->location, "'variables' must be a map");
+      flow.variables = *vars;
+    }
+    if (const YamlNode* disabled = doc.Find("disabled")) {
+      if (disabled->ToValue().Truthy()) Error(disabled->location, "this flow is disabled", "set disabled: false to run it");
+    }
+    const YamlNode* tasks = doc.Find("tasks");
+    if (!tasks) {
+      Error(top, "missing required key 'tasks'", "a flow needs at least one task");
+    } else if (!tasks->is_sequence() || tasks->items.empty()) {
+      Error(tasks->location, "'tasks' must be a non-empty list of tasks");
+    } else {
+      for (const auto& t : tasks->items) ParseTask(t, flow);
+    }
+    if (const YamlNode* outputs = doc.Find("outputs")) ParseOutputs(*outputs, flow);
+  }
+
+  void ParseLabels(const YamlNode& labels, Flow& flow) {
+    if (labels.is_map()) {
+      for (const auto& e : labels.entries) {
+        if (!e.value.is_scalar()) {
+          Error(e.value.location, "label '" + e.key + "' must be text");
+          continue;
+        }
+        flow.labels.emplace_back(e.key, e.value.scalar);
+      }
+    } else if (labels.is_sequence()) {
+      for (const auto& item : labels.items) {
+        const YamlNode* k = item.Find("key");
+        const YamlNode* v = item.Find("value");
+        if (!item.is_map() || !k || !v || !k->is_scalar() || !v->is_scalar()) {
+          Error(item.location, "a label in a list must be a map with 'key' and 'value'");
+          continue;
+        }
+        flow.labels.emplace_back(k->scalar, v->scalar);
+      }
+    } else {
+      Error(labels.location, "'labels' must be a map or a list of {key, value}");
+    }
+  }
+
+  void ParseInputs(const YamlNode& inputs, Flow& flow) {
+    if (!inputs.is_sequence()) {
+      Error(inputs.location, "'inputs' must be a list");
+      return;
+    }
+    std::set<std::string> ids;
+    for (const auto& node : inputs.items) {
+      if (!node.is_map()) {
+        Error(node.location, "an input must be a map with id and type");
+        continue;
+      }
+      CheckKeys(node, kInputKeys, "an input");
+      Input in;
+      in.location = node.location;
+      const YamlNode* id = node.Find("id") ? node.Find("id") : node.Find("name");
+      if (auto s = Text(id, "id", true, node.location)) in.id = *s;
+      if (!in.id.empty() && !ids.insert(in.id).second) Error(id->location, "duplicate input id '" + in.id + "'");
+      if (auto type = Text(node.Find("type"), "type", true, node.location)) {
+        std::string t = *type;
+        if (t == "STRING") in.type = InputType::kString;
+        else if (t == "INT") in.type = InputType::kInt;
+        else if (t == "FLOAT") in.type = InputType::kFloat;
+        else if (t == "BOOLEAN" || t == "BOOL") in.type = InputType::kBoolean;
+        else if (t == "DATE") in.type = InputType::kDate;
+        else if (t == "DATETIME") in.type = InputType::kDateTime;
+        else if (t == "DURATION") in.type = InputType::kDuration;
+        else if (t == "JSON") in.type = InputType::kJson;
+        else if (t == "FILE") in.type = InputType::kFile;
+        else if (t == "SELECT" || t == "ENUM") in.type = InputType::kSelect;
+        else Error(node.Find("type")->location, "unknown input type '" + t + "'", DidYouMean(t, kInputTypes));
+      }
+      if (auto d = Text(node.Find("description"), "description", false, node.location)) in.description = *d;
+      if (auto d = Text(node.Find("displayName"), "displayName", false, node.location)) in.display_name = *d;
+      if (const YamlNode* req = node.Find("required")) {
+        tmpl::Value v = req->ToValue();
+        if (!v.is_bool()) Error(req->location, "'required' must be true or false");
+        else in.required = v.AsBool();
+      }
+      if (const YamlNode* def = node.Find("defaults")) in.defaults = def->ToValue();
+      if (const YamlNode* values = node.Find("values")) {
+        if (!values->is_sequence()) {
+          Error(values->location, "'values' must be a list of choices");
+        } else {
+          for (const auto& v : values->items) in.values.push_back(v.scalar);
+        }
+      }
+      if (in.type == InputType::kSelect && in.values.empty()) Error(node.location, "a SELECT input needs 'values'");
+      if (auto v = Text(node.Find("validator"), "validator", false, node.location)) in.validator = *v;
+      for (const char* bound : {"min", "max"}) {
+        if (const YamlNode* b = node.Find(bound)) {
+          tmpl::Value v = b->ToValue();
+          if (!v.is_number()) {
+            Error(b->location, std::string("'") + bound + "' must be a number");
+          } else {
+            (std::string_view(bound) == "min" ? in.min : in.max) = v.AsDouble();
+          }
+        }
+      }
+      if (in.defaults) {
+        // Defaults must satisfy the input's own rules; check them now.
+        Flow probe;
+        probe.inputs.push_back(in);
+        std::map<std::string, tmpl::Value> given{{in.id, *in.defaults}};
+        auto r = ResolveInputs(probe, given);
+        if (!r.ok()) Error(node.Find("defaults")->location, "default does not fit the input: " + r.status().message());
+      }
+      flow.inputs.push_back(std::move(in));
+    }
+  }
+
+  void ParseTask(const YamlNode& node, Flow& flow) {
+    if (!node.is_map()) {
+      Error(node.location, "a task must be a map with id and type");
+      return;
+    }
+    TaskSpec task;
+    task.location = node.location;
+    if (auto id = Text(node.Find("id"), "id", true, node.location)) {
+      task.id = *id;
+      if (!ValidId(*id)) {
+        Error(node.Find("id")->location, "task id '" + *id + "' may only hold letters, digits, '_' and '-'");
+      } else if (!task_ids_.insert(*id).second) {
+        Error(node.Find("id")->location, "duplicate task id '" + *id + "'", "task ids must be unique within a flow");
+      }
+    }
+    if (auto d = Text(node.Find("description"), "description", false, node.location)) task.description = *d;
+    if (const YamlNode* disabled = node.Find("disabled")) task.disabled = disabled->ToValue().Truthy();
+    auto type = Text(node.Find("type"), "type", true, node.location);
+    if (type) {
+      task.type = *type;
+      task.task_type = registry_.Find(*type);
+      if (!task.task_type) {
+        std::string hint = DidYouMean(*type, registry_.AllNames());
+        Error(node.Find("type")->location, "unknown task type '" + *type + "'",
+              hint.empty() ? "run 'floe schema' to list task types" : hint);
+      }
+    }
+    task.properties.kind = YamlNode::Kind::kMap;
+    task.properties.location = node.location;
+    const auto& common = CommonTaskKeys();
+    for (const auto& e : node.entries) {
+      if (std::find(common.begin(), common.end(), e.key) != common.end()) continue;
+      if (std::find(kTaskKeysNotYet.begin(), kTaskKeysNotYet.end(), e.key) != kTaskKeysNotYet.end()) {
+        Error(e.key_location, "'" + e.key + "' is not supported by floe yet on tasks",
+              "remove it; floe will not silently ignore it");
+        continue;
+      }
+      if (task.task_type) {
+        const PropertySpec* spec = task.task_type->FindProperty(e.key);
+        if (!spec) {
+          std::vector<std::string> known = common;
+          for (const auto& p : task.task_type->properties) known.push_back(p.name);
+          Error(e.key_location, "unknown property '" + e.key + "' for task type '" + task.task_type->name + "'",
+                DidYouMean(e.key, known));
+          continue;
+        }
+        CheckPropertyType(*spec, e.value);
+      }
+      task.properties.entries.push_back(e);
+    }
+    if (task.task_type) {
+      for (const auto& spec : task.task_type->properties) {
+        if (!spec.required) continue;
+        bool present = node.Find(spec.name) != nullptr;
+        for (const auto& a : spec.aliases) present = present || node.Find(a) != nullptr;
+        if (!present)
+          Error(node.location, "task '" + task.id + "' (" + task.task_type->name + ") is missing required property '" +
+                                   spec.name + "'");
+      }
+    }
+    flow.tasks.push_back(std::move(task));
+  }
+
+  // Static type check of a property as written; templated values are checked
+  // when rendered.
+  void CheckPropertyType(const PropertySpec& spec, const YamlNode& value) {
+    if (value.tmpl || value.is_null()) return;
+    tmpl::Value v = value.ToValue();
+    auto wrong = [&](std::string_view expected) {
+      Error(value.location, "property '" + spec.name + "' must be " + std::string(expected) + ", not " +
+                                std::string(v.TypeName()) + (v.is_string() ? " '" + v.AsString() + "'" : ""));
+    };
+    switch (spec.type) {
+      case PropertyType::kString:
+        if (value.is_sequence() || value.is_map()) wrong("text");
+        break;
+      case PropertyType::kInt:
+        if (!v.is_int()) wrong("an integer");
+        break;
+      case PropertyType::kNumber:
+        if (!v.is_number()) wrong("a number");
+        break;
+      case PropertyType::kBool:
+        if (!v.is_bool()) wrong("true or false");
+        break;
+      case PropertyType::kEnum:
+        if (!v.is_string() || std::find(spec.enum_values.begin(), spec.enum_values.end(), v.AsString()) == spec.enum_values.end()) {
+          std::string choices;
+          for (const auto& c : spec.enum_values) choices += (choices.empty() ? "" : ", ") + c;
+          Error(value.location, "property '" + spec.name + "' must be one of " + choices,
+                v.is_string() ? DidYouMean(v.AsString(), spec.enum_values) : "");
+        }
+        break;
+      case PropertyType::kList:
+        if (!value.is_sequence()) wrong("a list");
+        break;
+      case PropertyType::kMap:
+        if (!value.is_map()) wrong("a map");
+        break;
+      case PropertyType::kDuration:
+      case PropertyType::kAny: break;
+    }
+  }
+
+  void ParseOutputs(const YamlNode& outputs, Flow& flow) {
+    if (!outputs.is_sequence()) {
+      Error(outputs.location, "'outputs' must be a list of {id, type, value}");
+      return;
+    }
+    std::set<std::string> ids;
+    for (const auto& node : outputs.items) {
+      if (!node.is_map()) {
+        Error(node.location, "a flow output must be a map with id, type and value");
+        continue;
+      }
+      CheckKeys(node, kOutputKeys, "a flow output");
+      FlowOutput out;
+      out.location = node.location;
+      if (auto id = Text(node.Find("id"), "id", true, node.location)) {
+        out.id = *id;
+        if (!ids.insert(*id).second) Error(node.Find("id")->location, "duplicate output id '" + *id + "'");
+      }
+      if (auto t = Text(node.Find("type"), "type", false, node.location)) out.type = *t;
+      if (auto d = Text(node.Find("description"), "description", false, node.location)) out.description = *d;
+      if (const YamlNode* v = node.Find("value")) {
+        out.value = *v;
+      } else {
+        Error(node.location, "flow output '" + out.id + "' is missing 'value'");
+      }
+      flow.outputs.push_back(std::move(out));
+    }
+  }
+
+  const std::string& path_;
+  const TaskRegistry& registry_;
+  std::vector<Status> errors_;
+  std::set<std::string> task_ids_;
+};
+
+}  // namespace
+
+std::string_view InputTypeName(InputType type) {
+  switch (type) {
+    case InputType::kString: return "STRING";
+    case InputType::kInt: return "INT";
+    case InputType::kFloat: return "FLOAT";
+    case InputType::kBoolean: return "BOOLEAN";
+    case InputType::kDate: return "DATE";
+    case InputType::kDateTime: return "DATETIME";
+    case InputType::kDuration: return "DURATION";
+    case InputType::kJson: return "JSON";
+    case InputType::kFile: return "FILE";
+    case InputType::kSelect: return "SELECT";
+  }
+  return "STRING";
+}
+
+const tmpl::Environment& FlowTemplateEnvironment() {
+  static const tmpl::Environment env = tmpl::Environment::Standard(tmpl::Dialect::kPebble);
+  return env;
+}
+
+FlowParse ParseFlow(std::string_view yaml, const std::string& path, const TaskRegistry& registry) {
+  FlowParser parser(path, registry);
+  return parser.Run(yaml);
+}
+
+Status CombineErrors(const std::vector<Status>& errors) {
+  if (errors.empty()) return Status::Ok();
+  if (errors.size() == 1) return errors[0];
+  std::string message = std::to_string(errors.size()) + " errors:";
+  for (const auto& e : errors) message += "\n  " + e.ToString();
+  return InvalidArgument(message);
+}
+
+Result<Flow> LoadFlowFile(const std::filesystem::path& path, const TaskRegistry& registry) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot read flow file '" + path.string() + "'");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  FlowParse parse = ParseFlow(buffer.str(), path.string(), registry);
+  if (!parse.errors.empty()) return CombineErrors(parse.errors);
+  return std::move(*parse.flow);
+}
+
+}  // namespace floe::flow

@@ -1,0 +1,98 @@
+// Flow: a parsed, validated flow definition (Kestra's model).
+//
+//   TaskRegistry registry = ...;
+//   ASSIGN_OR_RETURN(Flow flow, LoadFlowFile("examples/level1_duckdb.yml", registry));
+//   for (const TaskSpec& task : flow.tasks) ...
+//
+// Loading never stops at the first problem: ParseFlow returns every error it
+// finds (unknown keys with suggestions, wrong types, missing properties,
+// duplicate ids, unknown task types, template syntax), each with file:line:col.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "flow/registry.h"
+#include "flow/yaml_node.h"
+#include "tmpl/template.h"
+#include "tmpl/value.h"
+
+namespace floe::flow {
+
+enum class InputType { kString, kInt, kFloat, kBoolean, kDate, kDateTime, kDuration, kJson, kFile, kSelect };
+
+std::string_view InputTypeName(InputType type);
+
+struct Input {
+  std::string id;
+  InputType type = InputType::kString;
+  std::string description;
+  std::string display_name;
+  bool required = true;
+  std::optional<tmpl::Value> defaults;
+  std::vector<std::string> values;        // SELECT choices
+  std::optional<std::string> validator;  // STRING: a regular expression the whole value must match
+  std::optional<double> min, max;        // INT/FLOAT bounds, inclusive
+  SourceLocation location;
+};
+
+struct TaskSpec {
+  std::string id;
+  std::string type;  // as written in the flow (may be an alias)
+  const TaskType* task_type = nullptr;
+  std::string description;
+  bool disabled = false;
+  // The task's own properties (every key but the common ones), as written.
+  YamlNode properties;
+  SourceLocation location;
+};
+
+struct FlowOutput {
+  std::string id;
+  std::string type;  // STRING, INT, ... as written; informative for now
+  std::string description;
+  YamlNode value;
+  SourceLocation location;
+};
+
+struct Flow {
+  std::string id;
+  std::string namespace_;
+  std::string description;
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::vector<Input> inputs;
+  YamlNode variables;  // map, possibly with templates
+  std::vector<TaskSpec> tasks;
+  std::vector<FlowOutput> outputs;
+  std::string source_path;
+  std::string source;  // the YAML text, stored with each execution
+};
+
+// The template environment for flow properties: Pebble dialect, strict.
+const tmpl::Environment& FlowTemplateEnvironment();
+
+struct FlowParse {
+  std::optional<Flow> flow;     // set when there were no errors
+  std::vector<Status> errors;   // all of them, in file order
+};
+
+FlowParse ParseFlow(std::string_view yaml, const std::string& path, const TaskRegistry& registry);
+
+// Reads and parses a file; on errors, the Status lists every one of them.
+Result<Flow> LoadFlowFile(const std::filesystem::path& path, const TaskRegistry& registry);
+
+// Joins errors into one Status (the first one's location, each on a line).
+Status CombineErrors(const std::vector<Status>& errors);
+
+// Checks and converts the given inputs (name -> text as typed on a command
+// line, or typed values) against the flow's declarations: types, required,
+// defaults, validators. Unknown names are errors. FILE inputs stay as the
+// given path; the executor stores the file.
+Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, tmpl::Value>& given);
+
+}  // namespace floe::flow

@@ -1,0 +1,244 @@
+#include "flow/flow.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace floe::flow {
+namespace {
+
+using ::testing::HasSubstr;
+
+TaskRegistry TestRegistry() {
+  TaskRegistry r;
+  r.Register({.name = "core.Log",
+              .aliases = {"io.kestra.plugin.core.log.Log"},
+              .properties = {{.name = "message", .type = PropertyType::kAny, .required = true},
+                             {.name = "level", .type = PropertyType::kEnum, .enum_values = {"INFO", "WARN"}}}});
+  r.Register({.name = "duckdb.Query",
+              .aliases = {"io.kestra.plugin.jdbc.duckdb.Query"},
+              .properties = {{.name = "sql", .required = true},
+                             {.name = "fetchType", .type = PropertyType::kEnum, .enum_values = {"NONE", "FETCH_ONE", "FETCH", "STORE"}},
+                             {.name = "inputFiles", .type = PropertyType::kMap}}});
+  return r;
+}
+
+// Flows point into their registry, so it must outlive them.
+const TaskRegistry& Registry() {
+  static const TaskRegistry registry = TestRegistry();
+  return registry;
+}
+
+std::vector<std::string> Errors(std::string_view yaml) {
+  FlowParse parse = ParseFlow(yaml, "flow.yml", Registry());
+  std::vector<std::string> out;
+  for (const auto& e : parse.errors) out.push_back(e.ToString());
+  return out;
+}
+
+TEST(FlowTest, ParsesAValidFlow) {
+  FlowParse p = ParseFlow(R"(
+id: hello
+namespace: company.team
+description: says hello
+labels:
+  env: dev
+inputs:
+  - id: name
+    type: STRING
+    defaults: world
+variables:
+  greeting: Hello
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ vars.greeting }} {{ inputs.name }}"
+outputs:
+  - id: said
+    type: STRING
+    value: "{{ inputs.name }}"
+)", "flow.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
+  const Flow& f = *p.flow;
+  EXPECT_EQ(f.id, "hello");
+  EXPECT_EQ(f.namespace_, "company.team");
+  ASSERT_EQ(f.tasks.size(), 1u);
+  EXPECT_EQ(f.tasks[0].task_type->name, "core.Log");
+  EXPECT_TRUE(f.tasks[0].properties.Find("message")->tmpl != nullptr);
+  EXPECT_EQ(f.labels[0], std::make_pair(std::string("env"), std::string("dev")));
+  ASSERT_EQ(f.outputs.size(), 1u);
+}
+
+TEST(FlowTest, ReportsEveryErrorWithPositionAndSuggestion) {
+  auto errors = Errors(R"(id: broken
+namespace: dev
+taks:
+  - id: a
+    type: core.Log
+    message: hi
+tasks:
+  - id: a
+    type: core.Log
+    message: one
+  - id: a
+    type: core.Lgo
+    message: two
+)");
+  ASSERT_EQ(errors.size(), 3u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("flow.yml:3:1: unknown key 'taks' in a flow (did you mean 'tasks'?)"));
+  EXPECT_THAT(errors[1], HasSubstr("flow.yml:11:9: duplicate task id 'a'"));
+  EXPECT_THAT(errors[2], HasSubstr("flow.yml:12:11: unknown task type 'core.Lgo' (did you mean 'core.Log'"));
+}
+
+TEST(FlowTest, PropertyErrors) {
+  auto errors = Errors(R"(id: f
+namespace: dev
+tasks:
+  - id: q
+    type: duckdb.Query
+    fetchtype: FETCH
+  - id: r
+    type: duckdb.Query
+    sql: SELECT 1
+    fetchType: FETCH_ALL
+  - id: s
+    type: duckdb.Query
+    sql: SELECT 1
+    inputFiles: [a]
+)");
+  ASSERT_EQ(errors.size(), 4u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("4:5: task 'q' (duckdb.Query) is missing required property 'sql'"));
+  EXPECT_THAT(errors[1], HasSubstr("6:5: unknown property 'fetchtype'"));
+  EXPECT_THAT(errors[1], HasSubstr("did you mean 'fetchType'?"));
+  EXPECT_THAT(errors[2], HasSubstr("10:16: property 'fetchType' must be one of NONE, FETCH_ONE, FETCH, STORE"));
+  EXPECT_THAT(errors[3], HasSubstr("14:17: property 'inputFiles' must be a map"));
+}
+
+TEST(FlowTest, TemplateSyntaxErrorsPointIntoTheFile) {
+  auto errors = Errors(R"(id: f
+namespace: dev
+tasks:
+  - id: q
+    type: duckdb.Query
+    sql: |
+      SELECT 1
+      FROM {{ outputs.x. }}
+)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("flow.yml:8:"));
+  EXPECT_THAT(errors[0], HasSubstr("expected an attribute name"));
+}
+
+TEST(FlowTest, InvalidYamlSaysWhere) {
+  auto errors = Errors("id: f\ntasks: [\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("flow.yml:"));
+  EXPECT_THAT(errors[0], HasSubstr("invalid YAML"));
+}
+
+TEST(FlowTest, DuplicateYamlKeys) {
+  auto errors = Errors("id: f\nid: g\nnamespace: dev\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("flow.yml:2:1: duplicate key 'id'"));
+}
+
+TEST(FlowTest, NotYetSupportedKeysAreErrorsNotIgnored) {
+  auto errors = Errors("id: f\nnamespace: dev\ntriggers: []\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n    retry: {}\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_THAT(errors[0], HasSubstr("'triggers' is not supported by floe yet"));
+  EXPECT_THAT(errors[1], HasSubstr("'retry' is not supported by floe yet"));
+}
+
+Flow InputsFlow() {
+  FlowParse p = ParseFlow(R"(id: f
+namespace: dev
+inputs:
+  - id: s
+    type: STRING
+    validator: "[a-z]+"
+    required: false
+  - id: n
+    type: INT
+    min: 1
+    max: 10
+    defaults: 5
+  - id: x
+    type: FLOAT
+    required: false
+  - id: b
+    type: BOOLEAN
+    defaults: false
+  - id: d
+    type: DATE
+    required: false
+  - id: dt
+    type: DATETIME
+    required: false
+  - id: dur
+    type: DURATION
+    required: false
+  - id: j
+    type: JSON
+    required: false
+  - id: sel
+    type: SELECT
+    values: [small, large]
+    defaults: small
+tasks:
+  - id: a
+    type: core.Log
+    message: x
+)", "f.yml", Registry());
+  EXPECT_TRUE(p.errors.empty()) << (p.errors.empty() ? "" : p.errors[0].ToString());
+  return *p.flow;
+}
+
+TEST(InputsTest, ConvertsAndDefaults) {
+  Flow f = InputsFlow();
+  auto v = ResolveInputs(f, {{"s", tmpl::Value("abc")}, {"x", tmpl::Value("2.5")}, {"j", tmpl::Value(R"({"k": [1]})")},
+                             {"d", tmpl::Value("2024-02-29")}, {"dt", tmpl::Value("2024-02-29T10:00:00Z")},
+                             {"dur", tmpl::Value("PT5M")}});
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->Get("n")->AsInt(), 5);
+  EXPECT_DOUBLE_EQ(v->Get("x")->AsDouble(), 2.5);
+  EXPECT_EQ(v->Get("b")->AsBool(), false);
+  EXPECT_EQ(v->Get("sel")->AsString(), "small");
+  EXPECT_TRUE(v->Get("j")->Get("k")->is_list());
+}
+
+TEST(InputsTest, RejectsBadValuesClearly) {
+  Flow f = InputsFlow();
+  auto check = [&](std::string name, std::string value, std::string expected) {
+    auto v = ResolveInputs(f, {{name, tmpl::Value(value)}});
+    ASSERT_FALSE(v.ok()) << name << "=" << value;
+    EXPECT_THAT(v.status().ToString(), HasSubstr(expected));
+  };
+  check("s", "ABC", "does not match the validator");
+  check("n", "11", "above the maximum 10");
+  check("n", "x", "'x' is not an integer");
+  check("b", "yes", "not true or false");
+  check("d", "2023-02-29", "is not a date");
+  check("dt", "2024-01-01 25:00:00", "is not a date-time");
+  check("dur", "5 minutes", "invalid ISO-8601 duration");
+  check("j", "{bad", "invalid JSON");
+  check("sel", "smal", "did you mean 'small'?");
+  check("nope", "1", "has no input 'nope'");
+}
+
+TEST(InputsTest, MissingRequired) {
+  FlowParse p = ParseFlow("id: f\nnamespace: d\ninputs:\n  - id: who\n    type: STRING\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n",
+                          "f.yml", Registry());
+  ASSERT_TRUE(p.flow);
+  auto v = ResolveInputs(*p.flow, {});
+  ASSERT_FALSE(v.ok());
+  EXPECT_THAT(v.status().ToString(), HasSubstr("missing required input 'who'"));
+  EXPECT_THAT(v.status().ToString(), HasSubstr("--input who=VALUE"));
+}
+
+TEST(InputsTest, BadDefaultIsALoadError) {
+  auto errors = Errors("id: f\nnamespace: d\ninputs:\n  - id: n\n    type: INT\n    defaults: abc\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("6:15: default does not fit the input"));
+}
+
+}  // namespace
+}  // namespace floe::flow

@@ -1,0 +1,165 @@
+// ResolveInputs: typed, validated flow inputs from what a user passed.
+#include <regex>
+
+#include "core/duration.h"
+#include "core/strings.h"
+#include "flow/flow.h"
+#include "tmpl/json.h"
+
+namespace floe::flow {
+namespace {
+
+bool IsDigits(std::string_view s, size_t from, size_t n) {
+  if (from + n > s.size()) return false;
+  for (size_t i = from; i < from + n; ++i)
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  return true;
+}
+
+bool ValidDate(std::string_view s) {
+  if (s.size() != 10 || !IsDigits(s, 0, 4) || s[4] != '-' || !IsDigits(s, 5, 2) || s[7] != '-' || !IsDigits(s, 8, 2))
+    return false;
+  int month = std::stoi(std::string(s.substr(5, 2)));
+  int day = std::stoi(std::string(s.substr(8, 2)));
+  int year = std::stoi(std::string(s.substr(0, 4)));
+  static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) return false;
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return !(month == 2 && day == 29 && !leap);
+}
+
+bool ValidDateTime(std::string_view s) {
+  if (s.size() < 19 || !ValidDate(s.substr(0, 10)) || (s[10] != 'T' && s[10] != ' ')) return false;
+  if (!IsDigits(s, 11, 2) || s[13] != ':' || !IsDigits(s, 14, 2) || s[16] != ':' || !IsDigits(s, 17, 2)) return false;
+  if (std::stoi(std::string(s.substr(11, 2))) > 23 || std::stoi(std::string(s.substr(14, 2))) > 59 ||
+      std::stoi(std::string(s.substr(17, 2))) > 60)
+    return false;
+  size_t i = 19;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    size_t start = i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    if (i == start) return false;
+  }
+  if (i == s.size()) return true;
+  if (s[i] == 'Z' && i + 1 == s.size()) return true;
+  if ((s[i] == '+' || s[i] == '-') && s.size() == i + 6 && IsDigits(s, i + 1, 2) && s[i + 3] == ':' && IsDigits(s, i + 4, 2))
+    return true;
+  return false;
+}
+
+Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given) {
+  auto bad = [&](std::string why) -> Status {
+    return InvalidArgument("input '" + in.id + "' (" + std::string(InputTypeName(in.type)) + "): " + why);
+  };
+  std::string text = given.is_string() ? given.AsString() : tmpl::ToJson(given);
+  switch (in.type) {
+    case InputType::kString: {
+      if (!given.is_string() && !given.is_number() && !given.is_bool()) return bad("expected text");
+      if (in.validator) {
+        try {
+          if (!std::regex_match(text, std::regex(*in.validator)))
+            return bad("'" + text + "' does not match the validator " + *in.validator);
+        } catch (const std::regex_error& e) {
+          return bad("the validator '" + *in.validator + "' is not a valid regular expression: " + e.what());
+        }
+      }
+      return tmpl::Value(text);
+    }
+    case InputType::kInt:
+    case InputType::kFloat: {
+      tmpl::Value number;
+      if (given.is_number()) {
+        number = given;
+      } else {
+        char* end = nullptr;
+        errno = 0;
+        if (in.type == InputType::kInt) {
+          long long v = std::strtoll(text.c_str(), &end, 10);
+          if (text.empty() || end != text.c_str() + text.size() || errno) return bad("'" + text + "' is not an integer");
+          number = tmpl::Value(static_cast<int64_t>(v));
+        } else {
+          double v = std::strtod(text.c_str(), &end);
+          if (text.empty() || end != text.c_str() + text.size()) return bad("'" + text + "' is not a number");
+          number = tmpl::Value(v);
+        }
+      }
+      if (in.type == InputType::kInt && !number.is_int()) return bad("'" + text + "' is not an integer");
+      if (in.type == InputType::kFloat && number.is_int()) number = tmpl::Value(static_cast<double>(number.AsInt()));
+      if (in.min && number.AsDouble() < *in.min) return bad(text + " is below the minimum " + tmpl::FormatDouble(*in.min));
+      if (in.max && number.AsDouble() > *in.max) return bad(text + " is above the maximum " + tmpl::FormatDouble(*in.max));
+      return number;
+    }
+    case InputType::kBoolean:
+      if (given.is_bool()) return given;
+      if (text == "true" || text == "false") return tmpl::Value(text == "true");
+      return bad("'" + text + "' is not true or false");
+    case InputType::kDate:
+      if (!ValidDate(text)) return bad("'" + text + "' is not a date like 2026-01-31");
+      return tmpl::Value(text);
+    case InputType::kDateTime:
+      if (!ValidDateTime(text)) return bad("'" + text + "' is not a date-time like 2026-01-31T08:00:00Z");
+      return tmpl::Value(text);
+    case InputType::kDuration: {
+      auto d = ParseDuration(text);
+      if (!d.ok()) return bad(d.status().message());
+      return tmpl::Value(text);
+    }
+    case InputType::kJson: {
+      if (!given.is_string()) return given;
+      auto v = tmpl::ParseJson(text);
+      if (!v.ok()) return bad(v.status().message());
+      return v;
+    }
+    case InputType::kFile:
+      if (!given.is_string() || text.empty()) return bad("expected a file path");
+      return tmpl::Value(text);
+    case InputType::kSelect:
+      if (std::find(in.values.begin(), in.values.end(), text) == in.values.end()) {
+        std::string choices;
+        for (const auto& v : in.values) choices += (choices.empty() ? "" : ", ") + v;
+        Status s = bad("'" + text + "' is not one of " + choices);
+        std::string hint = DidYouMean(text, in.values);
+        return hint.empty() ? s : std::move(s).WithHint(hint);
+      }
+      return tmpl::Value(text);
+  }
+  return bad("unsupported type");
+}
+
+}  // namespace
+
+Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, tmpl::Value>& given) {
+  std::vector<std::string> declared;
+  for (const auto& in : flow.inputs) declared.push_back(in.id);
+  for (const auto& [name, value] : given) {
+    if (std::find(declared.begin(), declared.end(), name) == declared.end()) {
+      Status s = InvalidArgument("flow '" + flow.id + "' has no input '" + name + "'");
+      std::string hint = DidYouMean(name, declared);
+      return std::move(s).WithHint(hint.empty() ? (declared.empty() ? "it declares no inputs" : "it declares: " + [&] {
+        std::string all;
+        for (const auto& d : declared) all += (all.empty() ? "" : ", ") + d;
+        return all;
+      }()) : hint);
+    }
+  }
+  tmpl::ValueMap out;
+  for (const auto& in : flow.inputs) {
+    auto it = given.find(in.id);
+    if (it != given.end()) {
+      ASSIGN_OR_RETURN(tmpl::Value v, Convert(in, it->second));
+      out.Set(in.id, std::move(v));
+    } else if (in.defaults) {
+      ASSIGN_OR_RETURN(tmpl::Value v, Convert(in, *in.defaults));
+      out.Set(in.id, std::move(v));
+    } else if (in.required) {
+      return InvalidArgument("missing required input '" + in.id + "' (" + std::string(InputTypeName(in.type)) + ")")
+          .WithHint("pass it with --input " + in.id + "=VALUE");
+    } else {
+      out.Set(in.id, tmpl::Value());
+    }
+  }
+  return tmpl::Value(std::move(out));
+}
+
+}  // namespace floe::flow

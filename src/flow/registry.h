@@ -1,0 +1,64 @@
+// TaskRegistry: every task type floe knows, by name and by alias, with the
+// property schema that validation and `floe schema` use and the factory that
+// makes a Task for a run.
+//
+//   TaskRegistry registry;
+//   registry.Register({.name = "core.Log", .aliases = {"io.kestra.plugin.core.log.Log"},
+//                      .properties = {{.name = "message", .type = PropertyType::kString, .required = true}},
+//                      .factory = [] { return std::make_unique<LogTask>(); }});
+//   const TaskType* t = registry.Find("io.kestra.plugin.core.log.Log");   // core.Log
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flow/task.h"
+
+namespace floe::flow {
+
+enum class PropertyType { kString, kInt, kNumber, kBool, kDuration, kEnum, kList, kMap, kAny };
+
+std::string_view PropertyTypeName(PropertyType type);
+
+struct PropertySpec {
+  std::string name;
+  PropertyType type = PropertyType::kString;
+  bool required = false;
+  std::string description;
+  std::vector<std::string> enum_values;  // for kEnum
+  std::vector<std::string> aliases;      // other accepted names (Kestra's)
+};
+
+struct TaskType {
+  std::string name;                  // floe's name: "duckdb.Query"
+  std::vector<std::string> aliases;  // Kestra's names
+  std::string description;
+  std::vector<PropertySpec> properties;
+  std::function<std::unique_ptr<Task>()> factory;
+
+  const PropertySpec* FindProperty(std::string_view property) const;
+};
+
+// Keys every task accepts besides its own properties.
+const std::vector<std::string>& CommonTaskKeys();
+
+class TaskRegistry {
+ public:
+  // Registering a name or alias twice is a programming error (asserts).
+  void Register(TaskType type);
+  // By name or alias; nullptr when unknown.
+  const TaskType* Find(std::string_view name) const;
+  // All names and aliases, for suggestions.
+  std::vector<std::string> AllNames() const;
+  const std::vector<std::unique_ptr<TaskType>>& types() const { return types_; }
+
+ private:
+  std::vector<std::unique_ptr<TaskType>> types_;
+  std::map<std::string, const TaskType*, std::less<>> by_name_;
+};
+
+}  // namespace floe::flow

@@ -1,0 +1,67 @@
+// The contract between a task implementation and the executor that runs it.
+//
+// A Task is created per task run from its TaskType's factory. Run() reads its
+// properties (rendered with the execution's variables) through the
+// TaskContext, does its work, and returns its outputs as a map.
+//
+//   class LogTask : public Task {
+//     Result<tmpl::Value> Run(TaskContext& ctx) override {
+//       ASSIGN_OR_RETURN(std::string message, ctx.RequiredString("message"));
+//       ctx.Log(LogLevel::kInfo, message);
+//       return tmpl::Value(tmpl::ValueMap{});
+//     }
+//   };
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/log.h"
+#include "core/status.h"
+#include "tmpl/value.h"
+
+namespace floe::flow {
+
+// What a running task can do. Implemented by the executor; every method
+// reports errors with the task id and the property's place in the flow file.
+class TaskContext {
+ public:
+  virtual ~TaskContext() = default;
+
+  // The property rendered with the execution's variables; nullopt when the
+  // flow does not set it.
+  virtual Result<std::optional<tmpl::Value>> Property(std::string_view name) = 0;
+  // An error about property `name`, positioned at it in the flow file.
+  virtual Status PropertyError(std::string_view name, std::string message) const = 0;
+  // A task log line, stored with the task run (and masked of secrets).
+  virtual void Log(LogLevel level, std::string_view message) = 0;
+  // A folder private to this task run, created on first use and removed
+  // after the run.
+  virtual Result<std::filesystem::path> WorkingDirectory() = 0;
+  // Copies a local file into the execution's storage; returns its URI.
+  virtual Result<std::string> StoreFile(const std::filesystem::path& local, std::string_view name) = 0;
+  // A local path for reading a storage or file URI (floe://, file://, a path).
+  virtual Result<std::filesystem::path> ResolveFile(std::string_view uri) = 0;
+  // A path of the execution's storage for a file this task is about to write
+  // (e.g. a query result); the returned URI names it once written.
+  virtual Result<std::pair<std::filesystem::path, std::string>> NewStorageFile(std::string_view name) = 0;
+
+  // Typed property helpers: a missing required property, or one of the wrong
+  // type, is a PropertyError.
+  Result<std::string> RequiredString(std::string_view name);
+  Result<std::optional<std::string>> OptionalString(std::string_view name);
+  Result<std::string> StringOr(std::string_view name, std::string fallback);
+  Result<bool> BoolOr(std::string_view name, bool fallback);
+  Result<std::optional<tmpl::Value>> OptionalMap(std::string_view name);
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+  // Returns the task's outputs (a map). Errors fail the task run.
+  virtual Result<tmpl::Value> Run(TaskContext& ctx) = 0;
+};
+
+}  // namespace floe::flow
