@@ -1,0 +1,34 @@
+#include "state/model.h"
+
+namespace floe::state {
+namespace {
+constexpr std::string_view kNames[] = {"CREATED", "QUEUED",  "RUNNING", "PAUSED", "RETRYING",  "SUCCESS",
+                                       "WARNING", "FAILED",  "KILLING", "KILLED", "CANCELLED", "SKIPPED"};
+}
+
+std::string_view StateName(State s) { return kNames[static_cast<int>(s)]; }
+
+std::optional<State> ParseState(std::string_view name) {
+  for (size_t i = 0; i < std::size(kNames); ++i)
+    if (kNames[i] == name) return static_cast<State>(i);
+  return std::nullopt;
+}
+
+bool IsTerminal(State s) {
+  switch (s) {
+    case State::kSuccess:
+    case State::kWarning:
+    case State::kFailed:
+    case State::kKilled:
+    case State::kCancelled:
+    case State::kSkipped: return true;
+    default: return false;
+  }
+}
+
+std::optional<Timestamp> Execution::ended() const {
+  if (history.empty() || !IsTerminal(history.back().state)) return std::nullopt;
+  return history.back().at;
+}
+
+}  // namespace floe::state

@@ -1,0 +1,89 @@
+// What the store keeps: executions, task runs, their state histories, logs.
+// Values that are documents (inputs, outputs) are held as JSON text so this
+// module depends on nothing above core.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/log.h"
+#include "core/time.h"
+
+namespace floe::state {
+
+// Kestra's execution and task run states.
+enum class State {
+  kCreated,
+  kQueued,
+  kRunning,
+  kPaused,
+  kRetrying,
+  kSuccess,
+  kWarning,
+  kFailed,
+  kKilling,
+  kKilled,
+  kCancelled,
+  kSkipped,
+};
+
+std::string_view StateName(State s);  // "CREATED", ...
+std::optional<State> ParseState(std::string_view name);
+// SUCCESS, WARNING, FAILED, KILLED, CANCELLED, SKIPPED: nothing more happens.
+bool IsTerminal(State s);
+
+struct StateChange {
+  State state;
+  Timestamp at;
+};
+
+struct TaskRun {
+  std::string id;
+  std::string execution_id;
+  std::string task_id;
+  std::string task_type;
+  int attempt = 1;
+  State state = State::kCreated;
+  std::string outputs_json = "{}";
+  std::string error;  // why it failed, as shown to the user
+  std::vector<StateChange> history;
+};
+
+struct Execution {
+  std::string id;
+  std::string namespace_;
+  std::string flow_id;
+  State state = State::kCreated;
+  std::string inputs_json = "{}";
+  std::string outputs_json = "{}";
+  std::string labels_json = "{}";
+  std::string flow_source;  // the flow's YAML as it ran
+  std::string flow_path;
+  std::string error;
+  std::vector<StateChange> history;
+  std::vector<TaskRun> task_runs;  // filled by GetExecution, in creation order
+
+  Timestamp created() const { return history.empty() ? Timestamp{} : history.front().at; }
+  std::optional<Timestamp> ended() const;
+};
+
+struct LogEntry {
+  int64_t seq = 0;  // assigned by the store, increasing
+  std::string execution_id;
+  std::string task_run_id;  // empty for execution-level lines
+  std::string task_id;
+  Timestamp at;
+  LogLevel level = LogLevel::kInfo;
+  std::string message;
+};
+
+struct ExecutionFilter {
+  std::string namespace_;  // empty: any
+  std::string flow_id;     // empty: any
+  std::optional<State> state;
+  int limit = 50;
+};
+
+}  // namespace floe::state

@@ -1,0 +1,391 @@
+// The SQLite Store: one file, WAL journal, one transaction per transition.
+//
+// synchronous=NORMAL in WAL mode: a committed transaction survives the process
+// dying (SIGKILL, crash); only an OS crash or power loss can drop the last
+// few commits, never corrupt the file. That trade keeps a transition well
+// under a millisecond.
+#include <sqlite3.h>
+
+#include <map>
+#include <mutex>
+
+#include "state/store.h"
+
+namespace floe::state {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS executions (
+  id TEXT PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  outputs TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  flow_source TEXT NOT NULL,
+  flow_path TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS executions_by_flow ON executions(namespace, flow_id, id);
+CREATE TABLE IF NOT EXISTS execution_states (
+  execution_id TEXT NOT NULL REFERENCES executions(id),
+  state TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS execution_states_by_execution ON execution_states(execution_id);
+CREATE TABLE IF NOT EXISTS task_runs (
+  id TEXT PRIMARY KEY,
+  execution_id TEXT NOT NULL REFERENCES executions(id),
+  task_id TEXT NOT NULL,
+  task_type TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  outputs TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS task_runs_by_execution ON task_runs(execution_id);
+CREATE TABLE IF NOT EXISTS task_run_states (
+  task_run_id TEXT NOT NULL REFERENCES task_runs(id),
+  state TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS task_run_states_by_run ON task_run_states(task_run_id);
+CREATE TABLE IF NOT EXISTS logs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  execution_id TEXT NOT NULL,
+  task_run_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_by_execution ON logs(execution_id, seq);
+)sql";
+
+int64_t ToMs(Timestamp t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+Timestamp FromMs(int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
+
+// A prepared statement, reset on destruction so it can be reused.
+class Stmt {
+ public:
+  Stmt(sqlite3_stmt* s) : s_(s) {}  // NOLINT
+  ~Stmt() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  Stmt& Bind(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  int Step() { return sqlite3_step(s_); }
+  std::string Text(int col) {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, col))) : std::string();
+  }
+  int64_t Int(int col) { return sqlite3_column_int64(s_, col); }
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  ~SqliteStore() override {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    if (db_) sqlite3_close(db_);
+  }
+
+  Status Open(const std::filesystem::path& path) {
+    path_ = path.string();
+    std::error_code ec;
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) return IoError("cannot create folder for the store '" + path.parent_path().string() + "': " + ec.message());
+    int rc = sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) return Fail("open");
+    sqlite3_busy_timeout(db_, 10000);
+    RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
+    RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
+    RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON"));
+    int version = 0;
+    {
+      ASSIGN_OR_RETURN(Stmt s, Prepare("PRAGMA user_version"));
+      if (s.Step() == SQLITE_ROW) version = static_cast<int>(s.Int(0));
+    }
+    if (version > kSchemaVersion) {
+      return FailedPrecondition("the store '" + path_ + "' was written by a newer floe (schema " +
+                                std::to_string(version) + ", this floe knows " + std::to_string(kSchemaVersion) + ")");
+    }
+    RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status s = Exec(kSchema);
+    if (s.ok()) s = Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+    if (!s.ok()) {
+      Exec("ROLLBACK").IgnoreError();
+      return s;
+    }
+    return Exec("COMMIT");
+  }
+
+  Status CreateExecution(const Execution& e) override {
+    std::lock_guard lock(mu_);
+    return InTransaction([&]() -> Status {
+      {
+        ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO executions(id, namespace, flow_id, state, inputs, outputs, labels, "
+                                         "flow_source, flow_path, error) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+        s.Bind(1, e.id).Bind(2, e.namespace_).Bind(3, e.flow_id).Bind(4, StateName(e.state)).Bind(5, e.inputs_json);
+        s.Bind(6, e.outputs_json).Bind(7, e.labels_json).Bind(8, e.flow_source).Bind(9, e.flow_path).Bind(10, e.error);
+        int rc = s.Step();
+        if (rc == SQLITE_CONSTRAINT) return Status(StatusCode::kAlreadyExists, "execution '" + e.id + "' already exists");
+        if (rc != SQLITE_DONE) return Fail("insert execution");
+      }
+      Timestamp at = e.history.empty() ? SystemClock().Now() : e.history.front().at;
+      return AddHistory("execution_states", e.id, e.state, at);
+    });
+  }
+
+  Status TransitionExecution(const std::string& id, State state, Timestamp at, const TransitionDetails& d) override {
+    std::lock_guard lock(mu_);
+    return InTransaction([&]() -> Status {
+      RETURN_IF_ERROR(Update("executions", id, state, d));
+      return AddHistory("execution_states", id, state, at);
+    });
+  }
+
+  Status CreateTaskRun(const TaskRun& t) override {
+    std::lock_guard lock(mu_);
+    return InTransaction([&]() -> Status {
+      {
+        ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO task_runs(id, execution_id, task_id, task_type, attempt, state, "
+                                         "outputs, error) VALUES (?,?,?,?,?,?,?,?)"));
+        s.Bind(1, t.id).Bind(2, t.execution_id).Bind(3, t.task_id).Bind(4, t.task_type).Bind(5, int64_t{t.attempt});
+        s.Bind(6, StateName(t.state)).Bind(7, t.outputs_json).Bind(8, t.error);
+        int rc = s.Step();
+        if (rc == SQLITE_CONSTRAINT) {
+          return Status(StatusCode::kAlreadyExists, "task run '" + t.id + "' already exists or its execution '" +
+                                                        t.execution_id + "' does not");
+        }
+        if (rc != SQLITE_DONE) return Fail("insert task run");
+      }
+      Timestamp at = t.history.empty() ? SystemClock().Now() : t.history.front().at;
+      return AddHistory("task_run_states", t.id, t.state, at);
+    });
+  }
+
+  Status TransitionTaskRun(const std::string& id, State state, Timestamp at, const TransitionDetails& d) override {
+    std::lock_guard lock(mu_);
+    return InTransaction([&]() -> Status {
+      RETURN_IF_ERROR(Update("task_runs", id, state, d));
+      return AddHistory("task_run_states", id, state, at);
+    });
+  }
+
+  Status AppendLogs(std::span<const LogEntry> entries) override {
+    if (entries.empty()) return Status::Ok();
+    std::lock_guard lock(mu_);
+    return InTransaction([&]() -> Status {
+      for (const auto& e : entries) {
+        ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO logs(execution_id, task_run_id, task_id, at_ms, level, message) "
+                                         "VALUES (?,?,?,?,?,?)"));
+        s.Bind(1, e.execution_id).Bind(2, e.task_run_id).Bind(3, e.task_id).Bind(4, ToMs(e.at));
+        s.Bind(5, LogLevelName(e.level)).Bind(6, e.message);
+        if (s.Step() != SQLITE_DONE) return Fail("insert log");
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<Execution> GetExecution(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Execution e;
+    {
+      ASSIGN_OR_RETURN(Stmt s, Prepare(std::string(kSelectExecution) + " WHERE id = ?"));
+      s.Bind(1, id);
+      int rc = s.Step();
+      if (rc == SQLITE_DONE) return NotFound("no execution '" + id + "'");
+      if (rc != SQLITE_ROW) return Fail("read execution");
+      e = ReadExecution(s);
+    }
+    ASSIGN_OR_RETURN(e.history, History("execution_states", "execution_id", id));
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT id, task_id, task_type, attempt, state, outputs, error FROM task_runs "
+                                     "WHERE execution_id = ? ORDER BY rowid"));
+    s.Bind(1, id);
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      TaskRun t;
+      t.id = s.Text(0);
+      t.execution_id = id;
+      t.task_id = s.Text(1);
+      t.task_type = s.Text(2);
+      t.attempt = static_cast<int>(s.Int(3));
+      t.state = ParseState(s.Text(4)).value_or(State::kFailed);
+      t.outputs_json = s.Text(5);
+      t.error = s.Text(6);
+      e.task_runs.push_back(std::move(t));
+    }
+    if (rc != SQLITE_DONE) return Fail("read task runs");
+    for (auto& t : e.task_runs) {
+      ASSIGN_OR_RETURN(t.history, History("task_run_states", "task_run_id", t.id));
+    }
+    return e;
+  }
+
+  Result<std::string> ResolveExecutionId(const std::string& prefix) override {
+    std::lock_guard lock(mu_);
+    if (prefix.empty()) return InvalidArgument("empty execution id");
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT id FROM executions WHERE id >= ? AND id < ? ORDER BY id LIMIT 2"));
+    std::string upper = prefix;
+    upper.back() = static_cast<char>(upper.back() + 1);
+    s.Bind(1, prefix).Bind(2, upper);
+    std::vector<std::string> ids;
+    while (s.Step() == SQLITE_ROW) ids.push_back(s.Text(0));
+    if (ids.empty()) return NotFound("no execution with id '" + prefix + "'").WithHint("list them with 'floe executions list'");
+    if (ids.size() > 1) return InvalidArgument("execution id prefix '" + prefix + "' is ambiguous").WithHint("give more characters");
+    return ids[0];
+  }
+
+  Result<std::vector<Execution>> ListExecutions(const ExecutionFilter& f) override {
+    std::lock_guard lock(mu_);
+    std::string sql = std::string(kSelectExecution) +
+                      " WHERE (?1 = '' OR namespace = ?1) AND (?2 = '' OR flow_id = ?2) AND (?3 = '' OR state = ?3)"
+                      " ORDER BY id DESC LIMIT ?4";
+    ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
+    s.Bind(1, f.namespace_).Bind(2, f.flow_id).Bind(3, f.state ? StateName(*f.state) : "").Bind(4, int64_t{f.limit});
+    std::vector<Execution> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadExecution(s));
+    if (rc != SQLITE_DONE) return Fail("list executions");
+    for (auto& e : out) {
+      ASSIGN_OR_RETURN(e.history, History("execution_states", "execution_id", e.id));
+    }
+    return out;
+  }
+
+  Result<std::vector<LogEntry>> GetLogs(const std::string& execution_id, int64_t after_seq, int limit) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT seq, task_run_id, task_id, at_ms, level, message FROM logs "
+                                     "WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?"));
+    s.Bind(1, execution_id).Bind(2, after_seq).Bind(3, int64_t{limit});
+    std::vector<LogEntry> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      LogEntry e;
+      e.seq = s.Int(0);
+      e.execution_id = execution_id;
+      e.task_run_id = s.Text(1);
+      e.task_id = s.Text(2);
+      e.at = FromMs(s.Int(3));
+      e.level = ParseLogLevel(s.Text(4)).value_or(LogLevel::kInfo);
+      e.message = s.Text(5);
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return Fail("read logs");
+    return out;
+  }
+
+ private:
+  static constexpr const char* kSelectExecution =
+      "SELECT id, namespace, flow_id, state, inputs, outputs, labels, flow_source, flow_path, error FROM executions";
+
+  static Execution ReadExecution(Stmt& s) {
+    Execution e;
+    e.id = s.Text(0);
+    e.namespace_ = s.Text(1);
+    e.flow_id = s.Text(2);
+    e.state = ParseState(s.Text(3)).value_or(State::kFailed);
+    e.inputs_json = s.Text(4);
+    e.outputs_json = s.Text(5);
+    e.labels_json = s.Text(6);
+    e.flow_source = s.Text(7);
+    e.flow_path = s.Text(8);
+    e.error = s.Text(9);
+    return e;
+  }
+
+  Status Fail(std::string_view what) const {
+    return IoError("store '" + path_ + "': " + std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "cannot open"));
+  }
+
+  Status Exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string message = err ? err : "unknown error";
+      sqlite3_free(err);
+      return IoError("store '" + path_ + "': " + message);
+    }
+    return Status::Ok();
+  }
+
+  Result<Stmt> Prepare(const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it != statements_.end()) return Stmt(it->second);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) return Fail("prepare");
+    statements_.emplace(sql, stmt);
+    return Stmt(stmt);
+  }
+
+  template <typename F>
+  Status InTransaction(F&& body) {
+    RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status s = body();
+    if (!s.ok()) {
+      Exec("ROLLBACK").IgnoreError();
+      return s;
+    }
+    return Exec("COMMIT");
+  }
+
+  Status Update(const std::string& table, const std::string& id, State state, const TransitionDetails& d) {
+    std::string sql = "UPDATE " + table + " SET state = ?1, outputs = coalesce(?2, outputs), error = coalesce(?3, error) WHERE id = ?4";
+    ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
+    s.Bind(1, StateName(state));
+    if (d.outputs_json) s.Bind(2, *d.outputs_json);
+    if (d.error) s.Bind(3, *d.error);
+    s.Bind(4, id);
+    if (s.Step() != SQLITE_DONE) return Fail("update " + table);
+    if (sqlite3_changes(db_) == 0) return NotFound("no " + std::string(table == "executions" ? "execution" : "task run") + " '" + id + "'");
+    return Status::Ok();
+  }
+
+  Status AddHistory(const std::string& table, const std::string& id, State state, Timestamp at) {
+    std::string key = table == "execution_states" ? "execution_id" : "task_run_id";
+    ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO " + table + "(" + key + ", state, at_ms) VALUES (?,?,?)"));
+    s.Bind(1, id).Bind(2, StateName(state)).Bind(3, ToMs(at));
+    if (s.Step() != SQLITE_DONE) return Fail("record state change");
+    return Status::Ok();
+  }
+
+  Result<std::vector<StateChange>> History(const std::string& table, const std::string& key, const std::string& id) {
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT state, at_ms FROM " + table + " WHERE " + key + " = ? ORDER BY rowid"));
+    s.Bind(1, id);
+    std::vector<StateChange> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back({ParseState(s.Text(0)).value_or(State::kFailed), FromMs(s.Int(1))});
+    if (rc != SQLITE_DONE) return Fail("read history");
+    return out;
+  }
+
+  std::mutex mu_;
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  std::map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& path) {
+  auto store = std::make_unique<SqliteStore>();
+  RETURN_IF_ERROR(store->Open(path));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace floe::state

@@ -1,0 +1,144 @@
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/id.h"
+#include "state/store.h"
+
+namespace floe::state {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("floe_store_test_" + NewId());
+    auto s = OpenSqliteStore(dir_ / "sub" / "floe.db");
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Execution NewExecution() {
+    Execution e;
+    e.id = NewId();
+    e.namespace_ = "dev";
+    e.flow_id = "hello";
+    e.inputs_json = R"({"n":1})";
+    e.flow_source = "id: hello";
+    return e;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SqliteStoreTest, RecordsExecutionTaskRunsAndHistory) {
+  Execution e = NewExecution();
+  Timestamp t0 = SystemClock().Now();
+  ASSERT_TRUE(store_->CreateExecution(e).ok());
+  ASSERT_TRUE(store_->TransitionExecution(e.id, State::kRunning, t0).ok());
+  TaskRun run{.id = NewId(), .execution_id = e.id, .task_id = "t1", .task_type = "core.Log"};
+  ASSERT_TRUE(store_->CreateTaskRun(run).ok());
+  ASSERT_TRUE(store_->TransitionTaskRun(run.id, State::kRunning, t0).ok());
+  ASSERT_TRUE(store_->TransitionTaskRun(run.id, State::kSuccess, t0, {.outputs_json = R"({"x":2})"}).ok());
+  ASSERT_TRUE(store_->TransitionExecution(e.id, State::kSuccess, t0, {.outputs_json = R"({"o":1})"}).ok());
+
+  auto got = store_->GetExecution(e.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->state, State::kSuccess);
+  EXPECT_EQ(got->inputs_json, R"({"n":1})");
+  EXPECT_EQ(got->outputs_json, R"({"o":1})");
+  ASSERT_EQ(got->history.size(), 3u);
+  EXPECT_EQ(got->history[1].state, State::kRunning);
+  ASSERT_EQ(got->task_runs.size(), 1u);
+  EXPECT_EQ(got->task_runs[0].outputs_json, R"({"x":2})");
+  EXPECT_EQ(got->task_runs[0].history.size(), 3u);
+  EXPECT_TRUE(got->ended().has_value());
+}
+
+TEST_F(SqliteStoreTest, ErrorsForUnknownIdsAndDuplicates) {
+  Execution e = NewExecution();
+  ASSERT_TRUE(store_->CreateExecution(e).ok());
+  EXPECT_EQ(store_->CreateExecution(e).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->TransitionExecution("nope", State::kRunning, SystemClock().Now()).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetExecution("nope").status().code(), StatusCode::kNotFound);
+  TaskRun orphan{.id = NewId(), .execution_id = "missing", .task_id = "t", .task_type = "x"};
+  EXPECT_FALSE(store_->CreateTaskRun(orphan).ok());
+}
+
+TEST_F(SqliteStoreTest, ResolvesIdPrefixes) {
+  Execution a = NewExecution();
+  Execution b = NewExecution();
+  ASSERT_TRUE(store_->CreateExecution(a).ok());
+  ASSERT_TRUE(store_->CreateExecution(b).ok());
+  EXPECT_EQ(*store_->ResolveExecutionId(a.id), a.id);
+  EXPECT_EQ(store_->ResolveExecutionId(a.id.substr(0, 4)).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->ResolveExecutionId("ZZZZ").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, ListsNewestFirstWithFilters) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store_->CreateExecution(NewExecution()).ok());
+  Execution other = NewExecution();
+  other.flow_id = "other";
+  ASSERT_TRUE(store_->CreateExecution(other).ok());
+  auto all = store_->ListExecutions({});
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].id, other.id);
+  auto hello = store_->ListExecutions({.flow_id = "hello", .limit = 2});
+  EXPECT_EQ(hello->size(), 2u);
+}
+
+TEST_F(SqliteStoreTest, LogsComeBackInOrderAfterASeq) {
+  Execution e = NewExecution();
+  ASSERT_TRUE(store_->CreateExecution(e).ok());
+  std::vector<LogEntry> logs;
+  for (int i = 0; i < 5; ++i) logs.push_back({.execution_id = e.id, .task_id = "t", .at = SystemClock().Now(), .message = "line " + std::to_string(i)});
+  ASSERT_TRUE(store_->AppendLogs(logs).ok());
+  auto first = store_->GetLogs(e.id, 0);
+  ASSERT_EQ(first->size(), 5u);
+  auto rest = store_->GetLogs(e.id, (*first)[2].seq);
+  ASSERT_EQ(rest->size(), 2u);
+  EXPECT_EQ((*rest)[0].message, "line 3");
+}
+
+// A process killed in the middle of writing leaves a store that reopens and
+// holds every committed transition.
+TEST_F(SqliteStoreTest, SurvivesAKilledWriter) {
+  std::filesystem::path db = dir_ / "killed.db";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto s = OpenSqliteStore(db);
+    if (!s.ok()) _exit(2);
+    for (int i = 0;; ++i) {
+      Execution e;
+      e.id = NewId();
+      e.namespace_ = "dev";
+      e.flow_id = "f";
+      if (!(*s)->CreateExecution(e).ok()) _exit(3);
+      if (!(*s)->TransitionExecution(e.id, State::kRunning, SystemClock().Now()).ok()) _exit(4);
+    }
+  }
+  usleep(300 * 1000);
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited early with " << WEXITSTATUS(status);
+  auto s = OpenSqliteStore(db);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto list = (*s)->ListExecutions({.limit = 100000});
+  ASSERT_TRUE(list.ok());
+  EXPECT_GT(list->size(), 10u);
+  for (const auto& e : *list) {
+    // Each creation committed with its first history row.
+    EXPECT_GE(e.history.size(), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace floe::state

@@ -1,0 +1,60 @@
+// Store: the durable record of everything floe runs. Every state transition is
+// written (in its own transaction) before it takes effect, so a process that
+// dies at any point leaves a store that reopens cleanly and says what was
+// unfinished.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenSqliteStore(".floe/floe.db"));
+//   RETURN_IF_ERROR(store->CreateExecution(execution));
+//   RETURN_IF_ERROR(store->TransitionExecution(execution.id, State::kRunning, now));
+//
+// Implementations are thread-safe.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "state/model.h"
+
+namespace floe::state {
+
+struct TransitionDetails {
+  std::optional<std::string> outputs_json;  // replace outputs when set
+  std::optional<std::string> error;         // replace the error when set
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Records a new execution in its first state. AlreadyExists if the id is taken.
+  virtual Status CreateExecution(const Execution& execution) = 0;
+  virtual Status TransitionExecution(const std::string& id, State state, Timestamp at,
+                                     const TransitionDetails& details = {}) = 0;
+  virtual Status CreateTaskRun(const TaskRun& task_run) = 0;
+  virtual Status TransitionTaskRun(const std::string& id, State state, Timestamp at,
+                                   const TransitionDetails& details = {}) = 0;
+  // Assigns seq numbers in order.
+  virtual Status AppendLogs(std::span<const LogEntry> entries) = 0;
+
+  // The execution with its task runs and histories. NotFound if absent.
+  virtual Result<Execution> GetExecution(const std::string& id) = 0;
+  // The full id for a unique prefix (as `git` does); NotFound or
+  // InvalidArgument (ambiguous) otherwise.
+  virtual Result<std::string> ResolveExecutionId(const std::string& prefix) = 0;
+  // Newest first; task runs are not filled.
+  virtual Result<std::vector<Execution>> ListExecutions(const ExecutionFilter& filter) = 0;
+  // Log lines of an execution with seq > after_seq, oldest first.
+  virtual Result<std::vector<LogEntry>> GetLogs(const std::string& execution_id, int64_t after_seq,
+                                                int limit = 10000) = 0;
+};
+
+// Opens (creating if needed) a SQLite store at `path` in WAL mode. Parent
+// folders are created.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& path);
+
+}  // namespace floe::state
