@@ -1,0 +1,273 @@
+#include "engine/query.h"
+
+#include "duckdb.hpp"
+
+namespace floe::engine {
+namespace {
+
+tmpl::Value ToValue(const duckdb::Value& v);
+
+tmpl::Value ToValue(const duckdb::Value& v) {
+  using duckdb::LogicalTypeId;
+  if (v.IsNull()) return tmpl::Value();
+  const auto& type = v.type();
+  switch (type.id()) {
+    case LogicalTypeId::BOOLEAN: return tmpl::Value(v.GetValue<bool>());
+    case LogicalTypeId::TINYINT:
+    case LogicalTypeId::SMALLINT:
+    case LogicalTypeId::INTEGER:
+    case LogicalTypeId::BIGINT:
+    case LogicalTypeId::UTINYINT:
+    case LogicalTypeId::USMALLINT:
+    case LogicalTypeId::UINTEGER: return tmpl::Value(v.GetValue<int64_t>());
+    case LogicalTypeId::UBIGINT: {
+      auto u = v.GetValue<uint64_t>();
+      if (u <= static_cast<uint64_t>(INT64_MAX)) return tmpl::Value(static_cast<int64_t>(u));
+      return tmpl::Value(v.ToString());
+    }
+    case LogicalTypeId::HUGEINT:
+    case LogicalTypeId::UHUGEINT: {
+      // Keep exact values exact: int when it fits, else text.
+      auto text = v.ToString();
+      errno = 0;
+      char* end = nullptr;
+      long long i = std::strtoll(text.c_str(), &end, 10);
+      if (errno == 0 && end == text.c_str() + text.size()) return tmpl::Value(static_cast<int64_t>(i));
+      return tmpl::Value(text);
+    }
+    case LogicalTypeId::FLOAT:
+    case LogicalTypeId::DOUBLE:
+    case LogicalTypeId::DECIMAL: return tmpl::Value(v.GetValue<double>());
+    case LogicalTypeId::LIST:
+    case LogicalTypeId::ARRAY: {
+      tmpl::ValueList list;
+      const auto& children = type.id() == LogicalTypeId::LIST ? duckdb::ListValue::GetChildren(v)
+                                                               : duckdb::ArrayValue::GetChildren(v);
+      for (const auto& child : children) list.push_back(ToValue(child));
+      return tmpl::Value(std::move(list));
+    }
+    case LogicalTypeId::STRUCT: {
+      tmpl::ValueMap map;
+      const auto& children = duckdb::StructValue::GetChildren(v);
+      for (size_t i = 0; i < children.size(); ++i) map.Set(duckdb::StructType::GetChildName(type, i), ToValue(children[i]));
+      return tmpl::Value(std::move(map));
+    }
+    case LogicalTypeId::MAP: {
+      tmpl::ValueMap map;
+      for (const auto& entry : duckdb::ListValue::GetChildren(v)) {
+        const auto& kv = duckdb::StructValue::GetChildren(entry);
+        map.Set(kv[0].ToString(), ToValue(kv[1]));
+      }
+      return tmpl::Value(std::move(map));
+    }
+    case LogicalTypeId::TIMESTAMP:
+    case LogicalTypeId::TIMESTAMP_MS:
+    case LogicalTypeId::TIMESTAMP_NS:
+    case LogicalTypeId::TIMESTAMP_SEC:
+    case LogicalTypeId::TIMESTAMP_TZ: {
+      // ISO-8601 with a 'T', as Kestra prints dates.
+      std::string text = v.ToString();
+      if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
+      return tmpl::Value(std::move(text));
+    }
+    default: return tmpl::Value(v.ToString());
+  }
+}
+
+duckdb::Value ToDuckDb(const tmpl::Value& v) {
+  switch (v.kind()) {
+    case tmpl::Value::Kind::kBool: return duckdb::Value::BOOLEAN(v.AsBool());
+    case tmpl::Value::Kind::kInt: return duckdb::Value::BIGINT(v.AsInt());
+    case tmpl::Value::Kind::kDouble: return duckdb::Value::DOUBLE(v.AsDouble());
+    case tmpl::Value::Kind::kString: return duckdb::Value(v.AsString());
+    case tmpl::Value::Kind::kList: {
+      duckdb::vector<duckdb::Value> items;
+      for (const auto& item : v.AsList()) items.push_back(ToDuckDb(item));
+      if (items.empty()) return duckdb::Value::LIST(duckdb::LogicalType::VARCHAR, {});
+      return duckdb::Value::LIST(items);
+    }
+    default: return duckdb::Value();
+  }
+}
+
+std::string FirstLine(const std::string& sql) {
+  size_t start = sql.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos) return "";
+  size_t end = sql.find('\n', start);
+  std::string line = sql.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (line.size() > 80) line = line.substr(0, 77) + "...";
+  return line;
+}
+
+std::string StatementText(const duckdb::SQLStatement& s) {
+  std::string text = s.query.substr(s.stmt_location, s.stmt_length);
+  while (!text.empty() && (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) text.pop_back();
+  return text;
+}
+
+std::string QuoteLiteral(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+// Collects every row of a result as a list of maps.
+Result<tmpl::ValueList> Rows(duckdb::QueryResult& result, int64_t limit) {
+  tmpl::ValueList rows;
+  const auto& names = result.names;
+  while (true) {
+    auto chunk = result.Fetch();
+    if (result.HasError()) return InvalidArgument(result.GetError());
+    if (!chunk || chunk->size() == 0) break;
+    for (duckdb::idx_t r = 0; r < chunk->size(); ++r) {
+      tmpl::ValueMap row;
+      for (duckdb::idx_t c = 0; c < chunk->ColumnCount(); ++c) row.Set(names[c], ToValue(chunk->GetValue(c, r)));
+      rows.push_back(tmpl::Value(std::move(row)));
+      if (limit >= 0 && static_cast<int64_t>(rows.size()) >= limit) return rows;
+    }
+  }
+  return rows;
+}
+
+class Runner {
+ public:
+  explicit Runner(const QueryRequest& request) : request_(request) {}
+
+  Result<QueryResult> Run() {
+    std::string path = request_.database.empty() ? ":memory:" : request_.database;
+    std::unique_ptr<duckdb::DuckDB> db;
+    try {
+      db = std::make_unique<duckdb::DuckDB>(path == ":memory:" ? nullptr : path.c_str());
+    } catch (const std::exception& e) {
+      return IoError("cannot open DuckDB database '" + path + "': " + ErrorText(e));
+    }
+    duckdb::Connection con(*db);
+    if (request_.working_directory) {
+      auto r = con.Query("SET file_search_path = " + QuoteLiteral(request_.working_directory->string()));
+      if (r->HasError()) return Internal("cannot set DuckDB file_search_path: " + r->GetError());
+    }
+    duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements;
+    try {
+      statements = con.ExtractStatements(request_.sql);
+    } catch (const std::exception& e) {
+      return InvalidArgument("SQL does not parse: " + ErrorText(e));
+    }
+    if (statements.empty()) return InvalidArgument("no SQL statement to run");
+    QueryResult out;
+    for (size_t i = 0; i < statements.size(); ++i) {
+      bool last = i + 1 == statements.size();
+      std::string text = StatementText(*statements[i]);
+      Status s = last ? RunLast(con, std::move(statements[i]), text, out) : RunOne(con, std::move(statements[i]));
+      if (!s.ok()) {
+        std::string where = statements.size() > 1 ? "statement " + std::to_string(i + 1) + " (" + FirstLine(text) + ")"
+                                                   : "'" + FirstLine(text) + "'";
+        return std::move(s).WithContext(where);
+      }
+    }
+    return out;
+  }
+
+ private:
+  static std::string ErrorText(const std::exception& e) {
+    duckdb::ErrorData error(e);
+    return error.Message();
+  }
+
+  Result<duckdb::unique_ptr<duckdb::QueryResult>> Execute(duckdb::Connection& con,
+                                                          duckdb::unique_ptr<duckdb::SQLStatement> statement) {
+    duckdb::unique_ptr<duckdb::PreparedStatement> prepared = con.Prepare(std::move(statement));
+    if (prepared->HasError()) return InvalidArgument(prepared->GetError());
+    duckdb::case_insensitive_map_t<duckdb::BoundParameterData> values;
+    if (!prepared->named_param_map.empty()) {
+      // Named ($name) or positional (?, $1) parameters, as the statement declares.
+      for (const auto& [name, index] : prepared->named_param_map) {
+        bool positional = !name.empty() && std::all_of(name.begin(), name.end(), ::isdigit);
+        const tmpl::Value* given = nullptr;
+        if (positional) {
+          size_t i = std::stoul(name);
+          if (i >= 1 && i <= request_.positional_parameters.size()) given = &request_.positional_parameters[i - 1];
+        } else {
+          for (const auto& [k, v] : request_.named_parameters)
+            if (duckdb::StringUtil::CIEquals(k, name)) given = &v;
+        }
+        if (!given) {
+          return InvalidArgument("the SQL uses parameter " + (positional ? "$" + name : "$" + name) +
+                                 " but 'parameters' does not set it");
+        }
+        values[name] = duckdb::BoundParameterData(ToDuckDb(*given));
+      }
+    }
+    auto result = prepared->Execute(values, false);
+    if (result->HasError()) return InvalidArgument(result->GetError());
+    return result;
+  }
+
+  Status RunOne(duckdb::Connection& con, duckdb::unique_ptr<duckdb::SQLStatement> statement) {
+    ASSIGN_OR_RETURN(auto result, Execute(con, std::move(statement)));
+    return Status::Ok();
+  }
+
+  Status RunLast(duckdb::Connection& con, duckdb::unique_ptr<duckdb::SQLStatement> statement, const std::string& text,
+                 QueryResult& out) {
+    switch (request_.fetch) {
+      case FetchType::kNone: return RunOne(con, std::move(statement));
+      case FetchType::kFetchOne:
+      case FetchType::kFetch: {
+        ASSIGN_OR_RETURN(auto result, Execute(con, std::move(statement)));
+        ASSIGN_OR_RETURN(tmpl::ValueList rows, Rows(*result, request_.fetch == FetchType::kFetchOne ? 1 : -1));
+        out.size = static_cast<int64_t>(rows.size());
+        if (request_.fetch == FetchType::kFetchOne) {
+          out.row = rows.empty() ? tmpl::Value() : rows[0];
+        } else {
+          out.rows = tmpl::Value(std::move(rows));
+        }
+        return Status::Ok();
+      }
+      case FetchType::kStore: {
+        if (statement->type != duckdb::StatementType::SELECT_STATEMENT) {
+          return InvalidArgument("fetchType STORE needs the last statement to return rows (a SELECT)");
+        }
+        // Let DuckDB write Parquet directly: no rows pass through floe.
+        std::string copy = "COPY (" + text + ") TO " + QuoteLiteral(request_.store_path.string()) + " (FORMAT parquet)";
+        duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> parsed;
+        try {
+          parsed = con.ExtractStatements(copy);
+        } catch (const std::exception& e) {
+          return InvalidArgument(ErrorText(e));
+        }
+        ASSIGN_OR_RETURN(auto result, Execute(con, std::move(parsed[0])));
+        ASSIGN_OR_RETURN(tmpl::ValueList rows, Rows(*result, -1));
+        // COPY returns the number of rows written.
+        if (!rows.empty() && rows[0].is_map() && !rows[0].AsMap().empty()) {
+          const tmpl::Value& count = rows[0].AsMap().entries()[0].second;
+          out.size = count.is_int() ? count.AsInt() : 0;
+        }
+        return Status::Ok();
+      }
+    }
+    return Internal("unknown fetch type");
+  }
+
+  const QueryRequest& request_;
+};
+
+}  // namespace
+
+Result<QueryResult> RunQuery(const QueryRequest& request) {
+  try {
+    Runner runner(request);
+    return runner.Run();
+  } catch (const std::exception& e) {
+    // DuckDB reports most errors as results, but some (out of memory,
+    // interrupted, internal) arrive as exceptions.
+    duckdb::ErrorData error(e);
+    return Internal("DuckDB: " + error.Message());
+  }
+}
+
+std::string DuckDbVersion() { return duckdb::DuckDB::LibraryVersion(); }
+
+}  // namespace floe::engine
