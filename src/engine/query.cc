@@ -149,6 +149,10 @@ class Runner {
       auto r = con.Query("SET file_search_path = " + QuoteLiteral(request_.working_directory->string()));
       if (r->HasError()) return Internal("cannot set DuckDB file_search_path: " + r->GetError());
     }
+    if (!request_.time_zone.empty()) {
+      auto r = con.Query("SET TimeZone = " + QuoteLiteral(request_.time_zone));
+      if (r->HasError()) return InvalidArgument("time zone '" + request_.time_zone + "': " + r->GetError());
+    }
     duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements;
     try {
       statements = con.ExtractStatements(request_.sql);

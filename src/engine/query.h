@@ -36,6 +36,9 @@ struct QueryRequest {
   // Relative paths in reads (read_csv('x.csv')) are looked up here.
   std::optional<std::filesystem::path> working_directory;
   std::filesystem::path store_path;  // for kStore
+  // An IANA time zone for TIMESTAMPTZ values ("Europe/Paris"); DuckDB's
+  // default (the machine's) when empty.
+  std::string time_zone;
 };
 
 struct QueryResult {

@@ -47,6 +47,9 @@ class TaskContext {
   // A path of the execution's storage for a file this task is about to write
   // (e.g. a query result); the returned URI names it once written.
   virtual Result<std::pair<std::filesystem::path, std::string>> NewStorageFile(std::string_view name) = 0;
+  // Makes `name` visible to this task's templates rendered after the call
+  // (e.g. {{ workingDir }}, {{ outputFiles.out }}).
+  virtual void AddVariable(std::string name, tmpl::Value value) = 0;
 
   // Typed property helpers: a missing required property, or one of the wrong
   // type, is a PropertyError.

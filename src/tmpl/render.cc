@@ -393,6 +393,16 @@ std::string AvailableHint(std::string_view missing, const std::vector<std::strin
 }
 }  // namespace
 
+// "inputs.name" for a chain of names and attributes; "" for anything else.
+std::string ExpressionPath(const Node& node) {
+  if (node.kind == NodeKind::kName) return node.text;
+  if (node.kind == NodeKind::kAttr) {
+    std::string base = ExpressionPath(*node.kids[0]);
+    return base.empty() ? "" : base + "." + node.text;
+  }
+  return "";
+}
+
 Result<Value> RenderState::EvalName(const Node& node) {
   if (const Value* v = Lookup(node.text)) return *v;
   if (env_.FindFunction(node.text)) {
@@ -470,8 +480,10 @@ Result<Value> RenderState::EvalAttr(const Node& node) {
   ASSIGN_OR_RETURN(Value obj, Eval(*node.kids[0]));
   const std::string& name = node.text;
   if (obj.is_undefined()) {
+    // The first missing name is the one to report: `a.b.c` with `a` missing
+    // says 'a' is not defined.
     if (env_.undefined == UndefinedBehavior::kLenient) return CheckDefined(obj, *node.kids[0]);
-    return Value::Undefined(obj.UndefinedName() + "." + name, obj.UndefinedHint());
+    return obj;
   }
   if (obj.is_map()) {
     if (const Value* v = obj.AsMap().Find(name)) return *v;
@@ -479,7 +491,10 @@ Result<Value> RenderState::EvalAttr(const Node& node) {
     // undefined with the keys that do exist as the hint.
     std::vector<std::string> keys;
     for (const auto& [k, v] : obj.AsMap()) keys.push_back(k);
-    return Value::Undefined(name, AvailableHint(name, keys));
+    std::string path = ExpressionPath(*node.kids[0]);
+    std::string hint = keys.empty() ? (path.empty() ? "the map is empty" : "'" + path + "' is empty")
+                                    : AvailableHint(name, keys);
+    return Value::Undefined(path.empty() ? name : path + "." + name, hint);
   }
   if (obj.is_list() && !name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
     size_t i = std::stoul(name);
@@ -495,7 +510,7 @@ Result<Value> RenderState::EvalIndex(const Node& node) {
   RETURN_IF_ERROR(CheckDefined(idx, *node.kids[1]));
   if (obj.is_undefined()) {
     if (env_.undefined == UndefinedBehavior::kLenient) return CheckDefined(obj, *node.kids[0]);
-    return Value::Undefined(obj.UndefinedName() + "[" + ToDisplayString(idx, env_.dialect) + "]", obj.UndefinedHint());
+    return obj;
   }
   if (obj.is_map()) {
     std::string key = idx.is_string() ? idx.AsString() : ToDisplayString(idx, env_.dialect);

@@ -14,6 +14,9 @@
 
 namespace floe::tmpl {
 
+struct Node;
+std::string ExpressionPath(const Node& node);
+
 class RenderState {
  public:
   RenderState(const Template& tmpl, const Value& context);

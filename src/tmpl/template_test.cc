@@ -131,7 +131,7 @@ TEST(TemplateTest, ErrorPointsIntoTheEnclosingFile) {
   EXPECT_EQ(out.status().location().line, 7);
   EXPECT_EQ(out.status().location().column, 14 + 16);  // at "nme"
   std::string text = out.status().ToString();
-  EXPECT_NE(text.find("'nme' is not defined"), std::string::npos) << text;
+  EXPECT_NE(text.find("'inputs.nme' is not defined"), std::string::npos) << text;
   EXPECT_NE(text.find("did you mean 'name'?"), std::string::npos) << text;
   EXPECT_NE(text.find("    Hello {{ inputs.nme }}\n                    ^"), std::string::npos) << text;
 }

@@ -1,0 +1,203 @@
+#include "exec/executor.h"
+
+#include <unistd.h>
+
+#include <cctype>
+
+#include "core/id.h"
+#include "exec/task_context.h"
+#include "tmpl/json.h"
+
+extern char** environ;
+
+namespace floe::exec {
+
+using state::State;
+
+// One execution in flight: the template context, the store calls, the
+// observer notifications.
+class RunningExecution {
+ public:
+  RunningExecution(Executor& executor, const flow::Flow& flow) : ex_(executor), flow_(flow) {}
+
+  Result<std::string> Start(const std::map<std::string, tmpl::Value>& given) {
+    ASSIGN_OR_RETURN(tmpl::Value inputs, flow::ResolveInputs(flow_, given));
+    execution_.id = NewId();
+    execution_.namespace_ = flow_.namespace_;
+    execution_.flow_id = flow_.id;
+    execution_.flow_source = flow_.source;
+    execution_.flow_path = flow_.source_path;
+    ASSIGN_OR_RETURN(inputs, StoreFileInputs(inputs));
+    execution_.inputs_json = tmpl::ToJson(inputs);
+    tmpl::ValueMap labels;
+    for (const auto& [k, v] : flow_.labels) labels.Set(k, tmpl::Value(v));
+    execution_.labels_json = tmpl::ToJson(tmpl::Value(labels));
+    execution_.state = State::kCreated;
+    start_ = Now();
+    execution_.history.push_back({State::kCreated, start_});
+    RETURN_IF_ERROR(ex_.store_.CreateExecution(execution_));
+    if (ex_.observer_) ex_.observer_->OnExecutionCreated(execution_);
+    BuildContext(inputs, tmpl::Value(std::move(labels)));
+    return execution_.id;
+  }
+
+  // Runs to a terminal state. Errors are store failures only.
+  Status Run() {
+    RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kRunning, Now()));
+    auto vars = RenderNode(flow_.variables, context_);
+    if (!vars.ok()) return Fail(Status(vars.status()).WithContext("flow variables").ToString());
+    context_.MutableMap().Set("vars", vars->is_map() ? *vars : tmpl::Value(tmpl::ValueMap{}));
+
+    for (const auto& task : flow_.tasks) {
+      if (task.disabled) continue;
+      bool ok = false;
+      RETURN_IF_ERROR(RunTask(task, &ok));
+      if (!ok) return Fail("task '" + task.id + "' failed");
+    }
+    tmpl::ValueMap outputs;
+    for (const auto& out : flow_.outputs) {
+      auto v = RenderNode(out.value, context_);
+      if (!v.ok()) return Fail(Status(v.status()).WithContext("flow output '" + out.id + "'").ToString());
+      outputs.Set(out.id, *v);
+    }
+    return ex_.store_.TransitionExecution(execution_.id, State::kSuccess, Now(),
+                                          {.outputs_json = tmpl::ToJson(tmpl::Value(std::move(outputs)))});
+  }
+
+ private:
+  Timestamp Now() const { return ex_.settings_.clock->Now(); }
+
+  Status Fail(std::string error) {
+    Log("", "", LogLevel::kError, error);
+    return ex_.store_.TransitionExecution(execution_.id, State::kFailed, Now(), {.error = error});
+  }
+
+  std::string StoragePrefix() const { return flow_.namespace_ + "/" + flow_.id + "/executions/" + execution_.id; }
+
+  // FILE inputs are copied into the execution's storage, so the execution
+  // does not depend on the original file staying put.
+  Result<tmpl::Value> StoreFileInputs(const tmpl::Value& inputs) {
+    tmpl::ValueMap out;
+    for (const auto& [name, value] : inputs.AsMap()) {
+      const flow::Input* decl = nullptr;
+      for (const auto& in : flow_.inputs)
+        if (in.id == name) decl = &in;
+      if (!decl || decl->type != flow::InputType::kFile || !value.is_string() ||
+          storage::InternalStorage::IsStorageUri(value.AsString())) {
+        out.Set(name, value);
+        continue;
+      }
+      std::string given = value.AsString();
+      if (given.starts_with("file://")) given = given.substr(7);
+      std::filesystem::path path(given);
+      // A default written in the flow is relative to the flow file.
+      bool from_default = decl->defaults && decl->defaults->is_string() && decl->defaults->AsString() == value.AsString();
+      if (path.is_relative() && from_default && !flow_.source_path.empty())
+        path = std::filesystem::path(flow_.source_path).parent_path() / path;
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec))
+        return NotFound("input '" + name + "' (FILE): no file at '" + path.string() + "'");
+      ASSIGN_OR_RETURN(std::string uri, ex_.storage_.Put(path, StoragePrefix() + "/inputs/" + name + "/" +
+                                                                  path.filename().string()));
+      out.Set(name, tmpl::Value(uri));
+    }
+    return tmpl::Value(std::move(out));
+  }
+
+  void BuildContext(const tmpl::Value& inputs, tmpl::Value labels) {
+    tmpl::ValueMap ctx;
+    ctx.Set("flow", tmpl::Value::MakeMap({{"id", tmpl::Value(flow_.id)}, {"namespace", tmpl::Value(flow_.namespace_)}}));
+    ctx.Set("execution", tmpl::Value::MakeMap({{"id", tmpl::Value(execution_.id)},
+                                               {"startDate", tmpl::Value(FormatTimestamp(start_))}}));
+    ctx.Set("inputs", inputs);
+    ctx.Set("labels", std::move(labels));
+    ctx.Set("outputs", tmpl::Value(tmpl::ValueMap{}));
+    ctx.Set("globals", tmpl::Value::MakeMap({{"lake", tmpl::Value(ex_.settings_.lake.string())}}));
+    // Kestra exposes ENV_FOO as {{ envs.foo }}.
+    tmpl::ValueMap envs;
+    for (char** e = environ; e && *e; ++e) {
+      std::string_view kv(*e);
+      if (!kv.starts_with("ENV_")) continue;
+      size_t eq = kv.find('=');
+      if (eq == std::string_view::npos) continue;
+      std::string key(kv.substr(4, eq - 4));
+      for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      envs.Set(key, tmpl::Value(std::string(kv.substr(eq + 1))));
+    }
+    ctx.Set("envs", tmpl::Value(std::move(envs)));
+    context_ = tmpl::Value(std::move(ctx));
+  }
+
+  void Log(const std::string& task_run_id, const std::string& task_id, LogLevel level, std::string_view message) {
+    state::LogEntry entry{.execution_id = execution_.id, .task_run_id = task_run_id, .task_id = task_id, .at = Now(),
+                          .level = level, .message = std::string(message)};
+    Status s = ex_.store_.AppendLogs({&entry, 1});
+    if (!s.ok()) store_error_ = s;
+    if (ex_.observer_) ex_.observer_->OnLog(entry);
+  }
+
+  Status Transition(state::TaskRun& run, State state, state::TransitionDetails details = {}) {
+    run.state = state;
+    if (details.outputs_json) run.outputs_json = *details.outputs_json;
+    if (details.error) run.error = *details.error;
+    run.history.push_back({state, Now()});
+    RETURN_IF_ERROR(ex_.store_.TransitionTaskRun(run.id, state, run.history.back().at, details));
+    if (ex_.observer_) ex_.observer_->OnTaskRunState(run);
+    return Status::Ok();
+  }
+
+  Status RunTask(const flow::TaskSpec& spec, bool* ok) {
+    state::TaskRun run{.id = NewId(), .execution_id = execution_.id, .task_id = spec.id,
+                       .task_type = spec.task_type->name};
+    run.history.push_back({State::kCreated, Now()});
+    RETURN_IF_ERROR(ex_.store_.CreateTaskRun(run));
+    if (ex_.observer_) ex_.observer_->OnTaskRunState(run);
+    RETURN_IF_ERROR(Transition(run, State::kRunning));
+
+    std::string prefix = StoragePrefix() + "/tasks/" + spec.id + "/" + run.id;
+    Result<tmpl::Value> outputs = Status(StatusCode::kInternal, "not run");
+    {
+      RunTaskContext ctx(spec, context_, ex_.storage_, prefix, ex_.settings_.scratch / execution_.id / run.id,
+                         [&](LogLevel level, std::string_view message) { Log(run.id, spec.id, level, message); });
+      ctx.AddVariable("task", tmpl::Value::MakeMap({{"id", tmpl::Value(spec.id)},
+                                                    {"type", tmpl::Value(spec.task_type->name)}}));
+      ctx.AddVariable("taskrun", tmpl::Value::MakeMap({{"id", tmpl::Value(run.id)},
+                                                       {"attemptsCount", tmpl::Value(run.attempt - 1)}}));
+      std::unique_ptr<flow::Task> task = spec.task_type->factory();
+      outputs = task->Run(ctx);
+    }
+    RETURN_IF_ERROR(store_error_);
+    if (!outputs.ok()) {
+      std::string error = outputs.status().ToString();
+      Log(run.id, spec.id, LogLevel::kError, error);
+      RETURN_IF_ERROR(Transition(run, State::kFailed, {.error = error}));
+      *ok = false;
+      return Status::Ok();
+    }
+    tmpl::Value result = outputs->is_map() ? std::move(*outputs) : tmpl::Value(tmpl::ValueMap{});
+    RETURN_IF_ERROR(Transition(run, State::kSuccess, {.outputs_json = tmpl::ToJson(result)}));
+    context_.Get("outputs")->MutableMap().Set(spec.id, std::move(result));
+    *ok = true;
+    return Status::Ok();
+  }
+
+  Executor& ex_;
+  const flow::Flow& flow_;
+  state::Execution execution_;
+  Timestamp start_;
+  tmpl::Value context_;
+  Status store_error_;
+};
+
+Executor::Executor(state::Store& store, const flow::TaskRegistry& registry, const storage::InternalStorage& storage,
+                   ExecutorSettings settings)
+    : store_(store), registry_(registry), storage_(storage), settings_(std::move(settings)) {}
+
+Result<std::string> Executor::Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs) {
+  RunningExecution running(*this, flow);
+  ASSIGN_OR_RETURN(std::string id, running.Start(inputs));
+  RETURN_IF_ERROR(running.Run());
+  return id;
+}
+
+}  // namespace floe::exec

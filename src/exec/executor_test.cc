@@ -1,0 +1,184 @@
+#include "exec/executor.h"
+
+#include <gmock/gmock.h>
+#include <deque>
+#include <fstream>
+#include <gtest/gtest.h>
+
+#include "core/id.h"
+#include "tmpl/json.h"
+
+namespace floe::exec {
+namespace {
+
+using ::testing::HasSubstr;
+using state::State;
+
+// Echo: outputs its rendered `value` property; Boom: fails with `message`.
+class EchoTask : public flow::Task {
+  Result<tmpl::Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(auto v, ctx.Property("value"));
+    ctx.Log(LogLevel::kInfo, "echo");
+    return tmpl::Value::MakeMap({{"value", v ? *v : tmpl::Value()}});
+  }
+};
+class BoomTask : public flow::Task {
+  Result<tmpl::Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(std::string m, ctx.RequiredString("message"));
+    return InvalidArgument(m);
+  }
+};
+
+const flow::TaskRegistry& Registry() {
+  static const flow::TaskRegistry registry = [] {
+    flow::TaskRegistry r;
+    r.Register({.name = "test.Echo", .properties = {{.name = "value", .type = flow::PropertyType::kAny}},
+                .factory = [] { return std::make_unique<EchoTask>(); }});
+    r.Register({.name = "test.Boom", .properties = {{.name = "message", .required = true}},
+                .factory = [] { return std::make_unique<BoomTask>(); }});
+    return r;
+  }();
+  return registry;
+}
+
+class ExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("floe_exec_" + NewId());
+    store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
+    storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
+    executor_ = std::make_unique<Executor>(*store_, Registry(), *storage_,
+                                           ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp"});
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  state::Execution Run(std::string_view yaml, std::map<std::string, tmpl::Value> inputs = {}) {
+    flow::FlowParse p = flow::ParseFlow(yaml, "flow.yml", Registry());
+    EXPECT_TRUE(p.errors.empty()) << (p.errors.empty() ? "" : p.errors[0].ToString());
+    flows_.push_back(std::move(*p.flow));
+    auto id = executor_->Run(flows_.back(), inputs);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return *store_->GetExecution(*id);
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<storage::InternalStorage> storage_;
+  std::unique_ptr<Executor> executor_;
+  std::deque<flow::Flow> flows_;
+};
+
+TEST_F(ExecutorTest, RunsTasksInOrderPassingOutputs) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+inputs:
+  - id: n
+    type: INT
+variables:
+  twice: "{{ inputs.n * 2 }}"
+tasks:
+  - id: a
+    type: test.Echo
+    value: "{{ vars.twice }}"
+  - id: b
+    type: test.Echo
+    value: "{{ outputs.a.value + 1 }} from {{ flow.namespace }}.{{ flow.id }} task {{ task.id }}"
+outputs:
+  - id: final
+    type: STRING
+    value: "{{ outputs.b.value }}"
+)", {{"n", tmpl::Value("20")}});
+  EXPECT_EQ(e.state, State::kSuccess);
+  ASSERT_EQ(e.task_runs.size(), 2u);
+  EXPECT_EQ(e.task_runs[0].outputs_json, R"({"value":40})");
+  EXPECT_EQ(e.task_runs[1].outputs_json, R"({"value":"41 from dev.f task b"})");
+  EXPECT_EQ(e.outputs_json, R"({"final":"41 from dev.f task b"})");
+  EXPECT_EQ(e.inputs_json, R"({"n":20})");
+  std::vector<State> states;
+  for (const auto& h : e.history) states.push_back(h.state);
+  EXPECT_EQ(states, (std::vector<State>{State::kCreated, State::kRunning, State::kSuccess}));
+  states.clear();
+  for (const auto& h : e.task_runs[0].history) states.push_back(h.state);
+  EXPECT_EQ(states, (std::vector<State>{State::kCreated, State::kRunning, State::kSuccess}));
+  auto logs = store_->GetLogs(e.id, 0);
+  ASSERT_EQ(logs->size(), 2u);
+  EXPECT_EQ((*logs)[0].task_id, "a");
+}
+
+TEST_F(ExecutorTest, AFailingTaskFailsTheExecutionAndStopsIt) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: ok
+    type: test.Echo
+    value: 1
+  - id: bad
+    type: test.Boom
+    message: "disk on fire"
+  - id: never
+    type: test.Echo
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_THAT(e.error, HasSubstr("task 'bad' failed"));
+  ASSERT_EQ(e.task_runs.size(), 2u);
+  EXPECT_EQ(e.task_runs[1].state, State::kFailed);
+  EXPECT_THAT(e.task_runs[1].error, HasSubstr("disk on fire"));
+  auto logs = store_->GetLogs(e.id, 0);
+  bool logged = false;
+  for (const auto& l : *logs) logged = logged || (l.level == LogLevel::kError && l.message.find("disk on fire") != std::string::npos);
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(ExecutorTest, RenderErrorsFailTheTaskWithPosition) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: a
+    type: test.Echo
+    value: "{{ outputs.nope.value }}"
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  ASSERT_EQ(e.task_runs.size(), 1u);
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("flow.yml:6:"));
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("task 'a' property 'value'"));
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("'outputs.nope' is not defined"));
+}
+
+TEST_F(ExecutorTest, DisabledTasksAreSkipped) {
+  state::Execution e = Run("id: f\nnamespace: dev\ntasks:\n  - id: a\n    type: test.Echo\n    disabled: true\n  - id: b\n    type: test.Echo\n");
+  EXPECT_EQ(e.state, State::kSuccess);
+  ASSERT_EQ(e.task_runs.size(), 1u);
+  EXPECT_EQ(e.task_runs[0].task_id, "b");
+}
+
+TEST_F(ExecutorTest, BadInputsCreateNoExecution) {
+  flow::FlowParse p = flow::ParseFlow("id: f\nnamespace: dev\ninputs:\n  - id: n\n    type: INT\ntasks:\n  - id: a\n    type: test.Echo\n",
+                                      "flow.yml", Registry());
+  auto id = executor_->Run(*p.flow, {{"n", tmpl::Value("x")}});
+  ASSERT_FALSE(id.ok());
+  EXPECT_THAT(id.status().message(), HasSubstr("not an integer"));
+  EXPECT_TRUE(store_->ListExecutions({})->empty());
+}
+
+TEST_F(ExecutorTest, FileInputsAreCopiedIntoStorage) {
+  std::filesystem::create_directories(dir_);
+  std::ofstream(dir_ / "data.csv") << "a\n1\n";
+  state::Execution e = Run(R"(id: f
+namespace: dev
+inputs:
+  - id: data
+    type: FILE
+tasks:
+  - id: a
+    type: test.Echo
+    value: "{{ inputs.data }}"
+)", {{"data", tmpl::Value((dir_ / "data.csv").string())}});
+  EXPECT_EQ(e.state, State::kSuccess);
+  auto inputs = *tmpl::ParseJson(e.inputs_json);
+  std::string uri = inputs.Get("data")->AsString();
+  EXPECT_THAT(uri, HasSubstr("floe:///dev/f/executions/" + e.id + "/inputs/data/data.csv"));
+  EXPECT_TRUE(storage_->LocalPath(uri).ok());
+}
+
+}  // namespace
+}  // namespace floe::exec

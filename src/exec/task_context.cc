@@ -1,0 +1,118 @@
+#include "exec/task_context.h"
+
+#include <fstream>
+#include <system_error>
+
+namespace floe::exec {
+
+Result<tmpl::Value> RenderNode(const flow::YamlNode& node, const tmpl::Value& variables) {
+  switch (node.kind) {
+    case flow::YamlNode::Kind::kScalar:
+      if (node.tmpl) return node.tmpl->Evaluate(variables);
+      return node.ToValue();
+    case flow::YamlNode::Kind::kSequence: {
+      tmpl::ValueList list;
+      for (const auto& item : node.items) {
+        ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(item, variables));
+        list.push_back(std::move(v));
+      }
+      return tmpl::Value(std::move(list));
+    }
+    case flow::YamlNode::Kind::kMap: {
+      tmpl::ValueMap map;
+      for (const auto& e : node.entries) {
+        ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(e.value, variables));
+        map.Set(e.key, std::move(v));
+      }
+      return tmpl::Value(std::move(map));
+    }
+    case flow::YamlNode::Kind::kNull: return tmpl::Value();
+  }
+  return tmpl::Value();
+}
+
+RunTaskContext::RunTaskContext(const flow::TaskSpec& spec, tmpl::Value variables,
+                               const storage::InternalStorage& storage, std::string storage_prefix,
+                               std::filesystem::path scratch, LogFn log)
+    : spec_(spec),
+      storage_(storage),
+      storage_prefix_(std::move(storage_prefix)),
+      scratch_(std::move(scratch)),
+      log_(std::move(log)) {
+  // A shallow copy of the top level, so AddVariable does not leak into the
+  // execution's shared context.
+  tmpl::ValueMap own;
+  if (variables.is_map())
+    for (const auto& [k, v] : variables.AsMap()) own.Set(k, v);
+  variables_ = tmpl::Value(std::move(own));
+}
+
+RunTaskContext::~RunTaskContext() {
+  if (working_directory_) {
+    std::error_code ec;
+    std::filesystem::remove_all(*working_directory_, ec);  // best effort: scratch space
+  }
+}
+
+void RunTaskContext::AddVariable(std::string name, tmpl::Value value) {
+  variables_.MutableMap().Set(std::move(name), std::move(value));
+}
+
+const flow::YamlNode::Entry* RunTaskContext::FindEntry(std::string_view name) const {
+  const flow::PropertySpec* spec = spec_.task_type ? spec_.task_type->FindProperty(name) : nullptr;
+  for (const auto& e : spec_.properties.entries) {
+    if (e.key == name) return &e;
+    if (spec && (e.key == spec->name || std::find(spec->aliases.begin(), spec->aliases.end(), e.key) != spec->aliases.end()))
+      return &e;
+  }
+  return nullptr;
+}
+
+Result<std::optional<tmpl::Value>> RunTaskContext::Property(std::string_view name) {
+  const flow::YamlNode::Entry* entry = FindEntry(name);
+  if (!entry) return std::optional<tmpl::Value>();
+  auto rendered = RenderNode(entry->value, variables_);
+  if (!rendered.ok()) {
+    Status s = std::move(rendered).status();
+    return std::move(s).WithContext("task '" + spec_.id + "' property '" + entry->key + "'");
+  }
+  if (rendered->is_undefined()) return std::optional<tmpl::Value>();
+  return std::optional<tmpl::Value>(std::move(*rendered));
+}
+
+Status RunTaskContext::PropertyError(std::string_view name, std::string message) const {
+  const flow::YamlNode::Entry* entry = FindEntry(name);
+  Status s = InvalidArgument("task '" + spec_.id + "' property '" + std::string(name) + "': " + message);
+  return s.WithLocation(entry ? entry->value.location : spec_.location);
+}
+
+Result<std::filesystem::path> RunTaskContext::WorkingDirectory() {
+  if (!working_directory_) {
+    std::filesystem::path dir = scratch_;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return IoError("cannot create working directory '" + dir.string() + "': " + ec.message());
+    working_directory_ = dir;
+  }
+  return *working_directory_;
+}
+
+Result<std::string> RunTaskContext::StoreFile(const std::filesystem::path& local, std::string_view name) {
+  return storage_.Put(local, storage_prefix_ + "/" + std::string(name));
+}
+
+Result<std::pair<std::filesystem::path, std::string>> RunTaskContext::NewStorageFile(std::string_view name) {
+  return storage_.Reserve(storage_prefix_ + "/" + std::string(name));
+}
+
+Result<std::filesystem::path> RunTaskContext::ResolveFile(std::string_view uri) {
+  if (storage::InternalStorage::IsStorageUri(uri)) return storage_.LocalPath(uri);
+  std::string_view path = uri;
+  if (path.starts_with("file://")) path.remove_prefix(7);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(std::filesystem::path(std::string(path)), ec))
+    return NotFound("no file at '" + std::string(uri) + "'");
+  return std::filesystem::absolute(std::string(path));
+}
+
+}  // namespace floe::exec

@@ -1,0 +1,10 @@
+#include "tasks/builtin.h"
+
+namespace floe::tasks {
+
+void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
+  RegisterCoreTasks(registry);
+  RegisterDuckDbTasks(registry);
+}
+
+}  // namespace floe::tasks

@@ -1,0 +1,18 @@
+// Every task type floe ships, registered under floe's short names and
+// Kestra's names as aliases.
+//
+//   flow::TaskRegistry registry;
+//   tasks::RegisterBuiltinTasks(registry);
+#pragma once
+
+#include "flow/registry.h"
+
+namespace floe::tasks {
+
+void RegisterBuiltinTasks(flow::TaskRegistry& registry);
+
+// Per family; RegisterBuiltinTasks calls them all.
+void RegisterCoreTasks(flow::TaskRegistry& registry);
+void RegisterDuckDbTasks(flow::TaskRegistry& registry);
+
+}  // namespace floe::tasks

@@ -1,0 +1,101 @@
+// core.Log, core.Return, core.OutputValues, core.Sleep.
+#include <chrono>
+#include <thread>
+
+#include "core/duration.h"
+#include "tasks/builtin.h"
+#include "tmpl/json.h"
+#include "tmpl/template.h"
+
+namespace floe::tasks {
+namespace {
+
+using flow::PropertyType;
+using tmpl::Value;
+
+class LogTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(std::string level_name, ctx.StringOr("level", "INFO"));
+    std::optional<LogLevel> level = ParseLogLevel(level_name);
+    if (!level) return ctx.PropertyError("level", "unknown level '" + level_name + "' (TRACE, DEBUG, INFO, WARN, ERROR)");
+    ASSIGN_OR_RETURN(std::optional<Value> message, ctx.Property("message"));
+    if (!message) return ctx.PropertyError("message", "required property 'message' is missing");
+    // Kestra accepts one message or a list of them.
+    if (message->is_list()) {
+      for (const auto& m : message->AsList()) ctx.Log(*level, tmpl::ToDisplayString(m, tmpl::Dialect::kPebble));
+    } else {
+      ctx.Log(*level, tmpl::ToDisplayString(*message, tmpl::Dialect::kPebble));
+    }
+    return Value(tmpl::ValueMap{});
+  }
+};
+
+class ReturnTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(std::optional<Value> format, ctx.Property("format"));
+    std::string text = format ? tmpl::ToDisplayString(*format, tmpl::Dialect::kPebble) : "";
+    return Value::MakeMap({{"value", Value(text)}});
+  }
+};
+
+class OutputValuesTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(std::optional<Value> values, ctx.OptionalMap("values"));
+    return Value::MakeMap({{"values", values ? *values : Value(tmpl::ValueMap{})}});
+  }
+};
+
+class SleepTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(std::string text, ctx.RequiredString("duration"));
+    auto d = ParseDuration(text);
+    if (!d.ok()) return ctx.PropertyError("duration", d.status().message());
+    if (d->count() < 0) return ctx.PropertyError("duration", "must not be negative");
+    std::this_thread::sleep_for(*d);
+    return Value(tmpl::ValueMap{});
+  }
+};
+
+}  // namespace
+
+void RegisterCoreTasks(flow::TaskRegistry& registry) {
+  registry.Register({
+      .name = "core.Log",
+      .aliases = {"io.kestra.plugin.core.log.Log", "io.kestra.core.tasks.log.Log", "io.kestra.core.tasks.debugs.Echo",
+                  "io.kestra.plugin.core.debug.Echo"},
+      .description = "Writes a message (or a list of messages) to the task run's log.",
+      .properties = {{.name = "message", .type = PropertyType::kAny, .required = true,
+                      .description = "The message, or a list of messages; rendered as templates."},
+                     {.name = "level", .type = PropertyType::kEnum, .description = "The log level; INFO by default.",
+                      .enum_values = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}, .aliases = {}}},
+      .factory = [] { return std::make_unique<LogTask>(); },
+  });
+  registry.Register({
+      .name = "core.Return",
+      .aliases = {"io.kestra.plugin.core.debug.Return", "io.kestra.core.tasks.debugs.Return", "debug.Return"},
+      .description = "Renders `format` and outputs it as `value`.",
+      .properties = {{.name = "format", .type = PropertyType::kString, .description = "The text to render."}},
+      .factory = [] { return std::make_unique<ReturnTask>(); },
+  });
+  registry.Register({
+      .name = "core.OutputValues",
+      .aliases = {"io.kestra.plugin.core.output.OutputValues"},
+      .description = "Outputs the rendered `values` map as `values`.",
+      .properties = {{.name = "values", .type = PropertyType::kMap, .description = "The values to output."}},
+      .factory = [] { return std::make_unique<OutputValuesTask>(); },
+  });
+  registry.Register({
+      .name = "core.Sleep",
+      .aliases = {"io.kestra.plugin.core.flow.Sleep", "io.kestra.core.tasks.flows.Sleep"},
+      .description = "Waits for an ISO-8601 `duration`.",
+      .properties = {{.name = "duration", .type = PropertyType::kDuration, .required = true,
+                      .description = "How long to wait, e.g. PT5S."}},
+      .factory = [] { return std::make_unique<SleepTask>(); },
+  });
+}
+
+}  // namespace floe::tasks

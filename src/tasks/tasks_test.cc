@@ -1,0 +1,192 @@
+// Built-in tasks run through the real executor, store and storage.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <fstream>
+
+#include "core/id.h"
+#include "exec/executor.h"
+#include "tasks/builtin.h"
+#include "tmpl/json.h"
+
+namespace floe::tasks {
+namespace {
+
+using ::testing::HasSubstr;
+using state::State;
+
+const flow::TaskRegistry& Registry() {
+  static const flow::TaskRegistry registry = [] {
+    flow::TaskRegistry r;
+    RegisterBuiltinTasks(r);
+    return r;
+  }();
+  return registry;
+}
+
+class TasksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("floe_tasks_" + NewId());
+    store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
+    storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
+    executor_ = std::make_unique<exec::Executor>(*store_, Registry(), *storage_,
+                                                 exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp"});
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  state::Execution Run(std::string_view yaml) {
+    flow::FlowParse p = flow::ParseFlow(yaml, "flow.yml", Registry());
+    EXPECT_TRUE(p.errors.empty()) << (p.errors.empty() ? "" : p.errors[0].ToString());
+    flows_.push_back(std::move(*p.flow));
+    auto id = executor_->Run(flows_.back(), {});
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return *store_->GetExecution(*id);
+  }
+
+  tmpl::Value Outputs(const state::Execution& e, size_t i) { return *tmpl::ParseJson(e.task_runs.at(i).outputs_json); }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<storage::InternalStorage> storage_;
+  std::unique_ptr<exec::Executor> executor_;
+  std::deque<flow::Flow> flows_;
+};
+
+TEST_F(TasksTest, LogReturnOutputValuesWithKestraNames) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message:
+      - first
+      - "second {{ 1 + 1 }}"
+    level: WARN
+  - id: ret
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ flow.id }}!"
+  - id: vals
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      n: 3
+      s: "{{ outputs.ret.value }}"
+)");
+  ASSERT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(Outputs(e, 1).Get("value")->AsString(), "f!");
+  EXPECT_EQ(tmpl::ToJson(*Outputs(e, 2).Get("values")), R"({"n":3,"s":"f!"})");
+  auto logs = *store_->GetLogs(e.id, 0);
+  ASSERT_GE(logs.size(), 2u);
+  EXPECT_EQ(logs[0].message, "first");
+  EXPECT_EQ(logs[1].message, "second 2");
+  EXPECT_EQ(logs[1].level, LogLevel::kWarn);
+}
+
+TEST_F(TasksTest, DuckDbFetchTypesAndFiles) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: make
+    type: io.kestra.plugin.jdbc.duckdb.Query
+    inputFiles:
+      in.csv: |
+        city,amount
+        Lyon,10
+        Oslo,5
+        Lyon,7
+    sql: |
+      CREATE TABLE t AS SELECT * FROM read_csv('in.csv');
+      COPY (SELECT city, sum(amount) AS total FROM t GROUP BY city ORDER BY city) TO '{{ outputFiles.totals }}' (FORMAT csv, HEADER);
+      SELECT city, sum(amount) AS total FROM t GROUP BY city ORDER BY city
+    fetchType: FETCH
+    outputFiles:
+      - totals
+  - id: one
+    type: duckdb.Query
+    inputFiles:
+      totals.csv: "{{ outputs.make.outputFiles.totals }}"
+    sql: SELECT count(*) AS n, max(total) AS top FROM read_csv('totals.csv')
+    fetchType: FETCH_ONE
+  - id: store
+    type: duckdb.Query
+    sql: SELECT range AS x FROM range(10)
+    fetchType: STORE
+  - id: params
+    type: duckdb.Query
+    sql: SELECT $city AS city, $min + 1 AS next
+    parameters:
+      city: "{{ outputs.make.rows[0].city }}"
+      min: 41
+    fetchOne: true
+)");
+  ASSERT_EQ(e.state, State::kSuccess) << e.error << (e.task_runs.empty() ? "" : e.task_runs.back().error);
+  tmpl::Value make = Outputs(e, 0);
+  EXPECT_EQ(make.Get("size")->AsInt(), 2);
+  EXPECT_EQ(tmpl::ToJson(*make.Get("rows")), R"([{"city":"Lyon","total":17},{"city":"Oslo","total":5}])");
+  EXPECT_THAT(make.Get("outputFiles")->Get("totals")->AsString(), HasSubstr("floe:///dev/f/executions/"));
+  tmpl::Value one = Outputs(e, 1);
+  EXPECT_EQ(one.Get("row")->Get("n")->AsInt(), 2);
+  EXPECT_EQ(one.Get("row")->Get("top")->AsInt(), 17);
+  tmpl::Value store = Outputs(e, 2);
+  EXPECT_EQ(store.Get("size")->AsInt(), 10);
+  auto parquet = storage_->LocalPath(store.Get("uri")->AsString());
+  ASSERT_TRUE(parquet.ok()) << parquet.status().ToString();
+  EXPECT_THAT(parquet->string(), HasSubstr("result.parquet"));
+  EXPECT_EQ(Outputs(e, 3).Get("row")->Get("city")->AsString(), "Lyon");
+  EXPECT_EQ(Outputs(e, 3).Get("row")->Get("next")->AsInt(), 42);
+}
+
+TEST_F(TasksTest, DuckDbErrorsPointAtTheSql) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: q
+    type: duckdb.Query
+    sql: |
+      SELECT 1;
+      SELECT * FROM no_such_table;
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  ASSERT_EQ(e.task_runs.size(), 1u);
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("flow.yml:6:10: task 'q' property 'sql': statement 2"));
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("no_such_table"));
+}
+
+TEST_F(TasksTest, DuckDbMissingOutputFileIsAnError) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: q
+    type: duckdb.Query
+    sql: SELECT 1
+    outputFiles: [out]
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("did not write 'out'"));
+}
+
+TEST_F(TasksTest, DuckDbInputFileEscapingIsRejected) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: q
+    type: duckdb.Query
+    sql: SELECT 1
+    inputFiles:
+      ../evil.txt: x
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("relative file name without '..'"));
+}
+
+TEST_F(TasksTest, SleepWaitsAndValidatesDuration) {
+  state::Execution e = Run("id: f\nnamespace: dev\ntasks:\n  - id: s\n    type: core.Sleep\n    duration: PT0.05S\n");
+  EXPECT_EQ(e.state, State::kSuccess);
+  state::Execution bad = Run("id: f\nnamespace: dev\ntasks:\n  - id: s\n    type: core.Sleep\n    duration: 5s\n");
+  EXPECT_EQ(bad.state, State::kFailed);
+  EXPECT_THAT(bad.task_runs[0].error, HasSubstr("invalid ISO-8601 duration"));
+}
+
+}  // namespace
+}  // namespace floe::tasks
