@@ -1,0 +1,186 @@
+// Drives the real floe binary the way a user does, each test with its own
+// home folder.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "tmpl/json.h"
+
+namespace floe {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home_ = fs::temp_directory_path() / ("floe_cli_" + std::to_string(::getpid()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(home_);
+  }
+  void TearDown() override { fs::remove_all(home_); }
+
+  // Runs floe with `args` (shell-quoted by the caller) and the test's home.
+  CommandResult Floe(const std::string& args, bool with_stderr = true) {
+    std::string cmd = std::string(FLOE_BINARY) + " --home '" + home_.string() + "' " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+    CommandResult r;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (!pipe) return r;
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+    int status = pclose(pipe);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+  }
+
+  static std::string Source(const std::string& relative) { return std::string(FLOE_SOURCE_DIR) + "/" + relative; }
+
+  fs::path home_;
+};
+
+TEST_F(CliTest, VersionPrints) {
+  auto r = Floe("version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("floe "));
+}
+
+TEST_F(CliTest, ValidateReportsEveryErrorWithPositionsAndSuggestions) {
+  std::string file = Source("tests/flows/invalid.yml");
+  auto r = Floe("validate " + file + " " + Source("examples/level1_duckdb.yml"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, HasSubstr(file + ":3:1: unknown key 'taks' in a flow (did you mean 'tasks'?)"));
+  EXPECT_THAT(r.out, HasSubstr(file + ":11:9: duplicate task id 'hello'"));
+  EXPECT_THAT(r.out, HasSubstr(file + ":12:11: unknown task type 'core.Lgo' (did you mean 'core.Log'"));
+  EXPECT_THAT(r.out, HasSubstr("level1_duckdb.yml: ok"));
+  EXPECT_THAT(r.out, HasSubstr("3 errors"));
+}
+
+TEST_F(CliTest, RunsTheLevel1ExampleIntoTheLake) {
+  auto r = Floe("run " + Source("examples/level1_duckdb.yml") + " --json", /*with_stderr=*/false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto doc = tmpl::ParseJson(r.out);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString() << "\n" << r.out;
+  EXPECT_EQ(doc->Get("state")->AsString(), "SUCCESS");
+  EXPECT_EQ(doc->Get("taskRunList")->AsList().size(), 4u);
+  for (const auto& run : doc->Get("taskRunList")->AsList()) EXPECT_EQ(run.Get("state")->AsString(), "SUCCESS");
+  EXPECT_DOUBLE_EQ(doc->Get("outputs")->Get("revenue")->AsDouble(), 14030.45);
+  EXPECT_EQ(doc->Get("outputs")->Get("months")->AsInt(), 3);
+  int parquet_files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(home_ / "lake" / "orders"))
+    parquet_files += entry.path().extension() == ".parquet";
+  EXPECT_EQ(parquet_files, 3);
+  EXPECT_TRUE(fs::exists(home_ / "lake" / "orders" / "month=2026-01"));
+
+  // The execution is recorded: list, show by prefix, logs.
+  std::string id = doc->Get("id")->AsString();
+  auto list = Floe("executions list");
+  EXPECT_THAT(list.out, HasSubstr(id));
+  auto show = Floe("executions show " + id.substr(0, 20));
+  EXPECT_EQ(show.exit_code, 0);
+  EXPECT_THAT(show.out, HasSubstr("SUCCESS"));
+  auto logs = Floe("logs " + id);
+  EXPECT_THAT(logs.out, HasSubstr("Loaded 120 orders worth 14030.45"));
+}
+
+TEST_F(CliTest, InputsAreValidated) {
+  auto bad = Floe("run " + Source("examples/level1_duckdb.yml") + " --input min_quantity=zero");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.out, HasSubstr("input 'min_quantity' (INT): 'zero' is not an integer"));
+  auto unknown = Floe("run " + Source("examples/level1_duckdb.yml") + " --input min_quantit=3");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.out, HasSubstr("did you mean 'min_quantity'?"));
+  auto filtered = Floe("run " + Source("examples/level1_duckdb.yml") + " --input min_quantity=30 --json", false);
+  ASSERT_EQ(filtered.exit_code, 0);
+  auto doc = tmpl::ParseJson(filtered.out);
+  EXPECT_EQ(doc->Get("inputs")->Get("min_quantity")->AsInt(), 30);
+}
+
+TEST_F(CliTest, AFailingTaskFailsTheRunWithItsError) {
+  auto r = Floe("run " + Source("tests/flows/fails.yml"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("query"));
+  EXPECT_THAT(r.out, HasSubstr("FAILED"));
+  EXPECT_THAT(r.out, HasSubstr("does_not_exist.csv"));
+  EXPECT_THAT(r.out, Not(HasSubstr("never logged")));
+  auto json = Floe("run " + Source("tests/flows/fails.yml") + " --json", false);
+  EXPECT_EQ(json.exit_code, 1);
+  auto doc = tmpl::ParseJson(json.out);
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ(doc->Get("state")->AsString(), "FAILED");
+  EXPECT_EQ(doc->Get("taskRunList")->AsList().size(), 2u);
+}
+
+TEST_F(CliTest, UnknownExecutionAndBadFlowFile) {
+  auto r = Floe("executions show NOPE");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, HasSubstr("no execution with id 'NOPE'"));
+  auto missing = Floe("run /nonexistent/flow.yml");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.out, HasSubstr("cannot read flow file '/nonexistent/flow.yml'"));
+}
+
+// SIGKILL in the middle of a flow: the store reopens cleanly and shows the
+// execution and its running task as unfinished.
+TEST_F(CliTest, KilledRunLeavesAnUnfinishedExecution) {
+  std::string home = home_.string();
+  std::string flow = Source("tests/flows/slow.yml");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    freopen("/dev/null", "w", stdout);
+    execl(FLOE_BINARY, FLOE_BINARY, "--home", home.c_str(), "run", flow.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until the sleep task is recorded as RUNNING.
+  std::string id;
+  bool sleeping = false;
+  for (int i = 0; i < 200 && !sleeping; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto list = Floe("executions list --json", false);
+    auto doc = tmpl::ParseJson(list.out);
+    if (!doc.ok() || !doc->is_list() || doc->AsList().empty()) continue;
+    id = doc->AsList()[0].Get("id")->AsString();
+    auto show = tmpl::ParseJson(Floe("executions show " + id + " --json", false).out);
+    if (!show.ok()) continue;
+    for (const auto& run : show->Get("taskRunList")->AsList())
+      sleeping = sleeping || (run.Get("taskId")->AsString() == "wait" && run.Get("state")->AsString() == "RUNNING");
+  }
+  ASSERT_TRUE(sleeping) << "the sleep task never started";
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  auto show = Floe("executions show " + id + " --json", false);
+  ASSERT_EQ(show.exit_code, 0) << show.out;
+  auto doc = tmpl::ParseJson(show.out);
+  ASSERT_TRUE(doc.ok()) << show.out;
+  EXPECT_EQ(doc->Get("state")->AsString(), "RUNNING");
+  const auto& runs = doc->Get("taskRunList")->AsList();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].Get("state")->AsString(), "SUCCESS");
+  EXPECT_EQ(runs[1].Get("state")->AsString(), "RUNNING");
+  auto logs = Floe("logs " + id);
+  EXPECT_THAT(logs.out, HasSubstr("started"));
+  // The store still takes new executions.
+  auto again = Floe("run " + Source("tests/flows/fails.yml"));
+  EXPECT_EQ(again.exit_code, 1);
+}
+
+}  // namespace
+}  // namespace floe
