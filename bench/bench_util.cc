@@ -1,0 +1,60 @@
+#include "bench_util.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/home.h"
+#include "core/id.h"
+
+namespace floe::bench {
+
+double MedianMs(int reps, const std::function<void()>& fn) {
+  std::vector<double> times;
+  for (int i = 0; i < reps; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    fn();
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+ScratchFloe::ScratchFloe() {
+  dir_ = std::filesystem::temp_directory_path() / ("floe_bench_" + NewId());
+  auto store = state::OpenSqliteStore(dir_ / "floe.db");
+  if (!store.ok()) {
+    std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
+    std::exit(1);
+  }
+  store_ = std::move(*store);
+  storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
+  executor_ = std::make_unique<exec::Executor>(*store_, cli::BuiltinRegistry(), *storage_,
+                                               exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp"});
+}
+
+ScratchFloe::~ScratchFloe() { std::filesystem::remove_all(dir_); }
+
+flow::Flow ScratchFloe::Parse(const std::string& yaml) {
+  flow::FlowParse p = flow::ParseFlow(yaml, "bench.yml", cli::BuiltinRegistry());
+  if (!p.errors.empty()) {
+    std::fprintf(stderr, "%s\n", flow::CombineErrors(p.errors).ToString().c_str());
+    std::exit(1);
+  }
+  return std::move(*p.flow);
+}
+
+void ScratchFloe::Run(const flow::Flow& flow) {
+  auto id = executor_->Run(flow, {});
+  if (!id.ok()) {
+    std::fprintf(stderr, "%s\n", id.status().ToString().c_str());
+    std::exit(1);
+  }
+  auto e = store_->GetExecution(*id);
+  if (!e.ok() || e->state != state::State::kSuccess) {
+    std::fprintf(stderr, "execution did not succeed: %s\n", e.ok() ? e->error.c_str() : e.status().ToString().c_str());
+    std::exit(1);
+  }
+}
+
+}  // namespace floe::bench
