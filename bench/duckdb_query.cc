@@ -5,8 +5,8 @@
 // baseline opens the same file, runs the same SQL and reads every value.
 //
 //   build/default/bench/bench_duckdb_query [rows=10000000] [reps=7]
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "bench_util.h"
@@ -27,15 +27,18 @@ int main(int argc, char** argv) {
   {
     duckdb::DuckDB db(db_path);
     duckdb::Connection con(db);
-    auto r = con.Query("CREATE TABLE t AS SELECT (i % 1000)::INTEGER AS k, (i * 7919 % 100003) / 100.0 AS v "
-                       "FROM range(" + std::to_string(rows) + ") r(i)");
+    auto r = con.Query(
+        "CREATE TABLE t AS SELECT (i % 1000)::INTEGER AS k, (i * 7919 % 100003) / 100.0 AS v "
+        "FROM range(" +
+        std::to_string(rows) + ") r(i)");
     if (r->HasError()) {
       std::fprintf(stderr, "%s\n", r->GetError().c_str());
       return 1;
     }
   }
-  floe::flow::Flow flow = floe.Parse(std::string("id: agg\nnamespace: bench\ntasks:\n  - id: q\n    type: duckdb.Query\n") +
-                                     "    url: jdbc:duckdb:" + db_path + "\n    sql: " + kQuery + "\n    fetchType: FETCH\n");
+  floe::flow::Flow flow =
+      floe.Parse(std::string("id: agg\nnamespace: bench\ntasks:\n  - id: q\n    type: duckdb.Query\n") +
+                 "    url: jdbc:duckdb:" + db_path + "\n    sql: " + kQuery + "\n    fetchType: FETCH\n");
 
   auto direct = [&] {
     duckdb::DuckDB db(db_path);

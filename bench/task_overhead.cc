@@ -15,7 +15,8 @@ namespace {
 std::string LogFlow(int tasks) {
   std::string yaml = "id: overhead\nnamespace: bench\ntasks:\n";
   for (int i = 0; i < tasks; ++i) {
-    yaml += "  - id: t" + std::to_string(i) + "\n    type: core.Log\n    message: \"task {{ task.id }} of {{ flow.id }}\"\n";
+    yaml += "  - id: t" + std::to_string(i) +
+            "\n    type: core.Log\n    message: \"task {{ task.id }} of {{ flow.id }}\"\n";
   }
   return yaml;
 }

@@ -36,7 +36,8 @@ class CliTest : public ::testing::Test {
 
   // Runs floe with `args` (shell-quoted by the caller) and the test's home.
   CommandResult Floe(const std::string& args, bool with_stderr = true) {
-    std::string cmd = std::string(FLOE_BINARY) + " --home '" + home_.string() + "' " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+    std::string cmd = std::string(FLOE_BINARY) + " --home '" + home_.string() + "' " + args +
+                      (with_stderr ? " 2>&1" : " 2>/dev/null");
     CommandResult r;
     FILE* pipe = popen(cmd.c_str(), "r");
     if (!pipe) return r;

@@ -4,8 +4,8 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "cli/home.h"
@@ -44,7 +44,9 @@ class ConsoleObserver final : public exec::ExecutionObserver {
   }
   void OnTaskRunState(const state::TaskRun& run) override {
     if (run.state == state::State::kCreated) return;
-    state::LogEntry line{.task_id = run.task_id, .at = run.history.back().at, .level = LogLevel::kInfo,
+    state::LogEntry line{.task_id = run.task_id,
+                         .at = run.history.back().at,
+                         .level = LogLevel::kInfo,
                          .message = std::string(state::StateName(run.state))};
     std::printf("%s\n", FormatLogLine(line).c_str());
     std::fflush(stdout);
@@ -105,8 +107,9 @@ int ValidateCommand(const std::vector<std::string>& files) {
     flow::FlowParse parse = flow::ParseFlow(buffer.str(), file, BuiltinRegistry());
     for (const auto& e : parse.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
     errors += parse.errors.size();
-    if (parse.errors.empty()) std::printf("%s: ok (%s.%s, %zu tasks)\n", file.c_str(), parse.flow->namespace_.c_str(),
-                                          parse.flow->id.c_str(), parse.flow->tasks.size());
+    if (parse.errors.empty())
+      std::printf("%s: ok (%s.%s, %zu tasks)\n", file.c_str(), parse.flow->namespace_.c_str(), parse.flow->id.c_str(),
+                  parse.flow->tasks.size());
   }
   if (errors) std::fprintf(stderr, "%zu error%s\n", errors, errors == 1 ? "" : "s");
   return errors ? kExitUsage : kExitOk;

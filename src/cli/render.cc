@@ -85,8 +85,8 @@ std::string HumanDuration(std::chrono::milliseconds d) {
 std::string ClockTime(Timestamp t) { return FormatTimestamp(t).substr(11, 12); }
 
 std::string DescribeExecution(const state::Execution& e) {
-  std::string out = "execution " + e.id + "  " + e.namespace_ + "." + e.flow_id + "  " +
-                    std::string(state::StateName(e.state));
+  std::string out =
+      "execution " + e.id + "  " + e.namespace_ + "." + e.flow_id + "  " + std::string(state::StateName(e.state));
   if (e.history.size() >= 2) out += " in " + HumanDuration(Elapsed(e.history));
   out += "\n";
   for (const auto& t : e.task_runs) {
@@ -101,7 +101,8 @@ std::string DescribeExecution(const state::Execution& e) {
   auto outputs = tmpl::ParseJson(e.outputs_json);
   if (outputs.ok() && outputs->is_map() && !outputs->AsMap().empty()) {
     out += "outputs:\n";
-    for (const auto& [k, v] : outputs->AsMap()) out += "  " + k + ": " + tmpl::ToDisplayString(v, tmpl::Dialect::kPebble) + "\n";
+    for (const auto& [k, v] : outputs->AsMap())
+      out += "  " + k + ": " + tmpl::ToDisplayString(v, tmpl::Dialect::kPebble) + "\n";
   }
   return out;
 }

@@ -39,7 +39,8 @@ Result<Duration> ParseDuration(std::string_view text) {
     if (i == 0) return Bad(text, "expected a number before '" + std::string(1, s[0]) + "'");
     if (i == s.size()) return Bad(text, "number without a unit at the end");
     std::string number(s.substr(0, i));
-    for (char& c : number) if (c == ',') c = '.';
+    for (char& c : number)
+      if (c == ',') c = '.';
     char* end = nullptr;
     double value = std::strtod(number.c_str(), &end);
     if (end != number.c_str() + number.size()) return Bad(text, "malformed number '" + number + "'");
@@ -48,18 +49,31 @@ Result<Duration> ParseDuration(std::string_view text) {
     double unit_ms = 0;
     if (!in_time) {
       switch (unit) {
-        case 'W': unit_ms = 7 * 86400e3; break;
-        case 'D': unit_ms = 86400e3; break;
+        case 'W':
+          unit_ms = 7 * 86400e3;
+          break;
+        case 'D':
+          unit_ms = 86400e3;
+          break;
         case 'Y':
-        case 'M': return Bad(text, "years and months have no fixed length; use days (P30D)");
-        default: return Bad(text, std::string("unknown date unit '") + unit + "'");
+        case 'M':
+          return Bad(text, "years and months have no fixed length; use days (P30D)");
+        default:
+          return Bad(text, std::string("unknown date unit '") + unit + "'");
       }
     } else {
       switch (unit) {
-        case 'H': unit_ms = 3600e3; break;
-        case 'M': unit_ms = 60e3; break;
-        case 'S': unit_ms = 1e3; break;
-        default: return Bad(text, std::string("unknown time unit '") + unit + "'");
+        case 'H':
+          unit_ms = 3600e3;
+          break;
+        case 'M':
+          unit_ms = 60e3;
+          break;
+        case 'S':
+          unit_ms = 1e3;
+          break;
+        default:
+          return Bad(text, std::string("unknown time unit '") + unit + "'");
       }
     }
     total_ms += value * unit_ms;

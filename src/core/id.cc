@@ -28,7 +28,8 @@ std::string NewId() {
   static uint64_t last_ms = 0, last_hi = 0, last_lo = 0;
   std::lock_guard lock(mu);
   uint64_t now = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   if (now <= last_ms) {
     // Same (or earlier) millisecond: increment the randomness so order holds.
     now = last_ms;

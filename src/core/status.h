@@ -87,7 +87,7 @@ inline Status FailedPrecondition(std::string message) { return {StatusCode::kFai
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : value_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(value_).ok() && "Result built from an OK status");
   }
@@ -118,9 +118,13 @@ namespace internal {
 inline Status AsStatus(const Status& s) { return s; }
 inline Status AsStatus(Status&& s) { return std::move(s); }
 template <typename T>
-Status AsStatus(Result<T>&& r) { return std::move(r).status(); }
+Status AsStatus(Result<T>&& r) {
+  return std::move(r).status();
+}
 template <typename T>
-Status AsStatus(const Result<T>& r) { return r.status(); }
+Status AsStatus(const Result<T>& r) {
+  return r.status();
+}
 }  // namespace internal
 
 }  // namespace floe
@@ -128,9 +132,9 @@ Status AsStatus(const Result<T>& r) { return r.status(); }
 #define FLOE_CONCAT_INNER(a, b) a##b
 #define FLOE_CONCAT(a, b) FLOE_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                                          \
-  do {                                                                 \
-    auto _floe_status = (expr);                                        \
+#define RETURN_IF_ERROR(expr)                                                           \
+  do {                                                                                  \
+    auto _floe_status = (expr);                                                         \
     if (!_floe_status.ok()) return ::floe::internal::AsStatus(std::move(_floe_status)); \
   } while (0)
 

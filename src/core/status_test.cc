@@ -30,9 +30,7 @@ TEST(StatusTest, OkAndError) {
 }
 
 TEST(StatusTest, LocationAndHintAppearInMessage) {
-  Status s = InvalidArgument("unknown key 'taks'")
-                 .WithLocation({"flow.yml", 3, 1})
-                 .WithHint("did you mean 'tasks'?");
+  Status s = InvalidArgument("unknown key 'taks'").WithLocation({"flow.yml", 3, 1}).WithHint("did you mean 'tasks'?");
   EXPECT_EQ(s.ToString(), "flow.yml:3:1: unknown key 'taks' (did you mean 'tasks'?)");
 }
 

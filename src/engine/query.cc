@@ -12,14 +12,16 @@ tmpl::Value ToValue(const duckdb::Value& v) {
   if (v.IsNull()) return tmpl::Value();
   const auto& type = v.type();
   switch (type.id()) {
-    case LogicalTypeId::BOOLEAN: return tmpl::Value(v.GetValue<bool>());
+    case LogicalTypeId::BOOLEAN:
+      return tmpl::Value(v.GetValue<bool>());
     case LogicalTypeId::TINYINT:
     case LogicalTypeId::SMALLINT:
     case LogicalTypeId::INTEGER:
     case LogicalTypeId::BIGINT:
     case LogicalTypeId::UTINYINT:
     case LogicalTypeId::USMALLINT:
-    case LogicalTypeId::UINTEGER: return tmpl::Value(v.GetValue<int64_t>());
+    case LogicalTypeId::UINTEGER:
+      return tmpl::Value(v.GetValue<int64_t>());
     case LogicalTypeId::UBIGINT: {
       auto u = v.GetValue<uint64_t>();
       if (u <= static_cast<uint64_t>(INT64_MAX)) return tmpl::Value(static_cast<int64_t>(u));
@@ -37,19 +39,21 @@ tmpl::Value ToValue(const duckdb::Value& v) {
     }
     case LogicalTypeId::FLOAT:
     case LogicalTypeId::DOUBLE:
-    case LogicalTypeId::DECIMAL: return tmpl::Value(v.GetValue<double>());
+    case LogicalTypeId::DECIMAL:
+      return tmpl::Value(v.GetValue<double>());
     case LogicalTypeId::LIST:
     case LogicalTypeId::ARRAY: {
       tmpl::ValueList list;
-      const auto& children = type.id() == LogicalTypeId::LIST ? duckdb::ListValue::GetChildren(v)
-                                                               : duckdb::ArrayValue::GetChildren(v);
+      const auto& children =
+          type.id() == LogicalTypeId::LIST ? duckdb::ListValue::GetChildren(v) : duckdb::ArrayValue::GetChildren(v);
       for (const auto& child : children) list.push_back(ToValue(child));
       return tmpl::Value(std::move(list));
     }
     case LogicalTypeId::STRUCT: {
       tmpl::ValueMap map;
       const auto& children = duckdb::StructValue::GetChildren(v);
-      for (size_t i = 0; i < children.size(); ++i) map.Set(duckdb::StructType::GetChildName(type, i), ToValue(children[i]));
+      for (size_t i = 0; i < children.size(); ++i)
+        map.Set(duckdb::StructType::GetChildName(type, i), ToValue(children[i]));
       return tmpl::Value(std::move(map));
     }
     case LogicalTypeId::MAP: {
@@ -70,23 +74,29 @@ tmpl::Value ToValue(const duckdb::Value& v) {
       if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
       return tmpl::Value(std::move(text));
     }
-    default: return tmpl::Value(v.ToString());
+    default:
+      return tmpl::Value(v.ToString());
   }
 }
 
 duckdb::Value ToDuckDb(const tmpl::Value& v) {
   switch (v.kind()) {
-    case tmpl::Value::Kind::kBool: return duckdb::Value::BOOLEAN(v.AsBool());
-    case tmpl::Value::Kind::kInt: return duckdb::Value::BIGINT(v.AsInt());
-    case tmpl::Value::Kind::kDouble: return duckdb::Value::DOUBLE(v.AsDouble());
-    case tmpl::Value::Kind::kString: return duckdb::Value(v.AsString());
+    case tmpl::Value::Kind::kBool:
+      return duckdb::Value::BOOLEAN(v.AsBool());
+    case tmpl::Value::Kind::kInt:
+      return duckdb::Value::BIGINT(v.AsInt());
+    case tmpl::Value::Kind::kDouble:
+      return duckdb::Value::DOUBLE(v.AsDouble());
+    case tmpl::Value::Kind::kString:
+      return duckdb::Value(v.AsString());
     case tmpl::Value::Kind::kList: {
       duckdb::vector<duckdb::Value> items;
       for (const auto& item : v.AsList()) items.push_back(ToDuckDb(item));
       if (items.empty()) return duckdb::Value::LIST(duckdb::LogicalType::VARCHAR, {});
       return duckdb::Value::LIST(items);
     }
-    default: return duckdb::Value();
+    default:
+      return duckdb::Value();
   }
 }
 
@@ -101,7 +111,8 @@ std::string FirstLine(const std::string& sql) {
 
 std::string StatementText(const duckdb::SQLStatement& s) {
   std::string text = s.query.substr(s.stmt_location, s.stmt_length);
-  while (!text.empty() && (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) text.pop_back();
+  while (!text.empty() && (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back()))))
+    text.pop_back();
   return text;
 }
 
@@ -167,7 +178,7 @@ class Runner {
       Status s = last ? RunLast(con, std::move(statements[i]), text, out) : RunOne(con, std::move(statements[i]));
       if (!s.ok()) {
         std::string where = statements.size() > 1 ? "statement " + std::to_string(i + 1) + " (" + FirstLine(text) + ")"
-                                                   : "'" + FirstLine(text) + "'";
+                                                  : "'" + FirstLine(text) + "'";
         return std::move(s).WithContext(where);
       }
     }
@@ -217,7 +228,8 @@ class Runner {
   Status RunLast(duckdb::Connection& con, duckdb::unique_ptr<duckdb::SQLStatement> statement, const std::string& text,
                  QueryResult& out) {
     switch (request_.fetch) {
-      case FetchType::kNone: return RunOne(con, std::move(statement));
+      case FetchType::kNone:
+        return RunOne(con, std::move(statement));
       case FetchType::kFetchOne:
       case FetchType::kFetch: {
         ASSIGN_OR_RETURN(auto result, Execute(con, std::move(statement)));

@@ -13,9 +13,11 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(QueryTest, FetchOneAndTypes) {
-  auto r = RunQuery({.sql = "SELECT 42 AS i, 2.5::DOUBLE AS d, 'x' AS s, true AS b, NULL AS n, [1, 2] AS l, "
-                            "{'k': 1} AS st, DATE '2024-01-02' AS dt, TIMESTAMP '2024-01-02 03:04:05' AS ts, 1.25::DECIMAL(5,2) AS dec",
-                     .fetch = FetchType::kFetchOne});
+  auto r = RunQuery(
+      {.sql =
+           "SELECT 42 AS i, 2.5::DOUBLE AS d, 'x' AS s, true AS b, NULL AS n, [1, 2] AS l, "
+           "{'k': 1} AS st, DATE '2024-01-02' AS dt, TIMESTAMP '2024-01-02 03:04:05' AS ts, 1.25::DECIMAL(5,2) AS dec",
+       .fetch = FetchType::kFetchOne});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const auto& row = r->row;
   EXPECT_EQ(row.Get("i")->AsInt(), 42);
@@ -65,14 +67,16 @@ TEST(QueryTest, Parameters) {
 TEST(QueryTest, StoreWritesParquet) {
   auto dir = std::filesystem::temp_directory_path() / ("floe_engine_" + NewId());
   std::filesystem::create_directories(dir);
-  auto r = RunQuery({.sql = "SELECT range AS x FROM range(1000)", .fetch = FetchType::kStore, .store_path = dir / "out.parquet"});
+  auto r = RunQuery(
+      {.sql = "SELECT range AS x FROM range(1000)", .fetch = FetchType::kStore, .store_path = dir / "out.parquet"});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->size, 1000);
   auto back = RunQuery({.sql = "SELECT sum(x) AS s FROM read_parquet('" + (dir / "out.parquet").string() + "')",
                         .fetch = FetchType::kFetchOne});
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->row.Get("s")->AsInt(), 499500);
-  auto not_select = RunQuery({.sql = "CREATE TABLE t(x INT)", .fetch = FetchType::kStore, .store_path = dir / "x.parquet"});
+  auto not_select =
+      RunQuery({.sql = "CREATE TABLE t(x INT)", .fetch = FetchType::kStore, .store_path = dir / "x.parquet"});
   EXPECT_FALSE(not_select.ok());
   std::filesystem::remove_all(dir);
 }
@@ -81,7 +85,9 @@ TEST(QueryTest, RelativeReadsUseTheWorkingDirectory) {
   auto dir = std::filesystem::temp_directory_path() / ("floe_engine_" + NewId());
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "in.csv") << "a,b\n1,2\n3,4\n";
-  auto r = RunQuery({.sql = "SELECT sum(a + b) AS s FROM read_csv('in.csv')", .fetch = FetchType::kFetchOne, .working_directory = dir});
+  auto r = RunQuery({.sql = "SELECT sum(a + b) AS s FROM read_csv('in.csv')",
+                     .fetch = FetchType::kFetchOne,
+                     .working_directory = dir});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->row.Get("s")->AsInt(), 10);
   std::filesystem::remove_all(dir);

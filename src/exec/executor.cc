@@ -91,14 +91,15 @@ class RunningExecution {
       if (given.starts_with("file://")) given = given.substr(7);
       std::filesystem::path path(given);
       // A default written in the flow is relative to the flow file.
-      bool from_default = decl->defaults && decl->defaults->is_string() && decl->defaults->AsString() == value.AsString();
+      bool from_default =
+          decl->defaults && decl->defaults->is_string() && decl->defaults->AsString() == value.AsString();
       if (path.is_relative() && from_default && !flow_.source_path.empty())
         path = std::filesystem::path(flow_.source_path).parent_path() / path;
       std::error_code ec;
       if (!std::filesystem::is_regular_file(path, ec))
         return NotFound("input '" + name + "' (FILE): no file at '" + path.string() + "'");
-      ASSIGN_OR_RETURN(std::string uri, ex_.storage_.Put(path, StoragePrefix() + "/inputs/" + name + "/" +
-                                                                  path.filename().string()));
+      ASSIGN_OR_RETURN(std::string uri,
+                       ex_.storage_.Put(path, StoragePrefix() + "/inputs/" + name + "/" + path.filename().string()));
       out.Set(name, tmpl::Value(uri));
     }
     return tmpl::Value(std::move(out));
@@ -106,7 +107,8 @@ class RunningExecution {
 
   void BuildContext(const tmpl::Value& inputs, tmpl::Value labels) {
     tmpl::ValueMap ctx;
-    ctx.Set("flow", tmpl::Value::MakeMap({{"id", tmpl::Value(flow_.id)}, {"namespace", tmpl::Value(flow_.namespace_)}}));
+    ctx.Set("flow",
+            tmpl::Value::MakeMap({{"id", tmpl::Value(flow_.id)}, {"namespace", tmpl::Value(flow_.namespace_)}}));
     ctx.Set("execution", tmpl::Value::MakeMap({{"id", tmpl::Value(execution_.id)},
                                                {"startDate", tmpl::Value(FormatTimestamp(start_))}}));
     ctx.Set("inputs", inputs);
@@ -129,8 +131,12 @@ class RunningExecution {
   }
 
   void Log(const std::string& task_run_id, const std::string& task_id, LogLevel level, std::string_view message) {
-    state::LogEntry entry{.execution_id = execution_.id, .task_run_id = task_run_id, .task_id = task_id, .at = Now(),
-                          .level = level, .message = std::string(message)};
+    state::LogEntry entry{.execution_id = execution_.id,
+                          .task_run_id = task_run_id,
+                          .task_id = task_id,
+                          .at = Now(),
+                          .level = level,
+                          .message = std::string(message)};
     Status s = ex_.store_.AppendLogs({&entry, 1});
     if (!s.ok()) store_error_ = s;
     if (ex_.observer_) ex_.observer_->OnLog(entry);
@@ -147,8 +153,8 @@ class RunningExecution {
   }
 
   Status RunTask(const flow::TaskSpec& spec, bool* ok) {
-    state::TaskRun run{.id = NewId(), .execution_id = execution_.id, .task_id = spec.id,
-                       .task_type = spec.task_type->name};
+    state::TaskRun run{
+        .id = NewId(), .execution_id = execution_.id, .task_id = spec.id, .task_type = spec.task_type->name};
     run.history.push_back({State::kCreated, Now()});
     RETURN_IF_ERROR(ex_.store_.CreateTaskRun(run));
     if (ex_.observer_) ex_.observer_->OnTaskRunState(run);
@@ -159,10 +165,10 @@ class RunningExecution {
     {
       RunTaskContext ctx(spec, context_, ex_.storage_, prefix, ex_.settings_.scratch / execution_.id / run.id,
                          [&](LogLevel level, std::string_view message) { Log(run.id, spec.id, level, message); });
-      ctx.AddVariable("task", tmpl::Value::MakeMap({{"id", tmpl::Value(spec.id)},
-                                                    {"type", tmpl::Value(spec.task_type->name)}}));
-      ctx.AddVariable("taskrun", tmpl::Value::MakeMap({{"id", tmpl::Value(run.id)},
-                                                       {"attemptsCount", tmpl::Value(run.attempt - 1)}}));
+      ctx.AddVariable(
+          "task", tmpl::Value::MakeMap({{"id", tmpl::Value(spec.id)}, {"type", tmpl::Value(spec.task_type->name)}}));
+      ctx.AddVariable("taskrun", tmpl::Value::MakeMap(
+                                     {{"id", tmpl::Value(run.id)}, {"attemptsCount", tmpl::Value(run.attempt - 1)}}));
       std::unique_ptr<flow::Task> task = spec.task_type->factory();
       outputs = task->Run(ctx);
     }

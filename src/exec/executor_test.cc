@@ -1,9 +1,10 @@
 #include "exec/executor.h"
 
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <deque>
 #include <fstream>
-#include <gtest/gtest.h>
 
 #include "core/id.h"
 #include "tmpl/json.h"
@@ -11,8 +12,8 @@
 namespace floe::exec {
 namespace {
 
-using ::testing::HasSubstr;
 using state::State;
+using ::testing::HasSubstr;
 
 // Echo: outputs its rendered `value` property; Boom: fails with `message`.
 class EchoTask : public flow::Task {
@@ -32,10 +33,12 @@ class BoomTask : public flow::Task {
 const flow::TaskRegistry& Registry() {
   static const flow::TaskRegistry registry = [] {
     flow::TaskRegistry r;
-    r.Register({.name = "test.Echo", .properties = {{.name = "value", .type = flow::PropertyType::kAny}},
+    r.Register({.name = "test.Echo",
+                .properties = {{.name = "value", .type = flow::PropertyType::kAny}},
                 .factory = [] { return std::make_unique<EchoTask>(); }});
-    r.Register({.name = "test.Boom", .properties = {{.name = "message", .required = true}},
-                .factory = [] { return std::make_unique<BoomTask>(); }});
+    r.Register({.name = "test.Boom", .properties = {{.name = "message", .required = true}}, .factory = [] {
+                  return std::make_unique<BoomTask>();
+                }});
     return r;
   }();
   return registry;
@@ -87,7 +90,8 @@ outputs:
   - id: final
     type: STRING
     value: "{{ outputs.b.value }}"
-)", {{"n", tmpl::Value("20")}});
+)",
+                           {{"n", tmpl::Value("20")}});
   EXPECT_EQ(e.state, State::kSuccess);
   ASSERT_EQ(e.task_runs.size(), 2u);
   EXPECT_EQ(e.task_runs[0].outputs_json, R"({"value":40})");
@@ -125,7 +129,8 @@ tasks:
   EXPECT_THAT(e.task_runs[1].error, HasSubstr("disk on fire"));
   auto logs = store_->GetLogs(e.id, 0);
   bool logged = false;
-  for (const auto& l : *logs) logged = logged || (l.level == LogLevel::kError && l.message.find("disk on fire") != std::string::npos);
+  for (const auto& l : *logs)
+    logged = logged || (l.level == LogLevel::kError && l.message.find("disk on fire") != std::string::npos);
   EXPECT_TRUE(logged);
 }
 
@@ -145,15 +150,18 @@ tasks:
 }
 
 TEST_F(ExecutorTest, DisabledTasksAreSkipped) {
-  state::Execution e = Run("id: f\nnamespace: dev\ntasks:\n  - id: a\n    type: test.Echo\n    disabled: true\n  - id: b\n    type: test.Echo\n");
+  state::Execution e =
+      Run("id: f\nnamespace: dev\ntasks:\n  - id: a\n    type: test.Echo\n    disabled: true\n  - id: b\n    type: "
+          "test.Echo\n");
   EXPECT_EQ(e.state, State::kSuccess);
   ASSERT_EQ(e.task_runs.size(), 1u);
   EXPECT_EQ(e.task_runs[0].task_id, "b");
 }
 
 TEST_F(ExecutorTest, BadInputsCreateNoExecution) {
-  flow::FlowParse p = flow::ParseFlow("id: f\nnamespace: dev\ninputs:\n  - id: n\n    type: INT\ntasks:\n  - id: a\n    type: test.Echo\n",
-                                      "flow.yml", Registry());
+  flow::FlowParse p = flow::ParseFlow(
+      "id: f\nnamespace: dev\ninputs:\n  - id: n\n    type: INT\ntasks:\n  - id: a\n    type: test.Echo\n", "flow.yml",
+      Registry());
   auto id = executor_->Run(*p.flow, {{"n", tmpl::Value("x")}});
   ASSERT_FALSE(id.ok());
   EXPECT_THAT(id.status().message(), HasSubstr("not an integer"));
@@ -172,7 +180,8 @@ tasks:
   - id: a
     type: test.Echo
     value: "{{ inputs.data }}"
-)", {{"data", tmpl::Value((dir_ / "data.csv").string())}});
+)",
+                           {{"data", tmpl::Value((dir_ / "data.csv").string())}});
   EXPECT_EQ(e.state, State::kSuccess);
   auto inputs = *tmpl::ParseJson(e.inputs_json);
   std::string uri = inputs.Get("data")->AsString();

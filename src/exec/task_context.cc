@@ -26,7 +26,8 @@ Result<tmpl::Value> RenderNode(const flow::YamlNode& node, const tmpl::Value& va
       }
       return tmpl::Value(std::move(map));
     }
-    case flow::YamlNode::Kind::kNull: return tmpl::Value();
+    case flow::YamlNode::Kind::kNull:
+      return tmpl::Value();
   }
   return tmpl::Value();
 }
@@ -62,7 +63,8 @@ const flow::YamlNode::Entry* RunTaskContext::FindEntry(std::string_view name) co
   const flow::PropertySpec* spec = spec_.task_type ? spec_.task_type->FindProperty(name) : nullptr;
   for (const auto& e : spec_.properties.entries) {
     if (e.key == name) return &e;
-    if (spec && (e.key == spec->name || std::find(spec->aliases.begin(), spec->aliases.end(), e.key) != spec->aliases.end()))
+    if (spec &&
+        (e.key == spec->name || std::find(spec->aliases.begin(), spec->aliases.end(), e.key) != spec->aliases.end()))
       return &e;
   }
   return nullptr;

@@ -10,24 +10,25 @@
 namespace floe::flow {
 namespace {
 
-const std::vector<std::string> kFlowKeys = {"id", "namespace", "description", "labels", "inputs", "variables",
-                                            "tasks", "outputs", "revision", "disabled"};
+const std::vector<std::string> kFlowKeys = {"id",        "namespace", "description", "labels",   "inputs",
+                                            "variables", "tasks",     "outputs",     "revision", "disabled"};
 // Keys of Kestra's flow model that floe does not run yet: an error, never
 // silently ignored.
-const std::vector<std::string> kFlowKeysNotYet = {"errors", "finally", "afterExecution", "triggers", "retry",
-                                                  "concurrency", "pluginDefaults", "taskDefaults", "listeners",
-                                                  "sla", "checks"};
-const std::vector<std::string> kTaskKeysNotYet = {"retry", "timeout", "allowFailure", "allowWarning", "runIf",
-                                                  "logLevel", "workerGroup", "logToFile", "taskCache"};
-const std::vector<std::string> kInputKeys = {"id", "name", "type", "description", "displayName", "required",
-                                             "defaults", "values", "validator", "min", "max"};
+const std::vector<std::string> kFlowKeysNotYet = {"errors",    "finally",     "afterExecution", "triggers",
+                                                  "retry",     "concurrency", "pluginDefaults", "taskDefaults",
+                                                  "listeners", "sla",         "checks"};
+const std::vector<std::string> kTaskKeysNotYet = {"retry",    "timeout",     "allowFailure", "allowWarning", "runIf",
+                                                  "logLevel", "workerGroup", "logToFile",    "taskCache"};
+const std::vector<std::string> kInputKeys = {
+    "id", "name", "type", "description", "displayName", "required", "defaults", "values", "validator", "min", "max"};
 const std::vector<std::string> kOutputKeys = {"id", "type", "value", "description", "displayName", "required"};
-const std::vector<std::string> kInputTypes = {"STRING", "INT", "FLOAT", "BOOLEAN", "BOOL", "DATE", "DATETIME",
-                                              "DURATION", "JSON", "FILE", "SELECT", "ENUM"};
+const std::vector<std::string> kInputTypes = {"STRING",   "INT",      "FLOAT", "BOOLEAN", "BOOL",   "DATE",
+                                              "DATETIME", "DURATION", "JSON",  "FILE",    "SELECT", "ENUM"};
 
 bool ValidId(std::string_view id) {
   if (id.empty()) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
 }
 
 class FlowParser {
@@ -96,7 +97,8 @@ class FlowParser {
     CheckKeys(doc, kFlowKeys, "a flow", kFlowKeysNotYet);
     SourceLocation top{path_, 1, 1};
     if (auto id = Text(doc.Find("id"), "id", true, top)) {
-      if (!ValidId(*id)) Error(doc.Find("id")->location, "flow id '" + *id + "' may only hold letters, digits, '_' and '-'");
+      if (!ValidId(*id))
+        Error(doc.Find("id")->location, "flow id '" + *id + "' may only hold letters, digits, '_' and '-'");
       flow.id = *id;
     }
     if (auto ns = Text(doc.Find("namespace"), "namespace", true, top)) {
@@ -104,7 +106,9 @@ class FlowParser {
       bool ok = !ns->empty() && std::all_of(ns->begin(), ns->end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
       });
-      if (!ok) Error(doc.Find("namespace")->location, "namespace '" + *ns + "' may only hold letters, digits, '_', '-' and '.'");
+      if (!ok)
+        Error(doc.Find("namespace")->location,
+              "namespace '" + *ns + "' may only hold letters, digits, '_', '-' and '.'");
     }
     if (auto d = Text(doc.Find("description"), "description", false, top)) flow.description = *d;
     if (const YamlNode* labels = doc.Find("labels")) ParseLabels(*labels, flow);
@@ -114,7 +118,8 @@ class FlowParser {
       flow.variables = *vars;
     }
     if (const YamlNode* disabled = doc.Find("disabled")) {
-      if (disabled->ToValue().Truthy()) Error(disabled->location, "this flow is disabled", "set disabled: false to run it");
+      if (disabled->ToValue().Truthy())
+        Error(disabled->location, "this flow is disabled", "set disabled: false to run it");
     }
     const YamlNode* tasks = doc.Find("tasks");
     if (!tasks) {
@@ -170,24 +175,37 @@ class FlowParser {
       if (!in.id.empty() && !ids.insert(in.id).second) Error(id->location, "duplicate input id '" + in.id + "'");
       if (auto type = Text(node.Find("type"), "type", true, node.location)) {
         std::string t = *type;
-        if (t == "STRING") in.type = InputType::kString;
-        else if (t == "INT") in.type = InputType::kInt;
-        else if (t == "FLOAT") in.type = InputType::kFloat;
-        else if (t == "BOOLEAN" || t == "BOOL") in.type = InputType::kBoolean;
-        else if (t == "DATE") in.type = InputType::kDate;
-        else if (t == "DATETIME") in.type = InputType::kDateTime;
-        else if (t == "DURATION") in.type = InputType::kDuration;
-        else if (t == "JSON") in.type = InputType::kJson;
-        else if (t == "FILE") in.type = InputType::kFile;
-        else if (t == "SELECT" || t == "ENUM") in.type = InputType::kSelect;
-        else Error(node.Find("type")->location, "unknown input type '" + t + "'", DidYouMean(t, kInputTypes));
+        if (t == "STRING")
+          in.type = InputType::kString;
+        else if (t == "INT")
+          in.type = InputType::kInt;
+        else if (t == "FLOAT")
+          in.type = InputType::kFloat;
+        else if (t == "BOOLEAN" || t == "BOOL")
+          in.type = InputType::kBoolean;
+        else if (t == "DATE")
+          in.type = InputType::kDate;
+        else if (t == "DATETIME")
+          in.type = InputType::kDateTime;
+        else if (t == "DURATION")
+          in.type = InputType::kDuration;
+        else if (t == "JSON")
+          in.type = InputType::kJson;
+        else if (t == "FILE")
+          in.type = InputType::kFile;
+        else if (t == "SELECT" || t == "ENUM")
+          in.type = InputType::kSelect;
+        else
+          Error(node.Find("type")->location, "unknown input type '" + t + "'", DidYouMean(t, kInputTypes));
       }
       if (auto d = Text(node.Find("description"), "description", false, node.location)) in.description = *d;
       if (auto d = Text(node.Find("displayName"), "displayName", false, node.location)) in.display_name = *d;
       if (const YamlNode* req = node.Find("required")) {
         tmpl::Value v = req->ToValue();
-        if (!v.is_bool()) Error(req->location, "'required' must be true or false");
-        else in.required = v.AsBool();
+        if (!v.is_bool())
+          Error(req->location, "'required' must be true or false");
+        else
+          in.required = v.AsBool();
       }
       if (const YamlNode* def = node.Find("defaults")) in.defaults = def->ToValue();
       if (const YamlNode* values = node.Find("values")) {
@@ -307,7 +325,8 @@ class FlowParser {
         if (!v.is_bool()) wrong("true or false");
         break;
       case PropertyType::kEnum:
-        if (!v.is_string() || std::find(spec.enum_values.begin(), spec.enum_values.end(), v.AsString()) == spec.enum_values.end()) {
+        if (!v.is_string() ||
+            std::find(spec.enum_values.begin(), spec.enum_values.end(), v.AsString()) == spec.enum_values.end()) {
           std::string choices;
           for (const auto& c : spec.enum_values) choices += (choices.empty() ? "" : ", ") + c;
           Error(value.location, "property '" + spec.name + "' must be one of " + choices,
@@ -321,7 +340,8 @@ class FlowParser {
         if (!value.is_map()) wrong("a map");
         break;
       case PropertyType::kDuration:
-      case PropertyType::kAny: break;
+      case PropertyType::kAny:
+        break;
     }
   }
 
@@ -364,16 +384,26 @@ class FlowParser {
 
 std::string_view InputTypeName(InputType type) {
   switch (type) {
-    case InputType::kString: return "STRING";
-    case InputType::kInt: return "INT";
-    case InputType::kFloat: return "FLOAT";
-    case InputType::kBoolean: return "BOOLEAN";
-    case InputType::kDate: return "DATE";
-    case InputType::kDateTime: return "DATETIME";
-    case InputType::kDuration: return "DURATION";
-    case InputType::kJson: return "JSON";
-    case InputType::kFile: return "FILE";
-    case InputType::kSelect: return "SELECT";
+    case InputType::kString:
+      return "STRING";
+    case InputType::kInt:
+      return "INT";
+    case InputType::kFloat:
+      return "FLOAT";
+    case InputType::kBoolean:
+      return "BOOLEAN";
+    case InputType::kDate:
+      return "DATE";
+    case InputType::kDateTime:
+      return "DATETIME";
+    case InputType::kDuration:
+      return "DURATION";
+    case InputType::kJson:
+      return "JSON";
+    case InputType::kFile:
+      return "FILE";
+    case InputType::kSelect:
+      return "SELECT";
   }
   return "STRING";
 }

@@ -35,7 +35,7 @@ struct Input {
   std::string display_name;
   bool required = true;
   std::optional<tmpl::Value> defaults;
-  std::vector<std::string> values;        // SELECT choices
+  std::vector<std::string> values;       // SELECT choices
   std::optional<std::string> validator;  // STRING: a regular expression the whole value must match
   std::optional<double> min, max;        // INT/FLOAT bounds, inclusive
   SourceLocation location;
@@ -77,8 +77,8 @@ struct Flow {
 const tmpl::Environment& FlowTemplateEnvironment();
 
 struct FlowParse {
-  std::optional<Flow> flow;     // set when there were no errors
-  std::vector<Status> errors;   // all of them, in file order
+  std::optional<Flow> flow;    // set when there were no errors
+  std::vector<Status> errors;  // all of them, in file order
 };
 
 FlowParse ParseFlow(std::string_view yaml, const std::string& path, const TaskRegistry& registry);

@@ -14,11 +14,13 @@ TaskRegistry TestRegistry() {
               .aliases = {"io.kestra.plugin.core.log.Log"},
               .properties = {{.name = "message", .type = PropertyType::kAny, .required = true},
                              {.name = "level", .type = PropertyType::kEnum, .enum_values = {"INFO", "WARN"}}}});
-  r.Register({.name = "duckdb.Query",
-              .aliases = {"io.kestra.plugin.jdbc.duckdb.Query"},
-              .properties = {{.name = "sql", .required = true},
-                             {.name = "fetchType", .type = PropertyType::kEnum, .enum_values = {"NONE", "FETCH_ONE", "FETCH", "STORE"}},
-                             {.name = "inputFiles", .type = PropertyType::kMap}}});
+  r.Register(
+      {.name = "duckdb.Query",
+       .aliases = {"io.kestra.plugin.jdbc.duckdb.Query"},
+       .properties = {
+           {.name = "sql", .required = true},
+           {.name = "fetchType", .type = PropertyType::kEnum, .enum_values = {"NONE", "FETCH_ONE", "FETCH", "STORE"}},
+           {.name = "inputFiles", .type = PropertyType::kMap}}});
   return r;
 }
 
@@ -56,7 +58,8 @@ outputs:
   - id: said
     type: STRING
     value: "{{ inputs.name }}"
-)", "flow.yml", Registry());
+)",
+                          "flow.yml", Registry());
   ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
   const Flow& f = *p.flow;
   EXPECT_EQ(f.id, "hello");
@@ -142,7 +145,8 @@ TEST(FlowTest, DuplicateYamlKeys) {
 }
 
 TEST(FlowTest, NotYetSupportedKeysAreErrorsNotIgnored) {
-  auto errors = Errors("id: f\nnamespace: dev\ntriggers: []\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n    retry: {}\n");
+  auto errors = Errors(
+      "id: f\nnamespace: dev\ntriggers: []\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n    retry: {}\n");
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_THAT(errors[0], HasSubstr("'triggers' is not supported by floe yet"));
   EXPECT_THAT(errors[1], HasSubstr("'retry' is not supported by floe yet"));
@@ -187,15 +191,19 @@ tasks:
   - id: a
     type: core.Log
     message: x
-)", "f.yml", Registry());
+)",
+                          "f.yml", Registry());
   EXPECT_TRUE(p.errors.empty()) << (p.errors.empty() ? "" : p.errors[0].ToString());
   return *p.flow;
 }
 
 TEST(InputsTest, ConvertsAndDefaults) {
   Flow f = InputsFlow();
-  auto v = ResolveInputs(f, {{"s", tmpl::Value("abc")}, {"x", tmpl::Value("2.5")}, {"j", tmpl::Value(R"({"k": [1]})")},
-                             {"d", tmpl::Value("2024-02-29")}, {"dt", tmpl::Value("2024-02-29T10:00:00Z")},
+  auto v = ResolveInputs(f, {{"s", tmpl::Value("abc")},
+                             {"x", tmpl::Value("2.5")},
+                             {"j", tmpl::Value(R"({"k": [1]})")},
+                             {"d", tmpl::Value("2024-02-29")},
+                             {"dt", tmpl::Value("2024-02-29T10:00:00Z")},
                              {"dur", tmpl::Value("PT5M")}});
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->Get("n")->AsInt(), 5);
@@ -225,8 +233,10 @@ TEST(InputsTest, RejectsBadValuesClearly) {
 }
 
 TEST(InputsTest, MissingRequired) {
-  FlowParse p = ParseFlow("id: f\nnamespace: d\ninputs:\n  - id: who\n    type: STRING\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n",
-                          "f.yml", Registry());
+  FlowParse p = ParseFlow(
+      "id: f\nnamespace: d\ninputs:\n  - id: who\n    type: STRING\ntasks:\n  - id: a\n    type: core.Log\n    "
+      "message: x\n",
+      "f.yml", Registry());
   ASSERT_TRUE(p.flow);
   auto v = ResolveInputs(*p.flow, {});
   ASSERT_FALSE(v.ok());
@@ -235,7 +245,9 @@ TEST(InputsTest, MissingRequired) {
 }
 
 TEST(InputsTest, BadDefaultIsALoadError) {
-  auto errors = Errors("id: f\nnamespace: d\ninputs:\n  - id: n\n    type: INT\n    defaults: abc\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n");
+  auto errors = Errors(
+      "id: f\nnamespace: d\ninputs:\n  - id: n\n    type: INT\n    defaults: abc\ntasks:\n  - id: a\n    type: "
+      "core.Log\n    message: x\n");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_THAT(errors[0], HasSubstr("6:15: default does not fit the input"));
 }

@@ -43,7 +43,8 @@ bool ValidDateTime(std::string_view s) {
   }
   if (i == s.size()) return true;
   if (s[i] == 'Z' && i + 1 == s.size()) return true;
-  if ((s[i] == '+' || s[i] == '-') && s.size() == i + 6 && IsDigits(s, i + 1, 2) && s[i + 3] == ':' && IsDigits(s, i + 4, 2))
+  if ((s[i] == '+' || s[i] == '-') && s.size() == i + 6 && IsDigits(s, i + 1, 2) && s[i + 3] == ':' &&
+      IsDigits(s, i + 4, 2))
     return true;
   return false;
 }
@@ -76,7 +77,8 @@ Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given) {
         errno = 0;
         if (in.type == InputType::kInt) {
           long long v = std::strtoll(text.c_str(), &end, 10);
-          if (text.empty() || end != text.c_str() + text.size() || errno) return bad("'" + text + "' is not an integer");
+          if (text.empty() || end != text.c_str() + text.size() || errno)
+            return bad("'" + text + "' is not an integer");
           number = tmpl::Value(static_cast<int64_t>(v));
         } else {
           double v = std::strtod(text.c_str(), &end);
@@ -86,8 +88,10 @@ Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given) {
       }
       if (in.type == InputType::kInt && !number.is_int()) return bad("'" + text + "' is not an integer");
       if (in.type == InputType::kFloat && number.is_int()) number = tmpl::Value(static_cast<double>(number.AsInt()));
-      if (in.min && number.AsDouble() < *in.min) return bad(text + " is below the minimum " + tmpl::FormatDouble(*in.min));
-      if (in.max && number.AsDouble() > *in.max) return bad(text + " is above the maximum " + tmpl::FormatDouble(*in.max));
+      if (in.min && number.AsDouble() < *in.min)
+        return bad(text + " is below the minimum " + tmpl::FormatDouble(*in.min));
+      if (in.max && number.AsDouble() > *in.max)
+        return bad(text + " is above the maximum " + tmpl::FormatDouble(*in.max));
       return number;
     }
     case InputType::kBoolean:
@@ -136,11 +140,15 @@ Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, 
     if (std::find(declared.begin(), declared.end(), name) == declared.end()) {
       Status s = InvalidArgument("flow '" + flow.id + "' has no input '" + name + "'");
       std::string hint = DidYouMean(name, declared);
-      return std::move(s).WithHint(hint.empty() ? (declared.empty() ? "it declares no inputs" : "it declares: " + [&] {
-        std::string all;
-        for (const auto& d : declared) all += (all.empty() ? "" : ", ") + d;
-        return all;
-      }()) : hint);
+      return std::move(s).WithHint(hint.empty() ? (declared.empty() ? "it declares no inputs"
+                                                                    : "it declares: " +
+                                                                          [&] {
+                                                                            std::string all;
+                                                                            for (const auto& d : declared)
+                                                                              all += (all.empty() ? "" : ", ") + d;
+                                                                            return all;
+                                                                          }())
+                                                : hint);
     }
   }
   tmpl::ValueMap out;

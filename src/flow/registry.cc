@@ -6,15 +6,24 @@ namespace floe::flow {
 
 std::string_view PropertyTypeName(PropertyType type) {
   switch (type) {
-    case PropertyType::kString: return "string";
-    case PropertyType::kInt: return "integer";
-    case PropertyType::kNumber: return "number";
-    case PropertyType::kBool: return "boolean";
-    case PropertyType::kDuration: return "duration";
-    case PropertyType::kEnum: return "enum";
-    case PropertyType::kList: return "list";
-    case PropertyType::kMap: return "map";
-    case PropertyType::kAny: return "any";
+    case PropertyType::kString:
+      return "string";
+    case PropertyType::kInt:
+      return "integer";
+    case PropertyType::kNumber:
+      return "number";
+    case PropertyType::kBool:
+      return "boolean";
+    case PropertyType::kDuration:
+      return "duration";
+    case PropertyType::kEnum:
+      return "enum";
+    case PropertyType::kList:
+      return "list";
+    case PropertyType::kMap:
+      return "map";
+    case PropertyType::kAny:
+      return "any";
   }
   return "any";
 }

@@ -19,7 +19,9 @@ class Converter {
     out.location = Where(node.Mark());
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null: out.kind = YamlNode::Kind::kNull; break;
+      case YAML::NodeType::Null:
+        out.kind = YamlNode::Kind::kNull;
+        break;
       case YAML::NodeType::Scalar: {
         out.kind = YamlNode::Kind::kScalar;
         out.scalar = node.Scalar();
@@ -158,8 +160,10 @@ const YamlNode* YamlNode::Find(std::string_view key) const {
 
 tmpl::Value YamlNode::ToValue() const {
   switch (kind) {
-    case Kind::kNull: return tmpl::Value();
-    case Kind::kScalar: return ScalarValue(*this);
+    case Kind::kNull:
+      return tmpl::Value();
+    case Kind::kScalar:
+      return ScalarValue(*this);
     case Kind::kSequence: {
       tmpl::ValueList list;
       for (const auto& item : items) list.push_back(item.ToValue());
@@ -176,10 +180,14 @@ tmpl::Value YamlNode::ToValue() const {
 
 std::string_view YamlNode::KindName() const {
   switch (kind) {
-    case Kind::kNull: return "nothing";
-    case Kind::kScalar: return "a value";
-    case Kind::kSequence: return "a list";
-    case Kind::kMap: return "a map";
+    case Kind::kNull:
+      return "nothing";
+    case Kind::kScalar:
+      return "a value";
+    case Kind::kSequence:
+      return "a list";
+    case Kind::kMap:
+      return "a map";
   }
   return "?";
 }

@@ -25,11 +25,11 @@ struct YamlNode {
   struct Entry;
 
   Kind kind = Kind::kNull;
-  std::string scalar;  // for kScalar
+  std::string scalar;   // for kScalar
   bool quoted = false;  // a quoted or block scalar is always a string
   SourceLocation location;
-  std::vector<YamlNode> items;    // for kSequence
-  std::vector<Entry> entries;     // for kMap, in file order
+  std::vector<YamlNode> items;  // for kSequence
+  std::vector<Entry> entries;   // for kMap, in file order
   // For string scalars with {{ }} or {% %}: compiled against the flow
   // environment. Null for plain text.
   std::shared_ptr<const tmpl::Template> tmpl;

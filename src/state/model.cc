@@ -2,8 +2,8 @@
 
 namespace floe::state {
 namespace {
-constexpr std::string_view kNames[] = {"CREATED", "QUEUED",  "RUNNING", "PAUSED", "RETRYING",  "SUCCESS",
-                                       "WARNING", "FAILED",  "KILLING", "KILLED", "CANCELLED", "SKIPPED"};
+constexpr std::string_view kNames[] = {"CREATED", "QUEUED", "RUNNING", "PAUSED", "RETRYING",  "SUCCESS",
+                                       "WARNING", "FAILED", "KILLING", "KILLED", "CANCELLED", "SKIPPED"};
 }
 
 std::string_view StateName(State s) { return kNames[static_cast<int>(s)]; }
@@ -21,8 +21,10 @@ bool IsTerminal(State s) {
     case State::kFailed:
     case State::kKilled:
     case State::kCancelled:
-    case State::kSkipped: return true;
-    default: return false;
+    case State::kSkipped:
+      return true;
+    default:
+      return false;
   }
 }
 

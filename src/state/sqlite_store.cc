@@ -139,12 +139,14 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     return InTransaction([&]() -> Status {
       {
-        ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO executions(id, namespace, flow_id, state, inputs, outputs, labels, "
-                                         "flow_source, flow_path, error) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+        ASSIGN_OR_RETURN(Stmt s,
+                         Prepare("INSERT INTO executions(id, namespace, flow_id, state, inputs, outputs, labels, "
+                                 "flow_source, flow_path, error) VALUES (?,?,?,?,?,?,?,?,?,?)"));
         s.Bind(1, e.id).Bind(2, e.namespace_).Bind(3, e.flow_id).Bind(4, StateName(e.state)).Bind(5, e.inputs_json);
         s.Bind(6, e.outputs_json).Bind(7, e.labels_json).Bind(8, e.flow_source).Bind(9, e.flow_path).Bind(10, e.error);
         int rc = s.Step();
-        if (rc == SQLITE_CONSTRAINT) return Status(StatusCode::kAlreadyExists, "execution '" + e.id + "' already exists");
+        if (rc == SQLITE_CONSTRAINT)
+          return Status(StatusCode::kAlreadyExists, "execution '" + e.id + "' already exists");
         if (rc != SQLITE_DONE) return Fail("insert execution");
       }
       Timestamp at = e.history.empty() ? SystemClock().Now() : e.history.front().at;
@@ -170,8 +172,8 @@ class SqliteStore final : public Store {
         s.Bind(6, StateName(t.state)).Bind(7, t.outputs_json).Bind(8, t.error);
         int rc = s.Step();
         if (rc == SQLITE_CONSTRAINT) {
-          return Status(StatusCode::kAlreadyExists, "task run '" + t.id + "' already exists or its execution '" +
-                                                        t.execution_id + "' does not");
+          return Status(StatusCode::kAlreadyExists,
+                        "task run '" + t.id + "' already exists or its execution '" + t.execution_id + "' does not");
         }
         if (rc != SQLITE_DONE) return Fail("insert task run");
       }
@@ -247,8 +249,10 @@ class SqliteStore final : public Store {
     s.Bind(1, prefix).Bind(2, upper);
     std::vector<std::string> ids;
     while (s.Step() == SQLITE_ROW) ids.push_back(s.Text(0));
-    if (ids.empty()) return NotFound("no execution with id '" + prefix + "'").WithHint("list them with 'floe executions list'");
-    if (ids.size() > 1) return InvalidArgument("execution id prefix '" + prefix + "' is ambiguous").WithHint("give more characters");
+    if (ids.empty())
+      return NotFound("no execution with id '" + prefix + "'").WithHint("list them with 'floe executions list'");
+    if (ids.size() > 1)
+      return InvalidArgument("execution id prefix '" + prefix + "' is ambiguous").WithHint("give more characters");
     return ids[0];
   }
 
@@ -345,14 +349,16 @@ class SqliteStore final : public Store {
   }
 
   Status Update(const std::string& table, const std::string& id, State state, const TransitionDetails& d) {
-    std::string sql = "UPDATE " + table + " SET state = ?1, outputs = coalesce(?2, outputs), error = coalesce(?3, error) WHERE id = ?4";
+    std::string sql = "UPDATE " + table +
+                      " SET state = ?1, outputs = coalesce(?2, outputs), error = coalesce(?3, error) WHERE id = ?4";
     ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
     s.Bind(1, StateName(state));
     if (d.outputs_json) s.Bind(2, *d.outputs_json);
     if (d.error) s.Bind(3, *d.error);
     s.Bind(4, id);
     if (s.Step() != SQLITE_DONE) return Fail("update " + table);
-    if (sqlite3_changes(db_) == 0) return NotFound("no " + std::string(table == "executions" ? "execution" : "task run") + " '" + id + "'");
+    if (sqlite3_changes(db_) == 0)
+      return NotFound("no " + std::string(table == "executions" ? "execution" : "task run") + " '" + id + "'");
     return Status::Ok();
   }
 
@@ -369,7 +375,8 @@ class SqliteStore final : public Store {
     s.Bind(1, id);
     std::vector<StateChange> out;
     int rc;
-    while ((rc = s.Step()) == SQLITE_ROW) out.push_back({ParseState(s.Text(0)).value_or(State::kFailed), FromMs(s.Int(1))});
+    while ((rc = s.Step()) == SQLITE_ROW)
+      out.push_back({ParseState(s.Text(0)).value_or(State::kFailed), FromMs(s.Int(1))});
     if (rc != SQLITE_DONE) return Fail("read history");
     return out;
   }

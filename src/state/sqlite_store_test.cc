@@ -97,7 +97,9 @@ TEST_F(SqliteStoreTest, LogsComeBackInOrderAfterASeq) {
   Execution e = NewExecution();
   ASSERT_TRUE(store_->CreateExecution(e).ok());
   std::vector<LogEntry> logs;
-  for (int i = 0; i < 5; ++i) logs.push_back({.execution_id = e.id, .task_id = "t", .at = SystemClock().Now(), .message = "line " + std::to_string(i)});
+  for (int i = 0; i < 5; ++i)
+    logs.push_back(
+        {.execution_id = e.id, .task_id = "t", .at = SystemClock().Now(), .message = "line " + std::to_string(i)});
   ASSERT_TRUE(store_->AppendLogs(logs).ok());
   auto first = store_->GetLogs(e.id, 0);
   ASSERT_EQ(first->size(), 5u);

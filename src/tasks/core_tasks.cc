@@ -18,7 +18,8 @@ class LogTask final : public flow::Task {
   Result<Value> Run(flow::TaskContext& ctx) override {
     ASSIGN_OR_RETURN(std::string level_name, ctx.StringOr("level", "INFO"));
     std::optional<LogLevel> level = ParseLogLevel(level_name);
-    if (!level) return ctx.PropertyError("level", "unknown level '" + level_name + "' (TRACE, DEBUG, INFO, WARN, ERROR)");
+    if (!level)
+      return ctx.PropertyError("level", "unknown level '" + level_name + "' (TRACE, DEBUG, INFO, WARN, ERROR)");
     ASSIGN_OR_RETURN(std::optional<Value> message, ctx.Property("message"));
     if (!message) return ctx.PropertyError("message", "required property 'message' is missing");
     // Kestra accepts one message or a list of them.
@@ -68,10 +69,15 @@ void RegisterCoreTasks(flow::TaskRegistry& registry) {
       .aliases = {"io.kestra.plugin.core.log.Log", "io.kestra.core.tasks.log.Log", "io.kestra.core.tasks.debugs.Echo",
                   "io.kestra.plugin.core.debug.Echo"},
       .description = "Writes a message (or a list of messages) to the task run's log.",
-      .properties = {{.name = "message", .type = PropertyType::kAny, .required = true,
+      .properties = {{.name = "message",
+                      .type = PropertyType::kAny,
+                      .required = true,
                       .description = "The message, or a list of messages; rendered as templates."},
-                     {.name = "level", .type = PropertyType::kEnum, .description = "The log level; INFO by default.",
-                      .enum_values = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}, .aliases = {}}},
+                     {.name = "level",
+                      .type = PropertyType::kEnum,
+                      .description = "The log level; INFO by default.",
+                      .enum_values = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"},
+                      .aliases = {}}},
       .factory = [] { return std::make_unique<LogTask>(); },
   });
   registry.Register({
@@ -92,7 +98,9 @@ void RegisterCoreTasks(flow::TaskRegistry& registry) {
       .name = "core.Sleep",
       .aliases = {"io.kestra.plugin.core.flow.Sleep", "io.kestra.core.tasks.flows.Sleep"},
       .description = "Waits for an ISO-8601 `duration`.",
-      .properties = {{.name = "duration", .type = PropertyType::kDuration, .required = true,
+      .properties = {{.name = "duration",
+                      .type = PropertyType::kDuration,
+                      .required = true,
                       .description = "How long to wait, e.g. PT5S."}},
       .factory = [] { return std::make_unique<SleepTask>(); },
   });

@@ -68,7 +68,8 @@ class DuckDbQueryTask final : public flow::Task {
         outputs.Set("uri", Value(store_uri));
         outputs.Set("size", Value(result->size));
         break;
-      case engine::FetchType::kNone: break;
+      case engine::FetchType::kNone:
+        break;
     }
     if (request.fetch != engine::FetchType::kNone)
       ctx.Log(LogLevel::kInfo, "query returned " + std::to_string(result->size) + " row(s)");
@@ -77,8 +78,8 @@ class DuckDbQueryTask final : public flow::Task {
       for (const auto& name : output_names) {
         std::error_code ec;
         if (!std::filesystem::exists(wd / name, ec)) {
-          return ctx.PropertyError("outputFiles", "the SQL did not write '" + name +
-                                                      "'; write it to '{{ outputFiles." + name + " }}'");
+          return ctx.PropertyError(
+              "outputFiles", "the SQL did not write '" + name + "'; write it to '{{ outputFiles." + name + " }}'");
         }
         if (std::filesystem::is_directory(wd / name, ec)) {
           return ctx.PropertyError("outputFiles", "'" + name + "' is a folder; output files must be files");
@@ -195,30 +196,40 @@ void RegisterDuckDbTasks(flow::TaskRegistry& registry) {
                      "fetched or stored as Parquet.",
       .properties =
           {
-              {.name = "sql", .type = PropertyType::kString, .required = true,
+              {.name = "sql",
+               .type = PropertyType::kString,
+               .required = true,
                .description = "One or more SQL statements separated by ';'."},
-              {.name = "url", .type = PropertyType::kString,
+              {.name = "url",
+               .type = PropertyType::kString,
                .description = "jdbc:duckdb: (in memory, the default) or jdbc:duckdb:/path/to/file.duckdb."},
-              {.name = "databaseUri", .type = PropertyType::kString,
+              {.name = "databaseUri",
+               .type = PropertyType::kString,
                .description = "A stored DuckDB file (floe:// or file://) to query; a copy is used."},
-              {.name = "inputFiles", .type = PropertyType::kAny,
+              {.name = "inputFiles",
+               .type = PropertyType::kAny,
                .description = "Files to place in the working directory: name -> content, or name -> floe:// or "
                               "file:// URI. Relative reads in the SQL find them."},
-              {.name = "outputFiles", .type = PropertyType::kList,
+              {.name = "outputFiles",
+               .type = PropertyType::kList,
                .description = "Names of files the SQL writes to '{{ outputFiles.NAME }}'; they are stored and "
                               "output as URIs."},
-              {.name = "fetchType", .type = PropertyType::kEnum,
+              {.name = "fetchType",
+               .type = PropertyType::kEnum,
                .description = "NONE (default), FETCH_ONE (output row), FETCH (output rows) or STORE (Parquet "
                               "file, output uri).",
                .enum_values = {"NONE", "FETCH_ONE", "FETCH", "STORE"}},
               {.name = "fetch", .type = PropertyType::kBool, .description = "Deprecated: fetchType: FETCH."},
               {.name = "fetchOne", .type = PropertyType::kBool, .description = "Deprecated: fetchType: FETCH_ONE."},
               {.name = "store", .type = PropertyType::kBool, .description = "Deprecated: fetchType: STORE."},
-              {.name = "parameters", .type = PropertyType::kAny,
+              {.name = "parameters",
+               .type = PropertyType::kAny,
                .description = "Values for $name (a map) or $1.. (a list) placeholders."},
-              {.name = "timeZoneId", .type = PropertyType::kString,
+              {.name = "timeZoneId",
+               .type = PropertyType::kString,
                .description = "IANA time zone for TIMESTAMPTZ values."},
-              {.name = "fetchSize", .type = PropertyType::kInt,
+              {.name = "fetchSize",
+               .type = PropertyType::kInt,
                .description = "A JDBC driver hint in Kestra; accepted for compatibility, with no effect (DuckDB "
                               "runs in-process)."},
           },

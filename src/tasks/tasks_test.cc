@@ -13,8 +13,8 @@
 namespace floe::tasks {
 namespace {
 
-using ::testing::HasSubstr;
 using state::State;
+using ::testing::HasSubstr;
 
 const flow::TaskRegistry& Registry() {
   static const flow::TaskRegistry registry = [] {
@@ -31,8 +31,8 @@ class TasksTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("floe_tasks_" + NewId());
     store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
     storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
-    executor_ = std::make_unique<exec::Executor>(*store_, Registry(), *storage_,
-                                                 exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp"});
+    executor_ = std::make_unique<exec::Executor>(
+        *store_, Registry(), *storage_, exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp"});
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 

@@ -1,9 +1,9 @@
 // The standard filters, tests and functions (Environment::Standard()).
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <set>
 
@@ -45,7 +45,9 @@ Result<int64_t> IntArg(RenderState& st, std::string_view fn, const Args& args, s
   return ArgError(st, fn, "argument '" + std::string(name) + "' must be an int, got " + std::string(v->TypeName()));
 }
 
-std::string Text(const Value& v, RenderState& st) { return v.is_string() ? v.AsString() : ToDisplayString(v, st.dialect()); }
+std::string Text(const Value& v, RenderState& st) {
+  return v.is_string() ? v.AsString() : ToDisplayString(v, st.dialect());
+}
 
 Result<ValueList> AsItems(const Value& v, RenderState& st, std::string_view fn) {
   if (v.is_list()) return v.AsList();
@@ -68,11 +70,10 @@ Result<bool> Less(const Value& a, const Value& b, bool case_sensitive) {
   if (a.is_number() && b.is_number()) return a.AsDouble() < b.AsDouble();
   if (a.is_string() && b.is_string()) {
     if (case_sensitive) return a.AsString() < b.AsString();
-    return std::lexicographical_compare(a.AsString().begin(), a.AsString().end(), b.AsString().begin(),
-                                        b.AsString().end(), [](char x, char y) {
-                                          return std::tolower(static_cast<unsigned char>(x)) <
-                                                 std::tolower(static_cast<unsigned char>(y));
-                                        });
+    return std::lexicographical_compare(
+        a.AsString().begin(), a.AsString().end(), b.AsString().begin(), b.AsString().end(), [](char x, char y) {
+          return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
+        });
   }
   if (a.is_bool() && b.is_bool()) return !a.AsBool() && b.AsBool();
   if (a.is_null() && !b.is_null()) return true;
@@ -190,7 +191,8 @@ std::string Base64Encode(std::string_view in) {
   std::string out;
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8) | static_cast<uint8_t>(in[i + 2]);
+    uint32_t n =
+        (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8) | static_cast<uint8_t>(in[i + 2]);
     out += kBase64[(n >> 18) & 63];
     out += kBase64[(n >> 12) & 63];
     out += kBase64[(n >> 6) & 63];
@@ -259,7 +261,8 @@ void AddStringFilters(Environment& env) {
   env.AddFilter("capitalize", [](const Value& in, Args&, RenderState& st) -> Result<Value> {
     std::string s = Text(in, st);
     for (size_t i = 0; i < s.size(); ++i)
-      s[i] = static_cast<char>(i == 0 ? std::toupper(static_cast<unsigned char>(s[i])) : std::tolower(static_cast<unsigned char>(s[i])));
+      s[i] = static_cast<char>(i == 0 ? std::toupper(static_cast<unsigned char>(s[i]))
+                                      : std::tolower(static_cast<unsigned char>(s[i])));
     return Value(std::move(s));
   });
   env.AddFilter("title", [](const Value& in, Args&, RenderState& st) -> Result<Value> {
@@ -396,7 +399,8 @@ void AddStringFilters(Environment& env) {
   env.AddFilter("urlencode", [](const Value& in, Args&, RenderState& st) -> Result<Value> {
     if (in.is_map()) {
       std::string out;
-      for (const auto& [k, v] : in.AsMap()) out += (out.empty() ? "" : "&") + UrlEncode(k) + "=" + UrlEncode(Text(v, st));
+      for (const auto& [k, v] : in.AsMap())
+        out += (out.empty() ? "" : "&") + UrlEncode(k) + "=" + UrlEncode(Text(v, st));
       return Value(std::move(out));
     }
     return Value(UrlEncode(Text(in, st)));
@@ -526,7 +530,8 @@ void AddCollectionFilters(Environment& env) {
       std::string test = args.positional.size() > base ? Text(args.positional[base], st) : "";
       Args test_args;
       if (args.positional.size() > base + 1)
-        test_args.positional.assign(args.positional.begin() + static_cast<std::ptrdiff_t>(base + 1), args.positional.end());
+        test_args.positional.assign(args.positional.begin() + static_cast<std::ptrdiff_t>(base + 1),
+                                    args.positional.end());
       ValueList out;
       for (const auto& v : items) {
         Value subject = by_attr ? Attribute(v, attr) : v;
@@ -557,8 +562,10 @@ void AddCollectionFilters(Environment& env) {
       Value v = attr ? Attribute(item, Text(*attr, st)) : item;
       if (!v.is_number()) return ArgError(st, "sum", "cannot add " + std::string(v.TypeName()));
       if (v.is_double()) is_double = true;
-      if (v.is_int()) isum += v.AsInt();
-      else dsum += v.AsDouble();
+      if (v.is_int())
+        isum += v.AsInt();
+      else
+        dsum += v.AsDouble();
     }
     if (is_double) return Value(dsum + static_cast<double>(isum));
     return Value(isum);
@@ -572,7 +579,8 @@ void AddCollectionFilters(Environment& env) {
     ValueList out;
     for (size_t i = 0; i < items.size(); i += static_cast<size_t>(size)) {
       size_t end = std::min(items.size(), i + static_cast<size_t>(size));
-      out.push_back(Value(ValueList(items.begin() + static_cast<std::ptrdiff_t>(i), items.begin() + static_cast<std::ptrdiff_t>(end))));
+      out.push_back(Value(
+          ValueList(items.begin() + static_cast<std::ptrdiff_t>(i), items.begin() + static_cast<std::ptrdiff_t>(end))));
     }
     return Value(std::move(out));
   });
@@ -580,8 +588,10 @@ void AddCollectionFilters(Environment& env) {
     ASSIGN_OR_RETURN(ValueList items, AsItems(in, st, "flatten"));
     ValueList out;
     for (const auto& v : items) {
-      if (v.is_list()) out.insert(out.end(), v.AsList().begin(), v.AsList().end());
-      else out.push_back(v);
+      if (v.is_list())
+        out.insert(out.end(), v.AsList().begin(), v.AsList().end());
+      else
+        out.push_back(v);
     }
     return Value(std::move(out));
   });
@@ -599,10 +609,14 @@ void AddNumberFilters(Environment& env) {
     ASSIGN_OR_RETURN(std::string method, StringArg(st, "round", args, 1, "method", "common"));
     double scale = std::pow(10.0, static_cast<double>(precision));
     double x = num.AsDouble() * scale;
-    if (method == "common") x = std::round(x);
-    else if (method == "ceil") x = std::ceil(x);
-    else if (method == "floor") x = std::floor(x);
-    else return ArgError(st, "round", "method must be common, ceil or floor");
+    if (method == "common")
+      x = std::round(x);
+    else if (method == "ceil")
+      x = std::ceil(x);
+    else if (method == "floor")
+      x = std::floor(x);
+    else
+      return ArgError(st, "round", "method must be common, ceil or floor");
     return Value(x / scale);
   });
   env.AddFilter("int", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
@@ -662,7 +676,9 @@ void AddTests(Environment& env) {
   });
   auto parity = [](bool even) {
     return [even](const Value& v, Args&) -> Result<bool> {
-      if (!v.is_int()) return InvalidArgument(std::string(even ? "'even'" : "'odd'") + " needs an int, got " + std::string(v.TypeName()));
+      if (!v.is_int())
+        return InvalidArgument(std::string(even ? "'even'" : "'odd'") + " needs an int, got " +
+                               std::string(v.TypeName()));
       return (v.AsInt() % 2 == 0) == even;
     };
   };
@@ -670,7 +686,8 @@ void AddTests(Environment& env) {
   env.AddTest("odd", parity(false));
   env.AddTest("divisibleby", [](const Value& v, Args& args) -> Result<bool> {
     const Value* n = args.Arg(0, "num");
-    if (!v.is_int() || !n || !n->is_int() || n->AsInt() == 0) return InvalidArgument("'divisibleby' needs two ints, the second non-zero");
+    if (!v.is_int() || !n || !n->is_int() || n->AsInt() == 0)
+      return InvalidArgument("'divisibleby' needs two ints, the second non-zero");
     return v.AsInt() % n->AsInt() == 0;
   });
   auto compare = [](const char* name, bool (*f)(int)) {
@@ -695,7 +712,8 @@ void AddTests(Environment& env) {
   env.AddTest("in", [](const Value& v, Args& args) -> Result<bool> {
     const Value* seq = args.Arg(0, "seq");
     if (!seq) return InvalidArgument("'in' needs a sequence");
-    if (seq->is_list()) return std::any_of(seq->AsList().begin(), seq->AsList().end(), [&](const Value& x) { return x.Equals(v); });
+    if (seq->is_list())
+      return std::any_of(seq->AsList().begin(), seq->AsList().end(), [&](const Value& x) { return x.Equals(v); });
     if (seq->is_map()) return v.is_string() && seq->AsMap().Find(v.AsString()) != nullptr;
     if (seq->is_string()) return v.is_string() && seq->AsString().find(v.AsString()) != std::string::npos;
     return InvalidArgument("'in' needs a list, map or string");
@@ -729,9 +747,8 @@ void AddFunctions(Environment& env) {
     }
     return Value(std::move(out));
   });
-  env.AddFunction("now", [](Args&, RenderState&) -> Result<Value> {
-    return Value(FormatTimestamp(SystemClock().Now()));
-  });
+  env.AddFunction("now",
+                  [](Args&, RenderState&) -> Result<Value> { return Value(FormatTimestamp(SystemClock().Now())); });
   auto parse_json = [](Args& args, RenderState& st) -> Result<Value> {
     const Value* text = args.Arg(0, "text");
     if (!text) return ArgError(st, "fromJson", "needs a JSON string");
@@ -751,7 +768,7 @@ void AddFunctions(Environment& env) {
   env.AddFunction("uuid", [](Args&, RenderState&) -> Result<Value> {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     uint64_t hi = rng(), lo = rng();
-    hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x4000ull;            // version 4
+    hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x4000ull;              // version 4
     lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 1
     char buf[40];
     std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),

@@ -11,13 +11,27 @@ void AppendEscaped(std::string& out, std::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -40,15 +54,23 @@ void Write(std::string& out, const Value& v, int indent, int level) {
   switch (v.kind()) {
     case Value::Kind::kUndefined:
     case Value::Kind::kNull:
-    case Value::Kind::kCallable: out += "null"; break;
-    case Value::Kind::kBool: out += v.AsBool() ? "true" : "false"; break;
-    case Value::Kind::kInt: out += std::to_string(v.AsInt()); break;
+    case Value::Kind::kCallable:
+      out += "null";
+      break;
+    case Value::Kind::kBool:
+      out += v.AsBool() ? "true" : "false";
+      break;
+    case Value::Kind::kInt:
+      out += std::to_string(v.AsInt());
+      break;
     case Value::Kind::kDouble: {
       double d = v.AsDouble();
       out += std::isfinite(d) ? FormatDouble(d) : "null";
       break;
     }
-    case Value::Kind::kString: AppendEscaped(out, v.AsString()); break;
+    case Value::Kind::kString:
+      AppendEscaped(out, v.AsString());
+      break;
     case Value::Kind::kList: {
       const auto& list = v.AsList();
       out += '[';
@@ -82,16 +104,21 @@ void Write(std::string& out, const Value& v, int indent, int level) {
 
 Value FromNlohmann(const nlohmann::ordered_json& j) {
   switch (j.type()) {
-    case nlohmann::ordered_json::value_t::null: return Value();
-    case nlohmann::ordered_json::value_t::boolean: return Value(j.get<bool>());
-    case nlohmann::ordered_json::value_t::number_integer: return Value(j.get<int64_t>());
+    case nlohmann::ordered_json::value_t::null:
+      return Value();
+    case nlohmann::ordered_json::value_t::boolean:
+      return Value(j.get<bool>());
+    case nlohmann::ordered_json::value_t::number_integer:
+      return Value(j.get<int64_t>());
     case nlohmann::ordered_json::value_t::number_unsigned: {
       auto u = j.get<uint64_t>();
       if (u > static_cast<uint64_t>(INT64_MAX)) return Value(static_cast<double>(u));
       return Value(static_cast<int64_t>(u));
     }
-    case nlohmann::ordered_json::value_t::number_float: return Value(j.get<double>());
-    case nlohmann::ordered_json::value_t::string: return Value(j.get<std::string>());
+    case nlohmann::ordered_json::value_t::number_float:
+      return Value(j.get<double>());
+    case nlohmann::ordered_json::value_t::string:
+      return Value(j.get<std::string>());
     case nlohmann::ordered_json::value_t::array: {
       ValueList list;
       list.reserve(j.size());
@@ -103,7 +130,8 @@ Value FromNlohmann(const nlohmann::ordered_json& j) {
       for (const auto& [k, item] : j.items()) map.Set(k, FromNlohmann(item));
       return Value(std::move(map));
     }
-    default: return Value();
+    default:
+      return Value();
   }
 }
 

@@ -25,7 +25,9 @@ Result<Value> StringMethod(const std::string& s, const std::string& name, CallAr
     return ViaFilter(name, obj, args, state);
   if (name == "strip") return ViaFilter("trim", obj, args, state);
   auto strip_side = [&](bool left) -> Result<Value> {
-    std::string chars = args.positional.empty() ? " \t\r\n" : args.positional[0].is_string() ? args.positional[0].AsString() : " ";
+    std::string chars = args.positional.empty()          ? " \t\r\n"
+                        : args.positional[0].is_string() ? args.positional[0].AsString()
+                                                         : " ";
     if (left) {
       size_t b = s.find_first_not_of(chars);
       return Value(b == std::string::npos ? std::string() : s.substr(b));
@@ -89,7 +91,8 @@ Result<Value> ListMethod(const Value& list, const std::string& name, CallArgs& a
   }
   if (name == "count") {
     if (args.positional.size() != 1) return state.Error("'count' takes one value");
-    return Value(static_cast<int64_t>(std::count_if(items.begin(), items.end(), [&](const Value& v) { return v.Equals(args.positional[0]); })));
+    return Value(static_cast<int64_t>(
+        std::count_if(items.begin(), items.end(), [&](const Value& v) { return v.Equals(args.positional[0]); })));
   }
   *found = false;
   return Value();

@@ -4,10 +4,10 @@
 //   x if c else y, c ? x : y  <  ??  <  or  <  and  <  not  <  comparisons, in,
 //   is  <  ~  <  + -  <  * / // %  <  **  <  unary - +  <  | filter  <
 //   postfix (.attr, [index], (call))  <  primary
+#include "tmpl/internal/parser.h"
+
 #include <cctype>
 #include <cstring>
-
-#include "tmpl/internal/parser.h"
 
 namespace floe::tmpl {
 namespace {
@@ -170,8 +170,9 @@ class Parser {
       return Status::Ok();
     }
     if (tag == "raw" || tag == "verbatim") return ParseRaw(block, tag, open);
-    static const char* kKnown[] = {"if", "elif", "else", "endif", "for", "endfor", "set", "endset", "macro",
-                                   "endmacro", "call", "endcall", "filter", "endfilter", "do", "raw", "endraw"};
+    static const char* kKnown[] = {"if",     "elif",      "else",  "endif",    "for",   "endfor",
+                                   "set",    "endset",    "macro", "endmacro", "call",  "endcall",
+                                   "filter", "endfilter", "do",    "raw",      "endraw"};
     for (const char* k : kKnown) {
       if (tag == k) return Error(name.offset, "'{% " + tag + " %}' without a matching opening tag");
     }
@@ -421,7 +422,8 @@ class Parser {
     size_t search = pos_;
     while (true) {
       size_t p = src_.find("{%", search);
-      if (p == std::string_view::npos) return Error(open, "'{% " + tag + " %}' is never closed with '{% " + end_name + " %}'");
+      if (p == std::string_view::npos)
+        return Error(open, "'{% " + tag + " %}' is never closed with '{% " + end_name + " %}'");
       size_t q = p + 2;
       bool strip_before = q < src_.size() && src_[q] == '-';
       if (strip_before) ++q;
@@ -508,8 +510,8 @@ class Parser {
       return t;
     }
     if (c == '\'' || c == '"') return LexString(c);
-    static const char* kOps[] = {"**", "//", "==", "!=", "<=", ">=", "??", "+", "-", "*", "/", "%", "~", "<", ">",
-                                 "(", ")", "[", "]", "{", "}", ",", ":", ".", "|", "?", "=", "!"};
+    static const char* kOps[] = {"**", "//", "==", "!=", "<=", ">=", "??", "+", "-", "*", "/", "%", "~", "<",
+                                 ">",  "(",  ")",  "[",  "]",  "{",  "}",  ",", ":", ".", "|", "?", "=", "!"};
     for (const char* op : kOps) {
       if (rest.starts_with(op)) {
         t.type = Tok::kOp;
@@ -533,26 +535,44 @@ class Parser {
       if (c == '\\' && i + 1 < src_.size()) {
         char e = src_[++i];
         switch (e) {
-          case 'n': t.text += '\n'; break;
-          case 't': t.text += '\t'; break;
-          case 'r': t.text += '\r'; break;
-          case '0': t.text += '\0'; break;
-          case '\\': t.text += '\\'; break;
-          case '\'': t.text += '\''; break;
-          case '"': t.text += '"'; break;
+          case 'n':
+            t.text += '\n';
+            break;
+          case 't':
+            t.text += '\t';
+            break;
+          case 'r':
+            t.text += '\r';
+            break;
+          case '0':
+            t.text += '\0';
+            break;
+          case '\\':
+            t.text += '\\';
+            break;
+          case '\'':
+            t.text += '\'';
+            break;
+          case '"':
+            t.text += '"';
+            break;
           case 'u': {
             if (i + 4 >= src_.size()) return Error(i, "\\u needs four hex digits");
             unsigned code = 0;
             for (int k = 1; k <= 4; ++k) {
               char h = src_[i + k];
               if (!std::isxdigit(static_cast<unsigned char>(h))) return Error(i, "\\u needs four hex digits");
-              code = code * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
+              code = code * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h))
+                                                           ? h - '0'
+                                                           : (std::tolower(h) - 'a' + 10));
             }
             AppendUtf8(t.text, code);
             i += 4;
             break;
           }
-          default: t.text += '\\'; t.text += e;
+          default:
+            t.text += '\\';
+            t.text += e;
         }
         ++i;
         continue;
@@ -686,8 +706,8 @@ class Parser {
     ASSIGN_OR_RETURN(NodePtr left, ParseConcat());
     while (true) {
       ASSIGN_OR_RETURN(Token t, Peek());
-      if (t.type == Tok::kOp && (t.text == "==" || t.text == "!=" || t.text == "<" || t.text == ">" ||
-                                 t.text == "<=" || t.text == ">=")) {
+      if (t.type == Tok::kOp &&
+          (t.text == "==" || t.text == "!=" || t.text == "<" || t.text == ">" || t.text == "<=" || t.text == ">=")) {
         (void)Next();
         ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
         left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
@@ -986,9 +1006,11 @@ class Parser {
         if (t.text == "[") return ParseListLiteral(t);
         if (t.text == "{") return ParseMapLiteral(t);
         return Error(t.offset, "unexpected '" + t.text + "' where a value was expected");
-      case Tok::kEnd: return Error(t.offset, "template ends where a value was expected");
+      case Tok::kEnd:
+        return Error(t.offset, "template ends where a value was expected");
       case Tok::kVarEnd:
-      case Tok::kBlockEnd: return Error(t.offset, "expected a value before '" + t.text + "'");
+      case Tok::kBlockEnd:
+        return Error(t.offset, "expected a value before '" + t.text + "'");
     }
     return Error(t.offset, "unexpected token");
   }

@@ -42,7 +42,8 @@ std::string PythonRepr(const Value& v) {
       }
       return out + "}";
     }
-    default: return ToDisplayString(v, Dialect::kJinja);
+    default:
+      return ToDisplayString(v, Dialect::kJinja);
   }
 }
 
@@ -61,9 +62,12 @@ int64_t FloorMod(int64_t a, int64_t b) {
 
 std::string_view KindArticle(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kInt: return "an int";
-    case Value::Kind::kUndefined: return "an undefined value";
-    default: return "a";
+    case Value::Kind::kInt:
+      return "an int";
+    case Value::Kind::kUndefined:
+      return "an undefined value";
+    default:
+      return "a";
   }
 }
 
@@ -78,15 +82,23 @@ std::string Describe(const Value& v) {
 std::string ToDisplayString(const Value& v, Dialect dialect) {
   bool jinja = dialect == Dialect::kJinja;
   switch (v.kind()) {
-    case Value::Kind::kUndefined: return "";
-    case Value::Kind::kNull: return jinja ? "None" : "";
-    case Value::Kind::kBool: return v.AsBool() ? (jinja ? "True" : "true") : (jinja ? "False" : "false");
-    case Value::Kind::kInt: return std::to_string(v.AsInt());
-    case Value::Kind::kDouble: return FormatDouble(v.AsDouble());
-    case Value::Kind::kString: return v.AsString();
+    case Value::Kind::kUndefined:
+      return "";
+    case Value::Kind::kNull:
+      return jinja ? "None" : "";
+    case Value::Kind::kBool:
+      return v.AsBool() ? (jinja ? "True" : "true") : (jinja ? "False" : "false");
+    case Value::Kind::kInt:
+      return std::to_string(v.AsInt());
+    case Value::Kind::kDouble:
+      return FormatDouble(v.AsDouble());
+    case Value::Kind::kString:
+      return v.AsString();
     case Value::Kind::kList:
-    case Value::Kind::kMap: return jinja ? PythonRepr(v) : ToJson(v);
-    case Value::Kind::kCallable: return "<function " + v.CallableName() + ">";
+    case Value::Kind::kMap:
+      return jinja ? PythonRepr(v) : ToJson(v);
+    case Value::Kind::kCallable:
+      return "<function " + v.CallableName() + ">";
   }
   return "";
 }
@@ -100,7 +112,9 @@ Status RenderState::ErrorAt(uint32_t offset, std::string message) const {
   return TemplateError(tmpl_.source_, tmpl_.origin_, offset, std::move(message));
 }
 
-Status RenderState::ErrorAt(const Node& node, std::string message) const { return ErrorAt(node.offset, std::move(message)); }
+Status RenderState::ErrorAt(const Node& node, std::string message) const {
+  return ErrorAt(node.offset, std::move(message));
+}
 
 Status RenderState::Error(std::string message) const { return ErrorAt(current_offset_, std::move(message)); }
 
@@ -138,7 +152,8 @@ Status RenderState::CheckDefined(const Value& v, const Node& at) const {
 
 Status RenderState::RenderNode(const Node& node, std::string& out) {
   switch (node.kind) {
-    case NodeKind::kText: return Append(out, node.text);
+    case NodeKind::kText:
+      return Append(out, node.text);
     case NodeKind::kOutput: {
       ASSIGN_OR_RETURN(Value v, Eval(*node.kids[0]));
       if (v.is_undefined()) {
@@ -158,7 +173,8 @@ Status RenderState::RenderNode(const Node& node, std::string& out) {
       if (node.has_else) return RenderBlock(*node.kids.back(), out);
       return Status::Ok();
     }
-    case NodeKind::kFor: return RenderFor(node, out);
+    case NodeKind::kFor:
+      return RenderFor(node, out);
     case NodeKind::kSet: {
       ASSIGN_OR_RETURN(Value v, Eval(*node.kids[0]));
       if (!node.text.empty()) {
@@ -180,7 +196,8 @@ Status RenderState::RenderNode(const Node& node, std::string& out) {
       frames_.back().Set(node.text, DefineMacro(node));
       return Status::Ok();
     }
-    case NodeKind::kCallBlock: return RenderCallBlock(node, out);
+    case NodeKind::kCallBlock:
+      return RenderCallBlock(node, out);
     case NodeKind::kFilterBlock: {
       std::string captured;
       RETURN_IF_ERROR(RenderBlock(*node.kids[0], captured));
@@ -193,8 +210,10 @@ Status RenderState::RenderNode(const Node& node, std::string& out) {
       (void)ignored;
       return Status::Ok();
     }
-    case NodeKind::kBlock: return RenderBlock(node, out);
-    default: return ErrorAt(node, "internal: expression node in statement position");
+    case NodeKind::kBlock:
+      return RenderBlock(node, out);
+    default:
+      return ErrorAt(node, "internal: expression node in statement position");
   }
 }
 
@@ -417,16 +436,26 @@ Result<Value> RenderState::EvalName(const Node& node) {
 Result<Value> RenderState::Eval(const Node& node) {
   current_offset_ = node.offset;
   switch (node.kind) {
-    case NodeKind::kLiteral: return node.literal;
-    case NodeKind::kName: return EvalName(node);
-    case NodeKind::kAttr: return EvalAttr(node);
-    case NodeKind::kIndex: return EvalIndex(node);
-    case NodeKind::kSlice: return EvalSlice(node);
-    case NodeKind::kCall: return EvalCall(node);
-    case NodeKind::kFilter: return EvalFilter(node, nullptr);
-    case NodeKind::kTest: return EvalTest(node);
-    case NodeKind::kUnary: return EvalUnary(node);
-    case NodeKind::kBinary: return EvalBinary(node);
+    case NodeKind::kLiteral:
+      return node.literal;
+    case NodeKind::kName:
+      return EvalName(node);
+    case NodeKind::kAttr:
+      return EvalAttr(node);
+    case NodeKind::kIndex:
+      return EvalIndex(node);
+    case NodeKind::kSlice:
+      return EvalSlice(node);
+    case NodeKind::kCall:
+      return EvalCall(node);
+    case NodeKind::kFilter:
+      return EvalFilter(node, nullptr);
+    case NodeKind::kTest:
+      return EvalTest(node);
+    case NodeKind::kUnary:
+      return EvalUnary(node);
+    case NodeKind::kBinary:
+      return EvalBinary(node);
     case NodeKind::kAnd: {
       ASSIGN_OR_RETURN(Value a, Eval(*node.kids[0]));
       if (!a.Truthy()) return Value(false);
@@ -472,7 +501,8 @@ Result<Value> RenderState::Eval(const Node& node) {
       }
       return Value(std::move(map));
     }
-    default: return ErrorAt(node, "internal: statement node in expression position");
+    default:
+      return ErrorAt(node, "internal: statement node in expression position");
   }
 }
 
@@ -492,8 +522,8 @@ Result<Value> RenderState::EvalAttr(const Node& node) {
     std::vector<std::string> keys;
     for (const auto& [k, v] : obj.AsMap()) keys.push_back(k);
     std::string path = ExpressionPath(*node.kids[0]);
-    std::string hint = keys.empty() ? (path.empty() ? "the map is empty" : "'" + path + "' is empty")
-                                    : AvailableHint(name, keys);
+    std::string hint =
+        keys.empty() ? (path.empty() ? "the map is empty" : "'" + path + "' is empty") : AvailableHint(name, keys);
     return Value::Undefined(path.empty() ? name : path + "." + name, hint);
   }
   if (obj.is_list() && !name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {

@@ -51,21 +51,27 @@ Value Value::Undefined(std::string what, std::string hint) {
   return v;
 }
 
-const Value* Value::Get(std::string_view key) const {
-  return is_map() ? AsMap().Find(key) : nullptr;
-}
+const Value* Value::Get(std::string_view key) const { return is_map() ? AsMap().Find(key) : nullptr; }
 
 bool Value::Truthy() const {
   switch (kind()) {
     case Kind::kUndefined:
-    case Kind::kNull: return false;
-    case Kind::kBool: return AsBool();
-    case Kind::kInt: return AsInt() != 0;
-    case Kind::kDouble: return AsDouble() != 0.0;
-    case Kind::kString: return !AsString().empty();
-    case Kind::kList: return !AsList().empty();
-    case Kind::kMap: return !AsMap().empty();
-    case Kind::kCallable: return true;
+    case Kind::kNull:
+      return false;
+    case Kind::kBool:
+      return AsBool();
+    case Kind::kInt:
+      return AsInt() != 0;
+    case Kind::kDouble:
+      return AsDouble() != 0.0;
+    case Kind::kString:
+      return !AsString().empty();
+    case Kind::kList:
+      return !AsList().empty();
+    case Kind::kMap:
+      return !AsMap().empty();
+    case Kind::kCallable:
+      return true;
   }
   return false;
 }
@@ -78,9 +84,12 @@ bool Value::Equals(const Value& other) const {
   if (kind() != other.kind()) return false;
   switch (kind()) {
     case Kind::kUndefined:
-    case Kind::kNull: return true;
-    case Kind::kBool: return AsBool() == other.AsBool();
-    case Kind::kString: return AsString() == other.AsString();
+    case Kind::kNull:
+      return true;
+    case Kind::kBool:
+      return AsBool() == other.AsBool();
+    case Kind::kString:
+      return AsString() == other.AsString();
     case Kind::kList: {
       const auto& a = AsList();
       const auto& b = other.AsList();
@@ -99,22 +108,33 @@ bool Value::Equals(const Value& other) const {
       }
       return true;
     }
-    case Kind::kCallable: return std::get<CallablePtr>(data_) == std::get<CallablePtr>(other.data_);
-    default: return false;
+    case Kind::kCallable:
+      return std::get<CallablePtr>(data_) == std::get<CallablePtr>(other.data_);
+    default:
+      return false;
   }
 }
 
 std::string_view Value::TypeName() const {
   switch (kind()) {
-    case Kind::kUndefined: return "undefined";
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kDouble: return "float";
-    case Kind::kString: return "string";
-    case Kind::kList: return "list";
-    case Kind::kMap: return "map";
-    case Kind::kCallable: return "function";
+    case Kind::kUndefined:
+      return "undefined";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kDouble:
+      return "float";
+    case Kind::kString:
+      return "string";
+    case Kind::kList:
+      return "list";
+    case Kind::kMap:
+      return "map";
+    case Kind::kCallable:
+      return "function";
   }
   return "?";
 }

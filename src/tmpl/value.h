@@ -57,13 +57,13 @@ class Value {
   enum class Kind { kUndefined, kNull, kBool, kInt, kDouble, kString, kList, kMap, kCallable };
 
   Value() : data_(Null{}) {}
-  Value(std::nullptr_t) : data_(Null{}) {}                       // NOLINT
-  Value(bool b) : data_(b) {}                                    // NOLINT
-  Value(int i) : data_(static_cast<int64_t>(i)) {}               // NOLINT
-  Value(int64_t i) : data_(i) {}                                 // NOLINT
-  Value(double d) : data_(d) {}                                  // NOLINT
-  Value(const char* s) : Value(std::string(s)) {}                // NOLINT
-  Value(std::string_view s) : Value(std::string(s)) {}           // NOLINT
+  Value(std::nullptr_t) : data_(Null{}) {}                                            // NOLINT
+  Value(bool b) : data_(b) {}                                                         // NOLINT
+  Value(int i) : data_(static_cast<int64_t>(i)) {}                                    // NOLINT
+  Value(int64_t i) : data_(i) {}                                                      // NOLINT
+  Value(double d) : data_(d) {}                                                       // NOLINT
+  Value(const char* s) : Value(std::string(s)) {}                                     // NOLINT
+  Value(std::string_view s) : Value(std::string(s)) {}                                // NOLINT
   Value(std::string s) : data_(std::make_shared<const std::string>(std::move(s))) {}  // NOLINT
   Value(ValueList list) : data_(std::make_shared<ValueList>(std::move(list))) {}      // NOLINT
   Value(ValueMap map) : data_(std::make_shared<ValueMap>(std::move(map))) {}          // NOLINT

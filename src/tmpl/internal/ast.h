@@ -12,34 +12,34 @@ namespace floe::tmpl {
 
 enum class NodeKind {
   // Statements
-  kBlock,      // kids: statements in order
-  kText,       // text
-  kOutput,     // kids[0]: expression to print
-  kIf,         // kids: cond, body, cond, body, ..., [else body when has_else]
-  kFor,        // names: loop targets; kids: iterable, body, else body or null, filter cond or null
-  kSet,        // names: targets; kids[0]: value; text: optional attribute ("ns.x" sets x on ns)
-  kSetBlock,   // names[0]: target; kids[0]: body
-  kMacro,      // text: name; names: params; kids[0]: body, kids[1..]: param defaults or null
-  kCallBlock,  // kids[0]: call expression, kids[1]: caller body; names: caller params
+  kBlock,        // kids: statements in order
+  kText,         // text
+  kOutput,       // kids[0]: expression to print
+  kIf,           // kids: cond, body, cond, body, ..., [else body when has_else]
+  kFor,          // names: loop targets; kids: iterable, body, else body or null, filter cond or null
+  kSet,          // names: targets; kids[0]: value; text: optional attribute ("ns.x" sets x on ns)
+  kSetBlock,     // names[0]: target; kids[0]: body
+  kMacro,        // text: name; names: params; kids[0]: body, kids[1..]: param defaults or null
+  kCallBlock,    // kids[0]: call expression, kids[1]: caller body; names: caller params
   kFilterBlock,  // kids[0]: body; kids[1]: a kFilter chain whose innermost input is null
-  kDo,         // kids[0]: expression evaluated for its effect
+  kDo,           // kids[0]: expression evaluated for its effect
   // Expressions
-  kLiteral,    // literal
-  kName,       // text
-  kAttr,       // kids[0]: object; text: attribute
-  kIndex,      // kids[0]: object; kids[1]: index
-  kSlice,      // kids[0]: object; kids[1..3]: start, stop, step (null when absent)
-  kCall,       // kids[0]: callee; kids[1..]: args; names[i]: keyword of kids[i+1] or ""
-  kFilter,     // text: filter; kids[0]: input; kids[1..]: args; names as kCall
-  kTest,       // text: test; kids[0]: input; kids[1..]: args; negated
-  kUnary,      // text: "-", "+", "not"; kids[0]
-  kBinary,     // text: operator; kids[0], kids[1]
+  kLiteral,  // literal
+  kName,     // text
+  kAttr,     // kids[0]: object; text: attribute
+  kIndex,    // kids[0]: object; kids[1]: index
+  kSlice,    // kids[0]: object; kids[1..3]: start, stop, step (null when absent)
+  kCall,     // kids[0]: callee; kids[1..]: args; names[i]: keyword of kids[i+1] or ""
+  kFilter,   // text: filter; kids[0]: input; kids[1..]: args; names as kCall
+  kTest,     // text: test; kids[0]: input; kids[1..]: args; negated
+  kUnary,    // text: "-", "+", "not"; kids[0]
+  kBinary,   // text: operator; kids[0], kids[1]
   kAnd,
   kOr,
-  kCoalesce,   // a ?? b
-  kCondExpr,   // kids: cond, then, else (else may be null: Jinja's `x if c`)
-  kListLit,    // kids: items
-  kMapLit,     // kids: key, value, key, value, ...
+  kCoalesce,  // a ?? b
+  kCondExpr,  // kids: cond, then, else (else may be null: Jinja's `x if c`)
+  kListLit,   // kids: items
+  kMapLit,    // kids: key, value, key, value, ...
 };
 
 struct Node {
