@@ -7,6 +7,8 @@ find_package(CLI11 REQUIRED)
 find_package(GTest REQUIRED)
 find_package(benchmark REQUIRED)
 find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(date REQUIRED)
 
 set(FLOE_DUCKDB_DIR "${PROJECT_SOURCE_DIR}/third_party/duckdb" CACHE PATH "DuckDB 1.4.4 prebuilt library and headers")
 if(NOT EXISTS "${FLOE_DUCKDB_DIR}/lib/libduckdb.so" OR NOT EXISTS "${FLOE_DUCKDB_DIR}/include/duckdb.hpp")

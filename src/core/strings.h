@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/status.h"
+
 namespace floe {
 
 // Levenshtein distance, case-insensitive.
@@ -19,5 +21,14 @@ std::vector<std::string> ClosestMatches(std::string_view word, std::span<const s
 
 // "did you mean 'x'?" / "did you mean 'x' or 'y'?" or "" when nothing is close.
 std::string DidYouMean(std::string_view word, std::span<const std::string> candidates);
+
+// Percent-encoding of everything but RFC 3986 unreserved characters.
+std::string UrlEncode(std::string_view s);
+// Undoes %XX escapes and '+' (form encoding); malformed escapes stay as text.
+std::string UrlDecode(std::string_view s);
+// Standard base64 with padding.
+std::string Base64Encode(std::string_view in);
+// Accepts padded or unpadded input and ignores line breaks.
+Result<std::string> Base64Decode(std::string_view in);
 
 }  // namespace floe

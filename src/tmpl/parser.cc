@@ -9,24 +9,17 @@
 #include <cctype>
 #include <cstring>
 
+#include "tmpl/internal/lexer.h"
+
 namespace floe::tmpl {
 namespace {
-
-enum class Tok { kEnd, kName, kInt, kFloat, kString, kOp, kBlockEnd, kVarEnd };
-
-struct Token {
-  Tok type = Tok::kEnd;
-  std::string text;
-  uint32_t offset = 0;
-  bool strip_after = false;  // for kBlockEnd/kVarEnd written as -%} / -}}
-};
 
 using NodePtr = std::unique_ptr<Node>;
 
 class Parser {
  public:
   Parser(std::string_view src, const SourceOrigin& origin, bool trim_blocks)
-      : src_(src), origin_(origin), trim_blocks_(trim_blocks) {}
+      : src_(src), origin_(origin), trim_blocks_(trim_blocks), lex_(src, origin) {}
 
   Result<NodePtr> Run() {
     auto root = std::make_unique<Node>(NodeKind::kBlock, 0);
@@ -48,23 +41,23 @@ class Parser {
   // that tag's name is stored in *end_tag (empty at EOF) and the cursor is
   // left just after the tag name.
   Status ParseBody(Node& block, std::initializer_list<std::string_view> ends, std::string* end_tag) {
-    while (pos_ < src_.size()) {
-      size_t open = FindTagOpen(pos_);
+    while (lex_.pos < src_.size()) {
+      size_t open = FindTagOpen(lex_.pos);
       size_t text_end = open == std::string_view::npos ? src_.size() : open;
-      if (text_end > pos_) AddText(block, pos_, text_end);
+      if (text_end > lex_.pos) AddText(block, lex_.pos, text_end);
       if (open == std::string_view::npos) {
-        pos_ = src_.size();
+        lex_.pos = src_.size();
         break;
       }
       char kind = src_[open + 1];
       bool strip_before = open + 2 < src_.size() && src_[open + 2] == '-';
       if (strip_before) StripTrailingWhitespace(block);
-      pos_ = open + 2 + (strip_before ? 1 : 0);
+      lex_.pos = open + 2 + (strip_before ? 1 : 0);
       if (kind == '#') {
-        size_t close = src_.find("#}", pos_);
+        size_t close = src_.find("#}", lex_.pos);
         if (close == std::string_view::npos) return Error(open, "comment '{#' is never closed with '#}'");
-        bool strip_after = close > pos_ && src_[close - 1] == '-';
-        pos_ = close + 2;
+        bool strip_after = close > lex_.pos && src_[close - 1] == '-';
+        lex_.pos = close + 2;
         if (strip_after) SkipWhitespace();
         continue;
       }
@@ -78,7 +71,7 @@ class Parser {
       }
       // {% tag %}
       tag_offset_ = open;
-      ASSIGN_OR_RETURN(Token name, Next());
+      ASSIGN_OR_RETURN(Token name, lex_.Next());
       if (name.type != Tok::kName) return Error(name.offset, "expected a tag name after '{%'");
       for (auto e : ends) {
         if (name.text == e) {
@@ -120,7 +113,7 @@ class Parser {
   }
 
   void SkipWhitespace() {
-    while (pos_ < src_.size() && std::isspace(static_cast<unsigned char>(src_[pos_]))) ++pos_;
+    while (lex_.pos < src_.size() && std::isspace(static_cast<unsigned char>(src_[lex_.pos]))) ++lex_.pos;
   }
 
   // After a block tag's %}: -%} strips all following whitespace; otherwise
@@ -129,16 +122,16 @@ class Parser {
     if (end.strip_after) {
       SkipWhitespace();
     } else if (trim_blocks_) {
-      if (pos_ < src_.size() && src_[pos_] == '\n') {
-        ++pos_;
-      } else if (pos_ + 1 < src_.size() && src_[pos_] == '\r' && src_[pos_ + 1] == '\n') {
-        pos_ += 2;
+      if (lex_.pos < src_.size() && src_[lex_.pos] == '\n') {
+        ++lex_.pos;
+      } else if (lex_.pos + 1 < src_.size() && src_[lex_.pos] == '\r' && src_[lex_.pos + 1] == '\n') {
+        lex_.pos += 2;
       }
     }
   }
 
   Status ExpectEnd(Tok type, size_t open) {
-    ASSIGN_OR_RETURN(Token t, Next());
+    ASSIGN_OR_RETURN(Token t, lex_.Next());
     if (t.type != type) {
       const char* want = type == Tok::kVarEnd ? "'}}'" : "'%}'";
       if (t.type == Tok::kEnd) return Error(open, std::string("tag is never closed: expected ") + want);
@@ -170,6 +163,7 @@ class Parser {
       return Status::Ok();
     }
     if (tag == "raw" || tag == "verbatim") return ParseRaw(block, tag, open);
+    if (tag == "include" || tag == "import" || tag == "from") return ParseImport(block, tag, at);
     static const char* kKnown[] = {"if",     "elif",      "else",  "endif",    "for",   "endfor",
                                    "set",    "endset",    "macro", "endmacro", "call",  "endcall",
                                    "filter", "endfilter", "do",    "raw",      "endraw"};
@@ -177,7 +171,7 @@ class Parser {
       if (tag == k) return Error(name.offset, "'{% " + tag + " %}' without a matching opening tag");
     }
     return Error(name.offset, "unknown tag '" + tag + "'")
-        .WithHint("tags are if, for, set, macro, call, filter, do, raw");
+        .WithHint("tags are if, for, set, macro, call, filter, do, raw, include, import, from");
   }
 
   // Runs ParseBody with the nesting context for "never closed" errors.
@@ -226,25 +220,25 @@ class Parser {
   Status ParseFor(Node& block, uint32_t at) {
     auto node = std::make_unique<Node>(NodeKind::kFor, at);
     while (true) {
-      ASSIGN_OR_RETURN(Token name, Next());
+      ASSIGN_OR_RETURN(Token name, lex_.Next());
       if (name.type != Tok::kName) return Error(name.offset, "expected a loop variable name after 'for'");
       node->names.push_back(name.text);
-      ASSIGN_OR_RETURN(Token sep, Peek());
+      ASSIGN_OR_RETURN(Token sep, lex_.Peek());
       if (sep.type == Tok::kOp && sep.text == ",") {
-        (void)Next();
+        (void)lex_.Next();
         continue;
       }
       break;
     }
-    ASSIGN_OR_RETURN(Token in, Next());
+    ASSIGN_OR_RETURN(Token in, lex_.Next());
     if (in.type != Tok::kName || in.text != "in") return Error(in.offset, "expected 'in' in for loop");
     // The iterable must not swallow a trailing `if` filter: parse below the
     // conditional-expression level.
     ASSIGN_OR_RETURN(NodePtr iterable, ParseOr());
     NodePtr filter;
-    ASSIGN_OR_RETURN(Token maybe_if, Peek());
+    ASSIGN_OR_RETURN(Token maybe_if, lex_.Peek());
     if (maybe_if.type == Tok::kName && maybe_if.text == "if") {
-      (void)Next();
+      (void)lex_.Next();
       ASSIGN_OR_RETURN(filter, ParseOr());
     }
     RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
@@ -270,24 +264,24 @@ class Parser {
     std::vector<std::string> targets;
     std::string attribute;
     while (true) {
-      ASSIGN_OR_RETURN(Token name, Next());
+      ASSIGN_OR_RETURN(Token name, lex_.Next());
       if (name.type != Tok::kName) return Error(name.offset, "expected a variable name after 'set'");
       targets.push_back(name.text);
-      ASSIGN_OR_RETURN(Token sep, Peek());
+      ASSIGN_OR_RETURN(Token sep, lex_.Peek());
       if (sep.type == Tok::kOp && sep.text == "." && targets.size() == 1) {
-        (void)Next();
-        ASSIGN_OR_RETURN(Token attr, Next());
+        (void)lex_.Next();
+        ASSIGN_OR_RETURN(Token attr, lex_.Next());
         if (attr.type != Tok::kName) return Error(attr.offset, "expected an attribute name after '.'");
         attribute = attr.text;
         break;
       }
       if (sep.type == Tok::kOp && sep.text == ",") {
-        (void)Next();
+        (void)lex_.Next();
         continue;
       }
       break;
     }
-    ASSIGN_OR_RETURN(Token next, Peek());
+    ASSIGN_OR_RETURN(Token next, lex_.Peek());
     if (next.type == Tok::kBlockEnd) {
       if (targets.size() != 1 || !attribute.empty()) return Error(next.offset, "block 'set' takes one variable name");
       RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
@@ -301,7 +295,7 @@ class Parser {
       block.kids.push_back(std::move(node));
       return Status::Ok();
     }
-    ASSIGN_OR_RETURN(Token eq, Next());
+    ASSIGN_OR_RETURN(Token eq, lex_.Next());
     if (eq.type != Tok::kOp || eq.text != "=") return Error(eq.offset, "expected '=' in set");
     auto node = std::make_unique<Node>(NodeKind::kSet, at);
     node->names = targets;
@@ -316,14 +310,14 @@ class Parser {
   // `a, b` on the right of set builds a list (Jinja tuples).
   Result<NodePtr> ParseTupleOrExpression() {
     ASSIGN_OR_RETURN(NodePtr first, ParseExpression());
-    ASSIGN_OR_RETURN(Token sep, Peek());
+    ASSIGN_OR_RETURN(Token sep, lex_.Peek());
     if (sep.type != Tok::kOp || sep.text != ",") return first;
     auto list = std::make_unique<Node>(NodeKind::kListLit, first->offset);
     list->kids.push_back(std::move(first));
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (t.type != Tok::kOp || t.text != ",") break;
-      (void)Next();
+      (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr item, ParseExpression());
       list->kids.push_back(std::move(item));
     }
@@ -332,21 +326,21 @@ class Parser {
 
   // Parses "(a, b=1, ...)" parameter lists for macro and call blocks.
   Status ParseParams(Node& node, bool with_defaults) {
-    ASSIGN_OR_RETURN(Token open, Next());
+    ASSIGN_OR_RETURN(Token open, lex_.Next());
     if (open.type != Tok::kOp || open.text != "(") return Error(open.offset, "expected '(' with the parameter list");
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Next());
+      ASSIGN_OR_RETURN(Token t, lex_.Next());
       if (t.type == Tok::kOp && t.text == ")") break;
       if (t.type != Tok::kName) return Error(t.offset, "expected a parameter name");
       node.names.push_back(t.text);
       NodePtr def;
-      ASSIGN_OR_RETURN(Token next, Peek());
+      ASSIGN_OR_RETURN(Token next, lex_.Peek());
       if (next.type == Tok::kOp && next.text == "=") {
-        (void)Next();
+        (void)lex_.Next();
         ASSIGN_OR_RETURN(def, ParseExpression());
       }
       if (with_defaults) node.kids.push_back(std::move(def));
-      ASSIGN_OR_RETURN(Token sep, Next());
+      ASSIGN_OR_RETURN(Token sep, lex_.Next());
       if (sep.type == Tok::kOp && sep.text == ")") break;
       if (sep.type != Tok::kOp || sep.text != ",") return Error(sep.offset, "expected ',' or ')' in parameter list");
     }
@@ -355,7 +349,7 @@ class Parser {
 
   Status ParseMacro(Node& block, uint32_t at) {
     auto node = std::make_unique<Node>(NodeKind::kMacro, at);
-    ASSIGN_OR_RETURN(Token name, Next());
+    ASSIGN_OR_RETURN(Token name, lex_.Next());
     if (name.type != Tok::kName) return Error(name.offset, "expected a macro name");
     node->text = name.text;
     node->kids.push_back(nullptr);  // body, filled below
@@ -365,8 +359,8 @@ class Parser {
     std::string end;
     RETURN_IF_ERROR(ParseNested(*body, "macro", at, {"endmacro"}, &end));
     // Jinja allows the macro name after endmacro.
-    ASSIGN_OR_RETURN(Token after, Peek());
-    if (after.type == Tok::kName) (void)Next();
+    ASSIGN_OR_RETURN(Token after, lex_.Peek());
+    if (after.type == Tok::kName) (void)lex_.Next();
     RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
     node->kids[0] = std::move(body);
     block.kids.push_back(std::move(node));
@@ -375,7 +369,7 @@ class Parser {
 
   Status ParseCall(Node& block, uint32_t at) {
     auto node = std::make_unique<Node>(NodeKind::kCallBlock, at);
-    ASSIGN_OR_RETURN(Token t, Peek());
+    ASSIGN_OR_RETURN(Token t, lex_.Peek());
     if (t.type == Tok::kOp && t.text == "(") RETURN_IF_ERROR(ParseParams(*node, /*with_defaults=*/false));
     ASSIGN_OR_RETURN(NodePtr call, ParseExpression());
     if (call->kind != NodeKind::kCall) return Error(call->offset, "'{% call %}' needs a macro call, like call m(x)");
@@ -396,9 +390,9 @@ class Parser {
     NodePtr chain;
     while (true) {
       ASSIGN_OR_RETURN(chain, ParseFilterCall(std::move(chain)));
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (t.type == Tok::kOp && t.text == "|") {
-        (void)Next();
+        (void)lex_.Next();
         continue;
       }
       break;
@@ -414,12 +408,57 @@ class Parser {
     return Status::Ok();
   }
 
+  // {% include 'f' %}, {% import 'f' as m %}, {% from 'f' import a, b as c %}
+  Status ParseImport(Node& block, const std::string& tag, uint32_t at) {
+    NodeKind kind = tag == "include" ? NodeKind::kInclude : tag == "import" ? NodeKind::kImport : NodeKind::kFromImport;
+    auto node = std::make_unique<Node>(kind, at);
+    ASSIGN_OR_RETURN(NodePtr name, ParseOr());
+    node->kids.push_back(std::move(name));
+    if (kind == NodeKind::kImport) {
+      ASSIGN_OR_RETURN(Token as, lex_.Next());
+      if (!AtName(as, "as")) return Error(as.offset, "expected 'as NAME' after the template name");
+      ASSIGN_OR_RETURN(Token alias, lex_.Next());
+      if (alias.type != Tok::kName) return Error(alias.offset, "expected a name after 'as'");
+      node->names.push_back(alias.text);
+    } else if (kind == NodeKind::kFromImport) {
+      ASSIGN_OR_RETURN(Token import, lex_.Next());
+      if (!AtName(import, "import")) return Error(import.offset, "expected 'import' after the template name");
+      while (true) {
+        ASSIGN_OR_RETURN(Token name_tok, lex_.Next());
+        if (name_tok.type != Tok::kName) return Error(name_tok.offset, "expected a macro name to import");
+        std::string alias = name_tok.text;
+        ASSIGN_OR_RETURN(Token next, lex_.Peek());
+        if (AtName(next, "as")) {
+          (void)lex_.Next();
+          ASSIGN_OR_RETURN(Token alias_tok, lex_.Next());
+          if (alias_tok.type != Tok::kName) return Error(alias_tok.offset, "expected a name after 'as'");
+          alias = alias_tok.text;
+          ASSIGN_OR_RETURN(next, lex_.Peek());
+        }
+        node->names.push_back(name_tok.text);
+        node->names.push_back(alias);
+        if (!AtOp(next, ",")) break;
+        (void)lex_.Next();
+      }
+    }
+    // Jinja's "with context"/"without context": floe always passes the context.
+    ASSIGN_OR_RETURN(Token maybe, lex_.Peek());
+    if (AtName(maybe, "with") || AtName(maybe, "without")) {
+      (void)lex_.Next();
+      ASSIGN_OR_RETURN(Token ctx, lex_.Next());
+      if (!AtName(ctx, "context")) return Error(ctx.offset, "expected 'context'");
+    }
+    RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+    block.kids.push_back(std::move(node));
+    return Status::Ok();
+  }
+
   Status ParseRaw(Node& block, const std::string& tag, size_t open) {
-    ASSIGN_OR_RETURN(Token end, Next());
+    ASSIGN_OR_RETURN(Token end, lex_.Next());
     if (end.type != Tok::kBlockEnd) return Error(end.offset, "expected '%}' after '" + tag + "'");
     AfterBlockEnd(end);
     std::string end_name = "end" + tag;
-    size_t search = pos_;
+    size_t search = lex_.pos;
     while (true) {
       size_t p = src_.find("{%", search);
       if (p == std::string_view::npos)
@@ -434,9 +473,9 @@ class Parser {
         bool strip_after = r < src_.size() && src_[r] == '-';
         if (strip_after) ++r;
         if (src_.substr(r, 2) == "%}") {
-          AddText(block, pos_, p);
+          AddText(block, lex_.pos, p);
           if (strip_before) StripTrailingWhitespace(block);
-          pos_ = r + 2;
+          lex_.pos = r + 2;
           Token t;
           t.strip_after = strip_after;
           AfterBlockEnd(t);
@@ -447,163 +486,13 @@ class Parser {
     }
   }
 
-  // ---------- tokens ----------
-
-  Result<Token> Peek() {
-    size_t saved = pos_;
-    auto t = Next();
-    pos_ = saved;
-    return t;
-  }
-
-  Result<Token> Next() {
-    while (pos_ < src_.size() && std::isspace(static_cast<unsigned char>(src_[pos_]))) ++pos_;
-    Token t;
-    t.offset = static_cast<uint32_t>(pos_);
-    if (pos_ >= src_.size()) return t;
-    char c = src_[pos_];
-    auto rest = src_.substr(pos_);
-    if (rest.starts_with("-%}") || rest.starts_with("%}")) {
-      t.type = Tok::kBlockEnd;
-      t.strip_after = c == '-';
-      pos_ += c == '-' ? 3 : 2;
-      t.text = "%}";
-      return t;
-    }
-    if (rest.starts_with("-}}") || rest.starts_with("}}")) {
-      t.type = Tok::kVarEnd;
-      t.strip_after = c == '-';
-      pos_ += c == '-' ? 3 : 2;
-      t.text = "}}";
-      return t;
-    }
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      size_t e = pos_;
-      while (e < src_.size() && (std::isalnum(static_cast<unsigned char>(src_[e])) || src_[e] == '_')) ++e;
-      t.type = Tok::kName;
-      t.text.assign(src_.substr(pos_, e - pos_));
-      pos_ = e;
-      return t;
-    }
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      size_t e = pos_;
-      while (e < src_.size() && (std::isdigit(static_cast<unsigned char>(src_[e])) || src_[e] == '_')) ++e;
-      bool is_float = false;
-      if (e + 1 < src_.size() && src_[e] == '.' && std::isdigit(static_cast<unsigned char>(src_[e + 1]))) {
-        is_float = true;
-        ++e;
-        while (e < src_.size() && std::isdigit(static_cast<unsigned char>(src_[e]))) ++e;
-      }
-      if (e < src_.size() && (src_[e] == 'e' || src_[e] == 'E')) {
-        size_t f = e + 1;
-        if (f < src_.size() && (src_[f] == '+' || src_[f] == '-')) ++f;
-        if (f < src_.size() && std::isdigit(static_cast<unsigned char>(src_[f]))) {
-          is_float = true;
-          e = f;
-          while (e < src_.size() && std::isdigit(static_cast<unsigned char>(src_[e]))) ++e;
-        }
-      }
-      t.type = is_float ? Tok::kFloat : Tok::kInt;
-      for (size_t i = pos_; i < e; ++i)
-        if (src_[i] != '_') t.text += src_[i];
-      pos_ = e;
-      return t;
-    }
-    if (c == '\'' || c == '"') return LexString(c);
-    static const char* kOps[] = {"**", "//", "==", "!=", "<=", ">=", "??", "+", "-", "*", "/", "%", "~", "<",
-                                 ">",  "(",  ")",  "[",  "]",  "{",  "}",  ",", ":", ".", "|", "?", "=", "!"};
-    for (const char* op : kOps) {
-      if (rest.starts_with(op)) {
-        t.type = Tok::kOp;
-        t.text = op;
-        pos_ += std::strlen(op);
-        return t;
-      }
-    }
-    return Error(pos_, std::string("unexpected character '") + c + "'");
-  }
-
-  Result<Token> LexString(char quote) {
-    Token t;
-    t.type = Tok::kString;
-    t.offset = static_cast<uint32_t>(pos_);
-    size_t i = pos_ + 1;
-    while (true) {
-      if (i >= src_.size()) return Error(t.offset, "string is never closed");
-      char c = src_[i];
-      if (c == quote) break;
-      if (c == '\\' && i + 1 < src_.size()) {
-        char e = src_[++i];
-        switch (e) {
-          case 'n':
-            t.text += '\n';
-            break;
-          case 't':
-            t.text += '\t';
-            break;
-          case 'r':
-            t.text += '\r';
-            break;
-          case '0':
-            t.text += '\0';
-            break;
-          case '\\':
-            t.text += '\\';
-            break;
-          case '\'':
-            t.text += '\'';
-            break;
-          case '"':
-            t.text += '"';
-            break;
-          case 'u': {
-            if (i + 4 >= src_.size()) return Error(i, "\\u needs four hex digits");
-            unsigned code = 0;
-            for (int k = 1; k <= 4; ++k) {
-              char h = src_[i + k];
-              if (!std::isxdigit(static_cast<unsigned char>(h))) return Error(i, "\\u needs four hex digits");
-              code = code * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h))
-                                                           ? h - '0'
-                                                           : (std::tolower(h) - 'a' + 10));
-            }
-            AppendUtf8(t.text, code);
-            i += 4;
-            break;
-          }
-          default:
-            t.text += '\\';
-            t.text += e;
-        }
-        ++i;
-        continue;
-      }
-      t.text += c;
-      ++i;
-    }
-    pos_ = i + 1;
-    return t;
-  }
-
-  static void AppendUtf8(std::string& out, unsigned code) {
-    if (code < 0x80) {
-      out += static_cast<char>(code);
-    } else if (code < 0x800) {
-      out += static_cast<char>(0xC0 | (code >> 6));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-      out += static_cast<char>(0xE0 | (code >> 12));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    }
-  }
-
   bool AtOp(const Token& t, std::string_view op) const { return t.type == Tok::kOp && t.text == op; }
   bool AtName(const Token& t, std::string_view n) const { return t.type == Tok::kName && t.text == n; }
 
   // ---------- expressions ----------
 
   Result<NodePtr> ParseExpression() {
-    if (++depth_ > 200) return Error(pos_, "expression nested too deeply");
+    if (++depth_ > 200) return Error(lex_.pos, "expression nested too deeply");
     auto r = ParseConditional();
     --depth_;
     return r;
@@ -612,16 +501,16 @@ class Parser {
   Result<NodePtr> ParseConditional() {
     ASSIGN_OR_RETURN(NodePtr expr, ParseCoalesce());
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (AtName(t, "if")) {
         // Jinja: then_value if cond [else other]
-        (void)Next();
+        (void)lex_.Next();
         auto node = std::make_unique<Node>(NodeKind::kCondExpr, t.offset);
         ASSIGN_OR_RETURN(NodePtr cond, ParseCoalesce());
         NodePtr other;
-        ASSIGN_OR_RETURN(Token e, Peek());
+        ASSIGN_OR_RETURN(Token e, lex_.Peek());
         if (AtName(e, "else")) {
-          (void)Next();
+          (void)lex_.Next();
           ASSIGN_OR_RETURN(other, ParseConditional());
         }
         node->kids.push_back(std::move(cond));
@@ -632,10 +521,10 @@ class Parser {
       }
       if (AtOp(t, "?")) {
         // Pebble: cond ? a : b
-        (void)Next();
+        (void)lex_.Next();
         auto node = std::make_unique<Node>(NodeKind::kCondExpr, t.offset);
         ASSIGN_OR_RETURN(NodePtr then_value, ParseConditional());
-        ASSIGN_OR_RETURN(Token colon, Next());
+        ASSIGN_OR_RETURN(Token colon, lex_.Next());
         if (!AtOp(colon, ":")) return Error(colon.offset, "expected ':' in 'condition ? a : b'");
         ASSIGN_OR_RETURN(NodePtr other, ParseConditional());
         node->kids.push_back(std::move(expr));
@@ -651,9 +540,9 @@ class Parser {
   Result<NodePtr> ParseCoalesce() {
     ASSIGN_OR_RETURN(NodePtr left, ParseOr());
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (!AtOp(t, "??")) return left;
-      (void)Next();
+      (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParseOr());
       left = MakeBinary(NodeKind::kCoalesce, t, std::move(left), std::move(right));
     }
@@ -670,9 +559,9 @@ class Parser {
   Result<NodePtr> ParseOr() {
     ASSIGN_OR_RETURN(NodePtr left, ParseAnd());
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (!AtName(t, "or") && !AtOp(t, "||")) return left;
-      (void)Next();
+      (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParseAnd());
       left = MakeBinary(NodeKind::kOr, t, std::move(left), std::move(right));
     }
@@ -681,18 +570,18 @@ class Parser {
   Result<NodePtr> ParseAnd() {
     ASSIGN_OR_RETURN(NodePtr left, ParseNot());
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (!AtName(t, "and")) return left;
-      (void)Next();
+      (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParseNot());
       left = MakeBinary(NodeKind::kAnd, t, std::move(left), std::move(right));
     }
   }
 
   Result<NodePtr> ParseNot() {
-    ASSIGN_OR_RETURN(Token t, Peek());
+    ASSIGN_OR_RETURN(Token t, lex_.Peek());
     if (AtName(t, "not") || AtOp(t, "!")) {
-      (void)Next();
+      (void)lex_.Next();
       auto node = std::make_unique<Node>(NodeKind::kUnary, t.offset);
       node->text = "not";
       ASSIGN_OR_RETURN(NodePtr operand, ParseNot());
@@ -705,33 +594,33 @@ class Parser {
   Result<NodePtr> ParseComparison() {
     ASSIGN_OR_RETURN(NodePtr left, ParseConcat());
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (t.type == Tok::kOp &&
           (t.text == "==" || t.text == "!=" || t.text == "<" || t.text == ">" || t.text == "<=" || t.text == ">=")) {
-        (void)Next();
+        (void)lex_.Next();
         ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
         left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
         continue;
       }
       if (AtName(t, "equals")) {  // Pebble spelling of ==
-        (void)Next();
+        (void)lex_.Next();
         ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
         t.text = "==";
         left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
         continue;
       }
       if (AtName(t, "in")) {
-        (void)Next();
+        (void)lex_.Next();
         ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
         left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
         continue;
       }
       if (AtName(t, "not")) {
-        size_t saved = pos_;
-        (void)Next();
-        ASSIGN_OR_RETURN(Token in, Next());
+        size_t saved = lex_.pos;
+        (void)lex_.Next();
+        ASSIGN_OR_RETURN(Token in, lex_.Next());
         if (!AtName(in, "in")) {
-          pos_ = saved;
+          lex_.pos = saved;
           return left;
         }
         ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
@@ -740,18 +629,18 @@ class Parser {
         continue;
       }
       if (AtName(t, "is")) {
-        (void)Next();
+        (void)lex_.Next();
         auto node = std::make_unique<Node>(NodeKind::kTest, t.offset);
-        ASSIGN_OR_RETURN(Token name, Next());
+        ASSIGN_OR_RETURN(Token name, lex_.Next());
         if (AtName(name, "not")) {
           node->negated = true;
-          ASSIGN_OR_RETURN(name, Next());
+          ASSIGN_OR_RETURN(name, lex_.Next());
         }
         if (name.type != Tok::kName) return Error(name.offset, "expected a test name after 'is'");
         node->text = name.text;
         // Two-word Pebble tests: "is null", "is empty", "is divisible by(3)".
         node->kids.push_back(std::move(left));
-        ASSIGN_OR_RETURN(Token next, Peek());
+        ASSIGN_OR_RETURN(Token next, lex_.Peek());
         if (AtOp(next, "(")) {
           RETURN_IF_ERROR(ParseArgs(*node));
         } else if (next.type == Tok::kInt || next.type == Tok::kFloat || next.type == Tok::kString ||
@@ -772,9 +661,9 @@ class Parser {
   Result<NodePtr> ParseConcat() {
     ASSIGN_OR_RETURN(NodePtr left, ParseAdditive());
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (!AtOp(t, "~")) return left;
-      (void)Next();
+      (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParseAdditive());
       left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
     }
@@ -783,9 +672,9 @@ class Parser {
   Result<NodePtr> ParseAdditive() {
     ASSIGN_OR_RETURN(NodePtr left, ParseMultiplicative());
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (!AtOp(t, "+") && !AtOp(t, "-")) return left;
-      (void)Next();
+      (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParseMultiplicative());
       left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
     }
@@ -794,9 +683,9 @@ class Parser {
   Result<NodePtr> ParseMultiplicative() {
     ASSIGN_OR_RETURN(NodePtr left, ParsePower());
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (!AtOp(t, "*") && !AtOp(t, "/") && !AtOp(t, "//") && !AtOp(t, "%")) return left;
-      (void)Next();
+      (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParsePower());
       left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
     }
@@ -804,19 +693,19 @@ class Parser {
 
   Result<NodePtr> ParsePower() {
     ASSIGN_OR_RETURN(NodePtr left, ParseUnary());
-    ASSIGN_OR_RETURN(Token t, Peek());
+    ASSIGN_OR_RETURN(Token t, lex_.Peek());
     if (!AtOp(t, "**")) return left;
-    (void)Next();
+    (void)lex_.Next();
     ASSIGN_OR_RETURN(NodePtr right, ParsePower());  // right-associative
     return MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
   }
 
   // As in Jinja, filters apply to the whole unary expression: -3|abs is 3.
   Result<NodePtr> ParseUnary(bool with_filters = true) {
-    ASSIGN_OR_RETURN(Token t, Peek());
+    ASSIGN_OR_RETURN(Token t, lex_.Peek());
     NodePtr result;
     if (AtOp(t, "-") || AtOp(t, "+")) {
-      (void)Next();
+      (void)lex_.Next();
       if (++depth_ > 200) return Error(t.offset, "expression nested too deeply");
       auto node = std::make_unique<Node>(NodeKind::kUnary, t.offset);
       node->text = t.text;
@@ -833,51 +722,51 @@ class Parser {
 
   Result<NodePtr> ParseFilters(NodePtr input) {
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (!AtOp(t, "|")) return input;
-      (void)Next();
+      (void)lex_.Next();
       ASSIGN_OR_RETURN(input, ParseFilterCall(std::move(input)));
     }
   }
 
   // name or name(args), applied to `input` (null inside {% filter %}).
   Result<NodePtr> ParseFilterCall(NodePtr input) {
-    ASSIGN_OR_RETURN(Token name, Next());
+    ASSIGN_OR_RETURN(Token name, lex_.Next());
     if (name.type != Tok::kName) return Error(name.offset, "expected a filter name after '|'");
     auto node = std::make_unique<Node>(NodeKind::kFilter, name.offset);
     node->text = name.text;
     node->kids.push_back(std::move(input));
-    ASSIGN_OR_RETURN(Token next, Peek());
+    ASSIGN_OR_RETURN(Token next, lex_.Peek());
     if (AtOp(next, "(")) RETURN_IF_ERROR(ParseArgs(*node));
     return node;
   }
 
   // "(a, b, k=v)": appends args to node.kids and keyword names to node.names.
   Status ParseArgs(Node& node) {
-    ASSIGN_OR_RETURN(Token open, Next());
+    ASSIGN_OR_RETURN(Token open, lex_.Next());
     if (!AtOp(open, "(")) return Error(open.offset, "expected '('");
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (AtOp(t, ")")) {
-        (void)Next();
+        (void)lex_.Next();
         return Status::Ok();
       }
       std::string keyword;
       if (t.type == Tok::kName) {
-        size_t saved = pos_;
-        (void)Next();
-        ASSIGN_OR_RETURN(Token eq, Peek());
+        size_t saved = lex_.pos;
+        (void)lex_.Next();
+        ASSIGN_OR_RETURN(Token eq, lex_.Peek());
         if (AtOp(eq, "=")) {
-          (void)Next();
+          (void)lex_.Next();
           keyword = t.text;
         } else {
-          pos_ = saved;
+          lex_.pos = saved;
         }
       }
       ASSIGN_OR_RETURN(NodePtr arg, ParseExpression());
       node.kids.push_back(std::move(arg));
       node.names.push_back(keyword);
-      ASSIGN_OR_RETURN(Token sep, Next());
+      ASSIGN_OR_RETURN(Token sep, lex_.Next());
       if (AtOp(sep, ")")) return Status::Ok();
       if (!AtOp(sep, ",")) {
         if (sep.type == Tok::kEnd || sep.type == Tok::kVarEnd || sep.type == Tok::kBlockEnd)
@@ -890,10 +779,10 @@ class Parser {
   Result<NodePtr> ParsePostfix() {
     ASSIGN_OR_RETURN(NodePtr expr, ParsePrimary());
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (AtOp(t, ".")) {
-        (void)Next();
-        ASSIGN_OR_RETURN(Token name, Next());
+        (void)lex_.Next();
+        ASSIGN_OR_RETURN(Token name, lex_.Next());
         if (name.type != Tok::kName && name.type != Tok::kInt)
           return Error(name.offset, "expected an attribute name after '.'");
         auto node = std::make_unique<Node>(NodeKind::kAttr, name.offset);
@@ -901,7 +790,7 @@ class Parser {
         node->kids.push_back(std::move(expr));
         expr = std::move(node);
       } else if (AtOp(t, "[")) {
-        (void)Next();
+        (void)lex_.Next();
         RETURN_IF_ERROR(ParseSubscript(expr, t));
       } else if (AtOp(t, "(")) {
         auto node = std::make_unique<Node>(NodeKind::kCall, t.offset);
@@ -919,20 +808,20 @@ class Parser {
     int part = 0;
     bool is_slice = false;
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (AtOp(t, "]")) {
-        (void)Next();
+        (void)lex_.Next();
         break;
       }
       if (AtOp(t, ":")) {
-        (void)Next();
+        (void)lex_.Next();
         is_slice = true;
         if (++part > 2) return Error(t.offset, "a slice has at most start:stop:step");
         continue;
       }
       if (parts[part]) return Error(t.offset, "expected ']'");
       ASSIGN_OR_RETURN(parts[part], ParseExpression());
-      ASSIGN_OR_RETURN(Token after, Peek());
+      ASSIGN_OR_RETURN(Token after, lex_.Peek());
       if (after.type == Tok::kEnd || after.type == Tok::kVarEnd || after.type == Tok::kBlockEnd)
         return Error(open.offset, "'[' is never closed");
     }
@@ -952,7 +841,7 @@ class Parser {
   }
 
   Result<NodePtr> ParsePrimary() {
-    ASSIGN_OR_RETURN(Token t, Next());
+    ASSIGN_OR_RETURN(Token t, lex_.Next());
     switch (t.type) {
       case Tok::kInt: {
         auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
@@ -975,9 +864,9 @@ class Parser {
         node->literal = Value(t.text);
         // Adjacent string literals concatenate, as in Jinja.
         while (true) {
-          ASSIGN_OR_RETURN(Token next, Peek());
+          ASSIGN_OR_RETURN(Token next, lex_.Peek());
           if (next.type != Tok::kString) break;
-          (void)Next();
+          (void)lex_.Next();
           node->literal = Value(node->literal.AsString() + next.text);
         }
         return node;
@@ -999,7 +888,7 @@ class Parser {
       case Tok::kOp:
         if (t.text == "(") {
           ASSIGN_OR_RETURN(NodePtr inner, ParseTupleOrExpression());
-          ASSIGN_OR_RETURN(Token close, Next());
+          ASSIGN_OR_RETURN(Token close, lex_.Next());
           if (!AtOp(close, ")")) return Error(t.offset, "'(' is never closed");
           return inner;
         }
@@ -1018,14 +907,14 @@ class Parser {
   Result<NodePtr> ParseListLiteral(const Token& open) {
     auto node = std::make_unique<Node>(NodeKind::kListLit, open.offset);
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (AtOp(t, "]")) {
-        (void)Next();
+        (void)lex_.Next();
         return node;
       }
       ASSIGN_OR_RETURN(NodePtr item, ParseExpression());
       node->kids.push_back(std::move(item));
-      ASSIGN_OR_RETURN(Token sep, Next());
+      ASSIGN_OR_RETURN(Token sep, lex_.Next());
       if (AtOp(sep, "]")) return node;
       if (!AtOp(sep, ",")) return Error(sep.offset, "expected ',' or ']' in list");
     }
@@ -1034,37 +923,37 @@ class Parser {
   Result<NodePtr> ParseMapLiteral(const Token& open) {
     auto node = std::make_unique<Node>(NodeKind::kMapLit, open.offset);
     while (true) {
-      ASSIGN_OR_RETURN(Token t, Peek());
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (AtOp(t, "}")) {
-        (void)Next();
+        (void)lex_.Next();
         return node;
       }
       NodePtr key;
       if (t.type == Tok::kName) {
         // Bare keys are strings, as in Pebble/JS: {a: 1}
-        size_t saved = pos_;
-        (void)Next();
-        ASSIGN_OR_RETURN(Token colon, Peek());
+        size_t saved = lex_.pos;
+        (void)lex_.Next();
+        ASSIGN_OR_RETURN(Token colon, lex_.Peek());
         if (AtOp(colon, ":")) {
           key = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
           key->literal = Value(t.text);
         } else {
-          pos_ = saved;
+          lex_.pos = saved;
         }
       }
       if (!key) {
         ASSIGN_OR_RETURN(key, ParseExpression());
       }
-      ASSIGN_OR_RETURN(Token colon, Next());
+      ASSIGN_OR_RETURN(Token colon, lex_.Next());
       if (!AtOp(colon, ":")) return Error(colon.offset, "expected ':' after a map key");
       ASSIGN_OR_RETURN(NodePtr value, ParseExpression());
       node->kids.push_back(std::move(key));
       node->kids.push_back(std::move(value));
-      ASSIGN_OR_RETURN(Token sep, Next());
+      ASSIGN_OR_RETURN(Token sep, lex_.Next());
       if (AtOp(sep, "}")) return node;
       if (sep.type == Tok::kVarEnd && !sep.strip_after) {
         // "}}" closing a nested map inside {{ }}: take one brace, leave one.
-        pos_ = sep.offset + 1;
+        lex_.pos = sep.offset + 1;
         return node;
       }
       if (!AtOp(sep, ",")) return Error(sep.offset, "expected ',' or '}' in map");
@@ -1074,7 +963,7 @@ class Parser {
   std::string_view src_;
   const SourceOrigin& origin_;
   bool trim_blocks_;
-  size_t pos_ = 0;
+  Lexer lex_;
   size_t tag_offset_ = 0;
   size_t block_open_ = 0;
   std::string open_tag_name_;

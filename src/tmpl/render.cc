@@ -103,9 +103,72 @@ std::string ToDisplayString(const Value& v, Dialect dialect) {
   return "";
 }
 
-RenderState::RenderState(const Template& tmpl, const Value& context)
-    : tmpl_(tmpl), env_(*tmpl.env_), context_(context) {
+RenderState::RenderState(const Template& tmpl, const Value& context, const RenderHost* host)
+    : tmpl_(tmpl), host_(host), env_(*tmpl.env_), context_(context) {
   frames_.emplace_back();
+}
+
+const RenderHost& RenderState::host() const {
+  static const RenderHost kNone;
+  return host_ ? *host_ : kNone;
+}
+
+Result<RenderState*> RenderState::LoadModule(const Node& node, const std::string& name) {
+  if (++depth_ > env_.limits.max_depth) {
+    --depth_;
+    return ErrorAt(node, "imports nested deeper than " + std::to_string(env_.limits.max_depth));
+  }
+  auto loaded = host().LoadTemplate(name);
+  if (!loaded.ok()) {
+    --depth_;
+    return ErrorAt(node, loaded.status().ToString());
+  }
+  auto state = std::make_unique<RenderState>(**loaded, context_, host_);
+  state->depth_ = depth_;
+  auto rendered = state->RenderRoot();
+  --depth_;
+  if (!rendered.ok()) return rendered.status();
+  imported_templates_.push_back(*loaded);
+  imported_states_.push_back(std::move(state));
+  return imported_states_.back().get();
+}
+
+ValueMap RenderState::Exports() const { return frames_.front(); }
+
+Status RenderState::RenderImport(const Node& node, std::string& out) {
+  ASSIGN_OR_RETURN(Value name, Eval(*node.kids[0]));
+  RETURN_IF_ERROR(CheckDefined(name, *node.kids[0]));
+  if (!name.is_string()) return ErrorAt(node, "a template name must be a string, got " + Describe(name));
+  if (node.kind == NodeKind::kInclude) {
+    if (++depth_ > env_.limits.max_depth) {
+      --depth_;
+      return ErrorAt(node, "includes nested deeper than " + std::to_string(env_.limits.max_depth));
+    }
+    auto loaded = host().LoadTemplate(name.AsString());
+    if (!loaded.ok()) {
+      --depth_;
+      return ErrorAt(node, loaded.status().ToString());
+    }
+    RenderState nested(**loaded, context_, host_);
+    nested.depth_ = depth_;
+    nested.frames_ = frames_;
+    auto text = nested.RenderRoot();
+    --depth_;
+    if (!text.ok()) return text.status();
+    return Append(out, *text);
+  }
+  ASSIGN_OR_RETURN(RenderState * module, LoadModule(node, name.AsString()));
+  ValueMap exports = module->Exports();
+  if (node.kind == NodeKind::kImport) {
+    frames_.back().Set(node.names[0], Value(std::move(exports)));
+    return Status::Ok();
+  }
+  for (size_t i = 0; i + 1 < node.names.size(); i += 2) {
+    const Value* v = exports.Find(node.names[i]);
+    if (!v) return ErrorAt(node, "template '" + name.AsString() + "' has no macro or variable '" + node.names[i] + "'");
+    frames_.back().Set(node.names[i + 1], *v);
+  }
+  return Status::Ok();
 }
 
 Status RenderState::ErrorAt(uint32_t offset, std::string message) const {
@@ -848,7 +911,7 @@ Result<std::string> RenderState::RenderNested(std::string_view source) {
     --depth_;
     return compiled.status();
   }
-  RenderState nested(**compiled, context_);
+  RenderState nested(**compiled, context_, host_);
   nested.depth_ = depth_;
   nested.frames_ = frames_;
   auto out = nested.RenderRoot();

@@ -4,6 +4,7 @@
 // engine. One RenderState lives for one Render() call, on one thread.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,11 +20,13 @@ std::string ExpressionPath(const Node& node);
 
 class RenderState {
  public:
-  RenderState(const Template& tmpl, const Value& context);
+  RenderState(const Template& tmpl, const Value& context, const RenderHost* host = nullptr);
 
   const Environment& env() const { return env_; }
   Dialect dialect() const { return env_.dialect; }
   const Value& context() const { return context_; }
+  // The host's services, or a default host whose services all fail clearly.
+  const RenderHost& host() const;
 
   // An error positioned at the expression being evaluated.
   Status Error(std::string message) const;
@@ -65,7 +68,16 @@ class RenderState {
   const Value* Lookup(std::string_view name) const;
   std::vector<std::string> VisibleNames() const;
 
+  Status RenderImport(const Node& node, std::string& out);
+  Result<RenderState*> LoadModule(const Node& node, const std::string& name);
+  ValueMap Exports() const;
+
   const Template& tmpl_;
+  const RenderHost* host_;
+  // Imported templates and their states stay alive while their macros may
+  // be called.
+  std::vector<std::shared_ptr<const Template>> imported_templates_;
+  std::vector<std::unique_ptr<RenderState>> imported_states_;
   const Environment& env_;
   const Value& context_;
   std::vector<ValueMap> frames_;  // innermost last

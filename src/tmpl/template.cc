@@ -89,28 +89,44 @@ Result<std::shared_ptr<const Template>> Template::Compile(std::string_view sourc
   return std::shared_ptr<const Template>(std::move(t));
 }
 
-Result<std::string> Template::Render(const Value& context) const {
+Result<std::string> Template::Render(const Value& context, const RenderHost* host) const {
   if (literal_) return source_;
-  RenderState state(*this, context);
+  RenderState state(*this, context, host);
   return state.RenderRoot();
 }
 
-Result<Value> Template::Evaluate(const Value& context) const {
+Result<Value> Template::Evaluate(const Value& context, const RenderHost* host) const {
   if (literal_) return Value(source_);
   if (single_expression_) {
-    RenderState state(*this, context);
+    RenderState state(*this, context, host);
     return state.EvaluateRoot(*single_expression_);
   }
-  ASSIGN_OR_RETURN(std::string text, Render(context));
+  ASSIGN_OR_RETURN(std::string text, Render(context, host));
   return Value(std::move(text));
 }
 
 Result<std::string> RenderString(std::string_view source, const Value& context, const Environment& env,
-                                 std::string name) {
+                                 std::string name, const RenderHost* host) {
   SourceOrigin origin;
   origin.name = std::move(name);
   ASSIGN_OR_RETURN(auto t, Template::Compile(source, std::move(origin), env));
-  return t->Render(context);
+  return t->Render(context, host);
+}
+
+Result<std::string> RenderHost::ReadFile(std::string_view uri) const {
+  return FailedPrecondition("read('" + std::string(uri) + "') is not available here: no file access");
+}
+
+Result<std::string> RenderHost::Secret(std::string_view name) const {
+  return FailedPrecondition("secret('" + std::string(name) + "') is not available here: no secret provider");
+}
+
+Result<Value> RenderHost::KvGet(std::string_view key, std::string_view) const {
+  return FailedPrecondition("kv('" + std::string(key) + "') is not available here: no KV store");
+}
+
+Result<std::shared_ptr<const Template>> RenderHost::LoadTemplate(std::string_view name) const {
+  return FailedPrecondition("cannot load template '" + std::string(name) + "': no template loader here");
 }
 
 }  // namespace floe::tmpl

@@ -43,6 +43,24 @@ struct Limits {
 };
 
 class RenderState;
+class Template;
+
+// What a template may ask of the program rendering it: files, secrets, KV
+// entries, other templates (for import/include). Each defaults to a clear
+// "not available here" error; hosts override what they provide.
+class RenderHost {
+ public:
+  virtual ~RenderHost() = default;
+  // read('path or URI'): the file's text.
+  virtual Result<std::string> ReadFile(std::string_view uri) const;
+  // secret('NAME'): the secret's value.
+  virtual Result<std::string> Secret(std::string_view name) const;
+  // kv('KEY'[, namespace]): the stored value.
+  virtual Result<Value> KvGet(std::string_view key, std::string_view ns) const;
+  // {% import 'name' %}, {% from 'name' import ... %}, {% include 'name' %}.
+  virtual Result<std::shared_ptr<const Template>> LoadTemplate(std::string_view name) const;
+};
+
 using Filter = std::function<Result<Value>(const Value& input, CallArgs& args, RenderState& state)>;
 using Function = std::function<Result<Value>(CallArgs& args, RenderState& state)>;
 using Test = std::function<Result<bool>(const Value& input, CallArgs& args)>;
@@ -99,11 +117,12 @@ class Template {
                                                          const Environment& env);
   ~Template();
 
-  // Renders to text. `context` is a map of variables (or null for none).
-  Result<std::string> Render(const Value& context) const;
+  // Renders to text. `context` is a map of variables (or null for none);
+  // `host` serves read(), secret(), kv() and imports (none: they fail).
+  Result<std::string> Render(const Value& context, const RenderHost* host = nullptr) const;
   // A template that is a single `{{ expr }}` (surrounding whitespace allowed)
   // evaluates to the expression's Value; any other renders to a string Value.
-  Result<Value> Evaluate(const Value& context) const;
+  Result<Value> Evaluate(const Value& context, const RenderHost* host = nullptr) const;
   // True when the source contains no `{{`, `{%` or `{#`: rendering is identity.
   bool is_literal() const { return literal_; }
   const std::string& name() const { return origin_.name; }
@@ -123,7 +142,7 @@ class Template {
 
 // Renders a string as a template in one go (compile + render); for one-offs.
 Result<std::string> RenderString(std::string_view source, const Value& context, const Environment& env,
-                                 std::string name = "template");
+                                 std::string name = "template", const RenderHost* host = nullptr);
 
 // How values print inside {{ }} in the given dialect.
 std::string ToDisplayString(const Value& v, Dialect dialect);

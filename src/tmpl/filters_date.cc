@@ -1,0 +1,357 @@
+// Dates as Kestra's Pebble has them: date(format, timeZone), dateAdd(n, unit),
+// timestamp, timestampMilli, timestampMicro, timestampNano. Formats use Java's
+// DateTimeFormatter letters (yyyy-MM-dd'T'HH:mm:ss.SSSXXX); zones are IANA
+// names from the system's tz database.
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <cctype>
+#include <chrono>
+
+#include "tmpl/internal/builtins.h"
+#include "tmpl/template.h"
+
+namespace floe::tmpl::builtins {
+namespace {
+
+using Micros = std::chrono::sys_time<std::chrono::microseconds>;
+
+struct Instant {
+  Micros time;
+  std::optional<std::chrono::minutes> offset;  // as written in the input
+};
+
+constexpr const char* kIsoFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
+
+bool Digits(std::string_view s, size_t at, size_t n) {
+  if (at + n > s.size()) return false;
+  for (size_t i = at; i < at + n; ++i)
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  return true;
+}
+
+int Num(std::string_view s, size_t at, size_t n) { return std::stoi(std::string(s.substr(at, n))); }
+
+// ISO-8601: 2026-11-27, 2026-11-27T14:35, 2026-11-27T14:35:02.123456Z,
+// 2026-11-27 14:35:02+01:00. Without an offset the time is UTC.
+Result<Instant> ParseIso(std::string_view s) {
+  auto bad = [&] { return InvalidArgument("'" + std::string(s) + "' is not an ISO-8601 date or date-time"); };
+  if (!Digits(s, 0, 4) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2) || s[7] != '-' || !Digits(s, 8, 2))
+    return bad();
+  date::year_month_day ymd{date::year{Num(s, 0, 4)}, date::month{static_cast<unsigned>(Num(s, 5, 2))},
+                           date::day{static_cast<unsigned>(Num(s, 8, 2))}};
+  if (!ymd.ok()) return bad();
+  Micros t = date::sys_days{ymd};
+  Instant out{t, std::nullopt};
+  size_t i = 10;
+  if (i == s.size()) return out;
+  if (s[i] != 'T' && s[i] != ' ') return bad();
+  ++i;
+  if (!Digits(s, i, 2) || i + 5 > s.size() || s[i + 2] != ':' || !Digits(s, i + 3, 2)) return bad();
+  int h = Num(s, i, 2), m = Num(s, i + 3, 2), sec = 0;
+  i += 5;
+  int64_t micros = 0;
+  if (i < s.size() && s[i] == ':') {
+    if (!Digits(s, i + 1, 2)) return bad();
+    sec = Num(s, i + 1, 2);
+    i += 3;
+    if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+      ++i;
+      size_t start = i;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      if (i == start) return bad();
+      std::string frac(s.substr(start, std::min<size_t>(i - start, 6)));
+      while (frac.size() < 6) frac += '0';
+      micros = std::stoll(frac);
+    }
+  }
+  if (h > 23 || m > 59 || sec > 60) return bad();
+  out.time +=
+      std::chrono::hours(h) + std::chrono::minutes(m) + std::chrono::seconds(sec) + std::chrono::microseconds(micros);
+  if (i == s.size()) return out;
+  if (s[i] == 'Z' && i + 1 == s.size()) {
+    out.offset = std::chrono::minutes(0);
+    return out;
+  }
+  if (s[i] == '+' || s[i] == '-') {
+    int sign = s[i] == '-' ? -1 : 1;
+    ++i;
+    int oh, om = 0;
+    if (Digits(s, i, 2) && i + 2 == s.size()) {
+      oh = Num(s, i, 2);
+    } else if (Digits(s, i, 2) && i + 5 == s.size() && s[i + 2] == ':' && Digits(s, i + 3, 2)) {
+      oh = Num(s, i, 2);
+      om = Num(s, i + 3, 2);
+    } else if (Digits(s, i, 4) && i + 4 == s.size()) {
+      oh = Num(s, i, 2);
+      om = Num(s, i + 2, 2);
+    } else {
+      return bad();
+    }
+    out.offset = std::chrono::minutes(sign * (oh * 60 + om));
+    out.time -= *out.offset;
+    return out;
+  }
+  return bad();
+}
+
+Result<Instant> ToInstant(const Value& v, RenderState& st, std::string_view fn) {
+  if (v.is_int()) return Instant{Micros(std::chrono::seconds(v.AsInt())), std::nullopt};
+  if (v.is_double())
+    return Instant{Micros(std::chrono::microseconds(static_cast<int64_t>(v.AsDouble() * 1e6))), std::nullopt};
+  if (!v.is_string()) return ArgError(st, fn, "needs a date, got " + std::string(v.TypeName()));
+  auto r = ParseIso(v.AsString());
+  if (!r.ok()) return ArgError(st, fn, r.status().message());
+  return r;
+}
+
+// The offset of `zone` ("UTC", "Europe/Paris", "+02:00") at `t`.
+Result<std::chrono::minutes> ZoneOffset(std::string_view zone, Micros t, std::string* abbrev) {
+  if (zone == "UTC" || zone == "Z" || zone == "GMT") {
+    if (abbrev) *abbrev = "UTC";
+    return std::chrono::minutes(0);
+  }
+  if (!zone.empty() && (zone[0] == '+' || zone[0] == '-')) {
+    auto probe = ParseIso("2000-01-01T00:00" + std::string(zone));
+    if (!probe.ok() || !probe->offset) return InvalidArgument("unknown time zone '" + std::string(zone) + "'");
+    if (abbrev) *abbrev = std::string(zone);
+    return *probe->offset;
+  }
+  try {
+    const date::time_zone* tz = date::locate_zone(std::string(zone));
+    date::sys_info info = tz->get_info(std::chrono::time_point_cast<std::chrono::seconds>(t));
+    if (abbrev) *abbrev = info.abbrev;
+    return std::chrono::duration_cast<std::chrono::minutes>(info.offset);
+  } catch (const std::exception&) {
+    return InvalidArgument("unknown time zone '" + std::string(zone) + "'")
+        .WithHint("use an IANA name like Europe/Paris, or UTC");
+  }
+}
+
+std::string Pad(int64_t v, size_t width) {
+  std::string s = std::to_string(v < 0 ? -v : v);
+  while (s.size() < width) s.insert(s.begin(), '0');
+  return v < 0 ? "-" + s : s;
+}
+
+std::string OffsetText(std::chrono::minutes offset, bool colon, bool z_for_zero) {
+  if (z_for_zero && offset.count() == 0) return "Z";
+  int64_t m = offset.count();
+  std::string sign = m < 0 ? "-" : "+";
+  m = m < 0 ? -m : m;
+  return sign + Pad(m / 60, 2) + (colon ? ":" : "") + Pad(m % 60, 2);
+}
+
+Result<std::string> Format(std::string_view pattern, Micros utc, std::chrono::minutes offset, const std::string& zone,
+                           const std::string& abbrev) {
+  static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                                  "July",    "August",   "September", "October", "November", "December"};
+  static const char* kDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+  Micros local = utc + offset;
+  auto day = std::chrono::floor<date::days>(local);
+  date::year_month_day ymd{day};
+  date::hh_mm_ss<std::chrono::microseconds> tod{local - day};
+  date::weekday wd{day};
+  int64_t day_of_year = (day - date::sys_days{ymd.year() / 1 / 1}).count() + 1;
+  std::string out;
+  for (size_t i = 0; i < pattern.size();) {
+    char c = pattern[i];
+    if (c == '\'') {
+      size_t end = pattern.find('\'', i + 1);
+      if (end == std::string_view::npos)
+        return InvalidArgument("unclosed quote in date format '" + std::string(pattern) + "'");
+      if (end == i + 1)
+        out += '\'';
+      else
+        out += pattern.substr(i + 1, end - i - 1);
+      i = end + 1;
+      continue;
+    }
+    if (!std::isalpha(static_cast<unsigned char>(c))) {
+      out += c;
+      ++i;
+      continue;
+    }
+    size_t n = 1;
+    while (i + n < pattern.size() && pattern[i + n] == c) ++n;
+    i += n;
+    switch (c) {
+      case 'y':
+      case 'u':
+        if (c == 'u' && n == 1) {
+          out += std::to_string(wd.iso_encoding());
+          break;
+        }
+        out += n == 2 ? Pad(static_cast<int>(ymd.year()) % 100, 2) : Pad(static_cast<int>(ymd.year()), n);
+        break;
+      case 'M':
+        if (n >= 4)
+          out += kMonths[static_cast<unsigned>(ymd.month()) - 1];
+        else if (n == 3)
+          out += std::string(kMonths[static_cast<unsigned>(ymd.month()) - 1]).substr(0, 3);
+        else
+          out += Pad(static_cast<unsigned>(ymd.month()), n);
+        break;
+      case 'd':
+        out += Pad(static_cast<unsigned>(ymd.day()), n);
+        break;
+      case 'D':
+        out += Pad(day_of_year, n);
+        break;
+      case 'E':
+        out += n >= 4 ? kDays[wd.c_encoding()] : std::string(kDays[wd.c_encoding()]).substr(0, 3);
+        break;
+      case 'H':
+        out += Pad(tod.hours().count(), n);
+        break;
+      case 'h': {
+        int64_t h = tod.hours().count() % 12;
+        out += Pad(h == 0 ? 12 : h, n);
+        break;
+      }
+      case 'a':
+        out += tod.hours().count() < 12 ? "AM" : "PM";
+        break;
+      case 'm':
+        out += Pad(tod.minutes().count(), n);
+        break;
+      case 's':
+        out += Pad(tod.seconds().count(), n);
+        break;
+      case 'S': {
+        std::string frac = Pad(tod.subseconds().count(), 6);
+        while (frac.size() < n) frac += '0';
+        out += frac.substr(0, n);
+        break;
+      }
+      case 'X':
+        out += OffsetText(offset, n >= 3 || n == 1 ? n != 1 : false, true);
+        break;
+      case 'x':
+        out += OffsetText(offset, n >= 3, false);
+        break;
+      case 'Z':
+        out += OffsetText(offset, n >= 4, false);
+        break;
+      case 'z':
+        out += abbrev;
+        break;
+      case 'V':
+        out += zone;
+        break;
+      default:
+        return InvalidArgument(std::string("unsupported date format letter '") + c + "' in '" + std::string(pattern) +
+                               "'")
+            .WithHint("use letters like yyyy-MM-dd'T'HH:mm:ss.SSSXXX; quote literal text in ''");
+    }
+  }
+  return out;
+}
+
+std::string NamedFormat(const std::string& f) {
+  if (f == "iso" || f == "iso_offset_date_time" || f == "iso_date_time") return kIsoFormat;
+  if (f == "iso_date") return "yyyy-MM-dd";
+  if (f == "iso_time") return "HH:mm:ss.SSSXXX";
+  if (f == "iso_instant") return "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+  if (f == "sql") return "yyyy-MM-dd HH:mm:ss.SSS";
+  return f;
+}
+
+// Renders `t` in `zone` (or the input's own offset, else UTC).
+Result<Value> Render(RenderState& st, std::string_view fn, const Instant& t, const std::string& pattern,
+                     const std::string& zone) {
+  std::string abbrev = "UTC";
+  std::chrono::minutes offset = t.offset.value_or(std::chrono::minutes(0));
+  if (!zone.empty()) {
+    auto o = ZoneOffset(zone, t.time, &abbrev);
+    if (!o.ok()) return ArgError(st, fn, o.status().ToString());
+    offset = *o;
+  } else if (t.offset && t.offset->count() != 0) {
+    abbrev = OffsetText(*t.offset, true, false);
+  }
+  auto text = Format(NamedFormat(pattern), t.time, offset, zone.empty() ? abbrev : zone, abbrev);
+  if (!text.ok()) return ArgError(st, fn, text.status().ToString());
+  return Value(std::move(*text));
+}
+
+Result<Micros> AddUnits(Micros t, int64_t n, std::string unit, std::chrono::minutes offset) {
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  using namespace std::chrono;
+  if (unit == "NANOS") return t + duration_cast<microseconds>(nanoseconds(n));
+  if (unit == "MICROS") return t + microseconds(n);
+  if (unit == "MILLIS") return t + milliseconds(n);
+  if (unit == "SECONDS") return t + seconds(n);
+  if (unit == "MINUTES") return t + minutes(n);
+  if (unit == "HOURS") return t + hours(n);
+  if (unit == "HALF_DAYS") return t + hours(12 * n);
+  if (unit == "DAYS") return t + hours(24 * n);
+  if (unit == "WEEKS") return t + hours(24 * 7 * n);
+  if (unit == "MONTHS" || unit == "YEARS" || unit == "DECADES" || unit == "CENTURIES") {
+    // Calendar arithmetic in local time; the day is clamped (Jan 31 + 1 month = Feb 28/29).
+    int64_t months = unit == "MONTHS" ? n : unit == "YEARS" ? 12 * n : unit == "DECADES" ? 120 * n : 1200 * n;
+    Micros local = t + offset;
+    auto day = floor<date::days>(local);
+    auto tod = local - day;
+    date::year_month_day ymd{day};
+    auto ym = date::year_month{ymd.year(), ymd.month()} + date::months(months);
+    date::year_month_day_last last{ym.year(), date::month_day_last{ym.month()}};
+    date::day d = std::min(ymd.day(), last.day());
+    return Micros(date::sys_days{ym.year() / ym.month() / d}) + tod - offset;
+  }
+  return InvalidArgument("unknown unit '" + unit + "'")
+      .WithHint("use SECONDS, MINUTES, HOURS, DAYS, WEEKS, MONTHS, YEARS (or MILLIS, MICROS, NANOS)");
+}
+
+Result<Value> Timestamp(const Value& in, Args& args, RenderState& st, std::string_view fn, int64_t per_second) {
+  ASSIGN_OR_RETURN(Instant t, ToInstant(in, st, fn));
+  ASSIGN_OR_RETURN(std::string zone, StringArg(st, fn, args, 0, "timeZone", ""));
+  if (!zone.empty() && !t.offset) {
+    // A local date-time read in the given zone.
+    auto o = ZoneOffset(zone, t.time, nullptr);
+    if (!o.ok()) return ArgError(st, fn, o.status().ToString());
+    t.time -= *o;
+  }
+  int64_t micros = t.time.time_since_epoch().count();
+  if (per_second == 1000000000) return Value(micros * 1000);
+  return Value(micros / (1000000 / per_second) - ((micros % (1000000 / per_second)) < 0 ? 1 : 0));
+}
+
+}  // namespace
+
+void AddDateFilters(Environment& env) {
+  env.AddFilter("date", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
+    ASSIGN_OR_RETURN(Instant t, ToInstant(in, st, "date"));
+    ASSIGN_OR_RETURN(std::string format, StringArg(st, "date", args, 0, "format", kIsoFormat));
+    ASSIGN_OR_RETURN(std::string zone, StringArg(st, "date", args, 1, "timeZone", ""));
+    return Render(st, "date", t, format, zone);
+  });
+  env.AddFilter("dateAdd", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
+    ASSIGN_OR_RETURN(Instant t, ToInstant(in, st, "dateAdd"));
+    ASSIGN_OR_RETURN(int64_t amount, IntArg(st, "dateAdd", args, 0, "amount"));
+    ASSIGN_OR_RETURN(std::string unit, StringArg(st, "dateAdd", args, 1, "unit"));
+    ASSIGN_OR_RETURN(std::string format, StringArg(st, "dateAdd", args, 2, "format", kIsoFormat));
+    ASSIGN_OR_RETURN(std::string zone, StringArg(st, "dateAdd", args, 3, "timeZone", ""));
+    std::chrono::minutes offset = t.offset.value_or(std::chrono::minutes(0));
+    if (!zone.empty()) {
+      auto o = ZoneOffset(zone, t.time, nullptr);
+      if (!o.ok()) return ArgError(st, "dateAdd", o.status().ToString());
+      offset = *o;
+    }
+    auto moved = AddUnits(t.time, amount, unit, offset);
+    if (!moved.ok()) return ArgError(st, "dateAdd", moved.status().ToString());
+    t.time = *moved;
+    return Render(st, "dateAdd", t, format, zone);
+  });
+  env.AddFilter("timestamp",
+                [](const Value& in, Args& a, RenderState& st) { return Timestamp(in, a, st, "timestamp", 1); });
+  env.AddFilter("timestampMilli",
+                [](const Value& in, Args& a, RenderState& st) { return Timestamp(in, a, st, "timestampMilli", 1000); });
+  env.AddFilter("timestampMicro", [](const Value& in, Args& a, RenderState& st) {
+    return Timestamp(in, a, st, "timestampMicro", 1000000);
+  });
+  env.AddFilter("timestampNano", [](const Value& in, Args& a, RenderState& st) {
+    return Timestamp(in, a, st, "timestampNano", 1000000000);
+  });
+}
+
+}  // namespace floe::tmpl::builtins

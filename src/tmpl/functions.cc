@@ -1,0 +1,110 @@
+#include <cstdlib>
+#include <random>
+
+#include "core/time.h"
+#include "tmpl/internal/builtins.h"
+#include "tmpl/json.h"
+#include "tmpl/template.h"
+
+namespace floe::tmpl::builtins {
+
+void AddFunctions(Environment& env) {
+  env.AddFunction("range", [](Args& args, RenderState& st) -> Result<Value> {
+    int64_t start = 0, stop, step = 1;
+    std::vector<int64_t> nums;
+    for (const auto& v : args.positional) {
+      if (!v.is_int()) return ArgError(st, "range", "arguments must be ints, got " + std::string(v.TypeName()));
+      nums.push_back(v.AsInt());
+    }
+    if (nums.size() == 1) {
+      stop = nums[0];
+    } else if (nums.size() == 2 || nums.size() == 3) {
+      start = nums[0];
+      stop = nums[1];
+      if (nums.size() == 3) step = nums[2];
+    } else {
+      return ArgError(st, "range", "takes 1 to 3 ints");
+    }
+    if (step == 0) return ArgError(st, "range", "step cannot be zero");
+    ValueList out;
+    int64_t limit = st.env().limits.max_loop_iterations;
+    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+      if (static_cast<int64_t>(out.size()) >= limit)
+        return ArgError(st, "range", "more than " + std::to_string(limit) + " items");
+      out.push_back(Value(i));
+    }
+    return Value(std::move(out));
+  });
+  env.AddFunction("now",
+                  [](Args&, RenderState&) -> Result<Value> { return Value(FormatTimestamp(SystemClock().Now())); });
+  auto parse_json = [](Args& args, RenderState& st) -> Result<Value> {
+    const Value* text = args.Arg(0, "text");
+    if (!text) return ArgError(st, "fromJson", "needs a JSON string");
+    auto v = ParseJson(Text(*text, st));
+    if (!v.ok()) return ArgError(st, "fromJson", v.status().message());
+    return v;
+  };
+  env.AddFunction("fromJson", parse_json);
+  env.AddFunction("json", parse_json);
+  env.AddFunction("render", [](Args& args, RenderState& st) -> Result<Value> {
+    const Value* text = args.Arg(0, "template");
+    if (!text) return ArgError(st, "render", "needs a template string");
+    if (!text->is_string()) return *text;
+    ASSIGN_OR_RETURN(std::string out, st.RenderNested(text->AsString()));
+    return Value(std::move(out));
+  });
+  env.AddFunction("uuid", [](Args&, RenderState&) -> Result<Value> {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    uint64_t hi = rng(), lo = rng();
+    hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x4000ull;              // version 4
+    lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 1
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                  static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                  static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+    return Value(std::string(buf));
+  });
+  env.AddFunction("read", [](Args& args, RenderState& st) -> Result<Value> {
+    const Value* path = args.Arg(0, "path");
+    if (!path || !path->is_string()) return ArgError(st, "read", "needs a file path or URI");
+    auto text = st.host().ReadFile(path->AsString());
+    if (!text.ok()) return ArgError(st, "read", text.status().ToString());
+    return Value(std::move(*text));
+  });
+  env.AddFunction("secret", [](Args& args, RenderState& st) -> Result<Value> {
+    const Value* name = args.Arg(0, "key");
+    if (!name || !name->is_string()) return ArgError(st, "secret", "needs a secret name");
+    auto value = st.host().Secret(name->AsString());
+    if (!value.ok()) return ArgError(st, "secret", value.status().ToString());
+    return Value(std::move(*value));
+  });
+  env.AddFunction("kv", [](Args& args, RenderState& st) -> Result<Value> {
+    const Value* key = args.Arg(0, "key");
+    if (!key || !key->is_string()) return ArgError(st, "kv", "needs a key");
+    const Value* ns = args.Arg(1, "namespace");
+    auto value = st.host().KvGet(key->AsString(), ns && ns->is_string() ? ns->AsString() : "");
+    if (!value.ok()) return ArgError(st, "kv", value.status().ToString());
+    return value;
+  });
+  // dbt's env_var(name[, default]): a missing variable without a default is an error.
+  env.AddFunction("env_var", [](Args& args, RenderState& st) -> Result<Value> {
+    const Value* name = args.Arg(0, "var");
+    if (!name || !name->is_string()) return ArgError(st, "env_var", "needs a variable name");
+    if (const char* v = std::getenv(name->AsString().c_str())) return Value(std::string(v));
+    if (const Value* fallback = args.Arg(1, "default")) return *fallback;
+    return ArgError(st, "env_var",
+                    "environment variable '" + name->AsString() + "' is not set and no default was given");
+  });
+  env.AddFunction("namespace", [](Args& args, RenderState&) -> Result<Value> {
+    ValueMap ns;
+    for (const auto& [k, v] : args.keyword) ns.Set(k, v);
+    return Value(std::move(ns));
+  });
+  env.AddFunction("dict", [](Args& args, RenderState&) -> Result<Value> {
+    ValueMap map;
+    for (const auto& [k, v] : args.keyword) map.Set(k, v);
+    return Value(std::move(map));
+  });
+}
+
+}  // namespace floe::tmpl::builtins

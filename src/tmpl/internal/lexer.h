@@ -1,0 +1,43 @@
+// Tokens inside {{ }} and {% %}. Internal to tmpl.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "tmpl/template.h"
+
+namespace floe::tmpl {
+
+enum class Tok { kEnd, kName, kInt, kFloat, kString, kOp, kBlockEnd, kVarEnd };
+
+struct Token {
+  Tok type = Tok::kEnd;
+  std::string text;
+  uint32_t offset = 0;
+  bool strip_after = false;  // for kBlockEnd/kVarEnd written as -%} / -}}
+};
+
+// A cursor over the template source. The parser moves `pos` itself while it
+// scans text between tags, and asks for tokens inside tags.
+class Lexer {
+ public:
+  Lexer(std::string_view src, const SourceOrigin& origin) : src_(src), origin_(origin) {}
+
+  Result<Token> Next();
+  Result<Token> Peek();
+
+  size_t pos = 0;
+
+ private:
+  Result<Token> LexString(char quote);
+  static void AppendUtf8(std::string& out, unsigned code);
+  Status Error(size_t offset, std::string message) const {
+    return TemplateError(src_, origin_, offset, std::move(message));
+  }
+
+  std::string_view src_;
+  const SourceOrigin& origin_;
+};
+
+}  // namespace floe::tmpl
