@@ -157,14 +157,26 @@ Result<std::string> Format(std::string_view pattern, Micros utc, std::chrono::mi
   for (size_t i = 0; i < pattern.size();) {
     char c = pattern[i];
     if (c == '\'') {
-      size_t end = pattern.find('\'', i + 1);
-      if (end == std::string_view::npos)
-        return InvalidArgument("unclosed quote in date format '" + std::string(pattern) + "'");
-      if (end == i + 1)
+      // Text in single quotes is literal; '' is a quote, inside or outside.
+      if (i + 1 < pattern.size() && pattern[i + 1] == '\'') {
         out += '\'';
-      else
-        out += pattern.substr(i + 1, end - i - 1);
-      i = end + 1;
+        i += 2;
+        continue;
+      }
+      size_t j = i + 1;
+      while (true) {
+        if (j >= pattern.size()) return InvalidArgument("unclosed quote in date format '" + std::string(pattern) + "'");
+        if (pattern[j] == '\'') {
+          if (j + 1 < pattern.size() && pattern[j + 1] == '\'') {
+            out += '\'';
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        out += pattern[j++];
+      }
+      i = j + 1;
       continue;
     }
     if (!std::isalpha(static_cast<unsigned char>(c))) {

@@ -8,9 +8,11 @@ namespace floe::tmpl::builtins {
 namespace {
 
 void AddJsonFilters(Environment& env) {
-  auto to_json = [](const Value& in, Args& args, RenderState&) -> Result<Value> {
+  auto to_json = [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
     const Value* indent = args.Arg(0, "indent");
-    return Value(ToJson(in, indent && indent->is_int() ? static_cast<int>(indent->AsInt()) : -1));
+    // Jinja's tojson spaces its separators like json.dumps; Pebble's is compact.
+    return Value(ToJson(in, indent && indent->is_int() ? static_cast<int>(indent->AsInt()) : -1,
+                        st.dialect() == Dialect::kJinja));
   };
   env.AddFilter("json", to_json);
   env.AddFilter("toJson", to_json);

@@ -45,7 +45,7 @@ void AppendEscaped(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void Write(std::string& out, const Value& v, int indent, int level) {
+void Write(std::string& out, const Value& v, int indent, int level, bool spaced) {
   auto newline = [&](int lvl) {
     if (indent < 0) return;
     out += '\n';
@@ -75,9 +75,9 @@ void Write(std::string& out, const Value& v, int indent, int level) {
       const auto& list = v.AsList();
       out += '[';
       for (size_t i = 0; i < list.size(); ++i) {
-        if (i) out += indent < 0 ? "," : ",";
+        if (i) out += spaced && indent < 0 ? ", " : ",";
         newline(level + 1);
-        Write(out, list[i], indent, level + 1);
+        Write(out, list[i], indent, level + 1, spaced);
       }
       if (!list.empty()) newline(level);
       out += ']';
@@ -88,12 +88,12 @@ void Write(std::string& out, const Value& v, int indent, int level) {
       out += '{';
       bool first = true;
       for (const auto& [k, item] : map) {
-        if (!first) out += ',';
+        if (!first) out += spaced && indent < 0 ? ", " : ",";
         first = false;
         newline(level + 1);
         AppendEscaped(out, k);
-        out += indent < 0 ? ":" : ": ";
-        Write(out, item, indent, level + 1);
+        out += indent < 0 && !spaced ? ":" : ": ";
+        Write(out, item, indent, level + 1, spaced);
       }
       if (!map.empty()) newline(level);
       out += '}';
@@ -140,16 +140,25 @@ Value FromNlohmann(const nlohmann::ordered_json& j) {
 std::string FormatDouble(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  // Python's repr: the shortest digits that read back, in fixed notation for
+  // exponents from -4 to 15 and scientific otherwise ("1e+20", "1e-07").
   char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  auto [sci_end, ec1] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string sci(buf, sci_end);
+  int exponent = std::atoi(sci.c_str() + sci.find('e') + 1);
+  if (exponent < -4 || exponent >= 16) {
+    // to_chars writes at least two exponent digits, as Python does.
+    return sci;
+  }
+  auto [end, ec2] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
   std::string s(buf, end);
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  if (s.find('.') == std::string::npos) s += ".0";
   return s;
 }
 
-std::string ToJson(const Value& v, int indent) {
+std::string ToJson(const Value& v, int indent, bool python_spacing) {
   std::string out;
-  Write(out, v, indent, 0);
+  Write(out, v, indent, 0, python_spacing);
   return out;
 }
 

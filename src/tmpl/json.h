@@ -12,8 +12,10 @@
 
 namespace floe::tmpl {
 
-// Undefined and callables serialize as null. `indent` < 0 is compact.
-std::string ToJson(const Value& v, int indent = -1);
+// Undefined and callables serialize as null. `indent` < 0 is one line:
+// compact ({"a":1}) or, with `python_spacing`, as Python's json.dumps
+// writes it ({"a": 1}).
+std::string ToJson(const Value& v, int indent = -1, bool python_spacing = false);
 Result<Value> ParseJson(std::string_view text);
 
 // Shortest text that reads back as the same double, always with a '.' or

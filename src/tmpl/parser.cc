@@ -691,13 +691,16 @@ class Parser {
     }
   }
 
+  // Left-associative, as in Jinja (unlike Python): 2 ** 3 ** 2 is 64.
   Result<NodePtr> ParsePower() {
     ASSIGN_OR_RETURN(NodePtr left, ParseUnary());
-    ASSIGN_OR_RETURN(Token t, lex_.Peek());
-    if (!AtOp(t, "**")) return left;
-    (void)lex_.Next();
-    ASSIGN_OR_RETURN(NodePtr right, ParsePower());  // right-associative
-    return MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+    while (true) {
+      ASSIGN_OR_RETURN(Token t, lex_.Peek());
+      if (!AtOp(t, "**")) return left;
+      (void)lex_.Next();
+      ASSIGN_OR_RETURN(NodePtr right, ParseUnary());
+      left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+    }
   }
 
   // As in Jinja, filters apply to the whole unary expression: -3|abs is 3.

@@ -275,6 +275,10 @@ Status RenderState::RenderNode(const Node& node, std::string& out) {
     }
     case NodeKind::kBlock:
       return RenderBlock(node, out);
+    case NodeKind::kInclude:
+    case NodeKind::kImport:
+    case NodeKind::kFromImport:
+      return RenderImport(node, out);
     default:
       return ErrorAt(node, "internal: expression node in statement position");
   }
@@ -539,7 +543,12 @@ Result<Value> RenderState::Eval(const Node& node) {
     case NodeKind::kCondExpr: {
       ASSIGN_OR_RETURN(Value cond, Eval(*node.kids[0]));
       if (cond.Truthy()) return Eval(*node.kids[1]);
-      if (!node.kids[2]) return Value::Undefined("conditional expression without else");
+      if (!node.kids[2]) {
+        // Jinja's `x if c` without else: undefined (prints empty); Pebble has
+        // no such form, so give it the empty string strict mode accepts.
+        if (env_.dialect == Dialect::kPebble) return Value(std::string());
+        return Value::Undefined("conditional expression without else");
+      }
       return Eval(*node.kids[2]);
     }
     case NodeKind::kListLit: {

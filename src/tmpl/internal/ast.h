@@ -23,9 +23,9 @@ enum class NodeKind {
   kCallBlock,    // kids[0]: call expression, kids[1]: caller body; names: caller params
   kFilterBlock,  // kids[0]: body; kids[1]: a kFilter chain whose innermost input is null
   kDo,           // kids[0]: expression evaluated for its effect
-  kInclude,     // kids[0]: template name expression
-  kImport,      // kids[0]: template name expression; names[0]: alias
-  kFromImport,  // kids[0]: template name expression; names: name, alias, name, alias, ...
+  kInclude,      // kids[0]: template name expression
+  kImport,       // kids[0]: template name expression; names[0]: alias
+  kFromImport,   // kids[0]: template name expression; names: name, alias, name, alias, ...
   // Expressions
   kLiteral,  // literal
   kName,     // text
