@@ -152,11 +152,13 @@ void AddStringFilters(Environment& env) {
   });
   env.AddFilter("indent", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
     ASSIGN_OR_RETURN(int64_t width, IntArg(st, "indent", args, 0, "width", 4));
+    if (width > 1024) return ArgError(st, "indent", "width must be at most 1024");
     const Value* first = args.Arg(1, "first");
     return Value(Indent(Text(in, st), width, first && first->Truthy()));
   });
   env.AddFilter("nindent", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
     ASSIGN_OR_RETURN(int64_t width, IntArg(st, "nindent", args, 0, "width", 4));
+    if (width > 1024) return ArgError(st, "nindent", "width must be at most 1024");
     return Value("\n" + Indent(Text(in, st), width, true));
   });
   env.AddFilter("slugify", [](const Value& in, Args&, RenderState& st) -> Result<Value> {

@@ -177,6 +177,8 @@ class Parser {
   // Runs ParseBody with the nesting context for "never closed" errors.
   Status ParseNested(Node& body, std::string_view open_name, size_t open, std::initializer_list<std::string_view> ends,
                      std::string* end_tag) {
+    if (++block_depth_ > kMaxBlockDepth)
+      return Error(open, "tags nested more than " + std::to_string(kMaxBlockDepth) + " deep");
     std::string saved_name = open_tag_name_;
     size_t saved_open = block_open_;
     open_tag_name_ = std::string(open_name);
@@ -184,6 +186,7 @@ class Parser {
     Status s = ParseBody(body, ends, end_tag);
     open_tag_name_ = saved_name;
     block_open_ = saved_open;
+    --block_depth_;
     return s;
   }
 
@@ -321,6 +324,7 @@ class Parser {
       ASSIGN_OR_RETURN(NodePtr item, ParseExpression());
       list->kids.push_back(std::move(item));
     }
+    RETURN_IF_ERROR(CheckHeight(*list));
     return list;
   }
 
@@ -499,6 +503,13 @@ class Parser {
   }
 
   Result<NodePtr> ParseConditional() {
+    if (++depth_ > kMaxExpressionHeight) return Error(lex_.pos, "expression nested too deeply");
+    auto result = ParseConditionalInner();
+    --depth_;
+    return result;
+  }
+
+  Result<NodePtr> ParseConditionalInner() {
     ASSIGN_OR_RETURN(NodePtr expr, ParseCoalesce());
     while (true) {
       ASSIGN_OR_RETURN(Token t, lex_.Peek());
@@ -516,6 +527,7 @@ class Parser {
         node->kids.push_back(std::move(cond));
         node->kids.push_back(std::move(expr));
         node->kids.push_back(std::move(other));
+        RETURN_IF_ERROR(CheckHeight(*node));
         expr = std::move(node);
         continue;
       }
@@ -530,6 +542,7 @@ class Parser {
         node->kids.push_back(std::move(expr));
         node->kids.push_back(std::move(then_value));
         node->kids.push_back(std::move(other));
+        RETURN_IF_ERROR(CheckHeight(*node));
         expr = std::move(node);
         continue;
       }
@@ -544,16 +557,30 @@ class Parser {
       if (!AtOp(t, "??")) return left;
       (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParseOr());
-      left = MakeBinary(NodeKind::kCoalesce, t, std::move(left), std::move(right));
+      ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kCoalesce, t, std::move(left), std::move(right)));
     }
   }
 
-  NodePtr MakeBinary(NodeKind kind, const Token& t, NodePtr a, NodePtr b) {
+  Result<NodePtr> MakeBinary(NodeKind kind, const Token& t, NodePtr a, NodePtr b) {
     auto node = std::make_unique<Node>(kind, t.offset);
     node->text = t.text;
     node->kids.push_back(std::move(a));
     node->kids.push_back(std::move(b));
+    RETURN_IF_ERROR(CheckHeight(*node));
     return node;
+  }
+
+  // Expression trees stay shallow enough to evaluate (and free) on any
+  // stack: a chain like 1+1+1+... or a.b.c.d... longer than the limit is an error.
+  static constexpr int kMaxExpressionHeight = 200;
+  Status CheckHeight(Node& node) {
+    int height = 0;
+    for (const auto& kid : node.kids)
+      if (kid) height = std::max<int>(height, kid->height);
+    node.height = static_cast<uint16_t>(height + 1);
+    if (node.height > kMaxExpressionHeight)
+      return Error(node.offset, "expression nested more than " + std::to_string(kMaxExpressionHeight) + " levels deep");
+    return Status::Ok();
   }
 
   Result<NodePtr> ParseOr() {
@@ -563,7 +590,7 @@ class Parser {
       if (!AtName(t, "or") && !AtOp(t, "||")) return left;
       (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParseAnd());
-      left = MakeBinary(NodeKind::kOr, t, std::move(left), std::move(right));
+      ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kOr, t, std::move(left), std::move(right)));
     }
   }
 
@@ -574,7 +601,7 @@ class Parser {
       if (!AtName(t, "and")) return left;
       (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParseNot());
-      left = MakeBinary(NodeKind::kAnd, t, std::move(left), std::move(right));
+      ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kAnd, t, std::move(left), std::move(right)));
     }
   }
 
@@ -584,8 +611,11 @@ class Parser {
       (void)lex_.Next();
       auto node = std::make_unique<Node>(NodeKind::kUnary, t.offset);
       node->text = "not";
+      if (++depth_ > kMaxExpressionHeight) return Error(t.offset, "expression nested too deeply");
       ASSIGN_OR_RETURN(NodePtr operand, ParseNot());
+      --depth_;
       node->kids.push_back(std::move(operand));
+      RETURN_IF_ERROR(CheckHeight(*node));
       return node;
     }
     return ParseComparison();
@@ -599,20 +629,20 @@ class Parser {
           (t.text == "==" || t.text == "!=" || t.text == "<" || t.text == ">" || t.text == "<=" || t.text == ">=")) {
         (void)lex_.Next();
         ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
-        left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+        ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right)));
         continue;
       }
       if (AtName(t, "equals")) {  // Pebble spelling of ==
         (void)lex_.Next();
         ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
         t.text = "==";
-        left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+        ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right)));
         continue;
       }
       if (AtName(t, "in")) {
         (void)lex_.Next();
         ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
-        left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+        ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right)));
         continue;
       }
       if (AtName(t, "not")) {
@@ -625,7 +655,7 @@ class Parser {
         }
         ASSIGN_OR_RETURN(NodePtr right, ParseConcat());
         t.text = "not in";
-        left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+        ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right)));
         continue;
       }
       if (AtName(t, "is")) {
@@ -651,6 +681,7 @@ class Parser {
           node->kids.push_back(std::move(arg));
           node->names.emplace_back();
         }
+        RETURN_IF_ERROR(CheckHeight(*node));
         left = std::move(node);
         continue;
       }
@@ -665,7 +696,7 @@ class Parser {
       if (!AtOp(t, "~")) return left;
       (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParseAdditive());
-      left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+      ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right)));
     }
   }
 
@@ -676,7 +707,7 @@ class Parser {
       if (!AtOp(t, "+") && !AtOp(t, "-")) return left;
       (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParseMultiplicative());
-      left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+      ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right)));
     }
   }
 
@@ -687,7 +718,7 @@ class Parser {
       if (!AtOp(t, "*") && !AtOp(t, "/") && !AtOp(t, "//") && !AtOp(t, "%")) return left;
       (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParsePower());
-      left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+      ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right)));
     }
   }
 
@@ -699,7 +730,7 @@ class Parser {
       if (!AtOp(t, "**")) return left;
       (void)lex_.Next();
       ASSIGN_OR_RETURN(NodePtr right, ParseUnary());
-      left = MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right));
+      ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kBinary, t, std::move(left), std::move(right)));
     }
   }
 
@@ -715,6 +746,7 @@ class Parser {
       ASSIGN_OR_RETURN(NodePtr operand, ParseUnary(false));
       --depth_;
       node->kids.push_back(std::move(operand));
+      RETURN_IF_ERROR(CheckHeight(*node));
       result = std::move(node);
     } else {
       ASSIGN_OR_RETURN(result, ParsePostfix());
@@ -741,6 +773,7 @@ class Parser {
     node->kids.push_back(std::move(input));
     ASSIGN_OR_RETURN(Token next, lex_.Peek());
     if (AtOp(next, "(")) RETURN_IF_ERROR(ParseArgs(*node));
+    RETURN_IF_ERROR(CheckHeight(*node));
     return node;
   }
 
@@ -791,6 +824,7 @@ class Parser {
         auto node = std::make_unique<Node>(NodeKind::kAttr, name.offset);
         node->text = name.text;
         node->kids.push_back(std::move(expr));
+        RETURN_IF_ERROR(CheckHeight(*node));
         expr = std::move(node);
       } else if (AtOp(t, "[")) {
         (void)lex_.Next();
@@ -799,6 +833,7 @@ class Parser {
         auto node = std::make_unique<Node>(NodeKind::kCall, t.offset);
         node->kids.push_back(std::move(expr));
         RETURN_IF_ERROR(ParseArgs(*node));
+        RETURN_IF_ERROR(CheckHeight(*node));
         expr = std::move(node);
       } else {
         return expr;
@@ -833,12 +868,14 @@ class Parser {
       auto node = std::make_unique<Node>(NodeKind::kIndex, open.offset);
       node->kids.push_back(std::move(expr));
       node->kids.push_back(std::move(parts[0]));
+      RETURN_IF_ERROR(CheckHeight(*node));
       expr = std::move(node);
       return Status::Ok();
     }
     auto node = std::make_unique<Node>(NodeKind::kSlice, open.offset);
     node->kids.push_back(std::move(expr));
     for (auto& p : parts) node->kids.push_back(std::move(p));
+    RETURN_IF_ERROR(CheckHeight(*node));
     expr = std::move(node);
     return Status::Ok();
   }
@@ -918,7 +955,10 @@ class Parser {
       ASSIGN_OR_RETURN(NodePtr item, ParseExpression());
       node->kids.push_back(std::move(item));
       ASSIGN_OR_RETURN(Token sep, lex_.Next());
-      if (AtOp(sep, "]")) return node;
+      if (AtOp(sep, "]")) {
+        RETURN_IF_ERROR(CheckHeight(*node));
+        return node;
+      }
       if (!AtOp(sep, ",")) return Error(sep.offset, "expected ',' or ']' in list");
     }
   }
@@ -953,7 +993,10 @@ class Parser {
       node->kids.push_back(std::move(key));
       node->kids.push_back(std::move(value));
       ASSIGN_OR_RETURN(Token sep, lex_.Next());
-      if (AtOp(sep, "}")) return node;
+      if (AtOp(sep, "}")) {
+        RETURN_IF_ERROR(CheckHeight(*node));
+        return node;
+      }
       if (sep.type == Tok::kVarEnd && !sep.strip_after) {
         // "}}" closing a nested map inside {{ }}: take one brace, leave one.
         lex_.pos = sep.offset + 1;
@@ -971,6 +1014,8 @@ class Parser {
   size_t block_open_ = 0;
   std::string open_tag_name_;
   int depth_ = 0;
+  static constexpr int kMaxBlockDepth = 100;
+  int block_depth_ = 0;
 };
 
 }  // namespace

@@ -52,6 +52,7 @@ struct Node {
   Value literal;
   std::vector<std::unique_ptr<Node>> kids;
   std::vector<std::string> names;
+  uint16_t height = 1;  // of the expression tree below, bounded by the parser
   bool negated = false;
   bool has_else = false;
 
