@@ -12,7 +12,25 @@ Result<Token> Lexer::Peek() {
   return t;
 }
 
+// The parser peeks at most tokens before taking them: remember the last one
+// lexed, keyed by where it started (the source never changes).
 Result<Token> Lexer::Next() {
+  if (cached_ && cached_start_ == pos) {
+    pos = cached_end_;
+    return cached_token_;
+  }
+  size_t start = pos;
+  auto t = Lex();
+  if (t.ok()) {
+    cached_ = true;
+    cached_start_ = start;
+    cached_end_ = pos;
+    cached_token_ = *t;
+  }
+  return t;
+}
+
+Result<Token> Lexer::Lex() {
   while (pos < src_.size() && std::isspace(static_cast<unsigned char>(src_[pos]))) ++pos;
   Token t;
   t.offset = static_cast<uint32_t>(pos);
@@ -37,7 +55,7 @@ Result<Token> Lexer::Next() {
     size_t e = pos;
     while (e < src_.size() && (std::isalnum(static_cast<unsigned char>(src_[e])) || src_[e] == '_')) ++e;
     t.type = Tok::kName;
-    t.text.assign(src_.substr(pos, e - pos));
+    t.text = src_.substr(pos, e - pos);
     pos = e;
     return t;
   }
@@ -60,27 +78,38 @@ Result<Token> Lexer::Next() {
       }
     }
     t.type = is_float ? Tok::kFloat : Tok::kInt;
+    std::string digits;
     for (size_t i = pos; i < e; ++i)
-      if (src_[i] != '_') t.text += src_[i];
+      if (src_[i] != '_') digits += src_[i];
+    t.value = decoded_.emplace_back(std::move(digits));
+    t.text = src_.substr(pos, e - pos);
     pos = e;
     return t;
   }
   if (c == '\'' || c == '"') return LexString(c);
-  static const char* kOps[] = {"**", "//", "==", "!=", "<=", ">=", "??", "+", "-", "*", "/", "%", "~", "<",
-                               ">",  "(",  ")",  "[",  "]",  "{",  "}",  ",", ":", ".", "|", "?", "=", "!"};
-  for (const char* op : kOps) {
-    if (rest.starts_with(op)) {
+  // Two-character operators first, then single characters.
+  char next = pos + 1 < src_.size() ? src_[pos + 1] : '\0';
+  static constexpr std::string_view kPairs[] = {"**", "//", "==", "!=", "<=", ">=", "??"};
+  for (std::string_view op : kPairs) {
+    if (c == op[0] && next == op[1]) {
       t.type = Tok::kOp;
       t.text = op;
-      pos += std::strlen(op);
+      pos += 2;
       return t;
     }
+  }
+  if (std::string_view("+-*/%~<>()[]{},:.|?=!").find(c) != std::string_view::npos) {
+    t.type = Tok::kOp;
+    t.text = src_.substr(pos, 1);
+    pos += 1;
+    return t;
   }
   return Error(pos, std::string("unexpected character '") + c + "'");
 }
 
 Result<Token> Lexer::LexString(char quote) {
   Token t;
+  std::string text;
   t.type = Tok::kString;
   t.offset = static_cast<uint32_t>(pos);
   size_t i = pos + 1;
@@ -92,25 +121,25 @@ Result<Token> Lexer::LexString(char quote) {
       char e = src_[++i];
       switch (e) {
         case 'n':
-          t.text += '\n';
+          text += '\n';
           break;
         case 't':
-          t.text += '\t';
+          text += '\t';
           break;
         case 'r':
-          t.text += '\r';
+          text += '\r';
           break;
         case '0':
-          t.text += '\0';
+          text += '\0';
           break;
         case '\\':
-          t.text += '\\';
+          text += '\\';
           break;
         case '\'':
-          t.text += '\'';
+          text += '\'';
           break;
         case '"':
-          t.text += '"';
+          text += '"';
           break;
         case 'u': {
           if (i + 4 >= src_.size()) return Error(i, "\\u needs four hex digits");
@@ -122,20 +151,22 @@ Result<Token> Lexer::LexString(char quote) {
                                                          ? h - '0'
                                                          : (std::tolower(h) - 'a' + 10));
           }
-          AppendUtf8(t.text, code);
+          AppendUtf8(text, code);
           i += 4;
           break;
         }
         default:
-          t.text += '\\';
-          t.text += e;
+          text += '\\';
+          text += e;
       }
       ++i;
       continue;
     }
-    t.text += c;
+    text += c;
     ++i;
   }
+  t.text = src_.substr(t.offset, i + 1 - t.offset);
+  t.value = decoded_.emplace_back(std::move(text));
   pos = i + 1;
   return t;
 }

@@ -102,14 +102,14 @@ class Parser {
 
   void AddText(Node& block, size_t begin, size_t end) {
     auto text = std::make_unique<Node>(NodeKind::kText, static_cast<uint32_t>(begin));
-    text->text.assign(src_.substr(begin, end - begin));
+    text->span = src_.substr(begin, end - begin);
     block.kids.push_back(std::move(text));
   }
 
   void StripTrailingWhitespace(Node& block) {
     if (block.kids.empty() || block.kids.back()->kind != NodeKind::kText) return;
-    std::string& t = block.kids.back()->text;
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+    std::string_view& t = block.kids.back()->span;
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
   }
 
   void SkipWhitespace() {
@@ -135,7 +135,7 @@ class Parser {
     if (t.type != type) {
       const char* want = type == Tok::kVarEnd ? "'}}'" : "'%}'";
       if (t.type == Tok::kEnd) return Error(open, std::string("tag is never closed: expected ") + want);
-      return Error(t.offset, std::string("expected ") + want + ", found '" + t.text + "'");
+      return Error(t.offset, std::string("expected ") + want + ", found '" + std::string(t.text) + "'");
     }
     if (type == Tok::kBlockEnd) {
       AfterBlockEnd(t);
@@ -146,7 +146,7 @@ class Parser {
   }
 
   Status ParseTag(Node& block, const Token& name, size_t open) {
-    const std::string& tag = name.text;
+    const std::string tag(name.text);
     auto at = static_cast<uint32_t>(open);
     if (tag == "if") return ParseIf(block, at);
     if (tag == "for") return ParseFor(block, at);
@@ -225,7 +225,7 @@ class Parser {
     while (true) {
       ASSIGN_OR_RETURN(Token name, lex_.Next());
       if (name.type != Tok::kName) return Error(name.offset, "expected a loop variable name after 'for'");
-      node->names.push_back(name.text);
+      node->names.emplace_back(name.text);
       ASSIGN_OR_RETURN(Token sep, lex_.Peek());
       if (sep.type == Tok::kOp && sep.text == ",") {
         (void)lex_.Next();
@@ -269,7 +269,7 @@ class Parser {
     while (true) {
       ASSIGN_OR_RETURN(Token name, lex_.Next());
       if (name.type != Tok::kName) return Error(name.offset, "expected a variable name after 'set'");
-      targets.push_back(name.text);
+      targets.emplace_back(name.text);
       ASSIGN_OR_RETURN(Token sep, lex_.Peek());
       if (sep.type == Tok::kOp && sep.text == "." && targets.size() == 1) {
         (void)lex_.Next();
@@ -336,7 +336,7 @@ class Parser {
       ASSIGN_OR_RETURN(Token t, lex_.Next());
       if (t.type == Tok::kOp && t.text == ")") break;
       if (t.type != Tok::kName) return Error(t.offset, "expected a parameter name");
-      node.names.push_back(t.text);
+      node.names.emplace_back(t.text);
       NodePtr def;
       ASSIGN_OR_RETURN(Token next, lex_.Peek());
       if (next.type == Tok::kOp && next.text == "=") {
@@ -423,14 +423,14 @@ class Parser {
       if (!AtName(as, "as")) return Error(as.offset, "expected 'as NAME' after the template name");
       ASSIGN_OR_RETURN(Token alias, lex_.Next());
       if (alias.type != Tok::kName) return Error(alias.offset, "expected a name after 'as'");
-      node->names.push_back(alias.text);
+      node->names.emplace_back(alias.text);
     } else if (kind == NodeKind::kFromImport) {
       ASSIGN_OR_RETURN(Token import, lex_.Next());
       if (!AtName(import, "import")) return Error(import.offset, "expected 'import' after the template name");
       while (true) {
         ASSIGN_OR_RETURN(Token name_tok, lex_.Next());
         if (name_tok.type != Tok::kName) return Error(name_tok.offset, "expected a macro name to import");
-        std::string alias = name_tok.text;
+        std::string alias(name_tok.text);
         ASSIGN_OR_RETURN(Token next, lex_.Peek());
         if (AtName(next, "as")) {
           (void)lex_.Next();
@@ -439,7 +439,7 @@ class Parser {
           alias = alias_tok.text;
           ASSIGN_OR_RETURN(next, lex_.Peek());
         }
-        node->names.push_back(name_tok.text);
+        node->names.emplace_back(name_tok.text);
         node->names.push_back(alias);
         if (!AtOp(next, ",")) break;
         (void)lex_.Next();
@@ -807,7 +807,7 @@ class Parser {
       if (!AtOp(sep, ",")) {
         if (sep.type == Tok::kEnd || sep.type == Tok::kVarEnd || sep.type == Tok::kBlockEnd)
           return Error(open.offset, "'(' is never closed");
-        return Error(sep.offset, "expected ',' or ')' in argument list, found '" + sep.text + "'");
+        return Error(sep.offset, "expected ',' or ')' in argument list, found '" + std::string(sep.text) + "'");
       }
     }
   }
@@ -886,9 +886,9 @@ class Parser {
       case Tok::kInt: {
         auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
         errno = 0;
-        long long v = std::strtoll(t.text.c_str(), nullptr, 10);
+        long long v = std::strtoll(std::string(t.value).c_str(), nullptr, 10);
         if (errno == ERANGE) {
-          node->literal = Value(std::strtod(t.text.c_str(), nullptr));
+          node->literal = Value(std::strtod(std::string(t.value).c_str(), nullptr));
         } else {
           node->literal = Value(static_cast<int64_t>(v));
         }
@@ -896,18 +896,18 @@ class Parser {
       }
       case Tok::kFloat: {
         auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
-        node->literal = Value(std::strtod(t.text.c_str(), nullptr));
+        node->literal = Value(std::strtod(std::string(t.value).c_str(), nullptr));
         return node;
       }
       case Tok::kString: {
         auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
-        node->literal = Value(t.text);
+        node->literal = Value(t.value);
         // Adjacent string literals concatenate, as in Jinja.
         while (true) {
           ASSIGN_OR_RETURN(Token next, lex_.Peek());
           if (next.type != Tok::kString) break;
           (void)lex_.Next();
-          node->literal = Value(node->literal.AsString() + next.text);
+          node->literal = Value(node->literal.AsString() + std::string(next.value));
         }
         return node;
       }
@@ -934,12 +934,12 @@ class Parser {
         }
         if (t.text == "[") return ParseListLiteral(t);
         if (t.text == "{") return ParseMapLiteral(t);
-        return Error(t.offset, "unexpected '" + t.text + "' where a value was expected");
+        return Error(t.offset, "unexpected '" + std::string(t.text) + "' where a value was expected");
       case Tok::kEnd:
         return Error(t.offset, "template ends where a value was expected");
       case Tok::kVarEnd:
       case Tok::kBlockEnd:
-        return Error(t.offset, "expected a value before '" + t.text + "'");
+        return Error(t.offset, "expected a value before '" + std::string(t.text) + "'");
     }
     return Error(t.offset, "unexpected token");
   }

@@ -183,6 +183,7 @@ Status RenderState::Error(std::string message) const { return ErrorAt(current_of
 
 Result<std::string> RenderState::RenderRoot() {
   std::string out;
+  out.reserve(tmpl_.source_.size());
   RETURN_IF_ERROR(RenderBlock(*tmpl_.root_, out));
   return out;
 }
@@ -216,7 +217,7 @@ Status RenderState::CheckDefined(const Value& v, const Node& at) const {
 Status RenderState::RenderNode(const Node& node, std::string& out) {
   switch (node.kind) {
     case NodeKind::kText:
-      return Append(out, node.text);
+      return Append(out, node.span);
     case NodeKind::kOutput: {
       ASSIGN_OR_RETURN(Value v, Eval(*node.kids[0]));
       if (v.is_undefined()) {
@@ -340,6 +341,19 @@ Status RenderState::RenderFor(const Node& node, std::string& out) {
   }
   const size_t n = list->size();
   frames_.emplace_back();
+  // One `loop` map per loop, updated in place each iteration.
+  auto length = static_cast<int64_t>(n);
+  Value loop = Value::MakeMap({{"index", Value(int64_t{1})},
+                               {"index0", Value(int64_t{0})},
+                               {"revindex", Value(length)},
+                               {"revindex0", Value(length - 1)},
+                               {"first", Value(true)},
+                               {"last", Value(n == 1)},
+                               {"length", Value(length)},
+                               {"previtem", Value::Undefined("loop.previtem")},
+                               {"nextitem", Value::Undefined("loop.nextitem")}});
+  frames_.back().Set("loop", loop);
+  ValueMap& fields = loop.MutableMap();
   Status status;
   for (size_t i = 0; i < n; ++i) {
     if (++iterations_ > env_.limits.max_loop_iterations) {
@@ -347,18 +361,14 @@ Status RenderState::RenderFor(const Node& node, std::string& out) {
       break;
     }
     auto index = static_cast<int64_t>(i);
-    auto length = static_cast<int64_t>(n);
-    ValueMap loop;
-    loop.Set("index", Value(index + 1));
-    loop.Set("index0", Value(index));
-    loop.Set("revindex", Value(length - index));
-    loop.Set("revindex0", Value(length - index - 1));
-    loop.Set("first", Value(i == 0));
-    loop.Set("last", Value(i + 1 == n));
-    loop.Set("length", Value(length));
-    loop.Set("previtem", i > 0 ? (*list)[i - 1] : Value::Undefined("loop.previtem"));
-    loop.Set("nextitem", i + 1 < n ? (*list)[i + 1] : Value::Undefined("loop.nextitem"));
-    frames_.back().Set("loop", Value(std::move(loop)));
+    fields.Set("index", Value(index + 1));
+    fields.Set("index0", Value(index));
+    fields.Set("revindex", Value(length - index));
+    fields.Set("revindex0", Value(length - index - 1));
+    fields.Set("first", Value(i == 0));
+    fields.Set("last", Value(i + 1 == n));
+    if (i > 0) fields.Set("previtem", (*list)[i - 1]);
+    fields.Set("nextitem", i + 1 < n ? (*list)[i + 1] : Value::Undefined("loop.nextitem"));
     status = Assign(node.names, (*list)[i], node);
     if (!status.ok()) break;
     status = RenderBlock(*node.kids[1], out);

@@ -65,6 +65,13 @@ Template::~Template() = default;
 Result<std::shared_ptr<const Template>> Template::Compile(std::string_view source, SourceOrigin origin,
                                                           const Environment& env) {
   std::shared_ptr<Template> t(new Template());
+  if (!env.keep_trailing_newline) {
+    if (source.ends_with("\r\n")) {
+      source.remove_suffix(2);
+    } else if (source.ends_with("\n")) {
+      source.remove_suffix(1);
+    }
+  }
   t->source_.assign(source);
   t->origin_ = std::move(origin);
   t->env_ = &env;
@@ -77,7 +84,7 @@ Result<std::shared_ptr<const Template>> Template::Compile(std::string_view sourc
     bool single = true;
     for (const auto& kid : t->root_->kids) {
       if (kid->kind == NodeKind::kText) {
-        if (kid->text.find_first_not_of(" \t\r\n") != std::string::npos) single = false;
+        if (kid->span.find_first_not_of(" \t\r\n") != std::string_view::npos) single = false;
       } else if (kid->kind == NodeKind::kOutput && !only) {
         only = kid->kids[0].get();
       } else {

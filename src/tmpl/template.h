@@ -76,6 +76,8 @@ class Environment {
   Limits limits;
   // Pebble drops the newline right after a `{% tag %}`; Jinja keeps it.
   bool trim_blocks = true;
+  // Jinja drops one newline at the very end of a template; Pebble keeps it.
+  bool keep_trailing_newline = true;
 
   void AddFilter(std::string name, Filter f) { filters_[std::move(name)] = std::move(f); }
   void AddFunction(std::string name, Function f) { functions_[std::move(name)] = std::move(f); }

@@ -4,32 +4,51 @@
 
 namespace floe::tmpl {
 
+size_t ValueMap::IndexOf(std::string_view key) const {
+  if (entries_.size() <= kIndexThreshold) {
+    for (size_t i = 0; i < entries_.size(); ++i)
+      if (entries_[i].first == key) return i;
+    return entries_.size();
+  }
+  auto it = index_.find(key);
+  return it == index_.end() ? entries_.size() : it->second;
+}
+
+void ValueMap::Reindex() {
+  index_.clear();
+  if (entries_.size() <= kIndexThreshold) return;
+  for (size_t i = 0; i < entries_.size(); ++i) index_.emplace(entries_[i].first, i);
+}
+
 const Value* ValueMap::Find(std::string_view key) const {
-  auto it = index_.find(std::string(key));
-  return it == index_.end() ? nullptr : &entries_[it->second].second;
+  size_t i = IndexOf(key);
+  return i == entries_.size() ? nullptr : &entries_[i].second;
 }
 
 Value* ValueMap::Find(std::string_view key) {
-  auto it = index_.find(std::string(key));
-  return it == index_.end() ? nullptr : &entries_[it->second].second;
+  size_t i = IndexOf(key);
+  return i == entries_.size() ? nullptr : &entries_[i].second;
 }
 
 void ValueMap::Set(std::string key, Value value) {
-  auto it = index_.find(key);
-  if (it != index_.end()) {
-    entries_[it->second].second = std::move(value);
+  size_t i = IndexOf(key);
+  if (i != entries_.size()) {
+    entries_[i].second = std::move(value);
     return;
   }
-  index_.emplace(key, entries_.size());
   entries_.emplace_back(std::move(key), std::move(value));
+  if (entries_.size() == kIndexThreshold + 1) {
+    Reindex();
+  } else if (entries_.size() > kIndexThreshold) {
+    index_.emplace(entries_.back().first, entries_.size() - 1);
+  }
 }
 
 bool ValueMap::Erase(std::string_view key) {
-  auto it = index_.find(std::string(key));
-  if (it == index_.end()) return false;
-  entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(it->second));
-  index_.clear();
-  for (size_t i = 0; i < entries_.size(); ++i) index_.emplace(entries_[i].first, i);
+  size_t i = IndexOf(key);
+  if (i == entries_.size()) return false;
+  entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+  Reindex();
   return true;
 }
 
@@ -47,7 +66,7 @@ Value Value::MakeCallable(std::string name, Callable fn) {
 
 Value Value::Undefined(std::string what, std::string hint) {
   Value v;
-  v.data_ = UndefinedInfo{std::move(what), std::move(hint)};
+  v.data_ = std::make_shared<const UndefinedInfo>(UndefinedInfo{std::move(what), std::move(hint)});
   return v;
 }
 

@@ -27,16 +27,19 @@ namespace floe::tmpl {
 class Value;
 struct CallArgs;
 
-// Insertion-ordered string-keyed map with O(1) lookup.
+// Insertion-ordered string-keyed map. Small maps (most of them: rows, loop
+// variables, outputs) are searched linearly; a hash index is built once a map
+// grows past kIndexThreshold entries.
 class ValueMap {
  public:
   using Entry = std::pair<std::string, Value>;
 
-  size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
+  // Defined after Value (which must be complete for them).
+  size_t size() const;
+  bool empty() const;
   const std::vector<Entry>& entries() const { return entries_; }
-  auto begin() const { return entries_.begin(); }
-  auto end() const { return entries_.end(); }
+  std::vector<Entry>::const_iterator begin() const;
+  std::vector<Entry>::const_iterator end() const;
 
   const Value* Find(std::string_view key) const;
   Value* Find(std::string_view key);
@@ -45,8 +48,16 @@ class ValueMap {
   bool Erase(std::string_view key);
 
  private:
+  static constexpr size_t kIndexThreshold = 12;
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  size_t IndexOf(std::string_view key) const;  // entries_.size() when absent
+  void Reindex();
+
   std::vector<Entry> entries_;
-  std::unordered_map<std::string, size_t> index_;
+  std::unordered_map<std::string, size_t, KeyHash, std::equal_to<>> index_;  // empty while small
 };
 
 using ValueList = std::vector<Value>;
@@ -94,8 +105,8 @@ class Value {
   ValueList& MutableList() const { return *std::get<ListPtr>(data_); }
   const ValueMap& AsMap() const { return *std::get<MapPtr>(data_); }
   ValueMap& MutableMap() const { return *std::get<MapPtr>(data_); }
-  const std::string& UndefinedName() const { return std::get<UndefinedInfo>(data_).what; }
-  const std::string& UndefinedHint() const { return std::get<UndefinedInfo>(data_).hint; }
+  const std::string& UndefinedName() const { return std::get<UndefinedPtr>(data_)->what; }
+  const std::string& UndefinedHint() const { return std::get<UndefinedPtr>(data_)->hint; }
   const std::string& CallableName() const { return std::get<CallablePtr>(data_)->name; }
   const Callable& AsCallable() const { return std::get<CallablePtr>(data_)->fn; }
 
@@ -120,13 +131,15 @@ class Value {
     std::string name;
     Callable fn;
   };
+  // Rare kinds live behind pointers so a Value stays two words and a tag.
+  using UndefinedPtr = std::shared_ptr<const UndefinedInfo>;
   using StringPtr = std::shared_ptr<const std::string>;
   using ListPtr = std::shared_ptr<ValueList>;
   using MapPtr = std::shared_ptr<ValueMap>;
   using CallablePtr = std::shared_ptr<const NamedCallable>;
 
   // Order matches Kind.
-  std::variant<UndefinedInfo, Null, bool, int64_t, double, StringPtr, ListPtr, MapPtr, CallablePtr> data_;
+  std::variant<UndefinedPtr, Null, bool, int64_t, double, StringPtr, ListPtr, MapPtr, CallablePtr> data_;
 };
 
 // Arguments of a filter, function, test or macro call.
@@ -137,5 +150,10 @@ struct CallArgs {
   // Positional i, else keyword `name`, else nullptr.
   const Value* Arg(size_t i, std::string_view name) const;
 };
+
+inline size_t ValueMap::size() const { return entries_.size(); }
+inline bool ValueMap::empty() const { return entries_.empty(); }
+inline std::vector<ValueMap::Entry>::const_iterator ValueMap::begin() const { return entries_.begin(); }
+inline std::vector<ValueMap::Entry>::const_iterator ValueMap::end() const { return entries_.end(); }
 
 }  // namespace floe::tmpl

@@ -62,3 +62,24 @@ TEST(JsonTest, DoublesReadBack) {
 
 }  // namespace
 }  // namespace floe::tmpl
+
+namespace floe::tmpl {
+namespace {
+
+TEST(ValueTest, LargeMapsStayConsistentAcrossTheIndexThreshold) {
+  ValueMap m;
+  for (int i = 0; i < 100; ++i) m.Set("k" + std::to_string(i), i);
+  m.Set("k5", 500);
+  ASSERT_EQ(m.size(), 100u);
+  EXPECT_EQ(m.Find("k5")->AsInt(), 500);
+  EXPECT_EQ(m.Find("k99")->AsInt(), 99);
+  EXPECT_EQ(m.Find("nope"), nullptr);
+  for (int i = 0; i < 95; ++i) EXPECT_TRUE(m.Erase("k" + std::to_string(i)));
+  ASSERT_EQ(m.size(), 5u);
+  EXPECT_EQ(m.entries()[0].first, "k95");
+  EXPECT_EQ(m.Find("k97")->AsInt(), 97);
+  EXPECT_EQ(m.Find("k3"), nullptr);
+}
+
+}  // namespace
+}  // namespace floe::tmpl

@@ -49,6 +49,7 @@ struct Node {
   NodeKind kind;
   uint32_t offset = 0;  // byte offset in the template source, for errors
   std::string text;
+  std::string_view span;  // kText only; the Template owns the source it points into
   Value literal;
   std::vector<std::unique_ptr<Node>> kids;
   std::vector<std::string> names;

@@ -1,6 +1,7 @@
 // Tokens inside {{ }} and {% %}. Internal to tmpl.
 #pragma once
 
+#include <deque>
 #include <string>
 #include <string_view>
 
@@ -11,9 +12,12 @@ namespace floe::tmpl {
 
 enum class Tok { kEnd, kName, kInt, kFloat, kString, kOp, kBlockEnd, kVarEnd };
 
+// Trivially cheap to copy (the parser peeks a lot): `text` points into the
+// template source, `value` into the lexer's storage; both outlive the parse.
 struct Token {
   Tok type = Tok::kEnd;
-  std::string text;
+  std::string_view text;
+  std::string_view value;  // kString: escapes decoded; numbers: digits without '_'
   uint32_t offset = 0;
   bool strip_after = false;  // for kBlockEnd/kVarEnd written as -%} / -}}
 };
@@ -30,6 +34,7 @@ class Lexer {
   size_t pos = 0;
 
  private:
+  Result<Token> Lex();
   Result<Token> LexString(char quote);
   static void AppendUtf8(std::string& out, unsigned code);
   Status Error(size_t offset, std::string message) const {
@@ -38,6 +43,11 @@ class Lexer {
 
   std::string_view src_;
   const SourceOrigin& origin_;
+  bool cached_ = false;
+  size_t cached_start_ = 0;
+  size_t cached_end_ = 0;
+  Token cached_token_;
+  std::deque<std::string> decoded_;  // backing store for Token::value
 };
 
 }  // namespace floe::tmpl
