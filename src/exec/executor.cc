@@ -44,7 +44,8 @@ class RunningExecution {
   // Runs to a terminal state. Errors are store failures only.
   Status Run() {
     RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kRunning, Now()));
-    auto vars = RenderNode(flow_.variables, context_);
+    FlowRenderHost host(ex_.storage_);
+    auto vars = RenderNode(flow_.variables, context_, &host);
     if (!vars.ok()) return Fail(Status(vars.status()).WithContext("flow variables").ToString());
     context_.MutableMap().Set("vars", vars->is_map() ? *vars : tmpl::Value(tmpl::ValueMap{}));
 
@@ -56,7 +57,7 @@ class RunningExecution {
     }
     tmpl::ValueMap outputs;
     for (const auto& out : flow_.outputs) {
-      auto v = RenderNode(out.value, context_);
+      auto v = RenderNode(out.value, context_, &host);
       if (!v.ok()) return Fail(Status(v.status()).WithContext("flow output '" + out.id + "'").ToString());
       outputs.Set(out.id, *v);
     }

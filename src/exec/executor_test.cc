@@ -191,3 +191,35 @@ tasks:
 
 }  // namespace
 }  // namespace floe::exec
+
+namespace floe::exec {
+namespace {
+
+TEST_F(ExecutorTest, TemplatesReadFilesAndSecrets) {
+  std::filesystem::create_directories(dir_);
+  std::ofstream(dir_ / "note.txt") << "from a file";
+  setenv("SECRET_API_TOKEN", "czNjcjN0", 1);  // base64 of "s3cr3t"
+  state::Execution e = Run(R"(id: f
+namespace: dev
+inputs:
+  - id: note
+    type: FILE
+tasks:
+  - id: a
+    type: test.Echo
+    value: "{{ read(inputs.note) }} / {{ secret('API_TOKEN') }}"
+  - id: b
+    type: test.Echo
+    value: "{{ secret('MISSING_ONE') }}"
+)",
+                           {{"note", tmpl::Value((dir_ / "note.txt").string())}});
+  unsetenv("SECRET_API_TOKEN");
+  ASSERT_EQ(e.task_runs.size(), 2u);
+  EXPECT_EQ(e.task_runs[0].outputs_json, R"({"value":"from a file / s3cr3t"})");
+  EXPECT_EQ(e.task_runs[1].state, State::kFailed);
+  EXPECT_THAT(e.task_runs[1].error, HasSubstr("secret 'MISSING_ONE' is not set"));
+  EXPECT_THAT(e.task_runs[1].error, HasSubstr("SECRET_MISSING_ONE"));
+}
+
+}  // namespace
+}  // namespace floe::exec

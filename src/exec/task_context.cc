@@ -5,15 +5,15 @@
 
 namespace floe::exec {
 
-Result<tmpl::Value> RenderNode(const flow::YamlNode& node, const tmpl::Value& variables) {
+Result<tmpl::Value> RenderNode(const flow::YamlNode& node, const tmpl::Value& variables, const tmpl::RenderHost* host) {
   switch (node.kind) {
     case flow::YamlNode::Kind::kScalar:
-      if (node.tmpl) return node.tmpl->Evaluate(variables);
+      if (node.tmpl) return node.tmpl->Evaluate(variables, host);
       return node.ToValue();
     case flow::YamlNode::Kind::kSequence: {
       tmpl::ValueList list;
       for (const auto& item : node.items) {
-        ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(item, variables));
+        ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(item, variables, host));
         list.push_back(std::move(v));
       }
       return tmpl::Value(std::move(list));
@@ -21,7 +21,7 @@ Result<tmpl::Value> RenderNode(const flow::YamlNode& node, const tmpl::Value& va
     case flow::YamlNode::Kind::kMap: {
       tmpl::ValueMap map;
       for (const auto& e : node.entries) {
-        ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(e.value, variables));
+        ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(e.value, variables, host));
         map.Set(e.key, std::move(v));
       }
       return tmpl::Value(std::move(map));
@@ -39,7 +39,8 @@ RunTaskContext::RunTaskContext(const flow::TaskSpec& spec, tmpl::Value variables
       storage_(storage),
       storage_prefix_(std::move(storage_prefix)),
       scratch_(std::move(scratch)),
-      log_(std::move(log)) {
+      log_(std::move(log)),
+      host_(storage) {
   // A shallow copy of the top level, so AddVariable does not leak into the
   // execution's shared context.
   tmpl::ValueMap own;
@@ -73,7 +74,7 @@ const flow::YamlNode::Entry* RunTaskContext::FindEntry(std::string_view name) co
 Result<std::optional<tmpl::Value>> RunTaskContext::Property(std::string_view name) {
   const flow::YamlNode::Entry* entry = FindEntry(name);
   if (!entry) return std::optional<tmpl::Value>();
-  auto rendered = RenderNode(entry->value, variables_);
+  auto rendered = RenderNode(entry->value, variables_, &host_);
   if (!rendered.ok()) {
     Status s = std::move(rendered).status();
     return std::move(s).WithContext("task '" + spec_.id + "' property '" + entry->key + "'");

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "exec/flow_render_host.h"
 #include "flow/flow.h"
 #include "flow/task.h"
 #include "storage/internal_storage.h"
@@ -42,10 +43,12 @@ class RunTaskContext final : public flow::TaskContext {
   std::filesystem::path scratch_;
   std::optional<std::filesystem::path> working_directory_;
   LogFn log_;
+  FlowRenderHost host_;
 };
 
 // Renders a YAML property tree: templated scalars render against `variables`
 // (a single {{ expr }} keeps its type), plain scalars take their YAML type.
-Result<tmpl::Value> RenderNode(const flow::YamlNode& node, const tmpl::Value& variables);
+Result<tmpl::Value> RenderNode(const flow::YamlNode& node, const tmpl::Value& variables,
+                               const tmpl::RenderHost* host = nullptr);
 
 }  // namespace floe::exec
