@@ -14,15 +14,13 @@
 namespace floe::tmpl {
 namespace {
 
-using NodePtr = std::unique_ptr<Node>;
-
 class Parser {
  public:
-  Parser(std::string_view src, const SourceOrigin& origin, bool trim_blocks)
-      : src_(src), origin_(origin), trim_blocks_(trim_blocks), lex_(src, origin) {}
+  Parser(std::string_view src, const SourceOrigin& origin, bool trim_blocks, NodeArena& arena)
+      : src_(src), origin_(origin), trim_blocks_(trim_blocks), lex_(src, origin), arena_(arena) {}
 
   Result<NodePtr> Run() {
-    auto root = std::make_unique<Node>(NodeKind::kBlock, 0);
+    auto root = arena_.New(NodeKind::kBlock, 0);
     std::string end_tag;
     RETURN_IF_ERROR(ParseBody(*root, {}, &end_tag));
     if (!end_tag.empty()) return Error(tag_offset_, "unexpected '{% " + end_tag + " %}'");
@@ -62,7 +60,7 @@ class Parser {
         continue;
       }
       if (kind == '{') {
-        auto out = std::make_unique<Node>(NodeKind::kOutput, static_cast<uint32_t>(open));
+        auto out = arena_.New(NodeKind::kOutput, static_cast<uint32_t>(open));
         ASSIGN_OR_RETURN(NodePtr expr, ParseExpression());
         out->kids.push_back(std::move(expr));
         RETURN_IF_ERROR(ExpectEnd(Tok::kVarEnd, open));
@@ -101,7 +99,7 @@ class Parser {
   }
 
   void AddText(Node& block, size_t begin, size_t end) {
-    auto text = std::make_unique<Node>(NodeKind::kText, static_cast<uint32_t>(begin));
+    auto text = arena_.New(NodeKind::kText, static_cast<uint32_t>(begin));
     text->span = src_.substr(begin, end - begin);
     block.kids.push_back(std::move(text));
   }
@@ -155,7 +153,7 @@ class Parser {
     if (tag == "call") return ParseCall(block, at);
     if (tag == "filter") return ParseFilterBlock(block, at);
     if (tag == "do") {
-      auto node = std::make_unique<Node>(NodeKind::kDo, at);
+      auto node = arena_.New(NodeKind::kDo, at);
       ASSIGN_OR_RETURN(NodePtr expr, ParseExpression());
       node->kids.push_back(std::move(expr));
       RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, open));
@@ -191,11 +189,11 @@ class Parser {
   }
 
   Status ParseIf(Node& block, uint32_t at) {
-    auto node = std::make_unique<Node>(NodeKind::kIf, at);
+    auto node = arena_.New(NodeKind::kIf, at);
     ASSIGN_OR_RETURN(NodePtr cond, ParseExpression());
     RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
     while (true) {
-      auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+      auto body = arena_.New(NodeKind::kBlock, at);
       std::string end;
       RETURN_IF_ERROR(ParseNested(*body, "if", at, {"elif", "elseif", "else", "endif"}, &end));
       node->kids.push_back(std::move(cond));
@@ -206,7 +204,7 @@ class Parser {
       }
       if (end == "else") {
         RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
-        auto else_body = std::make_unique<Node>(NodeKind::kBlock, at);
+        auto else_body = arena_.New(NodeKind::kBlock, at);
         RETURN_IF_ERROR(ParseNested(*else_body, "if", at, {"endif"}, &end));
         RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
         node->kids.push_back(std::move(else_body));
@@ -221,7 +219,7 @@ class Parser {
   }
 
   Status ParseFor(Node& block, uint32_t at) {
-    auto node = std::make_unique<Node>(NodeKind::kFor, at);
+    auto node = arena_.New(NodeKind::kFor, at);
     while (true) {
       ASSIGN_OR_RETURN(Token name, lex_.Next());
       if (name.type != Tok::kName) return Error(name.offset, "expected a loop variable name after 'for'");
@@ -245,13 +243,13 @@ class Parser {
       ASSIGN_OR_RETURN(filter, ParseOr());
     }
     RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
-    auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+    auto body = arena_.New(NodeKind::kBlock, at);
     std::string end;
     RETURN_IF_ERROR(ParseNested(*body, "for", at, {"else", "endfor"}, &end));
     RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
     NodePtr else_body;
     if (end == "else") {
-      else_body = std::make_unique<Node>(NodeKind::kBlock, at);
+      else_body = arena_.New(NodeKind::kBlock, at);
       RETURN_IF_ERROR(ParseNested(*else_body, "for", at, {"endfor"}, &end));
       RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
     }
@@ -288,9 +286,9 @@ class Parser {
     if (next.type == Tok::kBlockEnd) {
       if (targets.size() != 1 || !attribute.empty()) return Error(next.offset, "block 'set' takes one variable name");
       RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
-      auto node = std::make_unique<Node>(NodeKind::kSetBlock, at);
+      auto node = arena_.New(NodeKind::kSetBlock, at);
       node->names = targets;
-      auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+      auto body = arena_.New(NodeKind::kBlock, at);
       std::string end;
       RETURN_IF_ERROR(ParseNested(*body, "set", at, {"endset"}, &end));
       RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
@@ -300,7 +298,7 @@ class Parser {
     }
     ASSIGN_OR_RETURN(Token eq, lex_.Next());
     if (eq.type != Tok::kOp || eq.text != "=") return Error(eq.offset, "expected '=' in set");
-    auto node = std::make_unique<Node>(NodeKind::kSet, at);
+    auto node = arena_.New(NodeKind::kSet, at);
     node->names = targets;
     node->text = attribute;
     ASSIGN_OR_RETURN(NodePtr value, ParseTupleOrExpression());
@@ -315,7 +313,7 @@ class Parser {
     ASSIGN_OR_RETURN(NodePtr first, ParseExpression());
     ASSIGN_OR_RETURN(Token sep, lex_.Peek());
     if (sep.type != Tok::kOp || sep.text != ",") return first;
-    auto list = std::make_unique<Node>(NodeKind::kListLit, first->offset);
+    auto list = arena_.New(NodeKind::kListLit, first->offset);
     list->kids.push_back(std::move(first));
     while (true) {
       ASSIGN_OR_RETURN(Token t, lex_.Peek());
@@ -352,14 +350,14 @@ class Parser {
   }
 
   Status ParseMacro(Node& block, uint32_t at) {
-    auto node = std::make_unique<Node>(NodeKind::kMacro, at);
+    auto node = arena_.New(NodeKind::kMacro, at);
     ASSIGN_OR_RETURN(Token name, lex_.Next());
     if (name.type != Tok::kName) return Error(name.offset, "expected a macro name");
     node->text = name.text;
     node->kids.push_back(nullptr);  // body, filled below
     RETURN_IF_ERROR(ParseParams(*node, /*with_defaults=*/true));
     RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
-    auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+    auto body = arena_.New(NodeKind::kBlock, at);
     std::string end;
     RETURN_IF_ERROR(ParseNested(*body, "macro", at, {"endmacro"}, &end));
     // Jinja allows the macro name after endmacro.
@@ -372,13 +370,13 @@ class Parser {
   }
 
   Status ParseCall(Node& block, uint32_t at) {
-    auto node = std::make_unique<Node>(NodeKind::kCallBlock, at);
+    auto node = arena_.New(NodeKind::kCallBlock, at);
     ASSIGN_OR_RETURN(Token t, lex_.Peek());
     if (t.type == Tok::kOp && t.text == "(") RETURN_IF_ERROR(ParseParams(*node, /*with_defaults=*/false));
     ASSIGN_OR_RETURN(NodePtr call, ParseExpression());
     if (call->kind != NodeKind::kCall) return Error(call->offset, "'{% call %}' needs a macro call, like call m(x)");
     RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
-    auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+    auto body = arena_.New(NodeKind::kBlock, at);
     std::string end;
     RETURN_IF_ERROR(ParseNested(*body, "call", at, {"endcall"}, &end));
     RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
@@ -389,7 +387,7 @@ class Parser {
   }
 
   Status ParseFilterBlock(Node& block, uint32_t at) {
-    auto node = std::make_unique<Node>(NodeKind::kFilterBlock, at);
+    auto node = arena_.New(NodeKind::kFilterBlock, at);
     // Parse "name(args) | name2" as filters applied to a null placeholder.
     NodePtr chain;
     while (true) {
@@ -402,7 +400,7 @@ class Parser {
       break;
     }
     RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
-    auto body = std::make_unique<Node>(NodeKind::kBlock, at);
+    auto body = arena_.New(NodeKind::kBlock, at);
     std::string end;
     RETURN_IF_ERROR(ParseNested(*body, "filter", at, {"endfilter"}, &end));
     RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
@@ -415,7 +413,7 @@ class Parser {
   // {% include 'f' %}, {% import 'f' as m %}, {% from 'f' import a, b as c %}
   Status ParseImport(Node& block, const std::string& tag, uint32_t at) {
     NodeKind kind = tag == "include" ? NodeKind::kInclude : tag == "import" ? NodeKind::kImport : NodeKind::kFromImport;
-    auto node = std::make_unique<Node>(kind, at);
+    auto node = arena_.New(kind, at);
     ASSIGN_OR_RETURN(NodePtr name, ParseOr());
     node->kids.push_back(std::move(name));
     if (kind == NodeKind::kImport) {
@@ -516,7 +514,7 @@ class Parser {
       if (AtName(t, "if")) {
         // Jinja: then_value if cond [else other]
         (void)lex_.Next();
-        auto node = std::make_unique<Node>(NodeKind::kCondExpr, t.offset);
+        auto node = arena_.New(NodeKind::kCondExpr, t.offset);
         ASSIGN_OR_RETURN(NodePtr cond, ParseCoalesce());
         NodePtr other;
         ASSIGN_OR_RETURN(Token e, lex_.Peek());
@@ -534,7 +532,7 @@ class Parser {
       if (AtOp(t, "?")) {
         // Pebble: cond ? a : b
         (void)lex_.Next();
-        auto node = std::make_unique<Node>(NodeKind::kCondExpr, t.offset);
+        auto node = arena_.New(NodeKind::kCondExpr, t.offset);
         ASSIGN_OR_RETURN(NodePtr then_value, ParseConditional());
         ASSIGN_OR_RETURN(Token colon, lex_.Next());
         if (!AtOp(colon, ":")) return Error(colon.offset, "expected ':' in 'condition ? a : b'");
@@ -562,7 +560,7 @@ class Parser {
   }
 
   Result<NodePtr> MakeBinary(NodeKind kind, const Token& t, NodePtr a, NodePtr b) {
-    auto node = std::make_unique<Node>(kind, t.offset);
+    auto node = arena_.New(kind, t.offset);
     node->text = t.text;
     node->kids.push_back(std::move(a));
     node->kids.push_back(std::move(b));
@@ -609,7 +607,7 @@ class Parser {
     ASSIGN_OR_RETURN(Token t, lex_.Peek());
     if (AtName(t, "not") || AtOp(t, "!")) {
       (void)lex_.Next();
-      auto node = std::make_unique<Node>(NodeKind::kUnary, t.offset);
+      auto node = arena_.New(NodeKind::kUnary, t.offset);
       node->text = "not";
       if (++depth_ > kMaxExpressionHeight) return Error(t.offset, "expression nested too deeply");
       ASSIGN_OR_RETURN(NodePtr operand, ParseNot());
@@ -660,7 +658,7 @@ class Parser {
       }
       if (AtName(t, "is")) {
         (void)lex_.Next();
-        auto node = std::make_unique<Node>(NodeKind::kTest, t.offset);
+        auto node = arena_.New(NodeKind::kTest, t.offset);
         ASSIGN_OR_RETURN(Token name, lex_.Next());
         if (AtName(name, "not")) {
           node->negated = true;
@@ -741,7 +739,7 @@ class Parser {
     if (AtOp(t, "-") || AtOp(t, "+")) {
       (void)lex_.Next();
       if (++depth_ > 200) return Error(t.offset, "expression nested too deeply");
-      auto node = std::make_unique<Node>(NodeKind::kUnary, t.offset);
+      auto node = arena_.New(NodeKind::kUnary, t.offset);
       node->text = t.text;
       ASSIGN_OR_RETURN(NodePtr operand, ParseUnary(false));
       --depth_;
@@ -768,7 +766,7 @@ class Parser {
   Result<NodePtr> ParseFilterCall(NodePtr input) {
     ASSIGN_OR_RETURN(Token name, lex_.Next());
     if (name.type != Tok::kName) return Error(name.offset, "expected a filter name after '|'");
-    auto node = std::make_unique<Node>(NodeKind::kFilter, name.offset);
+    auto node = arena_.New(NodeKind::kFilter, name.offset);
     node->text = name.text;
     node->kids.push_back(std::move(input));
     ASSIGN_OR_RETURN(Token next, lex_.Peek());
@@ -821,7 +819,7 @@ class Parser {
         ASSIGN_OR_RETURN(Token name, lex_.Next());
         if (name.type != Tok::kName && name.type != Tok::kInt)
           return Error(name.offset, "expected an attribute name after '.'");
-        auto node = std::make_unique<Node>(NodeKind::kAttr, name.offset);
+        auto node = arena_.New(NodeKind::kAttr, name.offset);
         node->text = name.text;
         node->kids.push_back(std::move(expr));
         RETURN_IF_ERROR(CheckHeight(*node));
@@ -830,7 +828,7 @@ class Parser {
         (void)lex_.Next();
         RETURN_IF_ERROR(ParseSubscript(expr, t));
       } else if (AtOp(t, "(")) {
-        auto node = std::make_unique<Node>(NodeKind::kCall, t.offset);
+        auto node = arena_.New(NodeKind::kCall, t.offset);
         node->kids.push_back(std::move(expr));
         RETURN_IF_ERROR(ParseArgs(*node));
         RETURN_IF_ERROR(CheckHeight(*node));
@@ -865,14 +863,14 @@ class Parser {
     }
     if (!is_slice) {
       if (!parts[0]) return Error(open.offset, "empty index '[]'");
-      auto node = std::make_unique<Node>(NodeKind::kIndex, open.offset);
+      auto node = arena_.New(NodeKind::kIndex, open.offset);
       node->kids.push_back(std::move(expr));
       node->kids.push_back(std::move(parts[0]));
       RETURN_IF_ERROR(CheckHeight(*node));
       expr = std::move(node);
       return Status::Ok();
     }
-    auto node = std::make_unique<Node>(NodeKind::kSlice, open.offset);
+    auto node = arena_.New(NodeKind::kSlice, open.offset);
     node->kids.push_back(std::move(expr));
     for (auto& p : parts) node->kids.push_back(std::move(p));
     RETURN_IF_ERROR(CheckHeight(*node));
@@ -884,7 +882,7 @@ class Parser {
     ASSIGN_OR_RETURN(Token t, lex_.Next());
     switch (t.type) {
       case Tok::kInt: {
-        auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
+        auto node = arena_.New(NodeKind::kLiteral, t.offset);
         errno = 0;
         long long v = std::strtoll(std::string(t.value).c_str(), nullptr, 10);
         if (errno == ERANGE) {
@@ -895,12 +893,12 @@ class Parser {
         return node;
       }
       case Tok::kFloat: {
-        auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
+        auto node = arena_.New(NodeKind::kLiteral, t.offset);
         node->literal = Value(std::strtod(std::string(t.value).c_str(), nullptr));
         return node;
       }
       case Tok::kString: {
-        auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
+        auto node = arena_.New(NodeKind::kLiteral, t.offset);
         node->literal = Value(t.value);
         // Adjacent string literals concatenate, as in Jinja.
         while (true) {
@@ -912,7 +910,7 @@ class Parser {
         return node;
       }
       case Tok::kName: {
-        auto node = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
+        auto node = arena_.New(NodeKind::kLiteral, t.offset);
         if (t.text == "true" || t.text == "True") {
           node->literal = Value(true);
         } else if (t.text == "false" || t.text == "False") {
@@ -945,7 +943,7 @@ class Parser {
   }
 
   Result<NodePtr> ParseListLiteral(const Token& open) {
-    auto node = std::make_unique<Node>(NodeKind::kListLit, open.offset);
+    auto node = arena_.New(NodeKind::kListLit, open.offset);
     while (true) {
       ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (AtOp(t, "]")) {
@@ -964,7 +962,7 @@ class Parser {
   }
 
   Result<NodePtr> ParseMapLiteral(const Token& open) {
-    auto node = std::make_unique<Node>(NodeKind::kMapLit, open.offset);
+    auto node = arena_.New(NodeKind::kMapLit, open.offset);
     while (true) {
       ASSIGN_OR_RETURN(Token t, lex_.Peek());
       if (AtOp(t, "}")) {
@@ -978,7 +976,7 @@ class Parser {
         (void)lex_.Next();
         ASSIGN_OR_RETURN(Token colon, lex_.Peek());
         if (AtOp(colon, ":")) {
-          key = std::make_unique<Node>(NodeKind::kLiteral, t.offset);
+          key = arena_.New(NodeKind::kLiteral, t.offset);
           key->literal = Value(t.text);
         } else {
           lex_.pos = saved;
@@ -1010,6 +1008,7 @@ class Parser {
   const SourceOrigin& origin_;
   bool trim_blocks_;
   Lexer lex_;
+  NodeArena& arena_;
   size_t tag_offset_ = 0;
   size_t block_open_ = 0;
   std::string open_tag_name_;
@@ -1020,8 +1019,8 @@ class Parser {
 
 }  // namespace
 
-Result<std::unique_ptr<Node>> ParseTemplate(std::string_view source, const SourceOrigin& origin, bool trim_blocks) {
-  Parser parser(source, origin, trim_blocks);
+Result<NodePtr> ParseTemplate(std::string_view source, const SourceOrigin& origin, bool trim_blocks, NodeArena& arena) {
+  Parser parser(source, origin, trim_blocks, arena);
   return parser.Run();
 }
 

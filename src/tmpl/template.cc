@@ -78,7 +78,9 @@ Result<std::shared_ptr<const Template>> Template::Compile(std::string_view sourc
   t->literal_ = source.find("{{") == std::string_view::npos && source.find("{%") == std::string_view::npos &&
                 source.find("{#") == std::string_view::npos;
   if (!t->literal_) {
-    ASSIGN_OR_RETURN(t->root_, ParseTemplate(t->source_, t->origin_, env.trim_blocks));
+    t->arena_ = std::make_unique<NodeArena>();
+    ASSIGN_OR_RETURN(NodePtr root, ParseTemplate(t->source_, t->origin_, env.trim_blocks, *t->arena_));
+    t->root_ = root.release();
     // One {{ expr }} with only whitespace around it evaluates to a typed value.
     const Node* only = nullptr;
     bool single = true;

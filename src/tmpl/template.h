@@ -96,6 +96,7 @@ class Environment {
 };
 
 struct Node;  // the parsed form; see internal/ast.h
+class NodeArena;
 
 // Where a template's text comes from, for error positions.
 struct SourceOrigin {
@@ -138,7 +139,8 @@ class Template {
   SourceOrigin origin_;
   bool literal_ = false;
   const Environment* env_ = nullptr;
-  std::unique_ptr<Node> root_;
+  std::unique_ptr<NodeArena> arena_;
+  const Node* root_ = nullptr;
   const Node* single_expression_ = nullptr;  // set when the template is one {{ expr }}
 };
 

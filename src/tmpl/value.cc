@@ -30,13 +30,13 @@ Value* ValueMap::Find(std::string_view key) {
   return i == entries_.size() ? nullptr : &entries_[i].second;
 }
 
-void ValueMap::Set(std::string key, Value value) {
+void ValueMap::Set(std::string_view key, Value value) {
   size_t i = IndexOf(key);
   if (i != entries_.size()) {
     entries_[i].second = std::move(value);
     return;
   }
-  entries_.emplace_back(std::move(key), std::move(value));
+  entries_.emplace_back(std::string(key), std::move(value));
   if (entries_.size() == kIndexThreshold + 1) {
     Reindex();
   } else if (entries_.size() > kIndexThreshold) {

@@ -43,8 +43,9 @@ class ValueMap {
 
   const Value* Find(std::string_view key) const;
   Value* Find(std::string_view key);
-  // Inserts or replaces; a replaced key keeps its position.
-  void Set(std::string key, Value value);
+  // Inserts or replaces; a replaced key keeps its position. Replacing does
+  // not allocate.
+  void Set(std::string_view key, Value value);
   bool Erase(std::string_view key);
 
  private:

@@ -45,19 +45,44 @@ enum class NodeKind {
   kMapLit,    // kids: key, value, key, value, ...
 };
 
+struct Node;
+
+// Nodes live in their Template's NodeArena: owning pointers between them do
+// not free anything, the arena frees every node at once.
+struct NodeDeleter {
+  void operator()(Node*) const {}
+};
+using NodePtr = std::unique_ptr<Node, NodeDeleter>;
+
 struct Node {
   NodeKind kind;
   uint32_t offset = 0;  // byte offset in the template source, for errors
   std::string text;
   std::string_view span;  // kText only; the Template owns the source it points into
   Value literal;
-  std::vector<std::unique_ptr<Node>> kids;
+  std::vector<NodePtr> kids;
   std::vector<std::string> names;
   uint16_t height = 1;  // of the expression tree below, bounded by the parser
   bool negated = false;
   bool has_else = false;
 
   Node(NodeKind k, uint32_t off) : kind(k), offset(off) {}
+};
+
+// Allocates nodes in chunks; addresses stay stable until the arena dies.
+class NodeArena {
+ public:
+  NodePtr New(NodeKind kind, uint32_t offset) {
+    if (chunks_.empty() || chunks_.back().size() == chunks_.back().capacity()) {
+      chunks_.emplace_back();
+      chunks_.back().reserve(kChunk);
+    }
+    return NodePtr(&chunks_.back().emplace_back(kind, offset));
+  }
+
+ private:
+  static constexpr size_t kChunk = 64;
+  std::vector<std::vector<Node>> chunks_;
 };
 
 }  // namespace floe::tmpl

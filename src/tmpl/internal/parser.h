@@ -10,6 +10,7 @@
 
 namespace floe::tmpl {
 
-Result<std::unique_ptr<Node>> ParseTemplate(std::string_view source, const SourceOrigin& origin, bool trim_blocks);
+// Nodes are allocated in `arena`, which must outlive the returned tree.
+Result<NodePtr> ParseTemplate(std::string_view source, const SourceOrigin& origin, bool trim_blocks, NodeArena& arena);
 
 }  // namespace floe::tmpl
