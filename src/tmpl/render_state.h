@@ -16,7 +16,6 @@
 namespace floe::tmpl {
 
 struct Node;
-std::string ExpressionPath(const Node& node);
 
 class RenderState {
  public:
