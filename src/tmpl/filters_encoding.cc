@@ -55,6 +55,30 @@ void WriteYamlScalar(std::string& out, const Value& v) {
 
 bool IsCollection(const Value& v) { return (v.is_list() && !v.AsList().empty()) || (v.is_map() && !v.AsMap().empty()); }
 
+// A scalar or an empty collection, then the end of the line.
+void WriteYamlLeaf(std::string& out, const Value& v) {
+  if (v.is_list()) {
+    out += "[]";
+  } else if (v.is_map()) {
+    out += "{}";
+  } else {
+    WriteYamlScalar(out, v);
+  }
+  out += "\n";
+}
+
+// After "key:" or "-": a nested collection starts on the next line, indented;
+// anything else follows on the same line.
+void WriteYamlItem(std::string& out, const Value& item, int indent) {
+  if (IsCollection(item)) {
+    out += "\n";
+    WriteYaml(out, item, indent + 2);
+    return;
+  }
+  out += " ";
+  WriteYamlLeaf(out, item);
+}
+
 void WriteYaml(std::string& out, const Value& v, int indent) {
   std::string pad(static_cast<size_t>(indent), ' ');
   if (v.is_map() && !v.AsMap().empty()) {
@@ -62,47 +86,16 @@ void WriteYaml(std::string& out, const Value& v, int indent) {
       out += pad;
       out += PlainYamlScalar(k) ? k : ToJson(Value(k));
       out += ":";
-      if (IsCollection(item)) {
-        out += "\n";
-        WriteYaml(out, item, indent + 2);
-      } else {
-        out += " ";
-        if (item.is_list())
-          out += "[]";
-        else if (item.is_map())
-          out += "{}";
-        else
-          WriteYamlScalar(out, item);
-        out += "\n";
-      }
+      WriteYamlItem(out, item, indent);
     }
   } else if (v.is_list() && !v.AsList().empty()) {
     for (const auto& item : v.AsList()) {
       out += pad + "-";
-      if (IsCollection(item)) {
-        // Nested collections start on the next line, indented under the dash.
-        out += "\n";
-        WriteYaml(out, item, indent + 2);
-      } else {
-        out += " ";
-        if (item.is_list())
-          out += "[]";
-        else if (item.is_map())
-          out += "{}";
-        else
-          WriteYamlScalar(out, item);
-        out += "\n";
-      }
+      WriteYamlItem(out, item, indent);
     }
   } else {
     out += pad;
-    if (v.is_list())
-      out += "[]";
-    else if (v.is_map())
-      out += "{}";
-    else
-      WriteYamlScalar(out, v);
-    out += "\n";
+    WriteYamlLeaf(out, v);
   }
 }
 

@@ -481,6 +481,11 @@ Result<NodePtr> Parser::ParseMapLiteral(const Token& open) {
       (void)lex_.Next();
       return node;
     }
+    if (t.type == Tok::kVarEnd && !t.strip_after) {
+      // "}}" closing an empty map inside {{ }}: take one brace, leave one.
+      lex_.pos = t.offset + 1;
+      return node;
+    }
     NodePtr key;
     if (t.type == Tok::kName) {
       // Bare keys are strings, as in Pebble/JS: {a: 1}
