@@ -11,6 +11,7 @@
 #include "cli/home.h"
 #include "cli/render.h"
 #include "exec/executor.h"
+#include "flow/schema.h"
 #include "tmpl/json.h"
 
 #ifndef FLOE_VERSION
@@ -217,6 +218,8 @@ int Main(int argc, char** argv) {
   logs_cmd->add_flag("--follow,-f", follow, "Keep printing until the execution ends");
 
   auto* version_cmd = app.add_subcommand("version", "Print floe's version");
+  auto* schema_cmd =
+      app.add_subcommand("schema", "Print a JSON Schema of the flow language (for editors' YAML language servers)");
 
   try {
     app.parse(argc, argv);
@@ -229,6 +232,10 @@ int Main(int argc, char** argv) {
     return kExitOk;
   }
   if (validate_cmd->parsed()) return ValidateCommand(validate_files);
+  if (schema_cmd->parsed()) {
+    std::printf("%s\n", tmpl::ToJson(flow::FlowJsonSchema(BuiltinRegistry()), 2).c_str());
+    return kExitOk;
+  }
   Home home = ResolveHome(home_flag);
   if (run_cmd->parsed()) return RunCommand(home, run);
   if (list_cmd->parsed()) {

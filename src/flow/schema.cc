@@ -1,0 +1,158 @@
+#include "flow/schema.h"
+
+namespace floe::flow {
+namespace {
+
+using tmpl::Value;
+using tmpl::ValueList;
+using tmpl::ValueMap;
+
+Value Str(std::string s) { return Value(std::move(s)); }
+
+Value Strings(const std::vector<std::string>& items) {
+  ValueList list;
+  for (const auto& s : items) list.push_back(Value(s));
+  return Value(std::move(list));
+}
+
+// A property value as a flow may write it: the type itself, or a template
+// string rendered at run time.
+Value PropertySchema(const PropertySpec& p) {
+  Value templated = Value::MakeMap({{"type", Str("string")}, {"pattern", Str("\\{\\{|\\{%")}});
+  Value base;
+  switch (p.type) {
+    case PropertyType::kString:
+      base = Value::MakeMap({{"type", Strings({"string", "number", "boolean"})}});
+      break;
+    case PropertyType::kInt:
+      base = Value::MakeMap({{"type", Str("integer")}});
+      break;
+    case PropertyType::kNumber:
+      base = Value::MakeMap({{"type", Str("number")}});
+      break;
+    case PropertyType::kBool:
+      base = Value::MakeMap({{"type", Str("boolean")}});
+      break;
+    case PropertyType::kDuration:
+      base = Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[-+]?[Pp]")}});
+      break;
+    case PropertyType::kEnum:
+      base = Value::MakeMap({{"enum", Strings(p.enum_values)}});
+      break;
+    case PropertyType::kList:
+      base = Value::MakeMap({{"type", Str("array")}});
+      break;
+    case PropertyType::kMap:
+      base = Value::MakeMap({{"type", Str("object")}});
+      break;
+    case PropertyType::kAny:
+      base = Value(ValueMap{});
+      break;
+  }
+  Value schema = p.type == PropertyType::kAny || p.type == PropertyType::kString
+                     ? base
+                     : Value::MakeMap({{"anyOf", Value(ValueList{base, templated})}});
+  if (!p.description.empty()) schema.MutableMap().Set("description", Str(p.description));
+  return schema;
+}
+
+Value TaskSchema(const TaskType& type) {
+  ValueMap properties;
+  std::vector<std::string> names = {type.name};
+  names.insert(names.end(), type.aliases.begin(), type.aliases.end());
+  properties.Set("type", Value::MakeMap({{"enum", Strings(names)}}));
+  properties.Set("id", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[A-Za-z0-9_-]+$")}}));
+  properties.Set("description", Value::MakeMap({{"type", Str("string")}}));
+  properties.Set("disabled", Value::MakeMap({{"type", Str("boolean")}}));
+  std::vector<std::string> required = {"id", "type"};
+  for (const auto& p : type.properties) {
+    properties.Set(p.name, PropertySchema(p));
+    for (const auto& alias : p.aliases) properties.Set(alias, PropertySchema(p));
+    if (p.required && p.aliases.empty()) required.push_back(p.name);
+  }
+  ValueMap schema;
+  schema.Set("title", Str(type.name));
+  if (!type.description.empty()) schema.Set("description", Str(type.description));
+  schema.Set("type", Str("object"));
+  schema.Set("properties", Value(std::move(properties)));
+  schema.Set("required", Strings(required));
+  schema.Set("additionalProperties", Value(false));
+  return Value(std::move(schema));
+}
+
+Value InputSchema() {
+  return Value::MakeMap({
+      {"type", Str("object")},
+      {"required", Strings({"type"})},
+      {"properties",
+       Value::MakeMap({
+           {"id", Value::MakeMap({{"type", Str("string")}})},
+           {"name", Value::MakeMap({{"type", Str("string")}, {"description", Str("Older Kestra spelling of id")}})},
+           {"type", Value::MakeMap({{"enum", Strings({"STRING", "INT", "FLOAT", "BOOLEAN", "BOOL", "DATE", "DATETIME",
+                                                      "DURATION", "JSON", "FILE", "SELECT", "ENUM"})}})},
+           {"description", Value::MakeMap({{"type", Str("string")}})},
+           {"displayName", Value::MakeMap({{"type", Str("string")}})},
+           {"required", Value::MakeMap({{"type", Str("boolean")}})},
+           {"defaults", Value(ValueMap{})},
+           {"values", Value::MakeMap({{"type", Str("array")}})},
+           {"validator", Value::MakeMap({{"type", Str("string")}})},
+           {"min", Value::MakeMap({{"type", Str("number")}})},
+           {"max", Value::MakeMap({{"type", Str("number")}})},
+       })},
+      {"additionalProperties", Value(false)},
+  });
+}
+
+}  // namespace
+
+Value FlowJsonSchema(const TaskRegistry& registry) {
+  ValueList task_variants;
+  for (const auto& type : registry.types()) task_variants.push_back(TaskSchema(*type));
+  Value labels = Value::MakeMap(
+      {{"oneOf", Value(ValueList{
+                     Value::MakeMap({{"type", Str("object")},
+                                     {"additionalProperties",
+                                      Value::MakeMap({{"type", Strings({"string", "number", "boolean"})}})}}),
+                     Value::MakeMap({{"type", Str("array")},
+                                     {"items", Value::MakeMap({{"type", Str("object")},
+                                                               {"required", Strings({"key", "value"})}})}}),
+                 })}});
+  Value output = Value::MakeMap({
+      {"type", Str("object")},
+      {"required", Strings({"id", "value"})},
+      {"properties", Value::MakeMap({{"id", Value::MakeMap({{"type", Str("string")}})},
+                                     {"type", Value::MakeMap({{"type", Str("string")}})},
+                                     {"value", Value(ValueMap{})},
+                                     {"description", Value::MakeMap({{"type", Str("string")}})},
+                                     {"displayName", Value::MakeMap({{"type", Str("string")}})},
+                                     {"required", Value::MakeMap({{"type", Str("boolean")}})}})},
+      {"additionalProperties", Value(false)},
+  });
+  return Value::MakeMap({
+      {"$schema", Str("http://json-schema.org/draft-07/schema#")},
+      {"title", Str("floe flow")},
+      {"type", Str("object")},
+      {"required", Strings({"id", "namespace", "tasks"})},
+      {"properties",
+       Value::MakeMap({
+           {"id", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[A-Za-z0-9_-]+$")}})},
+           {"namespace", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[A-Za-z0-9_.-]+$")}})},
+           {"description", Value::MakeMap({{"type", Str("string")}})},
+           {"labels", labels},
+           {"inputs", Value::MakeMap(
+                          {{"type", Str("array")}, {"items", Value::MakeMap({{"$ref", Str("#/definitions/input")}})}})},
+           {"variables", Value::MakeMap({{"type", Str("object")}})},
+           {"tasks", Value::MakeMap({{"type", Str("array")},
+                                     {"minItems", Value(1)},
+                                     {"items", Value::MakeMap({{"$ref", Str("#/definitions/task")}})}})},
+           {"outputs", Value::MakeMap({{"type", Str("array")}, {"items", output}})},
+           {"revision", Value::MakeMap({{"type", Str("integer")}})},
+           {"disabled", Value::MakeMap({{"type", Str("boolean")}})},
+       })},
+      {"additionalProperties", Value(false)},
+      {"definitions",
+       Value::MakeMap({{"input", InputSchema()}, {"task", Value::MakeMap({{"oneOf", Value(task_variants)}})}})},
+  });
+}
+
+}  // namespace floe::flow
