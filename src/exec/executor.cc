@@ -49,19 +49,20 @@ class RunningExecution {
     if (!vars.ok()) return Fail(Status(vars.status()).WithContext("flow variables").ToString());
     context_.MutableMap().Set("vars", vars->is_map() ? *vars : tmpl::Value(tmpl::ValueMap{}));
 
-    for (const auto& task : flow_.tasks) {
-      if (task.disabled) continue;
-      bool ok = false;
-      RETURN_IF_ERROR(RunTask(task, &ok));
-      if (!ok) return Fail("task '" + task.id + "' failed");
-    }
+    // Kestra's order: the tasks until one fails; then the `errors` tasks;
+    // then, whatever happened, the `finally` tasks.
+    Outcome outcome;
+    RETURN_IF_ERROR(RunList(flow_.tasks, /*stop_at_failure=*/true, outcome));
+    if (!outcome.failed_task.empty()) RETURN_IF_ERROR(RunList(flow_.errors, /*stop_at_failure=*/false, outcome));
+    RETURN_IF_ERROR(RunList(flow_.finally_tasks, /*stop_at_failure=*/false, outcome));
+    if (!outcome.failed_task.empty()) return Fail("task '" + outcome.failed_task + "' failed");
     tmpl::ValueMap outputs;
     for (const auto& out : flow_.outputs) {
       auto v = RenderNode(out.value, context_, &host);
       if (!v.ok()) return Fail(Status(v.status()).WithContext("flow output '" + out.id + "'").ToString());
       outputs.Set(out.id, *v);
     }
-    return ex_.store_.TransitionExecution(execution_.id, State::kSuccess, Now(),
+    return ex_.store_.TransitionExecution(execution_.id, outcome.warning ? State::kWarning : State::kSuccess, Now(),
                                           {.outputs_json = tmpl::ToJson(tmpl::Value(std::move(outputs)))});
   }
 
@@ -153,12 +154,55 @@ class RunningExecution {
     return Status::Ok();
   }
 
+  struct Outcome {
+    std::string failed_task;  // the first task whose failure fails the execution
+    bool warning = false;     // a task with allowFailure failed
+  };
+
+  Status RunList(const std::vector<flow::TaskSpec>& tasks, bool stop_at_failure, Outcome& outcome) {
+    for (const auto& task : tasks) {
+      if (task.disabled) continue;
+      bool ok = false;
+      RETURN_IF_ERROR(RunTask(task, &ok));
+      if (ok) continue;
+      if (task.allow_failure) {
+        outcome.warning = true;
+        continue;
+      }
+      if (outcome.failed_task.empty()) outcome.failed_task = task.id;
+      if (stop_at_failure) break;
+    }
+    return Status::Ok();
+  }
+
+  // runIf, rendered: true (or absent) runs the task.
+  Result<bool> ShouldRun(const flow::TaskSpec& spec) {
+    if (!spec.run_if) return true;
+    FlowRenderHost host(ex_.storage_);
+    ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(*spec.run_if, context_, &host));
+    if (v.is_string()) return !(v.AsString().empty() || v.AsString() == "false" || v.AsString() == "0");
+    return v.Truthy();
+  }
+
   Status RunTask(const flow::TaskSpec& spec, bool* ok) {
     state::TaskRun run{
         .id = NewId(), .execution_id = execution_.id, .task_id = spec.id, .task_type = spec.task_type->name};
     run.history.push_back({State::kCreated, Now()});
     RETURN_IF_ERROR(ex_.store_.CreateTaskRun(run));
     if (ex_.observer_) ex_.observer_->OnTaskRunState(run);
+    auto should_run = ShouldRun(spec);
+    if (!should_run.ok()) {
+      std::string error = Status(should_run.status()).WithContext("task '" + spec.id + "' runIf").ToString();
+      Log(run.id, spec.id, LogLevel::kError, error);
+      RETURN_IF_ERROR(Transition(run, State::kFailed, {.error = error}));
+      *ok = false;
+      return Status::Ok();
+    }
+    if (!*should_run) {
+      RETURN_IF_ERROR(Transition(run, State::kSkipped));
+      *ok = true;
+      return Status::Ok();
+    }
     RETURN_IF_ERROR(Transition(run, State::kRunning));
 
     std::string prefix = StoragePrefix() + "/tasks/" + spec.id + "/" + run.id;

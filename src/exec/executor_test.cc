@@ -223,3 +223,105 @@ tasks:
 
 }  // namespace
 }  // namespace floe::exec
+
+namespace floe::exec {
+namespace {
+
+std::vector<std::pair<std::string, State>> RunStates(const state::Execution& e) {
+  std::vector<std::pair<std::string, State>> out;
+  for (const auto& r : e.task_runs) out.emplace_back(r.task_id, r.state);
+  return out;
+}
+
+TEST_F(ExecutorTest, ErrorsRunAfterAFailureAndFinallyAlways) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: a
+    type: test.Echo
+  - id: bad
+    type: test.Boom
+    message: broken
+  - id: skipped_by_failure
+    type: test.Echo
+errors:
+  - id: alert
+    type: test.Echo
+    value: "{{ flow.id }} failed"
+finally:
+  - id: cleanup
+    type: test.Echo
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_THAT(e.error, HasSubstr("task 'bad' failed"));
+  using P = std::pair<std::string, State>;
+  EXPECT_EQ(
+      RunStates(e),
+      (std::vector<P>{
+          {"a", State::kSuccess}, {"bad", State::kFailed}, {"alert", State::kSuccess}, {"cleanup", State::kSuccess}}));
+  EXPECT_EQ(e.task_runs[2].outputs_json, R"({"value":"f failed"})");
+}
+
+TEST_F(ExecutorTest, ErrorsDoNotRunOnSuccessButFinallyDoes) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: a
+    type: test.Echo
+errors:
+  - id: alert
+    type: test.Echo
+finally:
+  - id: cleanup
+    type: test.Echo
+)");
+  EXPECT_EQ(e.state, State::kSuccess);
+  using P = std::pair<std::string, State>;
+  EXPECT_EQ(RunStates(e), (std::vector<P>{{"a", State::kSuccess}, {"cleanup", State::kSuccess}}));
+}
+
+TEST_F(ExecutorTest, AllowFailureEndsInWarning) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: flaky
+    type: test.Boom
+    message: tolerated
+    allowFailure: true
+  - id: after
+    type: test.Echo
+)");
+  EXPECT_EQ(e.state, State::kWarning);
+  using P = std::pair<std::string, State>;
+  EXPECT_EQ(RunStates(e), (std::vector<P>{{"flaky", State::kFailed}, {"after", State::kSuccess}}));
+}
+
+TEST_F(ExecutorTest, RunIfSkipsOrRuns) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+inputs:
+  - id: enabled
+    type: BOOLEAN
+    defaults: false
+tasks:
+  - id: maybe
+    type: test.Echo
+    runIf: "{{ inputs.enabled }}"
+  - id: always
+    type: test.Echo
+    runIf: "{{ not inputs.enabled }}"
+  - id: broken_condition
+    type: test.Echo
+    runIf: "{{ inputs.nope }}"
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  using P = std::pair<std::string, State>;
+  EXPECT_EQ(
+      RunStates(e),
+      (std::vector<P>{{"maybe", State::kSkipped}, {"always", State::kSuccess}, {"broken_condition", State::kFailed}}));
+  EXPECT_THAT(e.task_runs[2].error, HasSubstr("runIf"));
+  EXPECT_THAT(e.task_runs[2].error, HasSubstr("'inputs.nope' is not defined"));
+}
+
+}  // namespace
+}  // namespace floe::exec

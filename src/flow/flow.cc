@@ -10,15 +10,15 @@
 namespace floe::flow {
 namespace {
 
-const std::vector<std::string> kFlowKeys = {"id",        "namespace", "description", "labels",   "inputs",
-                                            "variables", "tasks",     "outputs",     "revision", "disabled"};
+const std::vector<std::string> kFlowKeys = {"id",    "namespace", "description", "labels",  "inputs",   "variables",
+                                            "tasks", "errors",    "finally",     "outputs", "revision", "disabled"};
 // Keys of Kestra's flow model that floe does not run yet: an error, never
 // silently ignored.
-const std::vector<std::string> kFlowKeysNotYet = {"errors",    "finally",     "afterExecution", "triggers",
-                                                  "retry",     "concurrency", "pluginDefaults", "taskDefaults",
-                                                  "listeners", "sla",         "checks"};
-const std::vector<std::string> kTaskKeysNotYet = {"retry",    "timeout",     "allowFailure", "allowWarning", "runIf",
-                                                  "logLevel", "workerGroup", "logToFile",    "taskCache"};
+const std::vector<std::string> kFlowKeysNotYet = {"afterExecution", "triggers",     "retry",     "concurrency",
+                                                  "pluginDefaults", "taskDefaults", "listeners", "sla",
+                                                  "checks"};
+const std::vector<std::string> kTaskKeysNotYet = {"retry",       "timeout",   "allowWarning", "logLevel",
+                                                  "workerGroup", "logToFile", "taskCache"};
 const std::vector<std::string> kInputKeys = {
     "id", "name", "type", "description", "displayName", "required", "defaults", "values", "validator", "min", "max"};
 const std::vector<std::string> kOutputKeys = {"id", "type", "value", "description", "displayName", "required"};
@@ -127,7 +127,17 @@ class FlowParser {
     } else if (!tasks->is_sequence() || tasks->items.empty()) {
       Error(tasks->location, "'tasks' must be a non-empty list of tasks");
     } else {
-      for (const auto& t : tasks->items) ParseTask(t, flow);
+      for (const auto& t : tasks->items) ParseTask(t, flow.tasks);
+    }
+    // Kestra's errors (run when a task fails) and finally (always run) lists.
+    for (auto [key, list] : {std::pair{"errors", &flow.errors}, std::pair{"finally", &flow.finally_tasks}}) {
+      const YamlNode* node = doc.Find(key);
+      if (!node || node->is_null()) continue;
+      if (!node->is_sequence()) {
+        Error(node->location, "'" + std::string(key) + "' must be a list of tasks");
+        continue;
+      }
+      for (const auto& t : node->items) ParseTask(t, *list);
     }
     if (const YamlNode* outputs = doc.Find("outputs")) ParseOutputs(*outputs, flow);
   }
@@ -239,7 +249,7 @@ class FlowParser {
     }
   }
 
-  void ParseTask(const YamlNode& node, Flow& flow) {
+  void ParseTask(const YamlNode& node, std::vector<TaskSpec>& tasks) {
     if (!node.is_map()) {
       Error(node.location, "a task must be a map with id and type");
       return;
@@ -256,6 +266,15 @@ class FlowParser {
     }
     if (auto d = Text(node.Find("description"), "description", false, node.location)) task.description = *d;
     if (const YamlNode* disabled = node.Find("disabled")) task.disabled = disabled->ToValue().Truthy();
+    if (const YamlNode* allow = node.Find("allowFailure")) {
+      tmpl::Value v = allow->ToValue();
+      if (!v.is_bool()) Error(allow->location, "'allowFailure' must be true or false");
+      task.allow_failure = v.is_bool() && v.AsBool();
+    }
+    if (const YamlNode* run_if = node.Find("runIf")) {
+      if (!run_if->is_scalar()) Error(run_if->location, "'runIf' must be a condition, like \"{{ inputs.enabled }}\"");
+      task.run_if = *run_if;
+    }
     auto type = Text(node.Find("type"), "type", true, node.location);
     if (type) {
       task.type = *type;
@@ -299,7 +318,7 @@ class FlowParser {
                                    spec.name + "'");
       }
     }
-    flow.tasks.push_back(std::move(task));
+    tasks.push_back(std::move(task));
   }
 
   // Static type check of a property as written; templated values are checked

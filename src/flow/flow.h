@@ -47,6 +47,10 @@ struct TaskSpec {
   const TaskType* task_type = nullptr;
   std::string description;
   bool disabled = false;
+  // A failure leaves the execution running; it ends in WARNING.
+  bool allow_failure = false;
+  // Rendered before the run; a false value skips the task (SKIPPED).
+  std::optional<YamlNode> run_if;
   // The task's own properties (every key but the common ones), as written.
   YamlNode properties;
   SourceLocation location;
@@ -68,6 +72,8 @@ struct Flow {
   std::vector<Input> inputs;
   YamlNode variables;  // map, possibly with templates
   std::vector<TaskSpec> tasks;
+  std::vector<TaskSpec> errors;         // run, in order, after a task fails
+  std::vector<TaskSpec> finally_tasks;  // run, in order, at the end whatever happened
   std::vector<FlowOutput> outputs;
   std::string source_path;
   std::string source;  // the YAML text, stored with each execution

@@ -144,6 +144,24 @@ TEST(FlowTest, DuplicateYamlKeys) {
   EXPECT_THAT(errors[0], HasSubstr("flow.yml:2:1: duplicate key 'id'"));
 }
 
+TEST(FlowTest, ErrorsAndFinallyListsShareTaskIds) {
+  auto errors = Errors(R"(id: f
+namespace: dev
+tasks:
+  - id: a
+    type: core.Log
+    message: x
+errors:
+  - id: a
+    type: core.Log
+    message: y
+finally: nope
+)");
+  ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("8:9: duplicate task id 'a'"));
+  EXPECT_THAT(errors[1], HasSubstr("11:10: 'finally' must be a list of tasks"));
+}
+
 TEST(FlowTest, NotYetSupportedKeysAreErrorsNotIgnored) {
   auto errors = Errors(
       "id: f\nnamespace: dev\ntriggers: []\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n    retry: {}\n");

@@ -64,6 +64,8 @@ Value TaskSchema(const TaskType& type) {
   properties.Set("id", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[A-Za-z0-9_-]+$")}}));
   properties.Set("description", Value::MakeMap({{"type", Str("string")}}));
   properties.Set("disabled", Value::MakeMap({{"type", Str("boolean")}}));
+  properties.Set("allowFailure", Value::MakeMap({{"type", Str("boolean")}}));
+  properties.Set("runIf", Value::MakeMap({{"type", Strings({"string", "boolean"})}}));
   std::vector<std::string> required = {"id", "type"};
   for (const auto& p : type.properties) {
     properties.Set(p.name, PropertySchema(p));
@@ -145,6 +147,10 @@ Value FlowJsonSchema(const TaskRegistry& registry) {
            {"tasks", Value::MakeMap({{"type", Str("array")},
                                      {"minItems", Value(1)},
                                      {"items", Value::MakeMap({{"$ref", Str("#/definitions/task")}})}})},
+           {"errors",
+            Value::MakeMap({{"type", Str("array")}, {"items", Value::MakeMap({{"$ref", Str("#/definitions/task")}})}})},
+           {"finally",
+            Value::MakeMap({{"type", Str("array")}, {"items", Value::MakeMap({{"$ref", Str("#/definitions/task")}})}})},
            {"outputs", Value::MakeMap({{"type", Str("array")}, {"items", output}})},
            {"revision", Value::MakeMap({{"type", Str("integer")}})},
            {"disabled", Value::MakeMap({{"type", Str("boolean")}})},
