@@ -26,7 +26,7 @@ struct CommandResult {
 };
 
 class CliTest : public ::testing::Test {
- protected:
+ public:
   void SetUp() override {
     home_ = fs::temp_directory_path() / ("floe_cli_" + std::to_string(::getpid()) + "_" +
                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -50,6 +50,7 @@ class CliTest : public ::testing::Test {
   }
 
   static std::string Source(const std::string& relative) { return std::string(FLOE_SOURCE_DIR) + "/" + relative; }
+  const fs::path& home() const { return home_; }
 
   fs::path home_;
 };
@@ -135,38 +136,15 @@ TEST_F(CliTest, UnknownExecutionAndBadFlowFile) {
   EXPECT_THAT(missing.out, HasSubstr("cannot read flow file '/nonexistent/flow.yml'"));
 }
 
+// Starts `floe run FLOW`, waits until task `task_id` is RUNNING, SIGKILLs
+// floe and returns the execution id.
+std::string KillWhileRunning(CliTest& t, const std::string& flow, const std::string& task_id);
+
 // SIGKILL in the middle of a flow: the store reopens cleanly and shows the
 // execution and its running task as unfinished.
 TEST_F(CliTest, KilledRunLeavesAnUnfinishedExecution) {
-  std::string home = home_.string();
-  std::string flow = Source("tests/flows/slow.yml");
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    freopen("/dev/null", "w", stdout);
-    execl(FLOE_BINARY, FLOE_BINARY, "--home", home.c_str(), "run", flow.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  // Wait until the sleep task is recorded as RUNNING.
-  std::string id;
-  bool sleeping = false;
-  for (int i = 0; i < 200 && !sleeping; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    auto list = Floe("executions list --json", false);
-    auto doc = tmpl::ParseJson(list.out);
-    if (!doc.ok() || !doc->is_list() || doc->AsList().empty()) continue;
-    id = doc->AsList()[0].Get("id")->AsString();
-    auto show = tmpl::ParseJson(Floe("executions show " + id + " --json", false).out);
-    if (!show.ok()) continue;
-    for (const auto& run : show->Get("taskRunList")->AsList())
-      sleeping = sleeping || (run.Get("taskId")->AsString() == "wait" && run.Get("state")->AsString() == "RUNNING");
-  }
-  ASSERT_TRUE(sleeping) << "the sleep task never started";
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
-
+  std::string id = KillWhileRunning(*this, Source("tests/flows/slow.yml"), "wait");
+  ASSERT_FALSE(id.empty());
   auto show = Floe("executions show " + id + " --json", false);
   ASSERT_EQ(show.exit_code, 0) << show.out;
   auto doc = tmpl::ParseJson(show.out);
@@ -181,6 +159,57 @@ TEST_F(CliTest, KilledRunLeavesAnUnfinishedExecution) {
   // The store still takes new executions.
   auto again = Floe("run " + Source("tests/flows/fails.yml"));
   EXPECT_EQ(again.exit_code, 1);
+}
+
+// After a SIGKILL, `floe executions recover` finishes the execution: finished
+// tasks are not run again, the interrupted one runs again as attempt 2.
+TEST_F(CliTest, RecoverFinishesAKilledRun) {
+  std::string id = KillWhileRunning(*this, Source("tests/flows/recoverable.yml"), "wait");
+  ASSERT_FALSE(id.empty());
+  auto recover = Floe("executions recover");
+  EXPECT_EQ(recover.exit_code, 0) << recover.out;
+  auto doc = tmpl::ParseJson(Floe("executions show " + id + " --json", false).out);
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ(doc->Get("state")->AsString(), "SUCCESS");
+  std::vector<std::string> runs;
+  for (const auto& run : doc->Get("taskRunList")->AsList())
+    runs.push_back(run.Get("taskId")->AsString() + ":" + run.Get("state")->AsString() + ":" +
+                   std::to_string(run.Get("attempt")->AsInt()));
+  EXPECT_EQ(runs, (std::vector<std::string>{"first:SUCCESS:1", "wait:FAILED:1", "wait:SUCCESS:2", "last:SUCCESS:1"}));
+  EXPECT_THAT(Floe("logs " + id).out, HasSubstr("recovered with 41"));
+  auto again = Floe("executions recover");
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_THAT(again.out, HasSubstr("nothing to recover"));
+}
+
+std::string KillWhileRunning(CliTest& t, const std::string& flow, const std::string& task_id) {
+  std::string home = t.home().string();
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!freopen("/dev/null", "w", stdout)) _exit(126);
+    execl(FLOE_BINARY, FLOE_BINARY, "--home", home.c_str(), "run", flow.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string id;
+  bool running = false;
+  for (int i = 0; i < 200 && !running; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    auto doc = tmpl::ParseJson(t.Floe("executions list --json", false).out);
+    if (!doc.ok() || !doc->is_list() || doc->AsList().empty()) continue;
+    id = doc->AsList()[0].Get("id")->AsString();
+    auto show = tmpl::ParseJson(t.Floe("executions show " + id + " --json", false).out);
+    if (!show.ok()) continue;
+    for (const auto& run : show->Get("taskRunList")->AsList())
+      running = running || (run.Get("taskId")->AsString() == task_id && run.Get("state")->AsString() == "RUNNING");
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!running || !WIFSIGNALED(status)) {
+    ADD_FAILURE() << "task '" << task_id << "' never ran before the kill";
+    return "";
+  }
+  return id;
 }
 
 }  // namespace

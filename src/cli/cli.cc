@@ -78,8 +78,9 @@ int RunCommand(const Home& home, const RunOptions& opts) {
   std::error_code ec;
   std::filesystem::create_directories(home.lake(), ec);
   if (ec) return Report(IoError("cannot create the lake folder '" + home.lake().string() + "': " + ec.message()));
-  exec::Executor executor(**store, BuiltinRegistry(), storage,
-                          exec::ExecutorSettings{.lake = home.lake(), .scratch = home.scratch()});
+  exec::Executor executor(
+      **store, BuiltinRegistry(), storage,
+      exec::ExecutorSettings{.lake = home.lake(), .scratch = home.scratch(), .locks = home.locks()});
   ConsoleObserver console;
   if (!opts.json) executor.set_observer(&console);
   auto id = executor.Run(*flow, inputs);
@@ -144,6 +145,31 @@ int ExecutionsShow(const Home& home, const std::string& id_prefix, bool json) {
     std::printf("%s", DescribeExecution(*e).c_str());
   }
   return kExitOk;
+}
+
+int RecoverCommand(const Home& home) {
+  auto store = OpenStore(home);
+  if (!store.ok()) return Report(store.status());
+  storage::InternalStorage storage(home.storage());
+  exec::Executor executor(
+      **store, BuiltinRegistry(), storage,
+      exec::ExecutorSettings{.lake = home.lake(), .scratch = home.scratch(), .locks = home.locks()});
+  ConsoleObserver console;
+  executor.set_observer(&console);
+  auto recovered = executor.RecoverAll();
+  if (!recovered.ok()) return Report(recovered.status());
+  if (recovered->empty()) {
+    std::printf("nothing to recover\n");
+    return kExitOk;
+  }
+  bool all_succeeded = true;
+  for (const auto& id : *recovered) {
+    auto e = (*store)->GetExecution(id);
+    if (!e.ok()) return Report(e.status());
+    std::printf("\n%s", DescribeExecution(*e).c_str());
+    all_succeeded = all_succeeded && e->state == state::State::kSuccess;
+  }
+  return all_succeeded ? kExitOk : kExitFailed;
 }
 
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -211,6 +237,9 @@ int Main(int argc, char** argv) {
   show_cmd->add_option("id", show_id, "Execution id (a unique prefix is enough)")->required();
   show_cmd->add_flag("--json", show_json, "Print JSON");
 
+  auto* recover_cmd = executions_cmd->add_subcommand(
+      "recover", "Continue every execution a stopped floe left unfinished (finished tasks are not run again)");
+
   std::string logs_id;
   bool follow = false;
   auto* logs_cmd = app.add_subcommand("logs", "Print an execution's log lines");
@@ -246,6 +275,7 @@ int Main(int argc, char** argv) {
     return ExecutionsList(home, filter, list_json);
   }
   if (show_cmd->parsed()) return ExecutionsShow(home, show_id, show_json);
+  if (recover_cmd->parsed()) return RecoverCommand(home);
   if (logs_cmd->parsed()) return LogsCommand(home, logs_id, follow);
   return kExitUsage;
 }

@@ -4,6 +4,7 @@
 //   <home>/storage/    execution files (floe:// URIs)
 //   <home>/lake/       the local lake folder ({{ globals.lake }})
 //   <home>/tmp/        task working directories, removed after each run
+//   <home>/locks/      a lock per execution being run (see exec/execution_lock.h)
 //
 // The home is --home, else $FLOE_HOME, else ./.floe.
 #pragma once
@@ -25,6 +26,7 @@ struct Home {
   std::filesystem::path storage() const { return root / "storage"; }
   std::filesystem::path lake() const { return root / "lake"; }
   std::filesystem::path scratch() const { return root / "tmp"; }
+  std::filesystem::path locks() const { return root / "locks"; }
 };
 
 // `flag` is the --home value (may be empty).

@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <optional>
 
 #include "core/id.h"
+#include "exec/execution_lock.h"
 #include "exec/task_context.h"
 #include "tmpl/json.h"
 
@@ -23,6 +25,9 @@ class RunningExecution {
   Result<std::string> Start(const std::map<std::string, tmpl::Value>& given) {
     ASSIGN_OR_RETURN(tmpl::Value inputs, flow::ResolveInputs(flow_, given));
     execution_.id = NewId();
+    // Held until the execution ends (or the process dies): recovery skips it.
+    ASSIGN_OR_RETURN(ExecutionLock lock, ExecutionLock::Acquire(ex_.settings_.locks, execution_.id));
+    lock_.emplace(std::move(lock));
     execution_.namespace_ = flow_.namespace_;
     execution_.flow_id = flow_.id;
     execution_.flow_source = flow_.source;
@@ -39,6 +44,33 @@ class RunningExecution {
     if (ex_.observer_) ex_.observer_->OnExecutionCreated(execution_);
     BuildContext(inputs, tmpl::Value(std::move(labels)));
     return execution_.id;
+  }
+
+  // Picks up a stored, unfinished execution: the context is rebuilt from its
+  // inputs and finished task runs; interrupted runs become FAILED attempts.
+  Status Restore(const state::Execution& stored) {
+    execution_ = stored;
+    start_ = stored.created();
+    ASSIGN_OR_RETURN(tmpl::Value inputs, tmpl::ParseJson(stored.inputs_json));
+    ASSIGN_OR_RETURN(tmpl::Value labels, tmpl::ParseJson(stored.labels_json));
+    BuildContext(inputs, labels);
+    for (const auto& run : stored.task_runs) {
+      attempts_[run.task_id] = std::max(attempts_[run.task_id], run.attempt);
+      if (state::IsTerminal(run.state)) {
+        finished_[run.task_id] = run.state;
+        if (run.state == State::kSuccess || run.state == State::kWarning) {
+          ASSIGN_OR_RETURN(tmpl::Value outputs, tmpl::ParseJson(run.outputs_json));
+          context_.Get("outputs")->MutableMap().Set(run.task_id, outputs);
+        }
+        continue;
+      }
+      std::string why = "interrupted: the floe process running this task stopped; it runs again on recovery";
+      state::TaskRun interrupted = run;
+      RETURN_IF_ERROR(Transition(interrupted, State::kFailed, {.error = why}));
+      Log(run.id, run.task_id, LogLevel::kWarn, why);
+    }
+    Log("", "", LogLevel::kInfo, "resuming execution " + execution_.id + " after an interruption");
+    return Status::Ok();
   }
 
   // Runs to a terminal state. Errors are store failures only.
@@ -185,8 +217,15 @@ class RunningExecution {
   }
 
   Status RunTask(const flow::TaskSpec& spec, bool* ok) {
+    // On resume, a task that finished before the interruption is not run
+    // again: its recorded outcome counts.
+    if (auto it = finished_.find(spec.id); it != finished_.end()) {
+      *ok = it->second != State::kFailed;
+      return Status::Ok();
+    }
     state::TaskRun run{
         .id = NewId(), .execution_id = execution_.id, .task_id = spec.id, .task_type = spec.task_type->name};
+    run.attempt = attempts_[spec.id] + 1;
     run.history.push_back({State::kCreated, Now()});
     RETURN_IF_ERROR(ex_.store_.CreateTaskRun(run));
     if (ex_.observer_) ex_.observer_->OnTaskRunState(run);
@@ -238,6 +277,9 @@ class RunningExecution {
   Timestamp start_;
   tmpl::Value context_;
   Status store_error_;
+  std::map<std::string, State> finished_;  // task id -> final state, when resuming
+  std::map<std::string, int> attempts_;    // task id -> attempts already made
+  std::optional<ExecutionLock> lock_;
 };
 
 Executor::Executor(state::Store& store, const flow::TaskRegistry& registry, const storage::InternalStorage& storage,
@@ -249,6 +291,39 @@ Result<std::string> Executor::Run(const flow::Flow& flow, const std::map<std::st
   ASSIGN_OR_RETURN(std::string id, running.Start(inputs));
   RETURN_IF_ERROR(running.Run());
   return id;
+}
+
+Status Executor::Resume(const std::string& execution_id) {
+  ASSIGN_OR_RETURN(ExecutionLock lock, ExecutionLock::Acquire(settings_.locks, execution_id));
+  ASSIGN_OR_RETURN(state::Execution stored, store_.GetExecution(execution_id));
+  if (state::IsTerminal(stored.state)) {
+    return FailedPrecondition("execution " + execution_id + " already ended in " +
+                              std::string(state::StateName(stored.state)));
+  }
+  flow::FlowParse parse = flow::ParseFlow(stored.flow_source, stored.flow_path, registry_);
+  if (!parse.errors.empty()) {
+    std::string error =
+        "cannot resume: the flow it ran no longer loads: " + flow::CombineErrors(parse.errors).ToString();
+    return store_.TransitionExecution(execution_id, state::State::kFailed, settings_.clock->Now(), {.error = error});
+  }
+  RunningExecution running(*this, *parse.flow);
+  RETURN_IF_ERROR(running.Restore(stored));
+  return running.Run();
+}
+
+Result<std::vector<std::string>> Executor::RecoverAll() {
+  std::vector<std::string> recovered;
+  for (state::State s : {state::State::kRunning, state::State::kCreated}) {
+    ASSIGN_OR_RETURN(auto executions, store_.ListExecutions({.state = s, .limit = 100000}));
+    // Oldest first, as they were started.
+    for (auto it = executions.rbegin(); it != executions.rend(); ++it) {
+      Status status = Resume(it->id);
+      if (status.code() == StatusCode::kFailedPrecondition) continue;  // live elsewhere, or ended meanwhile
+      RETURN_IF_ERROR(status);
+      recovered.push_back(it->id);
+    }
+  }
+  return recovered;
 }
 
 }  // namespace floe::exec

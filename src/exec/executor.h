@@ -26,6 +26,7 @@ namespace floe::exec {
 struct ExecutorSettings {
   std::filesystem::path lake;     // exposed to flows as {{ globals.lake }}
   std::filesystem::path scratch;  // parent of task working directories
+  std::filesystem::path locks;    // one lock file per execution being run
   const Clock* clock = &SystemClock();
 };
 
@@ -49,6 +50,17 @@ class Executor {
   // Validates inputs, creates the execution and runs it to its end. Returns
   // the execution id.
   Result<std::string> Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs);
+
+  // Continues an execution that a dead process left unfinished: finished task
+  // runs are kept (their outputs feed later tasks), task runs that were
+  // running are marked FAILED as interrupted and run again as a new attempt
+  // (at-least-once), and the rest runs as usual. FailedPrecondition if the
+  // execution has ended or a live process is still running it.
+  Status Resume(const std::string& execution_id);
+
+  // Resumes every unfinished execution no live process is running; returns
+  // their ids.
+  Result<std::vector<std::string>> RecoverAll();
 
  private:
   friend class RunningExecution;

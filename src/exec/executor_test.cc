@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/id.h"
+#include "exec/execution_lock.h"
 #include "tmpl/json.h"
 
 namespace floe::exec {
@@ -50,8 +51,9 @@ class ExecutorTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("floe_exec_" + NewId());
     store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
     storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
-    executor_ = std::make_unique<Executor>(*store_, Registry(), *storage_,
-                                           ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp"});
+    executor_ = std::make_unique<Executor>(
+        *store_, Registry(), *storage_,
+        ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -321,6 +323,83 @@ tasks:
       (std::vector<P>{{"maybe", State::kSkipped}, {"always", State::kSuccess}, {"broken_condition", State::kFailed}}));
   EXPECT_THAT(e.task_runs[2].error, HasSubstr("runIf"));
   EXPECT_THAT(e.task_runs[2].error, HasSubstr("'inputs.nope' is not defined"));
+}
+
+}  // namespace
+}  // namespace floe::exec
+
+namespace floe::exec {
+namespace {
+
+// An execution as a killed process leaves it: 'a' done, 'b' running.
+std::string InterruptedExecution(state::Store& store, const std::string& source) {
+  state::Execution e;
+  e.id = NewId();
+  e.namespace_ = "dev";
+  e.flow_id = "f";
+  e.flow_source = source;
+  e.flow_path = "flow.yml";
+  e.history.push_back({State::kCreated, SystemClock().Now()});
+  EXPECT_TRUE(store.CreateExecution(e).ok());
+  EXPECT_TRUE(store.TransitionExecution(e.id, State::kRunning, SystemClock().Now()).ok());
+  state::TaskRun a{.id = NewId(), .execution_id = e.id, .task_id = "a", .task_type = "test.Echo"};
+  EXPECT_TRUE(store.CreateTaskRun(a).ok());
+  EXPECT_TRUE(
+      store.TransitionTaskRun(a.id, State::kSuccess, SystemClock().Now(), {.outputs_json = R"({"value":41})"}).ok());
+  state::TaskRun b{.id = NewId(), .execution_id = e.id, .task_id = "b", .task_type = "test.Echo"};
+  EXPECT_TRUE(store.CreateTaskRun(b).ok());
+  EXPECT_TRUE(store.TransitionTaskRun(b.id, State::kRunning, SystemClock().Now()).ok());
+  return e.id;
+}
+
+constexpr const char* kThreeTasks = R"(id: f
+namespace: dev
+tasks:
+  - id: a
+    type: test.Echo
+    value: 41
+  - id: b
+    type: test.Echo
+    value: "{{ outputs.a.value + 1 }}"
+  - id: c
+    type: test.Echo
+    value: "{{ outputs.b.value }}"
+)";
+
+TEST_F(ExecutorTest, ResumeKeepsFinishedTasksAndRetriesTheInterruptedOne) {
+  std::string id = InterruptedExecution(*store_, kThreeTasks);
+  ASSERT_TRUE(executor_->Resume(id).ok());
+  state::Execution e = *store_->GetExecution(id);
+  EXPECT_EQ(e.state, State::kSuccess);
+  using P = std::pair<std::string, State>;
+  EXPECT_EQ(
+      RunStates(e),
+      (std::vector<P>{{"a", State::kSuccess}, {"b", State::kFailed}, {"b", State::kSuccess}, {"c", State::kSuccess}}));
+  EXPECT_THAT(e.task_runs[1].error, HasSubstr("interrupted"));
+  EXPECT_EQ(e.task_runs[2].attempt, 2);
+  EXPECT_EQ(e.task_runs[3].outputs_json, R"({"value":42})");
+  // Ended executions are not resumed again.
+  EXPECT_EQ(executor_->Resume(id).code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ExecutorTest, RecoverSkipsExecutionsALiveProcessHolds) {
+  std::string held = InterruptedExecution(*store_, kThreeTasks);
+  std::string orphan = InterruptedExecution(*store_, kThreeTasks);
+  auto lock = ExecutionLock::Acquire(dir_ / "locks", held);
+  ASSERT_TRUE(lock.ok());
+  auto recovered = executor_->RecoverAll();
+  ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
+  EXPECT_EQ(*recovered, std::vector<std::string>{orphan});
+  EXPECT_EQ(store_->GetExecution(held)->state, State::kRunning);
+  EXPECT_EQ(store_->GetExecution(orphan)->state, State::kSuccess);
+}
+
+TEST_F(ExecutorTest, ResumeOfAFlowThatNoLongerLoadsFailsIt) {
+  std::string id = InterruptedExecution(*store_, "id: f\nnamespace: dev\ntasks: []\n");
+  ASSERT_TRUE(executor_->Resume(id).ok());
+  state::Execution e = *store_->GetExecution(id);
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_THAT(e.error, HasSubstr("no longer loads"));
 }
 
 }  // namespace
