@@ -29,8 +29,9 @@ ScratchFloe::ScratchFloe() {
   }
   store_ = std::move(*store);
   storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
-  executor_ = std::make_unique<exec::Executor>(*store_, cli::BuiltinRegistry(), *storage_,
-                                               exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});
+  executor_ = std::make_unique<exec::Executor>(
+      *store_, cli::BuiltinRegistry(), *storage_,
+      exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});
 }
 
 ScratchFloe::~ScratchFloe() { std::filesystem::remove_all(dir_); }

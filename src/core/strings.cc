@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstring>
 
 namespace floe {
@@ -124,6 +125,14 @@ Result<std::string> Base64Decode(std::string_view in) {
     }
   }
   return out;
+}
+
+std::optional<size_t> ParseIndex(std::string_view digits) {
+  if (digits.empty()) return std::nullopt;
+  size_t value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
 }
 
 }  // namespace floe

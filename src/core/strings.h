@@ -2,6 +2,7 @@
 // "did you mean" suggestions.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +22,10 @@ std::vector<std::string> ClosestMatches(std::string_view word, std::span<const s
 
 // "did you mean 'x'?" / "did you mean 'x' or 'y'?" or "" when nothing is close.
 std::string DidYouMean(std::string_view word, std::span<const std::string> candidates);
+
+// A non-negative decimal number made only of digits; nullopt when empty, not
+// all digits, or too large for size_t.
+std::optional<size_t> ParseIndex(std::string_view digits);
 
 // Percent-encoding of everything but RFC 3986 unreserved characters.
 std::string UrlEncode(std::string_view s);

@@ -1,5 +1,6 @@
 #include "engine/query.h"
 
+#include "core/strings.h"
 #include "duckdb.hpp"
 
 namespace floe::engine {
@@ -202,8 +203,9 @@ class Runner {
         bool positional = !name.empty() && std::all_of(name.begin(), name.end(), ::isdigit);
         const tmpl::Value* given = nullptr;
         if (positional) {
-          size_t i = std::stoul(name);
-          if (i >= 1 && i <= request_.positional_parameters.size()) given = &request_.positional_parameters[i - 1];
+          std::optional<size_t> i = ParseIndex(name);
+          if (i && *i >= 1 && *i <= request_.positional_parameters.size())
+            given = &request_.positional_parameters[*i - 1];
         } else {
           for (const auto& [k, v] : request_.named_parameters)
             if (duckdb::StringUtil::CIEquals(k, name)) given = &v;

@@ -32,7 +32,8 @@ class TasksTest : public ::testing::Test {
     store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
     storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
     executor_ = std::make_unique<exec::Executor>(
-        *store_, Registry(), *storage_, exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});
+        *store_, Registry(), *storage_,
+        exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 

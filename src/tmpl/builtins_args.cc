@@ -2,6 +2,7 @@
 #include <cctype>
 #include <cerrno>
 
+#include "core/strings.h"
 #include "tmpl/internal/builtins.h"
 #include "tmpl/template.h"
 
@@ -83,9 +84,9 @@ Value Attribute(const Value& v, std::string_view path) {
       if (!next) return Value::Undefined(std::string(path));
       cur = *next;
     } else if (cur.is_list() && !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit)) {
-      size_t i = std::stoul(std::string(part));
-      if (i >= cur.AsList().size()) return Value::Undefined(std::string(path));
-      cur = cur.AsList()[i];
+      std::optional<size_t> i = ParseIndex(part);
+      if (!i || *i >= cur.AsList().size()) return Value::Undefined(std::string(path));
+      cur = cur.AsList()[*i];
     } else {
       return Value::Undefined(std::string(path));
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/strings.h"
 #include "tmpl/internal/ast.h"
 #include "tmpl/internal/render_util.h"
 #include "tmpl/json.h"
@@ -136,8 +137,8 @@ Result<Value> RenderState::EvalAttr(const Node& node) {
     return Value::Undefined(path.empty() ? name : path + "." + name, hint);
   }
   if (obj.is_list() && !name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
-    size_t i = std::stoul(name);
-    if (i < obj.AsList().size()) return obj.AsList()[i];
+    std::optional<size_t> i = ParseIndex(name);
+    if (i && *i < obj.AsList().size()) return obj.AsList()[*i];
     return Value::Undefined(name, "the list has " + std::to_string(obj.AsList().size()) + " items");
   }
   return Value::Undefined(name, std::string(obj.TypeName()) + " has no attribute '" + name + "'");
