@@ -4,6 +4,8 @@
 
 #include <cctype>
 #include <optional>
+#include <random>
+#include <thread>
 
 #include "core/id.h"
 #include "exec/execution_lock.h"
@@ -57,13 +59,14 @@ class RunningExecution {
     for (const auto& run : stored.task_runs) {
       attempts_[run.task_id] = std::max(attempts_[run.task_id], run.attempt);
       if (state::IsTerminal(run.state)) {
-        finished_[run.task_id] = run.state;
+        finished_[run.task_id] = run.state;  // the latest attempt decides
         if (run.state == State::kSuccess || run.state == State::kWarning) {
           ASSIGN_OR_RETURN(tmpl::Value outputs, tmpl::ParseJson(run.outputs_json));
           context_.Get("outputs")->MutableMap().Set(run.task_id, outputs);
         }
         continue;
       }
+      finished_.erase(run.task_id);
       std::string why = "interrupted: the floe process running this task stopped; it runs again on recovery";
       state::TaskRun interrupted = run;
       RETURN_IF_ERROR(Transition(interrupted, State::kFailed, {.error = why}));
@@ -188,14 +191,14 @@ class RunningExecution {
 
   struct Outcome {
     std::string failed_task;  // the first task whose failure fails the execution
-    bool warning = false;     // a task with allowFailure failed
+    bool warning = false;     // a task ended WARNING, or one with allowFailure failed
   };
 
   Status RunList(const std::vector<flow::TaskSpec>& tasks, bool stop_at_failure, Outcome& outcome) {
     for (const auto& task : tasks) {
       if (task.disabled) continue;
       bool ok = false;
-      RETURN_IF_ERROR(RunTask(task, &ok));
+      RETURN_IF_ERROR(RunTask(task, &ok, &outcome.warning));
       if (ok) continue;
       if (task.allow_failure) {
         outcome.warning = true;
@@ -216,16 +219,41 @@ class RunningExecution {
     return v.Truthy();
   }
 
-  Status RunTask(const flow::TaskSpec& spec, bool* ok) {
+  // Runs a task's attempts: the first, then as many retries as its policy
+  // allows, each a new task run.
+  Status RunTask(const flow::TaskSpec& spec, bool* ok, bool* warning) {
     // On resume, a task that finished before the interruption is not run
     // again: its recorded outcome counts.
     if (auto it = finished_.find(spec.id); it != finished_.end()) {
       *ok = it->second != State::kFailed;
+      *warning = *warning || it->second == State::kWarning;
       return Status::Ok();
     }
+    Timestamp first_start = Now();
+    int retries = 0;
+    while (true) {
+      State success = retries > 0 && spec.retry && spec.retry->warning_on_retry ? State::kWarning : State::kSuccess;
+      RETURN_IF_ERROR(RunAttempt(spec, success, ok));
+      if (*ok) {
+        *warning = *warning || success == State::kWarning;
+        return Status::Ok();
+      }
+      if (!spec.retry) return Status::Ok();
+      auto elapsed = std::chrono::duration_cast<Duration>(Now() - first_start);
+      std::optional<Duration> delay = spec.retry->NextDelay(retries + 1, elapsed, rng_);
+      if (!delay) return Status::Ok();
+      ++retries;
+      Log("", spec.id, LogLevel::kWarn,
+          "task '" + spec.id + "' failed; retry " + std::to_string(retries) + " in " + FormatDuration(*delay));
+      std::this_thread::sleep_for(*delay);
+    }
+  }
+
+  // One attempt: a new task run, ending in `success_state` or FAILED.
+  Status RunAttempt(const flow::TaskSpec& spec, State success_state, bool* ok) {
     state::TaskRun run{
         .id = NewId(), .execution_id = execution_.id, .task_id = spec.id, .task_type = spec.task_type->name};
-    run.attempt = attempts_[spec.id] + 1;
+    run.attempt = ++attempts_[spec.id];
     run.history.push_back({State::kCreated, Now()});
     RETURN_IF_ERROR(ex_.store_.CreateTaskRun(run));
     if (ex_.observer_) ex_.observer_->OnTaskRunState(run);
@@ -265,7 +293,7 @@ class RunningExecution {
       return Status::Ok();
     }
     tmpl::Value result = outputs->is_map() ? std::move(*outputs) : tmpl::Value(tmpl::ValueMap{});
-    RETURN_IF_ERROR(Transition(run, State::kSuccess, {.outputs_json = tmpl::ToJson(result)}));
+    RETURN_IF_ERROR(Transition(run, success_state, {.outputs_json = tmpl::ToJson(result)}));
     context_.Get("outputs")->MutableMap().Set(spec.id, std::move(result));
     *ok = true;
     return Status::Ok();
@@ -280,6 +308,7 @@ class RunningExecution {
   std::map<std::string, State> finished_;  // task id -> final state, when resuming
   std::map<std::string, int> attempts_;    // task id -> attempts already made
   std::optional<ExecutionLock> lock_;
+  std::mt19937_64 rng_{std::random_device{}()};  // random retry delays
 };
 
 Executor::Executor(state::Store& store, const flow::TaskRegistry& registry, const storage::InternalStorage& storage,

@@ -31,12 +31,26 @@ class BoomTask : public flow::Task {
   }
 };
 
+// Fails while `attempt` < `until`: a task that succeeds on a later retry.
+class FailUntilTask : public flow::Task {
+  Result<tmpl::Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(auto attempt, ctx.Property("attempt"));
+    ASSIGN_OR_RETURN(auto until, ctx.Property("until"));
+    if (attempt->AsInt() < until->AsInt()) return Internal("attempt " + std::to_string(attempt->AsInt()) + " fails");
+    return tmpl::Value::MakeMap({{"attempt", *attempt}});
+  }
+};
+
 const flow::TaskRegistry& Registry() {
   static const flow::TaskRegistry registry = [] {
     flow::TaskRegistry r;
     r.Register({.name = "test.Echo",
                 .properties = {{.name = "value", .type = flow::PropertyType::kAny}},
                 .factory = [] { return std::make_unique<EchoTask>(); }});
+    r.Register({.name = "test.FailUntil",
+                .properties = {{.name = "attempt", .type = flow::PropertyType::kAny},
+                               {.name = "until", .type = flow::PropertyType::kAny}},
+                .factory = [] { return std::make_unique<FailUntilTask>(); }});
     r.Register({.name = "test.Boom", .properties = {{.name = "message", .required = true}}, .factory = [] {
                   return std::make_unique<BoomTask>();
                 }});
@@ -400,6 +414,101 @@ TEST_F(ExecutorTest, ResumeOfAFlowThatNoLongerLoadsFailsIt) {
   state::Execution e = *store_->GetExecution(id);
   EXPECT_EQ(e.state, State::kFailed);
   EXPECT_THAT(e.error, HasSubstr("no longer loads"));
+}
+
+}  // namespace
+}  // namespace floe::exec
+
+namespace floe::exec {
+namespace {
+
+std::vector<std::string> Attempts(const state::Execution& e) {
+  std::vector<std::string> out;
+  for (const auto& r : e.task_runs)
+    out.push_back(r.task_id + ":" + std::to_string(r.attempt) + ":" + std::string(state::StateName(r.state)));
+  return out;
+}
+
+constexpr const char* kRetryFlow = R"(id: f
+namespace: dev
+tasks:
+  - id: flaky
+    type: test.FailUntil
+    attempt: "{{ taskrun.attemptsCount }}"
+    until: UNTIL
+    retry:
+      type: constant
+      interval: PT0.01S
+      maxAttempts: 3
+      WARN
+)";
+
+std::string RetryFlow(int until, bool warning) {
+  std::string s = kRetryFlow;
+  s.replace(s.find("UNTIL"), 5, std::to_string(until));
+  s.replace(s.find("WARN"), 4, warning ? "warningOnRetry: true" : "");
+  return s;
+}
+
+TEST_F(ExecutorTest, RetriesUntilAnAttemptSucceeds) {
+  state::Execution e = Run(RetryFlow(2, false));
+  EXPECT_EQ(e.state, State::kSuccess);
+  EXPECT_EQ(Attempts(e), (std::vector<std::string>{"flaky:1:FAILED", "flaky:2:FAILED", "flaky:3:SUCCESS"}));
+  EXPECT_EQ(e.task_runs[2].outputs_json, R"({"attempt":2})");
+}
+
+TEST_F(ExecutorTest, RetriesStopAtMaxAttempts) {
+  state::Execution e = Run(RetryFlow(5, false));
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_EQ(Attempts(e), (std::vector<std::string>{"flaky:1:FAILED", "flaky:2:FAILED", "flaky:3:FAILED"}));
+}
+
+TEST_F(ExecutorTest, WarningOnRetry) {
+  state::Execution e = Run(RetryFlow(1, true));
+  EXPECT_EQ(e.state, State::kWarning);
+  EXPECT_EQ(Attempts(e), (std::vector<std::string>{"flaky:1:FAILED", "flaky:2:WARNING"}));
+}
+
+TEST(RetryPolicyTest, DelaysAndLimits) {
+  std::mt19937_64 rng(1);
+  flow::RetryPolicy p{.type = flow::RetryPolicy::Type::kExponential,
+                      .interval = Duration(100),
+                      .max_interval = Duration(1000),
+                      .max_attempts = 6};
+  EXPECT_EQ(p.NextDelay(1, Duration(0), rng), Duration(100));
+  EXPECT_EQ(p.NextDelay(3, Duration(0), rng), Duration(400));
+  EXPECT_EQ(p.NextDelay(5, Duration(0), rng), Duration(1000));  // capped
+  EXPECT_EQ(p.NextDelay(6, Duration(0), rng), std::nullopt);    // attempts used up
+  flow::RetryPolicy d{
+      .type = flow::RetryPolicy::Type::kConstant, .interval = Duration(500), .max_duration = Duration(1000)};
+  EXPECT_EQ(d.NextDelay(1, Duration(400), rng), Duration(500));
+  EXPECT_EQ(d.NextDelay(2, Duration(600), rng), std::nullopt);  // would pass maxDuration
+  flow::RetryPolicy r{.type = flow::RetryPolicy::Type::kRandom,
+                      .min_interval = Duration(10),
+                      .max_interval = Duration(20),
+                      .max_attempts = 9};
+  for (int i = 1; i < 9; ++i) {
+    auto delay = r.NextDelay(i, Duration(0), rng);
+    ASSERT_TRUE(delay);
+    EXPECT_GE(*delay, Duration(10));
+    EXPECT_LE(*delay, Duration(20));
+  }
+}
+
+TEST(RetryPolicyTest, BadRetriesAreLoadErrors) {
+  auto errors = [](const std::string& retry) {
+    std::string yaml = "id: f\nnamespace: dev\ntasks:\n  - id: a\n    type: test.Echo\n    retry:\n" + retry;
+    flow::FlowParse p = flow::ParseFlow(yaml, "flow.yml", Registry());
+    return p.errors.empty() ? std::string() : p.errors[0].ToString();
+  };
+  EXPECT_THAT(errors("      type: constant\n      interval: PT1S\n"), HasSubstr("set 'maxAttempts' or 'maxDuration'"));
+  EXPECT_THAT(errors("      type: linear\n      maxAttempts: 2\n"), HasSubstr("flow.yml:7:13: retry: 'type' must be"));
+  EXPECT_THAT(errors("      type: exponential\n      interval: PT1S\n      maxAttempts: 2\n"),
+              HasSubstr("missing 'maxInterval'"));
+  EXPECT_THAT(errors("      type: constant\n      interval: 5s\n      maxAttempts: 2\n"),
+              HasSubstr("'interval' must be a duration"));
+  EXPECT_THAT(errors("      type: constant\n      interval: PT1S\n      maxAttempt: 2\n      delay: PT1S\n"),
+              HasSubstr("unknown key 'delay'"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/strings.h"
+#include "flow/retry.h"
 
 namespace floe::flow {
 namespace {
@@ -17,8 +18,8 @@ const std::vector<std::string> kFlowKeys = {"id",    "namespace", "description",
 const std::vector<std::string> kFlowKeysNotYet = {"afterExecution", "triggers",     "retry",     "concurrency",
                                                   "pluginDefaults", "taskDefaults", "listeners", "sla",
                                                   "checks"};
-const std::vector<std::string> kTaskKeysNotYet = {"retry",       "timeout",   "allowWarning", "logLevel",
-                                                  "workerGroup", "logToFile", "taskCache"};
+const std::vector<std::string> kTaskKeysNotYet = {"timeout",     "allowWarning", "logLevel",
+                                                  "workerGroup", "logToFile",    "taskCache"};
 const std::vector<std::string> kInputKeys = {
     "id", "name", "type", "description", "displayName", "required", "defaults", "values", "validator", "min", "max"};
 const std::vector<std::string> kOutputKeys = {"id", "type", "value", "description", "displayName", "required"};
@@ -270,6 +271,14 @@ class FlowParser {
       tmpl::Value v = allow->ToValue();
       if (!v.is_bool()) Error(allow->location, "'allowFailure' must be true or false");
       task.allow_failure = v.is_bool() && v.AsBool();
+    }
+    if (const YamlNode* retry = node.Find("retry")) {
+      auto policy = ParseRetry(*retry);
+      if (policy.ok()) {
+        task.retry = *policy;
+      } else {
+        errors_.push_back(policy.status());
+      }
     }
     if (const YamlNode* run_if = node.Find("runIf")) {
       if (!run_if->is_scalar()) Error(run_if->location, "'runIf' must be a condition, like \"{{ inputs.enabled }}\"");

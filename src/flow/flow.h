@@ -18,6 +18,7 @@
 
 #include "core/status.h"
 #include "flow/registry.h"
+#include "flow/retry.h"
 #include "flow/yaml_node.h"
 #include "tmpl/template.h"
 #include "tmpl/value.h"
@@ -49,6 +50,8 @@ struct TaskSpec {
   bool disabled = false;
   // A failure leaves the execution running; it ends in WARNING.
   bool allow_failure = false;
+  // Failed attempts run again as new task runs while the policy allows.
+  std::optional<RetryPolicy> retry;
   // Rendered before the run; a false value skips the task (SKIPPED).
   std::optional<YamlNode> run_if;
   // The task's own properties (every key but the common ones), as written.

@@ -38,7 +38,8 @@ const PropertySpec* TaskType::FindProperty(std::string_view property) const {
 }
 
 const std::vector<std::string>& CommonTaskKeys() {
-  static const std::vector<std::string> keys = {"id", "type", "description", "disabled", "allowFailure", "runIf"};
+  static const std::vector<std::string> keys = {"id",           "type",  "description", "disabled",
+                                                "allowFailure", "runIf", "retry"};
   return keys;
 }
 

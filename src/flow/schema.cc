@@ -66,6 +66,13 @@ Value TaskSchema(const TaskType& type) {
   properties.Set("disabled", Value::MakeMap({{"type", Str("boolean")}}));
   properties.Set("allowFailure", Value::MakeMap({{"type", Str("boolean")}}));
   properties.Set("runIf", Value::MakeMap({{"type", Strings({"string", "boolean"})}}));
+  properties.Set(
+      "retry",
+      Value::MakeMap(
+          {{"type", Str("object")},
+           {"required", Strings({"type"})},
+           {"properties",
+            Value::MakeMap({{"type", Value::MakeMap({{"enum", Strings({"constant", "exponential", "random"})}})}})}}));
   std::vector<std::string> required = {"id", "type"};
   for (const auto& p : type.properties) {
     properties.Set(p.name, PropertySchema(p));
