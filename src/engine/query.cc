@@ -157,6 +157,14 @@ class Runner {
       return IoError("cannot open DuckDB database '" + path + "': " + ErrorText(e));
     }
     duckdb::Connection con(*db);
+    // Let the caller interrupt us until the connection is about to go away.
+    struct InterruptGuard {
+      const QueryRequest& request;
+      ~InterruptGuard() {
+        if (request.set_interrupt) request.set_interrupt(nullptr);
+      }
+    } guard{request_};
+    if (request_.set_interrupt) request_.set_interrupt([&con] { con.Interrupt(); });
     if (request_.working_directory) {
       auto r = con.Query("SET file_search_path = " + QuoteLiteral(request_.working_directory->string()));
       if (r->HasError()) return Internal("cannot set DuckDB file_search_path: " + r->GetError());
@@ -174,6 +182,7 @@ class Runner {
     if (statements.empty()) return InvalidArgument("no SQL statement to run");
     QueryResult out;
     for (size_t i = 0; i < statements.size(); ++i) {
+      if (request_.cancelled && request_.cancelled()) return Status(StatusCode::kCancelled, "query cancelled");
       bool last = i + 1 == statements.size();
       std::string text = StatementText(*statements[i]);
       Status s = last ? RunLast(con, std::move(statements[i]), text, out) : RunOne(con, std::move(statements[i]));

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,12 @@ struct QueryRequest {
   // An IANA time zone for TIMESTAMPTZ values ("Europe/Paris"); DuckDB's
   // default (the machine's) when empty.
   std::string time_zone;
+  // Called with a function that interrupts the running query (from any
+  // thread), and with nullptr before the query's connection goes away.
+  std::function<void(std::function<void()>)> set_interrupt;
+  // Checked before each statement: an interrupt that arrives between two
+  // statements still stops the rest.
+  std::function<bool()> cancelled;
 };
 
 struct QueryResult {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <future>
 #include <optional>
 #include <random>
 #include <thread>
@@ -282,7 +283,25 @@ class RunningExecution {
       ctx.AddVariable("taskrun", tmpl::Value::MakeMap(
                                      {{"id", tmpl::Value(run.id)}, {"attemptsCount", tmpl::Value(run.attempt - 1)}}));
       std::unique_ptr<flow::Task> task = spec.task_type->factory();
-      outputs = task->Run(ctx);
+      if (!spec.timeout) {
+        outputs = task->Run(ctx);
+      } else {
+        // The task runs on its own thread so this one can stop it in time:
+        // on timeout the context is cancelled (interrupting a query, waking
+        // a sleep) and the task's thread is joined before going on.
+        std::packaged_task<Result<tmpl::Value>()> job([&] { return task->Run(ctx); });
+        std::future<Result<tmpl::Value>> result = job.get_future();
+        std::thread worker(std::move(job));
+        if (result.wait_for(*spec.timeout) == std::future_status::timeout) {
+          ctx.Cancel();
+          worker.join();
+          outputs = Status(StatusCode::kDeadlineExceeded, "task '" + spec.id + "' timed out after " +
+                                                              FormatDuration(*spec.timeout) + " (its timeout)");
+        } else {
+          worker.join();
+          outputs = result.get();
+        }
+      }
     }
     RETURN_IF_ERROR(store_error_);
     if (!outputs.ok()) {

@@ -83,6 +83,25 @@ Result<std::optional<tmpl::Value>> RunTaskContext::Property(std::string_view nam
   return std::optional<tmpl::Value>(std::move(*rendered));
 }
 
+bool RunTaskContext::WaitFor(std::chrono::milliseconds d) {
+  std::unique_lock lock(cancel_mu_);
+  return !cancel_cv_.wait_for(lock, d, [this] { return cancelled_.load(); });
+}
+
+void RunTaskContext::SetInterrupt(std::function<void()> interrupt) {
+  std::lock_guard lock(cancel_mu_);
+  interrupt_ = std::move(interrupt);
+}
+
+void RunTaskContext::Cancel() {
+  std::lock_guard lock(cancel_mu_);
+  cancelled_.store(true);
+  cancel_cv_.notify_all();
+  // Under the lock, so the task cannot clear (and destroy) what the
+  // interrupt refers to while it runs.
+  if (interrupt_) interrupt_();
+}
+
 Status RunTaskContext::PropertyError(std::string_view name, std::string message) const {
   const flow::YamlNode::Entry* entry = FindEntry(name);
   Status s = InvalidArgument("task '" + spec_.id + "' property '" + std::string(name) + "': " + message);

@@ -1,7 +1,10 @@
 // The TaskContext the executor gives each task run. Internal to exec.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +35,13 @@ class RunTaskContext final : public flow::TaskContext {
   Result<std::filesystem::path> ResolveFile(std::string_view uri) override;
   Result<std::pair<std::filesystem::path, std::string>> NewStorageFile(std::string_view name) override;
   void AddVariable(std::string name, tmpl::Value value) override;
+  bool Cancelled() const override { return cancelled_.load(); }
+  bool WaitFor(std::chrono::milliseconds d) override;
+  void SetInterrupt(std::function<void()> interrupt) override;
+
+  // Asks the task to stop: Cancelled() turns true, WaitFor returns, the
+  // registered interrupt runs. Thread-safe.
+  void Cancel();
 
  private:
   const flow::YamlNode::Entry* FindEntry(std::string_view name) const;
@@ -44,6 +54,10 @@ class RunTaskContext final : public flow::TaskContext {
   std::optional<std::filesystem::path> working_directory_;
   LogFn log_;
   FlowRenderHost host_;
+  std::atomic<bool> cancelled_{false};
+  std::mutex cancel_mu_;
+  std::condition_variable cancel_cv_;
+  std::function<void()> interrupt_;  // guarded by cancel_mu_
 };
 
 // Renders a YAML property tree: templated scalars render against `variables`

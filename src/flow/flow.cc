@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/duration.h"
 #include "core/strings.h"
 #include "flow/retry.h"
 
@@ -271,6 +272,14 @@ class FlowParser {
       tmpl::Value v = allow->ToValue();
       if (!v.is_bool()) Error(allow->location, "'allowFailure' must be true or false");
       task.allow_failure = v.is_bool() && v.AsBool();
+    }
+    if (const YamlNode* timeout = node.Find("timeout")) {
+      auto d = ParseDuration(timeout->scalar);
+      if (!timeout->is_scalar() || !d.ok() || d->count() <= 0) {
+        Error(timeout->location, "'timeout' must be a positive duration like PT10M");
+      } else {
+        task.timeout = *d;
+      }
     }
     if (const YamlNode* retry = node.Find("retry")) {
       auto policy = ParseRetry(*retry);

@@ -50,6 +50,8 @@ struct TaskSpec {
   bool disabled = false;
   // A failure leaves the execution running; it ends in WARNING.
   bool allow_failure = false;
+  // An attempt running longer is stopped and fails.
+  std::optional<Duration> timeout;
   // Failed attempts run again as new task runs while the policy allows.
   std::optional<RetryPolicy> retry;
   // Rendered before the run; a false value skips the task (SKIPPED).

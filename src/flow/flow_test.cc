@@ -168,7 +168,7 @@ TEST(FlowTest, NotYetSupportedKeysAreErrorsNotIgnored) {
       "PT1S\n");
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_THAT(errors[0], HasSubstr("'triggers' is not supported by floe yet"));
-  EXPECT_THAT(errors[1], HasSubstr("'timeout' is not supported by floe yet"));
+  EXPECT_THAT(errors[1], HasSubstr("'logLevel' is not supported by floe yet"));
 }
 
 Flow InputsFlow() {

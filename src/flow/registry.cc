@@ -39,7 +39,7 @@ const PropertySpec* TaskType::FindProperty(std::string_view property) const {
 
 const std::vector<std::string>& CommonTaskKeys() {
   static const std::vector<std::string> keys = {"id",           "type",  "description", "disabled",
-                                                "allowFailure", "runIf", "retry"};
+                                                "allowFailure", "runIf", "retry",       "timeout"};
   return keys;
 }
 

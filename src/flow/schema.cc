@@ -66,6 +66,7 @@ Value TaskSchema(const TaskType& type) {
   properties.Set("disabled", Value::MakeMap({{"type", Str("boolean")}}));
   properties.Set("allowFailure", Value::MakeMap({{"type", Str("boolean")}}));
   properties.Set("runIf", Value::MakeMap({{"type", Strings({"string", "boolean"})}}));
+  properties.Set("timeout", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[Pp]")}}));
   properties.Set(
       "retry",
       Value::MakeMap(

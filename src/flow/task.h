@@ -13,7 +13,9 @@
 //   };
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +52,15 @@ class TaskContext {
   // Makes `name` visible to this task's templates rendered after the call
   // (e.g. {{ workingDir }}, {{ outputFiles.out }}).
   virtual void AddVariable(std::string name, tmpl::Value value) = 0;
+
+  // Cancellation (a task's timeout, later a kill). Cancelled() turns true
+  // once; WaitFor sleeps up to `d` and returns false if cancelled first.
+  // SetInterrupt registers how to stop work in progress (a running query);
+  // it may be called from another thread, and is cleared with nullptr
+  // before what it refers to goes away.
+  virtual bool Cancelled() const = 0;
+  virtual bool WaitFor(std::chrono::milliseconds d) = 0;
+  virtual void SetInterrupt(std::function<void()> interrupt) = 0;
 
   // Typed property helpers: a missing required property, or one of the wrong
   // type, is a PropertyError.

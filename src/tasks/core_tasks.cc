@@ -56,7 +56,7 @@ class SleepTask final : public flow::Task {
     auto d = ParseDuration(text);
     if (!d.ok()) return ctx.PropertyError("duration", d.status().message());
     if (d->count() < 0) return ctx.PropertyError("duration", "must not be negative");
-    std::this_thread::sleep_for(*d);
+    if (!ctx.WaitFor(*d)) return Status(StatusCode::kCancelled, "sleep cancelled");
     return Value(tmpl::ValueMap{});
   }
 };

@@ -42,6 +42,8 @@ class DuckDbQueryTask final : public flow::Task {
     ASSIGN_OR_RETURN(request.fetch, Fetch(ctx));
     ASSIGN_OR_RETURN(request.time_zone, ctx.StringOr("timeZoneId", ""));
     RETURN_IF_ERROR(Parameters(ctx, request));
+    request.set_interrupt = [&ctx](std::function<void()> interrupt) { ctx.SetInterrupt(std::move(interrupt)); };
+    request.cancelled = [&ctx] { return ctx.Cancelled(); };
     std::string store_uri;
     if (request.fetch == engine::FetchType::kStore) {
       ASSIGN_OR_RETURN(auto reserved, ctx.NewStorageFile("result.parquet"));

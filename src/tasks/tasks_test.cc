@@ -191,3 +191,62 @@ TEST_F(TasksTest, SleepWaitsAndValidatesDuration) {
 
 }  // namespace
 }  // namespace floe::tasks
+
+namespace floe::tasks {
+namespace {
+
+TEST_F(TasksTest, TimeoutStopsASleep) {
+  auto start = std::chrono::steady_clock::now();
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: nap
+    type: core.Sleep
+    duration: PT30S
+    timeout: PT0.2S
+)");
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(e.state, State::kFailed);
+  ASSERT_EQ(e.task_runs.size(), 1u);
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("task 'nap' timed out after PT0.2S"));
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+}
+
+TEST_F(TasksTest, TimeoutInterruptsARunningQuery) {
+  auto start = std::chrono::steady_clock::now();
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: endless
+    type: duckdb.Query
+    sql: SELECT count(*) FROM range(1000000000000) a
+    fetchType: FETCH_ONE
+    timeout: PT0.5S
+    retry:
+      type: constant
+      interval: PT0.01S
+      maxAttempts: 2
+)");
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(e.state, State::kFailed);
+  ASSERT_EQ(e.task_runs.size(), 2u);  // each attempt has its own timeout
+  EXPECT_THAT(e.task_runs[1].error, HasSubstr("timed out after PT0.5S"));
+  EXPECT_LT(elapsed, std::chrono::seconds(10));
+}
+
+TEST_F(TasksTest, QuickTaskWithinItsTimeoutSucceeds) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: q
+    type: duckdb.Query
+    sql: SELECT 42 AS answer
+    fetchType: FETCH_ONE
+    timeout: PT30S
+)");
+  EXPECT_EQ(e.state, State::kSuccess);
+  EXPECT_EQ(Outputs(e, 0).Get("row")->Get("answer")->AsInt(), 42);
+}
+
+}  // namespace
+}  // namespace floe::tasks
