@@ -164,8 +164,8 @@ finally: nope
 
 TEST(FlowTest, NotYetSupportedKeysAreErrorsNotIgnored) {
   auto errors = Errors(
-      "id: f\nnamespace: dev\ntriggers: []\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n    timeout: "
-      "PT1S\n");
+      "id: f\nnamespace: dev\ntriggers: []\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n    logLevel: "
+      "DEBUG\n");
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_THAT(errors[0], HasSubstr("'triggers' is not supported by floe yet"));
   EXPECT_THAT(errors[1], HasSubstr("'logLevel' is not supported by floe yet"));
