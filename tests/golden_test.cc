@@ -1,0 +1,106 @@
+// Golden flows (tests/golden/README.md): each flow runs through the real floe
+// binary; its normalized result must equal NAME.expected.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tmpl/json.h"
+
+namespace floe {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Output {
+  int exit_code = -1;
+  std::string text;
+};
+
+Output Shell(const std::string& cmd) {
+  Output r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.text.append(buf.data(), n);
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+// Runs the flow and describes what happened without ids or times.
+std::string Normalized(const fs::path& flow, const fs::path& home) {
+  std::string floe = std::string(FLOE_BINARY) + " --home '" + home.string() + "' ";
+  Output run = Shell(floe + "run '" + flow.string() + "' --json 2>/dev/null");
+  auto doc = tmpl::ParseJson(run.text);
+  if (!doc.ok()) return "floe run printed no JSON:\n" + run.text;
+  std::string out = "exit: " + std::to_string(run.exit_code) + "\n";
+  out += "state: " + doc->Get("state")->AsString() + "\n";
+  for (const auto& r : doc->Get("taskRunList")->AsList()) {
+    out += "run: " + r.Get("taskId")->AsString() + " " + std::to_string(r.Get("attempt")->AsInt()) + " " +
+           r.Get("state")->AsString() + "\n";
+  }
+  out += "output: " + tmpl::ToJson(*doc->Get("outputs")) + "\n";
+  Output logs = Shell(floe + "logs " + doc->Get("id")->AsString());
+  std::istringstream lines(logs.text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    // "14:35:02.123 INFO  task             message"; other lines continue a message.
+    bool starts_entry = line.size() > 13 && line[2] == ':' && line[5] == ':' && line[8] == '.' && line[12] == ' ';
+    if (!starts_entry) {
+      out += "log+ " + line + "\n";
+      continue;
+    }
+    std::istringstream fields(line);
+    std::string time, level, task;
+    fields >> time >> level >> task;
+    std::string message;
+    std::getline(fields >> std::ws, message);
+    out += "log: " + task + " " + level + " " + message + "\n";
+  }
+  return ReplaceAll(out, std::string(FLOE_SOURCE_DIR) + "/", "<src>/");
+}
+
+TEST(GoldenTest, Flows) {
+  fs::path dir = fs::path(FLOE_SOURCE_DIR) / "tests" / "golden";
+  bool update = std::getenv("FLOE_UPDATE_GOLDEN") != nullptr;
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yml") continue;
+    ++count;
+    SCOPED_TRACE(entry.path().filename().string());
+    fs::path home =
+        fs::temp_directory_path() / ("floe_golden_" + std::to_string(getpid()) + "_" + entry.path().stem().string());
+    fs::remove_all(home);
+    std::string got = Normalized(entry.path(), home);
+    fs::remove_all(home);
+    fs::path expected_path = entry.path();
+    expected_path.replace_extension(".expected");
+    if (update) {
+      std::ofstream(expected_path) << got;
+      continue;
+    }
+    std::ifstream in(expected_path);
+    ASSERT_TRUE(in) << "missing " << expected_path << "; create it with FLOE_UPDATE_GOLDEN=1";
+    std::stringstream expected;
+    expected << in.rdbuf();
+    EXPECT_EQ(got, expected.str());
+  }
+  EXPECT_GT(count, 0);
+}
+
+}  // namespace
+}  // namespace floe
