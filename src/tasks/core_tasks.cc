@@ -61,6 +61,21 @@ class SleepTask final : public flow::Task {
   }
 };
 
+// Fails on purpose: always, or when `condition` renders true.
+class FailTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(std::optional<Value> condition, ctx.Property("condition"));
+    bool fail =
+        !condition || (condition->is_string() ? !(condition->AsString().empty() || condition->AsString() == "false" ||
+                                                  condition->AsString() == "0")
+                                              : condition->Truthy());
+    if (!fail) return Value(tmpl::ValueMap{});
+    ASSIGN_OR_RETURN(std::string message, ctx.StringOr("errorMessage", "Forced failure by the Fail task"));
+    return Status(StatusCode::kFailedPrecondition, message);
+  }
+};
+
 }  // namespace
 
 void RegisterCoreTasks(flow::TaskRegistry& registry) {
@@ -93,6 +108,18 @@ void RegisterCoreTasks(flow::TaskRegistry& registry) {
       .description = "Outputs the rendered `values` map as `values`.",
       .properties = {{.name = "values", .type = PropertyType::kMap, .description = "The values to output."}},
       .factory = [] { return std::make_unique<OutputValuesTask>(); },
+  });
+  registry.Register({
+      .name = "core.Fail",
+      .aliases = {"io.kestra.plugin.core.execution.Fail", "io.kestra.core.tasks.executions.Fail"},
+      .description = "Fails the task (and so the execution): always, or when `condition` is true.",
+      .properties = {{.name = "condition",
+                      .type = PropertyType::kAny,
+                      .description = "Fail only when this renders true; always fail when absent."},
+                     {.name = "errorMessage",
+                      .type = PropertyType::kString,
+                      .description = "The error to report; 'Forced failure by the Fail task' by default."}},
+      .factory = [] { return std::make_unique<FailTask>(); },
   });
   registry.Register({
       .name = "core.Sleep",
