@@ -78,9 +78,7 @@ int RunCommand(const Home& home, const RunOptions& opts) {
   std::error_code ec;
   std::filesystem::create_directories(home.lake(), ec);
   if (ec) return Report(IoError("cannot create the lake folder '" + home.lake().string() + "': " + ec.message()));
-  exec::Executor executor(
-      **store, BuiltinRegistry(), storage,
-      exec::ExecutorSettings{.lake = home.lake(), .scratch = home.scratch(), .locks = home.locks()});
+  exec::Executor executor(**store, BuiltinRegistry(), storage, home.executor_settings());
   ConsoleObserver console;
   if (!opts.json) executor.set_observer(&console);
   auto id = executor.Run(*flow, inputs);
@@ -151,9 +149,7 @@ int RecoverCommand(const Home& home) {
   auto store = OpenStore(home);
   if (!store.ok()) return Report(store.status());
   storage::InternalStorage storage(home.storage());
-  exec::Executor executor(
-      **store, BuiltinRegistry(), storage,
-      exec::ExecutorSettings{.lake = home.lake(), .scratch = home.scratch(), .locks = home.locks()});
+  exec::Executor executor(**store, BuiltinRegistry(), storage, home.executor_settings());
   ConsoleObserver console;
   executor.set_observer(&console);
   auto recovered = executor.RecoverAll();

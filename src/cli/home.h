@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "exec/executor.h"
 #include "flow/registry.h"
 #include "state/store.h"
 #include "storage/internal_storage.h"
@@ -27,6 +28,9 @@ struct Home {
   std::filesystem::path lake() const { return root / "lake"; }
   std::filesystem::path scratch() const { return root / "tmp"; }
   std::filesystem::path locks() const { return root / "locks"; }
+  exec::ExecutorSettings executor_settings() const {
+    return exec::ExecutorSettings{.lake = lake(), .scratch = scratch(), .locks = locks()};
+  }
 };
 
 // `flag` is the --home value (may be empty).

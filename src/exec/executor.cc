@@ -216,8 +216,7 @@ class RunningExecution {
     if (!spec.run_if) return true;
     FlowRenderHost host(ex_.storage_);
     ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(*spec.run_if, context_, &host));
-    if (v.is_string()) return !(v.AsString().empty() || v.AsString() == "false" || v.AsString() == "0");
-    return v.Truthy();
+    return flow::ConditionHolds(v);
   }
 
   // Runs a task's attempts: the first, then as many retries as its policy

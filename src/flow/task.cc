@@ -4,6 +4,11 @@
 
 namespace floe::flow {
 
+bool ConditionHolds(const tmpl::Value& v) {
+  if (v.is_string()) return !(v.AsString().empty() || v.AsString() == "false" || v.AsString() == "0");
+  return v.Truthy();
+}
+
 Result<std::optional<std::string>> TaskContext::OptionalString(std::string_view name) {
   ASSIGN_OR_RETURN(std::optional<tmpl::Value> v, Property(name));
   if (!v || v->is_null()) return std::optional<std::string>();

@@ -71,6 +71,11 @@ class TaskContext {
   Result<std::optional<tmpl::Value>> OptionalMap(std::string_view name);
 };
 
+// Whether a rendered condition (runIf, a Fail task's condition) holds: the
+// value's truthiness, with the text "false" and "0" false too, since a
+// template that renders a boolean into a string gives exactly those.
+bool ConditionHolds(const tmpl::Value& v);
+
 class Task {
  public:
   virtual ~Task() = default;

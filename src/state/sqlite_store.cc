@@ -155,11 +155,7 @@ class SqliteStore final : public Store {
   }
 
   Status TransitionExecution(const std::string& id, State state, Timestamp at, const TransitionDetails& d) override {
-    std::lock_guard lock(mu_);
-    return InTransaction([&]() -> Status {
-      RETURN_IF_ERROR(Update("executions", id, state, d));
-      return AddHistory("execution_states", id, state, at);
-    });
+    return Transition("executions", "execution_states", id, state, at, d);
   }
 
   Status CreateTaskRun(const TaskRun& t) override {
@@ -183,11 +179,7 @@ class SqliteStore final : public Store {
   }
 
   Status TransitionTaskRun(const std::string& id, State state, Timestamp at, const TransitionDetails& d) override {
-    std::lock_guard lock(mu_);
-    return InTransaction([&]() -> Status {
-      RETURN_IF_ERROR(Update("task_runs", id, state, d));
-      return AddHistory("task_run_states", id, state, at);
-    });
+    return Transition("task_runs", "task_run_states", id, state, at, d);
   }
 
   Status AppendLogs(std::span<const LogEntry> entries) override {
@@ -346,6 +338,17 @@ class SqliteStore final : public Store {
       return s;
     }
     return Exec("COMMIT");
+  }
+
+  // The row's new state (and outputs/error when given) and its history row,
+  // in one transaction.
+  Status Transition(const std::string& table, const std::string& history, const std::string& id, State state,
+                    Timestamp at, const TransitionDetails& d) {
+    std::lock_guard lock(mu_);
+    return InTransaction([&]() -> Status {
+      RETURN_IF_ERROR(Update(table, id, state, d));
+      return AddHistory(history, id, state, at);
+    });
   }
 
   Status Update(const std::string& table, const std::string& id, State state, const TransitionDetails& d) {

@@ -66,10 +66,7 @@ class FailTask final : public flow::Task {
  public:
   Result<Value> Run(flow::TaskContext& ctx) override {
     ASSIGN_OR_RETURN(std::optional<Value> condition, ctx.Property("condition"));
-    bool fail =
-        !condition || (condition->is_string() ? !(condition->AsString().empty() || condition->AsString() == "false" ||
-                                                  condition->AsString() == "0")
-                                              : condition->Truthy());
+    bool fail = !condition || flow::ConditionHolds(*condition);
     if (!fail) return Value(tmpl::ValueMap{});
     ASSIGN_OR_RETURN(std::string message, ctx.StringOr("errorMessage", "Forced failure by the Fail task"));
     return Status(StatusCode::kFailedPrecondition, message);
