@@ -29,7 +29,8 @@ struct Home {
   std::filesystem::path scratch() const { return root / "tmp"; }
   std::filesystem::path locks() const { return root / "locks"; }
   exec::ExecutorSettings executor_settings() const {
-    return exec::ExecutorSettings{.lake = lake(), .scratch = scratch(), .locks = locks()};
+    return exec::ExecutorSettings{
+        .lake = lake(), .scratch = scratch(), .locks = locks(), .secrets_file = root / "secrets.yml"};
   }
 };
 

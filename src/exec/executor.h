@@ -1,6 +1,8 @@
-// Executor: runs a flow's tasks in order and records every step in the Store
-// before it takes effect: the execution, each task run, their state
-// transitions (CREATED, RUNNING, SUCCESS/FAILED), outputs and log lines.
+// Executor: runs flows and records every step in the Store before it takes
+// effect: the execution, each task run, their state transitions, outputs and
+// log lines. Runnable tasks run on a bounded set of worker slots; flowable
+// tasks (Parallel, ForEach, Dag, ...) run their children concurrently where
+// the flow allows.
 //
 //   Executor executor(store, registry, storage, settings);
 //   ASSIGN_OR_RETURN(std::string id, executor.Run(flow, {{"name", Value("ada")}}));
@@ -11,9 +13,14 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <semaphore>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/status.h"
 #include "flow/flow.h"
@@ -24,14 +31,21 @@
 namespace floe::exec {
 
 struct ExecutorSettings {
-  std::filesystem::path lake;     // exposed to flows as {{ globals.lake }}
-  std::filesystem::path scratch;  // parent of task working directories
-  std::filesystem::path locks;    // one lock file per execution being run
+  std::filesystem::path lake;          // exposed to flows as {{ globals.lake }}
+  std::filesystem::path scratch;       // parent of task working directories
+  std::filesystem::path locks;         // one lock file per execution being run
+  std::filesystem::path secrets_file;  // YAML map NAME: value for secret(); may not exist
+  // How many runnable tasks do work at once in this process.
+  int workers = 16;
+  // How often a running execution checks the store for a kill request.
+  std::chrono::milliseconds kill_poll_interval{200};
+  // Finds a flow by namespace and id (Subflow tasks); unset: Subflow fails.
+  std::function<Result<flow::Flow>(const std::string& ns, const std::string& id)> find_flow;
   const Clock* clock = &SystemClock();
 };
 
-// Sees an execution as it happens (for live CLI output). Called on the
-// executor's thread, after the store has recorded the event.
+// Sees executions as they happen (for live CLI output). Calls are serialized
+// and made after the store has recorded the event.
 class ExecutionObserver {
  public:
   virtual ~ExecutionObserver() = default;
@@ -44,32 +58,79 @@ class Executor {
  public:
   Executor(state::Store& store, const flow::TaskRegistry& registry, const storage::InternalStorage& storage,
            ExecutorSettings settings);
+  // Waits for subflows started without `wait`.
+  ~Executor();
 
   void set_observer(ExecutionObserver* observer) { observer_ = observer; }
 
-  // Validates inputs, creates the execution and runs it to its end. Returns
-  // the execution id.
+  // Validates inputs, creates the execution and runs it to its end (or to a
+  // Pause). Returns the execution id.
   Result<std::string> Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs);
 
   // Continues an execution that a dead process left unfinished: finished task
   // runs are kept (their outputs feed later tasks), task runs that were
   // running are marked FAILED as interrupted and run again as a new attempt
-  // (at-least-once), and the rest runs as usual. FailedPrecondition if the
-  // execution has ended or a live process is still running it.
-  Status Resume(const std::string& execution_id);
-
-  // Resumes every unfinished execution no live process is running; returns
+  // (at-least-once), flowable tasks carry on with their unfinished children.
+  // FailedPrecondition if the execution has ended, is paused, or a live
+  // process is still running it.
+  Status Recover(const std::string& execution_id);
+  // Recovers every unfinished execution no live process is running; returns
   // their ids.
   Result<std::vector<std::string>> RecoverAll();
 
+  // Continues a PAUSED execution: its Pause task succeeds with `inputs` as
+  // its outputs (checked against the task's onResume declarations).
+  Status ResumePaused(const std::string& execution_id, const std::map<std::string, tmpl::Value>& inputs);
+  // Runs a FAILED (or KILLED) execution again from its failed tasks; the
+  // tasks that succeeded keep their outputs and are not run again.
+  Status Restart(const std::string& execution_id);
+  // A new execution of the same flow revision and inputs that keeps every
+  // task run that ended before `task_id` first started, and runs the rest.
+  // Returns the new execution's id.
+  Result<std::string> Replay(const std::string& execution_id, const std::string& task_id);
+  // Asks to kill an execution. A running one is stopped by the process
+  // running it (its tasks are cancelled; shells get SIGTERM, then SIGKILL);
+  // one no live process runs (paused, or left by a dead process) is marked
+  // KILLED here.
+  Status Kill(const std::string& execution_id);
+
  private:
   friend class RunningExecution;
+
+  // Holds one of the worker slots while a runnable task works.
+  class WorkerSlot {
+   public:
+    explicit WorkerSlot(Executor& ex) : ex_(ex) { ex_.slots_.acquire(); }
+    ~WorkerSlot() { ex_.slots_.release(); }
+
+   private:
+    Executor& ex_;
+  };
+
+  // Calls the observer, one call at a time.
+  template <typename F>
+  void Notify(F&& f) {
+    if (!observer_) return;
+    std::lock_guard lock(observer_mu_);
+    f(*observer_);
+  }
+
+  // Loads the flow an execution ran (its stored source).
+  Result<flow::Flow> StoredFlow(const state::Execution& stored);
+  // Starts an execution of `flow` on a background thread (Subflow without
+  // wait); the destructor waits for it.
+  Result<std::string> RunDetached(flow::Flow flow, std::map<std::string, tmpl::Value> inputs,
+                                  std::vector<std::pair<std::string, std::string>> labels);
 
   state::Store& store_;
   const flow::TaskRegistry& registry_;
   const storage::InternalStorage& storage_;
   ExecutorSettings settings_;
   ExecutionObserver* observer_ = nullptr;
+  std::mutex observer_mu_;
+  std::counting_semaphore<4096> slots_;
+  std::mutex detached_mu_;
+  std::vector<std::thread> detached_;
 };
 
 }  // namespace floe::exec

@@ -231,7 +231,7 @@ tasks:
                            {{"note", tmpl::Value((dir_ / "note.txt").string())}});
   unsetenv("SECRET_API_TOKEN");
   ASSERT_EQ(e.task_runs.size(), 2u);
-  EXPECT_EQ(e.task_runs[0].outputs_json, R"({"value":"from a file / s3cr3t"})");
+  EXPECT_EQ(e.task_runs[0].outputs_json, R"({"value":"from a file / ******"})");
   EXPECT_EQ(e.task_runs[1].state, State::kFailed);
   EXPECT_THAT(e.task_runs[1].error, HasSubstr("secret 'MISSING_ONE' is not set"));
   EXPECT_THAT(e.task_runs[1].error, HasSubstr("SECRET_MISSING_ONE"));
@@ -382,7 +382,7 @@ tasks:
 
 TEST_F(ExecutorTest, ResumeKeepsFinishedTasksAndRetriesTheInterruptedOne) {
   std::string id = InterruptedExecution(*store_, kThreeTasks);
-  ASSERT_TRUE(executor_->Resume(id).ok());
+  ASSERT_TRUE(executor_->Recover(id).ok());
   state::Execution e = *store_->GetExecution(id);
   EXPECT_EQ(e.state, State::kSuccess);
   using P = std::pair<std::string, State>;
@@ -393,7 +393,7 @@ TEST_F(ExecutorTest, ResumeKeepsFinishedTasksAndRetriesTheInterruptedOne) {
   EXPECT_EQ(e.task_runs[2].attempt, 2);
   EXPECT_EQ(e.task_runs[3].outputs_json, R"({"value":42})");
   // Ended executions are not resumed again.
-  EXPECT_EQ(executor_->Resume(id).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(executor_->Recover(id).code(), StatusCode::kFailedPrecondition);
 }
 
 TEST_F(ExecutorTest, RecoverSkipsExecutionsALiveProcessHolds) {
@@ -410,7 +410,7 @@ TEST_F(ExecutorTest, RecoverSkipsExecutionsALiveProcessHolds) {
 
 TEST_F(ExecutorTest, ResumeOfAFlowThatNoLongerLoadsFailsIt) {
   std::string id = InterruptedExecution(*store_, "id: f\nnamespace: dev\ntasks: []\n");
-  ASSERT_TRUE(executor_->Resume(id).ok());
+  ASSERT_TRUE(executor_->Recover(id).ok());
   state::Execution e = *store_->GetExecution(id);
   EXPECT_EQ(e.state, State::kFailed);
   EXPECT_THAT(e.error, HasSubstr("no longer loads"));

@@ -1,8 +1,16 @@
-// What flow templates can reach while a task's properties render: read() of
-// execution files and local files, and secret() from the environment (as
-// Kestra does: SECRET_<NAME>, base64-encoded). Internal to exec.
+// What flow templates can reach while properties render: read() of execution
+// files and local files; secret() from the environment (as Kestra does:
+// SECRET_<NAME>, base64-encoded) or from the home's secrets file; kv() from
+// the namespace KV store. Every secret read is remembered by the execution's
+// SecretMask. Thread-safe. Internal to exec.
 #pragma once
 
+#include <filesystem>
+#include <string>
+
+#include "core/time.h"
+#include "exec/secret_mask.h"
+#include "state/store.h"
 #include "storage/internal_storage.h"
 #include "tmpl/template.h"
 
@@ -10,15 +18,30 @@ namespace floe::exec {
 
 class FlowRenderHost final : public tmpl::RenderHost {
  public:
-  explicit FlowRenderHost(const storage::InternalStorage& storage) : storage_(storage) {}
+  struct Services {
+    const storage::InternalStorage* storage = nullptr;
+    state::Store* store = nullptr;         // for kv(); none: kv() fails clearly
+    std::filesystem::path secrets_file;    // YAML map NAME: value; may not exist
+    SecretMask* mask = nullptr;            // secrets read are added here
+    std::string namespace_;                // kv()'s default namespace
+    const Clock* clock = &SystemClock();
+  };
+
+  explicit FlowRenderHost(Services services) : s_(std::move(services)) {}
 
   // floe:// URIs from the execution's storage, file:// URIs and plain paths.
   Result<std::string> ReadFile(std::string_view uri) const override;
-  // $SECRET_<NAME>, base64-decoded.
+  // $SECRET_<NAME> (base64), else the secrets file.
   Result<std::string> Secret(std::string_view name) const override;
+  // The value stored with kv.Set (JSON-typed); NotFound when absent or expired.
+  Result<tmpl::Value> KvGet(std::string_view key, std::string_view ns) const override;
 
  private:
-  const storage::InternalStorage& storage_;
+  Services s_;
 };
+
+// Reads a secret the way templates do, without masking (for tasks that take
+// secrets by name). Exposed for tests.
+Result<std::string> LookupSecret(std::string_view name, const std::filesystem::path& secrets_file);
 
 }  // namespace floe::exec

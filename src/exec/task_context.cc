@@ -32,28 +32,35 @@ Result<tmpl::Value> RenderNode(const flow::YamlNode& node, const tmpl::Value& va
   return tmpl::Value();
 }
 
-RunTaskContext::RunTaskContext(const flow::TaskSpec& spec, tmpl::Value variables,
-                               const storage::InternalStorage& storage, std::string storage_prefix,
-                               std::filesystem::path scratch, LogFn log)
+RunTaskContext::RunTaskContext(const flow::TaskSpec& spec, tmpl::Value variables, const ExecutionServices& services,
+                               std::string storage_prefix, std::filesystem::path scratch,
+                               std::optional<std::filesystem::path> shared_workdir, LogFn log)
     : spec_(spec),
-      storage_(storage),
+      services_(services),
       storage_prefix_(std::move(storage_prefix)),
       scratch_(std::move(scratch)),
-      log_(std::move(log)),
-      host_(storage) {
+      log_(std::move(log)) {
+  if (shared_workdir) {
+    working_directory_ = std::move(shared_workdir);
+    owns_working_directory_ = false;
+  }
   // A shallow copy of the top level, so AddVariable does not leak into the
   // execution's shared context.
+  ResetVariables(std::move(variables));
+}
+
+RunTaskContext::~RunTaskContext() {
+  if (working_directory_ && owns_working_directory_) {
+    std::error_code ec;
+    std::filesystem::remove_all(*working_directory_, ec);  // best effort: scratch space
+  }
+}
+
+void RunTaskContext::ResetVariables(tmpl::Value variables) {
   tmpl::ValueMap own;
   if (variables.is_map())
     for (const auto& [k, v] : variables.AsMap()) own.Set(k, v);
   variables_ = tmpl::Value(std::move(own));
-}
-
-RunTaskContext::~RunTaskContext() {
-  if (working_directory_) {
-    std::error_code ec;
-    std::filesystem::remove_all(*working_directory_, ec);  // best effort: scratch space
-  }
 }
 
 void RunTaskContext::AddVariable(std::string name, tmpl::Value value) {
@@ -74,7 +81,11 @@ const flow::YamlNode::Entry* RunTaskContext::FindEntry(std::string_view name) co
 Result<std::optional<tmpl::Value>> RunTaskContext::Property(std::string_view name) {
   const flow::YamlNode::Entry* entry = FindEntry(name);
   if (!entry) return std::optional<tmpl::Value>();
-  auto rendered = RenderNode(entry->value, variables_, &host_);
+  Result<tmpl::Value> rendered = tmpl::Value();
+  {
+    std::shared_lock lock(*services_.context_mu);
+    rendered = RenderNode(entry->value, variables_, services_.host);
+  }
   if (!rendered.ok()) {
     Status s = std::move(rendered).status();
     return std::move(s).WithContext("task '" + spec_.id + "' property '" + entry->key + "'");
@@ -120,15 +131,15 @@ Result<std::filesystem::path> RunTaskContext::WorkingDirectory() {
 }
 
 Result<std::string> RunTaskContext::StoreFile(const std::filesystem::path& local, std::string_view name) {
-  return storage_.Put(local, storage_prefix_ + "/" + std::string(name));
+  return services_.storage->Put(local, storage_prefix_ + "/" + std::string(name));
 }
 
 Result<std::pair<std::filesystem::path, std::string>> RunTaskContext::NewStorageFile(std::string_view name) {
-  return storage_.Reserve(storage_prefix_ + "/" + std::string(name));
+  return services_.storage->Reserve(storage_prefix_ + "/" + std::string(name));
 }
 
 Result<std::filesystem::path> RunTaskContext::ResolveFile(std::string_view uri) {
-  if (storage::InternalStorage::IsStorageUri(uri)) return storage_.LocalPath(uri);
+  if (storage::InternalStorage::IsStorageUri(uri)) return services_.storage->LocalPath(uri);
   std::string_view path = uri;
   if (path.starts_with("file://")) path.remove_prefix(7);
   std::error_code ec;

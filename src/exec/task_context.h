@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -17,14 +18,29 @@
 
 namespace floe::exec {
 
+// What a task context reaches beyond its own task run: shared by every task
+// run of an execution.
+struct ExecutionServices {
+  const storage::InternalStorage* storage = nullptr;
+  const FlowRenderHost* host = nullptr;
+  std::shared_mutex* context_mu = nullptr;  // held (shared) while rendering
+  flow::KvStore* kv = nullptr;
+  std::string namespace_;
+  std::filesystem::path namespace_files;  // this namespace's files
+  std::function<Status(const std::vector<std::pair<std::string, std::string>>&)> set_labels;
+};
+
 class RunTaskContext final : public flow::TaskContext {
  public:
   using LogFn = std::function<void(LogLevel, std::string_view)>;
 
   // `variables` is the template context (a map); the context adds
-  // task-specific names (workingDir, ...) to its own copy.
-  RunTaskContext(const flow::TaskSpec& spec, tmpl::Value variables, const storage::InternalStorage& storage,
-                 std::string storage_prefix, std::filesystem::path scratch, LogFn log);
+  // task-specific names (workingDir, ...) to its own copy. `scratch` is the
+  // run's own working folder (removed after the run) unless `shared_workdir`
+  // is set (a WorkingDirectory's folder, kept for its next child).
+  RunTaskContext(const flow::TaskSpec& spec, tmpl::Value variables, const ExecutionServices& services,
+                 std::string storage_prefix, std::filesystem::path scratch,
+                 std::optional<std::filesystem::path> shared_workdir, LogFn log);
   ~RunTaskContext() override;
 
   Result<std::optional<tmpl::Value>> Property(std::string_view name) override;
@@ -35,6 +51,15 @@ class RunTaskContext final : public flow::TaskContext {
   Result<std::filesystem::path> ResolveFile(std::string_view uri) override;
   Result<std::pair<std::filesystem::path, std::string>> NewStorageFile(std::string_view name) override;
   void AddVariable(std::string name, tmpl::Value value) override;
+  const std::string& FlowNamespace() const override { return services_.namespace_; }
+  std::filesystem::path NamespaceFilesDir() const override { return services_.namespace_files; }
+  flow::KvStore& Kv() override { return *services_.kv; }
+  // Replaces the template variables (a LoopUntil's condition sees each
+  // round's outputs).
+  void ResetVariables(tmpl::Value variables);
+  Status SetExecutionLabels(const std::vector<std::pair<std::string, std::string>>& labels) override {
+    return services_.set_labels(labels);
+  }
   bool Cancelled() const override { return cancelled_.load(); }
   bool WaitFor(std::chrono::milliseconds d) override;
   void SetInterrupt(std::function<void()> interrupt) override;
@@ -48,12 +73,12 @@ class RunTaskContext final : public flow::TaskContext {
 
   const flow::TaskSpec& spec_;
   tmpl::Value variables_;
-  const storage::InternalStorage& storage_;
+  const ExecutionServices& services_;
   std::string storage_prefix_;
   std::filesystem::path scratch_;
   std::optional<std::filesystem::path> working_directory_;
+  bool owns_working_directory_ = true;
   LogFn log_;
-  FlowRenderHost host_;
   std::atomic<bool> cancelled_{false};
   std::mutex cancel_mu_;
   std::condition_variable cancel_cv_;

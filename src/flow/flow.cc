@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -186,29 +188,12 @@ class FlowParser {
       if (auto s = Text(id, "id", true, node.location)) in.id = *s;
       if (!in.id.empty() && !ids.insert(in.id).second) Error(id->location, "duplicate input id '" + in.id + "'");
       if (auto type = Text(node.Find("type"), "type", true, node.location)) {
-        std::string t = *type;
-        if (t == "STRING")
-          in.type = InputType::kString;
-        else if (t == "INT")
-          in.type = InputType::kInt;
-        else if (t == "FLOAT")
-          in.type = InputType::kFloat;
-        else if (t == "BOOLEAN" || t == "BOOL")
-          in.type = InputType::kBoolean;
-        else if (t == "DATE")
-          in.type = InputType::kDate;
-        else if (t == "DATETIME")
-          in.type = InputType::kDateTime;
-        else if (t == "DURATION")
-          in.type = InputType::kDuration;
-        else if (t == "JSON")
-          in.type = InputType::kJson;
-        else if (t == "FILE")
-          in.type = InputType::kFile;
-        else if (t == "SELECT" || t == "ENUM")
-          in.type = InputType::kSelect;
-        else
-          Error(node.Find("type")->location, "unknown input type '" + t + "'", DidYouMean(t, kInputTypes));
+        std::optional<InputType> t = ParseInputType(*type);
+        if (t) {
+          in.type = *t;
+        } else {
+          Error(node.Find("type")->location, "unknown input type '" + *type + "'", DidYouMean(*type, kInputTypes));
+        }
       }
       if (auto d = Text(node.Find("description"), "description", false, node.location)) in.description = *d;
       if (auto d = Text(node.Find("displayName"), "displayName", false, node.location)) in.display_name = *d;
@@ -322,6 +307,7 @@ class FlowParser {
                 DidYouMean(e.key, known));
           continue;
         }
+        if (ParseBranches(*spec, e, task)) continue;
         CheckPropertyType(*spec, e.value);
       }
       task.properties.entries.push_back(e);
@@ -337,6 +323,115 @@ class FlowParser {
       }
     }
     tasks.push_back(std::move(task));
+  }
+
+  // Child task lists of flowable tasks become the task's branches; returns
+  // false for ordinary properties.
+  bool ParseBranches(const PropertySpec& spec, const YamlNode::Entry& e, TaskSpec& task) {
+    switch (spec.type) {
+      case PropertyType::kTasks: {
+        if (!e.value.is_sequence()) {
+          Error(e.value.location, "'" + e.key + "' must be a list of tasks");
+          return true;
+        }
+        TaskBranch branch{.name = spec.name};
+        for (const auto& t : e.value.items) ParseTask(t, branch.tasks);
+        task.branches.push_back(std::move(branch));
+        return true;
+      }
+      case PropertyType::kTaskCases: {
+        if (!e.value.is_map()) {
+          Error(e.value.location, "'" + e.key + "' must be a map from a value to a list of tasks");
+          return true;
+        }
+        for (const auto& c : e.value.entries) {
+          if (!c.value.is_sequence()) {
+            Error(c.value.location, "case '" + c.key + "' must be a list of tasks");
+            continue;
+          }
+          TaskBranch branch{.name = "case:" + c.key};
+          for (const auto& t : c.value.items) ParseTask(t, branch.tasks);
+          task.branches.push_back(std::move(branch));
+        }
+        return true;
+      }
+      case PropertyType::kDagTasks:
+        ParseDag(e, task);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // Dag tasks: [{task: {...}, dependsOn: [ids]}]. Dependencies must name
+  // siblings, and must not form a cycle (the cycle is named).
+  void ParseDag(const YamlNode::Entry& e, TaskSpec& task) {
+    if (!e.value.is_sequence()) {
+      Error(e.value.location, "'tasks' of a Dag must be a list of {task, dependsOn}");
+      return;
+    }
+    TaskBranch branch{.name = "tasks"};
+    std::vector<SourceLocation> where;
+    for (const auto& item : e.value.items) {
+      const YamlNode* child = item.Find("task");
+      if (!item.is_map() || !child) {
+        Error(item.location, "a Dag entry must be a map with 'task' (and optional 'dependsOn')");
+        continue;
+      }
+      CheckKeys(item, {"task", "dependsOn"}, "a Dag entry");
+      size_t before = branch.tasks.size();
+      ParseTask(*child, branch.tasks);
+      if (branch.tasks.size() == before) continue;
+      where.push_back(item.location);
+      if (const YamlNode* deps = item.Find("dependsOn")) {
+        if (!deps->is_sequence()) {
+          Error(deps->location, "'dependsOn' must be a list of task ids");
+        } else {
+          for (const auto& d : deps->items) branch.tasks.back().depends_on.push_back(d.scalar);
+        }
+      }
+    }
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < branch.tasks.size(); ++i) index[branch.tasks[i].id] = i;
+    bool deps_ok = true;
+    for (size_t i = 0; i < branch.tasks.size(); ++i) {
+      for (const auto& d : branch.tasks[i].depends_on) {
+        if (!index.count(d)) {
+          std::vector<std::string> ids;
+          for (const auto& [id, _] : index) ids.push_back(id);
+          Error(where[i], "task '" + branch.tasks[i].id + "' depends on '" + d + "', which is not a task of this Dag",
+                DidYouMean(d, ids));
+          deps_ok = false;
+        }
+      }
+    }
+    if (deps_ok) {
+      // Depth-first search; a back edge closes a cycle, named from its start.
+      std::vector<int> mark(branch.tasks.size(), 0);  // 0 new, 1 on the path, 2 done
+      std::vector<size_t> path;
+      std::function<bool(size_t)> visit = [&](size_t i) {
+        mark[i] = 1;
+        path.push_back(i);
+        for (const auto& d : branch.tasks[i].depends_on) {
+          size_t j = index[d];
+          if (mark[j] == 1) {
+            std::string cycle;
+            auto start = std::find(path.begin(), path.end(), j);
+            for (auto it = start; it != path.end(); ++it) cycle += branch.tasks[*it].id + " -> ";
+            Error(where[j], "the Dag '" + task.id + "' has a cycle: " + cycle + branch.tasks[j].id,
+                  "each task must depend only on tasks that do not depend on it");
+            return true;
+          }
+          if (mark[j] == 0 && visit(j)) return true;
+        }
+        path.pop_back();
+        mark[i] = 2;
+        return false;
+      };
+      for (size_t i = 0; i < branch.tasks.size(); ++i)
+        if (mark[i] == 0 && visit(i)) break;
+    }
+    task.branches.push_back(std::move(branch));
   }
 
   // Static type check of a property as written; templated values are checked
@@ -378,6 +473,9 @@ class FlowParser {
         break;
       case PropertyType::kDuration:
       case PropertyType::kAny:
+      case PropertyType::kTasks:
+      case PropertyType::kTaskCases:
+      case PropertyType::kDagTasks:
         break;
     }
   }
@@ -418,6 +516,26 @@ class FlowParser {
 };
 
 }  // namespace
+
+const std::vector<TaskSpec>* TaskSpec::Branch(std::string_view name) const {
+  for (const auto& b : branches)
+    if (b.name == name) return &b.tasks;
+  return nullptr;
+}
+
+std::optional<InputType> ParseInputType(std::string_view t) {
+  if (t == "STRING") return InputType::kString;
+  if (t == "INT") return InputType::kInt;
+  if (t == "FLOAT") return InputType::kFloat;
+  if (t == "BOOLEAN" || t == "BOOL") return InputType::kBoolean;
+  if (t == "DATE") return InputType::kDate;
+  if (t == "DATETIME") return InputType::kDateTime;
+  if (t == "DURATION") return InputType::kDuration;
+  if (t == "JSON") return InputType::kJson;
+  if (t == "FILE") return InputType::kFile;
+  if (t == "SELECT" || t == "ENUM") return InputType::kSelect;
+  return std::nullopt;
+}
 
 std::string_view InputTypeName(InputType type) {
   switch (type) {

@@ -28,6 +28,8 @@ namespace floe::flow {
 enum class InputType { kString, kInt, kFloat, kBoolean, kDate, kDateTime, kDuration, kJson, kFile, kSelect };
 
 std::string_view InputTypeName(InputType type);
+// "STRING", "INT", ... (and Kestra's spellings BOOL, ENUM); nullopt when unknown.
+std::optional<InputType> ParseInputType(std::string_view name);
 
 struct Input {
   std::string id;
@@ -40,6 +42,15 @@ struct Input {
   std::optional<std::string> validator;  // STRING: a regular expression the whole value must match
   std::optional<double> min, max;        // INT/FLOAT bounds, inclusive
   SourceLocation location;
+};
+
+struct TaskSpec;
+
+// A flowable task's list of children under one name: "tasks", "then",
+// "else", "defaults", "errors", "finally", or "case:<value>" for Switch.
+struct TaskBranch {
+  std::string name;
+  std::vector<TaskSpec> tasks;
 };
 
 struct TaskSpec {
@@ -56,9 +67,18 @@ struct TaskSpec {
   std::optional<RetryPolicy> retry;
   // Rendered before the run; a false value skips the task (SKIPPED).
   std::optional<YamlNode> run_if;
-  // The task's own properties (every key but the common ones), as written.
+  // The task's own properties (every key but the common ones and the child
+  // task lists), as written.
   YamlNode properties;
+  // Flowable tasks: their children, by branch, in flow order.
+  std::vector<TaskBranch> branches;
+  // A Dag child: the ids of its Dag siblings that must end first.
+  std::vector<std::string> depends_on;
   SourceLocation location;
+
+  // The branch's tasks; nullptr when the flow does not write it.
+  const std::vector<TaskSpec>* Branch(std::string_view name) const;
+  bool is_flowable() const { return task_type && task_type->flowable != Flowable::kNone; }
 };
 
 struct FlowOutput {

@@ -24,6 +24,11 @@ std::string_view PropertyTypeName(PropertyType type) {
       return "map";
     case PropertyType::kAny:
       return "any";
+    case PropertyType::kTasks:
+    case PropertyType::kDagTasks:
+      return "list of tasks";
+    case PropertyType::kTaskCases:
+      return "map of task lists";
   }
   return "any";
 }

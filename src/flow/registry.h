@@ -20,7 +20,38 @@
 
 namespace floe::flow {
 
-enum class PropertyType { kString, kInt, kNumber, kBool, kDuration, kEnum, kList, kMap, kAny };
+enum class PropertyType {
+  kString,
+  kInt,
+  kNumber,
+  kBool,
+  kDuration,
+  kEnum,
+  kList,
+  kMap,
+  kAny,
+  kTasks,      // a list of tasks (a flowable's children): parsed, not rendered
+  kTaskCases,  // a map of name -> list of tasks (Switch's cases)
+  kDagTasks,   // a list of {task, dependsOn} (Dag's tasks)
+};
+
+// How the executor runs a task type. kNone: a runnable task, through its
+// factory's Task::Run. The others are run by the executor itself because they
+// schedule child tasks, other executions or the execution's own state.
+enum class Flowable {
+  kNone,
+  kSequential,
+  kParallel,
+  kForEach,
+  kIf,
+  kSwitch,
+  kDag,
+  kWorkingDirectory,
+  kAllowFailure,
+  kLoopUntil,
+  kSubflow,
+  kPause,
+};
 
 std::string_view PropertyTypeName(PropertyType type);
 
@@ -38,7 +69,8 @@ struct TaskType {
   std::vector<std::string> aliases;  // Kestra's names
   std::string description;
   std::vector<PropertySpec> properties;
-  std::function<std::unique_ptr<Task>()> factory;
+  Flowable flowable = Flowable::kNone;
+  std::function<std::unique_ptr<Task>()> factory;  // runnable tasks only
 
   const PropertySpec* FindProperty(std::string_view property) const;
 };

@@ -15,6 +15,8 @@ Value Strings(const std::vector<std::string>& items) {
   return Value(std::move(list));
 }
 
+Value TaskRef() { return Value::MakeMap({{"$ref", Str("#/definitions/task")}}); }
+
 // A property value as a flow may write it: the type itself, or a template
 // string rendered at run time.
 Value PropertySchema(const PropertySpec& p) {
@@ -48,6 +50,20 @@ Value PropertySchema(const PropertySpec& p) {
     case PropertyType::kAny:
       base = Value(ValueMap{});
       break;
+    case PropertyType::kTasks:
+      return Value::MakeMap({{"type", Str("array")}, {"items", TaskRef()}});
+    case PropertyType::kTaskCases:
+      return Value::MakeMap({{"type", Str("object")},
+                             {"additionalProperties", Value::MakeMap({{"type", Str("array")}, {"items", TaskRef()}})}});
+    case PropertyType::kDagTasks:
+      return Value::MakeMap(
+          {{"type", Str("array")},
+           {"items", Value::MakeMap({{"type", Str("object")},
+                                     {"required", Strings({"task"})},
+                                     {"properties", Value::MakeMap({{"task", TaskRef()},
+                                                                    {"dependsOn", Value::MakeMap({{"type", Str("array")},
+                                                                                                  {"items", Value::MakeMap({{"type", Str("string")}})}})}})},
+                                     {"additionalProperties", Value(false)}})}});
   }
   Value schema = p.type == PropertyType::kAny || p.type == PropertyType::kString
                      ? base

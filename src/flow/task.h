@@ -19,12 +19,28 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/log.h"
 #include "core/status.h"
 #include "tmpl/value.h"
 
 namespace floe::flow {
+
+// The namespace key-value store as tasks see it (Kestra's KV store). Values
+// keep their JSON type; a TTL makes an entry expire.
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+  virtual Status Put(const std::string& ns, const std::string& key, const tmpl::Value& value,
+                     std::optional<std::chrono::milliseconds> ttl) = 0;
+  // nullopt when absent or expired.
+  virtual Result<std::optional<tmpl::Value>> Get(const std::string& ns, const std::string& key) = 0;
+  // Whether the key existed.
+  virtual Result<bool> Delete(const std::string& ns, const std::string& key) = 0;
+  virtual Result<std::vector<std::string>> Keys(const std::string& ns, const std::string& prefix) = 0;
+};
 
 // What a running task can do. Implemented by the executor; every method
 // reports errors with the task id and the property's place in the flow file.
@@ -53,7 +69,14 @@ class TaskContext {
   // (e.g. {{ workingDir }}, {{ outputFiles.out }}).
   virtual void AddVariable(std::string name, tmpl::Value value) = 0;
 
-  // Cancellation (a task's timeout, later a kill). Cancelled() turns true
+  // The flow's namespace, its files' folder, and the KV store of namespaces.
+  virtual const std::string& FlowNamespace() const = 0;
+  virtual std::filesystem::path NamespaceFilesDir() const = 0;
+  virtual KvStore& Kv() = 0;
+  // Adds (or replaces) labels of the running execution.
+  virtual Status SetExecutionLabels(const std::vector<std::pair<std::string, std::string>>& labels) = 0;
+
+  // Cancellation (a task's timeout, or a kill). Cancelled() turns true
   // once; WaitFor sleeps up to `d` and returns false if cancelled first.
   // SetInterrupt registers how to stop work in progress (a running query);
   // it may be called from another thread, and is cleared with nullptr

@@ -48,6 +48,16 @@ struct TaskRun {
   State state = State::kCreated;
   std::string outputs_json = "{}";
   std::string error;  // why it failed, as shown to the user
+  // Inside flowable tasks: the flowable's task run, and where in the flow
+  // this run sits ("each[2]/inner" style path of enclosing iterations; empty
+  // at the top). task_id + scope names a task run across attempts, restarts
+  // and crash recovery.
+  std::string parent_id;
+  std::string scope;
+  // The values of the enclosing ForEach iterations, outermost first, as a
+  // JSON list: the last is {{ taskrun.value }}; all of them place the run's
+  // outputs at outputs.<task>[v1][v2]...
+  std::string loop_values_json = "[]";
   std::vector<StateChange> history;
 };
 
@@ -77,6 +87,14 @@ struct LogEntry {
   Timestamp at;
   LogLevel level = LogLevel::kInfo;
   std::string message;
+};
+
+struct KvEntry {
+  std::string namespace_;
+  std::string key;
+  std::string value_json;
+  Timestamp updated;
+  std::optional<Timestamp> expires;  // none: never
 };
 
 struct ExecutionFilter {

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <map>
+#include <unordered_map>
 #include <mutex>
 
 #include "state/store.h"
@@ -14,7 +15,7 @@
 namespace floe::state {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS executions (
@@ -44,7 +45,10 @@ CREATE TABLE IF NOT EXISTS task_runs (
   attempt INTEGER NOT NULL,
   state TEXT NOT NULL,
   outputs TEXT NOT NULL,
-  error TEXT NOT NULL DEFAULT ''
+  error TEXT NOT NULL DEFAULT '',
+  parent_id TEXT NOT NULL DEFAULT '',
+  scope TEXT NOT NULL DEFAULT '',
+  loop_values TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS task_runs_by_execution ON task_runs(execution_id);
 CREATE TABLE IF NOT EXISTS task_run_states (
@@ -63,6 +67,22 @@ CREATE TABLE IF NOT EXISTS logs (
   message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_by_execution ON logs(execution_id, seq);
+CREATE TABLE IF NOT EXISTS kv (
+  namespace TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  expires_ms INTEGER,
+  PRIMARY KEY (namespace, key)
+);
+)sql";
+
+// Upgrades from older schema versions, in order; each runs once, in the same
+// transaction as the schema.
+constexpr const char* kMigrationToV2 = R"sql(
+ALTER TABLE task_runs ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE task_runs ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+ALTER TABLE task_runs ADD COLUMN loop_values TEXT NOT NULL DEFAULT '[]';
 )sql";
 
 int64_t ToMs(Timestamp t) {
@@ -92,6 +112,7 @@ class Stmt {
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, col))) : std::string();
   }
   int64_t Int(int col) { return sqlite3_column_int64(s_, col); }
+  bool IsNull(int col) { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
  private:
   sqlite3_stmt* s_;
@@ -126,7 +147,8 @@ class SqliteStore final : public Store {
                                 std::to_string(version) + ", this floe knows " + std::to_string(kSchemaVersion) + ")");
     }
     RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-    Status s = Exec(kSchema);
+    Status s = version == 1 ? Exec(kMigrationToV2) : Status::Ok();
+    if (s.ok()) s = Exec(kSchema);
     if (s.ok()) s = Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     if (!s.ok()) {
       Exec("ROLLBACK").IgnoreError();
@@ -158,14 +180,38 @@ class SqliteStore final : public Store {
     return Transition("executions", "execution_states", id, state, at, d);
   }
 
+  Result<bool> RequestKill(const std::string& id, Timestamp at) override {
+    std::lock_guard lock(mu_);
+    bool recorded = false;
+    RETURN_IF_ERROR(InTransaction([&]() -> Status {
+      ASSIGN_OR_RETURN(Stmt s, Prepare("UPDATE executions SET state = 'KILLING' WHERE id = ? AND state NOT IN "
+                                       "('SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED')"));
+      s.Bind(1, id);
+      if (s.Step() != SQLITE_DONE) return Fail("request kill");
+      recorded = sqlite3_changes(db_) > 0;
+      return recorded ? AddHistory("execution_states", id, State::kKilling, at) : Status::Ok();
+    }));
+    return recorded;
+  }
+
+  Status SetExecutionLabels(const std::string& id, const std::string& labels_json) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("UPDATE executions SET labels = ? WHERE id = ?"));
+    s.Bind(1, labels_json).Bind(2, id);
+    if (s.Step() != SQLITE_DONE) return Fail("update labels");
+    if (sqlite3_changes(db_) == 0) return NotFound("no execution '" + id + "'");
+    return Status::Ok();
+  }
+
   Status CreateTaskRun(const TaskRun& t) override {
     std::lock_guard lock(mu_);
     return InTransaction([&]() -> Status {
       {
         ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO task_runs(id, execution_id, task_id, task_type, attempt, state, "
-                                         "outputs, error) VALUES (?,?,?,?,?,?,?,?)"));
+                                         "outputs, error, parent_id, scope, loop_values) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
         s.Bind(1, t.id).Bind(2, t.execution_id).Bind(3, t.task_id).Bind(4, t.task_type).Bind(5, int64_t{t.attempt});
         s.Bind(6, StateName(t.state)).Bind(7, t.outputs_json).Bind(8, t.error);
+        s.Bind(9, t.parent_id).Bind(10, t.scope).Bind(11, t.loop_values_json);
         int rc = s.Step();
         if (rc == SQLITE_CONSTRAINT) {
           return Status(StatusCode::kAlreadyExists,
@@ -209,8 +255,8 @@ class SqliteStore final : public Store {
       e = ReadExecution(s);
     }
     ASSIGN_OR_RETURN(e.history, History("execution_states", "execution_id", id));
-    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT id, task_id, task_type, attempt, state, outputs, error FROM task_runs "
-                                     "WHERE execution_id = ? ORDER BY rowid"));
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT id, task_id, task_type, attempt, state, outputs, error, parent_id, "
+                                     "scope, loop_values FROM task_runs WHERE execution_id = ? ORDER BY rowid"));
     s.Bind(1, id);
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) {
@@ -223,13 +269,79 @@ class SqliteStore final : public Store {
       t.state = ParseState(s.Text(4)).value_or(State::kFailed);
       t.outputs_json = s.Text(5);
       t.error = s.Text(6);
+      t.parent_id = s.Text(7);
+      t.scope = s.Text(8);
+      t.loop_values_json = s.Text(9);
       e.task_runs.push_back(std::move(t));
     }
     if (rc != SQLITE_DONE) return Fail("read task runs");
-    for (auto& t : e.task_runs) {
-      ASSIGN_OR_RETURN(t.history, History("task_run_states", "task_run_id", t.id));
+    // All task runs' histories in one query, not one per run: executions
+    // with a ForEach over many values have many runs.
+    std::unordered_map<std::string, TaskRun*> by_id;
+    for (auto& t : e.task_runs) by_id[t.id] = &t;
+    ASSIGN_OR_RETURN(Stmt h, Prepare("SELECT s.task_run_id, s.state, s.at_ms FROM task_run_states s JOIN task_runs t "
+                                     "ON t.id = s.task_run_id WHERE t.execution_id = ? ORDER BY s.rowid"));
+    h.Bind(1, id);
+    while ((rc = h.Step()) == SQLITE_ROW) {
+      auto it = by_id.find(h.Text(0));
+      if (it != by_id.end())
+        it->second->history.push_back({ParseState(h.Text(1)).value_or(State::kFailed), FromMs(h.Int(2))});
     }
+    if (rc != SQLITE_DONE) return Fail("read task run histories");
     return e;
+  }
+
+  Result<State> GetExecutionState(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT state FROM executions WHERE id = ?"));
+    s.Bind(1, id);
+    int rc = s.Step();
+    if (rc == SQLITE_DONE) return NotFound("no execution '" + id + "'");
+    if (rc != SQLITE_ROW) return Fail("read execution state");
+    return ParseState(s.Text(0)).value_or(State::kFailed);
+  }
+
+  Status KvPut(const KvEntry& e) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO kv(namespace, key, value, updated_ms, expires_ms) VALUES (?,?,?,?,?) "
+                                     "ON CONFLICT(namespace, key) DO UPDATE SET value = excluded.value, "
+                                     "updated_ms = excluded.updated_ms, expires_ms = excluded.expires_ms"));
+    s.Bind(1, e.namespace_).Bind(2, e.key).Bind(3, e.value_json).Bind(4, ToMs(e.updated));
+    if (e.expires) s.Bind(5, ToMs(*e.expires));
+    if (s.Step() != SQLITE_DONE) return Fail("write KV '" + e.namespace_ + "/" + e.key + "'");
+    return Status::Ok();
+  }
+
+  Result<std::optional<KvEntry>> KvGet(const std::string& ns, const std::string& key, Timestamp now) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT namespace, key, value, updated_ms, expires_ms FROM kv "
+                                     "WHERE namespace = ? AND key = ? AND (expires_ms IS NULL OR expires_ms > ?)"));
+    s.Bind(1, ns).Bind(2, key).Bind(3, ToMs(now));
+    int rc = s.Step();
+    if (rc == SQLITE_DONE) return std::optional<KvEntry>();
+    if (rc != SQLITE_ROW) return Fail("read KV '" + ns + "/" + key + "'");
+    return std::optional<KvEntry>(ReadKv(s));
+  }
+
+  Result<bool> KvDelete(const std::string& ns, const std::string& key) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("DELETE FROM kv WHERE namespace = ? AND key = ?"));
+    s.Bind(1, ns).Bind(2, key);
+    if (s.Step() != SQLITE_DONE) return Fail("delete KV '" + ns + "/" + key + "'");
+    return sqlite3_changes(db_) > 0;
+  }
+
+  Result<std::vector<KvEntry>> KvList(const std::string& ns, const std::string& prefix, Timestamp now) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT namespace, key, value, updated_ms, expires_ms FROM kv WHERE namespace = ? "
+                                     "AND substr(key, 1, length(?2)) = ?2 AND (expires_ms IS NULL OR expires_ms > ?3) "
+                                     "ORDER BY key"));
+    s.Bind(1, ns).Bind(2, prefix).Bind(3, ToMs(now));
+    std::vector<KvEntry> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadKv(s));
+    if (rc != SQLITE_DONE) return Fail("list KV of namespace '" + ns + "'");
+    return out;
   }
 
   Result<std::string> ResolveExecutionId(const std::string& prefix) override {
@@ -290,6 +402,12 @@ class SqliteStore final : public Store {
  private:
   static constexpr const char* kSelectExecution =
       "SELECT id, namespace, flow_id, state, inputs, outputs, labels, flow_source, flow_path, error FROM executions";
+
+  static KvEntry ReadKv(Stmt& s) {
+    KvEntry e{.namespace_ = s.Text(0), .key = s.Text(1), .value_json = s.Text(2), .updated = FromMs(s.Int(3))};
+    if (!s.IsNull(4)) e.expires = FromMs(s.Int(4));
+    return e;
+  }
 
   static Execution ReadExecution(Stmt& s) {
     Execution e;

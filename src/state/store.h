@@ -35,12 +35,19 @@ class Store {
   virtual Status CreateExecution(const Execution& execution) = 0;
   virtual Status TransitionExecution(const std::string& id, State state, Timestamp at,
                                      const TransitionDetails& details = {}) = 0;
+  // Records a kill request (KILLING) unless the execution already ended;
+  // returns whether it was recorded.
+  virtual Result<bool> RequestKill(const std::string& id, Timestamp at) = 0;
+  // Replaces the execution's labels (execution.Labels tasks).
+  virtual Status SetExecutionLabels(const std::string& id, const std::string& labels_json) = 0;
   virtual Status CreateTaskRun(const TaskRun& task_run) = 0;
   virtual Status TransitionTaskRun(const std::string& id, State state, Timestamp at,
                                    const TransitionDetails& details = {}) = 0;
   // Assigns seq numbers in order.
   virtual Status AppendLogs(std::span<const LogEntry> entries) = 0;
 
+  // Just the state, cheaply (a running executor polls it for kill requests).
+  virtual Result<State> GetExecutionState(const std::string& id) = 0;
   // The execution with its task runs and histories. NotFound if absent.
   virtual Result<Execution> GetExecution(const std::string& id) = 0;
   // The full id for a unique prefix (as `git` does); NotFound or
@@ -51,6 +58,14 @@ class Store {
   // Log lines of an execution with seq > after_seq, oldest first.
   virtual Result<std::vector<LogEntry>> GetLogs(const std::string& execution_id, int64_t after_seq,
                                                 int limit = 10000) = 0;
+
+  // The namespace key-value store (Kestra's KV). Expired entries read as
+  // absent. KvDelete returns whether the key existed.
+  virtual Status KvPut(const KvEntry& entry) = 0;
+  virtual Result<std::optional<KvEntry>> KvGet(const std::string& ns, const std::string& key, Timestamp now) = 0;
+  virtual Result<bool> KvDelete(const std::string& ns, const std::string& key) = 0;
+  // Live entries whose key starts with `prefix`, by key.
+  virtual Result<std::vector<KvEntry>> KvList(const std::string& ns, const std::string& prefix, Timestamp now) = 0;
 };
 
 // Opens (creating if needed) a SQLite store at `path` in WAL mode. Parent

@@ -5,6 +5,7 @@ namespace floe::tasks {
 void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
   RegisterCoreTasks(registry);
   RegisterDuckDbTasks(registry);
+  RegisterFlowableTasks(registry);
 }
 
 }  // namespace floe::tasks

@@ -14,5 +14,6 @@ void RegisterBuiltinTasks(flow::TaskRegistry& registry);
 // Per family; RegisterBuiltinTasks calls them all.
 void RegisterCoreTasks(flow::TaskRegistry& registry);
 void RegisterDuckDbTasks(flow::TaskRegistry& registry);
+void RegisterFlowableTasks(flow::TaskRegistry& registry);
 
 }  // namespace floe::tasks

@@ -1,0 +1,458 @@
+// The flowable tasks: they run child tasks (in order, concurrently, per
+// value, by condition, by dependency) inside the execution that runs them.
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <regex>
+
+#include "exec/running_execution.h"
+#include "core/strings.h"
+#include "flow/task_files.h"
+#include "tmpl/json.h"
+
+namespace floe::exec {
+
+using state::State;
+
+namespace {
+
+// Orchestration threads per flowable: most of their time is spent waiting on
+// children, and the worker slots bound the real work.
+constexpr size_t kMaxBranchThreads = 32;
+
+const std::vector<flow::TaskSpec> kNoTasks;
+
+const std::vector<flow::TaskSpec>& BranchOr(const flow::TaskSpec& spec, std::string_view name) {
+  const auto* b = spec.Branch(name);
+  return b ? *b : kNoTasks;
+}
+
+// The end of a flowable from its children's outcome.
+State StateOf(const Outcome& o) {
+  if (o.killed) return State::kKilled;
+  if (o.paused) return State::kPaused;
+  if (o.failed) return State::kFailed;
+  return o.warning ? State::kWarning : State::kSuccess;
+}
+
+Result<int64_t> IntProperty(flow::TaskContext& ctx, std::string_view name, int64_t fallback) {
+  ASSIGN_OR_RETURN(std::optional<tmpl::Value> v, ctx.Property(name));
+  if (!v) return fallback;
+  if (v->is_int() && v->AsInt() >= 0) return v->AsInt();
+  if (v->is_string()) {
+    auto parsed = ParseIndex(v->AsString());
+    if (parsed) return static_cast<int64_t>(*parsed);
+  }
+  return ctx.PropertyError(name, "must be a whole number, 0 or more");
+}
+
+// ForEach values: a list, a map (each entry as {"key", "value"}), or JSON
+// text of either. Non-text values reach {{ taskrun.value }} as JSON text, as
+// in Kestra.
+Result<std::vector<std::string>> IterationValues(flow::TaskContext& ctx, std::string_view name) {
+  ASSIGN_OR_RETURN(std::optional<tmpl::Value> v, ctx.Property(name));
+  if (!v) return ctx.PropertyError(name, "required property '" + std::string(name) + "' is missing");
+  tmpl::Value values = *v;
+  if (values.is_string()) {
+    auto parsed = tmpl::ParseJson(values.AsString());
+    if (!parsed.ok() || !(parsed->is_list() || parsed->is_map()))
+      return ctx.PropertyError(name, "must be a list, a map, or JSON text of one; got '" + values.AsString() + "'");
+    values = *parsed;
+  }
+  std::vector<std::string> out;
+  auto text = [](const tmpl::Value& x) { return x.is_string() ? x.AsString() : tmpl::ToJson(x); };
+  if (values.is_list()) {
+    for (const auto& x : values.AsList()) out.push_back(text(x));
+  } else if (values.is_map()) {
+    for (const auto& [k, x] : values.AsMap())
+      out.push_back(tmpl::ToJson(tmpl::Value::MakeMap({{"key", tmpl::Value(k)}, {"value", x}})));
+  } else {
+    return ctx.PropertyError(name, "must be a list or a map, not " + std::string(values.TypeName()));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Outcome> RunningExecution::RunConcurrently(size_t count, size_t limit,
+                                                  const std::vector<std::vector<size_t>>& deps,
+                                                  const std::function<Result<Outcome>(size_t)>& run_one) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<size_t> waiting_on(count, 0);
+  std::vector<std::vector<size_t>> dependents(count);
+  std::deque<size_t> ready;
+  for (size_t i = 0; i < count; ++i) {
+    waiting_on[i] = i < deps.size() ? deps[i].size() : 0;
+    if (i < deps.size())
+      for (size_t d : deps[i]) dependents[d].push_back(i);
+    if (waiting_on[i] == 0) ready.push_back(i);
+  }
+  size_t running = 0;
+  bool stop = false;
+  Outcome merged;
+  Status error;
+
+  auto worker = [&] {
+    std::unique_lock lock(mu);
+    while (true) {
+      cv.wait(lock, [&] { return (!stop && !ready.empty()) || running == 0; });
+      if (stop || ready.empty()) break;  // nothing more will become ready
+      size_t i = ready.front();
+      ready.pop_front();
+      ++running;
+      lock.unlock();
+      Result<Outcome> one = killed() ? Result<Outcome>(Outcome{.killed = true}) : run_one(i);
+      lock.lock();
+      --running;
+      if (!one.ok()) {
+        if (error.ok()) error = one.status();
+        stop = true;
+      } else {
+        merged.Merge(*one);
+        if (one->stopped()) {
+          stop = true;
+        } else {
+          for (size_t d : dependents[i])
+            if (--waiting_on[d] == 0) ready.push_back(d);
+        }
+      }
+      cv.notify_all();
+    }
+    cv.notify_all();
+  };
+
+  size_t threads = std::min(count, limit == 0 ? kMaxBranchThreads : std::min(limit, kMaxBranchThreads));
+  std::vector<std::thread> extra;
+  for (size_t t = 1; t < threads; ++t) extra.emplace_back(worker);
+  if (threads > 0) worker();
+  for (auto& t : extra) t.join();
+  RETURN_IF_ERROR(error);
+  return merged;
+}
+
+Result<RunningExecution::FlowableEnd> RunningExecution::RunFlowable(const flow::TaskSpec& spec, const Scope& scope,
+                                                                    state::TaskRun& run, RunTaskContext& ctx) {
+  Scope inner = scope;
+  inner.parent_run_id = run.id;
+  const auto* errors = spec.Branch("errors");
+  const auto* finally_tasks = spec.Branch("finally");
+  auto ended = [](const Outcome& o, tmpl::Value outputs = tmpl::Value(tmpl::ValueMap{})) {
+    return FlowableEnd{.state = StateOf(o), .outputs = std::move(outputs)};
+  };
+  switch (spec.task_type->flowable) {
+    case flow::Flowable::kSequential: {
+      ASSIGN_OR_RETURN(Outcome o, RunWithHandlers(BranchOr(spec, "tasks"), errors, finally_tasks, inner));
+      return ended(o);
+    }
+    case flow::Flowable::kAllowFailure: {
+      ASSIGN_OR_RETURN(Outcome o, RunWithHandlers(BranchOr(spec, "tasks"), errors, finally_tasks, inner));
+      if (o.failed) {
+        ctx.Log(LogLevel::kWarn, "task '" + o.failed_task + "' failed; allowed by '" + spec.id + "'");
+        o.failed = false;
+        o.warning = true;
+      }
+      return ended(o);
+    }
+    case flow::Flowable::kParallel: {
+      ASSIGN_OR_RETURN(int64_t limit, IntProperty(ctx, "concurrent", 0));
+      const auto& branches = BranchOr(spec, "tasks");
+      std::vector<const flow::TaskSpec*> enabled;
+      for (const auto& t : branches)
+        if (!t.disabled) enabled.push_back(&t);
+      ASSIGN_OR_RETURN(Outcome o, RunConcurrently(enabled.size(), static_cast<size_t>(limit), {},
+                                                  [&](size_t i) -> Result<Outcome> {
+                                                    ASSIGN_OR_RETURN(State end, RunTask(*enabled[i], inner));
+                                                    return OutcomeOf(*enabled[i], end);
+                                                  }));
+      ASSIGN_OR_RETURN(o, FinishWithHandlers(o, errors, finally_tasks, inner));
+      return ended(o);
+    }
+    case flow::Flowable::kIf: {
+      ASSIGN_OR_RETURN(std::optional<tmpl::Value> condition, ctx.Property("condition"));
+      bool holds = condition && flow::ConditionHolds(*condition);
+      const auto& branch = BranchOr(spec, holds ? "then" : "else");
+      ASSIGN_OR_RETURN(Outcome o, RunWithHandlers(branch, errors, finally_tasks, inner));
+      return ended(o);
+    }
+    case flow::Flowable::kSwitch: {
+      ASSIGN_OR_RETURN(std::optional<tmpl::Value> v, ctx.Property("value"));
+      std::string value = v ? tmpl::ToDisplayString(*v, tmpl::Dialect::kPebble) : "";
+      const auto* branch = spec.Branch("case:" + value);
+      bool defaults = branch == nullptr;
+      if (!branch) branch = spec.Branch("defaults");
+      if (!branch) ctx.Log(LogLevel::kInfo, "no case matches '" + value + "' and there are no defaults: nothing to run");
+      ASSIGN_OR_RETURN(Outcome o, RunWithHandlers(branch ? *branch : kNoTasks, errors, finally_tasks, inner));
+      return ended(o, tmpl::Value::MakeMap({{"value", tmpl::Value(value)}, {"defaults", tmpl::Value(defaults)}}));
+    }
+    case flow::Flowable::kForEach:
+      return RunForEach(spec, inner, run, ctx);
+    case flow::Flowable::kDag:
+      return RunDag(spec, inner, run, ctx);
+    case flow::Flowable::kLoopUntil:
+      return RunLoopUntil(spec, inner, run, ctx);
+    case flow::Flowable::kWorkingDirectory:
+      return RunWorkingDirectory(spec, inner, run, ctx);
+    case flow::Flowable::kSubflow:
+      return RunSubflow(spec, ctx);
+    case flow::Flowable::kPause:
+      return RunPause(spec, scope, run, ctx);
+    case flow::Flowable::kNone:
+      break;
+  }
+  return Internal("task '" + spec.id + "' is not flowable");
+}
+
+Result<Outcome> RunningExecution::FinishWithHandlers(Outcome outcome, const std::vector<flow::TaskSpec>* errors,
+                                                     const std::vector<flow::TaskSpec>* finally_tasks,
+                                                     const Scope& scope) {
+  if (outcome.paused || outcome.killed) return outcome;
+  if (outcome.failed && errors && !errors->empty()) {
+    Scope handler = scope;
+    handler.path += "!errors/";
+    ASSIGN_OR_RETURN(Outcome handled, RunList(*errors, handler, /*stop_at_failure=*/false));
+    outcome.Merge(handled);
+  }
+  if (finally_tasks && !finally_tasks->empty() && !outcome.paused && !outcome.killed) {
+    Scope handler = scope;
+    handler.path += "!finally/";
+    ASSIGN_OR_RETURN(Outcome after, RunList(*finally_tasks, handler, /*stop_at_failure=*/false));
+    outcome.Merge(after);
+  }
+  return outcome;
+}
+
+Result<RunningExecution::FlowableEnd> RunningExecution::RunForEach(const flow::TaskSpec& spec, const Scope& scope,
+                                                                   state::TaskRun& run, RunTaskContext& ctx) {
+  (void)run;
+  bool kestra_each = spec.task_type->FindProperty("value") != nullptr;  // EachSequential / EachParallel
+  ASSIGN_OR_RETURN(std::vector<std::string> values, IterationValues(ctx, kestra_each ? "value" : "values"));
+  int64_t limit = 1;
+  if (spec.task_type->FindProperty("concurrencyLimit")) {
+    ASSIGN_OR_RETURN(limit, IntProperty(ctx, "concurrencyLimit", 1));
+  } else if (spec.task_type->FindProperty("concurrent")) {
+    ASSIGN_OR_RETURN(limit, IntProperty(ctx, "concurrent", 0));
+  }
+  const auto& tasks = BranchOr(spec, "tasks");
+  ASSIGN_OR_RETURN(Outcome o, RunConcurrently(values.size(), static_cast<size_t>(limit), {},
+                                              [&](size_t i) -> Result<Outcome> {
+                                                Scope it = scope;
+                                                it.path += spec.id + "[" + std::to_string(i) + "]/";
+                                                it.iterations.push_back(tmpl::Value::MakeMap(
+                                                    {{"value", tmpl::Value(values[i])},
+                                                     {"iteration", tmpl::Value(static_cast<int64_t>(i))}}));
+                                                it.output_keys.push_back(values[i]);
+                                                return RunList(tasks, it, /*stop_at_failure=*/true);
+                                              }));
+  ASSIGN_OR_RETURN(o, FinishWithHandlers(o, spec.Branch("errors"), spec.Branch("finally"), scope));
+  return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value(tmpl::ValueMap{})};
+}
+
+Result<RunningExecution::FlowableEnd> RunningExecution::RunDag(const flow::TaskSpec& spec, const Scope& scope,
+                                                               state::TaskRun& run, RunTaskContext& ctx) {
+  (void)run;
+  ASSIGN_OR_RETURN(int64_t limit, IntProperty(ctx, "concurrent", 0));
+  const auto& tasks = BranchOr(spec, "tasks");
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < tasks.size(); ++i) index[tasks[i].id] = i;
+  std::vector<std::vector<size_t>> deps(tasks.size());
+  for (size_t i = 0; i < tasks.size(); ++i)
+    for (const auto& d : tasks[i].depends_on) deps[i].push_back(index.at(d));  // checked when the flow loaded
+  ASSIGN_OR_RETURN(Outcome o, RunConcurrently(tasks.size(), static_cast<size_t>(limit), deps,
+                                              [&](size_t i) -> Result<Outcome> {
+                                                if (tasks[i].disabled) return Outcome{};
+                                                ASSIGN_OR_RETURN(State end, RunTask(tasks[i], scope));
+                                                return OutcomeOf(tasks[i], end);
+                                              }));
+  ASSIGN_OR_RETURN(o, FinishWithHandlers(o, spec.Branch("errors"), spec.Branch("finally"), scope));
+  return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value(tmpl::ValueMap{})};
+}
+
+Result<RunningExecution::FlowableEnd> RunningExecution::RunLoopUntil(const flow::TaskSpec& spec, const Scope& scope,
+                                                                     state::TaskRun& run, RunTaskContext& ctx) {
+  int64_t max_iterations = 100;
+  Duration max_duration = std::chrono::hours(1);
+  Duration interval = std::chrono::seconds(1);
+  ASSIGN_OR_RETURN(std::optional<tmpl::Value> freq, ctx.Property("checkFrequency"));
+  if (freq) {
+    if (!freq->is_map()) return ctx.PropertyError("checkFrequency", "must be a map");
+    for (const auto& [k, v] : freq->AsMap()) {
+      if (k == "maxIterations") {
+        if (!v.is_int() || v.AsInt() < 1) return ctx.PropertyError("checkFrequency", "maxIterations must be 1 or more");
+        max_iterations = v.AsInt();
+      } else if (k == "maxDuration" || k == "interval") {
+        auto d = v.is_string() ? ParseDuration(v.AsString()) : Result<Duration>(InvalidArgument("not text"));
+        if (!d.ok() || d->count() < 0)
+          return ctx.PropertyError("checkFrequency", k + " must be a duration like PT1S");
+        (k == "interval" ? interval : max_duration) = *d;
+      } else {
+        return ctx.PropertyError("checkFrequency", "unknown key '" + k + "' (maxIterations, maxDuration, interval)");
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(bool fail_on_max, ctx.BoolOr("failOnMaxReached", false));
+  const auto& tasks = BranchOr(spec, "tasks");
+  Timestamp started = Now();
+  for (int64_t i = 0;; ++i) {
+    Scope round = scope;
+    round.path += spec.id + "[" + std::to_string(i) + "]/";
+    ASSIGN_OR_RETURN(Outcome o, RunList(tasks, round, /*stop_at_failure=*/true));
+    if (o.stopped()) {
+      ASSIGN_OR_RETURN(o, FinishWithHandlers(o, spec.Branch("errors"), spec.Branch("finally"), scope));
+      return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value::MakeMap({{"iterationCount", tmpl::Value(i + 1)}})};
+    }
+    // The condition sees this round's outputs.
+    ctx.ResetVariables(VariablesFor(spec, scope, run));
+    ASSIGN_OR_RETURN(std::optional<tmpl::Value> condition, ctx.Property("condition"));
+    if (condition && flow::ConditionHolds(*condition)) {
+      ASSIGN_OR_RETURN(o, FinishWithHandlers(o, spec.Branch("errors"), spec.Branch("finally"), scope));
+      return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value::MakeMap({{"iterationCount", tmpl::Value(i + 1)}})};
+    }
+    bool out_of_rounds = i + 1 >= max_iterations;
+    bool out_of_time = Now() - started >= max_duration;
+    if (out_of_rounds || out_of_time) {
+      std::string why = "'" + spec.id + "' reached its " +
+                        (out_of_rounds ? "maxIterations (" + std::to_string(max_iterations) + ")"
+                                       : "maxDuration (" + FormatDuration(max_duration) + ")") +
+                        " before its condition held";
+      tmpl::Value outputs = tmpl::Value::MakeMap({{"iterationCount", tmpl::Value(i + 1)}});
+      if (fail_on_max) return FlowableEnd{.state = State::kFailed, .outputs = outputs, .error = why};
+      ctx.Log(LogLevel::kWarn, why);
+      return FlowableEnd{.state = State::kSuccess, .outputs = outputs};
+    }
+    if (!ctx.WaitFor(std::chrono::duration_cast<std::chrono::milliseconds>(interval)))
+      return FlowableEnd{.state = State::kKilled, .error = "killed"};
+  }
+}
+
+Result<RunningExecution::FlowableEnd> RunningExecution::RunWorkingDirectory(const flow::TaskSpec& spec,
+                                                                            const Scope& scope, state::TaskRun& run,
+                                                                            RunTaskContext& ctx) {
+  (void)run;
+  ASSIGN_OR_RETURN(std::filesystem::path dir, ctx.WorkingDirectory());
+  ASSIGN_OR_RETURN(std::optional<tmpl::Value> inputs, ctx.Property("inputFiles"));
+  if (inputs) RETURN_IF_ERROR(flow::WriteInputFiles(ctx, "inputFiles", *inputs, dir));
+  ASSIGN_OR_RETURN(std::optional<tmpl::Value> ns_files, ctx.Property("namespaceFiles"));
+  if (ns_files) RETURN_IF_ERROR(flow::CopyNamespaceFiles(ctx, "namespaceFiles", *ns_files, dir));
+  Scope inner = scope;
+  inner.shared_workdir = dir;
+  ASSIGN_OR_RETURN(Outcome o, RunWithHandlers(BranchOr(spec, "tasks"), spec.Branch("errors"), spec.Branch("finally"),
+                                              inner));
+  tmpl::ValueMap outputs;
+  if (o.failed || o.stopped()) return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value(std::move(outputs))};
+  ASSIGN_OR_RETURN(std::optional<tmpl::Value> patterns, ctx.Property("outputFiles"));
+  if (patterns) {
+    ASSIGN_OR_RETURN(tmpl::Value files, flow::CollectOutputFiles(ctx, "outputFiles", *patterns, dir));
+    outputs.Set("outputFiles", files);
+  }
+  return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value(std::move(outputs))};
+}
+
+Result<RunningExecution::FlowableEnd> RunningExecution::RunSubflow(const flow::TaskSpec& spec, RunTaskContext& ctx) {
+  auto failed = [](std::string error) { return FlowableEnd{.state = State::kFailed, .error = std::move(error)}; };
+  ASSIGN_OR_RETURN(std::string ns, ctx.RequiredString("namespace"));
+  ASSIGN_OR_RETURN(std::string flow_id, ctx.RequiredString("flowId"));
+  ASSIGN_OR_RETURN(bool wait, ctx.BoolOr("wait", true));
+  ASSIGN_OR_RETURN(bool transmit_failed, ctx.BoolOr("transmitFailed", true));
+  ASSIGN_OR_RETURN(bool inherit_labels, ctx.BoolOr("inheritLabels", false));
+  ASSIGN_OR_RETURN(std::optional<tmpl::Value> given, ctx.OptionalMap("inputs"));
+  std::map<std::string, tmpl::Value> inputs;
+  if (given)
+    for (const auto& [k, v] : given->AsMap()) inputs[k] = v;
+  std::vector<std::pair<std::string, std::string>> labels;
+  if (inherit_labels) {
+    std::shared_lock lock(context_mu_);
+    if (const tmpl::Value* current = context_.Get("labels"); current && current->is_map())
+      for (const auto& [k, v] : current->AsMap()) labels.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
+  }
+  ASSIGN_OR_RETURN(std::optional<tmpl::Value> extra, ctx.Property("labels"));
+  if (extra) {
+    if (!extra->is_map()) return ctx.PropertyError("labels", "must be a map of label -> value");
+    for (const auto& [k, v] : extra->AsMap()) labels.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
+  }
+  if (!ex_.settings_.find_flow)
+    return failed("task '" + spec.id + "': no flows folder to find " + ns + "." + flow_id + " in");
+  auto child = ex_.settings_.find_flow(ns, flow_id);
+  if (!child.ok()) return failed(Status(child.status()).WithContext("task '" + spec.id + "'").ToString());
+  if (!wait) {
+    auto id = ex_.RunDetached(std::move(*child), std::move(inputs), std::move(labels));
+    if (!id.ok()) return failed(Status(id.status()).WithContext("task '" + spec.id + "': subflow").ToString());
+    ctx.Log(LogLevel::kInfo, "started subflow " + ns + "." + flow_id + " as execution " + *id + " (not waiting)");
+    return FlowableEnd{.outputs = tmpl::Value::MakeMap({{"executionId", tmpl::Value(*id)}})};
+  }
+  RunningExecution sub(ex_, *child);
+  auto id = sub.Start(inputs, labels);
+  if (!id.ok()) return failed(Status(id.status()).WithContext("task '" + spec.id + "': subflow").ToString());
+  ctx.Log(LogLevel::kInfo, "subflow " + ns + "." + flow_id + " runs as execution " + *id);
+  RETURN_IF_ERROR(sub.Run());
+  ASSIGN_OR_RETURN(state::Execution done, ex_.store_.GetExecution(*id));
+  ASSIGN_OR_RETURN(tmpl::Value sub_outputs, tmpl::ParseJson(done.outputs_json));
+  tmpl::Value outputs = tmpl::Value::MakeMap({{"executionId", tmpl::Value(*id)},
+                                              {"state", tmpl::Value(std::string(state::StateName(done.state)))},
+                                              {"outputs", sub_outputs}});
+  bool bad = done.state == State::kFailed || done.state == State::kKilled;
+  if (bad && transmit_failed)
+    return FlowableEnd{.state = State::kFailed,
+                       .outputs = outputs,
+                       .error = "subflow execution " + *id + " ended " + std::string(state::StateName(done.state)) +
+                                (done.error.empty() ? "" : ": " + done.error)};
+  if (done.state == State::kPaused)
+    return failed("subflow execution " + *id + " paused; a waiting Subflow cannot pause with it");
+  return FlowableEnd{.state = done.state == State::kWarning ? State::kWarning : State::kSuccess, .outputs = outputs};
+}
+
+Result<RunningExecution::FlowableEnd> RunningExecution::RunPause(const flow::TaskSpec& spec, const Scope& scope,
+                                                                 state::TaskRun& run, RunTaskContext& ctx) {
+  std::optional<tmpl::Value> resumed;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = resume_outputs_.find(RunKey(scope, spec.id)); it != resume_outputs_.end()) resumed = it->second;
+  }
+  if (resumed) {
+    ASSIGN_OR_RETURN(tmpl::Value inputs, ResolveResumeInputs(spec, ctx, *resumed));
+    return FlowableEnd{.outputs = tmpl::Value::MakeMap({{"onResume", inputs}})};
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> delay_text, ctx.OptionalString("delay"));
+  if (!delay_text) return FlowableEnd{.state = State::kPaused};
+  auto delay = ParseDuration(*delay_text);
+  if (!delay.ok() || delay->count() < 0) return ctx.PropertyError("delay", "must be a duration like PT30S");
+  RETURN_IF_ERROR(Transition(run, State::kPaused));
+  ctx.Log(LogLevel::kInfo, "paused for " + FormatDuration(*delay));
+  if (!ctx.WaitFor(std::chrono::duration_cast<std::chrono::milliseconds>(*delay)))
+    return FlowableEnd{.state = State::kKilled, .error = "killed while paused"};
+  RETURN_IF_ERROR(Transition(run, State::kRunning));
+  return FlowableEnd{};
+}
+
+// The values given on resume, checked against the Pause's onResume inputs
+// (their types, required and defaults), like a flow's inputs.
+Result<tmpl::Value> RunningExecution::ResolveResumeInputs(const flow::TaskSpec& spec, RunTaskContext& ctx,
+                                                          const tmpl::Value& given) {
+  ASSIGN_OR_RETURN(std::optional<tmpl::Value> declared, ctx.Property("onResume"));
+  flow::Flow probe;
+  if (declared) {
+    if (!declared->is_list()) return ctx.PropertyError("onResume", "must be a list of inputs");
+    for (const auto& d : declared->AsList()) {
+      const tmpl::Value* id = d.Get("id");
+      if (!id || !id->is_string()) return ctx.PropertyError("onResume", "each input needs an id");
+      flow::Input in{.id = id->AsString()};
+      if (const tmpl::Value* type = d.Get("type"); type && type->is_string()) {
+        auto t = flow::ParseInputType(type->AsString());
+        if (!t) return ctx.PropertyError("onResume", "unknown input type '" + type->AsString() + "'");
+        in.type = *t;
+      }
+      if (const tmpl::Value* req = d.Get("required"); req && req->is_bool()) in.required = req->AsBool();
+      if (const tmpl::Value* def = d.Get("defaults")) in.defaults = *def;
+      probe.inputs.push_back(std::move(in));
+    }
+  }
+  std::map<std::string, tmpl::Value> values;
+  for (const auto& [k, v] : given.AsMap()) values[k] = v;
+  auto resolved = flow::ResolveInputs(probe, values);
+  if (!resolved.ok())
+    return Status(resolved.status()).WithContext("resuming task '" + spec.id + "' (its onResume inputs)");
+  return *resolved;
+}
+
+}  // namespace floe::exec

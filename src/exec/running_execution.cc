@@ -1,0 +1,562 @@
+#include "exec/running_execution.h"
+
+#include <cctype>
+#include <future>
+#include <thread>
+
+#include "core/id.h"
+#include "tmpl/json.h"
+
+extern char** environ;
+
+namespace floe::exec {
+
+using state::State;
+
+void Outcome::Merge(const Outcome& o) {
+  if (o.failed && !failed) failed_task = o.failed_task;
+  failed = failed || o.failed;
+  warning = warning || o.warning;
+  paused = paused || o.paused;
+  killed = killed || o.killed;
+}
+
+RunningExecution::RunningExecution(Executor& executor, const flow::Flow& flow) : ex_(executor), flow_(flow) {}
+
+RunningExecution::~RunningExecution() = default;
+
+Timestamp RunningExecution::Now() const { return ex_.settings_.clock->Now(); }
+
+std::string RunningExecution::StoragePrefix() const {
+  return flow_.namespace_ + "/" + flow_.id + "/executions/" + execution_.id;
+}
+
+Result<std::string> RunningExecution::Start(const std::map<std::string, tmpl::Value>& given,
+                                            const std::vector<std::pair<std::string, std::string>>& extra_labels) {
+  ASSIGN_OR_RETURN(tmpl::Value inputs, flow::ResolveInputs(flow_, given));
+  execution_.id = NewId();
+  // Held until the execution ends (or the process dies): recovery skips it.
+  ASSIGN_OR_RETURN(ExecutionLock lock, ExecutionLock::Acquire(ex_.settings_.locks, execution_.id));
+  lock_.emplace(std::move(lock));
+  execution_.namespace_ = flow_.namespace_;
+  execution_.flow_id = flow_.id;
+  execution_.flow_source = flow_.source;
+  execution_.flow_path = flow_.source_path;
+  ASSIGN_OR_RETURN(inputs, StoreFileInputs(inputs));
+  execution_.inputs_json = tmpl::ToJson(inputs);
+  tmpl::ValueMap labels;
+  for (const auto& [k, v] : flow_.labels) labels.Set(k, tmpl::Value(v));
+  for (const auto& [k, v] : extra_labels) labels.Set(k, tmpl::Value(v));
+  execution_.labels_json = tmpl::ToJson(tmpl::Value(labels));
+  execution_.state = State::kCreated;
+  start_ = Now();
+  execution_.history.push_back({State::kCreated, start_});
+  RETURN_IF_ERROR(ex_.store_.CreateExecution(execution_));
+  ex_.Notify([&](ExecutionObserver& o) { o.OnExecutionCreated(execution_); });
+  BuildContext(inputs, tmpl::Value(std::move(labels)));
+  return execution_.id;
+}
+
+Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mode, ExecutionLock lock,
+                                 const std::map<std::string, tmpl::Value>& resume_inputs) {
+  lock_.emplace(std::move(lock));
+  execution_ = stored;
+  start_ = stored.created();
+  ASSIGN_OR_RETURN(tmpl::Value inputs, tmpl::ParseJson(stored.inputs_json));
+  ASSIGN_OR_RETURN(tmpl::Value labels, tmpl::ParseJson(stored.labels_json));
+  BuildContext(inputs, labels);
+  // The latest attempt of each task run key decides.
+  std::map<std::string, const state::TaskRun*> latest;
+  for (const auto& run : stored.task_runs) {
+    std::string key = run.scope + run.task_id;
+    attempts_[key] = std::max(attempts_[key], run.attempt);
+    latest[key] = &run;
+  }
+  for (const auto& [key, run] : latest) {
+    const flow::TaskType* type = ex_.registry_.Find(run->task_type);
+    bool flowable = type && type->flowable != flow::Flowable::kNone;
+    if (state::IsTerminal(run->state)) {
+      // A restart runs failed (and killed) tasks again, and the error and
+      // finally handlers that ran for them.
+      bool again = mode == RestoreMode::kRestart &&
+                   (run->state == State::kFailed || run->state == State::kKilled ||
+                    key.find("!errors/") != std::string::npos || key.find("!finally/") != std::string::npos);
+      if (again) continue;
+      finished_[key] = run->state;
+      if (run->state == State::kSuccess || run->state == State::kWarning) {
+        ASSIGN_OR_RETURN(tmpl::Value outputs, tmpl::ParseJson(run->outputs_json));
+        ASSIGN_OR_RETURN(tmpl::Value loop, tmpl::ParseJson(run->loop_values_json));
+        std::vector<std::string> keys;
+        if (loop.is_list())
+          for (const auto& v : loop.AsList()) keys.push_back(v.is_string() ? v.AsString() : tmpl::ToJson(v));
+        SetOutputs(run->task_id, keys, outputs);
+      }
+      continue;
+    }
+    if (run->state == State::kPaused) {
+      reusable_[key] = *run;
+      if (mode == RestoreMode::kResume) {
+        tmpl::ValueMap given;
+        for (const auto& [k, v] : resume_inputs) given.Set(k, v);
+        resume_outputs_[key] = tmpl::Value(std::move(given));
+      }
+      continue;
+    }
+    if (flowable) {
+      // Its finished children are kept; it carries on where it was.
+      reusable_[key] = *run;
+      continue;
+    }
+    std::string why = "interrupted: the floe process running this task stopped; it runs again on recovery";
+    state::TaskRun interrupted = *run;
+    RETURN_IF_ERROR(Transition(interrupted, State::kFailed, {.error = why}));
+    Log(run->id, run->task_id, LogLevel::kWarn, why);
+  }
+  switch (mode) {
+    case RestoreMode::kRecover:
+      Log("", "", LogLevel::kInfo, "resuming execution " + execution_.id + " after an interruption");
+      break;
+    case RestoreMode::kResume:
+      Log("", "", LogLevel::kInfo, "resuming paused execution " + execution_.id);
+      break;
+    case RestoreMode::kRestart:
+      Log("", "", LogLevel::kInfo, "restarting execution " + execution_.id + " from its failed tasks");
+      break;
+    case RestoreMode::kReplay:
+      break;
+  }
+  return Status::Ok();
+}
+
+Status RunningExecution::Run() {
+  RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kRunning, Now()));
+  std::thread watcher([this] { WatchForKill(); });
+  struct StopWatcher {
+    RunningExecution* self;
+    std::thread& t;
+    ~StopWatcher() {
+      {
+        std::lock_guard lock(self->watch_mu_);
+        self->done_ = true;
+      }
+      self->watch_cv_.notify_all();
+      t.join();
+    }
+  } stop_watcher{this, watcher};
+
+  auto vars = Render(flow_.variables, context_);
+  if (!vars.ok()) return EndExecution(State::kFailed, Status(vars.status()).WithContext("flow variables").ToString());
+  {
+    std::unique_lock lock(context_mu_);
+    context_.MutableMap().Set("vars", vars->is_map() ? *vars : tmpl::Value(tmpl::ValueMap{}));
+  }
+
+  // Kestra's order: the tasks until one fails; then the `errors` tasks;
+  // then, whatever happened, the `finally` tasks.
+  ASSIGN_OR_RETURN(Outcome outcome, RunWithHandlers(flow_.tasks, &flow_.errors, &flow_.finally_tasks, Scope{}));
+  RETURN_IF_ERROR(store_error_);
+  if (outcome.paused) {
+    Log("", "", LogLevel::kInfo, "execution paused; continue it with 'floe executions resume " + execution_.id + "'");
+    return ex_.store_.TransitionExecution(execution_.id, State::kPaused, Now());
+  }
+  if (outcome.killed) return EndExecution(State::kKilled, "killed");
+  if (outcome.failed) return EndExecution(State::kFailed, "task '" + outcome.failed_task + "' failed");
+  tmpl::ValueMap outputs;
+  for (const auto& out : flow_.outputs) {
+    auto v = Render(out.value, context_);
+    if (!v.ok())
+      return EndExecution(State::kFailed, Status(v.status()).WithContext("flow output '" + out.id + "'").ToString());
+    outputs.Set(out.id, *v);
+  }
+  return EndExecution(outcome.warning ? State::kWarning : State::kSuccess, "",
+                      tmpl::ToJson(tmpl::Value(std::move(outputs))));
+}
+
+Status RunningExecution::EndExecution(State state, std::string error, std::string outputs_json) {
+  if (!error.empty()) Log("", "", state == State::kKilled ? LogLevel::kWarn : LogLevel::kError, error);
+  state::TransitionDetails details;
+  if (!error.empty()) details.error = mask_.Mask(error);
+  if (!outputs_json.empty()) details.outputs_json = mask_.Mask(outputs_json);
+  return ex_.store_.TransitionExecution(execution_.id, state, Now(), details);
+}
+
+void RunningExecution::WatchForKill() {
+  std::unique_lock lock(watch_mu_);
+  while (!done_) {
+    watch_cv_.wait_for(lock, ex_.settings_.kill_poll_interval, [this] { return done_.load(); });
+    if (done_) return;
+    auto state = ex_.store_.GetExecutionState(execution_.id);
+    if (!state.ok() || *state != State::kKilling) continue;
+    killed_ = true;
+    {
+      std::lock_guard active_lock(mu_);
+      for (RunTaskContext* ctx : active_) ctx->Cancel();
+    }
+    watch_cv_.notify_all();  // wakes retry waits
+    return;
+  }
+}
+
+// FILE inputs are copied into the execution's storage, so the execution does
+// not depend on the original file staying put.
+Result<tmpl::Value> RunningExecution::StoreFileInputs(const tmpl::Value& inputs) {
+  tmpl::ValueMap out;
+  for (const auto& [name, value] : inputs.AsMap()) {
+    const flow::Input* decl = nullptr;
+    for (const auto& in : flow_.inputs)
+      if (in.id == name) decl = &in;
+    if (!decl || decl->type != flow::InputType::kFile || !value.is_string() ||
+        storage::InternalStorage::IsStorageUri(value.AsString())) {
+      out.Set(name, value);
+      continue;
+    }
+    std::string given = value.AsString();
+    if (given.starts_with("file://")) given = given.substr(7);
+    std::filesystem::path path(given);
+    // A default written in the flow is relative to the flow file.
+    bool from_default = decl->defaults && decl->defaults->is_string() && decl->defaults->AsString() == value.AsString();
+    if (path.is_relative() && from_default && !flow_.source_path.empty())
+      path = std::filesystem::path(flow_.source_path).parent_path() / path;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+      return NotFound("input '" + name + "' (FILE): no file at '" + path.string() + "'");
+    ASSIGN_OR_RETURN(std::string uri,
+                     ex_.storage_.Put(path, StoragePrefix() + "/inputs/" + name + "/" + path.filename().string()));
+    out.Set(name, tmpl::Value(uri));
+  }
+  return tmpl::Value(std::move(out));
+}
+
+void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value labels) {
+  tmpl::ValueMap ctx;
+  ctx.Set("flow", tmpl::Value::MakeMap({{"id", tmpl::Value(flow_.id)}, {"namespace", tmpl::Value(flow_.namespace_)}}));
+  ctx.Set("execution", tmpl::Value::MakeMap({{"id", tmpl::Value(execution_.id)},
+                                             {"startDate", tmpl::Value(FormatTimestamp(start_))}}));
+  ctx.Set("inputs", inputs);
+  ctx.Set("labels", std::move(labels));
+  ctx.Set("outputs", tmpl::Value(tmpl::ValueMap{}));
+  ctx.Set("globals", tmpl::Value::MakeMap({{"lake", tmpl::Value(ex_.settings_.lake.string())}}));
+  // Kestra exposes ENV_FOO as {{ envs.foo }}.
+  tmpl::ValueMap envs;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (!kv.starts_with("ENV_")) continue;
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string key(kv.substr(4, eq - 4));
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    envs.Set(key, tmpl::Value(std::string(kv.substr(eq + 1))));
+  }
+  ctx.Set("envs", tmpl::Value(std::move(envs)));
+  context_ = tmpl::Value(std::move(ctx));
+  host_.emplace(FlowRenderHost::Services{.storage = &ex_.storage_,
+                                         .store = &ex_.store_,
+                                         .secrets_file = ex_.settings_.secrets_file,
+                                         .mask = &mask_,
+                                         .namespace_ = flow_.namespace_,
+                                         .clock = ex_.settings_.clock});
+  kv_.emplace(ex_.store_, *ex_.settings_.clock);
+  services_ = ExecutionServices{
+      .storage = &ex_.storage_,
+      .host = &*host_,
+      .context_mu = &context_mu_,
+      .kv = &*kv_,
+      .namespace_ = flow_.namespace_,
+      .set_labels = [this](const std::vector<std::pair<std::string, std::string>>& labels) { return SetLabels(labels); },
+  };
+}
+
+Status RunningExecution::SetLabels(const std::vector<std::pair<std::string, std::string>>& labels) {
+  std::unique_lock lock(context_mu_);
+  tmpl::Value* current = context_.MutableMap().Find("labels");
+  tmpl::ValueMap updated = current && current->is_map() ? current->AsMap() : tmpl::ValueMap{};
+  for (const auto& [k, v] : labels) updated.Set(k, tmpl::Value(v));
+  tmpl::Value value(std::move(updated));
+  RETURN_IF_ERROR(ex_.store_.SetExecutionLabels(execution_.id, tmpl::ToJson(value)));
+  context_.MutableMap().Set("labels", std::move(value));
+  return Status::Ok();
+}
+
+void RunningExecution::Log(const std::string& task_run_id, const std::string& task_id, LogLevel level,
+                           std::string_view message) {
+  state::LogEntry entry{.execution_id = execution_.id,
+                        .task_run_id = task_run_id,
+                        .task_id = task_id,
+                        .at = Now(),
+                        .level = level,
+                        .message = mask_.Mask(message)};
+  Status s = ex_.store_.AppendLogs({&entry, 1});
+  if (!s.ok()) {
+    std::lock_guard lock(mu_);
+    store_error_ = s;
+  }
+  ex_.Notify([&](ExecutionObserver& o) { o.OnLog(entry); });
+}
+
+Status RunningExecution::CreateRun(state::TaskRun& run) {
+  run.history.push_back({run.state, Now()});
+  RETURN_IF_ERROR(ex_.store_.CreateTaskRun(run));
+  ex_.Notify([&](ExecutionObserver& o) { o.OnTaskRunState(run); });
+  return Status::Ok();
+}
+
+Status RunningExecution::Transition(state::TaskRun& run, State state, state::TransitionDetails details) {
+  run.state = state;
+  if (details.outputs_json) details.outputs_json = mask_.Mask(*details.outputs_json);
+  if (details.error) details.error = mask_.Mask(*details.error);
+  if (details.outputs_json) run.outputs_json = *details.outputs_json;
+  if (details.error) run.error = *details.error;
+  run.history.push_back({state, Now()});
+  RETURN_IF_ERROR(ex_.store_.TransitionTaskRun(run.id, state, run.history.back().at, details));
+  ex_.Notify([&](ExecutionObserver& o) { o.OnTaskRunState(run); });
+  return Status::Ok();
+}
+
+tmpl::Value RunningExecution::VariablesFor(const flow::TaskSpec& spec, const Scope& scope, const state::TaskRun& run) {
+  tmpl::ValueMap vars;
+  {
+    std::shared_lock lock(context_mu_);
+    for (const auto& [k, v] : context_.AsMap()) vars.Set(k, v);
+  }
+  vars.Set("task", tmpl::Value::MakeMap({{"id", tmpl::Value(spec.id)}, {"type", tmpl::Value(spec.task_type->name)}}));
+  tmpl::ValueMap taskrun;
+  taskrun.Set("id", tmpl::Value(run.id));
+  taskrun.Set("attemptsCount", tmpl::Value(run.attempt - 1));
+  if (!run.parent_id.empty()) taskrun.Set("parentId", tmpl::Value(run.parent_id));
+  if (!scope.iterations.empty()) {
+    for (const auto& [k, v] : scope.iterations.back().AsMap()) taskrun.Set(k, v);
+    // Kestra's parent (the next iteration out) and parents (all, innermost first).
+    tmpl::ValueList parents;
+    for (size_t i = scope.iterations.size() - 1; i-- > 0;)
+      parents.push_back(tmpl::Value::MakeMap({{"taskrun", scope.iterations[i]}}));
+    if (!parents.empty()) vars.Set("parent", parents.front());
+    vars.Set("parents", tmpl::Value(std::move(parents)));
+  }
+  vars.Set("taskrun", tmpl::Value(std::move(taskrun)));
+  return tmpl::Value(std::move(vars));
+}
+
+Result<tmpl::Value> RunningExecution::Render(const flow::YamlNode& node, const tmpl::Value& variables) {
+  std::shared_lock lock(context_mu_);
+  return RenderNode(node, variables, &*host_);
+}
+
+void RunningExecution::SetOutputs(const std::string& task_id, const std::vector<std::string>& keys,
+                                  tmpl::Value outputs) {
+  std::unique_lock lock(context_mu_);
+  tmpl::ValueMap& all = context_.Get("outputs")->MutableMap();
+  if (keys.empty()) {
+    all.Set(task_id, std::move(outputs));
+    return;
+  }
+  // Inside iterations: outputs.<task>[v1][v2]... = outputs.
+  tmpl::Value* level = all.Find(task_id);
+  if (!level || !level->is_map()) {
+    all.Set(task_id, tmpl::Value(tmpl::ValueMap{}));
+    level = all.Find(task_id);
+  }
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    tmpl::Value* next = level->MutableMap().Find(keys[i]);
+    if (!next || !next->is_map()) {
+      level->MutableMap().Set(keys[i], tmpl::Value(tmpl::ValueMap{}));
+      next = level->MutableMap().Find(keys[i]);
+    }
+    level = next;
+  }
+  level->MutableMap().Set(keys.back(), std::move(outputs));
+}
+
+Result<Outcome> RunningExecution::RunList(const std::vector<flow::TaskSpec>& tasks, const Scope& scope,
+                                          bool stop_at_failure) {
+  Outcome out;
+  for (const auto& task : tasks) {
+    if (task.disabled) continue;
+    if (killed()) {
+      out.killed = true;
+      break;
+    }
+    ASSIGN_OR_RETURN(State end, RunTask(task, scope));
+    out.Merge(OutcomeOf(task, end));
+    if (out.paused || out.killed || (out.failed && stop_at_failure)) break;
+  }
+  return out;
+}
+
+Outcome RunningExecution::OutcomeOf(const flow::TaskSpec& task, State end) {
+  Outcome out;
+  switch (end) {
+    case State::kWarning:
+      out.warning = true;
+      break;
+    case State::kFailed:
+      if (task.allow_failure) {
+        out.warning = true;
+      } else {
+        out.failed = true;
+        out.failed_task = task.id;
+      }
+      break;
+    case State::kKilled:
+      out.killed = true;
+      break;
+    case State::kPaused:
+      out.paused = true;
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+Result<Outcome> RunningExecution::RunWithHandlers(const std::vector<flow::TaskSpec>& tasks,
+                                                  const std::vector<flow::TaskSpec>* errors,
+                                                  const std::vector<flow::TaskSpec>* finally_tasks,
+                                                  const Scope& scope) {
+  ASSIGN_OR_RETURN(Outcome outcome, RunList(tasks, scope, /*stop_at_failure=*/true));
+  return FinishWithHandlers(outcome, errors, finally_tasks, scope);
+}
+
+Result<State> RunningExecution::RunTask(const flow::TaskSpec& spec, const Scope& scope) {
+  std::string key = RunKey(scope, spec.id);
+  {
+    // On resume, a task that finished before is not run again: its recorded
+    // outcome counts.
+    std::lock_guard lock(mu_);
+    if (auto it = finished_.find(key); it != finished_.end()) return it->second;
+  }
+  Timestamp first_start = Now();
+  int retries = 0;
+  while (true) {
+    State success = retries > 0 && spec.retry && spec.retry->warning_on_retry ? State::kWarning : State::kSuccess;
+    ASSIGN_OR_RETURN(State end, RunAttempt(spec, scope, success));
+    if (end != State::kFailed || !spec.retry || killed()) return end;
+    auto elapsed = std::chrono::duration_cast<Duration>(Now() - first_start);
+    std::optional<Duration> delay;
+    {
+      std::lock_guard lock(mu_);
+      delay = spec.retry->NextDelay(retries + 1, elapsed, rng_);
+    }
+    if (!delay) return end;
+    ++retries;
+    Log("", spec.id, LogLevel::kWarn,
+        "task '" + spec.id + "' failed; retry " + std::to_string(retries) + " in " + FormatDuration(*delay));
+    std::unique_lock lock(watch_mu_);
+    if (watch_cv_.wait_for(lock, *delay, [this] { return killed(); })) return State::kKilled;
+  }
+}
+
+Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Scope& scope, State success_state) {
+  std::string key = RunKey(scope, spec.id);
+  state::TaskRun run;
+  bool reused = false;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = reusable_.find(key); it != reusable_.end()) {
+      run = std::move(it->second);
+      reusable_.erase(it);
+      reused = true;
+    } else {
+      run.attempt = ++attempts_[key];
+    }
+  }
+  if (!reused) {
+    run.id = NewId();
+    run.execution_id = execution_.id;
+    run.task_id = spec.id;
+    run.task_type = spec.task_type->name;
+    run.parent_id = scope.parent_run_id;
+    run.scope = scope.path;
+    tmpl::ValueList loop;
+    for (const auto& k : scope.output_keys) loop.push_back(tmpl::Value(k));
+    run.loop_values_json = tmpl::ToJson(tmpl::Value(std::move(loop)));
+    RETURN_IF_ERROR(CreateRun(run));
+  }
+  tmpl::Value variables = VariablesFor(spec, scope, run);
+  if (!reused && spec.run_if) {
+    // runIf, rendered: false skips the task.
+    auto holds = Render(*spec.run_if, variables);
+    if (!holds.ok()) {
+      std::string error = Status(holds.status()).WithContext("task '" + spec.id + "' runIf").ToString();
+      Log(run.id, spec.id, LogLevel::kError, error);
+      RETURN_IF_ERROR(Transition(run, State::kFailed, {.error = error}));
+      return State::kFailed;
+    }
+    if (!flow::ConditionHolds(*holds)) {
+      RETURN_IF_ERROR(Transition(run, State::kSkipped));
+      return State::kSkipped;
+    }
+  }
+  if (killed()) {
+    RETURN_IF_ERROR(Transition(run, State::kKilled));
+    return State::kKilled;
+  }
+  if (run.state != State::kRunning) RETURN_IF_ERROR(Transition(run, State::kRunning));
+
+  std::string prefix = StoragePrefix() + "/tasks/" + spec.id + "/" + run.id;
+  RunTaskContext ctx(spec, variables, services_, prefix, ex_.settings_.scratch / execution_.id / run.id,
+                     scope.shared_workdir,
+                     [&](LogLevel level, std::string_view message) { Log(run.id, spec.id, level, message); });
+  {
+    std::lock_guard lock(mu_);
+    active_.insert(&ctx);
+  }
+  if (killed()) ctx.Cancel();  // a kill that came before the registration
+  FlowableEnd end;
+  if (spec.is_flowable()) {
+    ASSIGN_OR_RETURN(end, RunFlowable(spec, scope, run, ctx));
+  } else {
+    Result<tmpl::Value> outputs = RunRunnable(spec, ctx);
+    if (outputs.ok()) {
+      end = {.state = State::kSuccess, .outputs = std::move(*outputs)};
+    } else {
+      end = {.state = State::kFailed, .error = outputs.status().ToString()};
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    active_.erase(&ctx);
+  }
+  RETURN_IF_ERROR(store_error_);
+  if (end.state == State::kFailed && killed()) end = {.state = State::kKilled, .error = "killed"};
+  if (end.state == State::kSuccess) end.state = success_state;
+  switch (end.state) {
+    case State::kSuccess:
+    case State::kWarning: {
+      tmpl::Value result = end.outputs.is_map() ? std::move(end.outputs) : tmpl::Value(tmpl::ValueMap{});
+      RETURN_IF_ERROR(Transition(run, end.state, {.outputs_json = tmpl::ToJson(result)}));
+      SetOutputs(spec.id, scope.output_keys, std::move(result));
+      return end.state;
+    }
+    case State::kPaused:
+      RETURN_IF_ERROR(Transition(run, State::kPaused));
+      return State::kPaused;
+    default:
+      if (!end.error.empty()) Log(run.id, spec.id, end.state == State::kKilled ? LogLevel::kWarn : LogLevel::kError,
+                                  end.error);
+      RETURN_IF_ERROR(Transition(run, end.state, {.error = end.error}));
+      return end.state;
+  }
+}
+
+Result<tmpl::Value> RunningExecution::RunRunnable(const flow::TaskSpec& spec, RunTaskContext& ctx) {
+  // A worker slot bounds how many tasks do work at once in this process.
+  Executor::WorkerSlot slot(ex_);
+  std::unique_ptr<flow::Task> task = spec.task_type->factory();
+  if (!spec.timeout) return task->Run(ctx);
+  // The task runs on its own thread so this one can stop it in time: on
+  // timeout the context is cancelled (interrupting a query, a shell, a
+  // sleep) and the task's thread is joined before going on.
+  std::packaged_task<Result<tmpl::Value>()> job([&] { return task->Run(ctx); });
+  std::future<Result<tmpl::Value>> result = job.get_future();
+  std::thread worker(std::move(job));
+  if (result.wait_for(*spec.timeout) == std::future_status::timeout) {
+    ctx.Cancel();
+    worker.join();
+    return Status(StatusCode::kDeadlineExceeded,
+                  "task '" + spec.id + "' timed out after " + FormatDuration(*spec.timeout) + " (its timeout)");
+  }
+  worker.join();
+  return result.get();
+}
+
+}  // namespace floe::exec

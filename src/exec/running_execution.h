@@ -1,0 +1,184 @@
+// RunningExecution: one execution in flight. It owns the template context,
+// records every transition in the store before it takes effect, runs
+// runnable tasks on the executor's worker slots and flowable tasks (in
+// flowable.cc) on orchestration threads. Internal to exec.
+//
+// Task runs are named by their key: the scope path of the enclosing
+// iterations plus the task id ("each[2]/load"). A key names the same task
+// run across attempts, restarts and crash recovery, which is how finished
+// work is never run twice.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "exec/execution_lock.h"
+#include "exec/executor.h"
+#include "exec/flow_render_host.h"
+#include "exec/secret_mask.h"
+#include "exec/store_kv.h"
+#include "exec/task_context.h"
+
+namespace floe::exec {
+
+// Where a task run sits in the flow.
+struct Scope {
+  std::string path;           // key prefix: "" at the top, "each[2]/" inside an iteration
+  std::string parent_run_id;  // the enclosing flowable's task run
+  // Enclosing ForEach iterations, outermost first: {value, iteration} maps.
+  std::vector<tmpl::Value> iterations;
+  // The enclosing iterations' values: a child's outputs are stored at
+  // outputs.<id>[v1][v2]...
+  std::vector<std::string> output_keys;
+  // Set inside a WorkingDirectory: the folder its children share.
+  std::optional<std::filesystem::path> shared_workdir;
+};
+
+// How a list of tasks (or a branch) ended.
+struct Outcome {
+  bool failed = false;      // a task failed and its failure was not allowed
+  std::string failed_task;  // the first such task
+  bool warning = false;     // a task ended WARNING, or an allowed failure
+  bool paused = false;      // a Pause without delay stopped the run
+  bool killed = false;      // the execution is being killed
+
+  bool stopped() const { return failed || paused || killed; }
+  void Merge(const Outcome& o);
+};
+
+enum class RestoreMode {
+  kRecover,  // a dead process left it: interrupted runs become FAILED attempts and run again
+  kResume,   // it was PAUSED: the Pause task completes with the given inputs
+  kRestart,  // it FAILED: failed tasks run again, successful ones keep their outputs
+  kReplay,   // a new execution holding copies of another's earlier task runs
+};
+
+class RunningExecution {
+ public:
+  RunningExecution(Executor& executor, const flow::Flow& flow);
+  ~RunningExecution();
+
+  // Validates inputs, creates the execution (CREATED) and takes its lock.
+  // `parent` names the execution and task run of a Subflow task, if any.
+  Result<std::string> Start(const std::map<std::string, tmpl::Value>& inputs,
+                            const std::vector<std::pair<std::string, std::string>>& extra_labels = {});
+  // Picks up a stored execution (its lock must be held by the caller, and is
+  // handed over).
+  Status Restore(const state::Execution& stored, RestoreMode mode, ExecutionLock lock,
+                 const std::map<std::string, tmpl::Value>& resume_inputs = {});
+  // Runs to a terminal state, or to PAUSED. Errors are store failures only.
+  Status Run();
+
+  const std::string& id() const { return execution_.id; }
+
+ private:
+  Timestamp Now() const;
+  std::string StoragePrefix() const;
+  Result<tmpl::Value> StoreFileInputs(const tmpl::Value& inputs);
+  void BuildContext(const tmpl::Value& inputs, tmpl::Value labels);
+  Status EndExecution(state::State state, std::string error = "", std::string outputs_json = "");
+
+  // Thread-safe; masks secrets.
+  void Log(const std::string& task_run_id, const std::string& task_id, LogLevel level, std::string_view message);
+  Status Transition(state::TaskRun& run, state::State state, state::TransitionDetails details = {});
+  Status CreateRun(state::TaskRun& run);
+
+  // The template variables of a task run in `scope`: the execution's
+  // context plus taskrun/parent/parents/task.
+  tmpl::Value VariablesFor(const flow::TaskSpec& spec, const Scope& scope, const state::TaskRun& run);
+  // Renders under the context lock (other branches write outputs).
+  Result<tmpl::Value> Render(const flow::YamlNode& node, const tmpl::Value& variables);
+  // Records a task's outputs at outputs.<id>[scope keys...].
+  void SetOutputs(const std::string& task_id, const std::vector<std::string>& keys, tmpl::Value outputs);
+
+  // Runs the tasks in order; with stop_at_failure, stops at the first
+  // failure that is not allowed (the `tasks` of a flow), otherwise runs them
+  // all (`errors`, `finally`).
+  Result<Outcome> RunList(const std::vector<flow::TaskSpec>& tasks, const Scope& scope, bool stop_at_failure);
+  // The flow's (or a flowable's) tasks, then errors on failure, then finally.
+  Result<Outcome> RunWithHandlers(const std::vector<flow::TaskSpec>& tasks, const std::vector<flow::TaskSpec>* errors,
+                                  const std::vector<flow::TaskSpec>* finally_tasks, const Scope& scope);
+  // What one task's final state means for the list it is in.
+  static Outcome OutcomeOf(const flow::TaskSpec& task, state::State end);
+  // One task, all attempts; returns its final state.
+  Result<state::State> RunTask(const flow::TaskSpec& spec, const Scope& scope);
+  Result<state::State> RunAttempt(const flow::TaskSpec& spec, const Scope& scope, state::State success_state);
+  Result<tmpl::Value> RunRunnable(const flow::TaskSpec& spec, RunTaskContext& ctx);
+
+  // A branch's outcome after its errors handlers (on failure) and finally
+  // handlers ran.
+  Result<Outcome> FinishWithHandlers(Outcome outcome, const std::vector<flow::TaskSpec>* errors,
+                                     const std::vector<flow::TaskSpec>* finally_tasks, const Scope& scope);
+  // How a flowable task ended (flowable.cc).
+  struct FlowableEnd {
+    state::State state = state::State::kSuccess;
+    tmpl::Value outputs;
+    std::string error;
+  };
+  Result<FlowableEnd> RunFlowable(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
+                                  RunTaskContext& ctx);
+  // Runs `count` items, item i once all of deps[i] succeeded, at most `limit`
+  // at once (0: no limit), each through run_one; stops starting items once
+  // one fails (or the run pauses or is killed). Items never started are
+  // reported in the outcome as not run.
+  Result<Outcome> RunConcurrently(size_t count, size_t limit, const std::vector<std::vector<size_t>>& deps,
+                                  const std::function<Result<Outcome>(size_t)>& run_one);
+  // The flowable kinds.
+  Result<FlowableEnd> RunForEach(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
+                                 RunTaskContext& ctx);
+  Result<FlowableEnd> RunDag(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
+                             RunTaskContext& ctx);
+  Result<FlowableEnd> RunLoopUntil(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
+                                   RunTaskContext& ctx);
+  Result<FlowableEnd> RunWorkingDirectory(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
+                                          RunTaskContext& ctx);
+  Result<FlowableEnd> RunSubflow(const flow::TaskSpec& spec, RunTaskContext& ctx);
+  Result<FlowableEnd> RunPause(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
+                               RunTaskContext& ctx);
+  Result<tmpl::Value> ResolveResumeInputs(const flow::TaskSpec& spec, RunTaskContext& ctx, const tmpl::Value& given);
+
+  Status SetLabels(const std::vector<std::pair<std::string, std::string>>& labels);
+
+  // Kill support: the watcher thread polls the store for KILLING.
+  void WatchForKill();
+  bool killed() const { return killed_.load(); }
+
+  Executor& ex_;
+  const flow::Flow& flow_;
+  state::Execution execution_;
+  Timestamp start_;
+  std::optional<ExecutionLock> lock_;
+  SecretMask mask_;
+  std::optional<FlowRenderHost> host_;
+  std::optional<StoreKv> kv_;
+  ExecutionServices services_;
+
+  std::shared_mutex context_mu_;  // guards context_'s outputs (written by concurrent branches)
+  tmpl::Value context_;
+
+  std::mutex mu_;  // guards what follows
+  Status store_error_;
+  std::map<std::string, state::State> finished_;      // key -> final state of a run that ended earlier
+  std::map<std::string, state::TaskRun> reusable_;    // key -> unfinished flowable/paused run to continue
+  std::map<std::string, int> attempts_;               // key -> attempts already made
+  std::map<std::string, tmpl::Value> resume_outputs_;  // key of a resumed Pause -> its onResume inputs
+  std::set<RunTaskContext*> active_;                  // running task contexts, cancelled on kill
+  std::mt19937_64 rng_{std::random_device{}()};       // random retry delays
+
+  std::atomic<bool> killed_{false};
+  std::atomic<bool> done_{false};
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+};
+
+// The key of a task run: its scope path and id.
+inline std::string RunKey(const Scope& scope, const std::string& task_id) { return scope.path + task_id; }
+
+}  // namespace floe::exec
