@@ -4,12 +4,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "tmpl/json.h"
 
@@ -42,26 +44,38 @@ std::string ReplaceAll(std::string s, const std::string& from, const std::string
 }
 
 // Runs the flow and describes what happened without ids or times.
+// Flows whose tasks run concurrently say "# golden: unordered": their run
+// and log lines are compared sorted.
 std::string Normalized(const fs::path& flow, const fs::path& home) {
+  std::ifstream source(flow);
+  std::string first_line;
+  std::getline(source, first_line);
+  bool unordered = first_line.find("golden: unordered") != std::string::npos;
   std::string floe = std::string(FLOE_BINARY) + " --home '" + home.string() + "' ";
   Output run = Shell(floe + "run '" + flow.string() + "' --json 2>/dev/null");
   auto doc = tmpl::ParseJson(run.text);
   if (!doc.ok()) return "floe run printed no JSON:\n" + run.text;
   std::string out = "exit: " + std::to_string(run.exit_code) + "\n";
   out += "state: " + doc->Get("state")->AsString() + "\n";
+  std::vector<std::string> runs;
   for (const auto& r : doc->Get("taskRunList")->AsList()) {
-    out += "run: " + r.Get("taskId")->AsString() + " " + std::to_string(r.Get("attempt")->AsInt()) + " " +
-           r.Get("state")->AsString() + "\n";
+    std::string name = r.Get("taskId")->AsString();
+    if (const auto* value = r.Get("value")) name += "[" + value->AsString() + "]";
+    runs.push_back("run: " + name + " " + std::to_string(r.Get("attempt")->AsInt()) + " " + r.Get("state")->AsString() +
+                   "\n");
   }
+  if (unordered) std::sort(runs.begin(), runs.end());
+  for (const auto& r : runs) out += r;
   out += "output: " + tmpl::ToJson(*doc->Get("outputs")) + "\n";
   Output logs = Shell(floe + "logs " + doc->Get("id")->AsString());
   std::istringstream lines(logs.text);
   std::string line;
+  std::vector<std::string> log_lines;
   while (std::getline(lines, line)) {
     // "14:35:02.123 INFO  task             message"; other lines continue a message.
     bool starts_entry = line.size() > 13 && line[2] == ':' && line[5] == ':' && line[8] == '.' && line[12] == ' ';
     if (!starts_entry) {
-      out += "log+ " + line + "\n";
+      if (!log_lines.empty()) log_lines.back() += "log+ " + line + "\n";
       continue;
     }
     std::istringstream fields(line);
@@ -69,8 +83,10 @@ std::string Normalized(const fs::path& flow, const fs::path& home) {
     fields >> time >> level >> task;
     std::string message;
     std::getline(fields >> std::ws, message);
-    out += "log: " + task + " " + level + " " + message + "\n";
+    log_lines.push_back("log: " + task + " " + level + " " + message + "\n");
   }
+  if (unordered) std::sort(log_lines.begin(), log_lines.end());
+  for (const auto& l : log_lines) out += l;
   return ReplaceAll(out, std::string(FLOE_SOURCE_DIR) + "/", "<src>/");
 }
 

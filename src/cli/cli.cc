@@ -1,8 +1,14 @@
 #include "cli/cli.h"
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -10,7 +16,9 @@
 
 #include "cli/home.h"
 #include "cli/render.h"
+#include "core/id.h"
 #include "exec/executor.h"
+#include "flow/repository.h"
 #include "flow/schema.h"
 #include "tmpl/json.h"
 
@@ -58,39 +66,102 @@ struct RunOptions {
   std::string file;
   std::vector<std::string> inputs;
   bool json = false;
+  bool detach = false;
 };
 
-int RunCommand(const Home& home, const RunOptions& opts) {
-  auto flow = flow::LoadFlowFile(opts.file, BuiltinRegistry());
-  if (!flow.ok()) return Report(flow.status());
+Result<std::map<std::string, tmpl::Value>> ParseInputFlags(const std::vector<std::string>& flags) {
   std::map<std::string, tmpl::Value> inputs;
-  for (const auto& kv : opts.inputs) {
+  for (const auto& kv : flags) {
     size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return Report(InvalidArgument("--input '" + kv + "' must be NAME=VALUE"));
-    }
+    if (eq == std::string::npos || eq == 0) return InvalidArgument("--input '" + kv + "' must be NAME=VALUE");
     inputs[kv.substr(0, eq)] = tmpl::Value(kv.substr(eq + 1));
   }
+  return inputs;
+}
 
-  auto store = OpenStore(home);
-  if (!store.ok()) return Report(store.status());
-  storage::InternalStorage storage(home.storage());
-  std::error_code ec;
-  std::filesystem::create_directories(home.lake(), ec);
-  if (ec) return Report(IoError("cannot create the lake folder '" + home.lake().string() + "': " + ec.message()));
-  exec::Executor executor(**store, BuiltinRegistry(), storage, home.executor_settings());
-  ConsoleObserver console;
-  if (!opts.json) executor.set_observer(&console);
-  auto id = executor.Run(*flow, inputs);
-  if (!id.ok()) return Report(id.status());
-  auto execution = (*store)->GetExecution(*id);
+// Prints the execution as it ended; the exit code says whether it succeeded.
+int Finish(state::Store& store, const std::string& id, bool json) {
+  auto execution = store.GetExecution(id);
   if (!execution.ok()) return Report(execution.status());
-  if (opts.json) {
+  if (json) {
     std::printf("%s\n", tmpl::ToJson(ExecutionToValue(*execution), 2).c_str());
   } else {
     std::printf("\n%s", DescribeExecution(*execution).c_str());
   }
   return execution->state == state::State::kSuccess ? kExitOk : kExitFailed;
+}
+
+// An executor over the home's store and storage, printing live unless json.
+struct Session {
+  std::unique_ptr<state::Store> store;
+  std::unique_ptr<storage::InternalStorage> storage;
+  std::unique_ptr<exec::Executor> executor;
+  ConsoleObserver console;
+};
+
+Result<std::unique_ptr<Session>> OpenSession(const Home& home, bool live,
+                                             std::vector<std::filesystem::path> extra_flow_dirs = {}) {
+  auto session = std::make_unique<Session>();
+  ASSIGN_OR_RETURN(session->store, OpenStore(home));
+  session->storage = std::make_unique<storage::InternalStorage>(home.storage());
+  std::error_code ec;
+  std::filesystem::create_directories(home.lake(), ec);
+  if (ec) return IoError("cannot create the lake folder '" + home.lake().string() + "': " + ec.message());
+  session->executor = std::make_unique<exec::Executor>(*session->store, BuiltinRegistry(), *session->storage,
+                                                       home.executor_settings(std::move(extra_flow_dirs)));
+  if (live) session->executor->set_observer(&session->console);
+  return session;
+}
+
+// --detach: the execution runs in a child process of its own session; this
+// one prints the id once the execution is recorded.
+int RunDetached(const Home& home, const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs,
+                std::vector<std::filesystem::path> flow_dirs) {
+  std::string id = NewId();
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return Report(IoError(std::string("fork: ") + std::strerror(errno)));
+  if (pid == 0) {
+    setsid();
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    auto session = OpenSession(home, false, std::move(flow_dirs));
+    if (session.ok()) (*session)->executor->Run(flow, inputs, id).IgnoreError();
+    std::_Exit(0);
+  }
+  auto store = OpenStore(home);
+  if (!store.ok()) return Report(store.status());
+  for (int i = 0; i < 200; ++i) {
+    if ((*store)->GetExecutionState(id).ok()) {
+      std::printf("%s\n", id.c_str());
+      return kExitOk;
+    }
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Report(Internal("the detached execution did not start; run without --detach to see why"));
+}
+
+int RunCommand(const Home& home, const RunOptions& opts) {
+  auto flow = flow::LoadFlowFile(opts.file, BuiltinRegistry());
+  if (!flow.ok()) return Report(flow.status());
+  auto inputs = ParseInputFlags(opts.inputs);
+  if (!inputs.ok()) return Report(inputs.status());
+  // Subflows are looked for beside the flow file too.
+  std::vector<std::filesystem::path> flow_dirs = {std::filesystem::absolute(opts.file).parent_path()};
+  if (opts.detach) {
+    auto checked = flow::ResolveInputs(*flow, *inputs);  // report bad inputs here, not in the background
+    if (!checked.ok()) return Report(checked.status());
+    return RunDetached(home, *flow, *inputs, flow_dirs);
+  }
+  auto session = OpenSession(home, !opts.json, flow_dirs);
+  if (!session.ok()) return Report(session.status());
+  auto id = (*session)->executor->Run(*flow, *inputs);
+  if (!id.ok()) return Report(id.status());
+  return Finish(*(*session)->store, *id, opts.json);
 }
 
 int ValidateCommand(const std::vector<std::string>& files) {
@@ -146,26 +217,79 @@ int ExecutionsShow(const Home& home, const std::string& id_prefix, bool json) {
 }
 
 int RecoverCommand(const Home& home) {
-  auto store = OpenStore(home);
-  if (!store.ok()) return Report(store.status());
-  storage::InternalStorage storage(home.storage());
-  exec::Executor executor(**store, BuiltinRegistry(), storage, home.executor_settings());
-  ConsoleObserver console;
-  executor.set_observer(&console);
-  auto recovered = executor.RecoverAll();
+  auto session = OpenSession(home, true);
+  if (!session.ok()) return Report(session.status());
+  auto recovered = (*session)->executor->RecoverAll();
   if (!recovered.ok()) return Report(recovered.status());
   if (recovered->empty()) {
     std::printf("nothing to recover\n");
     return kExitOk;
   }
-  bool all_succeeded = true;
-  for (const auto& id : *recovered) {
-    auto e = (*store)->GetExecution(id);
-    if (!e.ok()) return Report(e.status());
-    std::printf("\n%s", DescribeExecution(*e).c_str());
-    all_succeeded = all_succeeded && e->state == state::State::kSuccess;
+  int exit = kExitOk;
+  for (const auto& id : *recovered) exit = std::max(exit, Finish(*(*session)->store, id, false));
+  return exit;
+}
+
+// kill, resume, restart, replay: one execution, by id prefix.
+struct ControlOptions {
+  std::string id;
+  std::vector<std::string> inputs;  // resume
+  std::string task;                 // replay
+};
+
+int ControlCommand(const Home& home, std::string_view action, const ControlOptions& opts) {
+  auto session = OpenSession(home, action != "kill");
+  if (!session.ok()) return Report(session.status());
+  state::Store& store = *(*session)->store;
+  exec::Executor& executor = *(*session)->executor;
+  auto id = store.ResolveExecutionId(opts.id);
+  if (!id.ok()) return Report(id.status());
+  if (action == "kill") {
+    Status s = executor.Kill(*id);
+    if (!s.ok()) return Report(s);
+    // Wait (briefly) for the process running it to stop it.
+    for (int i = 0; i < 150; ++i) {
+      auto state = store.GetExecutionState(*id);
+      if (state.ok() && state::IsTerminal(*state)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    auto state = store.GetExecutionState(*id);
+    if (!state.ok()) return Report(state.status());
+    std::printf("execution %s: %s\n", id->c_str(), std::string(state::StateName(*state)).c_str());
+    return kExitOk;
   }
-  return all_succeeded ? kExitOk : kExitFailed;
+  if (action == "resume") {
+    auto inputs = ParseInputFlags(opts.inputs);
+    if (!inputs.ok()) return Report(inputs.status());
+    Status s = executor.ResumePaused(*id, *inputs);
+    if (!s.ok()) return Report(s);
+    return Finish(store, *id, false);
+  }
+  if (action == "restart") {
+    Status s = executor.Restart(*id);
+    if (!s.ok()) return Report(s);
+    return Finish(store, *id, false);
+  }
+  auto replayed = executor.Replay(*id, opts.task);
+  if (!replayed.ok()) return Report(replayed.status());
+  return Finish(store, *replayed, false);
+}
+
+int FlowsCommand(const Home& home) {
+  flow::FlowRepository repo = flow::FlowRepository::Scan({home.flows}, BuiltinRegistry());
+  if (repo.entries().empty()) {
+    std::printf("no flows in %s\n", home.flows.string().c_str());
+    return kExitOk;
+  }
+  size_t errors = 0;
+  for (const auto& e : repo.entries()) {
+    std::string name = e.namespace_.empty() ? "?" : e.namespace_ + "." + e.id;
+    std::printf("%-40s %s%s\n", name.c_str(), std::filesystem::relative(e.path, home.flows).string().c_str(),
+                e.errors.empty() ? "" : "  (does not load)");
+    for (const auto& err : e.errors) std::printf("    %s\n", err.ToString().c_str());
+    errors += e.errors.size();
+  }
+  return errors ? kExitUsage : kExitOk;
 }
 
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -205,12 +329,17 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string home_flag;
   app.add_option("--home", home_flag, "floe's home folder (default: $FLOE_HOME or ./.floe)");
+  std::string flows_flag;
+  app.add_option("--flows", flows_flag, "The flows folder (default: $FLOE_FLOWS or ./flows)");
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Run a flow and wait for it to finish");
   run_cmd->add_option("file", run.file, "The flow's YAML file")->required();
   run_cmd->add_option("--input,-i", run.inputs, "An input as NAME=VALUE (repeatable)");
   run_cmd->add_flag("--json", run.json, "Print the finished execution as JSON");
+  run_cmd->add_flag("--detach", run.detach, "Start it in the background and print its id");
+  bool wait_flag = false;
+  run_cmd->add_flag("--wait", wait_flag, "Wait for it to end (the default)");
 
   std::vector<std::string> validate_files;
   auto* validate_cmd = app.add_subcommand("validate", "Check flow files and report every error");
@@ -235,6 +364,21 @@ int Main(int argc, char** argv) {
 
   auto* recover_cmd = executions_cmd->add_subcommand(
       "recover", "Continue every execution a stopped floe left unfinished (finished tasks are not run again)");
+  ControlOptions control;
+  auto* kill_cmd =
+      executions_cmd->add_subcommand("kill", "Stop an execution (running shells get SIGTERM, then SIGKILL)");
+  kill_cmd->add_option("id", control.id, "Execution id (a unique prefix is enough)")->required();
+  auto* resume_cmd = executions_cmd->add_subcommand("resume", "Continue a paused execution");
+  resume_cmd->add_option("id", control.id, "Execution id (a unique prefix is enough)")->required();
+  resume_cmd->add_option("--input,-i", control.inputs, "An onResume input as NAME=VALUE (repeatable)");
+  auto* restart_cmd = executions_cmd->add_subcommand("restart", "Run a failed execution again from its failed tasks");
+  restart_cmd->add_option("id", control.id, "Execution id (a unique prefix is enough)")->required();
+  auto* replay_cmd = executions_cmd->add_subcommand(
+      "replay", "A new execution that keeps the task runs before --task and runs the rest again");
+  replay_cmd->add_option("id", control.id, "Execution id (a unique prefix is enough)")->required();
+  replay_cmd->add_option("--task", control.task, "The task to replay from")->required();
+
+  auto* flows_cmd = app.add_subcommand("flows", "List the flows of the flows folder and check that they load");
 
   std::string logs_id;
   bool follow = false;
@@ -261,8 +405,12 @@ int Main(int argc, char** argv) {
     std::printf("%s\n", tmpl::ToJson(flow::FlowJsonSchema(BuiltinRegistry()), 2).c_str());
     return kExitOk;
   }
-  Home home = ResolveHome(home_flag);
-  if (run_cmd->parsed()) return RunCommand(home, run);
+  Home home = ResolveHome(home_flag, flows_flag);
+  if (flows_cmd->parsed()) return FlowsCommand(home);
+  if (run_cmd->parsed()) {
+    if (wait_flag && run.detach) return Report(InvalidArgument("--wait and --detach exclude each other"));
+    return RunCommand(home, run);
+  }
   if (list_cmd->parsed()) {
     if (!state_name.empty()) {
       filter.state = state::ParseState(state_name);
@@ -272,6 +420,10 @@ int Main(int argc, char** argv) {
   }
   if (show_cmd->parsed()) return ExecutionsShow(home, show_id, show_json);
   if (recover_cmd->parsed()) return RecoverCommand(home);
+  if (kill_cmd->parsed()) return ControlCommand(home, "kill", control);
+  if (resume_cmd->parsed()) return ControlCommand(home, "resume", control);
+  if (restart_cmd->parsed()) return ControlCommand(home, "restart", control);
+  if (replay_cmd->parsed()) return ControlCommand(home, "replay", control);
   if (logs_cmd->parsed()) return LogsCommand(home, logs_id, follow);
   return kExitUsage;
 }

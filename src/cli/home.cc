@@ -2,22 +2,46 @@
 
 #include <cstdlib>
 
+#include "flow/repository.h"
 #include "tasks/builtin.h"
 
 namespace floe::cli {
 
-Home ResolveHome(const std::string& flag) {
-  std::filesystem::path root;
+namespace {
+
+// The flag, else the environment variable, else the default; absolute.
+std::filesystem::path Choose(const std::string& flag, const char* env_name, const char* fallback) {
+  std::filesystem::path p = fallback;
   if (!flag.empty()) {
-    root = flag;
-  } else if (const char* env = std::getenv("FLOE_HOME"); env && *env) {
-    root = env;
-  } else {
-    root = ".floe";
+    p = flag;
+  } else if (const char* env = std::getenv(env_name); env && *env) {
+    p = env;
   }
   std::error_code ec;
-  std::filesystem::path absolute = std::filesystem::absolute(root, ec);
-  return Home{ec ? root : absolute.lexically_normal()};
+  std::filesystem::path absolute = std::filesystem::absolute(p, ec);
+  return ec ? p : absolute.lexically_normal();
+}
+
+}  // namespace
+
+Home ResolveHome(const std::string& home_flag, const std::string& flows_flag) {
+  return Home{.root = Choose(home_flag, "FLOE_HOME", ".floe"), .flows = Choose(flows_flag, "FLOE_FLOWS", "flows")};
+}
+
+exec::ExecutorSettings Home::executor_settings(std::vector<std::filesystem::path> extra_flow_dirs) const {
+  std::vector<std::filesystem::path> dirs = {flows};
+  for (auto& d : extra_flow_dirs) dirs.push_back(std::move(d));
+  return exec::ExecutorSettings{
+      .lake = lake(),
+      .scratch = scratch(),
+      .locks = locks(),
+      .secrets_file = root / "secrets.yml",
+      .namespace_files = flows / "_files",
+      // Scanned when a Subflow needs it, so an edited flow is picked up.
+      .find_flow = [dirs](const std::string& ns, const std::string& id) -> Result<flow::Flow> {
+        return flow::FlowRepository::Scan(dirs, BuiltinRegistry()).Load(ns, id);
+      },
+  };
 }
 
 const flow::TaskRegistry& BuiltinRegistry() {

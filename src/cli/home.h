@@ -5,13 +5,18 @@
 //   <home>/lake/       the local lake folder ({{ globals.lake }})
 //   <home>/tmp/        task working directories, removed after each run
 //   <home>/locks/      a lock per execution being run (see exec/execution_lock.h)
+//   <home>/secrets.yml secrets as NAME: value (besides $SECRET_<NAME>)
 //
 // The home is --home, else $FLOE_HOME, else ./.floe.
+//
+// The flows folder (Subflow targets, `floe flows`) is --flows, else
+// $FLOE_FLOWS, else ./flows; <flows>/_files/<namespace>/ holds namespace files.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "exec/executor.h"
@@ -23,19 +28,18 @@ namespace floe::cli {
 
 struct Home {
   std::filesystem::path root;
+  std::filesystem::path flows;
   std::filesystem::path database() const { return root / "floe.db"; }
   std::filesystem::path storage() const { return root / "storage"; }
   std::filesystem::path lake() const { return root / "lake"; }
   std::filesystem::path scratch() const { return root / "tmp"; }
   std::filesystem::path locks() const { return root / "locks"; }
-  exec::ExecutorSettings executor_settings() const {
-    return exec::ExecutorSettings{
-        .lake = lake(), .scratch = scratch(), .locks = locks(), .secrets_file = root / "secrets.yml"};
-  }
+  // `extra_flow_dirs` are searched for subflows too (the running flow's folder).
+  exec::ExecutorSettings executor_settings(std::vector<std::filesystem::path> extra_flow_dirs = {}) const;
 };
 
-// `flag` is the --home value (may be empty).
-Home ResolveHome(const std::string& flag);
+// The flags' values (may be empty).
+Home ResolveHome(const std::string& home_flag, const std::string& flows_flag);
 
 // The registry of built-in tasks, built once.
 const flow::TaskRegistry& BuiltinRegistry();

@@ -1,6 +1,7 @@
 #include "cli/render.h"
 
 #include <cstdio>
+#include <map>
 
 #include "tmpl/json.h"
 #include "tmpl/template.h"
@@ -38,6 +39,13 @@ std::chrono::milliseconds Elapsed(const std::vector<state::StateChange>& history
 
 }  // namespace
 
+// The innermost ForEach value of a task run ({{ taskrun.value }}), or "".
+std::string LoopValue(const state::TaskRun& t) {
+  auto values = tmpl::ParseJson(t.loop_values_json);
+  if (!values.ok() || !values->is_list() || values->AsList().empty()) return "";
+  return tmpl::ToDisplayString(values->AsList().back(), tmpl::Dialect::kPebble);
+}
+
 tmpl::Value ExecutionToValue(const state::Execution& e) {
   tmpl::ValueMap m;
   m.Set("id", tmpl::Value(e.id));
@@ -56,6 +64,8 @@ tmpl::Value ExecutionToValue(const state::Execution& e) {
     r.Set("taskId", tmpl::Value(t.task_id));
     r.Set("type", tmpl::Value(t.task_type));
     r.Set("attempt", tmpl::Value(t.attempt));
+    if (!t.parent_id.empty()) r.Set("parentTaskRunId", tmpl::Value(t.parent_id));
+    if (std::string value = LoopValue(t); !value.empty()) r.Set("value", tmpl::Value(value));
     r.Set("state", tmpl::Value(std::string(state::StateName(t.state))));
     if (!t.error.empty()) r.Set("error", tmpl::Value(t.error));
     AddTimes(r, t.history);
@@ -89,9 +99,16 @@ std::string DescribeExecution(const state::Execution& e) {
       "execution " + e.id + "  " + e.namespace_ + "." + e.flow_id + "  " + std::string(state::StateName(e.state));
   if (e.history.size() >= 2) out += " in " + HumanDuration(Elapsed(e.history));
   out += "\n";
+  // Children are indented under their flowable task.
+  std::map<std::string, int> depth;
   for (const auto& t : e.task_runs) {
-    char line[256];
-    std::snprintf(line, sizeof line, "  %-24s %-9s %10s  %s\n", t.task_id.c_str(),
+    auto parent = depth.find(t.parent_id);
+    int d = parent == depth.end() ? 0 : parent->second + 1;
+    depth[t.id] = d;
+    std::string name = std::string(2 * d, ' ') + t.task_id;
+    if (std::string value = LoopValue(t); !value.empty()) name += " [" + value + "]";
+    char line[512];
+    std::snprintf(line, sizeof line, "  %-24s %-9s %10s  %s\n", name.c_str(),
                   std::string(state::StateName(t.state)).c_str(), HumanDuration(Elapsed(t.history)).c_str(),
                   t.task_type.c_str());
     out += line;

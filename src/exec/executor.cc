@@ -27,9 +27,10 @@ Executor::~Executor() {
   for (auto& t : threads) t.join();
 }
 
-Result<std::string> Executor::Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs) {
+Result<std::string> Executor::Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs,
+                                  const std::string& given_id) {
   RunningExecution running(*this, flow);
-  ASSIGN_OR_RETURN(std::string id, running.Start(inputs));
+  ASSIGN_OR_RETURN(std::string id, running.Start(inputs, {}, given_id));
   RETURN_IF_ERROR(running.Run());
   return id;
 }

@@ -35,6 +35,8 @@ struct ExecutorSettings {
   std::filesystem::path scratch;       // parent of task working directories
   std::filesystem::path locks;         // one lock file per execution being run
   std::filesystem::path secrets_file;  // YAML map NAME: value for secret(); may not exist
+  // <namespace_files>/<namespace>/ holds a namespace's files (read(), namespaceFiles).
+  std::filesystem::path namespace_files;
   // How many runnable tasks do work at once in this process.
   int workers = 16;
   // How often a running execution checks the store for a kill request.
@@ -64,8 +66,10 @@ class Executor {
   void set_observer(ExecutionObserver* observer) { observer_ = observer; }
 
   // Validates inputs, creates the execution and runs it to its end (or to a
-  // Pause). Returns the execution id.
-  Result<std::string> Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs);
+  // Pause). Returns the execution id: `id` when given (a caller that must
+  // know it in advance), else a new one.
+  Result<std::string> Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs,
+                          const std::string& id = "");
 
   // Continues an execution that a dead process left unfinished: finished task
   // runs are kept (their outputs feed later tasks), task runs that were

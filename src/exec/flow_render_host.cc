@@ -29,6 +29,10 @@ Result<std::string> FlowRenderHost::ReadFile(std::string_view uri) const {
     std::string_view p = uri;
     if (p.starts_with("file://")) p.remove_prefix(7);
     path = std::string(p);
+    std::error_code ec;
+    if (path.is_relative() && !s_.namespace_files.empty() &&
+        std::filesystem::is_regular_file(s_.namespace_files / path, ec))
+      path = s_.namespace_files / path;
   }
   return ReadWhole(path, uri);
 }

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <regex>
 
-#include "exec/running_execution.h"
 #include "core/strings.h"
+#include "exec/running_execution.h"
 #include "flow/task_files.h"
 #include "tmpl/json.h"
 
@@ -161,11 +161,11 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunFlowable(const flow::
       std::vector<const flow::TaskSpec*> enabled;
       for (const auto& t : branches)
         if (!t.disabled) enabled.push_back(&t);
-      ASSIGN_OR_RETURN(Outcome o, RunConcurrently(enabled.size(), static_cast<size_t>(limit), {},
-                                                  [&](size_t i) -> Result<Outcome> {
-                                                    ASSIGN_OR_RETURN(State end, RunTask(*enabled[i], inner));
-                                                    return OutcomeOf(*enabled[i], end);
-                                                  }));
+      ASSIGN_OR_RETURN(
+          Outcome o, RunConcurrently(enabled.size(), static_cast<size_t>(limit), {}, [&](size_t i) -> Result<Outcome> {
+            ASSIGN_OR_RETURN(State end, RunTask(*enabled[i], inner));
+            return OutcomeOf(*enabled[i], end);
+          }));
       ASSIGN_OR_RETURN(o, FinishWithHandlers(o, errors, finally_tasks, inner));
       return ended(o);
     }
@@ -182,7 +182,8 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunFlowable(const flow::
       const auto* branch = spec.Branch("case:" + value);
       bool defaults = branch == nullptr;
       if (!branch) branch = spec.Branch("defaults");
-      if (!branch) ctx.Log(LogLevel::kInfo, "no case matches '" + value + "' and there are no defaults: nothing to run");
+      if (!branch)
+        ctx.Log(LogLevel::kInfo, "no case matches '" + value + "' and there are no defaults: nothing to run");
       ASSIGN_OR_RETURN(Outcome o, RunWithHandlers(branch ? *branch : kNoTasks, errors, finally_tasks, inner));
       return ended(o, tmpl::Value::MakeMap({{"value", tmpl::Value(value)}, {"defaults", tmpl::Value(defaults)}}));
     }
@@ -235,16 +236,15 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunForEach(const flow::T
     ASSIGN_OR_RETURN(limit, IntProperty(ctx, "concurrent", 0));
   }
   const auto& tasks = BranchOr(spec, "tasks");
-  ASSIGN_OR_RETURN(Outcome o, RunConcurrently(values.size(), static_cast<size_t>(limit), {},
-                                              [&](size_t i) -> Result<Outcome> {
-                                                Scope it = scope;
-                                                it.path += spec.id + "[" + std::to_string(i) + "]/";
-                                                it.iterations.push_back(tmpl::Value::MakeMap(
-                                                    {{"value", tmpl::Value(values[i])},
-                                                     {"iteration", tmpl::Value(static_cast<int64_t>(i))}}));
-                                                it.output_keys.push_back(values[i]);
-                                                return RunList(tasks, it, /*stop_at_failure=*/true);
-                                              }));
+  ASSIGN_OR_RETURN(Outcome o,
+                   RunConcurrently(values.size(), static_cast<size_t>(limit), {}, [&](size_t i) -> Result<Outcome> {
+                     Scope it = scope;
+                     it.path += spec.id + "[" + std::to_string(i) + "]/";
+                     it.iterations.push_back(tmpl::Value::MakeMap(
+                         {{"value", tmpl::Value(values[i])}, {"iteration", tmpl::Value(static_cast<int64_t>(i))}}));
+                     it.output_keys.push_back(values[i]);
+                     return RunList(tasks, it, /*stop_at_failure=*/true);
+                   }));
   ASSIGN_OR_RETURN(o, FinishWithHandlers(o, spec.Branch("errors"), spec.Branch("finally"), scope));
   return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value(tmpl::ValueMap{})};
 }
@@ -259,12 +259,12 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunDag(const flow::TaskS
   std::vector<std::vector<size_t>> deps(tasks.size());
   for (size_t i = 0; i < tasks.size(); ++i)
     for (const auto& d : tasks[i].depends_on) deps[i].push_back(index.at(d));  // checked when the flow loaded
-  ASSIGN_OR_RETURN(Outcome o, RunConcurrently(tasks.size(), static_cast<size_t>(limit), deps,
-                                              [&](size_t i) -> Result<Outcome> {
-                                                if (tasks[i].disabled) return Outcome{};
-                                                ASSIGN_OR_RETURN(State end, RunTask(tasks[i], scope));
-                                                return OutcomeOf(tasks[i], end);
-                                              }));
+  ASSIGN_OR_RETURN(Outcome o,
+                   RunConcurrently(tasks.size(), static_cast<size_t>(limit), deps, [&](size_t i) -> Result<Outcome> {
+                     if (tasks[i].disabled) return Outcome{};
+                     ASSIGN_OR_RETURN(State end, RunTask(tasks[i], scope));
+                     return OutcomeOf(tasks[i], end);
+                   }));
   ASSIGN_OR_RETURN(o, FinishWithHandlers(o, spec.Branch("errors"), spec.Branch("finally"), scope));
   return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value(tmpl::ValueMap{})};
 }
@@ -283,8 +283,7 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunLoopUntil(const flow:
         max_iterations = v.AsInt();
       } else if (k == "maxDuration" || k == "interval") {
         auto d = v.is_string() ? ParseDuration(v.AsString()) : Result<Duration>(InvalidArgument("not text"));
-        if (!d.ok() || d->count() < 0)
-          return ctx.PropertyError("checkFrequency", k + " must be a duration like PT1S");
+        if (!d.ok() || d->count() < 0) return ctx.PropertyError("checkFrequency", k + " must be a duration like PT1S");
         (k == "interval" ? interval : max_duration) = *d;
       } else {
         return ctx.PropertyError("checkFrequency", "unknown key '" + k + "' (maxIterations, maxDuration, interval)");
@@ -300,14 +299,16 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunLoopUntil(const flow:
     ASSIGN_OR_RETURN(Outcome o, RunList(tasks, round, /*stop_at_failure=*/true));
     if (o.stopped()) {
       ASSIGN_OR_RETURN(o, FinishWithHandlers(o, spec.Branch("errors"), spec.Branch("finally"), scope));
-      return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value::MakeMap({{"iterationCount", tmpl::Value(i + 1)}})};
+      return FlowableEnd{.state = StateOf(o),
+                         .outputs = tmpl::Value::MakeMap({{"iterationCount", tmpl::Value(i + 1)}})};
     }
     // The condition sees this round's outputs.
     ctx.ResetVariables(VariablesFor(spec, scope, run));
     ASSIGN_OR_RETURN(std::optional<tmpl::Value> condition, ctx.Property("condition"));
     if (condition && flow::ConditionHolds(*condition)) {
       ASSIGN_OR_RETURN(o, FinishWithHandlers(o, spec.Branch("errors"), spec.Branch("finally"), scope));
-      return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value::MakeMap({{"iterationCount", tmpl::Value(i + 1)}})};
+      return FlowableEnd{.state = StateOf(o),
+                         .outputs = tmpl::Value::MakeMap({{"iterationCount", tmpl::Value(i + 1)}})};
     }
     bool out_of_rounds = i + 1 >= max_iterations;
     bool out_of_time = Now() - started >= max_duration;
@@ -337,8 +338,8 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunWorkingDirectory(cons
   if (ns_files) RETURN_IF_ERROR(flow::CopyNamespaceFiles(ctx, "namespaceFiles", *ns_files, dir));
   Scope inner = scope;
   inner.shared_workdir = dir;
-  ASSIGN_OR_RETURN(Outcome o, RunWithHandlers(BranchOr(spec, "tasks"), spec.Branch("errors"), spec.Branch("finally"),
-                                              inner));
+  ASSIGN_OR_RETURN(Outcome o,
+                   RunWithHandlers(BranchOr(spec, "tasks"), spec.Branch("errors"), spec.Branch("finally"), inner));
   tmpl::ValueMap outputs;
   if (o.failed || o.stopped()) return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value(std::move(outputs))};
   ASSIGN_OR_RETURN(std::optional<tmpl::Value> patterns, ctx.Property("outputFiles"));
@@ -364,7 +365,8 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunSubflow(const flow::T
   if (inherit_labels) {
     std::shared_lock lock(context_mu_);
     if (const tmpl::Value* current = context_.Get("labels"); current && current->is_map())
-      for (const auto& [k, v] : current->AsMap()) labels.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
+      for (const auto& [k, v] : current->AsMap())
+        labels.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
   }
   ASSIGN_OR_RETURN(std::optional<tmpl::Value> extra, ctx.Property("labels"));
   if (extra) {

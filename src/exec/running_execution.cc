@@ -27,14 +27,20 @@ RunningExecution::~RunningExecution() = default;
 
 Timestamp RunningExecution::Now() const { return ex_.settings_.clock->Now(); }
 
+std::filesystem::path RunningExecution::NamespaceFiles() const {
+  if (ex_.settings_.namespace_files.empty()) return {};
+  return ex_.settings_.namespace_files / flow_.namespace_;
+}
+
 std::string RunningExecution::StoragePrefix() const {
   return flow_.namespace_ + "/" + flow_.id + "/executions/" + execution_.id;
 }
 
 Result<std::string> RunningExecution::Start(const std::map<std::string, tmpl::Value>& given,
-                                            const std::vector<std::pair<std::string, std::string>>& extra_labels) {
+                                            const std::vector<std::pair<std::string, std::string>>& extra_labels,
+                                            const std::string& id) {
   ASSIGN_OR_RETURN(tmpl::Value inputs, flow::ResolveInputs(flow_, given));
-  execution_.id = NewId();
+  execution_.id = id.empty() ? NewId() : id;
   // Held until the execution ends (or the process dies): recovery skips it.
   ASSIGN_OR_RETURN(ExecutionLock lock, ExecutionLock::Acquire(ex_.settings_.locks, execution_.id));
   lock_.emplace(std::move(lock));
@@ -230,8 +236,8 @@ Result<tmpl::Value> RunningExecution::StoreFileInputs(const tmpl::Value& inputs)
 void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value labels) {
   tmpl::ValueMap ctx;
   ctx.Set("flow", tmpl::Value::MakeMap({{"id", tmpl::Value(flow_.id)}, {"namespace", tmpl::Value(flow_.namespace_)}}));
-  ctx.Set("execution", tmpl::Value::MakeMap({{"id", tmpl::Value(execution_.id)},
-                                             {"startDate", tmpl::Value(FormatTimestamp(start_))}}));
+  ctx.Set("execution", tmpl::Value::MakeMap(
+                           {{"id", tmpl::Value(execution_.id)}, {"startDate", tmpl::Value(FormatTimestamp(start_))}}));
   ctx.Set("inputs", inputs);
   ctx.Set("labels", std::move(labels));
   ctx.Set("outputs", tmpl::Value(tmpl::ValueMap{}));
@@ -252,6 +258,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
   host_.emplace(FlowRenderHost::Services{.storage = &ex_.storage_,
                                          .store = &ex_.store_,
                                          .secrets_file = ex_.settings_.secrets_file,
+                                         .namespace_files = NamespaceFiles(),
                                          .mask = &mask_,
                                          .namespace_ = flow_.namespace_,
                                          .clock = ex_.settings_.clock});
@@ -262,7 +269,9 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
       .context_mu = &context_mu_,
       .kv = &*kv_,
       .namespace_ = flow_.namespace_,
-      .set_labels = [this](const std::vector<std::pair<std::string, std::string>>& labels) { return SetLabels(labels); },
+      .namespace_files = NamespaceFiles(),
+      .set_labels =
+          [this](const std::vector<std::pair<std::string, std::string>>& labels) { return SetLabels(labels); },
   };
 }
 
@@ -531,8 +540,8 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
       RETURN_IF_ERROR(Transition(run, State::kPaused));
       return State::kPaused;
     default:
-      if (!end.error.empty()) Log(run.id, spec.id, end.state == State::kKilled ? LogLevel::kWarn : LogLevel::kError,
-                                  end.error);
+      if (!end.error.empty())
+        Log(run.id, spec.id, end.state == State::kKilled ? LogLevel::kWarn : LogLevel::kError, end.error);
       RETURN_IF_ERROR(Transition(run, end.state, {.error = end.error}));
       return end.state;
   }

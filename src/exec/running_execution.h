@@ -66,9 +66,9 @@ class RunningExecution {
   ~RunningExecution();
 
   // Validates inputs, creates the execution (CREATED) and takes its lock.
-  // `parent` names the execution and task run of a Subflow task, if any.
   Result<std::string> Start(const std::map<std::string, tmpl::Value>& inputs,
-                            const std::vector<std::pair<std::string, std::string>>& extra_labels = {});
+                            const std::vector<std::pair<std::string, std::string>>& extra_labels = {},
+                            const std::string& id = "");
   // Picks up a stored execution (its lock must be held by the caller, and is
   // handed over).
   Status Restore(const state::Execution& stored, RestoreMode mode, ExecutionLock lock,
@@ -81,6 +81,7 @@ class RunningExecution {
  private:
   Timestamp Now() const;
   std::string StoragePrefix() const;
+  std::filesystem::path NamespaceFiles() const;
   Result<tmpl::Value> StoreFileInputs(const tmpl::Value& inputs);
   void BuildContext(const tmpl::Value& inputs, tmpl::Value labels);
   Status EndExecution(state::State state, std::string error = "", std::string outputs_json = "");
@@ -133,8 +134,7 @@ class RunningExecution {
   // The flowable kinds.
   Result<FlowableEnd> RunForEach(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
                                  RunTaskContext& ctx);
-  Result<FlowableEnd> RunDag(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
-                             RunTaskContext& ctx);
+  Result<FlowableEnd> RunDag(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run, RunTaskContext& ctx);
   Result<FlowableEnd> RunLoopUntil(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
                                    RunTaskContext& ctx);
   Result<FlowableEnd> RunWorkingDirectory(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
@@ -165,12 +165,12 @@ class RunningExecution {
 
   std::mutex mu_;  // guards what follows
   Status store_error_;
-  std::map<std::string, state::State> finished_;      // key -> final state of a run that ended earlier
-  std::map<std::string, state::TaskRun> reusable_;    // key -> unfinished flowable/paused run to continue
-  std::map<std::string, int> attempts_;               // key -> attempts already made
+  std::map<std::string, state::State> finished_;       // key -> final state of a run that ended earlier
+  std::map<std::string, state::TaskRun> reusable_;     // key -> unfinished flowable/paused run to continue
+  std::map<std::string, int> attempts_;                // key -> attempts already made
   std::map<std::string, tmpl::Value> resume_outputs_;  // key of a resumed Pause -> its onResume inputs
-  std::set<RunTaskContext*> active_;                  // running task contexts, cancelled on kill
-  std::mt19937_64 rng_{std::random_device{}()};       // random retry delays
+  std::set<RunTaskContext*> active_;                   // running task contexts, cancelled on kill
+  std::mt19937_64 rng_{std::random_device{}()};        // random retry delays
 
   std::atomic<bool> killed_{false};
   std::atomic<bool> done_{false};

@@ -58,12 +58,15 @@ Value PropertySchema(const PropertySpec& p) {
     case PropertyType::kDagTasks:
       return Value::MakeMap(
           {{"type", Str("array")},
-           {"items", Value::MakeMap({{"type", Str("object")},
-                                     {"required", Strings({"task"})},
-                                     {"properties", Value::MakeMap({{"task", TaskRef()},
-                                                                    {"dependsOn", Value::MakeMap({{"type", Str("array")},
-                                                                                                  {"items", Value::MakeMap({{"type", Str("string")}})}})}})},
-                                     {"additionalProperties", Value(false)}})}});
+           {"items", Value::MakeMap(
+                         {{"type", Str("object")},
+                          {"required", Strings({"task"})},
+                          {"properties",
+                           Value::MakeMap({{"task", TaskRef()},
+                                           {"dependsOn",
+                                            Value::MakeMap({{"type", Str("array")},
+                                                            {"items", Value::MakeMap({{"type", Str("string")}})}})}})},
+                          {"additionalProperties", Value(false)}})}});
   }
   Value schema = p.type == PropertyType::kAny || p.type == PropertyType::kString
                      ? base

@@ -123,8 +123,8 @@ Status CopyNamespaceFiles(TaskContext& ctx, std::string_view property, const tmp
   std::filesystem::path source = ctx.NamespaceFilesDir();
   std::error_code ec;
   if (source.empty() || !std::filesystem::is_directory(source, ec)) {
-    ctx.Log(LogLevel::kWarn, "namespace '" + ctx.FlowNamespace() + "' has no files (looked in '" + source.string() +
-                                 "')");
+    ctx.Log(LogLevel::kWarn,
+            "namespace '" + ctx.FlowNamespace() + "' has no files (looked in '" + source.string() + "')");
     return Status::Ok();
   }
   for (auto it = std::filesystem::recursive_directory_iterator(source, ec);

@@ -7,8 +7,8 @@
 #include <sqlite3.h>
 
 #include <map>
-#include <unordered_map>
 #include <mutex>
+#include <unordered_map>
 
 #include "state/store.h"
 
@@ -207,8 +207,9 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     return InTransaction([&]() -> Status {
       {
-        ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO task_runs(id, execution_id, task_id, task_type, attempt, state, "
-                                         "outputs, error, parent_id, scope, loop_values) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+        ASSIGN_OR_RETURN(Stmt s,
+                         Prepare("INSERT INTO task_runs(id, execution_id, task_id, task_type, attempt, state, "
+                                 "outputs, error, parent_id, scope, loop_values) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
         s.Bind(1, t.id).Bind(2, t.execution_id).Bind(3, t.task_id).Bind(4, t.task_type).Bind(5, int64_t{t.attempt});
         s.Bind(6, StateName(t.state)).Bind(7, t.outputs_json).Bind(8, t.error);
         s.Bind(9, t.parent_id).Bind(10, t.scope).Bind(11, t.loop_values_json);

@@ -6,6 +6,9 @@ void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
   RegisterCoreTasks(registry);
   RegisterDuckDbTasks(registry);
   RegisterFlowableTasks(registry);
+  RegisterShellTasks(registry);
+  RegisterKvTasks(registry);
+  RegisterHttpTasks(registry);
 }
 
 }  // namespace floe::tasks

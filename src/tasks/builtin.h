@@ -15,5 +15,8 @@ void RegisterBuiltinTasks(flow::TaskRegistry& registry);
 void RegisterCoreTasks(flow::TaskRegistry& registry);
 void RegisterDuckDbTasks(flow::TaskRegistry& registry);
 void RegisterFlowableTasks(flow::TaskRegistry& registry);
+void RegisterShellTasks(flow::TaskRegistry& registry);
+void RegisterKvTasks(flow::TaskRegistry& registry);
+void RegisterHttpTasks(flow::TaskRegistry& registry);
 
 }  // namespace floe::tasks

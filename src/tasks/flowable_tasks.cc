@@ -102,14 +102,13 @@ void RegisterFlowableTasks(flow::TaskRegistry& registry) {
       .name = "flow.Switch",
       .aliases = KestraNames("Switch"),
       .description = "Runs the case whose name equals the rendered `value`, or `defaults`.",
-      .properties = WithHandlers({{.name = "value",
-                                   .type = PropertyType::kString,
-                                   .required = true,
-                                   .description = "The value that picks the case."},
-                                  {.name = "cases",
-                                   .type = PropertyType::kTaskCases,
-                                   .description = "A map from value to the tasks to run."},
-                                  Tasks("defaults", false, "Tasks run when no case matches.")}),
+      .properties = WithHandlers(
+          {{.name = "value",
+            .type = PropertyType::kString,
+            .required = true,
+            .description = "The value that picks the case."},
+           {.name = "cases", .type = PropertyType::kTaskCases, .description = "A map from value to the tasks to run."},
+           Tasks("defaults", false, "Tasks run when no case matches.")}),
       .flowable = Flowable::kSwitch,
   });
   registry.Register({

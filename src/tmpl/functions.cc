@@ -83,6 +83,12 @@ void AddFunctions(Environment& env) {
     if (!key || !key->is_string()) return ArgError(st, "kv", "needs a key");
     const Value* ns = args.Arg(1, "namespace");
     auto value = st.host().KvGet(key->AsString(), ns && ns->is_string() ? ns->AsString() : "");
+    // Kestra's kv(key, namespace, errorOnMissing): a missing key is an
+    // error unless errorOnMissing is false, then null.
+    const Value* error_on_missing = args.Arg(2, "errorOnMissing");
+    if (!value.ok() && value.status().code() == StatusCode::kNotFound && error_on_missing &&
+        !error_on_missing->Truthy())
+      return Value();
     if (!value.ok()) return ArgError(st, "kv", value.status().ToString());
     return value;
   });
