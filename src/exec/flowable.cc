@@ -411,10 +411,7 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunPause(const flow::Tas
     std::lock_guard lock(mu_);
     if (auto it = resume_outputs_.find(RunKey(scope, spec.id)); it != resume_outputs_.end()) resumed = it->second;
   }
-  if (resumed) {
-    ASSIGN_OR_RETURN(tmpl::Value inputs, ResolveResumeInputs(spec, ctx, *resumed));
-    return FlowableEnd{.outputs = tmpl::Value::MakeMap({{"onResume", inputs}})};
-  }
+  if (resumed) return FlowableEnd{.outputs = tmpl::Value::MakeMap({{"onResume", *resumed}})};
   ASSIGN_OR_RETURN(std::optional<std::string> delay_text, ctx.OptionalString("delay"));
   if (!delay_text) return FlowableEnd{.state = State::kPaused};
   auto delay = ParseDuration(*delay_text);
@@ -427,34 +424,46 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunPause(const flow::Tas
   return FlowableEnd{};
 }
 
-// The values given on resume, checked against the Pause's onResume inputs
-// (their types, required and defaults), like a flow's inputs.
-Result<tmpl::Value> RunningExecution::ResolveResumeInputs(const flow::TaskSpec& spec, RunTaskContext& ctx,
-                                                          const tmpl::Value& given) {
-  ASSIGN_OR_RETURN(std::optional<tmpl::Value> declared, ctx.Property("onResume"));
-  flow::Flow probe;
-  if (declared) {
-    if (!declared->is_list()) return ctx.PropertyError("onResume", "must be a list of inputs");
-    for (const auto& d : declared->AsList()) {
-      const tmpl::Value* id = d.Get("id");
-      if (!id || !id->is_string()) return ctx.PropertyError("onResume", "each input needs an id");
-      flow::Input in{.id = id->AsString()};
-      if (const tmpl::Value* type = d.Get("type"); type && type->is_string()) {
-        auto t = flow::ParseInputType(type->AsString());
-        if (!t) return ctx.PropertyError("onResume", "unknown input type '" + type->AsString() + "'");
-        in.type = *t;
+// The values given on resume, checked against each paused Pause task's
+// onResume inputs (types, required, defaults) like a flow's inputs, before
+// anything runs: a bad value leaves the execution paused.
+Status RunningExecution::CheckResumeInputs() {
+  for (auto& [key, given] : resume_outputs_) {
+    std::string task_id = key.substr(key.rfind('/') + 1);
+    const flow::TaskSpec* spec = flow::FindTask(flow_, task_id);
+    if (!spec) return Internal("paused task '" + task_id + "' is not in the flow");
+    flow::Flow probe;
+    for (const auto& e : spec->properties.entries) {
+      if (e.key != "onResume") continue;
+      ASSIGN_OR_RETURN(tmpl::Value declared, Render(e.value, context_));
+      if (!declared.is_list())
+        return InvalidArgument("task '" + task_id + "' onResume must be a list of inputs")
+            .WithLocation(e.value.location);
+      for (const auto& d : declared.AsList()) {
+        const tmpl::Value* id = d.Get("id");
+        if (!id || !id->is_string())
+          return InvalidArgument("task '" + task_id + "' onResume: each input needs an id")
+              .WithLocation(e.value.location);
+        flow::Input in{.id = id->AsString()};
+        if (const tmpl::Value* type = d.Get("type"); type && type->is_string()) {
+          auto t = flow::ParseInputType(type->AsString());
+          if (!t)
+            return InvalidArgument("task '" + task_id + "' onResume: unknown input type '" + type->AsString() + "'");
+          in.type = *t;
+        }
+        if (const tmpl::Value* req = d.Get("required"); req && req->is_bool()) in.required = req->AsBool();
+        if (const tmpl::Value* def = d.Get("defaults")) in.defaults = *def;
+        probe.inputs.push_back(std::move(in));
       }
-      if (const tmpl::Value* req = d.Get("required"); req && req->is_bool()) in.required = req->AsBool();
-      if (const tmpl::Value* def = d.Get("defaults")) in.defaults = *def;
-      probe.inputs.push_back(std::move(in));
     }
+    std::map<std::string, tmpl::Value> values;
+    for (const auto& [k, v] : given.AsMap()) values[k] = v;
+    auto resolved = flow::ResolveInputs(probe, values);
+    if (!resolved.ok())
+      return Status(resolved.status()).WithContext("resuming task '" + task_id + "' (its onResume inputs)");
+    given = *resolved;
   }
-  std::map<std::string, tmpl::Value> values;
-  for (const auto& [k, v] : given.AsMap()) values[k] = v;
-  auto resolved = flow::ResolveInputs(probe, values);
-  if (!resolved.ok())
-    return Status(resolved.status()).WithContext("resuming task '" + spec.id + "' (its onResume inputs)");
-  return *resolved;
+  return Status::Ok();
 }
 
 }  // namespace floe::exec

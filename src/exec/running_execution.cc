@@ -118,6 +118,7 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
     RETURN_IF_ERROR(Transition(interrupted, State::kFailed, {.error = why}));
     Log(run->id, run->task_id, LogLevel::kWarn, why);
   }
+  if (mode == RestoreMode::kResume) RETURN_IF_ERROR(CheckResumeInputs());
   switch (mode) {
     case RestoreMode::kRecover:
       Log("", "", LogLevel::kInfo, "resuming execution " + execution_.id + " after an interruption");
@@ -512,7 +513,14 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
   if (killed()) ctx.Cancel();  // a kill that came before the registration
   FlowableEnd end;
   if (spec.is_flowable()) {
-    ASSIGN_OR_RETURN(end, RunFlowable(spec, scope, run, ctx));
+    // A flowable's own errors (a bad property) fail the task; the store's
+    // errors show again on the next transition.
+    Result<FlowableEnd> flowable = RunFlowable(spec, scope, run, ctx);
+    if (flowable.ok()) {
+      end = std::move(*flowable);
+    } else {
+      end = {.state = State::kFailed, .error = flowable.status().ToString()};
+    }
   } else {
     Result<tmpl::Value> outputs = RunRunnable(spec, ctx);
     if (outputs.ok()) {

@@ -142,7 +142,7 @@ class RunningExecution {
   Result<FlowableEnd> RunSubflow(const flow::TaskSpec& spec, RunTaskContext& ctx);
   Result<FlowableEnd> RunPause(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
                                RunTaskContext& ctx);
-  Result<tmpl::Value> ResolveResumeInputs(const flow::TaskSpec& spec, RunTaskContext& ctx, const tmpl::Value& given);
+  Status CheckResumeInputs();
 
   Status SetLabels(const std::vector<std::pair<std::string, std::string>>& labels);
 

@@ -523,6 +523,23 @@ const std::vector<TaskSpec>* TaskSpec::Branch(std::string_view name) const {
   return nullptr;
 }
 
+namespace {
+const TaskSpec* FindIn(const std::vector<TaskSpec>& tasks, std::string_view id) {
+  for (const auto& t : tasks) {
+    if (t.id == id) return &t;
+    for (const auto& b : t.branches)
+      if (const TaskSpec* found = FindIn(b.tasks, id)) return found;
+  }
+  return nullptr;
+}
+}  // namespace
+
+const TaskSpec* FindTask(const Flow& flow, std::string_view id) {
+  for (const auto* list : {&flow.tasks, &flow.errors, &flow.finally_tasks})
+    if (const TaskSpec* found = FindIn(*list, id)) return found;
+  return nullptr;
+}
+
 std::optional<InputType> ParseInputType(std::string_view t) {
   if (t == "STRING") return InputType::kString;
   if (t == "INT") return InputType::kInt;

@@ -104,6 +104,10 @@ struct Flow {
   std::string source;  // the YAML text, stored with each execution
 };
 
+// The task with this id anywhere in the flow (ids are unique flow-wide);
+// nullptr when absent.
+const TaskSpec* FindTask(const Flow& flow, std::string_view id);
+
 // The template environment for flow properties: Pebble dialect, strict.
 const tmpl::Environment& FlowTemplateEnvironment();
 

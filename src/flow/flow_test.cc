@@ -21,6 +21,17 @@ TaskRegistry TestRegistry() {
            {.name = "sql", .required = true},
            {.name = "fetchType", .type = PropertyType::kEnum, .enum_values = {"NONE", "FETCH_ONE", "FETCH", "STORE"}},
            {.name = "inputFiles", .type = PropertyType::kMap}}});
+  auto tasks = [](std::string name) { return PropertySpec{.name = std::move(name), .type = PropertyType::kTasks}; };
+  r.Register(
+      {.name = "flow.Sequential", .properties = {tasks("tasks"), tasks("errors")}, .flowable = Flowable::kSequential});
+  r.Register({.name = "flow.Switch",
+              .properties = {{.name = "value", .required = true},
+                             {.name = "cases", .type = PropertyType::kTaskCases},
+                             tasks("defaults")},
+              .flowable = Flowable::kSwitch});
+  r.Register({.name = "flow.Dag",
+              .properties = {{.name = "tasks", .type = PropertyType::kDagTasks, .required = true}},
+              .flowable = Flowable::kDag});
   return r;
 }
 
@@ -269,6 +280,132 @@ TEST(InputsTest, BadDefaultIsALoadError) {
       "core.Log\n    message: x\n");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_THAT(errors[0], HasSubstr("6:15: default does not fit the input"));
+}
+
+TEST(FlowTest, FlowableChildrenAreParsedIntoBranches) {
+  FlowParse p = ParseFlow(R"(
+id: f
+namespace: n
+tasks:
+  - id: seq
+    type: flow.Sequential
+    tasks:
+      - id: a
+        type: core.Log
+        message: a
+    errors:
+      - id: on_error
+        type: core.Log
+        message: e
+  - id: sw
+    type: flow.Switch
+    value: x
+    cases:
+      x:
+        - id: in_x
+          type: core.Log
+          message: x
+    defaults:
+      - id: other
+        type: core.Log
+        message: other
+)",
+                          "f.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
+  const TaskSpec& seq = p.flow->tasks[0];
+  ASSERT_NE(seq.Branch("tasks"), nullptr);
+  EXPECT_EQ(seq.Branch("tasks")->at(0).id, "a");
+  EXPECT_EQ(seq.Branch("errors")->at(0).id, "on_error");
+  EXPECT_EQ(seq.properties.entries.size(), 0u);  // children are not properties
+  const TaskSpec& sw = p.flow->tasks[1];
+  EXPECT_EQ(sw.Branch("case:x")->at(0).id, "in_x");
+  EXPECT_EQ(sw.Branch("defaults")->at(0).id, "other");
+  EXPECT_EQ(sw.Branch("case:y"), nullptr);
+}
+
+TEST(FlowTest, ChildTaskIdsShareTheFlowsNamespaceOfIds) {
+  auto errors = Errors(R"(
+id: f
+namespace: n
+tasks:
+  - id: a
+    type: core.Log
+    message: a
+  - id: seq
+    type: flow.Sequential
+    tasks:
+      - id: a
+        type: core.Log
+        message: again
+)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("duplicate task id 'a'"));
+  EXPECT_THAT(errors[0], HasSubstr("flow.yml:11:"));
+}
+
+TEST(FlowTest, ChildErrorsAreReportedWithTheirPlace) {
+  auto errors = Errors(R"(
+id: f
+namespace: n
+tasks:
+  - id: seq
+    type: flow.Sequential
+    tasks:
+      - id: child
+        type: core.Lgo
+        message: a
+)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("flow.yml:9:15: unknown task type 'core.Lgo'"));
+  EXPECT_THAT(errors[0], HasSubstr("core.Log"));
+}
+
+TEST(FlowTest, DagCycleIsNamed) {
+  auto errors = Errors(R"(
+id: f
+namespace: n
+tasks:
+  - id: dag
+    type: flow.Dag
+    tasks:
+      - task: {id: extract, type: core.Log, message: e}
+      - task: {id: load, type: core.Log, message: l}
+        dependsOn: [transform]
+      - task: {id: transform, type: core.Log, message: t}
+        dependsOn: [load]
+)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("the Dag 'dag' has a cycle: load -> transform -> load"));
+}
+
+TEST(FlowTest, DagDependencyMustNameASibling) {
+  auto errors = Errors(R"(
+id: f
+namespace: n
+tasks:
+  - id: dag
+    type: flow.Dag
+    tasks:
+      - task: {id: extract, type: core.Log, message: e}
+      - task: {id: load, type: core.Log, message: l}
+        dependsOn: [extrct]
+)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("task 'load' depends on 'extrct', which is not a task of this Dag"));
+  EXPECT_THAT(errors[0], HasSubstr("extract"));
+}
+
+TEST(FlowTest, ChildListsMustBeLists) {
+  auto errors = Errors(R"(
+id: f
+namespace: n
+tasks:
+  - id: seq
+    type: flow.Sequential
+    tasks: {id: a}
+)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("'tasks' must be a list of tasks"));
 }
 
 }  // namespace

@@ -1,0 +1,400 @@
+// Flowable tasks, kill, pause/resume, restart and replay, through the real
+// executor with the built-in tasks.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <future>
+#include <thread>
+
+#include "core/id.h"
+#include "exec/executor.h"
+#include "tasks/builtin.h"
+#include "tmpl/json.h"
+
+namespace floe::exec {
+namespace {
+
+using state::State;
+using ::testing::HasSubstr;
+
+const flow::TaskRegistry& Registry() {
+  static const flow::TaskRegistry registry = [] {
+    flow::TaskRegistry r;
+    tasks::RegisterBuiltinTasks(r);
+    return r;
+  }();
+  return registry;
+}
+
+class FlowableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("floe_flowable_" + NewId());
+    std::filesystem::create_directories(dir_ / "shared");
+    store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
+    storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
+    executor_ = std::make_unique<Executor>(*store_, Registry(), *storage_, Settings());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  ExecutorSettings Settings() {
+    return ExecutorSettings{.lake = dir_ / "lake",
+                            .scratch = dir_ / "tmp",
+                            .locks = dir_ / "locks",
+                            .kill_poll_interval = std::chrono::milliseconds(20)};
+  }
+
+  const flow::Flow& Parse(std::string yaml) {
+    // Flows refer to {{SHARED}}: a folder every task of the test can see.
+    for (size_t at; (at = yaml.find("SHARED")) != std::string::npos;) yaml.replace(at, 6, (dir_ / "shared").string());
+    flow::FlowParse p = flow::ParseFlow(yaml, "flow.yml", Registry());
+    EXPECT_TRUE(p.errors.empty()) << (p.errors.empty() ? "" : p.errors[0].ToString());
+    flows_.push_back(std::move(*p.flow));
+    return flows_.back();
+  }
+
+  state::Execution Run(std::string yaml, std::map<std::string, tmpl::Value> inputs = {}) {
+    auto id = executor_->Run(Parse(std::move(yaml)), inputs);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return *store_->GetExecution(*id);
+  }
+
+  std::vector<std::string> Messages(const std::string& id) {
+    std::vector<std::string> out;
+    auto logs = store_->GetLogs(id, 0);  // kept: a range-for over *temporary would dangle
+    for (const auto& l : *logs) out.push_back(l.task_id + ": " + l.message);
+    return out;
+  }
+
+  int RunsOf(const state::Execution& e, const std::string& task) {
+    int n = 0;
+    for (const auto& r : e.task_runs) n += r.task_id == task;
+    return n;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<storage::InternalStorage> storage_;
+  std::unique_ptr<Executor> executor_;
+  std::deque<flow::Flow> flows_;
+};
+
+// Each branch announces itself and waits for the other: only branches that
+// really run at the same time both succeed.
+constexpr const char* kBarrierFlow = R"(id: barrier
+namespace: test
+tasks:
+  - id: both
+    type: flow.Parallel
+    concurrent: LIMIT
+    tasks:
+      - id: a
+        type: scripts.Shell
+        commands:
+          - touch SHARED/a
+          - for i in $(seq 60); do [ -f SHARED/b ] && exit 0; sleep 0.05; done; exit 1
+      - id: b
+        type: scripts.Shell
+        commands:
+          - touch SHARED/b
+          - for i in $(seq 60); do [ -f SHARED/a ] && exit 0; sleep 0.05; done; exit 1
+)";
+
+std::string WithLimit(int limit) {
+  std::string flow = kBarrierFlow;
+  flow.replace(flow.find("LIMIT"), 5, std::to_string(limit));
+  return flow;
+}
+
+TEST_F(FlowableTest, ParallelBranchesRunAtTheSameTime) {
+  state::Execution e = Run(WithLimit(0));
+  EXPECT_EQ(e.state, State::kSuccess) << e.error;
+}
+
+TEST_F(FlowableTest, ParallelConcurrentLimitIsHonoured) {
+  state::Execution e = Run(WithLimit(1));
+  // With one branch at a time, the first waits for the second in vain.
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_EQ(RunsOf(e, "b"), 0) << "a failure stops the branches not yet started";
+}
+
+TEST_F(FlowableTest, ForEachIterationsRunConcurrentlyWithinTheirLimit) {
+  state::Execution e = Run(R"(id: each
+namespace: test
+tasks:
+  - id: each
+    type: flow.ForEach
+    values: ["a", "b"]
+    concurrencyLimit: 0
+    tasks:
+      - id: wait
+        type: scripts.Shell
+        commands:
+          - touch SHARED/{{ taskrun.value }}
+          - for i in $(seq 60); do [ -f SHARED/a ] && [ -f SHARED/b ] && exit 0; sleep 0.05; done; exit 1
+)");
+  EXPECT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(RunsOf(e, "wait"), 2);
+}
+
+TEST_F(FlowableTest, ForEachOutputsAreKeyedByValue) {
+  state::Execution e = Run(R"(id: each
+namespace: test
+tasks:
+  - id: each
+    type: flow.ForEach
+    values: {"x": 1, "y": 2}
+    tasks:
+      - id: double
+        type: core.Return
+        format: "{{ fromJson(taskrun.value).key }}={{ fromJson(taskrun.value).value * 2 }}"
+  - id: all
+    type: core.Return
+    format: "{{ outputs.double | length }} {{ outputs.double['{\"key\":\"y\",\"value\":2}'].value }}"
+)");
+  ASSERT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(tmpl::ParseJson(e.task_runs.back().outputs_json)->Get("value")->AsString(), "2 y=4");
+}
+
+TEST_F(FlowableTest, KillStopsARunningShell) {
+  const flow::Flow& flow = Parse(R"(id: slow
+namespace: test
+tasks:
+  - id: wait
+    type: scripts.Shell
+    commands:
+      - echo started
+      - sleep 30
+  - id: never
+    type: core.Log
+    message: not reached
+)");
+  auto started = std::chrono::steady_clock::now();
+  auto running = std::async(std::launch::async, [&] { return executor_->Run(flow, {}); });
+  // Find the execution once its shell runs, then kill it from a second
+  // executor, as `floe executions kill` does from another process.
+  std::string id;
+  for (int i = 0; i < 200 && id.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    auto list = *store_->ListExecutions({});
+    if (list.empty()) continue;
+    auto logs = *store_->GetLogs(list[0].id, 0);
+    for (const auto& l : logs)
+      if (l.message == "started") id = list[0].id;
+  }
+  ASSERT_FALSE(id.empty());
+  Executor other(*store_, Registry(), *storage_, Settings());
+  ASSERT_TRUE(other.Kill(id).ok());
+  auto result = running.get();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+  state::Execution e = *store_->GetExecution(id);
+  EXPECT_EQ(e.state, State::kKilled);
+  ASSERT_EQ(e.task_runs.size(), 1u);
+  EXPECT_EQ(e.task_runs[0].state, State::kKilled);
+  bool saw_killing = false;
+  for (const auto& h : e.history) saw_killing = saw_killing || h.state == State::kKilling;
+  EXPECT_TRUE(saw_killing);
+  EXPECT_EQ(other.Kill(id).code(), StatusCode::kFailedPrecondition);  // already ended
+}
+
+TEST_F(FlowableTest, PauseUntilResumedWithTypedInputs) {
+  state::Execution e = Run(R"(id: approve
+namespace: test
+tasks:
+  - id: before
+    type: core.Log
+    message: before
+  - id: approval
+    type: flow.Pause
+    onResume:
+      - id: approved
+        type: BOOLEAN
+      - id: reason
+        type: STRING
+        defaults: none given
+  - id: after
+    type: core.Log
+    message: "approved={{ outputs.approval.onResume.approved }} reason={{ outputs.approval.onResume.reason }}"
+)");
+  ASSERT_EQ(e.state, State::kPaused);
+  EXPECT_EQ(e.task_runs.back().state, State::kPaused);
+  EXPECT_EQ(executor_->Restart(e.id).code(), StatusCode::kFailedPrecondition);
+  // A bad value is refused and the execution stays paused.
+  Status bad = executor_->ResumePaused(e.id, {{"approved", tmpl::Value("maybe")}});
+  EXPECT_FALSE(bad.ok());
+  EXPECT_THAT(bad.ToString(), HasSubstr("approved"));
+  Status resumed = executor_->ResumePaused(e.id, {{"approved", tmpl::Value("true")}});
+  ASSERT_TRUE(resumed.ok()) << resumed.ToString();
+  e = *store_->GetExecution(e.id);
+  EXPECT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(RunsOf(e, "before"), 1);
+  EXPECT_THAT(Messages(e.id), ::testing::Contains("after: approved=true reason=none given"));
+}
+
+TEST_F(FlowableTest, RestartRunsOnlyTheFailedTasks) {
+  const char* flow = R"(id: flaky
+namespace: test
+tasks:
+  - id: first
+    type: core.Return
+    format: "{{ execution.id }}"
+  - id: each
+    type: flow.ForEach
+    values: [1, 2]
+    tasks:
+      - id: gate
+        type: core.Fail
+        condition: "{{ taskrun.value == '2' and kv('open', errorOnMissing=false) is null }}"
+  - id: last
+    type: core.Log
+    message: "done after {{ outputs.first.value }}"
+)";
+  state::Execution e = Run(flow);
+  ASSERT_EQ(e.state, State::kFailed);
+  ASSERT_TRUE(store_->KvPut({.namespace_ = "test", .key = "open", .value_json = "true"}).ok());
+  ASSERT_TRUE(executor_->Restart(e.id).ok());
+  e = *store_->GetExecution(e.id);
+  EXPECT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(RunsOf(e, "first"), 1);
+  EXPECT_EQ(RunsOf(e, "gate"), 3) << "value 1 once, value 2 failed then succeeded";
+  EXPECT_EQ(RunsOf(e, "last"), 1);
+  EXPECT_THAT(Messages(e.id), ::testing::Contains("last: done after " + e.id));
+}
+
+TEST_F(FlowableTest, ReplayKeepsEarlierTasksAndRunsTheRest) {
+  state::Execution e = Run(R"(id: replayable
+namespace: test
+tasks:
+  - id: a
+    type: core.Return
+    format: "{{ now() }}"
+  - id: b
+    type: core.Return
+    format: "b after {{ outputs.a.value }}"
+  - id: c
+    type: core.Log
+    message: "{{ outputs.b.value }}"
+)");
+  ASSERT_EQ(e.state, State::kSuccess);
+  auto replayed = executor_->Replay(e.id, "b");
+  ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+  state::Execution r = *store_->GetExecution(*replayed);
+  EXPECT_EQ(r.state, State::kSuccess) << r.error;
+  ASSERT_EQ(r.task_runs.size(), 3u);
+  EXPECT_EQ(r.task_runs[0].task_id, "a");
+  EXPECT_EQ(r.task_runs[0].outputs_json, e.task_runs[0].outputs_json) << "a is kept, not run again";
+  EXPECT_NE(r.task_runs[1].id, e.task_runs[1].id);
+  EXPECT_EQ(executor_->Replay(e.id, "nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(FlowableTest, DagRunsIndependentTasksConcurrently) {
+  state::Execution e = Run(R"(id: dag
+namespace: test
+tasks:
+  - id: dag
+    type: flow.Dag
+    tasks:
+      - task:
+          id: root
+          type: core.Log
+          message: root
+      - task:
+          id: left
+          type: scripts.Shell
+          commands:
+            - touch SHARED/left
+            - for i in $(seq 60); do [ -f SHARED/right ] && exit 0; sleep 0.05; done; exit 1
+        dependsOn: [root]
+      - task:
+          id: right
+          type: scripts.Shell
+          commands:
+            - touch SHARED/right
+            - for i in $(seq 60); do [ -f SHARED/left ] && exit 0; sleep 0.05; done; exit 1
+        dependsOn: [root]
+      - task:
+          id: join
+          type: core.Log
+          message: joined
+        dependsOn: [left, right]
+)");
+  EXPECT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(e.task_runs.back().task_id, "join");
+}
+
+TEST_F(FlowableTest, DagStopsAtAFailureAndSkipsDependents) {
+  state::Execution e = Run(R"(id: dag
+namespace: test
+tasks:
+  - id: dag
+    type: flow.Dag
+    tasks:
+      - task: {id: root, type: core.Fail}
+      - task: {id: child, type: core.Log, message: never}
+        dependsOn: [root]
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_EQ(RunsOf(e, "child"), 0);
+}
+
+TEST_F(FlowableTest, FlowableErrorsBranchRunsOnChildFailure) {
+  state::Execution e = Run(R"(id: handled
+namespace: test
+tasks:
+  - id: each
+    type: flow.ForEach
+    values: [1]
+    tasks:
+      - id: boom
+        type: core.Fail
+    errors:
+      - id: on_error
+        type: core.Log
+        message: caught
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_THAT(Messages(e.id), ::testing::Contains("on_error: caught"));
+}
+
+TEST_F(FlowableTest, WorkingDirectoryChildrenShareOneFolder) {
+  state::Execution e = Run(R"(id: wd
+namespace: test
+tasks:
+  - id: wd
+    type: flow.WorkingDirectory
+    tasks:
+      - id: write
+        type: scripts.Shell
+        commands: [echo hi > note.txt]
+      - id: read
+        type: scripts.Shell
+        commands: ['echo "::{\"outputs\":{\"note\":\"$(cat note.txt)\"}}::"']
+  - id: isolated
+    type: scripts.Shell
+    commands: ["test ! -e note.txt"]
+)");
+  ASSERT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(tmpl::ParseJson(e.task_runs[2].outputs_json)->Get("vars")->Get("note")->AsString(), "hi");
+}
+
+TEST_F(FlowableTest, ShellTimeoutKillsTheProcessGroup) {
+  state::Execution e = Run(R"(id: t
+namespace: test
+tasks:
+  - id: slow
+    type: scripts.Shell
+    timeout: PT0.3S
+    commands:
+      - (sleep 30; touch SHARED/survived) &
+      - sleep 30
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("timed out"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "shared" / "survived"));
+}
+
+}  // namespace
+}  // namespace floe::exec
