@@ -396,6 +396,22 @@ TEST_F(ExecutorTest, ResumeKeepsFinishedTasksAndRetriesTheInterruptedOne) {
   EXPECT_EQ(executor_->Recover(id).code(), StatusCode::kFailedPrecondition);
 }
 
+TEST_F(ExecutorTest, ARecoveryInterruptedInTurnStillRunsTheTask) {
+  std::string id = InterruptedExecution(*store_, kThreeTasks);
+  // A first recovery marks 'b' interrupted, then dies before running it.
+  state::Execution e = *store_->GetExecution(id);
+  ASSERT_TRUE(store_
+                  ->TransitionTaskRun(e.task_runs[1].id, State::kFailed, SystemClock().Now(),
+                                      {.error = "interrupted: the floe process running this task stopped; it runs "
+                                                "again on recovery"})
+                  .ok());
+  ASSERT_TRUE(executor_->Recover(id).ok());
+  e = *store_->GetExecution(id);
+  EXPECT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(e.task_runs[2].task_id, "b");
+  EXPECT_EQ(e.task_runs[2].attempt, 2);
+}
+
 TEST_F(ExecutorTest, RecoverSkipsExecutionsALiveProcessHolds) {
   std::string held = InterruptedExecution(*store_, kThreeTasks);
   std::string orphan = InterruptedExecution(*store_, kThreeTasks);
@@ -467,6 +483,40 @@ TEST_F(ExecutorTest, WarningOnRetry) {
   state::Execution e = Run(RetryFlow(1, true));
   EXPECT_EQ(e.state, State::kWarning);
   EXPECT_EQ(Attempts(e), (std::vector<std::string>{"flaky:1:FAILED", "flaky:2:WARNING"}));
+}
+
+TEST_F(ExecutorTest, AProcessThatDiedWaitingForARetryRetriesOnRecovery) {
+  std::string source = RetryFlow(1, false);
+  state::Execution e{.id = NewId(), .namespace_ = "dev", .flow_id = "f", .flow_source = source, .flow_path = "f.yml"};
+  e.history.push_back({State::kCreated, SystemClock().Now()});
+  ASSERT_TRUE(store_->CreateExecution(e).ok());
+  ASSERT_TRUE(store_->TransitionExecution(e.id, State::kRunning, SystemClock().Now()).ok());
+  // The first attempt failed; the process died during the retry's wait.
+  state::TaskRun first{.id = NewId(), .execution_id = e.id, .task_id = "flaky", .task_type = "test.FailUntil"};
+  ASSERT_TRUE(store_->CreateTaskRun(first).ok());
+  ASSERT_TRUE(store_->TransitionTaskRun(first.id, State::kFailed, SystemClock().Now(), {.error = "attempt 0"}).ok());
+  ASSERT_TRUE(executor_->Recover(e.id).ok());
+  e = *store_->GetExecution(e.id);
+  EXPECT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(Attempts(e), (std::vector<std::string>{"flaky:1:FAILED", "flaky:2:SUCCESS"}));
+}
+
+TEST_F(ExecutorTest, ARecoveredFailureWithoutRetriesLeftStaysFailed) {
+  std::string source = RetryFlow(5, false);
+  state::Execution e{.id = NewId(), .namespace_ = "dev", .flow_id = "f", .flow_source = source, .flow_path = "f.yml"};
+  e.history.push_back({State::kCreated, SystemClock().Now()});
+  ASSERT_TRUE(store_->CreateExecution(e).ok());
+  ASSERT_TRUE(store_->TransitionExecution(e.id, State::kRunning, SystemClock().Now()).ok());
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    state::TaskRun run{
+        .id = NewId(), .execution_id = e.id, .task_id = "flaky", .task_type = "test.FailUntil", .attempt = attempt};
+    ASSERT_TRUE(store_->CreateTaskRun(run).ok());
+    ASSERT_TRUE(store_->TransitionTaskRun(run.id, State::kFailed, SystemClock().Now()).ok());
+  }
+  ASSERT_TRUE(executor_->Recover(e.id).ok());
+  e = *store_->GetExecution(e.id);
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_EQ(e.task_runs.size(), 3u) << "maxAttempts 3 were all used before the crash";
 }
 
 TEST(RetryPolicyTest, DelaysAndLimits) {

@@ -13,6 +13,14 @@ namespace floe::exec {
 
 using state::State;
 
+namespace {
+// The error of a task run a dead process left running. Such a run is never
+// the task's outcome: recovery runs the task again, however often the
+// recovery itself is interrupted.
+constexpr std::string_view kInterrupted =
+    "interrupted: the floe process running this task stopped; it runs again on recovery";
+}  // namespace
+
 void Outcome::Merge(const Outcome& o) {
   if (o.failed && !failed) failed_task = o.failed_task;
   failed = failed || o.failed;
@@ -87,8 +95,10 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
       bool again = mode == RestoreMode::kRestart &&
                    (run->state == State::kFailed || run->state == State::kKilled ||
                     key.find("!errors/") != std::string::npos || key.find("!finally/") != std::string::npos);
-      if (again) continue;
+      if (again || (run->state == State::kFailed && run->error == kInterrupted)) continue;
       finished_[key] = run->state;
+      // A failure may have been waiting for its retry when the process died.
+      if (run->state == State::kFailed && mode == RestoreMode::kRecover) retry_pending_.insert(key);
       if (run->state == State::kSuccess || run->state == State::kWarning) {
         ASSIGN_OR_RETURN(tmpl::Value outputs, tmpl::ParseJson(run->outputs_json));
         ASSIGN_OR_RETURN(tmpl::Value loop, tmpl::ParseJson(run->loop_values_json));
@@ -113,10 +123,9 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
       reusable_[key] = *run;
       continue;
     }
-    std::string why = "interrupted: the floe process running this task stopped; it runs again on recovery";
     state::TaskRun interrupted = *run;
-    RETURN_IF_ERROR(Transition(interrupted, State::kFailed, {.error = why}));
-    Log(run->id, run->task_id, LogLevel::kWarn, why);
+    RETURN_IF_ERROR(Transition(interrupted, State::kFailed, {.error = std::string(kInterrupted)}));
+    Log(run->id, run->task_id, LogLevel::kWarn, kInterrupted);
   }
   if (mode == RestoreMode::kResume) RETURN_IF_ERROR(CheckResumeInputs());
   switch (mode) {
@@ -428,14 +437,25 @@ Result<Outcome> RunningExecution::RunWithHandlers(const std::vector<flow::TaskSp
 
 Result<State> RunningExecution::RunTask(const flow::TaskSpec& spec, const Scope& scope) {
   std::string key = RunKey(scope, spec.id);
-  {
-    // On resume, a task that finished before is not run again: its recorded
-    // outcome counts.
-    std::lock_guard lock(mu_);
-    if (auto it = finished_.find(key); it != finished_.end()) return it->second;
-  }
   Timestamp first_start = Now();
   int retries = 0;
+  {
+    // On resume, a task that finished before is not run again: its recorded
+    // outcome counts, unless it failed and its retry policy allows another
+    // attempt (the process died during the wait).
+    std::unique_lock lock(mu_);
+    if (auto it = finished_.find(key); it != finished_.end()) {
+      if (it->second != State::kFailed || !retry_pending_.count(key) || !spec.retry) return it->second;
+      retries = attempts_[key];
+      std::optional<Duration> delay = spec.retry->NextDelay(retries, Duration::zero(), rng_);
+      if (!delay) return it->second;
+      finished_.erase(it);
+      lock.unlock();
+      Log("", spec.id, LogLevel::kWarn, "task '" + spec.id + "' failed before the interruption; retrying");
+      std::unique_lock wait(watch_mu_);
+      if (watch_cv_.wait_for(wait, *delay, [this] { return killed(); })) return State::kKilled;
+    }
+  }
   while (true) {
     State success = retries > 0 && spec.retry && spec.retry->warning_on_retry ? State::kWarning : State::kSuccess;
     ASSIGN_OR_RETURN(State end, RunAttempt(spec, scope, success));

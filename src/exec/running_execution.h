@@ -168,6 +168,7 @@ class RunningExecution {
   std::map<std::string, state::State> finished_;       // key -> final state of a run that ended earlier
   std::map<std::string, state::TaskRun> reusable_;     // key -> unfinished flowable/paused run to continue
   std::map<std::string, int> attempts_;                // key -> attempts already made
+  std::set<std::string> retry_pending_;                // keys whose recorded failure may still be retried
   std::map<std::string, tmpl::Value> resume_outputs_;  // key of a resumed Pause -> its onResume inputs
   std::set<RunTaskContext*> active_;                   // running task contexts, cancelled on kill
   std::mt19937_64 rng_{std::random_device{}()};        // random retry delays

@@ -1,9 +1,15 @@
 // Built-in tasks run through the real executor, store and storage.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <deque>
 #include <fstream>
+#include <thread>
 
 #include "core/id.h"
 #include "exec/executor.h"
@@ -246,6 +252,189 @@ tasks:
 )");
   EXPECT_EQ(e.state, State::kSuccess);
   EXPECT_EQ(Outputs(e, 0).Get("row")->Get("answer")->AsInt(), 42);
+}
+
+// A tiny HTTP/1.1 server on loopback, one connection per request:
+//   /echo          200, JSON of the method, path, body and X-Test header
+//   /status/NNN    that status, a short body
+//   /slow          answers after 3 s
+class LoopbackHttpServer {
+ public:
+  LoopbackHttpServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    listen(fd_, 16);
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~LoopbackHttpServer() {
+    stop_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::thread([c] { Handle(c); }).detach();
+    }
+  }
+  static void Handle(int c) {
+    std::string req;
+    char buf[4096];
+    size_t header_end = std::string::npos;
+    while (header_end == std::string::npos) {
+      ssize_t n = read(c, buf, sizeof buf);
+      if (n <= 0) break;
+      req.append(buf, static_cast<size_t>(n));
+      header_end = req.find("\r\n\r\n");
+    }
+    size_t length = 0;
+    std::string lower = req.substr(0, header_end);
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (size_t at = lower.find("content-length:"); at != std::string::npos) length = std::stoul(lower.substr(at + 15));
+    while (header_end != std::string::npos && req.size() < header_end + 4 + length) {
+      ssize_t n = read(c, buf, sizeof buf);
+      if (n <= 0) break;
+      req.append(buf, static_cast<size_t>(n));
+    }
+    std::string method = req.substr(0, req.find(' '));
+    std::string path = req.substr(method.size() + 1, req.find(' ', method.size() + 1) - method.size() - 1);
+    std::string body = header_end == std::string::npos ? "" : req.substr(header_end + 4);
+    std::string test_header;
+    if (size_t at = lower.find("x-test: "); at != std::string::npos)
+      test_header = req.substr(at + 8, req.find("\r\n", at) - at - 8);
+    int status = 200;
+    std::string answer;
+    if (path.starts_with("/status/")) {
+      status = std::stoi(path.substr(8));
+      answer = "status " + std::to_string(status);
+    } else if (path == "/slow") {
+      std::this_thread::sleep_for(std::chrono::seconds(3));
+      answer = "slow";
+    } else {
+      answer = tmpl::ToJson(tmpl::Value::MakeMap({{"method", tmpl::Value(method)},
+                                                  {"path", tmpl::Value(path)},
+                                                  {"body", tmpl::Value(body)},
+                                                  {"test", tmpl::Value(test_header)}}));
+    }
+    std::string response = "HTTP/1.1 " + std::to_string(status) +
+                           " X\r\nContent-Type: application/json\r\nX-Reply: one\r\nX-Reply: two\r\nContent-Length: " +
+                           std::to_string(answer.size()) + "\r\nConnection: close\r\n\r\n" + answer;
+    ssize_t ignored = write(c, response.data(), response.size());
+    (void)ignored;
+    close(c);
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST_F(TasksTest, HttpRequestSendsAndReceives) {
+  LoopbackHttpServer server;
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: post
+    type: io.kestra.plugin.core.http.Request
+    uri: )" + server.url("/echo?x=1") +
+                           R"(
+    method: POST
+    headers:
+      X-Test: "{{ flow.id }}"
+    body:
+      answer: 42
+  - id: use
+    type: core.Return
+    format: "{{ (outputs.post.body | fromJson).body }} {{ outputs.post.code }} {{ outputs.post.headers['x-reply'] }}"
+)");
+  ASSERT_EQ(e.state, State::kSuccess) << e.error;
+  tmpl::Value echo = *tmpl::ParseJson(Outputs(e, 0).Get("body")->AsString());
+  EXPECT_EQ(echo.Get("method")->AsString(), "POST");
+  EXPECT_EQ(echo.Get("path")->AsString(), "/echo?x=1");
+  EXPECT_EQ(echo.Get("test")->AsString(), "f");
+  EXPECT_EQ(Outputs(e, 1).Get("value")->AsString(), R"({"answer":42} 200 ["one","two"])");
+}
+
+TEST_F(TasksTest, HttpErrorStatusFailsUnlessAllowed) {
+  LoopbackHttpServer server;
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: allowed
+    type: http.Request
+    uri: )" + server.url("/status/404") +
+                           R"(
+    allowFailed: true
+  - id: refused
+    type: http.Request
+    uri: )" + server.url("/status/503") +
+                           R"(
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_EQ(Outputs(e, 0).Get("code")->AsInt(), 404);
+  EXPECT_THAT(e.task_runs[1].error, HasSubstr("answered 503: status 503"));
+}
+
+TEST_F(TasksTest, HttpReadTimeoutAndUnreachableHostAreClearErrors) {
+  LoopbackHttpServer server;
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: slow
+    type: http.Request
+    uri: )" + server.url("/slow") +
+                           R"(
+    options:
+      readTimeout: PT0.3S
+    allowFailure: true
+  - id: closed
+    type: http.Request
+    uri: http://127.0.0.1:1/
+)");
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("GET " + server.url("/slow") + " failed: Timeout"));
+  EXPECT_THAT(e.task_runs[1].error, HasSubstr("failed: Couldn't connect to server"));
+}
+
+TEST_F(TasksTest, KvValuesKeepTheirTypeAndExpire) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: set
+    type: kv.Set
+    key: k
+    value: {"a": [1, 2]}
+  - id: short
+    type: kv.Set
+    key: brief
+    value: soon gone
+    ttl: PT0.1S
+  - id: wait
+    type: core.Sleep
+    duration: PT0.2S
+  - id: get
+    type: kv.Get
+    key: k
+  - id: expired
+    type: kv.Get
+    key: brief
+    errorOnMissing: true
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  EXPECT_EQ(tmpl::ToJson(*Outputs(e, 3).Get("value")), R"({"a":[1,2]})");
+  EXPECT_THAT(e.task_runs[4].error, HasSubstr("no KV key 'brief' in namespace 'dev'"));
 }
 
 }  // namespace
