@@ -475,6 +475,14 @@ Result<State> RunningExecution::RunTask(const flow::TaskSpec& spec, const Scope&
   }
 }
 
+// A task run key that succeeded is not run again by this execution: its
+// attempt count need not be kept (a ForEach over many values would keep one
+// per iteration).
+void RunningExecution::ForgetAttempts(const std::string& key) {
+  std::lock_guard lock(mu_);
+  attempts_.erase(key);
+}
+
 Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Scope& scope, State success_state) {
   std::string key = RunKey(scope, spec.id);
   state::TaskRun run;
@@ -512,6 +520,7 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
       return State::kFailed;
     }
     if (!flow::ConditionHolds(*holds)) {
+      ForgetAttempts(key);
       RETURN_IF_ERROR(Transition(run, State::kSkipped));
       return State::kSkipped;
     }
@@ -562,6 +571,7 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
       tmpl::Value result = end.outputs.is_map() ? std::move(end.outputs) : tmpl::Value(tmpl::ValueMap{});
       RETURN_IF_ERROR(Transition(run, end.state, {.outputs_json = tmpl::ToJson(result)}));
       SetOutputs(spec.id, scope.output_keys, std::move(result));
+      ForgetAttempts(key);
       return end.state;
     }
     case State::kPaused:

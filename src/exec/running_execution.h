@@ -112,6 +112,7 @@ class RunningExecution {
   Result<state::State> RunTask(const flow::TaskSpec& spec, const Scope& scope);
   Result<state::State> RunAttempt(const flow::TaskSpec& spec, const Scope& scope, state::State success_state);
   Result<tmpl::Value> RunRunnable(const flow::TaskSpec& spec, RunTaskContext& ctx);
+  void ForgetAttempts(const std::string& key);
 
   // A branch's outcome after its errors handlers (on failure) and finally
   // handlers ran.
