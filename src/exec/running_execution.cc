@@ -244,6 +244,11 @@ Result<tmpl::Value> RunningExecution::StoreFileInputs(const tmpl::Value& inputs)
 }
 
 void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value labels) {
+  // SECRET inputs are masked like secret() values.
+  for (const auto& in : flow_.inputs) {
+    const tmpl::Value* v = inputs.Get(in.id);
+    if (in.type == flow::InputType::kSecret && v && v->is_string()) mask_.Add(v->AsString());
+  }
   tmpl::ValueMap ctx;
   ctx.Set("flow", tmpl::Value::MakeMap({{"id", tmpl::Value(flow_.id)}, {"namespace", tmpl::Value(flow_.namespace_)}}));
   ctx.Set("execution", tmpl::Value::MakeMap(

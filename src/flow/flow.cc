@@ -23,11 +23,10 @@ const std::vector<std::string> kFlowKeysNotYet = {"afterExecution", "triggers", 
                                                   "checks"};
 const std::vector<std::string> kTaskKeysNotYet = {"timeout",     "allowWarning", "logLevel",
                                                   "workerGroup", "logToFile",    "taskCache"};
-const std::vector<std::string> kInputKeys = {
-    "id", "name", "type", "description", "displayName", "required", "defaults", "values", "validator", "min", "max"};
+const std::vector<std::string> kInputKeys = {"id",       "name",   "type",      "description", "displayName",
+                                             "required", "defaults", "values", "options",   "validator",   "min",
+                                             "max",      "itemType", "allowCustomValue"};
 const std::vector<std::string> kOutputKeys = {"id", "type", "value", "description", "displayName", "required"};
-const std::vector<std::string> kInputTypes = {"STRING",   "INT",      "FLOAT", "BOOLEAN", "BOOL",   "DATE",
-                                              "DATETIME", "DURATION", "JSON",  "FILE",    "SELECT", "ENUM"};
 
 bool ValidId(std::string_view id) {
   if (id.empty()) return false;
@@ -192,7 +191,7 @@ class FlowParser {
         if (t) {
           in.type = *t;
         } else {
-          Error(node.Find("type")->location, "unknown input type '" + *type + "'", DidYouMean(*type, kInputTypes));
+          Error(node.Find("type")->location, "unknown input type '" + *type + "'", DidYouMean(*type, InputTypeNames()));
         }
       }
       if (auto d = Text(node.Find("description"), "description", false, node.location)) in.description = *d;
@@ -205,14 +204,27 @@ class FlowParser {
           in.required = v.AsBool();
       }
       if (const YamlNode* def = node.Find("defaults")) in.defaults = def->ToValue();
-      if (const YamlNode* values = node.Find("values")) {
+      if (const YamlNode* item = node.Find("itemType")) {
+        auto t = item->is_scalar() ? ParseInputType(item->scalar) : std::nullopt;
+        if (!t || *t == InputType::kArray || *t == InputType::kMultiselect || *t == InputType::kFile) {
+          Error(item->location, "'itemType' must be a simple input type like STRING or INT");
+        } else {
+          in.item_type = *t;
+        }
+      }
+      if (const YamlNode* custom = node.Find("allowCustomValue")) in.allow_custom_value = custom->ToValue().Truthy();
+      // Kestra's older MULTISELECT spelled its choices `options`.
+      const YamlNode* values = node.Find("values") ? node.Find("values") : node.Find("options");
+      if (values) {
         if (!values->is_sequence()) {
           Error(values->location, "'values' must be a list of choices");
         } else {
           for (const auto& v : values->items) in.values.push_back(v.scalar);
         }
       }
-      if (in.type == InputType::kSelect && in.values.empty()) Error(node.location, "a SELECT input needs 'values'");
+      if ((in.type == InputType::kSelect || in.type == InputType::kMultiselect) && in.values.empty())
+        Error(node.location, "a " + std::string(InputTypeName(in.type)) + " input needs 'values'");
+      if (in.type == InputType::kArray && !in.item_type) Error(node.location, "an ARRAY input needs 'itemType'");
       if (auto v = Text(node.Find("validator"), "validator", false, node.location)) in.validator = *v;
       for (const char* bound : {"min", "max"}) {
         if (const YamlNode* b = node.Find(bound)) {
@@ -540,43 +552,43 @@ const TaskSpec* FindTask(const Flow& flow, std::string_view id) {
   return nullptr;
 }
 
+namespace {
+// Input types by name; the first spelling of each type is the canonical one.
+const std::vector<std::pair<std::string, InputType>>& InputTypeTable() {
+  static const std::vector<std::pair<std::string, InputType>> table = {
+      {"STRING", InputType::kString},   {"INT", InputType::kInt},
+      {"FLOAT", InputType::kFloat},     {"BOOLEAN", InputType::kBoolean},
+      {"BOOL", InputType::kBoolean},    {"DATE", InputType::kDate},
+      {"TIME", InputType::kTime},       {"DATETIME", InputType::kDateTime},
+      {"DURATION", InputType::kDuration}, {"JSON", InputType::kJson},
+      {"YAML", InputType::kYaml},       {"URI", InputType::kUri},
+      {"EMAIL", InputType::kEmail},     {"SECRET", InputType::kSecret},
+      {"FILE", InputType::kFile},       {"SELECT", InputType::kSelect},
+      {"ENUM", InputType::kSelect},     {"MULTISELECT", InputType::kMultiselect},
+      {"ARRAY", InputType::kArray},
+  };
+  return table;
+}
+}  // namespace
+
 std::optional<InputType> ParseInputType(std::string_view t) {
-  if (t == "STRING") return InputType::kString;
-  if (t == "INT") return InputType::kInt;
-  if (t == "FLOAT") return InputType::kFloat;
-  if (t == "BOOLEAN" || t == "BOOL") return InputType::kBoolean;
-  if (t == "DATE") return InputType::kDate;
-  if (t == "DATETIME") return InputType::kDateTime;
-  if (t == "DURATION") return InputType::kDuration;
-  if (t == "JSON") return InputType::kJson;
-  if (t == "FILE") return InputType::kFile;
-  if (t == "SELECT" || t == "ENUM") return InputType::kSelect;
+  for (const auto& [name, type] : InputTypeTable())
+    if (name == t) return type;
   return std::nullopt;
 }
 
+const std::vector<std::string>& InputTypeNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& [name, type] : InputTypeTable()) out.push_back(name);
+    return out;
+  }();
+  return names;
+}
+
 std::string_view InputTypeName(InputType type) {
-  switch (type) {
-    case InputType::kString:
-      return "STRING";
-    case InputType::kInt:
-      return "INT";
-    case InputType::kFloat:
-      return "FLOAT";
-    case InputType::kBoolean:
-      return "BOOLEAN";
-    case InputType::kDate:
-      return "DATE";
-    case InputType::kDateTime:
-      return "DATETIME";
-    case InputType::kDuration:
-      return "DURATION";
-    case InputType::kJson:
-      return "JSON";
-    case InputType::kFile:
-      return "FILE";
-    case InputType::kSelect:
-      return "SELECT";
-  }
+  for (const auto& [name, t] : InputTypeTable())
+    if (t == type) return name;
   return "STRING";
 }
 

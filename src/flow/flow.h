@@ -25,11 +25,31 @@
 
 namespace floe::flow {
 
-enum class InputType { kString, kInt, kFloat, kBoolean, kDate, kDateTime, kDuration, kJson, kFile, kSelect };
+enum class InputType {
+  kString,
+  kInt,
+  kFloat,
+  kBoolean,
+  kDate,
+  kTime,
+  kDateTime,
+  kDuration,
+  kJson,
+  kYaml,
+  kUri,
+  kEmail,
+  kSecret,  // text whose value is masked in logs and outputs
+  kFile,
+  kSelect,
+  kMultiselect,
+  kArray,
+};
 
 std::string_view InputTypeName(InputType type);
 // "STRING", "INT", ... (and Kestra's spellings BOOL, ENUM); nullopt when unknown.
 std::optional<InputType> ParseInputType(std::string_view name);
+// Every accepted spelling, for suggestions and the JSON Schema.
+const std::vector<std::string>& InputTypeNames();
 
 struct Input {
   std::string id;
@@ -38,7 +58,9 @@ struct Input {
   std::string display_name;
   bool required = true;
   std::optional<tmpl::Value> defaults;
-  std::vector<std::string> values;       // SELECT choices
+  std::vector<std::string> values;       // SELECT / MULTISELECT choices
+  bool allow_custom_value = false;       // SELECT / MULTISELECT: values outside the choices too
+  std::optional<InputType> item_type;    // ARRAY: the type of each item (STRING by default)
   std::optional<std::string> validator;  // STRING: a regular expression the whole value must match
   std::optional<double> min, max;        // INT/FLOAT bounds, inclusive
   SourceLocation location;

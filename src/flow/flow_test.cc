@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tmpl/json.h"
+
 namespace floe::flow {
 namespace {
 
@@ -260,6 +262,66 @@ TEST(InputsTest, RejectsBadValuesClearly) {
   check("j", "{bad", "invalid JSON");
   check("sel", "smal", "did you mean 'small'?");
   check("nope", "1", "has no input 'nope'");
+}
+
+TEST(InputsTest, MoreKestraTypes) {
+  FlowParse p = ParseFlow(R"(
+id: f
+namespace: n
+inputs:
+  - id: t
+    type: TIME
+  - id: ms
+    type: MULTISELECT
+    values: [a, b, c]
+  - id: arr
+    type: ARRAY
+    itemType: INT
+  - id: y
+    type: YAML
+  - id: u
+    type: URI
+  - id: e
+    type: EMAIL
+  - id: pw
+    type: SECRET
+tasks:
+  - id: a
+    type: core.Log
+    message: x
+)",
+                          "f.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
+  auto v = ResolveInputs(*p.flow, {{"t", tmpl::Value("08:30:15")},
+                                   {"ms", tmpl::Value("a, c")},
+                                   {"arr", tmpl::Value("[1, 2, 3]")},
+                                   {"y", tmpl::Value("k: [1, two]")},
+                                   {"u", tmpl::Value("s3://bucket/key")},
+                                   {"e", tmpl::Value("ada@example.com")},
+                                   {"pw", tmpl::Value("hunter2")}});
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(tmpl::ToJson(*v->Get("ms")), R"(["a","c"])");
+  EXPECT_EQ(tmpl::ToJson(*v->Get("arr")), "[1,2,3]");
+  EXPECT_EQ(tmpl::ToJson(*v->Get("y")), R"({"k":[1,"two"]})");
+  auto bad = [&](std::string name, std::string value, std::string expected) {
+    std::map<std::string, tmpl::Value> given = {{"t", tmpl::Value("08:30")},   {"ms", tmpl::Value("a")},
+                                                {"arr", tmpl::Value("1")},     {"y", tmpl::Value("1")},
+                                                {"u", tmpl::Value("x:y")},     {"e", tmpl::Value("a@b.c")},
+                                                {"pw", tmpl::Value("secret")}};
+    given[name] = tmpl::Value(value);
+    auto r = ResolveInputs(*p.flow, given);
+    ASSERT_FALSE(r.ok()) << name << "=" << value;
+    EXPECT_THAT(r.status().ToString(), HasSubstr(expected));
+  };
+  bad("t", "25:00", "is not a time");
+  bad("ms", "a,d", "'d' is not one of a, b, c");
+  bad("arr", "1,x", "'x' is not an integer");
+  bad("y", "k: [1", "input 'y' (YAML)");
+  bad("u", "not a uri", "is not a URI");
+  bad("e", "ada.example.com", "is not an email address");
+  EXPECT_THAT(Errors("id: f\nnamespace: n\ninputs:\n  - id: a\n    type: ARRAY\ntasks:\n  - id: x\n    type: "
+                     "core.Log\n    message: x\n"),
+              ::testing::ElementsAre(HasSubstr("an ARRAY input needs 'itemType'")));
 }
 
 TEST(InputsTest, MissingRequired) {

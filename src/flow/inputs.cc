@@ -49,6 +49,44 @@ bool ValidDateTime(std::string_view s) {
   return false;
 }
 
+bool ValidTime(std::string_view s) {
+  if (s.size() < 5 || !IsDigits(s, 0, 2) || s[2] != ':' || !IsDigits(s, 3, 2)) return false;
+  if (std::stoi(std::string(s.substr(0, 2))) > 23 || std::stoi(std::string(s.substr(3, 2))) > 59) return false;
+  if (s.size() == 5) return true;
+  if (s[5] != ':' || !IsDigits(s, 6, 2) || std::stoi(std::string(s.substr(6, 2))) > 60) return false;
+  if (s.size() == 8) return true;
+  if (s[8] != '.' || s.size() == 9) return false;
+  return IsDigits(s, 9, s.size() - 9);
+}
+
+// A list given as a list, as JSON text of one, or as comma-separated text.
+std::vector<tmpl::Value> ListOf(const tmpl::Value& given) {
+  if (given.is_list()) return given.AsList();
+  std::string text = given.is_string() ? given.AsString() : tmpl::ToJson(given);
+  if (auto parsed = tmpl::ParseJson(text); parsed.ok() && parsed->is_list()) return parsed->AsList();
+  std::vector<tmpl::Value> out;
+  size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    out.push_back(tmpl::Value(item));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+Status NotAChoice(const Input& in, const std::string& text) {
+  std::string choices;
+  for (const auto& v : in.values) choices += (choices.empty() ? "" : ", ") + v;
+  Status s = InvalidArgument("input '" + in.id + "' (" + std::string(InputTypeName(in.type)) + "): '" + text +
+                             "' is not one of " + choices);
+  std::string hint = DidYouMean(text, in.values);
+  return hint.empty() ? s : std::move(s).WithHint(hint);
+}
+
 Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given) {
   auto bad = [&](std::string why) -> Status {
     return InvalidArgument("input '" + in.id + "' (" + std::string(InputTypeName(in.type)) + "): " + why);
@@ -119,13 +157,50 @@ Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given) {
       if (!given.is_string() || text.empty()) return bad("expected a file path");
       return tmpl::Value(text);
     case InputType::kSelect:
-      if (std::find(in.values.begin(), in.values.end(), text) == in.values.end()) {
-        std::string choices;
-        for (const auto& v : in.values) choices += (choices.empty() ? "" : ", ") + v;
-        Status s = bad("'" + text + "' is not one of " + choices);
-        std::string hint = DidYouMean(text, in.values);
-        return hint.empty() ? s : std::move(s).WithHint(hint);
+      if (!in.allow_custom_value && std::find(in.values.begin(), in.values.end(), text) == in.values.end())
+        return NotAChoice(in, text);
+      return tmpl::Value(text);
+    case InputType::kMultiselect: {
+      tmpl::ValueList chosen;
+      for (const auto& item : ListOf(given)) {
+        std::string choice = item.is_string() ? item.AsString() : tmpl::ToJson(item);
+        if (!in.allow_custom_value && std::find(in.values.begin(), in.values.end(), choice) == in.values.end())
+          return NotAChoice(in, choice);
+        chosen.push_back(tmpl::Value(choice));
       }
+      return tmpl::Value(std::move(chosen));
+    }
+    case InputType::kArray: {
+      Input item{.id = in.id + "[]", .type = in.item_type.value_or(InputType::kString)};
+      tmpl::ValueList items;
+      for (const auto& v : ListOf(given)) {
+        ASSIGN_OR_RETURN(tmpl::Value converted, Convert(item, v));
+        items.push_back(std::move(converted));
+      }
+      return tmpl::Value(std::move(items));
+    }
+    case InputType::kTime:
+      if (!ValidTime(text)) return bad("'" + text + "' is not a time like 08:30 or 08:30:15");
+      return tmpl::Value(text);
+    case InputType::kYaml: {
+      if (!given.is_string()) return given;
+      std::vector<Status> ignored;
+      auto doc = ParseYaml(text, "input " + in.id, FlowTemplateEnvironment(), &ignored);
+      if (!doc.ok()) return bad(doc.status().message());
+      return doc->ToValue();
+    }
+    case InputType::kUri: {
+      static const std::regex kUriPattern("^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]+$");
+      if (!std::regex_match(text, kUriPattern)) return bad("'" + text + "' is not a URI like https://host/path");
+      return tmpl::Value(text);
+    }
+    case InputType::kEmail: {
+      static const std::regex kEmailPattern("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
+      if (!std::regex_match(text, kEmailPattern)) return bad("'" + text + "' is not an email address");
+      return tmpl::Value(text);
+    }
+    case InputType::kSecret:
+      if (!given.is_string() && !given.is_number()) return bad("expected text");
       return tmpl::Value(text);
   }
   return bad("unsupported type");

@@ -1,5 +1,7 @@
 #include "flow/schema.h"
 
+#include "flow/flow.h"
+
 namespace floe::flow {
 namespace {
 
@@ -117,13 +119,15 @@ Value InputSchema() {
        Value::MakeMap({
            {"id", Value::MakeMap({{"type", Str("string")}})},
            {"name", Value::MakeMap({{"type", Str("string")}, {"description", Str("Older Kestra spelling of id")}})},
-           {"type", Value::MakeMap({{"enum", Strings({"STRING", "INT", "FLOAT", "BOOLEAN", "BOOL", "DATE", "DATETIME",
-                                                      "DURATION", "JSON", "FILE", "SELECT", "ENUM"})}})},
+           {"type", Value::MakeMap({{"enum", Strings(InputTypeNames())}})},
            {"description", Value::MakeMap({{"type", Str("string")}})},
            {"displayName", Value::MakeMap({{"type", Str("string")}})},
            {"required", Value::MakeMap({{"type", Str("boolean")}})},
            {"defaults", Value(ValueMap{})},
            {"values", Value::MakeMap({{"type", Str("array")}})},
+           {"options", Value::MakeMap({{"type", Str("array")}})},
+           {"itemType", Value::MakeMap({{"enum", Strings(InputTypeNames())}})},
+           {"allowCustomValue", Value::MakeMap({{"type", Str("boolean")}})},
            {"validator", Value::MakeMap({{"type", Str("string")}})},
            {"min", Value::MakeMap({{"type", Str("number")}})},
            {"max", Value::MakeMap({{"type", Str("number")}})},
