@@ -1,5 +1,6 @@
 #include "exec/executor.h"
 
+#include <random>
 #include <set>
 
 #include "core/id.h"
@@ -29,10 +30,31 @@ Executor::~Executor() {
 
 Result<std::string> Executor::Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs,
                                   const std::string& given_id) {
-  RunningExecution running(*this, flow);
-  ASSIGN_OR_RETURN(std::string id, running.Start(inputs, {}, given_id));
-  RETURN_IF_ERROR(running.Run());
-  return id;
+  std::string id;
+  {
+    RunningExecution running(*this, flow);
+    ASSIGN_OR_RETURN(id, running.Start(inputs, {}, given_id));
+    RETURN_IF_ERROR(running.Run());
+  }
+  if (!flow.retry) return id;
+  // The flow's retry: the failed tasks again (a restart), or a new execution.
+  std::mt19937_64 rng{std::random_device{}()};
+  Timestamp first = settings_.clock->Now();
+  for (int attempts = 1;; ++attempts) {
+    ASSIGN_OR_RETURN(State state, store_.GetExecutionState(id));
+    if (state != State::kFailed) return id;
+    auto elapsed = std::chrono::duration_cast<Duration>(settings_.clock->Now() - first);
+    std::optional<Duration> delay = flow.retry->NextDelay(attempts, elapsed, rng);
+    if (!delay) return id;
+    std::this_thread::sleep_for(*delay);
+    if (flow.retry->new_execution) {
+      RunningExecution again(*this, flow);
+      ASSIGN_OR_RETURN(id, again.Start(inputs, {{"retryOf", id}}));
+      RETURN_IF_ERROR(again.Run());
+    } else {
+      RETURN_IF_ERROR(Restart(id));
+    }
+  }
 }
 
 Result<std::string> Executor::RunDetached(flow::Flow flow, std::map<std::string, tmpl::Value> inputs,
@@ -76,7 +98,7 @@ Status NotIn(const state::Execution& e, std::initializer_list<State> allowed, st
 
 Status Executor::Recover(const std::string& execution_id) {
   ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id));
-  RETURN_IF_ERROR(NotIn(c.execution, {State::kCreated, State::kRunning, State::kKilling}, "recover"));
+  RETURN_IF_ERROR(NotIn(c.execution, {State::kCreated, State::kQueued, State::kRunning, State::kKilling}, "recover"));
   auto flow = StoredFlow(c.execution);
   if (!flow.ok()) {
     return store_.TransitionExecution(execution_id, State::kFailed, settings_.clock->Now(),
@@ -89,7 +111,7 @@ Status Executor::Recover(const std::string& execution_id) {
 
 Result<std::vector<std::string>> Executor::RecoverAll() {
   std::vector<std::string> recovered;
-  for (State s : {State::kRunning, State::kCreated, State::kKilling}) {
+  for (State s : {State::kRunning, State::kKilling, State::kQueued, State::kCreated}) {
     ASSIGN_OR_RETURN(auto executions, store_.ListExecutions({.state = s, .limit = 100000}));
     // Oldest first, as they were started.
     for (auto it = executions.rbegin(); it != executions.rend(); ++it) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -394,6 +395,106 @@ tasks:
   EXPECT_THAT(e.task_runs[0].error, HasSubstr("timed out"));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "shared" / "survived"));
+}
+
+// A flow with a concurrency limit of one whose single task waits until the
+// test lets it finish (by creating SHARED/go).
+std::string LimitedFlow(const std::string& behavior) {
+  return R"(id: limited
+namespace: test
+concurrency:
+  limit: 1
+  behavior: )" +
+         behavior + R"(
+tasks:
+  - id: hold
+    type: scripts.Shell
+    commands:
+      - touch SHARED/started
+      - for i in $(seq 200); do [ -f SHARED/go ] && exit 0; sleep 0.05; done; exit 1
+)";
+}
+
+TEST_F(FlowableTest, ConcurrencyLimitFailsCancelsOrQueues) {
+  for (std::string behavior : {"FAIL", "CANCEL", "QUEUE"}) {
+    SCOPED_TRACE(behavior);
+    std::filesystem::remove(dir_ / "shared" / "go");
+    std::filesystem::remove(dir_ / "shared" / "started");
+    const flow::Flow& flow = Parse(LimitedFlow(behavior));
+    auto first = std::async(std::launch::async, [&] { return executor_->Run(flow, {}); });
+    while (!std::filesystem::exists(dir_ / "shared" / "started"))
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    Executor other(*store_, Registry(), *storage_, Settings());
+    auto second = std::async(std::launch::async, [&] { return other.Run(flow, {}); });
+    if (behavior == "QUEUE") {
+      // The second waits in QUEUED while the first runs.
+      bool queued = false;
+      for (int i = 0; i < 200 && !queued; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        auto list = *store_->ListExecutions({.flow_id = "limited", .state = State::kQueued});
+        queued = !list.empty();
+      }
+      EXPECT_TRUE(queued);
+    }
+    std::optional<std::string> second_id;
+    if (behavior != "QUEUE") {
+      auto id = second.get();
+      ASSERT_TRUE(id.ok());
+      second_id = *id;
+    }
+    std::ofstream(dir_ / "shared" / "go") << "";
+    auto first_id = first.get();
+    ASSERT_TRUE(first_id.ok());
+    EXPECT_EQ(store_->GetExecution(*first_id)->state, State::kSuccess);
+    if (!second_id) {
+      auto id = second.get();
+      ASSERT_TRUE(id.ok());
+      second_id = *id;
+    }
+    state::Execution e = *store_->GetExecution(*second_id);
+    State expected = behavior == "FAIL" ? State::kFailed : behavior == "CANCEL" ? State::kCancelled : State::kSuccess;
+    EXPECT_EQ(e.state, expected) << e.error;
+    if (behavior != "QUEUE") {
+      EXPECT_THAT(e.error, HasSubstr("concurrency limit"));
+    }
+  }
+}
+
+TEST_F(FlowableTest, FlowRetryRunsAgain) {
+  for (std::string behavior : {"RETRY_FAILED_TASK", "CREATE_NEW_EXECUTION"}) {
+    SCOPED_TRACE(behavior);
+    ASSERT_TRUE(store_->KvDelete("test", "tries").ok());
+    state::Execution e = Run(R"(id: retried
+namespace: test
+retry:
+  type: constant
+  interval: PT0.01S
+  maxAttempts: 3
+  behavior: )" + behavior + R"(
+tasks:
+  - id: count
+    type: kv.Set
+    key: tries
+    value: "{{ (kv('tries', errorOnMissing=false) ?? 0) + 1 }}"
+    runIf: "{{ true }}"
+  - id: gate
+    type: core.Fail
+    condition: "{{ kv('tries') < 2 }}"
+errors:
+  - id: count_on_failure
+    type: kv.Set
+    key: tries
+    value: "{{ kv('tries') + 1 }}"
+)");
+    EXPECT_EQ(e.state, State::kSuccess) << e.error;
+    if (behavior == "RETRY_FAILED_TASK") {
+      EXPECT_EQ(RunsOf(e, "count"), 1) << "a restart does not run what succeeded";
+      EXPECT_EQ(RunsOf(e, "gate"), 2);
+    } else {
+      EXPECT_EQ(RunsOf(e, "gate"), 1) << "a new execution";
+      EXPECT_THAT(e.labels_json, HasSubstr("retryOf"));
+    }
+  }
 }
 
 }  // namespace

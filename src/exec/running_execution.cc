@@ -76,6 +76,8 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
   lock_.emplace(std::move(lock));
   execution_ = stored;
   start_ = stored.created();
+  // An execution that never got past its concurrency limit waits again.
+  admitted_ = stored.state != State::kCreated && stored.state != State::kQueued;
   ASSIGN_OR_RETURN(tmpl::Value inputs, tmpl::ParseJson(stored.inputs_json));
   ASSIGN_OR_RETURN(tmpl::Value labels, tmpl::ParseJson(stored.labels_json));
   BuildContext(inputs, labels);
@@ -145,7 +147,12 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
 }
 
 Status RunningExecution::Run() {
-  RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kRunning, Now()));
+  if (!admitted_) {
+    ASSIGN_OR_RETURN(bool admitted, Admit());
+    if (!admitted) return Status::Ok();  // cancelled or failed by the concurrency limit
+  } else {
+    RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kRunning, Now()));
+  }
   std::thread watcher([this] { WatchForKill(); });
   struct StopWatcher {
     RunningExecution* self;
@@ -160,8 +167,65 @@ Status RunningExecution::Run() {
     }
   } stop_watcher{this, watcher};
 
+  ASSIGN_OR_RETURN(State end, RunToEnd());
+  if (end == State::kPaused || flow_.after_execution.empty()) return Status::Ok();
+  // afterExecution tasks see the final state; the execution has ended, so
+  // their failures are logged, not turned into its state.
+  {
+    std::unique_lock lock(context_mu_);
+    context_.Get("execution")->MutableMap().Set("state", tmpl::Value(std::string(state::StateName(end))));
+  }
+  Scope after;
+  after.path = "!afterExecution/";
+  ASSIGN_OR_RETURN(Outcome o, RunList(flow_.after_execution, after, /*stop_at_failure=*/false));
+  if (o.failed) Log("", "", LogLevel::kWarn, "afterExecution task '" + o.failed_task + "' failed");
+  return store_error_;
+}
+
+// The flow's concurrency limit: runs now (RUNNING), waits in QUEUED, or
+// ends CANCELLED / FAILED, as its behavior says. Returns whether it runs.
+Result<bool> RunningExecution::Admit() {
+  if (!flow_.concurrency) {
+    RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kRunning, Now()));
+    return true;
+  }
+  const flow::Concurrency& c = *flow_.concurrency;
+  bool queued = false;
+  while (true) {
+    ASSIGN_OR_RETURN(bool started, ex_.store_.StartIfBelowLimit(execution_.id, c.limit, Now()));
+    if (started) return true;
+    std::string why = "flow " + flow_.namespace_ + "." + flow_.id + " already has " + std::to_string(c.limit) +
+                      " running execution" + (c.limit == 1 ? "" : "s") + " (its concurrency limit)";
+    switch (c.behavior) {
+      case flow::Concurrency::Behavior::kFail:
+        RETURN_IF_ERROR(EndExecution(State::kFailed, why));
+        return false;
+      case flow::Concurrency::Behavior::kCancel:
+        RETURN_IF_ERROR(EndExecution(State::kCancelled, why));
+        return false;
+      case flow::Concurrency::Behavior::kQueue:
+        if (!queued) {
+          RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kQueued, Now()));
+          Log("", "", LogLevel::kInfo, why + "; queued");
+          queued = true;
+        }
+        std::this_thread::sleep_for(ex_.settings_.kill_poll_interval);
+        ASSIGN_OR_RETURN(State now, ex_.store_.GetExecutionState(execution_.id));
+        if (now == State::kKilling) {
+          RETURN_IF_ERROR(EndExecution(State::kKilled, "killed while queued"));
+          return false;
+        }
+    }
+  }
+}
+
+// Runs the tasks, handlers and outputs; returns the state it ended in.
+Result<State> RunningExecution::RunToEnd() {
   auto vars = Render(flow_.variables, context_);
-  if (!vars.ok()) return EndExecution(State::kFailed, Status(vars.status()).WithContext("flow variables").ToString());
+  if (!vars.ok()) {
+    RETURN_IF_ERROR(EndExecution(State::kFailed, Status(vars.status()).WithContext("flow variables").ToString()));
+    return State::kFailed;
+  }
   {
     std::unique_lock lock(context_mu_);
     context_.MutableMap().Set("vars", vars->is_map() ? *vars : tmpl::Value(tmpl::ValueMap{}));
@@ -173,19 +237,27 @@ Status RunningExecution::Run() {
   RETURN_IF_ERROR(store_error_);
   if (outcome.paused) {
     Log("", "", LogLevel::kInfo, "execution paused; continue it with 'floe executions resume " + execution_.id + "'");
-    return ex_.store_.TransitionExecution(execution_.id, State::kPaused, Now());
+    RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kPaused, Now()));
+    return State::kPaused;
   }
-  if (outcome.killed) return EndExecution(State::kKilled, "killed");
-  if (outcome.failed) return EndExecution(State::kFailed, "task '" + outcome.failed_task + "' failed");
+  State end = outcome.killed ? State::kKilled : outcome.failed ? State::kFailed : State::kSuccess;
+  if (end != State::kSuccess) {
+    RETURN_IF_ERROR(EndExecution(end, outcome.killed ? "killed" : "task '" + outcome.failed_task + "' failed"));
+    return end;
+  }
   tmpl::ValueMap outputs;
   for (const auto& out : flow_.outputs) {
     auto v = Render(out.value, context_);
-    if (!v.ok())
-      return EndExecution(State::kFailed, Status(v.status()).WithContext("flow output '" + out.id + "'").ToString());
+    if (!v.ok()) {
+      RETURN_IF_ERROR(
+          EndExecution(State::kFailed, Status(v.status()).WithContext("flow output '" + out.id + "'").ToString()));
+      return State::kFailed;
+    }
     outputs.Set(out.id, *v);
   }
-  return EndExecution(outcome.warning ? State::kWarning : State::kSuccess, "",
-                      tmpl::ToJson(tmpl::Value(std::move(outputs))));
+  end = outcome.warning ? State::kWarning : State::kSuccess;
+  RETURN_IF_ERROR(EndExecution(end, "", tmpl::ToJson(tmpl::Value(std::move(outputs)))));
+  return end;
 }
 
 Status RunningExecution::EndExecution(State state, std::string error, std::string outputs_json) {
@@ -250,7 +322,9 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
     if (in.type == flow::InputType::kSecret && v && v->is_string()) mask_.Add(v->AsString());
   }
   tmpl::ValueMap ctx;
-  ctx.Set("flow", tmpl::Value::MakeMap({{"id", tmpl::Value(flow_.id)}, {"namespace", tmpl::Value(flow_.namespace_)}}));
+  ctx.Set("flow", tmpl::Value::MakeMap({{"id", tmpl::Value(flow_.id)},
+                                        {"namespace", tmpl::Value(flow_.namespace_)},
+                                        {"revision", tmpl::Value(static_cast<int64_t>(std::max(flow_.revision, 1)))}}));
   ctx.Set("execution", tmpl::Value::MakeMap(
                            {{"id", tmpl::Value(execution_.id)}, {"startDate", tmpl::Value(FormatTimestamp(start_))}}));
   ctx.Set("inputs", inputs);
@@ -538,8 +612,9 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
 
   std::string prefix = StoragePrefix() + "/tasks/" + spec.id + "/" + run.id;
   RunTaskContext ctx(spec, variables, services_, prefix, ex_.settings_.scratch / execution_.id / run.id,
-                     scope.shared_workdir,
-                     [&](LogLevel level, std::string_view message) { Log(run.id, spec.id, level, message); });
+                     scope.shared_workdir, [&](LogLevel level, std::string_view message) {
+                       if (!spec.log_level || level >= *spec.log_level) Log(run.id, spec.id, level, message);
+                     });
   {
     std::lock_guard lock(mu_);
     active_.insert(&ctx);
@@ -570,6 +645,7 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
   RETURN_IF_ERROR(store_error_);
   if (end.state == State::kFailed && killed()) end = {.state = State::kKilled, .error = "killed"};
   if (end.state == State::kSuccess) end.state = success_state;
+  if (end.state == State::kWarning && spec.allow_warning) end.state = State::kSuccess;
   switch (end.state) {
     case State::kSuccess:
     case State::kWarning: {

@@ -149,6 +149,8 @@ class RunningExecution {
 
   // Kill support: the watcher thread polls the store for KILLING.
   void WatchForKill();
+  Result<bool> Admit();
+  Result<state::State> RunToEnd();
   bool killed() const { return killed_.load(); }
 
   Executor& ex_;
@@ -174,6 +176,7 @@ class RunningExecution {
   std::set<RunTaskContext*> active_;                   // running task contexts, cancelled on kill
   std::mt19937_64 rng_{std::random_device{}()};        // random retry delays
 
+  bool admitted_ = false;  // past the flow's concurrency limit
   std::atomic<bool> killed_{false};
   std::atomic<bool> done_{false};
   std::mutex watch_mu_;

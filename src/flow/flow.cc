@@ -14,18 +14,16 @@
 namespace floe::flow {
 namespace {
 
-const std::vector<std::string> kFlowKeys = {"id",    "namespace", "description", "labels",  "inputs",   "variables",
-                                            "tasks", "errors",    "finally",     "outputs", "revision", "disabled"};
+const std::vector<std::string> kFlowKeys = {
+    "id",      "namespace", "description", "labels",   "inputs",         "variables",      "tasks", "errors",
+    "finally", "outputs",   "revision",    "disabled", "afterExecution", "pluginDefaults", "retry", "concurrency"};
 // Keys of Kestra's flow model that floe does not run yet: an error, never
 // silently ignored.
-const std::vector<std::string> kFlowKeysNotYet = {"afterExecution", "triggers",     "retry",     "concurrency",
-                                                  "pluginDefaults", "taskDefaults", "listeners", "sla",
-                                                  "checks"};
-const std::vector<std::string> kTaskKeysNotYet = {"timeout",     "allowWarning", "logLevel",
-                                                  "workerGroup", "logToFile",    "taskCache"};
-const std::vector<std::string> kInputKeys = {"id",       "name",   "type",      "description", "displayName",
-                                             "required", "defaults", "values", "options",   "validator",   "min",
-                                             "max",      "itemType", "allowCustomValue"};
+const std::vector<std::string> kFlowKeysNotYet = {"triggers", "taskDefaults", "listeners", "sla", "checks"};
+const std::vector<std::string> kTaskKeysNotYet = {"workerGroup", "logToFile", "taskCache"};
+const std::vector<std::string> kInputKeys = {"id",       "name",     "type",     "description",     "displayName",
+                                             "required", "defaults", "values",   "options",         "validator",
+                                             "min",      "max",      "itemType", "allowCustomValue"};
 const std::vector<std::string> kOutputKeys = {"id", "type", "value", "description", "displayName", "required"};
 
 bool ValidId(std::string_view id) {
@@ -124,6 +122,24 @@ class FlowParser {
       if (disabled->ToValue().Truthy())
         Error(disabled->location, "this flow is disabled", "set disabled: false to run it");
     }
+    if (const YamlNode* defaults = doc.Find("pluginDefaults")) ParsePluginDefaults(*defaults);
+    if (const YamlNode* revision = doc.Find("revision")) {
+      tmpl::Value v = revision->ToValue();
+      if (!v.is_int() || v.AsInt() < 1) {
+        Error(revision->location, "'revision' must be a whole number >= 1");
+      } else {
+        flow.revision = static_cast<int>(v.AsInt());
+      }
+    }
+    if (const YamlNode* retry = doc.Find("retry")) {
+      auto policy = ParseRetry(*retry);
+      if (policy.ok()) {
+        flow.retry = *policy;
+      } else {
+        errors_.push_back(policy.status());
+      }
+    }
+    if (const YamlNode* c = doc.Find("concurrency")) ParseConcurrency(*c, flow);
     const YamlNode* tasks = doc.Find("tasks");
     if (!tasks) {
       Error(top, "missing required key 'tasks'", "a flow needs at least one task");
@@ -133,7 +149,8 @@ class FlowParser {
       for (const auto& t : tasks->items) ParseTask(t, flow.tasks);
     }
     // Kestra's errors (run when a task fails) and finally (always run) lists.
-    for (auto [key, list] : {std::pair{"errors", &flow.errors}, std::pair{"finally", &flow.finally_tasks}}) {
+    for (auto [key, list] : {std::pair{"errors", &flow.errors}, std::pair{"finally", &flow.finally_tasks},
+                             std::pair{"afterExecution", &flow.after_execution}}) {
       const YamlNode* node = doc.Find(key);
       if (!node || node->is_null()) continue;
       if (!node->is_sequence()) {
@@ -143,6 +160,83 @@ class FlowParser {
       for (const auto& t : node->items) ParseTask(t, *list);
     }
     if (const YamlNode* outputs = doc.Find("outputs")) ParseOutputs(*outputs, flow);
+  }
+
+  void ParseConcurrency(const YamlNode& node, Flow& flow) {
+    if (!node.is_map()) {
+      Error(node.location, "'concurrency' must be a map with limit and behavior");
+      return;
+    }
+    CheckKeys(node, {"limit", "behavior"}, "concurrency");
+    Concurrency c;
+    const YamlNode* limit = node.Find("limit");
+    tmpl::Value v = limit ? limit->ToValue() : tmpl::Value();
+    if (!v.is_int() || v.AsInt() < 1) {
+      Error(limit ? limit->location : node.location, "concurrency 'limit' must be a whole number >= 1");
+      return;
+    }
+    c.limit = static_cast<int>(v.AsInt());
+    if (const YamlNode* b = node.Find("behavior")) {
+      if (b->scalar == "QUEUE") {
+        c.behavior = Concurrency::Behavior::kQueue;
+      } else if (b->scalar == "CANCEL") {
+        c.behavior = Concurrency::Behavior::kCancel;
+      } else if (b->scalar == "FAIL") {
+        c.behavior = Concurrency::Behavior::kFail;
+      } else {
+        Error(b->location, "concurrency 'behavior' must be QUEUE, CANCEL or FAIL");
+        return;
+      }
+    }
+    flow.concurrency = c;
+  }
+
+  // Kestra's pluginDefaults: [{type, values, forced}]. `type` names a task
+  // type (any of its names) or a prefix of names ("io.kestra.plugin.scripts").
+  void ParsePluginDefaults(const YamlNode& node) {
+    if (!node.is_sequence()) {
+      Error(node.location, "'pluginDefaults' must be a list of {type, values, forced}");
+      return;
+    }
+    for (const auto& item : node.items) {
+      const YamlNode* type = item.Find("type");
+      const YamlNode* values = item.Find("values");
+      if (!item.is_map() || !type || !type->is_scalar() || !values || !values->is_map()) {
+        Error(item.location, "a plugin default needs 'type' and a 'values' map");
+        continue;
+      }
+      CheckKeys(item, {"type", "values", "forced"}, "a plugin default");
+      bool forced = item.Find("forced") && item.Find("forced")->ToValue().Truthy();
+      plugin_defaults_.push_back({type->scalar, values, forced});
+    }
+  }
+
+  bool DefaultApplies(const std::string& default_type, const std::string& written, const TaskType* resolved) const {
+    if (written == default_type || written.starts_with(default_type + ".")) return true;
+    const TaskType* target = registry_.Find(default_type);
+    return target && target == resolved;
+  }
+
+  // The task as written with its plugin defaults merged in: missing keys are
+  // added; forced ones replace what the task says.
+  YamlNode WithDefaults(const YamlNode& node) {
+    const YamlNode* type = node.Find("type");
+    if (plugin_defaults_.empty() || !type || !type->is_scalar()) return node;
+    const TaskType* resolved = registry_.Find(type->scalar);
+    YamlNode merged = node;
+    for (const auto& d : plugin_defaults_) {
+      if (!DefaultApplies(d.type, type->scalar, resolved)) continue;
+      for (const auto& e : d.values->entries) {
+        auto it = std::find_if(merged.entries.begin(), merged.entries.end(),
+                               [&](const YamlNode::Entry& m) { return m.key == e.key; });
+        if (it == merged.entries.end()) {
+          merged.entries.push_back(e);
+        } else if (d.forced) {
+          *it = e;
+        }
+      }
+    }
+    return merged;
   }
 
   void ParseLabels(const YamlNode& labels, Flow& flow) {
@@ -248,11 +342,12 @@ class FlowParser {
     }
   }
 
-  void ParseTask(const YamlNode& node, std::vector<TaskSpec>& tasks) {
-    if (!node.is_map()) {
-      Error(node.location, "a task must be a map with id and type");
+  void ParseTask(const YamlNode& written, std::vector<TaskSpec>& tasks) {
+    if (!written.is_map()) {
+      Error(written.location, "a task must be a map with id and type");
       return;
     }
+    const YamlNode node = WithDefaults(written);
     TaskSpec task;
     task.location = node.location;
     if (auto id = Text(node.Find("id"), "id", true, node.location)) {
@@ -270,6 +365,15 @@ class FlowParser {
       if (!v.is_bool()) Error(allow->location, "'allowFailure' must be true or false");
       task.allow_failure = v.is_bool() && v.AsBool();
     }
+    if (const YamlNode* allow = node.Find("allowWarning")) {
+      tmpl::Value v = allow->ToValue();
+      if (!v.is_bool()) Error(allow->location, "'allowWarning' must be true or false");
+      task.allow_warning = v.is_bool() && v.AsBool();
+    }
+    if (const YamlNode* level = node.Find("logLevel")) {
+      task.log_level = level->is_scalar() ? ParseLogLevel(level->scalar) : std::nullopt;
+      if (!task.log_level) Error(level->location, "'logLevel' must be TRACE, DEBUG, INFO, WARN or ERROR");
+    }
     if (const YamlNode* timeout = node.Find("timeout")) {
       auto d = ParseDuration(timeout->scalar);
       if (!timeout->is_scalar() || !d.ok() || d->count() <= 0) {
@@ -280,7 +384,9 @@ class FlowParser {
     }
     if (const YamlNode* retry = node.Find("retry")) {
       auto policy = ParseRetry(*retry);
-      if (policy.ok()) {
+      if (policy.ok() && policy->new_execution) {
+        Error(retry->location, "a task's retry cannot CREATE_NEW_EXECUTION; put that retry on the flow");
+      } else if (policy.ok()) {
         task.retry = *policy;
       } else {
         errors_.push_back(policy.status());
@@ -521,8 +627,15 @@ class FlowParser {
     }
   }
 
+  struct PluginDefault {
+    std::string type;
+    const YamlNode* values;  // points into the parsed document, alive while parsing
+    bool forced;
+  };
+
   const std::string& path_;
   const TaskRegistry& registry_;
+  std::vector<PluginDefault> plugin_defaults_;
   std::vector<Status> errors_;
   std::set<std::string> task_ids_;
 };
@@ -556,15 +669,12 @@ namespace {
 // Input types by name; the first spelling of each type is the canonical one.
 const std::vector<std::pair<std::string, InputType>>& InputTypeTable() {
   static const std::vector<std::pair<std::string, InputType>> table = {
-      {"STRING", InputType::kString},   {"INT", InputType::kInt},
-      {"FLOAT", InputType::kFloat},     {"BOOLEAN", InputType::kBoolean},
-      {"BOOL", InputType::kBoolean},    {"DATE", InputType::kDate},
-      {"TIME", InputType::kTime},       {"DATETIME", InputType::kDateTime},
-      {"DURATION", InputType::kDuration}, {"JSON", InputType::kJson},
-      {"YAML", InputType::kYaml},       {"URI", InputType::kUri},
-      {"EMAIL", InputType::kEmail},     {"SECRET", InputType::kSecret},
-      {"FILE", InputType::kFile},       {"SELECT", InputType::kSelect},
-      {"ENUM", InputType::kSelect},     {"MULTISELECT", InputType::kMultiselect},
+      {"STRING", InputType::kString},   {"INT", InputType::kInt},           {"FLOAT", InputType::kFloat},
+      {"BOOLEAN", InputType::kBoolean}, {"BOOL", InputType::kBoolean},      {"DATE", InputType::kDate},
+      {"TIME", InputType::kTime},       {"DATETIME", InputType::kDateTime}, {"DURATION", InputType::kDuration},
+      {"JSON", InputType::kJson},       {"YAML", InputType::kYaml},         {"URI", InputType::kUri},
+      {"EMAIL", InputType::kEmail},     {"SECRET", InputType::kSecret},     {"FILE", InputType::kFile},
+      {"SELECT", InputType::kSelect},   {"ENUM", InputType::kSelect},       {"MULTISELECT", InputType::kMultiselect},
       {"ARRAY", InputType::kArray},
   };
   return table;

@@ -83,6 +83,10 @@ struct TaskSpec {
   bool disabled = false;
   // A failure leaves the execution running; it ends in WARNING.
   bool allow_failure = false;
+  // A WARNING ends as SUCCESS.
+  bool allow_warning = false;
+  // Task log lines below this level are dropped.
+  std::optional<LogLevel> log_level;
   // An attempt running longer is stopped and fails.
   std::optional<Duration> timeout;
   // Failed attempts run again as new task runs while the policy allows.
@@ -111,6 +115,13 @@ struct FlowOutput {
   SourceLocation location;
 };
 
+// How many executions of a flow may run at once, and what happens to more.
+struct Concurrency {
+  enum class Behavior { kQueue, kCancel, kFail };
+  int limit = 1;
+  Behavior behavior = Behavior::kQueue;
+};
+
 struct Flow {
   std::string id;
   std::string namespace_;
@@ -121,7 +132,12 @@ struct Flow {
   std::vector<TaskSpec> tasks;
   std::vector<TaskSpec> errors;         // run, in order, after a task fails
   std::vector<TaskSpec> finally_tasks;  // run, in order, at the end whatever happened
+  // Run after the execution ended (its state is final), e.g. to notify.
+  std::vector<TaskSpec> after_execution;
   std::vector<FlowOutput> outputs;
+  std::optional<RetryPolicy> retry;  // the whole execution's
+  std::optional<Concurrency> concurrency;
+  int revision = 0;  // as written; 0 when absent
   std::string source_path;
   std::string source;  // the YAML text, stored with each execution
 };

@@ -177,11 +177,11 @@ finally: nope
 
 TEST(FlowTest, NotYetSupportedKeysAreErrorsNotIgnored) {
   auto errors = Errors(
-      "id: f\nnamespace: dev\ntriggers: []\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n    logLevel: "
-      "DEBUG\n");
+      "id: f\nnamespace: dev\ntriggers: []\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n    workerGroup: "
+      "gpu\n");
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_THAT(errors[0], HasSubstr("'triggers' is not supported by floe yet"));
-  EXPECT_THAT(errors[1], HasSubstr("'logLevel' is not supported by floe yet"));
+  EXPECT_THAT(errors[1], HasSubstr("'workerGroup' is not supported by floe yet"));
 }
 
 Flow InputsFlow() {
@@ -304,10 +304,9 @@ tasks:
   EXPECT_EQ(tmpl::ToJson(*v->Get("arr")), "[1,2,3]");
   EXPECT_EQ(tmpl::ToJson(*v->Get("y")), R"({"k":[1,"two"]})");
   auto bad = [&](std::string name, std::string value, std::string expected) {
-    std::map<std::string, tmpl::Value> given = {{"t", tmpl::Value("08:30")},   {"ms", tmpl::Value("a")},
-                                                {"arr", tmpl::Value("1")},     {"y", tmpl::Value("1")},
-                                                {"u", tmpl::Value("x:y")},     {"e", tmpl::Value("a@b.c")},
-                                                {"pw", tmpl::Value("secret")}};
+    std::map<std::string, tmpl::Value> given = {
+        {"t", tmpl::Value("08:30")}, {"ms", tmpl::Value("a")},    {"arr", tmpl::Value("1")},    {"y", tmpl::Value("1")},
+        {"u", tmpl::Value("x:y")},   {"e", tmpl::Value("a@b.c")}, {"pw", tmpl::Value("secret")}};
     given[name] = tmpl::Value(value);
     auto r = ResolveInputs(*p.flow, given);
     ASSERT_FALSE(r.ok()) << name << "=" << value;
@@ -420,6 +419,88 @@ tasks:
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_THAT(errors[0], HasSubstr("flow.yml:9:15: unknown task type 'core.Lgo'"));
   EXPECT_THAT(errors[0], HasSubstr("core.Log"));
+}
+
+TEST(FlowTest, PluginDefaultsFillMissingPropertiesAndForcedOnesWin) {
+  FlowParse p = ParseFlow(R"(
+id: f
+namespace: n
+pluginDefaults:
+  - type: core.Log
+    values:
+      level: WARN
+      message: default message
+  - type: io.kestra.plugin.jdbc.duckdb
+    forced: true
+    values:
+      fetchType: STORE
+tasks:
+  - id: plain
+    type: io.kestra.plugin.core.log.Log
+  - id: own
+    type: core.Log
+    message: mine
+    level: INFO
+  - id: q
+    type: io.kestra.plugin.jdbc.duckdb.Query
+    sql: SELECT 1
+    fetchType: FETCH_ONE
+)",
+                          "f.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
+  auto prop = [&](size_t task, std::string_view key) -> std::string {
+    for (const auto& e : p.flow->tasks[task].properties.entries)
+      if (e.key == key) return e.value.scalar;
+    return "<absent>";
+  };
+  EXPECT_EQ(prop(0, "level"), "WARN");
+  EXPECT_EQ(prop(0, "message"), "default message");
+  EXPECT_EQ(prop(1, "level"), "INFO");
+  EXPECT_EQ(prop(1, "message"), "mine");
+  EXPECT_EQ(prop(2, "fetchType"), "STORE") << "forced, by type prefix";
+}
+
+TEST(FlowTest, FlowRetryConcurrencyAndTaskKeys) {
+  FlowParse p = ParseFlow(R"(
+id: f
+namespace: n
+revision: 3
+retry:
+  type: constant
+  interval: PT1S
+  maxAttempts: 2
+  behavior: CREATE_NEW_EXECUTION
+concurrency:
+  limit: 2
+  behavior: FAIL
+tasks:
+  - id: a
+    type: core.Log
+    message: x
+    allowWarning: true
+    logLevel: WARN
+afterExecution:
+  - id: notify
+    type: core.Log
+    message: done
+)",
+                          "f.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
+  EXPECT_EQ(p.flow->revision, 3);
+  ASSERT_TRUE(p.flow->retry);
+  EXPECT_TRUE(p.flow->retry->new_execution);
+  ASSERT_TRUE(p.flow->concurrency);
+  EXPECT_EQ(p.flow->concurrency->limit, 2);
+  EXPECT_EQ(p.flow->concurrency->behavior, Concurrency::Behavior::kFail);
+  EXPECT_TRUE(p.flow->tasks[0].allow_warning);
+  EXPECT_EQ(p.flow->tasks[0].log_level, LogLevel::kWarn);
+  ASSERT_EQ(p.flow->after_execution.size(), 1u);
+  auto errors = Errors(
+      "id: f\nnamespace: n\nconcurrency:\n  limit: 0\n  behavior: DROP\ntasks:\n  - id: a\n    "
+      "type: core.Log\n    message: x\n    logLevel: LOUD\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_THAT(errors[0], HasSubstr("concurrency 'limit' must be a whole number >= 1"));
+  EXPECT_THAT(errors[1], HasSubstr("'logLevel' must be TRACE, DEBUG, INFO, WARN or ERROR"));
 }
 
 TEST(FlowTest, DagCycleIsNamed) {

@@ -98,8 +98,9 @@ Result<RetryPolicy> ParseRetry(const YamlNode& node) {
     p.warning_on_retry = v.AsBool();
   }
   if (const YamlNode* b = node.Find("behavior")) {
-    if (!b->is_scalar() || b->scalar != "RETRY_FAILED_TASK")
-      return error(b->location, "only 'behavior: RETRY_FAILED_TASK' is supported");
+    if (!b->is_scalar() || (b->scalar != "RETRY_FAILED_TASK" && b->scalar != "CREATE_NEW_EXECUTION"))
+      return error(b->location, "'behavior' must be RETRY_FAILED_TASK or CREATE_NEW_EXECUTION");
+    p.new_execution = b->scalar == "CREATE_NEW_EXECUTION";
   }
   return p;
 }

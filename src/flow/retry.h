@@ -30,6 +30,8 @@ struct RetryPolicy {
   std::optional<int> max_attempts;
   std::optional<Duration> max_duration;
   bool warning_on_retry = false;
+  // A flow's retry: run a new execution, instead of the failed tasks again.
+  bool new_execution = false;
 
   // The wait before the next attempt, after `attempts_made` attempts (>= 1)
   // that took `elapsed` in all; nullopt when no attempt is left.

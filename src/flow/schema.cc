@@ -86,6 +86,8 @@ Value TaskSchema(const TaskType& type) {
   properties.Set("description", Value::MakeMap({{"type", Str("string")}}));
   properties.Set("disabled", Value::MakeMap({{"type", Str("boolean")}}));
   properties.Set("allowFailure", Value::MakeMap({{"type", Str("boolean")}}));
+  properties.Set("allowWarning", Value::MakeMap({{"type", Str("boolean")}}));
+  properties.Set("logLevel", Value::MakeMap({{"enum", Strings({"TRACE", "DEBUG", "INFO", "WARN", "ERROR"})}}));
   properties.Set("runIf", Value::MakeMap({{"type", Strings({"string", "boolean"})}}));
   properties.Set("timeout", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[Pp]")}}));
   properties.Set(
@@ -183,6 +185,27 @@ Value FlowJsonSchema(const TaskRegistry& registry) {
            {"finally",
             Value::MakeMap({{"type", Str("array")}, {"items", Value::MakeMap({{"$ref", Str("#/definitions/task")}})}})},
            {"outputs", Value::MakeMap({{"type", Str("array")}, {"items", output}})},
+           {"afterExecution",
+            Value::MakeMap({{"type", Str("array")}, {"items", Value::MakeMap({{"$ref", Str("#/definitions/task")}})}})},
+           {"retry", Value::MakeMap({{"type", Str("object")}, {"required", Strings({"type"})}})},
+           {"concurrency",
+            Value::MakeMap(
+                {{"type", Str("object")},
+                 {"required", Strings({"limit"})},
+                 {"properties",
+                  Value::MakeMap({{"limit", Value::MakeMap({{"type", Str("integer")}, {"minimum", Value(1)}})},
+                                  {"behavior", Value::MakeMap({{"enum", Strings({"QUEUE", "CANCEL", "FAIL"})}})}})},
+                 {"additionalProperties", Value(false)}})},
+           {"pluginDefaults",
+            Value::MakeMap(
+                {{"type", Str("array")},
+                 {"items", Value::MakeMap({{"type", Str("object")},
+                                           {"required", Strings({"type", "values"})},
+                                           {"properties",
+                                            Value::MakeMap({{"type", Value::MakeMap({{"type", Str("string")}})},
+                                                            {"values", Value::MakeMap({{"type", Str("object")}})},
+                                                            {"forced", Value::MakeMap({{"type", Str("boolean")}})}})},
+                                           {"additionalProperties", Value(false)}})}})},
            {"revision", Value::MakeMap({{"type", Str("integer")}})},
            {"disabled", Value::MakeMap({{"type", Str("boolean")}})},
        })},

@@ -180,6 +180,23 @@ class SqliteStore final : public Store {
     return Transition("executions", "execution_states", id, state, at, d);
   }
 
+  Result<bool> StartIfBelowLimit(const std::string& id, int limit, Timestamp at) override {
+    std::lock_guard lock(mu_);
+    bool started = false;
+    RETURN_IF_ERROR(InTransaction([&]() -> Status {
+      ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT count(*) FROM executions r JOIN executions e ON e.id = ?1 WHERE "
+                                       "r.namespace = e.namespace AND r.flow_id = e.flow_id AND r.state = 'RUNNING' "
+                                       "AND r.id != e.id"));
+      s.Bind(1, id);
+      if (s.Step() != SQLITE_ROW) return Fail("count running executions");
+      if (s.Int(0) >= limit) return Status::Ok();
+      RETURN_IF_ERROR(Update("executions", id, State::kRunning, {}));
+      started = true;
+      return AddHistory("execution_states", id, State::kRunning, at);
+    }));
+    return started;
+  }
+
   Result<bool> RequestKill(const std::string& id, Timestamp at) override {
     std::lock_guard lock(mu_);
     bool recorded = false;

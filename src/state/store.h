@@ -35,6 +35,10 @@ class Store {
   virtual Status CreateExecution(const Execution& execution) = 0;
   virtual Status TransitionExecution(const std::string& id, State state, Timestamp at,
                                      const TransitionDetails& details = {}) = 0;
+  // Moves the execution to RUNNING if fewer than `limit` executions of its
+  // flow are RUNNING (atomically: concurrent callers cannot both pass);
+  // returns whether it did.
+  virtual Result<bool> StartIfBelowLimit(const std::string& id, int limit, Timestamp at) = 0;
   // Records a kill request (KILLING) unless the execution already ended;
   // returns whether it was recorded.
   virtual Result<bool> RequestKill(const std::string& id, Timestamp at) = 0;
