@@ -360,7 +360,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
       .namespace_ = flow_.namespace_,
       .namespace_files = NamespaceFiles(),
       .set_labels =
-          [this](const std::vector<std::pair<std::string, std::string>>& labels) { return SetLabels(labels); },
+          [this](const std::vector<std::pair<std::string, std::string>>& added) { return SetLabels(added); },
   };
 }
 
