@@ -197,6 +197,8 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunFlowable(const flow::
       return RunWorkingDirectory(spec, inner, run, ctx);
     case flow::Flowable::kSubflow:
       return RunSubflow(spec, ctx);
+    case flow::Flowable::kForEachItem:
+      return RunForEachItem(spec, ctx);
     case flow::Flowable::kPause:
       return RunPause(spec, scope, run, ctx);
     case flow::Flowable::kNone:
@@ -348,60 +350,6 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunWorkingDirectory(cons
     outputs.Set("outputFiles", files);
   }
   return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value(std::move(outputs))};
-}
-
-Result<RunningExecution::FlowableEnd> RunningExecution::RunSubflow(const flow::TaskSpec& spec, RunTaskContext& ctx) {
-  auto failed = [](std::string error) { return FlowableEnd{.state = State::kFailed, .error = std::move(error)}; };
-  ASSIGN_OR_RETURN(std::string ns, ctx.RequiredString("namespace"));
-  ASSIGN_OR_RETURN(std::string flow_id, ctx.RequiredString("flowId"));
-  ASSIGN_OR_RETURN(bool wait, ctx.BoolOr("wait", true));
-  ASSIGN_OR_RETURN(bool transmit_failed, ctx.BoolOr("transmitFailed", true));
-  ASSIGN_OR_RETURN(bool inherit_labels, ctx.BoolOr("inheritLabels", false));
-  ASSIGN_OR_RETURN(std::optional<tmpl::Value> given, ctx.OptionalMap("inputs"));
-  std::map<std::string, tmpl::Value> inputs;
-  if (given)
-    for (const auto& [k, v] : given->AsMap()) inputs[k] = v;
-  std::vector<std::pair<std::string, std::string>> labels;
-  if (inherit_labels) {
-    std::shared_lock lock(context_mu_);
-    if (const tmpl::Value* current = context_.Get("labels"); current && current->is_map())
-      for (const auto& [k, v] : current->AsMap())
-        labels.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
-  }
-  ASSIGN_OR_RETURN(std::optional<tmpl::Value> extra, ctx.Property("labels"));
-  if (extra) {
-    if (!extra->is_map()) return ctx.PropertyError("labels", "must be a map of label -> value");
-    for (const auto& [k, v] : extra->AsMap()) labels.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
-  }
-  if (!ex_.settings_.find_flow)
-    return failed("task '" + spec.id + "': no flows folder to find " + ns + "." + flow_id + " in");
-  auto child = ex_.settings_.find_flow(ns, flow_id);
-  if (!child.ok()) return failed(Status(child.status()).WithContext("task '" + spec.id + "'").ToString());
-  if (!wait) {
-    auto id = ex_.RunDetached(std::move(*child), std::move(inputs), std::move(labels));
-    if (!id.ok()) return failed(Status(id.status()).WithContext("task '" + spec.id + "': subflow").ToString());
-    ctx.Log(LogLevel::kInfo, "started subflow " + ns + "." + flow_id + " as execution " + *id + " (not waiting)");
-    return FlowableEnd{.outputs = tmpl::Value::MakeMap({{"executionId", tmpl::Value(*id)}})};
-  }
-  RunningExecution sub(ex_, *child);
-  auto id = sub.Start(inputs, labels);
-  if (!id.ok()) return failed(Status(id.status()).WithContext("task '" + spec.id + "': subflow").ToString());
-  ctx.Log(LogLevel::kInfo, "subflow " + ns + "." + flow_id + " runs as execution " + *id);
-  RETURN_IF_ERROR(sub.Run());
-  ASSIGN_OR_RETURN(state::Execution done, ex_.store_.GetExecution(*id));
-  ASSIGN_OR_RETURN(tmpl::Value sub_outputs, tmpl::ParseJson(done.outputs_json));
-  tmpl::Value outputs = tmpl::Value::MakeMap({{"executionId", tmpl::Value(*id)},
-                                              {"state", tmpl::Value(std::string(state::StateName(done.state)))},
-                                              {"outputs", sub_outputs}});
-  bool bad = done.state == State::kFailed || done.state == State::kKilled;
-  if (bad && transmit_failed)
-    return FlowableEnd{.state = State::kFailed,
-                       .outputs = outputs,
-                       .error = "subflow execution " + *id + " ended " + std::string(state::StateName(done.state)) +
-                                (done.error.empty() ? "" : ": " + done.error)};
-  if (done.state == State::kPaused)
-    return failed("subflow execution " + *id + " paused; a waiting Subflow cannot pause with it");
-  return FlowableEnd{.state = done.state == State::kWarning ? State::kWarning : State::kSuccess, .outputs = outputs};
 }
 
 Result<RunningExecution::FlowableEnd> RunningExecution::RunPause(const flow::TaskSpec& spec, const Scope& scope,

@@ -359,8 +359,24 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
       .kv = &*kv_,
       .namespace_ = flow_.namespace_,
       .namespace_files = NamespaceFiles(),
-      .set_labels =
-          [this](const std::vector<std::pair<std::string, std::string>>& added) { return SetLabels(added); },
+      .set_labels = [this](const std::vector<std::pair<std::string, std::string>>& added) { return SetLabels(added); },
+      .logs = [this](const std::string& id) -> Result<tmpl::Value> {
+        tmpl::ValueList lines;
+        int64_t after = 0;
+        while (true) {
+          ASSIGN_OR_RETURN(std::vector<state::LogEntry> page, ex_.store_.GetLogs(id, after));
+          if (page.empty()) break;
+          for (const auto& l : page) {
+            lines.push_back(tmpl::Value::MakeMap({{"timestamp", tmpl::Value(FormatTimestamp(l.at))},
+                                                  {"level", tmpl::Value(std::string(LogLevelName(l.level)))},
+                                                  {"taskId", tmpl::Value(l.task_id)},
+                                                  {"message", tmpl::Value(l.message)}}));
+            after = l.seq;
+          }
+        }
+        return tmpl::Value(std::move(lines));
+      },
+      .execution_id = execution_.id,
   };
 }
 

@@ -140,7 +140,19 @@ class RunningExecution {
                                    RunTaskContext& ctx);
   Result<FlowableEnd> RunWorkingDirectory(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
                                           RunTaskContext& ctx);
+  // subflow.cc: a flow to run as a child execution, as the task says.
+  struct ChildCall {
+    std::string ns, flow_id;
+    std::shared_ptr<const flow::Flow> flow;
+    bool wait = true;
+    bool transmit_failed = true;
+    std::vector<std::pair<std::string, std::string>> labels;
+  };
+  Result<ChildCall> ReadChildCall(RunTaskContext& ctx);
+  Result<FlowableEnd> RunChild(const flow::TaskSpec& spec, const ChildCall& call,
+                               std::map<std::string, tmpl::Value> inputs, RunTaskContext& ctx);
   Result<FlowableEnd> RunSubflow(const flow::TaskSpec& spec, RunTaskContext& ctx);
+  Result<FlowableEnd> RunForEachItem(const flow::TaskSpec& spec, RunTaskContext& ctx);
   Result<FlowableEnd> RunPause(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
                                RunTaskContext& ctx);
   Status CheckResumeInputs();

@@ -28,6 +28,8 @@ struct ExecutionServices {
   std::string namespace_;
   std::filesystem::path namespace_files;  // this namespace's files
   std::function<Status(const std::vector<std::pair<std::string, std::string>>&)> set_labels;
+  std::function<Result<tmpl::Value>(const std::string&)> logs;  // an execution's log lines
+  std::string execution_id;
 };
 
 class RunTaskContext final : public flow::TaskContext {
@@ -57,6 +59,10 @@ class RunTaskContext final : public flow::TaskContext {
   // Replaces the template variables (a LoopUntil's condition sees each
   // round's outputs).
   void ResetVariables(tmpl::Value variables);
+  Result<tmpl::Value> ExecutionLogs(const std::string& execution_id) override {
+    return services_.logs(execution_id.empty() ? services_.execution_id : execution_id);
+  }
+  const std::string& ExecutionId() const override { return services_.execution_id; }
   Status SetExecutionLabels(const std::vector<std::pair<std::string, std::string>>& labels) override {
     return services_.set_labels(labels);
   }

@@ -50,6 +50,7 @@ enum class Flowable {
   kAllowFailure,
   kLoopUntil,
   kSubflow,
+  kForEachItem,
   kPause,
 };
 

@@ -73,6 +73,11 @@ class TaskContext {
   virtual const std::string& FlowNamespace() const = 0;
   virtual std::filesystem::path NamespaceFilesDir() const = 0;
   virtual KvStore& Kv() = 0;
+  // The log lines of an execution (this one when `execution_id` is empty), as
+  // {timestamp, level, taskId, message} maps, oldest first.
+  virtual Result<tmpl::Value> ExecutionLogs(const std::string& execution_id) = 0;
+  // The running execution's id.
+  virtual const std::string& ExecutionId() const = 0;
   // Adds (or replaces) labels of the running execution.
   virtual Status SetExecutionLabels(const std::vector<std::pair<std::string, std::string>>& labels) = 0;
 

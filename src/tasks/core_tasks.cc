@@ -1,8 +1,10 @@
-// core.Log, core.Return, core.OutputValues, core.Sleep.
+// core.Log, core.Return, core.OutputValues, core.Sleep, core.Fail, storage.LocalFiles, log.Fetch.
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "core/duration.h"
+#include "flow/task_files.h"
 #include "tasks/builtin.h"
 #include "tmpl/json.h"
 #include "tmpl/template.h"
@@ -73,9 +75,75 @@ class FailTask final : public flow::Task {
   }
 };
 
+// Kestra's storage.LocalFiles: files into the working folder (shared inside
+// a WorkingDirectory) and files out of it into the execution's storage.
+class LocalFilesTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(std::filesystem::path dir, ctx.WorkingDirectory());
+    ASSIGN_OR_RETURN(std::optional<Value> inputs, ctx.Property("inputs"));
+    if (inputs) RETURN_IF_ERROR(flow::WriteInputFiles(ctx, "inputs", *inputs, dir));
+    ASSIGN_OR_RETURN(std::optional<Value> outputs, ctx.Property("outputs"));
+    Value uris = Value(tmpl::ValueMap{});
+    if (outputs) {
+      ASSIGN_OR_RETURN(uris, flow::CollectOutputFiles(ctx, "outputs", *outputs, dir));
+    }
+    return Value::MakeMap({{"uris", uris}});
+  }
+};
+
+// Kestra's log.Fetch: an execution's log lines (this one by default) as a
+// JSON-lines file in the execution's storage.
+class FetchLogsTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(std::string execution_id, ctx.StringOr("executionId", ""));
+    ASSIGN_OR_RETURN(std::string level_name, ctx.StringOr("level", "INFO"));
+    std::optional<LogLevel> min_level = ParseLogLevel(level_name);
+    if (!min_level) return ctx.PropertyError("level", "unknown level '" + level_name + "'");
+    ASSIGN_OR_RETURN(std::optional<Value> task_ids, ctx.Property("tasksId"));
+    ASSIGN_OR_RETURN(Value lines, ctx.ExecutionLogs(execution_id));
+    ASSIGN_OR_RETURN(auto target, ctx.NewStorageFile("logs.jsonl"));
+    std::ofstream out(target.first, std::ios::binary);
+    int64_t size = 0;
+    for (const auto& line : lines.AsList()) {
+      std::optional<LogLevel> level = ParseLogLevel(line.Get("level")->AsString());
+      if (level && *level < *min_level) continue;
+      if (task_ids && task_ids->is_list()) {
+        bool wanted = false;
+        for (const auto& id : task_ids->AsList()) wanted = wanted || id.Equals(*line.Get("taskId"));
+        if (!wanted) continue;
+      }
+      out << tmpl::ToJson(line) << "\n";
+      ++size;
+    }
+    if (!out.flush()) return IoError("cannot write '" + target.first.string() + "'");
+    return Value::MakeMap({{"uri", Value(target.second)}, {"size", Value(size)}});
+  }
+};
+
 }  // namespace
 
 void RegisterCoreTasks(flow::TaskRegistry& registry) {
+  registry.Register({
+      .name = "storage.LocalFiles",
+      .aliases = {"io.kestra.plugin.core.storage.LocalFiles", "io.kestra.core.tasks.storages.LocalFiles"},
+      .description = "Writes `inputs` (name -> content or URI) into the working folder and keeps the files matching "
+                     "`outputs` (globs) as outputs.uris.",
+      .properties = {{.name = "inputs", .type = PropertyType::kAny}, {.name = "outputs", .type = PropertyType::kList}},
+      .factory = [] { return std::make_unique<LocalFilesTask>(); },
+  });
+  registry.Register({
+      .name = "log.Fetch",
+      .aliases = {"io.kestra.plugin.core.log.Fetch", "io.kestra.core.tasks.log.Fetch"},
+      .description = "Writes an execution's log lines (this one by default) to a JSON-lines file: outputs uri, size.",
+      .properties = {{.name = "executionId", .type = PropertyType::kString},
+                     {.name = "level",
+                      .type = PropertyType::kEnum,
+                      .enum_values = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}},
+                     {.name = "tasksId", .type = PropertyType::kList}},
+      .factory = [] { return std::make_unique<FetchLogsTask>(); },
+  });
   registry.Register({
       .name = "core.Log",
       .aliases = {"io.kestra.plugin.core.log.Log", "io.kestra.core.tasks.log.Log", "io.kestra.core.tasks.debugs.Echo",

@@ -188,6 +188,25 @@ void RegisterFlowableTasks(flow::TaskRegistry& registry) {
       .flowable = Flowable::kSubflow,
   });
   registry.Register({
+      .name = "flow.ForEachItem",
+      .aliases = KestraNames("ForEachItem"),
+      .description = "Splits a file's lines into batches and runs the subflow once per batch ({{ taskrun.items }} "
+                     "is the batch file).",
+      .properties = {{.name = "items",
+                      .type = PropertyType::kString,
+                      .required = true,
+                      .description = "The file (a floe:// URI or a path) whose lines are the items."},
+                     {.name = "batch", .type = PropertyType::kMap, .description = "{rows: N}: lines per batch (1)."},
+                     {.name = "namespace", .type = PropertyType::kString, .required = true},
+                     {.name = "flowId", .type = PropertyType::kString, .required = true},
+                     {.name = "inputs", .type = PropertyType::kMap, .description = "The subflow's inputs per batch."},
+                     {.name = "labels", .type = PropertyType::kAny},
+                     {.name = "wait", .type = PropertyType::kBool},
+                     {.name = "transmitFailed", .type = PropertyType::kBool},
+                     {.name = "inheritLabels", .type = PropertyType::kBool}},
+      .flowable = Flowable::kForEachItem,
+  });
+  registry.Register({
       .name = "flow.Pause",
       .aliases = KestraNames("Pause"),
       .description = "Pauses the execution: for `delay`, or until `floe executions resume`.",
