@@ -214,3 +214,65 @@ std::string KillWhileRunning(CliTest& t, const std::string& flow, const std::str
 
 }  // namespace
 }  // namespace floe
+
+namespace floe {
+namespace {
+
+std::string StateOf(CliTest& t, const std::string& id) {
+  auto doc = tmpl::ParseJson(t.Floe("executions show " + id + " --json", false).out);
+  return doc.ok() ? doc->Get("state")->AsString() : "?";
+}
+
+// --detach prints the id at once; kill stops the background run.
+TEST_F(CliTest, DetachedRunCanBeKilled) {
+  auto started = Floe("run " + Source("tests/flows/slow.yml") + " --detach", false);
+  ASSERT_EQ(started.exit_code, 0) << started.out;
+  std::string id = started.out.substr(0, started.out.find('\n'));
+  ASSERT_EQ(id.size(), 26u) << started.out;
+  for (int i = 0; i < 200 && StateOf(*this, id) != "RUNNING"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  auto killed = Floe("executions kill " + id.substr(0, 12));
+  EXPECT_EQ(killed.exit_code, 0) << killed.out;
+  EXPECT_THAT(killed.out, HasSubstr("KILLED"));
+  EXPECT_EQ(StateOf(*this, id), "KILLED");
+  auto again = Floe("executions kill " + id);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_THAT(again.out, HasSubstr("already ended in KILLED"));
+}
+
+// A Pause stops the run (exit 1, PAUSED); resume checks the inputs and goes on.
+TEST_F(CliTest, PausedExecutionResumesWithInputs) {
+  auto run = Floe("run " + Source("tests/flows/approval.yml") + " --json", false);
+  EXPECT_EQ(run.exit_code, 1);
+  auto doc = tmpl::ParseJson(run.out);
+  ASSERT_TRUE(doc.ok()) << run.out;
+  std::string id = doc->Get("id")->AsString();
+  EXPECT_EQ(doc->Get("state")->AsString(), "PAUSED");
+  auto bad = Floe("executions resume " + id + " --input approved=perhaps");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.out, HasSubstr("'perhaps' is not true or false"));
+  EXPECT_EQ(StateOf(*this, id), "PAUSED");
+  auto resumed = Floe("executions resume " + id + " --input approved=false");
+  EXPECT_EQ(resumed.exit_code, 1) << resumed.out;
+  EXPECT_THAT(resumed.out, HasSubstr("not approved"));
+  // Restart runs the failed task again (and it fails again: same input).
+  auto restarted = Floe("executions restart " + id);
+  EXPECT_EQ(restarted.exit_code, 1);
+  // Replay from the pause: a new execution that pauses again.
+  auto replayed = Floe("executions replay " + id + " --task ask");
+  EXPECT_EQ(replayed.exit_code, 1);
+  EXPECT_THAT(replayed.out, HasSubstr("PAUSED"));
+}
+
+TEST_F(CliTest, FlowsListsTheFlowsFolder) {
+  auto listed = Floe("--flows " + Source("tests/flows/kestra") + " flows");
+  EXPECT_EQ(listed.exit_code, 0) << listed.out;
+  EXPECT_THAT(listed.out, HasSubstr("company.team.kestra_compat "));
+  EXPECT_THAT(listed.out, HasSubstr("company.team.kestra_compat_child"));
+  auto broken = Floe("--flows " + Source("tests/flows") + " flows");
+  EXPECT_EQ(broken.exit_code, 2);
+  EXPECT_THAT(broken.out, HasSubstr("invalid.yml  (does not load)"));
+}
+
+}  // namespace
+}  // namespace floe
