@@ -9,6 +9,7 @@ void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
   RegisterShellTasks(registry);
   RegisterKvTasks(registry);
   RegisterHttpTasks(registry);
+  RegisterS3Tasks(registry);
 }
 
 }  // namespace floe::tasks

@@ -18,5 +18,6 @@ void RegisterFlowableTasks(flow::TaskRegistry& registry);
 void RegisterShellTasks(flow::TaskRegistry& registry);
 void RegisterKvTasks(flow::TaskRegistry& registry);
 void RegisterHttpTasks(flow::TaskRegistry& registry);
+void RegisterS3Tasks(flow::TaskRegistry& registry);
 
 }  // namespace floe::tasks

@@ -1,0 +1,79 @@
+// The S3 tasks through the real binary against the S3 test server (moto on
+// loopback, signatures verified), configured as a user would: AWS_* variables.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tmpl/json.h"
+
+namespace floe {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+tmpl::Value ServerState() {
+  const char* path = std::getenv("FLOE_S3_TEST_STATE");
+  std::ifstream in(path ? path : "");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto doc = tmpl::ParseJson(text.str());
+  if (!doc.ok()) ADD_FAILURE() << "no S3 test server state: run through ctest, which starts the server";
+  return doc.ok() ? *doc : tmpl::Value(tmpl::ValueMap{});
+}
+
+struct Outcome {
+  int exit_code;
+  std::string out;
+};
+
+Outcome Floe(const std::string& env, const std::string& args) {
+  fs::path home = fs::temp_directory_path() / ("floe_s3tasks_" + std::to_string(getpid()));
+  std::string cmd = env + " " + FLOE_BINARY + " --home '" + home.string() + "' " + args + " 2>&1";
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string AwsEnv(const tmpl::Value& state, const std::string& secret) {
+  return "AWS_ACCESS_KEY_ID=" + state.Get("access_key")->AsString() + " AWS_SECRET_ACCESS_KEY='" + secret +
+         "' AWS_ENDPOINT_URL_S3=" + state.Get("endpoint")->AsString() + " AWS_REGION=us-east-1 HOME=/nonexistent";
+}
+
+TEST(S3TasksTest, KestraS3TasksRunAgainstTheServer) {
+  tmpl::Value state = ServerState();
+  ASSERT_TRUE(state.Get("endpoint"));
+  std::string flow = std::string(FLOE_SOURCE_DIR) + "/tests/flows/s3/s3_tasks.yml";
+  std::string bucket = "tasks-" + std::to_string(getpid());
+  Outcome run =
+      Floe(AwsEnv(state, state.Get("secret_key")->AsString()), "run " + flow + " --input bucket=" + bucket + " --json");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  auto doc = tmpl::ParseJson(run.out);
+  ASSERT_TRUE(doc.ok()) << run.out;
+  EXPECT_EQ(doc->Get("outputs")->Get("summary")->AsString(),
+            "20 bytes text/csv; listed 2; took archive/orders.csv (20 bytes); left raw/refunds.csv; deleted 1");
+}
+
+TEST(S3TasksTest, WrongCredentialsFailWithTheServersCode) {
+  tmpl::Value state = ServerState();
+  ASSERT_TRUE(state.Get("endpoint"));
+  std::string flow = std::string(FLOE_SOURCE_DIR) + "/tests/flows/s3/s3_tasks.yml";
+  Outcome run = Floe(AwsEnv(state, "wrong-secret"), "run " + flow + " --input bucket=never-made");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.out, HasSubstr("PUT s3://never-made: SignatureDoesNotMatch"));
+  EXPECT_THAT(run.out, HasSubstr("request id"));
+}
+
+}  // namespace
+}  // namespace floe
