@@ -2,6 +2,7 @@
 
 #include "core/strings.h"
 #include "duckdb.hpp"
+#include "engine/s3_file_system.h"
 
 namespace floe::engine {
 namespace {
@@ -153,6 +154,7 @@ class Runner {
     std::unique_ptr<duckdb::DuckDB> db;
     try {
       db = std::make_unique<duckdb::DuckDB>(path == ":memory:" ? nullptr : path.c_str());
+      RegisterS3FileSystem(*db);  // s3:// paths through floe's S3 client
     } catch (const std::exception& e) {
       return IoError("cannot open DuckDB database '" + path + "': " + ErrorText(e));
     }

@@ -1,0 +1,60 @@
+// s3:// paths inside DuckDB (see s3_file_system.cc). Internal to engine: it
+// includes DuckDB's headers.
+#pragma once
+
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "duckdb.hpp"
+
+namespace floe::storage {
+class S3Client;
+}
+
+namespace floe::engine {
+
+class S3FileSystem final : public duckdb::FileSystem {
+ public:
+  S3FileSystem();
+  ~S3FileSystem() override;
+
+  duckdb::unique_ptr<duckdb::FileHandle> OpenFile(const std::string& path, duckdb::FileOpenFlags flags,
+                                                  duckdb::optional_ptr<duckdb::FileOpener> opener) override;
+  void Read(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes, duckdb::idx_t location) override;
+  int64_t Read(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes) override;
+  void Write(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes, duckdb::idx_t location) override;
+  int64_t Write(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes) override;
+  int64_t GetFileSize(duckdb::FileHandle& handle) override;
+  duckdb::timestamp_t GetLastModifiedTime(duckdb::FileHandle& handle) override;
+  void FileSync(duckdb::FileHandle& handle) override;
+  void Seek(duckdb::FileHandle& handle, duckdb::idx_t location) override;
+  duckdb::idx_t SeekPosition(duckdb::FileHandle& handle) override;
+  bool CanSeek() override { return true; }
+  bool OnDiskFile(duckdb::FileHandle&) override { return false; }
+  bool FileExists(const std::string& filename, duckdb::optional_ptr<duckdb::FileOpener> opener) override;
+  bool DirectoryExists(const std::string& directory, duckdb::optional_ptr<duckdb::FileOpener> opener) override;
+  void CreateDirectory(const std::string& directory, duckdb::optional_ptr<duckdb::FileOpener> opener) override;
+  void RemoveFile(const std::string& filename, duckdb::optional_ptr<duckdb::FileOpener> opener) override;
+  bool ListFiles(const std::string& directory, const std::function<void(const std::string&, bool)>& callback,
+                 duckdb::FileOpener* opener) override;
+  duckdb::vector<duckdb::OpenFileInfo> Glob(const std::string& path, duckdb::FileOpener* opener) override;
+  bool CanHandleFile(const std::string& path) override;
+  std::string GetName() const override;
+
+  // The last 64 KiB of an object (a Parquet footer), cached per object.
+  std::string Tail(const std::string& bucket, const std::string& key, int64_t size);
+
+ private:
+  storage::S3Client& Client();
+
+  std::mutex mu_;
+  std::unique_ptr<storage::S3Client> client_;             // made on first use, from the AWS CLI's settings
+  std::list<std::pair<std::string, std::string>> tails_;  // most recent first
+};
+
+void RegisterS3FileSystem(duckdb::DuckDB& db);
+
+}  // namespace floe::engine
