@@ -80,6 +80,18 @@ TEST(S3TasksTest, DuckDbReadsAndWritesPartitionedParquetOnS3) {
   EXPECT_EQ(doc->Get("outputs")->Get("result")->AsString(), "4 regions, 5000 rows, 0 differ, 10 csv rows");
 }
 
+TEST(S3TasksTest, TheS3ExampleRuns) {
+  tmpl::Value state = ServerState();
+  ASSERT_TRUE(state.Get("lenient_endpoint"));
+  std::string env = "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL_S3=" +
+                    state.Get("lenient_endpoint")->AsString() + " HOME=/nonexistent";
+  Outcome run = Floe(env, "run " + std::string(FLOE_SOURCE_DIR) + "/examples/level1_s3.yml --input bucket=example-" +
+                              std::to_string(getpid()));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("3 Parquet files in s3://example-"));
+  EXPECT_THAT(run.out, HasSubstr("2026-01: 37 orders"));
+}
+
 TEST(S3TasksTest, WrongCredentialsFailWithTheServersCode) {
   tmpl::Value state = ServerState();
   ASSERT_TRUE(state.Get("endpoint"));
