@@ -4,12 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "core/id.h"
 #include "storage/s3_client.h"
+#include "tests/support/fault_proxy.h"
 #include "tmpl/json.h"
 
 namespace floe::storage {
@@ -186,6 +189,93 @@ TEST_F(S3Test, UnreachableEndpointFailsAfterItsRetries) {
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_THAT(s.message(), HasSubstr("PUT s3://b/k failed"));
   EXPECT_THAT(s.message(), HasSubstr("after 3 attempts"));
+}
+
+// Faults between the client and the verifying server: every operation
+// either succeeds with byte-identical data or fails with a clear error.
+int PortOf(const std::string& endpoint) { return std::stoi(endpoint.substr(endpoint.rfind(':') + 1)); }
+
+S3Config Through(const testing::FaultProxy& proxy) {
+  S3Config c = TestServer();
+  c.endpoint = proxy.endpoint();
+  c.retry_base_delay = std::chrono::milliseconds(5);
+  return c;
+}
+
+void ExerciseEverything(S3Client& s3, const std::string& bucket) {
+  std::string data = RandomBytes(3u << 20, 7);
+  ASSERT_TRUE(s3.Put(bucket, "faults/a.bin", data).ok());
+  auto back = s3.Get(bucket, "faults/a.bin");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(*back == data);
+  auto range = s3.GetRange(bucket, "faults/a.bin", 1000, 5000);
+  ASSERT_TRUE(range.ok()) << range.status().ToString();
+  EXPECT_EQ(*range, data.substr(1000, 5000));
+  ASSERT_TRUE(s3.Head(bucket, "faults/a.bin").ok());
+  auto listed = s3.ListAll(bucket, "faults");
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_EQ(listed->size(), 1u);
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("floe_faults_" + NewId());
+  std::filesystem::create_directories(dir);
+  std::string big = RandomBytes(12u << 20, 12);
+  std::ofstream(dir / "big.bin", std::ios::binary) << big;
+  Status put = s3.PutFile(bucket, "faults/big.bin", dir / "big.bin", {}, 5 << 20, 3);
+  ASSERT_TRUE(put.ok()) << put.ToString();
+  auto big_back = s3.Get(bucket, "faults/big.bin");
+  ASSERT_TRUE(big_back.ok()) << big_back.status().ToString();
+  EXPECT_TRUE(*big_back == big);
+  ASSERT_TRUE(s3.Delete(bucket, "faults/a.bin").ok());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(S3Test, SlowDownAnswersAreRetried) {
+  testing::FaultProxy proxy(PortOf(TestServer().endpoint), [](int i, const std::string&) {
+    return i % 2 == 0 ? testing::Fault::kSlowDown : testing::Fault::kNone;
+  });
+  S3Client s3(Through(proxy));
+  ExerciseEverything(s3, bucket_);
+  EXPECT_GT(proxy.faults(), 5);
+}
+
+TEST_F(S3Test, ConnectionResetsAreRetried) {
+  testing::FaultProxy proxy(PortOf(TestServer().endpoint), [](int i, const std::string&) {
+    return i % 3 == 1 ? testing::Fault::kReset : testing::Fault::kNone;
+  });
+  S3Client s3(Through(proxy));
+  ExerciseEverything(s3, bucket_);
+  EXPECT_GT(proxy.faults(), 3);
+}
+
+TEST_F(S3Test, TruncatedAnswersAreDetectedAndRetried) {
+  // Every GET's first answer is cut in half.
+  std::mutex mu;
+  std::set<std::string> seen;
+  testing::FaultProxy proxy(PortOf(TestServer().endpoint), [&](int, const std::string& line) {
+    std::lock_guard lock(mu);
+    return line.starts_with("GET ") && seen.insert(line).second ? testing::Fault::kTruncate : testing::Fault::kNone;
+  });
+  S3Client s3(Through(proxy));
+  ExerciseEverything(s3, bucket_);
+  EXPECT_GT(proxy.faults(), 2);
+}
+
+TEST_F(S3Test, PersistentFaultsFailClearlyAfterTheRetries) {
+  testing::FaultProxy proxy(PortOf(TestServer().endpoint),
+                            [](int, const std::string&) { return testing::Fault::kSlowDown; });
+  S3Client s3(Through(proxy));
+  Status s = s3.Put(bucket_, "never.bin", "x");
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("s3://" + bucket_ + "/never.bin: SlowDown"));
+  EXPECT_THAT(s.message(), HasSubstr("after 5 attempts"));
+  EXPECT_EQ(proxy.requests(), 5);
+  testing::FaultProxy cut(PortOf(TestServer().endpoint), [](int, const std::string& line) {
+    return line.starts_with("GET ") ? testing::Fault::kTruncate : testing::Fault::kNone;
+  });
+  S3Client truncated(Through(cut));
+  ASSERT_TRUE(truncated.Put(bucket_, "cut.bin", RandomBytes(100000, 3)).ok());
+  auto got = truncated.Get(bucket_, "cut.bin");
+  EXPECT_FALSE(got.ok());
+  EXPECT_THAT(got.status().message(), ::testing::AnyOf(HasSubstr("cut short"), HasSubstr("failed")));
 }
 
 }  // namespace
