@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "fuzz/template_fuzz_target.h"
+#include "fuzz/xml_fuzz_target.h"
 
 namespace floe::fuzz {
 namespace {
@@ -18,6 +19,18 @@ TEST(FuzzRegressionTest, TemplateInputs) {
     std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     SCOPED_TRACE(entry.path().string());
     FuzzTemplate(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    ++count;
+  }
+  EXPECT_GT(count, 0);
+}
+
+TEST(FuzzRegressionTest, XmlInputs) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(FLOE_FUZZ_REGRESSIONS "/xml")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    SCOPED_TRACE(entry.path().string());
+    FuzzXml(reinterpret_cast<const uint8_t*>(data.data()), data.size());
     ++count;
   }
   EXPECT_GT(count, 0);
