@@ -36,7 +36,19 @@ def main():
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     rng = random.Random(20261127)
     fixed = datetime.datetime(2026, 11, 27, 12, 34, 56, tzinfo=datetime.timezone.utc)
-    botocore.auth.get_current_datetime = lambda: fixed.replace(tzinfo=None)
+    naive = fixed.replace(tzinfo=None)
+    if hasattr(botocore.auth, "get_current_datetime"):  # botocore >= 1.31
+        botocore.auth.get_current_datetime = lambda: naive
+    else:  # older botocore (Debian 12's) reads datetime.datetime.utcnow()
+        class FixedDatetime(datetime.datetime):
+            @classmethod
+            def utcnow(cls):
+                return naive
+
+        class Shim:
+            datetime = FixedDatetime
+
+        botocore.auth.datetime = Shim
     cases, lines = [], []
     for i in range(count):
         bucket = rng.choice(["lake", "my-bucket", "data.example"])
