@@ -159,6 +159,59 @@ TEST_F(S3Test, AwkwardKeysRoundTrip) {
   }
 }
 
+// AWS's default addressing: the bucket in the host name. curl resolves
+// BUCKET.localhost to the loopback address, and moto takes the bucket from
+// the Host header.
+TEST_F(S3Test, VirtualHostedAddressing) {
+  S3Config config = TestServer();
+  config.endpoint = "http://localhost:" + config.endpoint.substr(config.endpoint.rfind(':') + 1);
+  config.path_style = false;
+  S3Client vhost(config);
+  Status put = vhost.Put(bucket_, "vhost/key.txt", "through the host name");
+  ASSERT_TRUE(put.ok()) << put.ToString();
+  EXPECT_EQ(*client_->Get(bucket_, "vhost/key.txt"), "through the host name") << "same bucket, path-style";
+  auto back = vhost.Get(bucket_, "vhost/key.txt");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, "through the host name");
+}
+
+// HTTPS, as AWS is reached: the payload is signed UNSIGNED-PAYLOAD (TLS and
+// Content-MD5 protect it), the server's certificate is checked against the
+// CA file (AWS_CA_BUNDLE), and the bucket can be in the host name.
+TEST_F(S3Test, HttpsWithUnsignedPayloadAndACaBundle) {
+  const char* state = std::getenv("FLOE_S3_TEST_STATE");
+  std::ifstream in(state ? state : "");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto doc = tmpl::ParseJson(text.str());
+  ASSERT_TRUE(doc.ok());
+  S3Config tls{.endpoint = doc->Get("tls_endpoint")->AsString(),
+               .path_style = true,
+               .credentials = {.access_key_id = doc->Get("tls_access_key")->AsString(),
+                               .secret_access_key = doc->Get("tls_secret_key")->AsString()},
+               .ca_file = doc->Get("ca_file")->AsString()};
+  S3Client s3(tls);
+  ASSERT_TRUE(s3.CreateBucket("tls-bucket").ok());
+  std::string data = RandomBytes(6u << 20, 6);
+  Status put = s3.Put("tls-bucket", "secure/data.bin", data);
+  ASSERT_TRUE(put.ok()) << put.ToString();
+  auto back = s3.Get("tls-bucket", "secure/data.bin");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(*back == data);
+  tls.path_style = false;
+  S3Client vhost(tls);
+  auto vback = vhost.Get("tls-bucket", "secure/data.bin");
+  ASSERT_TRUE(vback.ok()) << vback.status().ToString();
+  EXPECT_TRUE(*vback == data);
+  // Without the CA file the self-signed certificate is refused, at once.
+  tls.ca_file.clear();
+  S3Client untrusted(tls);
+  Status refused = untrusted.Put("tls-bucket", "x", "y");
+  EXPECT_FALSE(refused.ok());
+  EXPECT_THAT(refused.message(), HasSubstr("PUT s3://tls-bucket/x failed"));
+  EXPECT_THAT(refused.message(), ::testing::Not(HasSubstr("attempts")));
+}
+
 TEST_F(S3Test, ErrorsNameTheBucketKeyAndCode) {
   auto missing_key = client_->Get(bucket_, "no/such.key");
   ASSERT_FALSE(missing_key.ok());

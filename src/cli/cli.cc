@@ -118,6 +118,12 @@ Result<std::unique_ptr<Session>> OpenSession(const Home& home, bool live,
 int RunDetached(const Home& home, const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs,
                 std::vector<std::filesystem::path> flow_dirs) {
   std::string id = NewId();
+  {
+    // Create the store before forking, so parent and child never both
+    // initialize a fresh one (and no SQLite connection crosses the fork).
+    auto store = OpenStore(home);
+    if (!store.ok()) return Report(store.status());
+  }
   std::fflush(nullptr);
   pid_t pid = fork();
   if (pid < 0) return Report(IoError(std::string("fork: ") + std::strerror(errno)));

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "state/store.h"
@@ -134,7 +135,15 @@ class SqliteStore final : public Store {
                              nullptr);
     if (rc != SQLITE_OK) return Fail("open");
     sqlite3_busy_timeout(db_, 10000);
-    RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
+    // Switching a new database to WAL needs an exclusive lock, for which
+    // SQLite does not wait: two processes opening a fresh home at once (a
+    // detached run and its parent) retry here rather than fail.
+    Status wal = Exec("PRAGMA journal_mode=WAL");
+    for (int i = 0; !wal.ok() && wal.message().find("locked") != std::string::npos && i < 100; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      wal = Exec("PRAGMA journal_mode=WAL");
+    }
+    RETURN_IF_ERROR(wal);
     RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
     RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON"));
     int version = 0;

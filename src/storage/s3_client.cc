@@ -175,6 +175,7 @@ Result<S3Config> S3ConfigFromEnvironment(const S3Config& overrides) {
   c.region = pick({Env("AWS_REGION"), Env("AWS_DEFAULT_REGION"), conf["region"], "us-east-1"});
   c.endpoint =
       pick({Env("AWS_ENDPOINT_URL_S3"), Env("AWS_ENDPOINT_URL"), conf["s3.endpoint_url"], conf["endpoint_url"]});
+  c.ca_file = pick({Env("AWS_CA_BUNDLE"), conf["ca_bundle"]});
   std::string style = conf["s3.addressing_style"];
   c.path_style = style == "path" || (!c.endpoint.empty() && style != "virtual");
   if (!overrides.endpoint.empty()) {
@@ -184,6 +185,7 @@ Result<S3Config> S3ConfigFromEnvironment(const S3Config& overrides) {
   if (overrides.path_style) c.path_style = true;
   if (!overrides.region.empty() && overrides.region != "us-east-1") c.region = overrides.region;
   if (!overrides.credentials.access_key_id.empty()) c.credentials = overrides.credentials;
+  if (!overrides.ca_file.empty()) c.ca_file = overrides.ca_file;
   if (c.credentials.access_key_id.empty() || c.credentials.secret_access_key.empty()) {
     return FailedPrecondition("no S3 credentials")
         .WithHint("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials");
@@ -290,6 +292,7 @@ Result<S3Client::Response> S3Client::SendOnce(const Request& request, Handle& ha
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.request_timeout.count()));
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (!config_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, config_.ca_file.c_str());
   // Keys are literal: "a/../b" must not become "b" on the way.
   curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
   if (request.method == "PUT" || request.method == "POST") {

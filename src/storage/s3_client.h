@@ -35,6 +35,7 @@ struct S3Config {
   std::string region = "us-east-1";
   bool path_style = false;  // bucket in the path instead of the host name
   Credentials credentials;
+  std::string ca_file;   // extra trusted certificates (PEM), e.g. a private MinIO's; empty: the system's
   int max_attempts = 5;  // per request, counting the first
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds request_timeout{300000};
@@ -45,7 +46,7 @@ struct S3Config {
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_REGION
 // (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, and the
 // AWS_PROFILE (default "default") of ~/.aws/credentials and ~/.aws/config
-// (region, endpoint_url, s3 { addressing_style = path }). A custom endpoint
+// (region, endpoint_url, ca_bundle, s3 { addressing_style = path }). A custom endpoint
 // implies path-style addressing unless the config says virtual.
 Result<S3Config> S3ConfigFromEnvironment(const S3Config& overrides);
 
