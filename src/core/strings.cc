@@ -135,4 +135,16 @@ std::optional<size_t> ParseIndex(std::string_view digits) {
   return value;
 }
 
+std::optional<std::pair<std::string, std::string>> ParseHeaderLine(std::string_view line) {
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string name(line.substr(0, colon));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
+  return std::pair<std::string, std::string>(std::move(name), std::string(value));
+}
+
 }  // namespace floe

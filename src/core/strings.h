@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -31,6 +32,10 @@ std::optional<size_t> ParseIndex(std::string_view digits);
 std::string UrlEncode(std::string_view s);
 // Undoes %XX escapes and '+' (form encoding); malformed escapes stay as text.
 std::string UrlDecode(std::string_view s);
+// An HTTP header line ("Name: value\r\n"): the name lower-cased and the
+// value trimmed; nullopt for a line without ':' (a status line, the blank
+// line).
+std::optional<std::pair<std::string, std::string>> ParseHeaderLine(std::string_view line);
 // Standard base64 with padding.
 std::string Base64Encode(std::string_view in);
 // Accepts padded or unpadded input and ignores line breaks.

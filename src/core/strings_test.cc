@@ -19,3 +19,19 @@ TEST(StringsTest, DidYouMean) {
 
 }  // namespace
 }  // namespace floe
+
+namespace floe {
+namespace {
+
+TEST(StringsTest, ParseHeaderLine) {
+  auto h = ParseHeaderLine("Content-Type:  text/csv \r\n");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->first, "content-type");
+  EXPECT_EQ(h->second, "text/csv");
+  EXPECT_EQ(ParseHeaderLine("X-Empty:\r\n")->second, "");
+  EXPECT_FALSE(ParseHeaderLine("HTTP/1.1 200 OK\r\n"));
+  EXPECT_FALSE(ParseHeaderLine("\r\n"));
+}
+
+}  // namespace
+}  // namespace floe

@@ -85,16 +85,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* headers = static_cast<std::map<std::string, std::string>*>(user);
   std::string_view line(data, size * n);
   if (line.starts_with("HTTP/")) headers->clear();  // a new response (after 100-continue)
-  size_t colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
-      value.remove_suffix(1);
-    (*headers)[name] = std::string(value);
-  }
+  if (auto header = ParseHeaderLine(line)) (*headers)[header->first] = std::move(header->second);
   return size * n;
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/duration.h"
+#include "core/strings.h"
 #include "tasks/builtin.h"
 #include "tmpl/json.h"
 #include "tmpl/template.h"
@@ -39,21 +40,15 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* r = static_cast<Response*>(user);
   std::string_view line(data, size * n);
-  size_t colon = line.find(':');
   if (line.starts_with("HTTP/")) r->headers = tmpl::ValueMap{};  // a redirect or 100-continue: start over
-  if (colon == std::string_view::npos) return size * n;
-  std::string name(line.substr(0, colon));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
-    value.remove_suffix(1);
-  Value* list = r->headers.Find(name);
+  auto header = ParseHeaderLine(line);
+  if (!header) return size * n;
+  Value* list = r->headers.Find(header->first);
   if (!list) {
-    r->headers.Set(name, Value(tmpl::ValueList{}));
-    list = r->headers.Find(name);
+    r->headers.Set(header->first, Value(tmpl::ValueList{}));
+    list = r->headers.Find(header->first);
   }
-  list->MutableList().push_back(Value(std::string(value)));
+  list->MutableList().push_back(Value(std::move(header->second)));
   return size * n;
 }
 
