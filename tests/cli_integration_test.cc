@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "tests/support/shell.h"
 #include "tmpl/json.h"
 
 namespace floe {
@@ -20,10 +21,7 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
+using testing::CommandResult;  // out: stdout and stderr together
 
 class CliTest : public ::testing::Test {
  public:
@@ -36,17 +34,8 @@ class CliTest : public ::testing::Test {
 
   // Runs floe with `args` (shell-quoted by the caller) and the test's home.
   CommandResult Floe(const std::string& args, bool with_stderr = true) {
-    std::string cmd = std::string(FLOE_BINARY) + " --home '" + home_.string() + "' " + args +
-                      (with_stderr ? " 2>&1" : " 2>/dev/null");
-    CommandResult r;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (!pipe) return r;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-    int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return testing::RunShell(std::string(FLOE_BINARY) + " --home '" + home_.string() + "' " + args +
+                             (with_stderr ? " 2>&1" : " 2>/dev/null"));
   }
 
   static std::string Source(const std::string& relative) { return std::string(FLOE_SOURCE_DIR) + "/" + relative; }

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/shell.h"
 #include "tmpl/json.h"
 
 namespace floe {
@@ -99,16 +100,6 @@ std::string Slurp(const fs::path& p) {
   return s.str();
 }
 
-std::string Capture(const std::string& cmd) {
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  pclose(pipe);
-  return out;
-}
-
 TEST(CrashTest, FiftyKillsLoseNothingAndRepeatNothingCompleted) {
   fs::path dir = fs::temp_directory_path() / ("floe_crash_" + std::to_string(getpid()));
   fs::remove_all(dir);
@@ -141,12 +132,12 @@ TEST(CrashTest, FiftyKillsLoseNothingAndRepeatNothingCompleted) {
     Proc last = Start({floe, "--home", home, "executions", "recover"}, dir / "recover.out");
     ASSERT_FALSE(KillAfter(last, std::chrono::seconds(120))) << "recovery hung";
 
-    std::string listed = Capture(floe + " --home '" + home + "' executions list --limit 1 --json");
+    std::string listed = testing::RunShell(floe + " --home '" + home + "' executions list --limit 1 --json").out;
     auto list = tmpl::ParseJson(listed);
     ASSERT_TRUE(list.ok() && list->is_list()) << listed;
     if (list->AsList().empty() || !fs::exists(log)) continue;  // killed before anything started
     std::string id = list->AsList()[0].Get("id")->AsString();
-    std::string shown = Capture(floe + " --home '" + home + "' executions show " + id + " --json");
+    std::string shown = testing::RunShell(floe + " --home '" + home + "' executions show " + id + " --json").out;
     auto e = tmpl::ParseJson(shown);
     ASSERT_TRUE(e.ok()) << shown;
     if (e->Get("inputs")->Get("log")->AsString() != log.string()) continue;  // this round's run never got created

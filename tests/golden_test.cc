@@ -1,11 +1,9 @@
 // Golden flows (tests/golden/README.md): each flow runs through the real floe
 // binary; its normalized result must equal NAME.expected.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,29 +12,13 @@
 #include <sstream>
 #include <vector>
 
+#include "tests/support/shell.h"
 #include "tmpl/json.h"
 
 namespace floe {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Output {
-  int exit_code = -1;
-  std::string text;
-};
-
-Output Shell(const std::string& cmd) {
-  Output r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.text.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
@@ -54,9 +36,9 @@ std::string Normalized(const fs::path& flow, const fs::path& home) {
   bool unordered = first_line.find("golden: unordered") != std::string::npos;
   std::string floe =
       std::string(FLOE_BINARY) + " --home '" + home.string() + "' --flows '" + home.string() + "/flows' ";
-  Output run = Shell(floe + "run '" + flow.string() + "' --json 2>/dev/null");
-  auto doc = tmpl::ParseJson(run.text);
-  if (!doc.ok()) return "floe run printed no JSON:\n" + run.text;
+  testing::CommandResult run = testing::RunShell(floe + "run '" + flow.string() + "' --json 2>/dev/null");
+  auto doc = tmpl::ParseJson(run.out);
+  if (!doc.ok()) return "floe run printed no JSON:\n" + run.out;
   std::string out = "exit: " + std::to_string(run.exit_code) + "\n";
   out += "state: " + doc->Get("state")->AsString() + "\n";
   std::vector<std::string> runs;
@@ -69,8 +51,8 @@ std::string Normalized(const fs::path& flow, const fs::path& home) {
   if (unordered) std::sort(runs.begin(), runs.end());
   for (const auto& r : runs) out += r;
   out += "output: " + tmpl::ToJson(*doc->Get("outputs")) + "\n";
-  Output logs = Shell(floe + "logs " + doc->Get("id")->AsString());
-  std::istringstream lines(logs.text);
+  testing::CommandResult logs = testing::RunShell(floe + "logs " + doc->Get("id")->AsString());
+  std::istringstream lines(logs.out);
   std::string line;
   std::vector<std::string> log_lines;
   while (std::getline(lines, line)) {

@@ -2,13 +2,12 @@
 // with its io.kestra... type names (tests/flows/kestra/kestra_compat.yml).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 
 #include "tests/support/loopback_http.h"
+#include "tests/support/shell.h"
 #include "tmpl/json.h"
 
 namespace floe {
@@ -23,14 +22,9 @@ TEST(KestraCompatTest, KestraFlowRunsUnchanged) {
   std::string flows = std::string(FLOE_SOURCE_DIR) + "/tests/flows/kestra";
   std::string cmd = std::string(FLOE_BINARY) + " --home '" + home.string() + "' --flows '" + flows + "' run '" + flows +
                     "/kestra_compat.yml' --input api=" + api.url("") + " --json";
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  int status = pclose(pipe);
+  auto [exit_code, out] = testing::RunShell(cmd);
   fs::remove_all(home);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
+  EXPECT_EQ(exit_code, 0) << out;
   auto e = tmpl::ParseJson(out);
   ASSERT_TRUE(e.ok()) << out;
   EXPECT_EQ(e->Get("state")->AsString(), "SUCCESS") << out;

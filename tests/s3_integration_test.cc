@@ -13,6 +13,7 @@
 #include "core/id.h"
 #include "storage/s3_client.h"
 #include "tests/support/fault_proxy.h"
+#include "tests/support/s3_test_server.h"
 #include "tmpl/json.h"
 
 namespace floe::storage {
@@ -23,20 +24,12 @@ using ::testing::HasSubstr;
 // The verifying server, or the lenient one (see tests/support/s3_server.py:
 // moto mis-verifies some correct signatures, botocore's included).
 S3Config TestServer(bool verifying = true) {
-  const char* state = std::getenv("FLOE_S3_TEST_STATE");
-  if (!state) ADD_FAILURE() << "FLOE_S3_TEST_STATE is not set: run this test through ctest, which starts the server";
-  std::ifstream in(state ? state : "");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto doc = tmpl::ParseJson(text.str());
-  if (!doc.ok()) {
-    ADD_FAILURE() << "no S3 test server state in '" << (state ? state : "") << "'";
-    return {};
-  }
-  return S3Config{.endpoint = doc->Get(verifying ? "endpoint" : "lenient_endpoint")->AsString(),
+  tmpl::Value state = testing::S3TestServerState();
+  if (!state.Get("endpoint")) return {};
+  return S3Config{.endpoint = state.Get(verifying ? "endpoint" : "lenient_endpoint")->AsString(),
                   .path_style = true,
-                  .credentials = {.access_key_id = doc->Get("access_key")->AsString(),
-                                  .secret_access_key = doc->Get("secret_key")->AsString()}};
+                  .credentials = {.access_key_id = state.Get("access_key")->AsString(),
+                                  .secret_access_key = state.Get("secret_key")->AsString()}};
 }
 
 std::string RandomBytes(size_t n, uint64_t seed) {
@@ -179,17 +172,13 @@ TEST_F(S3Test, VirtualHostedAddressing) {
 // Content-MD5 protect it), the server's certificate is checked against the
 // CA file (AWS_CA_BUNDLE), and the bucket can be in the host name.
 TEST_F(S3Test, HttpsWithUnsignedPayloadAndACaBundle) {
-  const char* state = std::getenv("FLOE_S3_TEST_STATE");
-  std::ifstream in(state ? state : "");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto doc = tmpl::ParseJson(text.str());
-  ASSERT_TRUE(doc.ok());
-  S3Config tls{.endpoint = doc->Get("tls_endpoint")->AsString(),
+  tmpl::Value state = testing::S3TestServerState();
+  ASSERT_TRUE(state.Get("tls_endpoint"));
+  S3Config tls{.endpoint = state.Get("tls_endpoint")->AsString(),
                .path_style = true,
-               .credentials = {.access_key_id = doc->Get("tls_access_key")->AsString(),
-                               .secret_access_key = doc->Get("tls_secret_key")->AsString()},
-               .ca_file = doc->Get("ca_file")->AsString()};
+               .credentials = {.access_key_id = state.Get("tls_access_key")->AsString(),
+                               .secret_access_key = state.Get("tls_secret_key")->AsString()},
+               .ca_file = state.Get("ca_file")->AsString()};
   S3Client s3(tls);
   ASSERT_TRUE(s3.CreateBucket("tls-bucket").ok());
   std::string data = RandomBytes(6u << 20, 6);

@@ -2,15 +2,15 @@
 // loopback, signatures verified), configured as a user would: AWS_* variables.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/s3_test_server.h"
+#include "tests/support/shell.h"
 #include "tmpl/json.h"
 
 namespace floe {
@@ -19,31 +19,11 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-tmpl::Value ServerState() {
-  const char* path = std::getenv("FLOE_S3_TEST_STATE");
-  std::ifstream in(path ? path : "");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto doc = tmpl::ParseJson(text.str());
-  if (!doc.ok()) ADD_FAILURE() << "no S3 test server state: run through ctest, which starts the server";
-  return doc.ok() ? *doc : tmpl::Value(tmpl::ValueMap{});
-}
+using testing::CommandResult;
 
-struct Outcome {
-  int exit_code;
-  std::string out;
-};
-
-Outcome Floe(const std::string& env, const std::string& args) {
+CommandResult Floe(const std::string& env, const std::string& args) {
   fs::path home = fs::temp_directory_path() / ("floe_s3tasks_" + std::to_string(getpid()));
-  std::string cmd = env + " " + FLOE_BINARY + " --home '" + home.string() + "' " + args + " 2>&1";
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return testing::RunShell(env + " " + FLOE_BINARY + " --home '" + home.string() + "' " + args + " 2>&1");
 }
 
 std::string AwsEnv(const tmpl::Value& state, const std::string& secret) {
@@ -52,11 +32,11 @@ std::string AwsEnv(const tmpl::Value& state, const std::string& secret) {
 }
 
 TEST(S3TasksTest, KestraS3TasksRunAgainstTheServer) {
-  tmpl::Value state = ServerState();
+  tmpl::Value state = testing::S3TestServerState();
   ASSERT_TRUE(state.Get("endpoint"));
   std::string flow = std::string(FLOE_SOURCE_DIR) + "/tests/flows/s3/s3_tasks.yml";
   std::string bucket = "tasks-" + std::to_string(getpid());
-  Outcome run =
+  CommandResult run =
       Floe(AwsEnv(state, state.Get("secret_key")->AsString()), "run " + flow + " --input bucket=" + bucket + " --json");
   ASSERT_EQ(run.exit_code, 0) << run.out;
   auto doc = tmpl::ParseJson(run.out);
@@ -68,12 +48,12 @@ TEST(S3TasksTest, KestraS3TasksRunAgainstTheServer) {
 // s3:// in DuckDB SQL. Against the lenient server: DuckDB lists prefixes
 // ending in '/', a query value moto cannot verify (tests/support/s3_server.py).
 TEST(S3TasksTest, DuckDbReadsAndWritesPartitionedParquetOnS3) {
-  tmpl::Value state = ServerState();
+  tmpl::Value state = testing::S3TestServerState();
   ASSERT_TRUE(state.Get("lenient_endpoint"));
   std::string env = "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL_S3=" +
                     state.Get("lenient_endpoint")->AsString() + " HOME=/nonexistent";
   std::string flow = std::string(FLOE_SOURCE_DIR) + "/tests/flows/s3/duckdb_s3.yml";
-  Outcome run = Floe(env, "run " + flow + " --input bucket=duck-" + std::to_string(getpid()) + " --json");
+  CommandResult run = Floe(env, "run " + flow + " --input bucket=duck-" + std::to_string(getpid()) + " --json");
   ASSERT_EQ(run.exit_code, 0) << run.out;
   auto doc = tmpl::ParseJson(run.out);
   ASSERT_TRUE(doc.ok()) << run.out;
@@ -81,22 +61,22 @@ TEST(S3TasksTest, DuckDbReadsAndWritesPartitionedParquetOnS3) {
 }
 
 TEST(S3TasksTest, TheS3ExampleRuns) {
-  tmpl::Value state = ServerState();
+  tmpl::Value state = testing::S3TestServerState();
   ASSERT_TRUE(state.Get("lenient_endpoint"));
   std::string env = "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL_S3=" +
                     state.Get("lenient_endpoint")->AsString() + " HOME=/nonexistent";
-  Outcome run = Floe(env, "run " + std::string(FLOE_SOURCE_DIR) + "/examples/level1_s3.yml --input bucket=example-" +
-                              std::to_string(getpid()));
+  CommandResult run = Floe(env, "run " + std::string(FLOE_SOURCE_DIR) +
+                                    "/examples/level1_s3.yml --input bucket=example-" + std::to_string(getpid()));
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_THAT(run.out, HasSubstr("3 Parquet files in s3://example-"));
   EXPECT_THAT(run.out, HasSubstr("2026-01: 37 orders"));
 }
 
 TEST(S3TasksTest, WrongCredentialsFailWithTheServersCode) {
-  tmpl::Value state = ServerState();
+  tmpl::Value state = testing::S3TestServerState();
   ASSERT_TRUE(state.Get("endpoint"));
   std::string flow = std::string(FLOE_SOURCE_DIR) + "/tests/flows/s3/s3_tasks.yml";
-  Outcome run = Floe(AwsEnv(state, "wrong-secret"), "run " + flow + " --input bucket=never-made");
+  CommandResult run = Floe(AwsEnv(state, "wrong-secret"), "run " + flow + " --input bucket=never-made");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.out, HasSubstr("PUT s3://never-made: SignatureDoesNotMatch"));
   EXPECT_THAT(run.out, HasSubstr("request id"));
