@@ -547,8 +547,7 @@ Result<State> RunningExecution::RunTask(const flow::TaskSpec& spec, const Scope&
       finished_.erase(it);
       lock.unlock();
       Log("", spec.id, LogLevel::kWarn, "task '" + spec.id + "' failed before the interruption; retrying");
-      std::unique_lock wait(watch_mu_);
-      if (watch_cv_.wait_for(wait, *delay, [this] { return killed(); })) return State::kKilled;
+      if (SleepUnlessKilled(*delay)) return State::kKilled;
     }
   }
   while (true) {
@@ -565,9 +564,13 @@ Result<State> RunningExecution::RunTask(const flow::TaskSpec& spec, const Scope&
     ++retries;
     Log("", spec.id, LogLevel::kWarn,
         "task '" + spec.id + "' failed; retry " + std::to_string(retries) + " in " + FormatDuration(*delay));
-    std::unique_lock lock(watch_mu_);
-    if (watch_cv_.wait_for(lock, *delay, [this] { return killed(); })) return State::kKilled;
+    if (SleepUnlessKilled(*delay)) return State::kKilled;
   }
+}
+
+bool RunningExecution::SleepUnlessKilled(Duration d) {
+  std::unique_lock lock(watch_mu_);
+  return watch_cv_.wait_for(lock, d, [this] { return killed(); });
 }
 
 // A task run key that succeeded is not run again by this execution: its

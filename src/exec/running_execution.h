@@ -164,6 +164,8 @@ class RunningExecution {
   Result<bool> Admit();
   Result<state::State> RunToEnd();
   bool killed() const { return killed_.load(); }
+  // Waits `d` (a retry's delay); true, early, when the execution is killed.
+  bool SleepUnlessKilled(Duration d);
 
   Executor& ex_;
   const flow::Flow& flow_;
