@@ -72,6 +72,45 @@ TEST(S3TasksTest, TheS3ExampleRuns) {
   EXPECT_THAT(run.out, HasSubstr("2026-01: 37 orders"));
 }
 
+TEST(S3TasksTest, MaxFilesBoundsListingsClearly) {
+  tmpl::Value state = testing::S3TestServerState();
+  ASSERT_TRUE(state.Get("endpoint"));
+  fs::path flow = fs::temp_directory_path() / ("floe_maxfiles_" + std::to_string(getpid()) + ".yml");
+  std::ofstream(flow) << R"(id: maxfiles
+namespace: floe.tests
+tasks:
+  - id: bucket
+    type: s3.CreateBucket
+    bucket: maxfiles-bucket
+  - id: one
+    type: s3.Upload
+    bucket: maxfiles-bucket
+    key: a.txt
+    from: ")" << flow.string()
+                      << R"("
+  - id: two
+    type: s3.Upload
+    bucket: maxfiles-bucket
+    key: b.txt
+    from: ")" << flow.string()
+                      << R"("
+  - id: too_many
+    type: s3.List
+    bucket: maxfiles-bucket
+    maxFiles: 1
+    allowFailure: true
+  - id: not_a_number
+    type: s3.DeleteList
+    bucket: maxfiles-bucket
+    maxFiles: "{{ 'lots' }}"
+)";
+  CommandResult run = Floe(AwsEnv(state, state.Get("secret_key")->AsString()), "run " + flow.string());
+  fs::remove(flow);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.out, HasSubstr("2 objects match, more than maxFiles (1); raise it or narrow prefix/regexp"));
+  EXPECT_THAT(run.out, HasSubstr("property 'maxFiles': must be a whole number, 1 or more"));
+}
+
 TEST(S3TasksTest, WrongCredentialsFailWithTheServersCode) {
   tmpl::Value state = testing::S3TestServerState();
   ASSERT_TRUE(state.Get("endpoint"));

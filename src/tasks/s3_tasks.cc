@@ -46,23 +46,31 @@ Result<std::optional<std::regex>> RegexProperty(flow::TaskContext& ctx) {
   }
 }
 
+// maxFiles (25 by default) bounds what a listing task takes: more is an
+// error, so nothing is silently dropped.
+Status CheckMaxFiles(flow::TaskContext& ctx, size_t count) {
+  ASSIGN_OR_RETURN(std::optional<Value> max_files, ctx.Property("maxFiles"));
+  if (max_files && (!max_files->is_int() || max_files->AsInt() < 1))
+    return ctx.PropertyError("maxFiles", "must be a whole number, 1 or more");
+  int64_t limit = max_files ? max_files->AsInt() : 25;
+  if (static_cast<int64_t>(count) <= limit) return Status::Ok();
+  return ctx.PropertyError("maxFiles", std::to_string(count) + " objects match, more than maxFiles (" +
+                                           std::to_string(limit) + "); raise it or narrow prefix/regexp");
+}
+
 // The objects under `prefix` whose key fully matches `regexp`, at most
-// maxFiles (an error past it, so nothing is silently dropped).
+// maxFiles.
 Result<std::vector<storage::ObjectInfo>> Matching(flow::TaskContext& ctx, storage::S3Client& s3,
                                                   const std::string& bucket) {
   ASSIGN_OR_RETURN(std::string prefix, ctx.StringOr("prefix", ""));
   ASSIGN_OR_RETURN(std::optional<std::regex> regexp, RegexProperty(ctx));
-  ASSIGN_OR_RETURN(std::optional<Value> max_files, ctx.Property("maxFiles"));
-  int64_t limit = max_files && max_files->is_int() ? max_files->AsInt() : 25;
   ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> all, s3.ListAll(bucket, prefix));
   std::vector<storage::ObjectInfo> out;
   for (auto& o : all) {
     if (regexp && !std::regex_match(o.key, *regexp)) continue;
     out.push_back(std::move(o));
   }
-  if (static_cast<int64_t>(out.size()) > limit)
-    return ctx.PropertyError("maxFiles", std::to_string(out.size()) + " objects match, more than maxFiles (" +
-                                             std::to_string(limit) + "); raise it or narrow prefix/regexp");
+  RETURN_IF_ERROR(CheckMaxFiles(ctx, out.size()));
   return out;
 }
 
@@ -182,8 +190,6 @@ class ListTask final : public flow::Task {
     if (filter != "FILES" && filter != "DIRECTORY" && filter != "BOTH")
       return ctx.PropertyError("filter", "must be FILES, DIRECTORY or BOTH");
     ASSIGN_OR_RETURN(std::optional<std::regex> regexp, RegexProperty(ctx));
-    ASSIGN_OR_RETURN(std::optional<Value> max_files, ctx.Property("maxFiles"));
-    int64_t limit = max_files && max_files->is_int() ? max_files->AsInt() : 25;
     tmpl::ValueList objects;
     std::string token;
     do {
@@ -202,9 +208,7 @@ class ListTask final : public flow::Task {
       }
       token = page.next_token;
     } while (!token.empty());
-    if (static_cast<int64_t>(objects.size()) > limit)
-      return ctx.PropertyError("maxFiles", std::to_string(objects.size()) + " objects match, more than maxFiles (" +
-                                               std::to_string(limit) + ")");
+    RETURN_IF_ERROR(CheckMaxFiles(ctx, objects.size()));
     return Value::MakeMap({{"objects", Value(std::move(objects))}});
   }
 };
