@@ -82,6 +82,7 @@ inline Status InvalidArgument(std::string message) { return {StatusCode::kInvali
 inline Status NotFound(std::string message) { return {StatusCode::kNotFound, std::move(message)}; }
 inline Status IoError(std::string message) { return {StatusCode::kIoError, std::move(message)}; }
 inline Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+inline Status Unavailable(std::string message) { return {StatusCode::kUnavailable, std::move(message)}; }
 inline Status FailedPrecondition(std::string message) { return {StatusCode::kFailedPrecondition, std::move(message)}; }
 
 template <typename T>

@@ -1,10 +1,41 @@
 #include "storage/internal_storage.h"
 
+#include <fstream>
 #include <system_error>
 
-namespace floe::storage {
+#include "storage/digest.h"
+#include "storage/local_store.h"
+#include "storage/object_stores.h"
 
-Status InternalStorage::CheckKey(std::string_view key) const {
+namespace floe::storage {
+namespace fs = std::filesystem;
+namespace {
+
+bool IsMd5Etag(const std::string& etag) {
+  return etag.size() == 32 && etag.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+Result<std::string> FileMd5(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("cannot read '" + path.string() + "'");
+  Md5 md5;
+  std::string buffer(1 << 20, '\0');
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    md5.Update(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
+  }
+  return md5.FinishHex();
+}
+
+// Worth another try: the store was unavailable, or a check found the bytes damaged.
+bool Retryable(const Status& s) {
+  return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kDeadlineExceeded ||
+         s.code() == StatusCode::kIoError;
+}
+
+}  // namespace
+
+Status CheckStorageKey(std::string_view key) {
   if (key.empty()) return InvalidArgument("empty storage key");
   if (key.front() == '/') return InvalidArgument("storage key '" + std::string(key) + "' must be relative");
   size_t start = 0;
@@ -19,37 +50,162 @@ Status InternalStorage::CheckKey(std::string_view key) const {
   return Status::Ok();
 }
 
-Result<std::pair<std::filesystem::path, std::string>> InternalStorage::Reserve(std::string_view key) const {
-  RETURN_IF_ERROR(CheckKey(key));
-  std::filesystem::path path = root_ / std::filesystem::path(std::string(key));
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return IoError("cannot create storage folder '" + path.parent_path().string() + "': " + ec.message());
-  return std::make_pair(path, UriFor(key));
+InternalStorage::InternalStorage(std::shared_ptr<ObjectStore> store, std::string prefix, int attempts)
+    : store_(std::move(store)), prefix_(std::move(prefix)), attempts_(std::max(1, attempts)) {
+  while (prefix_.ends_with('/')) prefix_.pop_back();
+  if (!prefix_.empty()) prefix_ += '/';
+  if (auto* local = dynamic_cast<LocalStore*>(store_.get())) local_root_ = local->root() / prefix_;
 }
 
-Result<std::string> InternalStorage::Put(const std::filesystem::path& local, std::string_view key) const {
-  ASSIGN_OR_RETURN(auto reserved, Reserve(key));
-  std::error_code ec;
-  // Copy to a temporary name, then rename: a reader never sees half a file.
-  std::filesystem::path tmp = reserved.first;
-  tmp += ".partial";
-  std::filesystem::copy_file(local, tmp, std::filesystem::copy_options::overwrite_existing, ec);
-  if (ec) return IoError("cannot store '" + local.string() + "' as " + reserved.second + ": " + ec.message());
-  std::filesystem::rename(tmp, reserved.first, ec);
-  if (ec) return IoError("cannot store '" + local.string() + "' as " + reserved.second + ": " + ec.message());
-  return reserved.second;
+Result<std::unique_ptr<InternalStorage>> InternalStorage::Open(std::string_view location, ObjectStores& stores) {
+  ASSIGN_OR_RETURN(ObjectUri uri, ParseObjectUri(location));
+  if (uri.scheme == ObjectUri::Scheme::kFile) {
+    fs::path root = "/" + uri.key;
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    if (ec) return IoError("cannot create the storage folder '" + root.string() + "': " + ec.message());
+    return std::make_unique<InternalStorage>(std::make_shared<LocalStore>(root), "");
+  }
+  ASSIGN_OR_RETURN(ObjectLocation at, stores.Open(location));
+  return std::make_unique<InternalStorage>(at.store, at.key);
 }
 
-Result<std::filesystem::path> InternalStorage::LocalPath(std::string_view uri) const {
+Result<std::string> InternalStorage::KeyOf(std::string_view uri) const {
   if (!IsStorageUri(uri)) return InvalidArgument("'" + std::string(uri) + "' is not a floe:// storage URI");
   std::string_view rest = uri.substr(kScheme.size());
   while (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
-  RETURN_IF_ERROR(CheckKey(rest));
-  std::filesystem::path path = root_ / std::filesystem::path(std::string(rest));
+  RETURN_IF_ERROR(CheckStorageKey(rest));
+  return prefix_ + std::string(rest);
+}
+
+template <typename Fn>
+Status InternalStorage::WithRetries(std::string_view what, Fn&& attempt) const {
+  Status last;
+  for (int i = 0; i < attempts_; ++i) {
+    last = attempt();
+    if (last.ok() || !Retryable(last)) return last;
+  }
+  return Status(last.code(), std::string(what) + ": " + last.message() + " (after " + std::to_string(attempts_) +
+                                 " attempts)");
+}
+
+Status InternalStorage::Verify(const std::string& store_key, int64_t size, const fs::path& local) const {
+  ASSIGN_OR_RETURN(ObjectInfo info, store_->Head(store_key));
+  if (info.size != size)
+    return IoError(store_->Uri(store_key) + " holds " + std::to_string(info.size) + " bytes where " +
+                   std::to_string(size) + " were expected");
+  if (IsMd5Etag(info.etag)) {
+    ASSIGN_OR_RETURN(std::string md5, FileMd5(local));
+    if (md5 != info.etag)
+      return IoError(store_->Uri(store_key) + ": the bytes do not match (MD5 " + md5 + ", stored " + info.etag + ")");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> InternalStorage::Upload(const fs::path& local, std::string_view key, bool move) const {
+  RETURN_IF_ERROR(CheckStorageKey(key));
+  std::string store_key = prefix_ + std::string(key);
+  std::string uri = UriFor(key);
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return NotFound("no file in storage at " + std::string(uri));
-  return path;
+  auto size = static_cast<int64_t>(fs::file_size(local, ec));
+  if (ec) return IoError("cannot store '" + local.string() + "' as " + uri + ": " + ec.message());
+  if (move && local_root_) {
+    // Same store, same machine: a rename, no second copy of the bytes.
+    RETURN_IF_ERROR(static_cast<LocalStore&>(*store_).MoveFileIn(store_key, local));
+    return uri;
+  }
+  Status stored = WithRetries("storing '" + local.string() + "' as " + uri, [&]() -> Status {
+    RETURN_IF_ERROR(store_->PutFile(store_key, local));
+    return Verify(store_key, size, local);
+  });
+  RETURN_IF_ERROR(stored);
+  if (move) fs::remove(local, ec);
+  return uri;
+}
+
+Result<std::string> InternalStorage::Put(const fs::path& local, std::string_view key) const {
+  return Upload(local, key, false);
+}
+
+Result<std::string> InternalStorage::MoveIn(const fs::path& local, std::string_view key) const {
+  return Upload(local, key, true);
+}
+
+Result<ObjectInfo> InternalStorage::Head(std::string_view uri) const {
+  ASSIGN_OR_RETURN(std::string key, KeyOf(uri));
+  Result<ObjectInfo> info = NotFound("");
+  Status s = WithRetries("reading " + std::string(uri), [&]() -> Status {
+    info = store_->Head(key);
+    return info.status();
+  });
+  if (s.code() == StatusCode::kNotFound) return NotFound("no file in storage at " + std::string(uri));
+  RETURN_IF_ERROR(s);
+  return info;
+}
+
+Status InternalStorage::Fetch(std::string_view uri, const fs::path& local) const {
+  ASSIGN_OR_RETURN(std::string key, KeyOf(uri));
+  fs::path tmp = local;
+  tmp += ".part";
+  Status s = WithRetries("reading " + std::string(uri), [&]() -> Status {
+    ASSIGN_OR_RETURN(ObjectInfo info, store_->Head(key));
+    RETURN_IF_ERROR(store_->GetToFile(key, tmp));
+    std::error_code ec;
+    auto size = static_cast<int64_t>(fs::file_size(tmp, ec));
+    if (ec || size != info.size)
+      return IoError("the download has " + std::to_string(ec ? -1 : size) + " bytes, the object " +
+                     std::to_string(info.size));
+    if (IsMd5Etag(info.etag)) {
+      ASSIGN_OR_RETURN(std::string md5, FileMd5(tmp));
+      if (md5 != info.etag) return IoError("the download's MD5 " + md5 + " is not the object's " + info.etag);
+    }
+    return Status::Ok();
+  });
+  std::error_code ec;
+  if (!s.ok()) {
+    fs::remove(tmp, ec);
+    if (s.code() == StatusCode::kNotFound) return NotFound("no file in storage at " + std::string(uri));
+    return s;
+  }
+  fs::rename(tmp, local, ec);
+  if (ec) return IoError("cannot write '" + local.string() + "': " + ec.message());
+  return Status::Ok();
+}
+
+Result<std::string> InternalStorage::Read(std::string_view uri) const {
+  ASSIGN_OR_RETURN(std::string key, KeyOf(uri));
+  std::string data;
+  Status s = WithRetries("reading " + std::string(uri), [&]() -> Status {
+    ASSIGN_OR_RETURN(ObjectInfo info, store_->Head(key));
+    ASSIGN_OR_RETURN(data, store_->Get(key));
+    if (static_cast<int64_t>(data.size()) != info.size)
+      return IoError("read " + std::to_string(data.size()) + " bytes of " + std::to_string(info.size));
+    if (IsMd5Etag(info.etag) && Md5Hex(data) != info.etag)
+      return IoError("the bytes read do not match the object's MD5 " + info.etag);
+    return Status::Ok();
+  });
+  if (s.code() == StatusCode::kNotFound) return NotFound("no file in storage at " + std::string(uri));
+  RETURN_IF_ERROR(s);
+  return data;
+}
+
+Result<fs::path> InternalStorage::Materialize(std::string_view uri, const fs::path& download_dir) const {
+  ASSIGN_OR_RETURN(std::string key, KeyOf(uri));
+  if (local_root_) {
+    ASSIGN_OR_RETURN(fs::path path, static_cast<LocalStore&>(*store_).PathOf(key));
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return NotFound("no file in storage at " + std::string(uri));
+    return path;
+  }
+  std::error_code ec;
+  fs::create_directories(download_dir, ec);
+  if (ec) return IoError("cannot create '" + download_dir.string() + "': " + ec.message());
+  // The copy keeps the file's name (tools look at extensions), behind a hash
+  // of the whole key so two URIs never share one.
+  fs::path local = download_dir / (Md5Hex(key).substr(0, 12) + "-" + fs::path(key).filename().string());
+  if (fs::is_regular_file(local, ec)) return local;
+  RETURN_IF_ERROR(Fetch(uri, local));
+  return local;
 }
 
 }  // namespace floe::storage

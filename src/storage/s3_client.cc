@@ -1,8 +1,6 @@
 #include "storage/s3_client.h"
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -11,30 +9,11 @@
 #include <thread>
 
 #include "core/strings.h"
+#include "storage/digest.h"
 #include "storage/xml.h"
 
 namespace floe::storage {
 namespace {
-
-std::string Md5Base64(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
-  return Base64Encode(std::string_view(reinterpret_cast<char*>(md), len));
-}
-
-std::string Md5Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kDigits[md[i] >> 4]);
-    out.push_back(kDigits[md[i] & 15]);
-  }
-  return out;
-}
 
 std::string Unquote(std::string s) {
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
@@ -76,8 +55,31 @@ void InitCurl() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Where a response body goes: memory, or (a 2xx answer to a download) a file,
+// hashed on the way so the download can be checked without reading it back.
+struct BodySink {
+  CURL* curl = nullptr;
+  std::string* buffer = nullptr;
+  std::FILE* file = nullptr;
+  Md5 md5;
+  uint64_t file_bytes = 0;
+  bool write_failed = false;
+};
+
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  long status = 0;
+  curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (sink->file && status >= 200 && status < 300) {
+    if (std::fwrite(data, 1, size * n, sink->file) != size * n) {
+      sink->write_failed = true;
+      return 0;  // makes curl stop with CURLE_WRITE_ERROR
+    }
+    sink->md5.Update(std::string_view(data, size * n));
+    sink->file_bytes += size * n;
+  } else {
+    sink->buffer->append(data, size * n);
+  }
   return size * n;
 }
 
@@ -275,8 +277,15 @@ Result<S3Client::Response> S3Client::SendOnce(const Request& request, Handle& ha
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   if (request.method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  BodySink sink{.curl = c, .buffer = &response.body};
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
+  if (request.download_to) {
+    file.reset(std::fopen(request.download_to->c_str(), "wb"));  // each attempt starts the file afresh
+    if (!file) return IoError("cannot write '" + request.download_to->string() + "'");
+    sink.file = file.get();
+  }
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -305,6 +314,9 @@ Result<S3Client::Response> S3Client::SendOnce(const Request& request, Handle& ha
 
   CURLcode rc = curl_easy_perform(c);
   std::string where = request.method + " " + Where(request.bucket, request.key);
+  if (sink.write_failed) return IoError(where + ": cannot write '" + request.download_to->string() + "'");
+  if (file && std::fflush(file.get()) != 0)
+    return IoError(where + ": cannot write '" + request.download_to->string() + "'");
   if (rc != CURLE_OK) {
     *retryable = rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
                  rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE || rc == CURLE_COULDNT_CONNECT ||
@@ -317,11 +329,16 @@ Result<S3Client::Response> S3Client::SendOnce(const Request& request, Handle& ha
     // A body shorter than announced is a truncated answer: try again.
     if (auto it = response.headers.find("content-length"); it != response.headers.end() && request.method != "HEAD") {
       auto expected = ParseIndex(it->second);
-      if (expected && *expected != response.body.size()) {
+      uint64_t received = sink.file ? sink.file_bytes : response.body.size();
+      if (expected && *expected != received) {
         *retryable = true;
-        return IoError(where + ": the answer was cut short (" + std::to_string(response.body.size()) + " of " +
+        return IoError(where + ": the answer was cut short (" + std::to_string(received) + " of " +
                        it->second + " bytes)");
       }
+    }
+    if (sink.file) {
+      response.streamed_bytes = static_cast<int64_t>(sink.file_bytes);
+      response.streamed_md5 = sink.md5.FinishHex();
     }
     return response;
   }
@@ -373,13 +390,20 @@ Result<ObjectInfo> S3Client::Head(const std::string& bucket, const std::string& 
   return info;
 }
 
-Result<std::string> S3Client::Get(const std::string& bucket, const std::string& key) {
-  ASSIGN_OR_RETURN(Response r, Send({.method = "GET", .bucket = bucket, .key = key}));
-  // A single-part object's ETag is the MD5 of its bytes: check it.
+namespace {
+// A single-part object's ETag is the MD5 of its bytes: check it.
+Status CheckEtag(S3Client::Response& r, const std::string& md5_hex, const std::string& bucket, const std::string& key) {
   std::string etag = Unquote(r.headers["etag"]);
-  if (etag.size() == 32 && etag.find('-') == std::string::npos && Md5Hex(r.body) != etag)
+  if (etag.size() == 32 && etag.find('-') == std::string::npos && md5_hex != etag)
     return IoError("GET " + Where(bucket, key) + ": the bytes received do not match the object's MD5 (ETag " + etag +
                    ")");
+  return Status::Ok();
+}
+}  // namespace
+
+Result<std::string> S3Client::Get(const std::string& bucket, const std::string& key) {
+  ASSIGN_OR_RETURN(Response r, Send({.method = "GET", .bucket = bucket, .key = key}));
+  RETURN_IF_ERROR(CheckEtag(r, Md5Hex(r.body), bucket, key));
   return std::move(r.body);
 }
 
@@ -518,15 +542,15 @@ Status S3Client::PutFile(const std::string& bucket, const std::string& key, cons
 }
 
 Status S3Client::GetToFile(const std::string& bucket, const std::string& key, const std::filesystem::path& file) {
-  ASSIGN_OR_RETURN(std::string data, Get(bucket, key));
   std::filesystem::path tmp = file;
   tmp += ".part";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (!out.flush()) return IoError("cannot write '" + tmp.string() + "'");
-  }
+  Result<Response> r = Send({.method = "GET", .bucket = bucket, .key = key, .download_to = &tmp});
+  Status checked = r.ok() ? CheckEtag(*r, r->streamed_md5, bucket, key) : r.status();
   std::error_code ec;
+  if (!checked.ok()) {
+    std::filesystem::remove(tmp, ec);
+    return checked;
+  }
   std::filesystem::rename(tmp, file, ec);  // never a half-written file under the real name
   if (ec) return IoError("cannot write '" + file.string() + "': " + ec.message());
   return Status::Ok();

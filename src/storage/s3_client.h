@@ -26,6 +26,7 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "storage/object_store.h"
 #include "storage/sigv4.h"
 
 namespace floe::storage {
@@ -49,26 +50,6 @@ struct S3Config {
 // (region, endpoint_url, ca_bundle, s3 { addressing_style = path }). A custom endpoint
 // implies path-style addressing unless the config says virtual.
 Result<S3Config> S3ConfigFromEnvironment(const S3Config& overrides);
-
-struct ObjectInfo {
-  std::string key;
-  int64_t size = 0;
-  std::string etag;  // without quotes
-  std::string last_modified;
-  std::string content_type;
-  std::map<std::string, std::string> metadata;  // x-amz-meta-*, names lower-case without the prefix
-};
-
-struct ListPage {
-  std::vector<ObjectInfo> objects;
-  std::vector<std::string> common_prefixes;  // with a delimiter
-  std::string next_token;                    // empty on the last page
-};
-
-struct PutOptions {
-  std::string content_type;
-  std::map<std::string, std::string> metadata;
-};
 
 class S3Client {
  public:
@@ -114,6 +95,8 @@ class S3Client {
     long status = 0;
     std::string body;
     std::map<std::string, std::string> headers;  // names lower-case
+    int64_t streamed_bytes = 0;                   // with Request::download_to: the bytes written there
+    std::string streamed_md5;                     // ... and their MD5 (hex)
   };
 
   struct Request {
@@ -123,6 +106,8 @@ class S3Client {
     std::vector<std::pair<std::string, std::string>> query;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string_view body;
+    // A 2xx answer's body is streamed into this file (rewritten on each attempt).
+    const std::filesystem::path* download_to = nullptr;
   };
 
   // Signs and sends, retrying what may succeed on a second try; a non-2xx
