@@ -6,6 +6,7 @@
 
 #include "cli/home.h"
 #include "core/id.h"
+#include "storage/local_store.h"
 
 namespace floe::bench {
 
@@ -28,7 +29,7 @@ ScratchFloe::ScratchFloe() {
     std::exit(1);
   }
   store_ = std::move(*store);
-  storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
+  storage_ = std::make_unique<storage::InternalStorage>(std::make_shared<storage::LocalStore>(dir_ / "storage"), "");
   executor_ = std::make_unique<exec::Executor>(
       *store_, cli::BuiltinRegistry(), *storage_,
       exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});

@@ -94,6 +94,7 @@ int Finish(state::Store& store, const std::string& id, bool json) {
 // An executor over the home's store and storage, printing live unless json.
 struct Session {
   std::unique_ptr<state::Store> store;
+  storage::ObjectStores stores;
   std::unique_ptr<storage::InternalStorage> storage;
   std::unique_ptr<exec::Executor> executor;
   ConsoleObserver console;
@@ -103,7 +104,9 @@ Result<std::unique_ptr<Session>> OpenSession(const Home& home, bool live,
                                              std::vector<std::filesystem::path> extra_flow_dirs = {}) {
   auto session = std::make_unique<Session>();
   ASSIGN_OR_RETURN(session->store, OpenStore(home));
-  session->storage = std::make_unique<storage::InternalStorage>(home.storage());
+  auto storage = storage::InternalStorage::Open(home.storage, session->stores);
+  if (!storage.ok()) return Status(storage.status()).WithContext("execution storage '" + home.storage + "'");
+  session->storage = std::move(*storage);
   std::error_code ec;
   std::filesystem::create_directories(home.lake(), ec);
   if (ec) return IoError("cannot create the lake folder '" + home.lake().string() + "': " + ec.message());
@@ -337,6 +340,9 @@ int Main(int argc, char** argv) {
   app.add_option("--home", home_flag, "floe's home folder (default: $FLOE_HOME or ./.floe)");
   std::string flows_flag;
   app.add_option("--flows", flows_flag, "The flows folder (default: $FLOE_FLOWS or ./flows)");
+  std::string storage_flag;
+  app.add_option("--storage", storage_flag,
+                 "Where execution files go: a folder or s3://bucket/prefix (default: $FLOE_STORAGE or <home>/storage)");
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Run a flow and wait for it to finish");
@@ -411,7 +417,7 @@ int Main(int argc, char** argv) {
     std::printf("%s\n", tmpl::ToJson(flow::FlowJsonSchema(BuiltinRegistry()), 2).c_str());
     return kExitOk;
   }
-  Home home = ResolveHome(home_flag, flows_flag);
+  Home home = ResolveHome(home_flag, flows_flag, storage_flag);
   if (flows_cmd->parsed()) return FlowsCommand(home);
   if (run_cmd->parsed()) {
     if (wait_flag && run.detach) return Report(InvalidArgument("--wait and --detach exclude each other"));

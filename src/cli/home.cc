@@ -24,8 +24,13 @@ std::filesystem::path Choose(const std::string& flag, const char* env_name, cons
 
 }  // namespace
 
-Home ResolveHome(const std::string& home_flag, const std::string& flows_flag) {
-  return Home{.root = Choose(home_flag, "FLOE_HOME", ".floe"), .flows = Choose(flows_flag, "FLOE_FLOWS", "flows")};
+Home ResolveHome(const std::string& home_flag, const std::string& flows_flag, const std::string& storage_flag) {
+  Home home{.root = Choose(home_flag, "FLOE_HOME", ".floe"), .flows = Choose(flows_flag, "FLOE_FLOWS", "flows")};
+  home.storage = storage_flag;
+  if (home.storage.empty())
+    if (const char* env = std::getenv("FLOE_STORAGE"); env && *env) home.storage = env;
+  if (home.storage.empty()) home.storage = (home.root / "storage").string();
+  return home;
 }
 
 exec::ExecutorSettings Home::executor_settings(std::vector<std::filesystem::path> extra_flow_dirs) const {

@@ -1,7 +1,8 @@
 // The floe home folder: where the embedded defaults live.
 //
 //   <home>/floe.db     SQLite state (executions, task runs, logs)
-//   <home>/storage/    execution files (floe:// URIs)
+//   <home>/storage/    execution files (floe:// URIs), unless --storage or
+//                      $FLOE_STORAGE names another folder or an s3://bucket/prefix
 //   <home>/lake/       the local lake folder ({{ globals.lake }})
 //   <home>/tmp/        task working directories, removed after each run
 //   <home>/locks/      a lock per execution being run (see exec/execution_lock.h)
@@ -29,8 +30,8 @@ namespace floe::cli {
 struct Home {
   std::filesystem::path root;
   std::filesystem::path flows;
+  std::string storage;  // a folder or s3://bucket/prefix
   std::filesystem::path database() const { return root / "floe.db"; }
-  std::filesystem::path storage() const { return root / "storage"; }
   std::filesystem::path lake() const { return root / "lake"; }
   std::filesystem::path scratch() const { return root / "tmp"; }
   std::filesystem::path locks() const { return root / "locks"; }
@@ -39,7 +40,7 @@ struct Home {
 };
 
 // The flags' values (may be empty).
-Home ResolveHome(const std::string& home_flag, const std::string& flows_flag);
+Home ResolveHome(const std::string& home_flag, const std::string& flows_flag, const std::string& storage_flag);
 
 // The registry of built-in tasks, built once.
 const flow::TaskRegistry& BuiltinRegistry();

@@ -26,6 +26,7 @@
 #include "flow/flow.h"
 #include "state/store.h"
 #include "storage/internal_storage.h"
+#include "storage/object_stores.h"
 #include "tmpl/value.h"
 
 namespace floe::exec {
@@ -129,6 +130,7 @@ class Executor {
   state::Store& store_;
   const flow::TaskRegistry& registry_;
   const storage::InternalStorage& storage_;
+  storage::ObjectStores object_stores_;  // s3:// and file:// URIs given to tasks
   ExecutorSettings settings_;
   ExecutionObserver* observer_ = nullptr;
   std::mutex observer_mu_;

@@ -8,6 +8,7 @@
 
 #include "core/id.h"
 #include "exec/execution_lock.h"
+#include "storage/local_store.h"
 #include "tmpl/json.h"
 
 namespace floe::exec {
@@ -64,7 +65,7 @@ class ExecutorTest : public ::testing::Test {
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("floe_exec_" + NewId());
     store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
-    storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
+    storage_ = std::make_unique<storage::InternalStorage>(std::make_shared<storage::LocalStore>(dir_ / "storage"), "");
     executor_ = std::make_unique<Executor>(
         *store_, Registry(), *storage_,
         ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});
@@ -202,7 +203,9 @@ tasks:
   auto inputs = *tmpl::ParseJson(e.inputs_json);
   std::string uri = inputs.Get("data")->AsString();
   EXPECT_THAT(uri, HasSubstr("floe:///dev/f/executions/" + e.id + "/inputs/data/data.csv"));
-  EXPECT_TRUE(storage_->LocalPath(uri).ok());
+  auto stored = storage_->Read(uri);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(*stored, "a\n1\n");
 }
 
 }  // namespace

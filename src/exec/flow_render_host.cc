@@ -22,18 +22,14 @@ Result<std::string> ReadWhole(const std::filesystem::path& path, std::string_vie
 }  // namespace
 
 Result<std::string> FlowRenderHost::ReadFile(std::string_view uri) const {
-  std::filesystem::path path;
-  if (storage::InternalStorage::IsStorageUri(uri)) {
-    ASSIGN_OR_RETURN(path, s_.storage->LocalPath(uri));
-  } else {
-    std::string_view p = uri;
-    if (p.starts_with("file://")) p.remove_prefix(7);
-    path = std::string(p);
-    std::error_code ec;
-    if (path.is_relative() && !s_.namespace_files.empty() &&
-        std::filesystem::is_regular_file(s_.namespace_files / path, ec))
-      path = s_.namespace_files / path;
-  }
+  if (storage::InternalStorage::IsStorageUri(uri)) return s_.storage->Read(uri);
+  std::string_view p = uri;
+  if (p.starts_with("file://")) p.remove_prefix(7);
+  std::filesystem::path path = std::string(p);
+  std::error_code ec;
+  if (path.is_relative() && !s_.namespace_files.empty() &&
+      std::filesystem::is_regular_file(s_.namespace_files / path, ec))
+    path = s_.namespace_files / path;
   return ReadWhole(path, uri);
 }
 

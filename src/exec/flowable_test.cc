@@ -10,6 +10,7 @@
 
 #include "core/id.h"
 #include "exec/executor.h"
+#include "storage/local_store.h"
 #include "tasks/builtin.h"
 #include "tmpl/json.h"
 
@@ -34,7 +35,7 @@ class FlowableTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("floe_flowable_" + NewId());
     std::filesystem::create_directories(dir_ / "shared");
     store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
-    storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
+    storage_ = std::make_unique<storage::InternalStorage>(std::make_shared<storage::LocalStore>(dir_ / "storage"), "");
     executor_ = std::make_unique<Executor>(*store_, Registry(), *storage_, Settings());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -354,6 +354,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
   kv_.emplace(ex_.store_, *ex_.settings_.clock);
   services_ = ExecutionServices{
       .storage = &ex_.storage_,
+      .object_stores = &ex_.object_stores_,
       .host = &*host_,
       .context_mu = &context_mu_,
       .kv = &*kv_,
@@ -651,6 +652,9 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
     }
   } else {
     Result<tmpl::Value> outputs = RunRunnable(spec, ctx);
+    if (outputs.ok()) {
+      if (Status committed = ctx.CommitStorageFiles(); !committed.ok()) outputs = committed;
+    }
     if (outputs.ok()) {
       end = {.state = State::kSuccess, .outputs = std::move(*outputs)};
     } else {

@@ -39,6 +39,7 @@ RunTaskContext::RunTaskContext(const flow::TaskSpec& spec, tmpl::Value variables
       services_(services),
       storage_prefix_(std::move(storage_prefix)),
       scratch_(std::move(scratch)),
+      staging_(scratch_.string() + ".files"),
       log_(std::move(log)) {
   if (shared_workdir) {
     working_directory_ = std::move(shared_workdir);
@@ -50,10 +51,10 @@ RunTaskContext::RunTaskContext(const flow::TaskSpec& spec, tmpl::Value variables
 }
 
 RunTaskContext::~RunTaskContext() {
-  if (working_directory_ && owns_working_directory_) {
-    std::error_code ec;
+  std::error_code ec;
+  if (working_directory_ && owns_working_directory_)
     std::filesystem::remove_all(*working_directory_, ec);  // best effort: scratch space
-  }
+  std::filesystem::remove_all(staging_, ec);
 }
 
 void RunTaskContext::ResetVariables(tmpl::Value variables) {
@@ -135,11 +136,42 @@ Result<std::string> RunTaskContext::StoreFile(const std::filesystem::path& local
 }
 
 Result<std::pair<std::filesystem::path, std::string>> RunTaskContext::NewStorageFile(std::string_view name) {
-  return services_.storage->Reserve(storage_prefix_ + "/" + std::string(name));
+  std::string key = storage_prefix_ + "/" + std::string(name);
+  RETURN_IF_ERROR(storage::CheckStorageKey(key));
+  // Written locally first, stored when the task has succeeded (a local store
+  // takes it by renaming): a reader never sees half a file.
+  std::filesystem::path local =
+      staging_ / "out" / std::to_string(pending_.size()) / std::filesystem::path(key).filename();
+  std::error_code ec;
+  std::filesystem::create_directories(local.parent_path(), ec);
+  if (ec) return IoError("cannot create '" + local.parent_path().string() + "': " + ec.message());
+  pending_.emplace_back(local, key);
+  return std::make_pair(local, storage::InternalStorage::UriFor(key));
+}
+
+Status RunTaskContext::CommitStorageFiles() {
+  for (const auto& [local, key] : pending_) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(local, ec))
+      return Internal("task '" + spec_.id + "' did not write its file for " + storage::InternalStorage::UriFor(key));
+    RETURN_IF_ERROR(services_.storage->MoveIn(local, key).status());
+  }
+  pending_.clear();
+  return Status::Ok();
 }
 
 Result<std::filesystem::path> RunTaskContext::ResolveFile(std::string_view uri) {
-  if (storage::InternalStorage::IsStorageUri(uri)) return services_.storage->LocalPath(uri);
+  if (storage::InternalStorage::IsStorageUri(uri)) return services_.storage->Materialize(uri, staging_ / "in");
+  if (uri.starts_with("s3://")) {
+    ASSIGN_OR_RETURN(storage::ObjectLocation at, services_.object_stores->Open(uri));
+    std::filesystem::path local =
+        staging_ / "in" / std::to_string(downloads_++) / std::filesystem::path(at.key).filename();
+    std::error_code ec;
+    std::filesystem::create_directories(local.parent_path(), ec);
+    if (ec) return IoError("cannot create '" + local.parent_path().string() + "': " + ec.message());
+    RETURN_IF_ERROR(at.store->GetToFile(at.key, local));
+    return local;
+  }
   std::string_view path = uri;
   if (path.starts_with("file://")) path.remove_prefix(7);
   std::error_code ec;

@@ -14,6 +14,7 @@
 #include "flow/flow.h"
 #include "flow/task.h"
 #include "storage/internal_storage.h"
+#include "storage/object_stores.h"
 #include "tmpl/value.h"
 
 namespace floe::exec {
@@ -22,6 +23,7 @@ namespace floe::exec {
 // run of an execution.
 struct ExecutionServices {
   const storage::InternalStorage* storage = nullptr;
+  storage::ObjectStores* object_stores = nullptr;
   const FlowRenderHost* host = nullptr;
   std::shared_mutex* context_mu = nullptr;  // held (shared) while rendering
   flow::KvStore* kv = nullptr;
@@ -70,6 +72,10 @@ class RunTaskContext final : public flow::TaskContext {
   bool WaitFor(std::chrono::milliseconds d) override;
   void SetInterrupt(std::function<void()> interrupt) override;
 
+  // Moves the files written through NewStorageFile into the execution's
+  // storage; called once the task succeeded, before its outputs are kept.
+  Status CommitStorageFiles();
+
   // Asks the task to stop: Cancelled() turns true, WaitFor returns, the
   // registered interrupt runs. Thread-safe.
   void Cancel();
@@ -82,6 +88,11 @@ class RunTaskContext final : public flow::TaskContext {
   const ExecutionServices& services_;
   std::string storage_prefix_;
   std::filesystem::path scratch_;
+  // Files tasks write for storage and files downloaded for them; removed
+  // with the context.
+  std::filesystem::path staging_;
+  std::vector<std::pair<std::filesystem::path, std::string>> pending_;  // local file, storage key
+  int downloads_ = 0;
   std::optional<std::filesystem::path> working_directory_;
   bool owns_working_directory_ = true;
   LogFn log_;

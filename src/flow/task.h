@@ -60,10 +60,12 @@ class TaskContext {
   virtual Result<std::filesystem::path> WorkingDirectory() = 0;
   // Copies a local file into the execution's storage; returns its URI.
   virtual Result<std::string> StoreFile(const std::filesystem::path& local, std::string_view name) = 0;
-  // A local path for reading a storage or file URI (floe://, file://, a path).
+  // A local path for reading a URI: floe:// (the execution's storage),
+  // s3:// (downloaded for this run), file:// or a plain path. Read only.
   virtual Result<std::filesystem::path> ResolveFile(std::string_view uri) = 0;
-  // A path of the execution's storage for a file this task is about to write
-  // (e.g. a query result); the returned URI names it once written.
+  // A local path for a file this task is about to write for the execution's
+  // storage (e.g. a query result), and the URI naming it: it is stored when
+  // the task succeeds.
   virtual Result<std::pair<std::filesystem::path, std::string>> NewStorageFile(std::string_view name) = 0;
   // Makes `name` visible to this task's templates rendered after the call
   // (e.g. {{ workingDir }}, {{ outputFiles.out }}).

@@ -85,8 +85,8 @@ Status InternalStorage::WithRetries(std::string_view what, Fn&& attempt) const {
     last = attempt();
     if (last.ok() || !Retryable(last)) return last;
   }
-  return Status(last.code(), std::string(what) + ": " + last.message() + " (after " + std::to_string(attempts_) +
-                                 " attempts)");
+  return Status(last.code(),
+                std::string(what) + ": " + last.message() + " (after " + std::to_string(attempts_) + " attempts)");
 }
 
 Status InternalStorage::Verify(const std::string& store_key, int64_t size, const fs::path& local) const {

@@ -35,7 +35,8 @@ std::string LastModified(const fs::path& path) {
   std::error_code ec;
   auto t = fs::last_write_time(path, ec);
   if (ec) return "";
-  return FormatTimestamp(std::chrono::time_point_cast<std::chrono::system_clock::duration>(std::chrono::file_clock::to_sys(t)));
+  return FormatTimestamp(
+      std::chrono::time_point_cast<std::chrono::system_clock::duration>(std::chrono::file_clock::to_sys(t)));
 }
 
 Status MakeParent(const fs::path& path) {

@@ -110,8 +110,7 @@ Status MemoryStore::PutFile(std::string_view key, const std::filesystem::path& f
   return Put(key, data.str(), options);
 }
 
-Result<std::unique_ptr<MultipartUpload>> MemoryStore::StartMultipart(std::string_view key,
-                                                                     const PutOptions& options) {
+Result<std::unique_ptr<MultipartUpload>> MemoryStore::StartMultipart(std::string_view key, const PutOptions& options) {
   RETURN_IF_ERROR(CheckObjectKey(key));
   return std::unique_ptr<MultipartUpload>(std::make_unique<MemoryMultipartUpload>(*this, std::string(key), options));
 }

@@ -79,8 +79,8 @@ Result<ObjectUri> ParseObjectUri(std::string_view uri) {
     path.remove_prefix(7);
     if (!path.starts_with('/'))
       return InvalidArgument("'" + std::string(uri) + "': a file:// URI needs an absolute path (file:///path)");
-  } else if (size_t scheme = path.find("://"); scheme != std::string_view::npos &&
-                                                path.substr(0, scheme).find('/') == std::string_view::npos) {
+  } else if (size_t scheme = path.find("://");
+             scheme != std::string_view::npos && path.substr(0, scheme).find('/') == std::string_view::npos) {
     return InvalidArgument("'" + std::string(uri) + "': unknown scheme '" + std::string(path.substr(0, scheme)) +
                            "://' (floe reads s3://, file:// and plain paths)");
   }

@@ -51,7 +51,8 @@ TEST(ObjectStoreTest, FaultFreeWrapperKeepsTheContract) {
 TEST(ObjectStoreTest, LocalStoreRefusesKeysThatCannotBeFiles) {
   TempDir dir;
   LocalStore store(dir.path());
-  for (const std::string& key : std::vector<std::string>{"../escape", "a/../../b", "a//b", "/abs", "./a", std::string(kLocalTempPrefix) + "x"}) {
+  for (const std::string& key :
+       std::vector<std::string>{"../escape", "a/../../b", "a//b", "/abs", "./a", std::string(kLocalTempPrefix) + "x"}) {
     Status s = store.Put(key, "x", {});
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << key;
     EXPECT_THAT(s.message(), HasSubstr(key));

@@ -1,6 +1,7 @@
 #include "storage/s3_client.h"
 
 #include <curl/curl.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -332,8 +333,8 @@ Result<S3Client::Response> S3Client::SendOnce(const Request& request, Handle& ha
       uint64_t received = sink.file ? sink.file_bytes : response.body.size();
       if (expected && *expected != received) {
         *retryable = true;
-        return IoError(where + ": the answer was cut short (" + std::to_string(received) + " of " +
-                       it->second + " bytes)");
+        return IoError(where + ": the answer was cut short (" + std::to_string(received) + " of " + it->second +
+                       " bytes)");
       }
     }
     if (sink.file) {

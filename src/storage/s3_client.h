@@ -95,8 +95,8 @@ class S3Client {
     long status = 0;
     std::string body;
     std::map<std::string, std::string> headers;  // names lower-case
-    int64_t streamed_bytes = 0;                   // with Request::download_to: the bytes written there
-    std::string streamed_md5;                     // ... and their MD5 (hex)
+    int64_t streamed_bytes = 0;                  // with Request::download_to: the bytes written there
+    std::string streamed_md5;                    // ... and their MD5 (hex)
   };
 
   struct Request {

@@ -75,8 +75,8 @@ Result<std::unique_ptr<MultipartUpload>> S3Store::StartMultipart(std::string_vie
   return std::unique_ptr<MultipartUpload>(std::make_unique<S3MultipartUpload>(client_, bucket_, Str(key), id));
 }
 
-Result<ListPage> S3Store::List(std::string_view prefix, std::string_view delimiter,
-                               std::string_view continuation_token, int max_keys) {
+Result<ListPage> S3Store::List(std::string_view prefix, std::string_view delimiter, std::string_view continuation_token,
+                               int max_keys) {
   return client_->List(bucket_, Str(prefix), Str(delimiter), Str(continuation_token), max_keys);
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/id.h"
 #include "exec/executor.h"
+#include "storage/local_store.h"
 #include "tasks/builtin.h"
 #include "tests/support/loopback_http.h"
 #include "tmpl/json.h"
@@ -37,7 +38,7 @@ class TasksTest : public ::testing::Test {
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("floe_tasks_" + NewId());
     store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
-    storage_ = std::make_unique<storage::InternalStorage>(dir_ / "storage");
+    storage_ = std::make_unique<storage::InternalStorage>(std::make_shared<storage::LocalStore>(dir_ / "storage"), "");
     executor_ = std::make_unique<exec::Executor>(
         *store_, Registry(), *storage_,
         exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});
@@ -138,7 +139,7 @@ tasks:
   EXPECT_EQ(one.Get("row")->Get("top")->AsInt(), 17);
   tmpl::Value store = Outputs(e, 2);
   EXPECT_EQ(store.Get("size")->AsInt(), 10);
-  auto parquet = storage_->LocalPath(store.Get("uri")->AsString());
+  auto parquet = storage_->Materialize(store.Get("uri")->AsString(), dir_ / "downloads");
   ASSERT_TRUE(parquet.ok()) << parquet.status().ToString();
   EXPECT_THAT(parquet->string(), HasSubstr("result.parquet"));
   EXPECT_EQ(Outputs(e, 3).Get("row")->Get("city")->AsString(), "Lyon");
