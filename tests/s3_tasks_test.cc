@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "storage/s3_client.h"
 #include "tests/support/s3_test_server.h"
 #include "tests/support/shell.h"
 #include "tmpl/json.h"
@@ -47,6 +48,63 @@ TEST(S3TasksTest, KestraS3TasksRunAgainstTheServer) {
 
 // s3:// in DuckDB SQL. Against the lenient server: DuckDB lists prefixes
 // ending in '/', a query value moto cannot verify (tests/support/s3_server.py).
+// Execution files on S3: every file an execution makes lands under the
+// prefix, and later tasks and templates read them back from there.
+TEST(S3TasksTest, ExecutionStorageOnS3) {
+  tmpl::Value state = testing::S3TestServerState();
+  ASSERT_TRUE(state.Get("endpoint"));
+  std::string secret = state.Get("secret_key")->AsString();
+  fs::path csv = fs::temp_directory_path() / ("floe_storage_" + std::to_string(getpid()) + ".csv");
+  std::ofstream(csv) << "city,n\nLyon,3\nNantes,4\nLyon,5\n";
+  std::string flow = std::string(FLOE_SOURCE_DIR) + "/tests/flows/s3/storage_on_s3.yml";
+  // The bucket's root on the verifying server; under a prefix on the lenient
+  // one (moto cannot verify the '/' a prefix puts in a listing's query).
+  for (bool verifying : {true, false}) {
+    SCOPED_TRACE(verifying);
+    std::string endpoint = state.Get(verifying ? "endpoint" : "lenient_endpoint")->AsString();
+    std::string env = AwsEnv(state, secret) + " AWS_ENDPOINT_URL_S3=" + endpoint;
+    storage::S3Client s3(
+        {.endpoint = endpoint,
+         .path_style = true,
+         .credentials = {.access_key_id = state.Get("access_key")->AsString(), .secret_access_key = secret}});
+    std::string bucket = "storage-" + std::to_string(verifying) + "-" + std::to_string(getpid());
+    std::string prefix = verifying ? "" : "floe/";
+    ASSERT_TRUE(s3.CreateBucket(bucket).ok());
+    CommandResult run = Floe(
+        env, "--storage s3://" + bucket + "/" + prefix + " run " + flow + " --input data=" + csv.string() + " --json");
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    auto doc = tmpl::ParseJson(run.out);
+    ASSERT_TRUE(doc.ok()) << run.out;
+    EXPECT_EQ(doc->Get("outputs")->Get("summary")->AsString(), "2 cities, 12 in all; from the shell");
+    std::string id = doc->Get("id")->AsString();
+    auto listed = s3.ListAll(bucket, prefix);
+    ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+    std::vector<std::string> names;
+    for (const auto& o : listed.value()) {
+      EXPECT_THAT(o.key, ::testing::StartsWith(prefix + "floe.tests/storage_on_s3/executions/" + id + "/"));
+      names.push_back(fs::path(o.key).filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{csv.filename().string(), "report.txt", "result.parquet"}));
+  }
+
+  // A storage location that cannot work fails before anything runs, saying why.
+  std::string env = AwsEnv(state, secret);
+  CommandResult missing =
+      Floe(env, "--storage s3://no-such-bucket-" + std::to_string(getpid()) + " run " + flow + " --input data=x");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.out, HasSubstr("NoSuchBucket"));
+  EXPECT_THAT(missing.out, HasSubstr("s3://no-such-bucket-"));
+  CommandResult wrong = Floe(AwsEnv(state, "not-the-secret"), "--storage s3://storage-1-" + std::to_string(getpid()) +
+                                                                  " run " + flow + " --input data=x");
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_THAT(wrong.out, HasSubstr("SignatureDoesNotMatch"));
+  CommandResult scheme = Floe("", "--storage gs://bucket/x run " + flow + " --input data=x");
+  EXPECT_NE(scheme.exit_code, 0);
+  EXPECT_THAT(scheme.out, HasSubstr("unknown scheme 'gs://'"));
+  fs::remove(csv);
+}
+
 TEST(S3TasksTest, DuckDbReadsAndWritesPartitionedParquetOnS3) {
   tmpl::Value state = testing::S3TestServerState();
   ASSERT_TRUE(state.Get("lenient_endpoint"));

@@ -59,8 +59,10 @@ Status WriteInputFiles(TaskContext& ctx, std::string_view property, const tmpl::
     std::filesystem::create_directories(target.parent_path(), ec);
     if (ec) return IoError("cannot create folder for input file '" + name + "': " + ec.message());
     std::string text = content.is_string() ? content.AsString() : tmpl::ToJson(content);
-    if (text.starts_with("floe://") || text.starts_with("file://")) {
-      ASSIGN_OR_RETURN(std::filesystem::path source, ctx.ResolveFile(text));
+    if (text.starts_with("floe://") || text.starts_with("file://") || text.starts_with("s3://")) {
+      Result<std::filesystem::path> resolved = ctx.ResolveFile(text);
+      if (!resolved.ok()) return ctx.PropertyError(property, "'" + name + "': " + resolved.status().message());
+      const std::filesystem::path& source = *resolved;
       std::filesystem::copy_file(source, target, std::filesystem::copy_options::overwrite_existing, ec);
       if (ec) return IoError("cannot copy '" + text + "' to input file '" + name + "': " + ec.message());
       continue;

@@ -4,8 +4,8 @@
 //   inputFiles:  {data.csv: "{{ outputs.extract.uri }}", query.sql: "SELECT 1"}
 //   outputFiles: ["*.parquet", "reports/**.html"]
 //
-// An input file's value is its content, or a floe:// / file:// URI whose file
-// is copied. Output patterns are globs relative to the folder ('*' stays
+// An input file's value is its content, or a floe://, s3:// or file:// URI
+// whose file is copied. Output patterns are globs relative to the folder ('*' stays
 // within a folder, '**' crosses folders); matches are stored in the
 // execution's storage and returned as {relative path: URI}.
 #pragma once

@@ -67,6 +67,9 @@ Result<std::unique_ptr<InternalStorage>> InternalStorage::Open(std::string_view 
     return std::make_unique<InternalStorage>(std::make_shared<LocalStore>(root), "");
   }
   ASSIGN_OR_RETURN(ObjectLocation at, stores.Open(location));
+  // Fail now, clearly, on a missing bucket or wrong credentials, rather than
+  // in the middle of the first execution.
+  RETURN_IF_ERROR(at.store->List(at.key, "", "", 1).status());
   return std::make_unique<InternalStorage>(at.store, at.key);
 }
 

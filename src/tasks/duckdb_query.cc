@@ -2,6 +2,7 @@
 #include <fstream>
 
 #include "engine/query.h"
+#include "flow/task_files.h"
 #include "tasks/builtin.h"
 #include "tmpl/template.h"
 
@@ -10,10 +11,6 @@ namespace {
 
 using flow::PropertyType;
 using tmpl::Value;
-
-bool IsFileUri(std::string_view s) {
-  return s.starts_with("floe://") || s.starts_with("file://") || s.starts_with("kestra://");
-}
 
 // A relative file name inside the working directory; no escaping it.
 Status CheckFileName(flow::TaskContext& ctx, std::string_view property, const std::string& name) {
@@ -96,26 +93,9 @@ class DuckDbQueryTask final : public flow::Task {
 
  private:
   Status PlaceInputFiles(flow::TaskContext& ctx, const std::filesystem::path& wd) {
-    ASSIGN_OR_RETURN(std::optional<Value> files, ctx.OptionalMap("inputFiles"));
-    if (!files) return Status::Ok();
-    for (const auto& [name, content] : files->AsMap()) {
-      RETURN_IF_ERROR(CheckFileName(ctx, "inputFiles", name));
-      std::filesystem::path target = wd / name;
-      std::error_code ec;
-      std::filesystem::create_directories(target.parent_path(), ec);
-      if (content.is_string() && IsFileUri(content.AsString())) {
-        auto source = ctx.ResolveFile(content.AsString());
-        if (!source.ok()) return ctx.PropertyError("inputFiles", "'" + name + "': " + source.status().message());
-        std::filesystem::copy_file(*source, target, std::filesystem::copy_options::overwrite_existing, ec);
-        if (ec) return ctx.PropertyError("inputFiles", "cannot copy '" + content.AsString() + "': " + ec.message());
-        continue;
-      }
-      std::ofstream out(target, std::ios::binary);
-      std::string text = tmpl::ToDisplayString(content, tmpl::Dialect::kPebble);
-      out << text;
-      if (!out) return ctx.PropertyError("inputFiles", "cannot write '" + target.string() + "'");
-    }
-    return Status::Ok();
+    ASSIGN_OR_RETURN(std::optional<Value> files, ctx.Property("inputFiles"));
+    if (!files || files->is_null()) return Status::Ok();
+    return flow::WriteInputFiles(ctx, "inputFiles", *files, wd);
   }
 
   Result<std::vector<std::string>> OutputFileNames(flow::TaskContext& ctx) {

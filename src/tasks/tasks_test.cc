@@ -186,7 +186,7 @@ tasks:
       ../evil.txt: x
 )");
   EXPECT_EQ(e.state, State::kFailed);
-  EXPECT_THAT(e.task_runs[0].error, HasSubstr("relative file name without '..'"));
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("must be a relative path inside the folder"));
 }
 
 TEST_F(TasksTest, SleepWaitsAndValidatesDuration) {
