@@ -16,7 +16,7 @@
 namespace floe::state {
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS executions (
@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS executions (
   labels TEXT NOT NULL,
   flow_source TEXT NOT NULL,
   flow_path TEXT NOT NULL,
-  error TEXT NOT NULL DEFAULT ''
+  error TEXT NOT NULL DEFAULT '',
+  trigger TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS executions_by_flow ON executions(namespace, flow_id, id);
 CREATE TABLE IF NOT EXISTS execution_states (
@@ -76,6 +77,14 @@ CREATE TABLE IF NOT EXISTS kv (
   expires_ms INTEGER,
   PRIMARY KEY (namespace, key)
 );
+CREATE TABLE IF NOT EXISTS trigger_states (
+  namespace TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  trigger_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (namespace, flow_id, trigger_id)
+);
 )sql";
 
 // Upgrades from older schema versions, in order; each runs once, in the same
@@ -84,6 +93,9 @@ constexpr const char* kMigrationToV2 = R"sql(
 ALTER TABLE task_runs ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE task_runs ADD COLUMN scope TEXT NOT NULL DEFAULT '';
 ALTER TABLE task_runs ADD COLUMN loop_values TEXT NOT NULL DEFAULT '[]';
+)sql";
+constexpr const char* kMigrationToV3 = R"sql(
+ALTER TABLE executions ADD COLUMN trigger TEXT NOT NULL DEFAULT '';
 )sql";
 
 int64_t ToMs(Timestamp t) {
@@ -156,7 +168,9 @@ class SqliteStore final : public Store {
                                 std::to_string(version) + ", this floe knows " + std::to_string(kSchemaVersion) + ")");
     }
     RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    // Version 0 is a new store: kSchema creates it whole.
     Status s = version == 1 ? Exec(kMigrationToV2) : Status::Ok();
+    if (s.ok() && version >= 1 && version < 3) s = Exec(kMigrationToV3);
     if (s.ok()) s = Exec(kSchema);
     if (s.ok()) s = Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     if (!s.ok()) {
@@ -172,9 +186,10 @@ class SqliteStore final : public Store {
       {
         ASSIGN_OR_RETURN(Stmt s,
                          Prepare("INSERT INTO executions(id, namespace, flow_id, state, inputs, outputs, labels, "
-                                 "flow_source, flow_path, error) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+                                 "flow_source, flow_path, error, trigger) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
         s.Bind(1, e.id).Bind(2, e.namespace_).Bind(3, e.flow_id).Bind(4, StateName(e.state)).Bind(5, e.inputs_json);
         s.Bind(6, e.outputs_json).Bind(7, e.labels_json).Bind(8, e.flow_source).Bind(9, e.flow_path).Bind(10, e.error);
+        s.Bind(11, e.trigger_json);
         int rc = s.Step();
         if (rc == SQLITE_CONSTRAINT)
           return Status(StatusCode::kAlreadyExists, "execution '" + e.id + "' already exists");
@@ -328,6 +343,29 @@ class SqliteStore final : public Store {
     return ParseState(s.Text(0)).value_or(State::kFailed);
   }
 
+  Result<std::optional<std::string>> GetTriggerState(const std::string& ns, const std::string& flow_id,
+                                                     const std::string& trigger_id) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT state FROM trigger_states WHERE namespace = ? AND flow_id = ? AND "
+                                     "trigger_id = ?"));
+    s.Bind(1, ns).Bind(2, flow_id).Bind(3, trigger_id);
+    int rc = s.Step();
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    if (rc != SQLITE_ROW) return Fail("read trigger state");
+    return std::optional<std::string>(s.Text(0));
+  }
+
+  Status PutTriggerState(const std::string& ns, const std::string& flow_id, const std::string& trigger_id,
+                         const std::string& state_json, Timestamp at) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO trigger_states(namespace, flow_id, trigger_id, state, updated_ms) "
+                                     "VALUES (?,?,?,?,?) ON CONFLICT(namespace, flow_id, trigger_id) DO UPDATE SET "
+                                     "state = excluded.state, updated_ms = excluded.updated_ms"));
+    s.Bind(1, ns).Bind(2, flow_id).Bind(3, trigger_id).Bind(4, state_json).Bind(5, ToMs(at));
+    if (s.Step() != SQLITE_DONE) return Fail("write trigger state");
+    return Status::Ok();
+  }
+
   Status KvPut(const KvEntry& e) override {
     std::lock_guard lock(mu_);
     ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO kv(namespace, key, value, updated_ms, expires_ms) VALUES (?,?,?,?,?) "
@@ -428,7 +466,8 @@ class SqliteStore final : public Store {
 
  private:
   static constexpr const char* kSelectExecution =
-      "SELECT id, namespace, flow_id, state, inputs, outputs, labels, flow_source, flow_path, error FROM executions";
+      "SELECT id, namespace, flow_id, state, inputs, outputs, labels, flow_source, flow_path, error, trigger "
+      "FROM executions";
 
   static KvEntry ReadKv(Stmt& s) {
     KvEntry e{.namespace_ = s.Text(0), .key = s.Text(1), .value_json = s.Text(2), .updated = FromMs(s.Int(3))};
@@ -448,6 +487,7 @@ class SqliteStore final : public Store {
     e.flow_source = s.Text(7);
     e.flow_path = s.Text(8);
     e.error = s.Text(9);
+    e.trigger_json = s.Text(10);
     return e;
   }
 

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include <sqlite3.h>
+
 #include "core/id.h"
 #include "state/store.h"
 
@@ -36,6 +38,55 @@ class SqliteStoreTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
 };
+
+TEST_F(SqliteStoreTest, KeepsTriggerStatesAndTheTriggerOfAnExecution) {
+  auto none = store_->GetTriggerState("dev", "hello", "watch");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(store_->PutTriggerState("dev", "hello", "watch", R"({"seen":1})", SystemClock().Now()).ok());
+  ASSERT_TRUE(store_->PutTriggerState("dev", "hello", "watch", R"({"seen":2})", SystemClock().Now()).ok());
+  ASSERT_TRUE(store_->PutTriggerState("dev", "other", "watch", R"({"seen":9})", SystemClock().Now()).ok());
+  EXPECT_EQ(**store_->GetTriggerState("dev", "hello", "watch"), R"({"seen":2})");
+  Execution e = NewExecution();
+  e.trigger_json = R"({"objects":[]})";
+  ASSERT_TRUE(store_->CreateExecution(e).ok());
+  EXPECT_EQ(store_->GetExecution(e.id)->trigger_json, R"({"objects":[]})");
+}
+
+// A store written by the floe before triggers (schema 2) opens, keeps its
+// executions and gains the new columns and tables.
+TEST(SqliteStoreMigrationTest, OpensASchemaTwoStore) {
+  auto dir = std::filesystem::temp_directory_path() / ("floe_migrate_" + NewId());
+  std::filesystem::create_directories(dir);
+  auto path = dir / "floe.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* v2 = R"sql(
+CREATE TABLE executions (id TEXT PRIMARY KEY, namespace TEXT NOT NULL, flow_id TEXT NOT NULL, state TEXT NOT NULL,
+  inputs TEXT NOT NULL, outputs TEXT NOT NULL, labels TEXT NOT NULL, flow_source TEXT NOT NULL,
+  flow_path TEXT NOT NULL, error TEXT NOT NULL DEFAULT '');
+CREATE TABLE execution_states (execution_id TEXT NOT NULL REFERENCES executions(id), state TEXT NOT NULL,
+  at_ms INTEGER NOT NULL);
+CREATE TABLE task_runs (id TEXT PRIMARY KEY, execution_id TEXT NOT NULL REFERENCES executions(id),
+  task_id TEXT NOT NULL, task_type TEXT NOT NULL, attempt INTEGER NOT NULL, state TEXT NOT NULL,
+  outputs TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', parent_id TEXT NOT NULL DEFAULT '',
+  scope TEXT NOT NULL DEFAULT '', loop_values TEXT NOT NULL DEFAULT '[]');
+INSERT INTO executions VALUES ('01OLD', 'dev', 'hello', 'SUCCESS', '{}', '{}', '{}', 'id: hello', '', '');
+INSERT INTO execution_states VALUES ('01OLD', 'SUCCESS', 1000);
+PRAGMA user_version=2;
+)sql";
+  ASSERT_EQ(sqlite3_exec(db, v2, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto old = (*store)->GetExecution("01OLD");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->state, State::kSuccess);
+  EXPECT_EQ(old->trigger_json, "");
+  EXPECT_TRUE((*store)->PutTriggerState("dev", "hello", "t", "{}", SystemClock().Now()).ok());
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
 
 TEST_F(SqliteStoreTest, RecordsExecutionTaskRunsAndHistory) {
   Execution e = NewExecution();

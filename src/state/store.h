@@ -63,6 +63,13 @@ class Store {
   virtual Result<std::vector<LogEntry>> GetLogs(const std::string& execution_id, int64_t after_seq,
                                                 int limit = 10000) = 0;
 
+  // What a polling trigger keeps between polls (JSON), per flow and trigger;
+  // nullopt before its first poll.
+  virtual Result<std::optional<std::string>> GetTriggerState(const std::string& ns, const std::string& flow_id,
+                                                             const std::string& trigger_id) = 0;
+  virtual Status PutTriggerState(const std::string& ns, const std::string& flow_id, const std::string& trigger_id,
+                                 const std::string& state_json, Timestamp at) = 0;
+
   // The namespace key-value store (Kestra's KV). Expired entries read as
   // absent. KvDelete returns whether the key existed.
   virtual Status KvPut(const KvEntry& entry) = 0;
