@@ -16,10 +16,14 @@ namespace {
 
 const std::vector<std::string> kFlowKeys = {
     "id",      "namespace", "description", "labels",   "inputs",         "variables",      "tasks", "errors",
-    "finally", "outputs",   "revision",    "disabled", "afterExecution", "pluginDefaults", "retry", "concurrency"};
+    "finally", "outputs",   "revision",    "disabled", "afterExecution", "pluginDefaults", "retry", "concurrency",
+    "triggers"};
 // Keys of Kestra's flow model that floe does not run yet: an error, never
 // silently ignored.
-const std::vector<std::string> kFlowKeysNotYet = {"triggers", "taskDefaults", "listeners", "sla", "checks"};
+const std::vector<std::string> kFlowKeysNotYet = {"taskDefaults", "listeners", "sla", "checks"};
+const std::vector<std::string> kTriggerKeys = {"id", "type", "description", "disabled", "interval"};
+const std::vector<std::string> kTriggerKeysNotYet = {"conditions", "stopAfter", "inputs", "allowConcurrent",
+                                                     "workerGroup", "logLevel"};
 const std::vector<std::string> kTaskKeysNotYet = {"workerGroup", "logToFile", "taskCache"};
 const std::vector<std::string> kInputKeys = {"id",       "name",     "type",     "description",     "displayName",
                                              "required", "defaults", "values",   "options",         "validator",
@@ -160,6 +164,112 @@ class FlowParser {
       for (const auto& t : node->items) ParseTask(t, *list);
     }
     if (const YamlNode* outputs = doc.Find("outputs")) ParseOutputs(*outputs, flow);
+    if (const YamlNode* triggers = doc.Find("triggers")) ParseTriggers(*triggers, flow);
+  }
+
+  void ParseTriggers(const YamlNode& list, Flow& flow) {
+    if (list.is_null()) return;
+    if (!list.is_sequence()) {
+      Error(list.location, "'triggers' must be a list of triggers");
+      return;
+    }
+    std::set<std::string> ids;
+    for (const auto& written : list.items) {
+      if (!written.is_map()) {
+        Error(written.location, "a trigger must be a map with id and type");
+        continue;
+      }
+      const YamlNode node = WithDefaults(written);
+      TriggerSpec trigger;
+      TaskSpec& spec = trigger.spec;
+      spec.location = node.location;
+      if (auto id = Text(node.Find("id"), "id", true, node.location)) {
+        spec.id = *id;
+        if (!ValidId(*id)) {
+          Error(node.Find("id")->location, "trigger id '" + *id + "' may only hold letters, digits, '_' and '-'");
+        } else if (!ids.insert(*id).second) {
+          Error(node.Find("id")->location, "duplicate trigger id '" + *id + "'");
+        }
+      }
+      if (auto d = Text(node.Find("description"), "description", false, node.location)) spec.description = *d;
+      if (const YamlNode* disabled = node.Find("disabled")) {
+        tmpl::Value v = disabled->ToValue();
+        if (!v.is_bool()) Error(disabled->location, "'disabled' must be true or false");
+        spec.disabled = v.is_bool() && v.AsBool();
+      }
+      if (const YamlNode* interval = node.Find("interval")) {
+        auto d = ParseDuration(interval->scalar);
+        if (!interval->is_scalar() || !d.ok() || d->count() <= 0) {
+          Error(interval->location, "'interval' must be a positive duration like PT1M");
+        } else {
+          trigger.interval = *d;
+        }
+      }
+      if (auto type = Text(node.Find("type"), "type", true, node.location)) {
+        spec.type = *type;
+        const TaskType* found = registry_.Find(*type);
+        if (found && found->is_trigger()) {
+          spec.task_type = found;
+        } else if (found) {
+          Error(node.Find("type")->location, "'" + *type + "' is a task type, not a trigger",
+                "move it under 'tasks'");
+        } else {
+          std::vector<std::string> names;
+          std::string all;
+          for (const auto& t : registry_.types()) {
+            if (!t->is_trigger()) continue;
+            names.push_back(t->name);
+            all += (all.empty() ? "" : ", ") + t->name;
+          }
+          std::string hint = DidYouMean(*type, names);
+          Error(node.Find("type")->location, "trigger type '" + *type + "' is not one floe runs (yet)",
+                hint.empty() ? "floe runs these triggers: " + all : hint);
+        }
+      }
+      spec.properties.kind = YamlNode::Kind::kMap;
+      spec.properties.location = node.location;
+      for (const auto& e : node.entries) {
+        if (std::find(kTriggerKeys.begin(), kTriggerKeys.end(), e.key) != kTriggerKeys.end()) continue;
+        if (std::find(kTriggerKeysNotYet.begin(), kTriggerKeysNotYet.end(), e.key) != kTriggerKeysNotYet.end()) {
+          Error(e.key_location, "'" + e.key + "' is not supported by floe yet on triggers",
+                "remove it; floe will not silently ignore it");
+          continue;
+        }
+        if (spec.task_type && CheckTypedProperty(e, spec, kTriggerKeys)) spec.properties.entries.push_back(e);
+      }
+      if (spec.task_type) CheckRequiredProperties(node, spec);
+      flow.triggers.push_back(std::move(trigger));
+    }
+  }
+
+  // A property of `task`'s type, checked against its schema; false (with an
+  // error) when the type has no such property.
+  bool CheckTypedProperty(const YamlNode::Entry& e, const TaskSpec& task, const std::vector<std::string>& common) {
+    const PropertySpec* spec = task.task_type->FindProperty(e.key);
+    if (!spec) {
+      std::vector<std::string> known = common;
+      for (const auto& p : task.task_type->properties) known.push_back(p.name);
+      Error(e.key_location,
+            "unknown property '" + e.key + "' for " + Kind(task) + " type '" + task.task_type->name + "'",
+            DidYouMean(e.key, known));
+      return false;
+    }
+    CheckPropertyType(*spec, e.value);
+    return true;
+  }
+
+  static std::string Kind(const TaskSpec& task) { return task.task_type->is_trigger() ? "trigger" : "task"; }
+
+  void CheckRequiredProperties(const YamlNode& node, const TaskSpec& task) {
+    for (const auto& spec : task.task_type->properties) {
+      if (!spec.required) continue;
+      bool present = node.Find(spec.name) != nullptr;
+      for (const auto& a : spec.aliases) present = present || node.Find(a) != nullptr;
+      if (!present)
+        Error(node.location,
+              Kind(task) + " '" + task.id + "' (" + task.task_type->name + ") is missing required property '" +
+                  spec.name + "'");
+    }
   }
 
   void ParseConcurrency(const YamlNode& node, Flow& flow) {
@@ -400,7 +510,10 @@ class FlowParser {
     if (type) {
       task.type = *type;
       task.task_type = registry_.Find(*type);
-      if (!task.task_type) {
+      if (task.task_type && task.task_type->is_trigger()) {
+        Error(node.Find("type")->location, "'" + *type + "' is a trigger, not a task", "move it under 'triggers'");
+        task.task_type = nullptr;
+      } else if (!task.task_type) {
         std::string hint = DidYouMean(*type, registry_.AllNames());
         Error(node.Find("type")->location, "unknown task type '" + *type + "'",
               hint.empty() ? "run 'floe schema' to list task types" : hint);
@@ -418,28 +531,12 @@ class FlowParser {
       }
       if (task.task_type) {
         const PropertySpec* spec = task.task_type->FindProperty(e.key);
-        if (!spec) {
-          std::vector<std::string> known = common;
-          for (const auto& p : task.task_type->properties) known.push_back(p.name);
-          Error(e.key_location, "unknown property '" + e.key + "' for task type '" + task.task_type->name + "'",
-                DidYouMean(e.key, known));
-          continue;
-        }
-        if (ParseBranches(*spec, e, task)) continue;
-        CheckPropertyType(*spec, e.value);
+        if (spec && ParseBranches(*spec, e, task)) continue;
+        if (!CheckTypedProperty(e, task, common)) continue;
       }
       task.properties.entries.push_back(e);
     }
-    if (task.task_type) {
-      for (const auto& spec : task.task_type->properties) {
-        if (!spec.required) continue;
-        bool present = node.Find(spec.name) != nullptr;
-        for (const auto& a : spec.aliases) present = present || node.Find(a) != nullptr;
-        if (!present)
-          Error(node.location, "task '" + task.id + "' (" + task.task_type->name + ") is missing required property '" +
-                                   spec.name + "'");
-      }
-    }
+    if (task.task_type) CheckRequiredProperties(node, task);
     tasks.push_back(std::move(task));
   }
 

@@ -107,6 +107,13 @@ struct TaskSpec {
   bool is_flowable() const { return task_type && task_type->flowable != Flowable::kNone; }
 };
 
+// One of a flow's `triggers`: its type, properties and id in `spec` (as a
+// task's), how often it is polled.
+struct TriggerSpec {
+  TaskSpec spec;
+  Duration interval = std::chrono::seconds(60);
+};
+
 struct FlowOutput {
   std::string id;
   std::string type;  // STRING, INT, ... as written; informative for now
@@ -135,6 +142,7 @@ struct Flow {
   // Run after the execution ended (its state is final), e.g. to notify.
   std::vector<TaskSpec> after_execution;
   std::vector<FlowOutput> outputs;
+  std::vector<TriggerSpec> triggers;
   std::optional<RetryPolicy> retry;  // the whole execution's
   std::optional<Concurrency> concurrency;
   int revision = 0;  // as written; 0 when absent

@@ -34,6 +34,10 @@ TaskRegistry TestRegistry() {
   r.Register({.name = "flow.Dag",
               .properties = {{.name = "tasks", .type = PropertyType::kDagTasks, .required = true}},
               .flowable = Flowable::kDag});
+  r.Register({.name = "s3.Trigger",
+              .aliases = {"io.kestra.plugin.aws.s3.Trigger"},
+              .properties = {{.name = "bucket", .required = true}, {.name = "prefix"}},
+              .trigger_factory = [] { return std::unique_ptr<PollingTrigger>(); }});
   return r;
 }
 
@@ -177,11 +181,76 @@ finally: nope
 
 TEST(FlowTest, NotYetSupportedKeysAreErrorsNotIgnored) {
   auto errors = Errors(
-      "id: f\nnamespace: dev\ntriggers: []\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n    workerGroup: "
+      "id: f\nnamespace: dev\nlisteners: []\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n    workerGroup: "
       "gpu\n");
   ASSERT_EQ(errors.size(), 2u);
-  EXPECT_THAT(errors[0], HasSubstr("'triggers' is not supported by floe yet"));
+  EXPECT_THAT(errors[0], HasSubstr("'listeners' is not supported by floe yet"));
   EXPECT_THAT(errors[1], HasSubstr("'workerGroup' is not supported by floe yet"));
+}
+
+TEST(FlowTest, ParsesPollingTriggers) {
+  FlowParse p = ParseFlow(R"(id: f
+namespace: dev
+tasks:
+  - id: a
+    type: core.Log
+    message: "{{ trigger.objects | length }}"
+triggers:
+  - id: watch
+    type: io.kestra.plugin.aws.s3.Trigger
+    interval: PT30S
+    bucket: lake
+    prefix: in/
+  - id: idle
+    type: s3.Trigger
+    disabled: true
+    bucket: other
+)",
+                          "flow.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << ::testing::PrintToString(p.errors);
+  ASSERT_EQ(p.flow->triggers.size(), 2u);
+  const TriggerSpec& watch = p.flow->triggers[0];
+  EXPECT_EQ(watch.spec.id, "watch");
+  EXPECT_EQ(watch.spec.task_type->name, "s3.Trigger");
+  EXPECT_EQ(watch.interval, std::chrono::seconds(30));
+  EXPECT_EQ(watch.spec.properties.entries.size(), 2u);
+  EXPECT_EQ(p.flow->triggers[1].interval, std::chrono::seconds(60));  // Kestra's default
+  EXPECT_TRUE(p.flow->triggers[1].spec.disabled);
+}
+
+TEST(FlowTest, BadTriggersAreErrors) {
+  auto errors = Errors(R"(id: f
+namespace: dev
+tasks:
+  - id: a
+    type: s3.Trigger
+    bucket: x
+triggers:
+  - id: t1
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
+  - id: t2
+    type: core.Log
+    message: x
+  - id: t3
+    type: s3.Trigger
+    interval: soon
+    bukket: x
+    conditions: []
+  - id: t3
+    type: s3.Trigger
+    bucket: y
+)");
+  ASSERT_EQ(errors.size(), 8u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("5:11: 's3.Trigger' is a trigger, not a task"));
+  EXPECT_THAT(errors[1], HasSubstr("9:11: trigger type 'io.kestra.plugin.core.trigger.Schedule' is not one floe runs"));
+  EXPECT_THAT(errors[1], HasSubstr("floe runs these triggers: s3.Trigger"));
+  EXPECT_THAT(errors[2], HasSubstr("12:11: 'core.Log' is a task type, not a trigger"));
+  EXPECT_THAT(errors[3], HasSubstr("14:5: trigger 't3' (s3.Trigger) is missing required property 'bucket'"));
+  EXPECT_THAT(errors[4], HasSubstr("16:15: 'interval' must be a positive duration"));
+  EXPECT_THAT(errors[5], HasSubstr("17:5: unknown property 'bukket' for trigger type 's3.Trigger'"));
+  EXPECT_THAT(errors[6], HasSubstr("18:5: 'conditions' is not supported by floe yet on triggers"));
+  EXPECT_THAT(errors[7], HasSubstr("19:9: duplicate trigger id 't3'"));
 }
 
 Flow InputsFlow() {

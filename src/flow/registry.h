@@ -72,6 +72,10 @@ struct TaskType {
   std::vector<PropertySpec> properties;
   Flowable flowable = Flowable::kNone;
   std::function<std::unique_ptr<Task>()> factory;  // runnable tasks only
+  // Trigger types (under a flow's `triggers`, never `tasks`) only.
+  std::function<std::unique_ptr<PollingTrigger>()> trigger_factory;
+
+  bool is_trigger() const { return trigger_factory != nullptr; }
 
   const PropertySpec* FindProperty(std::string_view property) const;
 };

@@ -113,4 +113,16 @@ class Task {
   virtual Result<tmpl::Value> Run(TaskContext& ctx) = 0;
 };
 
+// A polling trigger (s3.Trigger, ...): asked every `interval` whether there
+// is something to start an execution for. Its context is a task context
+// over the trigger's properties, for the execution it may start.
+class PollingTrigger {
+ public:
+  virtual ~PollingTrigger() = default;
+  // The new execution's `trigger` variables (a map), or nullopt when there
+  // is nothing new. `state` holds what this trigger kept at its last poll
+  // (null before the first); what it holds after a poll is kept for the next.
+  virtual Result<std::optional<tmpl::Value>> Poll(TaskContext& ctx, tmpl::Value& state) = 0;
+};
+
 }  // namespace floe::flow
