@@ -105,6 +105,64 @@ TEST(S3TasksTest, ExecutionStorageOnS3) {
   fs::remove(csv);
 }
 
+// s3.Trigger through `floe triggers poll`: new objects start an execution
+// that sees them as trigger.objects; MOVE takes them away; NONE fires once
+// per object version.
+TEST(S3TasksTest, S3TriggerStartsExecutionsForNewObjects) {
+  tmpl::Value state = testing::S3TestServerState();
+  ASSERT_TRUE(state.Get("endpoint"));
+  std::string secret = state.Get("secret_key")->AsString();
+  std::string endpoint = state.Get("lenient_endpoint")->AsString();  // listing a prefix: '/' in the query
+  storage::S3Client s3(
+      {.endpoint = endpoint,
+       .path_style = true,
+       .credentials = {.access_key_id = state.Get("access_key")->AsString(), .secret_access_key = secret}});
+  std::string bucket = "trigger-" + std::to_string(getpid());
+  ASSERT_TRUE(s3.CreateBucket(bucket).ok());
+  std::string env = AwsEnv(state, secret) + " AWS_ENDPOINT_URL_S3=" + endpoint + " ENV_TRIGGER_BUCKET=" + bucket;
+  std::string flow = std::string(FLOE_SOURCE_DIR) + "/tests/flows/s3/s3_trigger.yml";
+
+  CommandResult idle = Floe(env, "triggers poll " + flow);
+  ASSERT_EQ(idle.exit_code, 0) << idle.out;
+  EXPECT_THAT(idle.out, HasSubstr("trigger watch: nothing new"));
+  EXPECT_THAT(idle.out, HasSubstr("trigger peek: nothing new"));
+  EXPECT_THAT(idle.out, ::testing::Not(HasSubstr("trigger off")));  // disabled
+
+  ASSERT_TRUE(s3.Put(bucket, "incoming/a.csv", "x\n1\n2\n3\n").ok());
+  ASSERT_TRUE(s3.Put(bucket, "incoming/b.csv", "x\n1\n").ok());
+  ASSERT_TRUE(s3.Put(bucket, "incoming/notes.txt", "not a csv").ok());
+  CommandResult fired = Floe(env, "triggers poll " + flow + " --trigger watch");
+  ASSERT_EQ(fired.exit_code, 0) << fired.out;
+  EXPECT_THAT(fired.out, HasSubstr("trigger watch: started execution"));
+  EXPECT_THAT(fired.out, HasSubstr("SUCCESS"));
+  EXPECT_THAT(fired.out, HasSubstr("incoming/a.csv,incoming/b.csv; first has 3 rows"));
+  auto left = s3.ListAll(bucket, "");
+  ASSERT_TRUE(left.ok());
+  std::vector<std::string> keys;
+  for (const auto& o : left.value()) keys.push_back(o.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"archive/a.csv", "archive/b.csv", "incoming/notes.txt"}));
+  CommandResult again = Floe(env, "triggers poll " + flow + " --trigger watch");
+  EXPECT_THAT(again.out, HasSubstr("trigger watch: nothing new"));
+
+  // NONE: the archived objects fire once, then again only when one changes.
+  CommandResult peek = Floe(env, "triggers poll " + flow + " --trigger peek");
+  EXPECT_THAT(peek.out, HasSubstr("archive/a.csv,archive/b.csv; first has 3 rows")) << peek.out;
+  EXPECT_THAT(Floe(env, "triggers poll " + flow + " --trigger peek").out, HasSubstr("nothing new"));
+  ASSERT_TRUE(s3.Put(bucket, "archive/b.csv", "x\n5\n6\n").ok());
+  EXPECT_THAT(Floe(env, "triggers poll " + flow + " --trigger peek").out, HasSubstr("archive/b.csv; first has 2 rows"));
+
+  CommandResult unknown = Floe(env, "triggers poll " + flow + " --trigger nope");
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_THAT(unknown.out, HasSubstr("has no trigger 'nope' (it has: watch, peek, off)"));
+  CommandResult missing =
+      Floe(AwsEnv(state, secret) + " AWS_ENDPOINT_URL_S3=" + endpoint + " ENV_TRIGGER_BUCKET=gone-" + bucket,
+           "triggers poll " + flow + " --trigger watch");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.out, HasSubstr("trigger watch: "));
+  EXPECT_THAT(missing.out, HasSubstr("NoSuchBucket"));
+  EXPECT_THAT(missing.out, HasSubstr("s3://gone-" + bucket));
+}
+
 TEST(S3TasksTest, DuckDbReadsAndWritesPartitionedParquetOnS3) {
   tmpl::Value state = testing::S3TestServerState();
   ASSERT_TRUE(state.Get("lenient_endpoint"));

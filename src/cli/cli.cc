@@ -333,6 +333,64 @@ int LogsCommand(const Home& home, const std::string& id_prefix, bool follow) {
 
 }  // namespace
 
+struct TriggerOptions {
+  std::string file;
+  std::string trigger;  // empty: every enabled trigger
+  bool watch = false;
+};
+
+// Polls a flow's triggers once, or (--watch) each at its interval until
+// interrupted; every trigger that fires runs an execution here.
+int TriggersCommand(const Home& home, const TriggerOptions& opts) {
+  auto flow = flow::LoadFlowFile(opts.file, BuiltinRegistry());
+  if (!flow.ok()) return Report(flow.status());
+  std::vector<const flow::TriggerSpec*> triggers;
+  std::string ids;
+  for (const auto& t : flow->triggers) {
+    ids += (ids.empty() ? "" : ", ") + t.spec.id;
+    if (opts.trigger.empty() ? !t.spec.disabled : t.spec.id == opts.trigger) triggers.push_back(&t);
+  }
+  if (triggers.empty()) {
+    if (!opts.trigger.empty())
+      return Report(NotFound("flow " + flow->namespace_ + "." + flow->id + " has no trigger '" + opts.trigger + "'" +
+                             (ids.empty() ? "" : " (it has: " + ids + ")")));
+    return Report(NotFound("flow " + flow->namespace_ + "." + flow->id + " has no enabled trigger"));
+  }
+  auto session = OpenSession(home, true, {std::filesystem::absolute(opts.file).parent_path()});
+  if (!session.ok()) return Report(session.status());
+  std::signal(SIGINT, [](int) { g_interrupted = 1; });
+  std::signal(SIGTERM, [](int) { g_interrupted = 1; });
+  int exit_code = kExitOk;
+  std::map<std::string, std::chrono::steady_clock::time_point> due;
+  while (!g_interrupted) {
+    auto now = std::chrono::steady_clock::now();
+    auto next = now + std::chrono::hours(24);
+    for (const flow::TriggerSpec* t : triggers) {
+      if (due.count(t->spec.id) && due[t->spec.id] > now) {
+        next = std::min(next, due[t->spec.id]);
+        continue;
+      }
+      auto started = (*session)->executor->PollTrigger(*flow, t->spec.id);
+      if (!started.ok()) {
+        std::fprintf(stderr, "trigger %s: %s\n", t->spec.id.c_str(), started.status().ToString().c_str());
+        exit_code = kExitFailed;
+      } else if (!*started) {
+        std::printf("trigger %s: nothing new\n", t->spec.id.c_str());
+      } else {
+        std::printf("trigger %s: started execution %s\n", t->spec.id.c_str(), started->value().c_str());
+        if (Finish(*(*session)->store, **started, false) != kExitOk) exit_code = kExitFailed;
+      }
+      std::fflush(stdout);
+      due[t->spec.id] = std::chrono::steady_clock::now() + t->interval;
+      next = std::min(next, due[t->spec.id]);
+    }
+    if (!opts.watch) break;
+    while (!g_interrupted && std::chrono::steady_clock::now() < next)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return exit_code;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"floe: a control plane for a DuckDB lakehouse"};
   app.require_subcommand(1);
@@ -398,6 +456,15 @@ int Main(int argc, char** argv) {
   logs_cmd->add_option("id", logs_id, "Execution id (a unique prefix is enough)")->required();
   logs_cmd->add_flag("--follow,-f", follow, "Keep printing until the execution ends");
 
+  TriggerOptions trigger_opts;
+  auto* triggers_cmd = app.add_subcommand("triggers", "Work a flow's polling triggers (s3.Trigger)");
+  triggers_cmd->require_subcommand(1);
+  auto* poll_cmd =
+      triggers_cmd->add_subcommand("poll", "Poll the flow's triggers once (--watch: at their intervals, until ^C)");
+  poll_cmd->add_option("file", trigger_opts.file, "The flow's YAML file")->required();
+  poll_cmd->add_option("--trigger", trigger_opts.trigger, "Only this trigger (default: every enabled one)");
+  poll_cmd->add_flag("--watch", trigger_opts.watch, "Keep polling, each trigger at its interval");
+
   auto* version_cmd = app.add_subcommand("version", "Print floe's version");
   auto* schema_cmd =
       app.add_subcommand("schema", "Print a JSON Schema of the flow language (for editors' YAML language servers)");
@@ -437,6 +504,7 @@ int Main(int argc, char** argv) {
   if (restart_cmd->parsed()) return ControlCommand(home, "restart", control);
   if (replay_cmd->parsed()) return ControlCommand(home, "replay", control);
   if (logs_cmd->parsed()) return LogsCommand(home, logs_id, follow);
+  if (poll_cmd->parsed()) return TriggersCommand(home, trigger_opts);
   return kExitUsage;
 }
 

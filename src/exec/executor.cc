@@ -6,6 +6,7 @@
 #include "core/id.h"
 #include "exec/execution_lock.h"
 #include "exec/running_execution.h"
+#include "tmpl/json.h"
 
 namespace floe::exec {
 
@@ -29,11 +30,11 @@ Executor::~Executor() {
 }
 
 Result<std::string> Executor::Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs,
-                                  const std::string& given_id) {
+                                  const std::string& given_id, const tmpl::Value& trigger) {
   std::string id;
   {
     RunningExecution running(*this, flow);
-    ASSIGN_OR_RETURN(id, running.Start(inputs, {}, given_id));
+    ASSIGN_OR_RETURN(id, running.Start(inputs, {}, given_id, trigger));
     RETURN_IF_ERROR(running.Run());
   }
   if (!flow.retry) return id;
@@ -49,12 +50,36 @@ Result<std::string> Executor::Run(const flow::Flow& flow, const std::map<std::st
     std::this_thread::sleep_for(*delay);
     if (flow.retry->new_execution) {
       RunningExecution again(*this, flow);
-      ASSIGN_OR_RETURN(id, again.Start(inputs, {{"retryOf", id}}));
+      ASSIGN_OR_RETURN(id, again.Start(inputs, {{"retryOf", id}}, "", trigger));
       RETURN_IF_ERROR(again.Run());
     } else {
       RETURN_IF_ERROR(Restart(id));
     }
   }
+}
+
+Result<std::optional<std::string>> Executor::PollTrigger(const flow::Flow& flow, const std::string& trigger_id) {
+  const flow::TriggerSpec* trigger = nullptr;
+  for (const auto& t : flow.triggers)
+    if (t.spec.id == trigger_id) trigger = &t;
+  if (!trigger) return NotFound("flow " + flow.namespace_ + "." + flow.id + " has no trigger '" + trigger_id + "'");
+  if (trigger->spec.disabled) return FailedPrecondition("trigger '" + trigger_id + "' is disabled");
+  ASSIGN_OR_RETURN(std::optional<std::string> kept, store_.GetTriggerState(flow.namespace_, flow.id, trigger_id));
+  tmpl::Value state;
+  if (kept) {
+    ASSIGN_OR_RETURN(state, tmpl::ParseJson(*kept));
+  }
+  std::string id = NewId();
+  std::optional<tmpl::Value> fired;
+  {
+    RunningExecution poll(*this, flow);
+    ASSIGN_OR_RETURN(fired, poll.PollTrigger(*trigger, id, state));
+  }
+  RETURN_IF_ERROR(
+      store_.PutTriggerState(flow.namespace_, flow.id, trigger_id, tmpl::ToJson(state), settings_.clock->Now()));
+  if (!fired) return std::optional<std::string>();
+  ASSIGN_OR_RETURN(std::string started, Run(flow, {}, id, *fired));
+  return std::optional<std::string>(started);
 }
 
 Result<std::string> Executor::RunDetached(flow::Flow flow, std::map<std::string, tmpl::Value> inputs,

@@ -70,7 +70,13 @@ class Executor {
   // Pause). Returns the execution id: `id` when given (a caller that must
   // know it in advance), else a new one.
   Result<std::string> Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs,
-                          const std::string& id = "");
+                          const std::string& id = "", const tmpl::Value& trigger = {});
+
+  // Polls one of the flow's polling triggers once. When it fires, runs an
+  // execution of the flow (default inputs) with the trigger's variables as
+  // `trigger` and returns its id; nullopt when there was nothing new. What
+  // the trigger keeps between polls is stored before the execution starts.
+  Result<std::optional<std::string>> PollTrigger(const flow::Flow& flow, const std::string& trigger_id);
 
   // Continues an execution that a dead process left unfinished: finished task
   // runs are kept (their outputs feed later tasks), task runs that were

@@ -46,9 +46,11 @@ std::string RunningExecution::StoragePrefix() const {
 
 Result<std::string> RunningExecution::Start(const std::map<std::string, tmpl::Value>& given,
                                             const std::vector<std::pair<std::string, std::string>>& extra_labels,
-                                            const std::string& id) {
+                                            const std::string& id, const tmpl::Value& trigger) {
   ASSIGN_OR_RETURN(tmpl::Value inputs, flow::ResolveInputs(flow_, given));
   execution_.id = id.empty() ? NewId() : id;
+  trigger_ = trigger;
+  execution_.trigger_json = trigger.is_null() ? "" : tmpl::ToJson(trigger);
   // Held until the execution ends (or the process dies): recovery skips it.
   ASSIGN_OR_RETURN(ExecutionLock lock, ExecutionLock::Acquire(ex_.settings_.locks, execution_.id));
   lock_.emplace(std::move(lock));
@@ -80,6 +82,9 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
   admitted_ = stored.state != State::kCreated && stored.state != State::kQueued;
   ASSIGN_OR_RETURN(tmpl::Value inputs, tmpl::ParseJson(stored.inputs_json));
   ASSIGN_OR_RETURN(tmpl::Value labels, tmpl::ParseJson(stored.labels_json));
+  if (!stored.trigger_json.empty()) {
+    ASSIGN_OR_RETURN(trigger_, tmpl::ParseJson(stored.trigger_json));
+  }
   BuildContext(inputs, labels);
   // The latest attempt of each task run key decides.
   std::map<std::string, const state::TaskRun*> latest;
@@ -330,6 +335,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
   ctx.Set("inputs", inputs);
   ctx.Set("labels", std::move(labels));
   ctx.Set("outputs", tmpl::Value(tmpl::ValueMap{}));
+  if (!trigger_.is_null()) ctx.Set("trigger", trigger_);
   ctx.Set("globals", tmpl::Value::MakeMap({{"lake", tmpl::Value(ex_.settings_.lake.string())}}));
   // Kestra exposes ENV_FOO as {{ envs.foo }}.
   tmpl::ValueMap envs;
@@ -379,6 +385,24 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
       },
       .execution_id = execution_.id,
   };
+}
+
+Result<std::optional<tmpl::Value>> RunningExecution::PollTrigger(const flow::TriggerSpec& trigger,
+                                                                 const std::string& id, tmpl::Value& state) {
+  execution_.id = id;
+  start_ = Now();
+  BuildContext(tmpl::Value(tmpl::ValueMap{}), tmpl::Value(tmpl::ValueMap{}));
+  // No execution exists yet to keep its log lines: they go to the process log.
+  std::string who = flow_.namespace_ + "." + flow_.id + " trigger " + trigger.spec.id;
+  RunTaskContext ctx(
+      trigger.spec, context_, services_, StoragePrefix() + "/trigger/" + trigger.spec.id,
+      ex_.settings_.scratch / id / ("trigger-" + trigger.spec.id), std::nullopt,
+      [&](LogLevel level, std::string_view message) { Logger().Write(level, who + ": " + mask_.Mask(message)); });
+  std::unique_ptr<flow::PollingTrigger> poller = trigger.spec.task_type->trigger_factory();
+  Result<std::optional<tmpl::Value>> fired = poller->Poll(ctx, state);
+  if (!fired.ok()) return Status(fired.status()).WithContext(who);
+  if (*fired) RETURN_IF_ERROR(ctx.CommitStorageFiles());
+  return fired;
 }
 
 Status RunningExecution::SetLabels(const std::vector<std::pair<std::string, std::string>>& labels) {

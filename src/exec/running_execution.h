@@ -66,9 +66,14 @@ class RunningExecution {
   ~RunningExecution();
 
   // Validates inputs, creates the execution (CREATED) and takes its lock.
+  // `trigger`: the variables of the trigger that started it (a map), if any.
   Result<std::string> Start(const std::map<std::string, tmpl::Value>& inputs,
                             const std::vector<std::pair<std::string, std::string>>& extra_labels = {},
-                            const std::string& id = "");
+                            const std::string& id = "", const tmpl::Value& trigger = {});
+  // Polls one of the flow's triggers for the execution `id` would be (its
+  // files go to that execution's storage); see Executor::PollTrigger.
+  Result<std::optional<tmpl::Value>> PollTrigger(const flow::TriggerSpec& trigger, const std::string& id,
+                                                 tmpl::Value& state);
   // Picks up a stored execution (its lock must be held by the caller, and is
   // handed over).
   Status Restore(const state::Execution& stored, RestoreMode mode, ExecutionLock lock,
@@ -179,6 +184,7 @@ class RunningExecution {
 
   std::shared_mutex context_mu_;  // guards context_'s outputs (written by concurrent branches)
   tmpl::Value context_;
+  tmpl::Value trigger_;  // the `trigger` variables; null when no trigger started it
 
   std::mutex mu_;  // guards what follows
   Status store_error_;

@@ -14,16 +14,16 @@
 namespace floe::flow {
 namespace {
 
-const std::vector<std::string> kFlowKeys = {
-    "id",      "namespace", "description", "labels",   "inputs",         "variables",      "tasks", "errors",
-    "finally", "outputs",   "revision",    "disabled", "afterExecution", "pluginDefaults", "retry", "concurrency",
-    "triggers"};
+const std::vector<std::string> kFlowKeys = {"id",          "namespace", "description",    "labels",         "inputs",
+                                            "variables",   "tasks",     "errors",         "finally",        "outputs",
+                                            "revision",    "disabled",  "afterExecution", "pluginDefaults", "retry",
+                                            "concurrency", "triggers"};
 // Keys of Kestra's flow model that floe does not run yet: an error, never
 // silently ignored.
 const std::vector<std::string> kFlowKeysNotYet = {"taskDefaults", "listeners", "sla", "checks"};
 const std::vector<std::string> kTriggerKeys = {"id", "type", "description", "disabled", "interval"};
-const std::vector<std::string> kTriggerKeysNotYet = {"conditions", "stopAfter", "inputs", "allowConcurrent",
-                                                     "workerGroup", "logLevel"};
+const std::vector<std::string> kTriggerKeysNotYet = {"conditions",      "stopAfter",   "inputs",
+                                                     "allowConcurrent", "workerGroup", "logLevel"};
 const std::vector<std::string> kTaskKeysNotYet = {"workerGroup", "logToFile", "taskCache"};
 const std::vector<std::string> kInputKeys = {"id",       "name",     "type",     "description",     "displayName",
                                              "required", "defaults", "values",   "options",         "validator",
@@ -211,8 +211,7 @@ class FlowParser {
         if (found && found->is_trigger()) {
           spec.task_type = found;
         } else if (found) {
-          Error(node.Find("type")->location, "'" + *type + "' is a task type, not a trigger",
-                "move it under 'tasks'");
+          Error(node.Find("type")->location, "'" + *type + "' is a task type, not a trigger", "move it under 'tasks'");
         } else {
           std::vector<std::string> names;
           std::string all;
@@ -266,9 +265,8 @@ class FlowParser {
       bool present = node.Find(spec.name) != nullptr;
       for (const auto& a : spec.aliases) present = present || node.Find(a) != nullptr;
       if (!present)
-        Error(node.location,
-              Kind(task) + " '" + task.id + "' (" + task.task_type->name + ") is missing required property '" +
-                  spec.name + "'");
+        Error(node.location, Kind(task) + " '" + task.id + "' (" + task.task_type->name +
+                                 ") is missing required property '" + spec.name + "'");
     }
   }
 

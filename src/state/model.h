@@ -70,7 +70,7 @@ struct Execution {
   std::string outputs_json = "{}";
   std::string labels_json = "{}";
   std::string trigger_json;  // the `trigger` variables of an execution a trigger started; empty otherwise
-  std::string flow_source;  // the flow's YAML as it ran
+  std::string flow_source;   // the flow's YAML as it ran
   std::string flow_path;
   std::string error;
   std::vector<StateChange> history;

@@ -1,10 +1,9 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
-
-#include <sqlite3.h>
 
 #include "core/id.h"
 #include "state/store.h"

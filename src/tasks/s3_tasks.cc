@@ -1,5 +1,6 @@
 // The S3 tasks, with Kestra's property names (io.kestra.plugin.aws.s3.*):
-// Upload, Download, Downloads, List, Delete, DeleteList, Copy, CreateBucket.
+// Upload, Download, Downloads, List, Delete, DeleteList, Copy, CreateBucket,
+// and the polling s3.Trigger.
 // Credentials, region and endpoint come from the task (accessKeyId,
 // secretKeyId, sessionToken, region, endpointOverride, forcePathStyle) or,
 // for what it leaves out, from the AWS CLI's environment and files.
@@ -58,8 +59,7 @@ Status CheckMaxFiles(flow::TaskContext& ctx, size_t count) {
                                            std::to_string(limit) + "); raise it or narrow prefix/regexp");
 }
 
-// The objects under `prefix` whose key fully matches `regexp`, at most
-// maxFiles.
+// The objects under `prefix` whose key fully matches `regexp`.
 Result<std::vector<storage::ObjectInfo>> Matching(flow::TaskContext& ctx, storage::S3Client& s3,
                                                   const std::string& bucket) {
   ASSIGN_OR_RETURN(std::string prefix, ctx.StringOr("prefix", ""));
@@ -70,7 +70,6 @@ Result<std::vector<storage::ObjectInfo>> Matching(flow::TaskContext& ctx, storag
     if (regexp && !std::regex_match(o.key, *regexp)) continue;
     out.push_back(std::move(o));
   }
-  RETURN_IF_ERROR(CheckMaxFiles(ctx, out.size()));
   return out;
 }
 
@@ -137,45 +136,105 @@ class DownloadTask final : public flow::Task {
   }
 };
 
+// What Downloads and the trigger do with the objects they took: nothing,
+// delete them, or move them under moveTo.key (in moveTo.bucket).
+struct AfterDownload {
+  std::string action = "NONE";
+  std::string move_bucket, move_prefix;
+};
+
+Result<AfterDownload> AfterDownloadOf(flow::TaskContext& ctx, const std::string& bucket, const char* fallback) {
+  AfterDownload after{.move_bucket = bucket};
+  ASSIGN_OR_RETURN(after.action, ctx.StringOr("action", fallback));
+  if (after.action != "NONE" && after.action != "MOVE" && after.action != "DELETE")
+    return ctx.PropertyError("action", "must be NONE, MOVE or DELETE");
+  if (after.action == "MOVE") {
+    ASSIGN_OR_RETURN(std::optional<Value> move_to, ctx.OptionalMap("moveTo"));
+    if (!move_to || !move_to->Get("key")) return ctx.PropertyError("moveTo", "MOVE needs moveTo: {key, bucket}");
+    after.move_prefix = tmpl::ToDisplayString(*move_to->Get("key"), tmpl::Dialect::kPebble);
+    if (const Value* b = move_to->Get("bucket")) after.move_bucket = tmpl::ToDisplayString(*b, tmpl::Dialect::kPebble);
+  }
+  return after;
+}
+
+// Downloads `objects` into the execution's storage, then applies the action:
+// only after every download succeeded, so nothing is moved or deleted that
+// was not kept. Returns {objects: [{key, size, etag, lastModified, uri}],
+// outputFiles: {key: uri}}.
+Result<Value> DownloadObjects(flow::TaskContext& ctx, storage::S3Client& s3, const std::string& bucket,
+                              const std::vector<storage::ObjectInfo>& objects, const AfterDownload& after) {
+  tmpl::ValueList listed;
+  tmpl::ValueMap files;
+  for (const auto& o : objects) {
+    ASSIGN_OR_RETURN(auto target, ctx.NewStorageFile(o.key));
+    RETURN_IF_ERROR(s3.GetToFile(bucket, o.key, target.first));
+    Value entry = ObjectValue(o);
+    entry.MutableMap().Set("uri", Value(target.second));
+    listed.push_back(entry);
+    files.Set(o.key, Value(target.second));
+  }
+  for (const auto& o : objects) {
+    if (after.action == "MOVE") {
+      const std::string& prefix = after.move_prefix;
+      std::string to = (prefix.empty() || prefix.back() == '/' ? prefix : prefix + "/") + BaseName(o.key);
+      RETURN_IF_ERROR(s3.Copy(bucket, o.key, after.move_bucket, to));
+    }
+    if (after.action != "NONE") RETURN_IF_ERROR(s3.Delete(bucket, o.key));
+  }
+  ctx.Log(LogLevel::kInfo, "downloaded " + std::to_string(listed.size()) + " object(s) from s3://" + bucket);
+  return Value::MakeMap({{"objects", Value(std::move(listed))}, {"outputFiles", Value(std::move(files))}});
+}
+
+bool IsFolderMarker(const storage::ObjectInfo& o) { return !o.key.empty() && o.key.back() == '/'; }
+
 class DownloadsTask final : public flow::Task {
  public:
   Result<Value> Run(flow::TaskContext& ctx) override {
     ASSIGN_OR_RETURN(auto s3, ClientFor(ctx));
     ASSIGN_OR_RETURN(std::string bucket, ctx.RequiredString("bucket"));
-    ASSIGN_OR_RETURN(std::string action, ctx.StringOr("action", "NONE"));
-    if (action != "NONE" && action != "MOVE" && action != "DELETE")
-      return ctx.PropertyError("action", "must be NONE, MOVE or DELETE");
-    std::string move_bucket = bucket, move_prefix;
-    if (action == "MOVE") {
-      ASSIGN_OR_RETURN(std::optional<Value> move_to, ctx.OptionalMap("moveTo"));
-      if (!move_to || !move_to->Get("key")) return ctx.PropertyError("moveTo", "MOVE needs moveTo: {key, bucket}");
-      move_prefix = tmpl::ToDisplayString(*move_to->Get("key"), tmpl::Dialect::kPebble);
-      if (const Value* b = move_to->Get("bucket")) move_bucket = tmpl::ToDisplayString(*b, tmpl::Dialect::kPebble);
-    }
+    ASSIGN_OR_RETURN(AfterDownload after, AfterDownloadOf(ctx, bucket, "NONE"));
     ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects, Matching(ctx, *s3, bucket));
-    tmpl::ValueList listed;
-    tmpl::ValueMap files;
-    for (const auto& o : objects) {
-      if (!o.key.empty() && o.key.back() == '/') continue;  // a folder marker
-      ASSIGN_OR_RETURN(auto target, ctx.NewStorageFile(o.key));
-      RETURN_IF_ERROR(s3->GetToFile(bucket, o.key, target.first));
-      Value entry = ObjectValue(o);
-      entry.MutableMap().Set("uri", Value(target.second));
-      listed.push_back(entry);
-      files.Set(o.key, Value(target.second));
-    }
-    // Only after every download succeeded: nothing is moved or deleted that
-    // was not kept.
-    for (const auto& o : objects) {
-      if (action == "MOVE") {
-        std::string to =
-            (move_prefix.empty() || move_prefix.back() == '/' ? move_prefix : move_prefix + "/") + BaseName(o.key);
-        RETURN_IF_ERROR(s3->Copy(bucket, o.key, move_bucket, to));
+    RETURN_IF_ERROR(CheckMaxFiles(ctx, objects.size()));
+    std::erase_if(objects, IsFolderMarker);
+    return DownloadObjects(ctx, *s3, bucket, objects, after);
+  }
+};
+
+// s3.Trigger: each poll takes the objects under `prefix` matching `regexp`
+// (at most maxFiles, 25 by default, in key order; the rest wait for the next
+// poll), downloads them into the new execution's storage and applies the
+// action. With action NONE the objects stay, so the trigger remembers each
+// key's ETag and fires again only for new or changed objects.
+class S3Trigger final : public flow::PollingTrigger {
+ public:
+  Result<std::optional<Value>> Poll(flow::TaskContext& ctx, Value& state) override {
+    ASSIGN_OR_RETURN(auto s3, ClientFor(ctx));
+    ASSIGN_OR_RETURN(std::string bucket, ctx.RequiredString("bucket"));
+    ASSIGN_OR_RETURN(AfterDownload after, AfterDownloadOf(ctx, bucket, ""));
+    ASSIGN_OR_RETURN(std::optional<Value> max_files, ctx.Property("maxFiles"));
+    if (max_files && (!max_files->is_int() || max_files->AsInt() < 1))
+      return ctx.PropertyError("maxFiles", "must be a whole number, 1 or more");
+    size_t limit = max_files ? static_cast<size_t>(max_files->AsInt()) : 25;
+    ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects, Matching(ctx, *s3, bucket));
+    std::erase_if(objects, IsFolderMarker);
+    // Seen objects (action NONE): key -> ETag; keys no longer listed are forgotten.
+    tmpl::ValueMap seen;
+    const Value* before = state.is_map() ? state.Get("seen") : nullptr;
+    std::vector<storage::ObjectInfo> fresh;
+    for (auto& o : objects) {
+      const Value* etag = before && before->is_map() ? before->Get(o.key) : nullptr;
+      if (after.action == "NONE" && etag && etag->is_string() && etag->AsString() == o.etag) {
+        seen.Set(o.key, *etag);
+        continue;
       }
-      if (action != "NONE") RETURN_IF_ERROR(s3->Delete(bucket, o.key));
+      if (fresh.size() < limit) fresh.push_back(std::move(o));
     }
-    ctx.Log(LogLevel::kInfo, "downloaded " + std::to_string(listed.size()) + " object(s) from s3://" + bucket);
-    return Value::MakeMap({{"objects", Value(std::move(listed))}, {"outputFiles", Value(std::move(files))}});
+    if (after.action == "NONE")
+      for (const auto& o : fresh) seen.Set(o.key, Value(o.etag));
+    state = Value::MakeMap({{"seen", Value(std::move(seen))}});
+    if (fresh.empty()) return std::optional<Value>();
+    ASSIGN_OR_RETURN(Value taken, DownloadObjects(ctx, *s3, bucket, fresh, after));
+    return std::optional<Value>(Value::MakeMap({{"objects", *taken.Get("objects")}}));
   }
 };
 
@@ -231,6 +290,7 @@ class DeleteListTask final : public flow::Task {
     ASSIGN_OR_RETURN(std::string bucket, ctx.RequiredString("bucket"));
     ASSIGN_OR_RETURN(bool error_on_empty, ctx.BoolOr("errorOnEmpty", false));
     ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects, Matching(ctx, *s3, bucket));
+    RETURN_IF_ERROR(CheckMaxFiles(ctx, objects.size()));
     if (objects.empty() && error_on_empty) return NotFound("no object of s3://" + bucket + " matches");
     std::vector<std::string> keys;
     int64_t bytes = 0;
@@ -347,6 +407,22 @@ void RegisterS3Tasks(flow::TaskRegistry& registry) {
                  {.name = "to", .type = PropertyType::kMap, .required = true, .description = "{bucket, key}"},
                  Optional("delete", PropertyType::kBool)});
   Add<CreateBucketTask>(registry, "CreateBucket", "Creates a bucket.", {Required("bucket")});
+  registry.Register({
+      .name = "s3.Trigger",
+      .aliases = {"io.kestra.plugin.aws.s3.Trigger"},
+      .description = "Polls a bucket: new objects under a prefix (matching regexp) start an execution with "
+                     "trigger.objects (their keys and floe:// URIs), then are left (NONE: each fires once), moved "
+                     "or deleted.",
+      .properties = Connection(
+          {Required("bucket"),
+           {.name = "action", .type = PropertyType::kEnum, .required = true, .enum_values = {"NONE", "MOVE", "DELETE"}},
+           Optional("prefix", PropertyType::kString),
+           Optional("regexp", PropertyType::kString),
+           Optional("moveTo", PropertyType::kMap, "{key: prefix, bucket} for MOVE."),
+           Optional("maxFiles", PropertyType::kInt,
+                    "At most this many objects per execution (25); more wait for the next poll.")}),
+      .trigger_factory = [] { return std::make_unique<S3Trigger>(); },
+  });
 }
 
 }  // namespace floe::tasks
