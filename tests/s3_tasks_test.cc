@@ -126,7 +126,7 @@ TEST(S3TasksTest, S3TriggerStartsExecutionsForNewObjects) {
   ASSERT_EQ(idle.exit_code, 0) << idle.out;
   EXPECT_THAT(idle.out, HasSubstr("trigger watch: nothing new"));
   EXPECT_THAT(idle.out, HasSubstr("trigger peek: nothing new"));
-  EXPECT_THAT(idle.out, ::testing::Not(HasSubstr("trigger off")));  // disabled
+  EXPECT_THAT(idle.out, ::testing::Not(HasSubstr("trigger idle")));  // disabled
 
   ASSERT_TRUE(s3.Put(bucket, "incoming/a.csv", "x\n1\n2\n3\n").ok());
   ASSERT_TRUE(s3.Put(bucket, "incoming/b.csv", "x\n1\n").ok());
@@ -153,7 +153,7 @@ TEST(S3TasksTest, S3TriggerStartsExecutionsForNewObjects) {
 
   CommandResult unknown = Floe(env, "triggers poll " + flow + " --trigger nope");
   EXPECT_NE(unknown.exit_code, 0);
-  EXPECT_THAT(unknown.out, HasSubstr("has no trigger 'nope' (it has: watch, peek, off)"));
+  EXPECT_THAT(unknown.out, HasSubstr("has no trigger 'nope' (it has: watch, peek, idle)"));
   CommandResult missing =
       Floe(AwsEnv(state, secret) + " AWS_ENDPOINT_URL_S3=" + endpoint + " ENV_TRIGGER_BUCKET=gone-" + bucket,
            "triggers poll " + flow + " --trigger watch");

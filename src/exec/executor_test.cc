@@ -42,6 +42,22 @@ class FailUntilTask : public flow::Task {
   }
 };
 
+// Fires while its `batches` (a property) are not all taken: each poll takes
+// the next one, keeping in its state how many it took; writes a file for
+// the execution it starts.
+class BatchTrigger : public flow::PollingTrigger {
+  Result<std::optional<tmpl::Value>> Poll(flow::TaskContext& ctx, tmpl::Value& state) override {
+    ASSIGN_OR_RETURN(auto batches, ctx.Property("batches"));
+    int64_t taken = state.is_map() && state.Get("taken") ? state.Get("taken")->AsInt() : 0;
+    if (taken >= batches->AsInt()) return std::optional<tmpl::Value>();
+    ASSIGN_OR_RETURN(auto file, ctx.NewStorageFile("batch.txt"));
+    std::ofstream(file.first) << "batch " << taken;
+    state = tmpl::Value::MakeMap({{"taken", tmpl::Value(taken + 1)}});
+    return std::optional<tmpl::Value>(
+        tmpl::Value::MakeMap({{"batch", tmpl::Value(taken)}, {"uri", tmpl::Value(file.second)}}));
+  }
+};
+
 const flow::TaskRegistry& Registry() {
   static const flow::TaskRegistry registry = [] {
     flow::TaskRegistry r;
@@ -52,6 +68,9 @@ const flow::TaskRegistry& Registry() {
                 .properties = {{.name = "attempt", .type = flow::PropertyType::kAny},
                                {.name = "until", .type = flow::PropertyType::kAny}},
                 .factory = [] { return std::make_unique<FailUntilTask>(); }});
+    r.Register({.name = "test.Batches",
+                .properties = {{.name = "batches", .type = flow::PropertyType::kAny, .required = true}},
+                .trigger_factory = [] { return std::make_unique<BatchTrigger>(); }});
     r.Register({.name = "test.Boom", .properties = {{.name = "message", .required = true}}, .factory = [] {
                   return std::make_unique<BoomTask>();
                 }});
@@ -562,6 +581,47 @@ TEST(RetryPolicyTest, BadRetriesAreLoadErrors) {
               HasSubstr("'interval' must be a duration"));
   EXPECT_THAT(errors("      type: constant\n      interval: PT1S\n      maxAttempt: 2\n      delay: PT1S\n"),
               HasSubstr("unknown key 'delay'"));
+}
+
+TEST_F(ExecutorTest, PollingTriggersStartExecutionsAndKeepTheirState) {
+  flow::FlowParse p = flow::ParseFlow(R"(id: f
+namespace: dev
+tasks:
+  - id: a
+    type: test.Echo
+    value: "{{ trigger.batch }}: {{ read(trigger.uri) }}"
+triggers:
+  - id: batches
+    type: test.Batches
+    batches: "{{ 1 + 1 }}"
+  - id: never
+    type: test.Batches
+    disabled: true
+    batches: 5
+)",
+                                      "flow.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
+  for (int64_t batch : {0, 1}) {
+    auto started = executor_->PollTrigger(*p.flow, "batches");
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    ASSERT_TRUE(started->has_value());
+    state::Execution e = *store_->GetExecution(**started);
+    EXPECT_EQ(e.state, State::kSuccess);
+    EXPECT_EQ(tmpl::ParseJson(e.task_runs[0].outputs_json)->Get("value")->AsString(),
+              std::to_string(batch) + ": batch " + std::to_string(batch));
+    // The trigger's variables are kept with the execution (a restart or
+    // recovery sees them again).
+    EXPECT_EQ(tmpl::ParseJson(e.trigger_json)->Get("batch")->AsInt(), batch);
+    EXPECT_THAT(tmpl::ParseJson(e.trigger_json)->Get("uri")->AsString(),
+                HasSubstr("floe:///dev/f/executions/" + e.id + "/trigger/batches/"));
+  }
+  auto idle = executor_->PollTrigger(*p.flow, "batches");
+  ASSERT_TRUE(idle.ok());
+  EXPECT_FALSE(idle->has_value());
+  EXPECT_EQ(**store_->GetTriggerState("dev", "f", "batches"), R"({"taken":2})");
+  EXPECT_EQ(executor_->PollTrigger(*p.flow, "never").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(executor_->PollTrigger(*p.flow, "nope").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListExecutions({})->size(), 2u);
 }
 
 }  // namespace

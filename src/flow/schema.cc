@@ -77,14 +77,9 @@ Value PropertySchema(const PropertySpec& p) {
   return schema;
 }
 
-Value TaskSchema(const TaskType& type) {
-  ValueMap properties;
-  std::vector<std::string> names = {type.name};
-  names.insert(names.end(), type.aliases.begin(), type.aliases.end());
-  properties.Set("type", Value::MakeMap({{"enum", Strings(names)}}));
-  properties.Set("id", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[A-Za-z0-9_-]+$")}}));
-  properties.Set("description", Value::MakeMap({{"type", Str("string")}}));
-  properties.Set("disabled", Value::MakeMap({{"type", Str("boolean")}}));
+// The keys every task has (triggers have only id, type, description,
+// disabled and interval).
+void AddTaskKeys(ValueMap& properties) {
   properties.Set("allowFailure", Value::MakeMap({{"type", Str("boolean")}}));
   properties.Set("allowWarning", Value::MakeMap({{"type", Str("boolean")}}));
   properties.Set("logLevel", Value::MakeMap({{"enum", Strings({"TRACE", "DEBUG", "INFO", "WARN", "ERROR"})}}));
@@ -97,6 +92,21 @@ Value TaskSchema(const TaskType& type) {
            {"required", Strings({"type"})},
            {"properties",
             Value::MakeMap({{"type", Value::MakeMap({{"enum", Strings({"constant", "exponential", "random"})}})}})}}));
+}
+
+Value TaskSchema(const TaskType& type) {
+  ValueMap properties;
+  std::vector<std::string> names = {type.name};
+  names.insert(names.end(), type.aliases.begin(), type.aliases.end());
+  properties.Set("type", Value::MakeMap({{"enum", Strings(names)}}));
+  properties.Set("id", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[A-Za-z0-9_-]+$")}}));
+  properties.Set("description", Value::MakeMap({{"type", Str("string")}}));
+  properties.Set("disabled", Value::MakeMap({{"type", Str("boolean")}}));
+  if (type.is_trigger()) {
+    properties.Set("interval", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[Pp]")}}));
+  } else {
+    AddTaskKeys(properties);
+  }
   std::vector<std::string> required = {"id", "type"};
   for (const auto& p : type.properties) {
     properties.Set(p.name, PropertySchema(p));
@@ -141,8 +151,9 @@ Value InputSchema() {
 }  // namespace
 
 Value FlowJsonSchema(const TaskRegistry& registry) {
-  ValueList task_variants;
-  for (const auto& type : registry.types()) task_variants.push_back(TaskSchema(*type));
+  ValueList task_variants, trigger_variants;
+  for (const auto& type : registry.types())
+    (type->is_trigger() ? trigger_variants : task_variants).push_back(TaskSchema(*type));
   Value labels = Value::MakeMap(
       {{"oneOf", Value(ValueList{
                      Value::MakeMap({{"type", Str("object")},
@@ -206,12 +217,15 @@ Value FlowJsonSchema(const TaskRegistry& registry) {
                                                             {"values", Value::MakeMap({{"type", Str("object")}})},
                                                             {"forced", Value::MakeMap({{"type", Str("boolean")}})}})},
                                            {"additionalProperties", Value(false)}})}})},
+           {"triggers", Value::MakeMap({{"type", Str("array")},
+                                        {"items", Value::MakeMap({{"$ref", Str("#/definitions/trigger")}})}})},
            {"revision", Value::MakeMap({{"type", Str("integer")}})},
            {"disabled", Value::MakeMap({{"type", Str("boolean")}})},
        })},
       {"additionalProperties", Value(false)},
-      {"definitions",
-       Value::MakeMap({{"input", InputSchema()}, {"task", Value::MakeMap({{"oneOf", Value(task_variants)}})}})},
+      {"definitions", Value::MakeMap({{"input", InputSchema()},
+                                      {"task", Value::MakeMap({{"oneOf", Value(task_variants)}})},
+                                      {"trigger", Value::MakeMap({{"oneOf", Value(trigger_variants)}})}})},
   });
 }
 
