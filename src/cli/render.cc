@@ -57,6 +57,7 @@ tmpl::Value ExecutionToValue(const state::Execution& e) {
   m.Set("inputs", ParsedOrText(e.inputs_json));
   m.Set("outputs", ParsedOrText(e.outputs_json));
   m.Set("labels", ParsedOrText(e.labels_json));
+  if (!e.trigger_json.empty()) m.Set("trigger", ParsedOrText(e.trigger_json));
   tmpl::ValueList runs;
   for (const auto& t : e.task_runs) {
     tmpl::ValueMap r;
