@@ -31,7 +31,11 @@ void Outcome::Merge(const Outcome& o) {
 
 RunningExecution::RunningExecution(Executor& executor, const flow::Flow& flow) : ex_(executor), flow_(flow) {}
 
-RunningExecution::~RunningExecution() = default;
+RunningExecution::~RunningExecution() {
+  // The task runs' folders are gone; their parent goes too once empty.
+  std::error_code ec;
+  if (!execution_.id.empty()) std::filesystem::remove(ex_.settings_.scratch / execution_.id, ec);
+}
 
 Timestamp RunningExecution::Now() const { return ex_.settings_.clock->Now(); }
 
