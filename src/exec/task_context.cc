@@ -164,6 +164,8 @@ Result<std::filesystem::path> RunTaskContext::ResolveFile(std::string_view uri) 
   if (storage::InternalStorage::IsStorageUri(uri)) return services_.storage->Materialize(uri, staging_ / "in");
   if (uri.starts_with("s3://")) {
     ASSIGN_OR_RETURN(storage::ObjectLocation at, services_.object_stores->Open(uri));
+    if (at.key.empty() || at.key.ends_with('/'))
+      return InvalidArgument("'" + std::string(uri) + "' names a folder, not an object");
     std::filesystem::path local =
         staging_ / "in" / std::to_string(downloads_++) / std::filesystem::path(at.key).filename();
     std::error_code ec;
