@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "storage/s3_client.h"
 #include "tests/support/s3_test_server.h"
@@ -42,8 +43,9 @@ TEST(S3TasksTest, KestraS3TasksRunAgainstTheServer) {
   ASSERT_EQ(run.exit_code, 0) << run.out;
   auto doc = tmpl::ParseJson(run.out);
   ASSERT_TRUE(doc.ok()) << run.out;
-  EXPECT_EQ(doc->Get("outputs")->Get("summary")->AsString(),
-            "20 bytes text/csv, total 30; listed 2; took archive/orders.csv (20 bytes); left raw/refunds.csv; deleted 1");
+  EXPECT_EQ(
+      doc->Get("outputs")->Get("summary")->AsString(),
+      "20 bytes text/csv, total 30; listed 2; took archive/orders.csv (20 bytes); left raw/refunds.csv; deleted 1");
 }
 
 // s3:// in DuckDB SQL. Against the lenient server: DuckDB lists prefixes
@@ -150,6 +152,18 @@ TEST(S3TasksTest, S3TriggerStartsExecutionsForNewObjects) {
   EXPECT_THAT(Floe(env, "triggers poll " + flow + " --trigger peek").out, HasSubstr("nothing new"));
   ASSERT_TRUE(s3.Put(bucket, "archive/b.csv", "x\n5\n6\n").ok());
   EXPECT_THAT(Floe(env, "triggers poll " + flow + " --trigger peek").out, HasSubstr("archive/b.csv; first has 2 rows"));
+
+  // --watch polls at the trigger's interval (PT1S) until interrupted.
+  std::thread late([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    EXPECT_TRUE(s3.Put(bucket, "incoming/late.csv", "x\n1\n").ok());
+  });
+  CommandResult watch =
+      Floe(env + " timeout --preserve-status -s INT 6", "triggers poll " + flow + " --trigger watch --watch");
+  late.join();
+  EXPECT_EQ(watch.exit_code, 0) << watch.out;  // ^C ends it quietly
+  EXPECT_THAT(watch.out, HasSubstr("trigger watch: nothing new"));
+  EXPECT_THAT(watch.out, HasSubstr("incoming/late.csv; first has 1 rows")) << watch.out;
 
   CommandResult unknown = Floe(env, "triggers poll " + flow + " --trigger nope");
   EXPECT_NE(unknown.exit_code, 0);
