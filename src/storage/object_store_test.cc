@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "core/id.h"
 #include "storage/fault_injecting_store.h"
 #include "storage/internal_storage.h"
@@ -141,6 +143,10 @@ TEST(ObjectStoreTest, InternalStorageNeverReturnsDamagedData) {
     }
   }
   FaultInjectingStore::Counts c = faulty->counts();
+  std::printf(
+      "faults: %d before, %d after, %d short reads, %d corrupt reads, %d short writes; "
+      "%d stored, %d read back, %d clear failures\n",
+      c.failed_before, c.failed_after, c.short_reads, c.corrupt_reads, c.short_writes, stored, read_back, failures);
   // Every kind of fault happened, often; most transfers still got through.
   EXPECT_GT(c.failed_before, 50);
   EXPECT_GT(c.failed_after, 20);
