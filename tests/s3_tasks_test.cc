@@ -136,6 +136,7 @@ TEST(S3TasksTest, S3TriggerStartsExecutionsForNewObjects) {
   CommandResult fired = Floe(env, "triggers poll " + flow + " --trigger watch");
   ASSERT_EQ(fired.exit_code, 0) << fired.out;
   EXPECT_THAT(fired.out, HasSubstr("trigger watch: started execution"));
+  EXPECT_THAT(fired.out, HasSubstr("floe.tests.s3_trigger trigger watch: downloaded 2 object(s) from s3://" + bucket));
   EXPECT_THAT(fired.out, HasSubstr("SUCCESS"));
   EXPECT_THAT(fired.out, HasSubstr("incoming/a.csv,incoming/b.csv; first has 3 rows"));
   auto left = s3.ListAll(bucket, "");

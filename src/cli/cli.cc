@@ -17,6 +17,7 @@
 #include "cli/home.h"
 #include "cli/render.h"
 #include "core/id.h"
+#include "core/log.h"
 #include "exec/executor.h"
 #include "flow/repository.h"
 #include "flow/schema.h"
@@ -360,6 +361,7 @@ int TriggersCommand(const Home& home, const TriggerOptions& opts) {
   if (!session.ok()) return Report(session.status());
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
   std::signal(SIGTERM, [](int) { g_interrupted = 1; });
+  Logger().set_min_level(LogLevel::kInfo);  // a trigger's own log lines (no execution holds them yet)
   int exit_code = kExitOk;
   std::map<std::string, std::chrono::steady_clock::time_point> due;
   while (!g_interrupted) {
