@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/id.h"
+#include "core/log.h"
 #include "exec/execution_lock.h"
 #include "exec/running_execution.h"
 #include "tmpl/json.h"
@@ -92,6 +93,13 @@ Result<std::string> Executor::RunDetached(flow::Flow flow, std::map<std::string,
   return id;
 }
 
+Status Executor::SameStorage(const state::Execution& e) const {
+  if (e.storage.empty() || e.storage == storage_.Location()) return Status::Ok();
+  return FailedPrecondition("execution " + e.id + " keeps its files in " + e.storage + ", not in " +
+                            storage_.Location())
+      .WithHint("run floe with --storage " + e.storage);
+}
+
 Result<flow::Flow> Executor::StoredFlow(const state::Execution& stored) {
   flow::FlowParse parse = flow::ParseFlow(stored.flow_source, stored.flow_path, registry_);
   if (parse.errors.empty()) return std::move(*parse.flow);
@@ -140,6 +148,10 @@ Result<std::vector<std::string>> Executor::RecoverAll() {
     ASSIGN_OR_RETURN(auto executions, store_.ListExecutions({.state = s, .limit = 100000}));
     // Oldest first, as they were started.
     for (auto it = executions.rbegin(); it != executions.rend(); ++it) {
+      if (Status same = SameStorage(*it); !same.ok()) {
+        Logger().Warn("not recovered: " + same.ToString());
+        continue;
+      }
       Status status = Recover(it->id);
       if (status.code() == StatusCode::kFailedPrecondition) continue;  // live elsewhere, or ended meanwhile
       RETURN_IF_ERROR(status);
@@ -172,6 +184,7 @@ Result<std::string> Executor::Replay(const std::string& execution_id, const std:
   if (!state::IsTerminal(old.state) && old.state != State::kPaused)
     return FailedPrecondition("cannot replay execution " + old.id + " while it is " +
                               std::string(state::StateName(old.state)));
+  RETURN_IF_ERROR(SameStorage(old));
   ASSIGN_OR_RETURN(flow::Flow flow, StoredFlow(old));
   size_t first = old.task_runs.size();
   for (size_t i = 0; i < old.task_runs.size() && first == old.task_runs.size(); ++i)
@@ -195,6 +208,8 @@ Result<std::string> Executor::Replay(const std::string& execution_id, const std:
   copy.flow_path = old.flow_path;
   copy.inputs_json = old.inputs_json;
   copy.labels_json = old.labels_json;
+  copy.trigger_json = old.trigger_json;
+  copy.storage = old.storage;  // its kept runs' files are there
   copy.state = State::kCreated;
   copy.history.push_back({State::kCreated, settings_.clock->Now()});
   RETURN_IF_ERROR(store_.CreateExecution(copy));

@@ -126,6 +126,9 @@ class Executor {
     f(*observer_);
   }
 
+  // Its files (FILE inputs, earlier outputs) are in this executor's storage;
+  // FailedPrecondition naming where they are otherwise.
+  Status SameStorage(const state::Execution& e) const;
   // Loads the flow an execution ran (its stored source).
   Result<flow::Flow> StoredFlow(const state::Execution& stored);
   // Starts an execution of `flow` on a background thread (Subflow without

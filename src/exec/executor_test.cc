@@ -624,5 +624,30 @@ triggers:
   EXPECT_EQ(store_->ListExecutions({})->size(), 2u);
 }
 
+// An execution's files are in the storage it ran with: restarting or
+// replaying it with another fails clearly instead of missing its files.
+TEST_F(ExecutorTest, ExecutionsKeepToTheirStorage) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: boom
+    type: test.Boom
+    message: no
+)");
+  ASSERT_EQ(e.state, State::kFailed);
+  EXPECT_EQ(e.storage, storage_->Location());
+  storage::InternalStorage elsewhere(std::make_shared<storage::LocalStore>(dir_ / "elsewhere"), "");
+  Executor other(*store_, Registry(), elsewhere,
+                 ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});
+  Status restart = other.Restart(e.id);
+  EXPECT_EQ(restart.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(restart.ToString(), HasSubstr("keeps its files in " + storage_->Location()));
+  EXPECT_THAT(restart.ToString(), HasSubstr("--storage " + storage_->Location()));
+  EXPECT_EQ(other.Replay(e.id, "boom").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->ListExecutions({})->size(), 1u);  // the refused replay made nothing
+  EXPECT_EQ(store_->GetExecution(e.id)->state, State::kFailed);
+  EXPECT_TRUE(executor_->Restart(e.id).ok());
+}
+
 }  // namespace
 }  // namespace floe::exec

@@ -55,6 +55,7 @@ Result<std::string> RunningExecution::Start(const std::map<std::string, tmpl::Va
   execution_.id = id.empty() ? NewId() : id;
   trigger_ = trigger;
   execution_.trigger_json = trigger.is_null() ? "" : tmpl::ToJson(trigger);
+  execution_.storage = ex_.storage_.Location();
   // Held until the execution ends (or the process dies): recovery skips it.
   ASSIGN_OR_RETURN(ExecutionLock lock, ExecutionLock::Acquire(ex_.settings_.locks, execution_.id));
   lock_.emplace(std::move(lock));
@@ -79,6 +80,7 @@ Result<std::string> RunningExecution::Start(const std::map<std::string, tmpl::Va
 
 Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mode, ExecutionLock lock,
                                  const std::map<std::string, tmpl::Value>& resume_inputs) {
+  RETURN_IF_ERROR(ex_.SameStorage(stored));
   lock_.emplace(std::move(lock));
   execution_ = stored;
   start_ = stored.created();

@@ -70,6 +70,7 @@ struct Execution {
   std::string outputs_json = "{}";
   std::string labels_json = "{}";
   std::string trigger_json;  // the `trigger` variables of an execution a trigger started; empty otherwise
+  std::string storage;       // where its files are (a folder's or bucket's URI); empty before schema 3
   std::string flow_source;   // the flow's YAML as it ran
   std::string flow_path;
   std::string error;

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS executions (
   flow_source TEXT NOT NULL,
   flow_path TEXT NOT NULL,
   error TEXT NOT NULL DEFAULT '',
-  trigger TEXT NOT NULL DEFAULT ''
+  trigger TEXT NOT NULL DEFAULT '',
+  storage TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS executions_by_flow ON executions(namespace, flow_id, id);
 CREATE TABLE IF NOT EXISTS execution_states (
@@ -96,6 +97,7 @@ ALTER TABLE task_runs ADD COLUMN loop_values TEXT NOT NULL DEFAULT '[]';
 )sql";
 constexpr const char* kMigrationToV3 = R"sql(
 ALTER TABLE executions ADD COLUMN trigger TEXT NOT NULL DEFAULT '';
+ALTER TABLE executions ADD COLUMN storage TEXT NOT NULL DEFAULT '';
 )sql";
 
 int64_t ToMs(Timestamp t) {
@@ -186,10 +188,10 @@ class SqliteStore final : public Store {
       {
         ASSIGN_OR_RETURN(Stmt s,
                          Prepare("INSERT INTO executions(id, namespace, flow_id, state, inputs, outputs, labels, "
-                                 "flow_source, flow_path, error, trigger) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+                                 "flow_source, flow_path, error, trigger, storage) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
         s.Bind(1, e.id).Bind(2, e.namespace_).Bind(3, e.flow_id).Bind(4, StateName(e.state)).Bind(5, e.inputs_json);
         s.Bind(6, e.outputs_json).Bind(7, e.labels_json).Bind(8, e.flow_source).Bind(9, e.flow_path).Bind(10, e.error);
-        s.Bind(11, e.trigger_json);
+        s.Bind(11, e.trigger_json).Bind(12, e.storage);
         int rc = s.Step();
         if (rc == SQLITE_CONSTRAINT)
           return Status(StatusCode::kAlreadyExists, "execution '" + e.id + "' already exists");
@@ -466,7 +468,8 @@ class SqliteStore final : public Store {
 
  private:
   static constexpr const char* kSelectExecution =
-      "SELECT id, namespace, flow_id, state, inputs, outputs, labels, flow_source, flow_path, error, trigger "
+      "SELECT id, namespace, flow_id, state, inputs, outputs, labels, flow_source, flow_path, error, trigger, "
+      "storage "
       "FROM executions";
 
   static KvEntry ReadKv(Stmt& s) {
@@ -488,6 +491,7 @@ class SqliteStore final : public Store {
     e.flow_path = s.Text(8);
     e.error = s.Text(9);
     e.trigger_json = s.Text(10);
+    e.storage = s.Text(11);
     return e;
   }
 
