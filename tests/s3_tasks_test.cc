@@ -43,9 +43,9 @@ TEST(S3TasksTest, KestraS3TasksRunAgainstTheServer) {
   ASSERT_EQ(run.exit_code, 0) << run.out;
   auto doc = tmpl::ParseJson(run.out);
   ASSERT_TRUE(doc.ok()) << run.out;
-  EXPECT_EQ(
-      doc->Get("outputs")->Get("summary")->AsString(),
-      "20 bytes text/csv, total 30; listed 2; took archive/orders.csv (20 bytes); left raw/refunds.csv; deleted 1");
+  EXPECT_EQ(doc->Get("outputs")->Get("summary")->AsString(),
+            "20 bytes text/csv, total 30, refunds id 7; listed 2; took archive/orders.csv (20 bytes); left "
+            "raw/refunds.csv; deleted 1");
 }
 
 // s3:// in DuckDB SQL. Against the lenient server: DuckDB lists prefixes

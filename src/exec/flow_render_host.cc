@@ -23,6 +23,10 @@ Result<std::string> ReadWhole(const std::filesystem::path& path, std::string_vie
 
 Result<std::string> FlowRenderHost::ReadFile(std::string_view uri) const {
   if (storage::InternalStorage::IsStorageUri(uri)) return s_.storage->Read(uri);
+  if (uri.starts_with("s3://") && s_.object_stores) {
+    ASSIGN_OR_RETURN(storage::ObjectLocation at, s_.object_stores->Open(uri));
+    return at.store->Get(at.key);
+  }
   std::string_view p = uri;
   if (p.starts_with("file://")) p.remove_prefix(7);
   std::filesystem::path path = std::string(p);

@@ -12,6 +12,7 @@
 #include "exec/secret_mask.h"
 #include "state/store.h"
 #include "storage/internal_storage.h"
+#include "storage/object_stores.h"
 #include "tmpl/template.h"
 
 namespace floe::exec {
@@ -20,17 +21,18 @@ class FlowRenderHost final : public tmpl::RenderHost {
  public:
   struct Services {
     const storage::InternalStorage* storage = nullptr;
-    state::Store* store = nullptr;          // for kv(); none: kv() fails clearly
-    std::filesystem::path secrets_file;     // YAML map NAME: value; may not exist
-    std::filesystem::path namespace_files;  // the namespace's files: read('relative/path') looks here first
-    SecretMask* mask = nullptr;             // secrets read are added here
-    std::string namespace_;                 // kv()'s default namespace
+    storage::ObjectStores* object_stores = nullptr;  // s3:// URIs
+    state::Store* store = nullptr;                   // for kv(); none: kv() fails clearly
+    std::filesystem::path secrets_file;              // YAML map NAME: value; may not exist
+    std::filesystem::path namespace_files;           // the namespace's files: read('relative/path') looks here first
+    SecretMask* mask = nullptr;                      // secrets read are added here
+    std::string namespace_;                          // kv()'s default namespace
     const Clock* clock = &SystemClock();
   };
 
   explicit FlowRenderHost(Services services) : s_(std::move(services)) {}
 
-  // floe:// URIs from the execution's storage, file:// URIs, namespace files
+  // floe:// URIs from the execution's storage, s3:// objects, file:// URIs, namespace files
   // (a relative path found among them) and other plain paths.
   Result<std::string> ReadFile(std::string_view uri) const override;
   // $SECRET_<NAME> (base64), else the secrets file.

@@ -357,6 +357,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
   ctx.Set("envs", tmpl::Value(std::move(envs)));
   context_ = tmpl::Value(std::move(ctx));
   host_.emplace(FlowRenderHost::Services{.storage = &ex_.storage_,
+                                         .object_stores = &ex_.object_stores_,
                                          .store = &ex_.store_,
                                          .secrets_file = ex_.settings_.secrets_file,
                                          .namespace_files = NamespaceFiles(),
