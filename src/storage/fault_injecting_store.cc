@@ -1,8 +1,5 @@
 #include "storage/fault_injecting_store.h"
 
-#include <fstream>
-#include <sstream>
-
 namespace floe::storage {
 namespace {
 
@@ -86,11 +83,8 @@ Result<std::string> FaultInjectingStore::GetRange(std::string_view key, int64_t 
 }
 
 Status FaultInjectingStore::GetToFile(std::string_view key, const std::filesystem::path& file) {
-  ASSIGN_OR_RETURN(std::string data, Get(key));
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  if (!out.flush()) return IoError("cannot write '" + file.string() + "'");
-  return Status::Ok();
+  ASSIGN_OR_RETURN(std::string data, Get(key));  // damaged, maybe: written whole all the same
+  return WriteFileWhole(file, data);
 }
 
 Status FaultInjectingStore::Put(std::string_view key, std::string_view data, const PutOptions& options) {
@@ -108,11 +102,8 @@ Status FaultInjectingStore::Put(std::string_view key, std::string_view data, con
 
 Status FaultInjectingStore::PutFile(std::string_view key, const std::filesystem::path& file,
                                     const PutOptions& options) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return NotFound("cannot read '" + file.string() + "'");
-  std::stringstream data;
-  data << in.rdbuf();
-  return Put(key, data.str(), options);
+  ASSIGN_OR_RETURN(std::string data, ReadFileWhole(file));
+  return Put(key, data, options);
 }
 
 Result<std::unique_ptr<MultipartUpload>> FaultInjectingStore::StartMultipart(std::string_view key,

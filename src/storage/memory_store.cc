@@ -1,8 +1,5 @@
 #include "storage/memory_store.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "core/time.h"
 #include "storage/digest.h"
 
@@ -75,17 +72,7 @@ Result<std::string> MemoryStore::GetRange(std::string_view key, int64_t offset, 
 
 Status MemoryStore::GetToFile(std::string_view key, const std::filesystem::path& file) {
   ASSIGN_OR_RETURN(std::string data, Get(key));
-  std::filesystem::path tmp = file;
-  tmp += ".part";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (!out.flush()) return IoError("cannot write '" + tmp.string() + "'");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) return IoError("cannot write '" + file.string() + "': " + ec.message());
-  return Status::Ok();
+  return WriteFileWhole(file, data);
 }
 
 Status MemoryStore::Put(std::string_view key, std::string_view data, const PutOptions& options) {
@@ -103,11 +90,8 @@ Status MemoryStore::Put(std::string_view key, std::string_view data, const PutOp
 }
 
 Status MemoryStore::PutFile(std::string_view key, const std::filesystem::path& file, const PutOptions& options) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return NotFound("cannot read '" + file.string() + "'");
-  std::stringstream data;
-  data << in.rdbuf();
-  return Put(key, data.str(), options);
+  ASSIGN_OR_RETURN(std::string data, ReadFileWhole(file));
+  return Put(key, data, options);
 }
 
 Result<std::unique_ptr<MultipartUpload>> MemoryStore::StartMultipart(std::string_view key, const PutOptions& options) {

@@ -1,6 +1,8 @@
 #include "storage/object_store.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 namespace floe::storage {
 
@@ -53,6 +55,32 @@ Result<ListPage> PageOfKeys(const std::vector<std::string>& sorted_keys, std::st
     last = "k" + key;
   }
   return page;
+}
+
+Status WriteFileWhole(const std::filesystem::path& file, std::string_view data) {
+  std::filesystem::path tmp = file;
+  tmp += ".part";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!out.flush()) return IoError("cannot write '" + tmp.string() + "'");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return IoError("cannot write '" + file.string() + "'");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadFileWhole(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return NotFound("cannot read '" + file.string() + "'");
+  std::stringstream data;
+  data << in.rdbuf();
+  if (in.bad()) return IoError("cannot read '" + file.string() + "'");
+  return data.str();
 }
 
 Status CheckObjectKey(std::string_view key) {

@@ -94,6 +94,11 @@ Result<ListPage> PageOfKeys(const std::vector<std::string>& sorted_keys, std::st
                             std::string_view delimiter, std::string_view continuation_token, int max_keys,
                             const std::function<Result<ObjectInfo>(const std::string&)>& info);
 
+// For stores that hold bytes in memory. WriteFileWhole writes through a
+// temporary name, so the file appears whole or not at all.
+Status WriteFileWhole(const std::filesystem::path& file, std::string_view data);
+Result<std::string> ReadFileWhole(const std::filesystem::path& file);
+
 // Checks a key the way every store does: not empty, no NUL, at most 1,024 bytes.
 Status CheckObjectKey(std::string_view key);
 
