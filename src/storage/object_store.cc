@@ -6,17 +6,22 @@
 
 namespace floe::storage {
 
-Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, std::string_view prefix) {
+Result<std::vector<ObjectInfo>> CollectPages(const std::function<Result<ListPage>(const std::string&)>& next_page,
+                                             std::string_view what) {
   std::vector<ObjectInfo> all;
   std::string token;
   do {
-    ASSIGN_OR_RETURN(ListPage page, store.List(prefix, "", token));
+    ASSIGN_OR_RETURN(ListPage page, next_page(token));
     for (auto& o : page.objects) all.push_back(std::move(o));
     if (!page.next_token.empty() && page.next_token == token)
-      return IoError("listing " + store.Uri(prefix) + ": the store returned the same continuation token twice");
+      return IoError("listing " + std::string(what) + ": the same continuation token came back twice");
     token = std::move(page.next_token);
   } while (!token.empty());
   return all;
+}
+
+Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, std::string_view prefix) {
+  return CollectPages([&](const std::string& token) { return store.List(prefix, "", token); }, store.Uri(prefix));
 }
 
 Result<ListPage> PageOfKeys(const std::vector<std::string>& sorted_keys, std::string_view prefix,

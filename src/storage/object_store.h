@@ -86,6 +86,10 @@ class ObjectStore {
 
 // Every object under `prefix`, following continuation tokens.
 Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, std::string_view prefix);
+// The objects of every page `next_page(token)` yields, from the empty token
+// on; `what` names the listing in errors (a token repeated is one, not a loop).
+Result<std::vector<ObjectInfo>> CollectPages(const std::function<Result<ListPage>(const std::string&)>& next_page,
+                                             std::string_view what);
 
 // For stores that list by walking their keys: one page of `sorted_keys`
 // (ascending, any prefix) the way S3 pages them, with opaque continuation

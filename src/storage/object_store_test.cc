@@ -63,6 +63,21 @@ TEST(ObjectStoreTest, LocalStoreRefusesKeysThatCannotBeFiles) {
   EXPECT_EQ(store.Put("", "x", {}).code(), StatusCode::kInvalidArgument);
 }
 
+// A server that keeps answering with the same continuation token would
+// loop a listing forever: it is an error instead.
+TEST(ObjectStoreTest, ARepeatedContinuationTokenIsAnError) {
+  int calls = 0;
+  auto listed = CollectPages(
+      [&](const std::string&) -> Result<ListPage> {
+        ++calls;
+        return ListPage{.objects = {{.key = "k"}}, .next_token = "again"};
+      },
+      "s3://lake/p");
+  EXPECT_EQ(listed.status().code(), StatusCode::kIoError);
+  EXPECT_THAT(listed.status().message(), HasSubstr("listing s3://lake/p: the same continuation token came back twice"));
+  EXPECT_EQ(calls, 2);
+}
+
 TEST(ObjectStoreTest, ParsesUris) {
   auto s3 = ParseObjectUri("s3://lake/raw/a b.csv");
   ASSERT_TRUE(s3.ok());

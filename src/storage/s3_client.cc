@@ -584,14 +584,7 @@ Result<ListPage> S3Client::List(const std::string& bucket, const std::string& pr
 }
 
 Result<std::vector<ObjectInfo>> S3Client::ListAll(const std::string& bucket, const std::string& prefix) {
-  std::vector<ObjectInfo> all;
-  std::string token;
-  do {
-    ASSIGN_OR_RETURN(ListPage page, List(bucket, prefix, "", token));
-    for (auto& o : page.objects) all.push_back(std::move(o));
-    token = page.next_token;
-  } while (!token.empty());
-  return all;
+  return CollectPages([&](const std::string& token) { return List(bucket, prefix, "", token); }, Where(bucket, prefix));
 }
 
 Status S3Client::Delete(const std::string& bucket, const std::string& key) {
