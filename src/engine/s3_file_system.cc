@@ -146,7 +146,7 @@ S3FileSystem::~S3FileSystem() = default;
 storage::S3Client& S3FileSystem::Client() {
   std::lock_guard lock(mu_);
   if (!client_) {
-    auto config = storage::S3ConfigFromEnvironment({});
+    auto config = storage::S3ConfigFromEnvironment();
     if (!config.ok()) Throw(Status(config.status()).WithContext("s3:// paths in SQL"));
     client_ = std::make_unique<storage::S3Client>(std::move(*config));
   }

@@ -13,7 +13,7 @@ Result<ObjectLocation> ObjectStores::Open(std::string_view uri) {
     return ObjectLocation{local_, parsed.key};
   }
   if (!s3_) {
-    auto config = S3ConfigFromEnvironment(overrides_);
+    auto config = S3ConfigFromEnvironment();
     if (!config.ok()) return Status(config.status()).WithContext(std::string(uri));
     s3_ = std::make_shared<S3Client>(*config);
   }

@@ -1,5 +1,5 @@
 // ObjectStores: opens the store behind a URI — s3://bucket/key (one S3 client,
-// configured as the AWS CLI would be, shared by every bucket), file:///path
+// configured from the environment as the AWS CLI would be, shared by every bucket), file:///path
 // or a plain path (the local file system).
 //
 //   ObjectStores stores;
@@ -22,14 +22,10 @@ struct ObjectLocation {
 
 class ObjectStores {
  public:
-  // `s3_overrides` win over the environment (see S3ConfigFromEnvironment).
-  explicit ObjectStores(S3Config s3_overrides = {}) : overrides_(std::move(s3_overrides)) {}
-
   Result<ObjectLocation> Open(std::string_view uri);
 
  private:
   std::mutex mu_;
-  S3Config overrides_;
   std::shared_ptr<S3Client> s3_;
   std::shared_ptr<ObjectStore> local_;
 };

@@ -146,7 +146,7 @@ std::string Env(const char* name) {
 
 }  // namespace
 
-Result<S3Config> S3ConfigFromEnvironment(const S3Config& overrides) {
+Result<S3Config> S3ConfigFromEnvironment(const S3Overrides& overrides) {
   S3Config c;
   std::string profile = Env("AWS_PROFILE").empty() ? "default" : Env("AWS_PROFILE");
   std::filesystem::path home = Env("HOME");
@@ -177,9 +177,8 @@ Result<S3Config> S3ConfigFromEnvironment(const S3Config& overrides) {
     c.path_style = true;
   }
   if (overrides.path_style) c.path_style = true;
-  if (!overrides.region.empty() && overrides.region != "us-east-1") c.region = overrides.region;
+  if (!overrides.region.empty()) c.region = overrides.region;
   if (!overrides.credentials.access_key_id.empty()) c.credentials = overrides.credentials;
-  if (!overrides.ca_file.empty()) c.ca_file = overrides.ca_file;
   if (c.credentials.access_key_id.empty() || c.credentials.secret_access_key.empty()) {
     return FailedPrecondition("no S3 credentials")
         .WithHint("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials");

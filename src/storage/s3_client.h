@@ -6,7 +6,7 @@
 // errors turned into Status messages naming the bucket, key, code, message
 // and request id.
 //
-//   ASSIGN_OR_RETURN(S3Config config, S3ConfigFromEnvironment({}));
+//   ASSIGN_OR_RETURN(S3Config config, S3ConfigFromEnvironment());
 //   S3Client s3(config);
 //   RETURN_IF_ERROR(s3.Put("lake", "raw/orders.csv", csv_text));
 //   ASSIGN_OR_RETURN(std::string back, s3.Get("lake", "raw/orders.csv"));
@@ -43,13 +43,23 @@ struct S3Config {
   std::chrono::milliseconds retry_base_delay{100};
 };
 
-// What the AWS CLI would use, then `overrides` (non-empty fields win):
+// What a task sets itself (Kestra's endpointOverride, region, forcePathStyle,
+// accessKeyId/secretKeyId/sessionToken); empty fields leave the
+// environment's choice.
+struct S3Overrides {
+  std::string endpoint;
+  std::string region;
+  bool path_style = false;
+  Credentials credentials;
+};
+
+// What the AWS CLI would use, then `overrides`:
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_REGION
 // (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, and the
 // AWS_PROFILE (default "default") of ~/.aws/credentials and ~/.aws/config
 // (region, endpoint_url, ca_bundle, s3 { addressing_style = path }). A custom endpoint
 // implies path-style addressing unless the config says virtual.
-Result<S3Config> S3ConfigFromEnvironment(const S3Config& overrides);
+Result<S3Config> S3ConfigFromEnvironment(const S3Overrides& overrides = {});
 
 class S3Client {
  public:

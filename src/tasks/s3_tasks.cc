@@ -17,7 +17,7 @@ using flow::PropertyType;
 using tmpl::Value;
 
 Result<std::unique_ptr<storage::S3Client>> ClientFor(flow::TaskContext& ctx) {
-  storage::S3Config overrides;
+  storage::S3Overrides overrides;
   ASSIGN_OR_RETURN(overrides.endpoint, ctx.StringOr("endpointOverride", ""));
   ASSIGN_OR_RETURN(overrides.region, ctx.StringOr("region", ""));
   ASSIGN_OR_RETURN(overrides.path_style, ctx.BoolOr("forcePathStyle", false));
