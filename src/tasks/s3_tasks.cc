@@ -47,24 +47,36 @@ Result<std::optional<std::regex>> RegexProperty(flow::TaskContext& ctx) {
   }
 }
 
-// maxFiles (25 by default) bounds what a listing task takes: more is an
-// error, so nothing is silently dropped.
-Status CheckMaxFiles(flow::TaskContext& ctx, size_t count) {
+// maxFiles: 25 unless the task says otherwise.
+Result<int64_t> MaxFiles(flow::TaskContext& ctx) {
   ASSIGN_OR_RETURN(std::optional<Value> max_files, ctx.Property("maxFiles"));
   if (max_files && (!max_files->is_int() || max_files->AsInt() < 1))
     return ctx.PropertyError("maxFiles", "must be a whole number, 1 or more");
-  int64_t limit = max_files ? max_files->AsInt() : 25;
+  return max_files ? max_files->AsInt() : 25;
+}
+
+// maxFiles bounds what a listing task takes: more is an error, so nothing is
+// silently dropped.
+Status CheckMaxFiles(flow::TaskContext& ctx, size_t count) {
+  ASSIGN_OR_RETURN(int64_t limit, MaxFiles(ctx));
   if (static_cast<int64_t>(count) <= limit) return Status::Ok();
   return ctx.PropertyError("maxFiles", std::to_string(count) + " objects match, more than maxFiles (" +
                                            std::to_string(limit) + "); raise it or narrow prefix/regexp");
 }
 
-// The objects under `prefix` whose key fully matches `regexp`.
+bool IsFolderMarker(const storage::ObjectInfo& o) { return !o.key.empty() && o.key.back() == '/'; }
+
+// The objects under `prefix` whose key fully matches `regexp`; with a
+// delimiter, only those not under a further "folder".
 Result<std::vector<storage::ObjectInfo>> Matching(flow::TaskContext& ctx, storage::S3Client& s3,
                                                   const std::string& bucket) {
   ASSIGN_OR_RETURN(std::string prefix, ctx.StringOr("prefix", ""));
+  ASSIGN_OR_RETURN(std::string delimiter, ctx.StringOr("delimiter", ""));
   ASSIGN_OR_RETURN(std::optional<std::regex> regexp, RegexProperty(ctx));
-  ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> all, s3.ListAll(bucket, prefix));
+  ASSIGN_OR_RETURN(
+      std::vector<storage::ObjectInfo> all,
+      storage::CollectPages([&](const std::string& token) { return s3.List(bucket, prefix, delimiter, token); },
+                            "s3://" + bucket + "/" + prefix));
   std::vector<storage::ObjectInfo> out;
   for (auto& o : all) {
     if (regexp && !std::regex_match(o.key, *regexp)) continue;
@@ -185,8 +197,6 @@ Result<Value> DownloadObjects(flow::TaskContext& ctx, storage::S3Client& s3, con
   return Value::MakeMap({{"objects", Value(std::move(listed))}, {"outputFiles", Value(std::move(files))}});
 }
 
-bool IsFolderMarker(const storage::ObjectInfo& o) { return !o.key.empty() && o.key.back() == '/'; }
-
 class DownloadsTask final : public flow::Task {
  public:
   Result<Value> Run(flow::TaskContext& ctx) override {
@@ -211,10 +221,7 @@ class S3Trigger final : public flow::PollingTrigger {
     ASSIGN_OR_RETURN(auto s3, ClientFor(ctx));
     ASSIGN_OR_RETURN(std::string bucket, ctx.RequiredString("bucket"));
     ASSIGN_OR_RETURN(AfterDownload after, AfterDownloadOf(ctx, bucket, ""));
-    ASSIGN_OR_RETURN(std::optional<Value> max_files, ctx.Property("maxFiles"));
-    if (max_files && (!max_files->is_int() || max_files->AsInt() < 1))
-      return ctx.PropertyError("maxFiles", "must be a whole number, 1 or more");
-    size_t limit = max_files ? static_cast<size_t>(max_files->AsInt()) : 25;
+    ASSIGN_OR_RETURN(int64_t limit, MaxFiles(ctx));
     ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects, Matching(ctx, *s3, bucket));
     std::erase_if(objects, IsFolderMarker);
     // Seen objects (action NONE): key -> ETag; keys no longer listed are forgotten.
@@ -227,7 +234,7 @@ class S3Trigger final : public flow::PollingTrigger {
         seen.Set(o.key, *etag);
         continue;
       }
-      if (fresh.size() < limit) fresh.push_back(std::move(o));
+      if (static_cast<int64_t>(fresh.size()) < limit) fresh.push_back(std::move(o));
     }
     if (after.action == "NONE")
       for (const auto& o : fresh) seen.Set(o.key, Value(o.etag));
@@ -254,7 +261,7 @@ class ListTask final : public flow::Task {
     do {
       ASSIGN_OR_RETURN(storage::ListPage page, s3->List(bucket, prefix, delimiter, token));
       for (const auto& o : page.objects) {
-        bool folder = !o.key.empty() && o.key.back() == '/';
+        bool folder = IsFolderMarker(o);
         if ((folder && filter == "FILES") || (!folder && filter == "DIRECTORY")) continue;
         if (regexp && !std::regex_match(o.key, *regexp)) continue;
         objects.push_back(ObjectValue(o));
