@@ -1,5 +1,7 @@
 #include "core/strings.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -145,6 +147,12 @@ std::optional<std::pair<std::string, std::string>> ParseHeaderLine(std::string_v
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
     value.remove_suffix(1);
   return std::pair<std::string, std::string>(std::move(name), std::string(value));
+}
+
+bool GlobMatches(std::string_view pattern, std::string_view path) {
+  std::string p(pattern), r(path);
+  int flags = p.find("**") != std::string::npos ? 0 : FNM_PATHNAME;
+  return fnmatch(p.c_str(), r.c_str(), flags) == 0;
 }
 
 }  // namespace floe

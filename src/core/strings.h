@@ -36,6 +36,10 @@ std::string UrlDecode(std::string_view s);
 // value trimmed; nullopt for a line without ':' (a status line, the blank
 // line).
 std::optional<std::pair<std::string, std::string>> ParseHeaderLine(std::string_view line);
+// Whether a '/'-separated path matches a glob as DuckDB and Kestra read
+// them: '*' and '?' stay within a path segment, a pattern with '**' lets
+// them cross segments.
+bool GlobMatches(std::string_view pattern, std::string_view path);
 // Standard base64 with padding.
 std::string Base64Encode(std::string_view in);
 // Accepts padded or unpadded input and ignores line breaks.

@@ -17,6 +17,16 @@ TEST(StringsTest, DidYouMean) {
   EXPECT_EQ(DidYouMean("zzzzzzzz", keys), "");
 }
 
+TEST(StringsTest, GlobsStayInASegmentUnlessTheyCross) {
+  EXPECT_TRUE(GlobMatches("*.csv", "a.csv"));
+  EXPECT_FALSE(GlobMatches("*.csv", "dir/a.csv"));
+  EXPECT_TRUE(GlobMatches("orders/*/*.parquet", "orders/region=1/data_0.parquet"));
+  EXPECT_FALSE(GlobMatches("orders/*.parquet", "orders/region=1/data_0.parquet"));
+  EXPECT_TRUE(GlobMatches("orders/**.parquet", "orders/region=1/data_0.parquet"));
+  EXPECT_TRUE(GlobMatches("data_?.csv", "data_1.csv"));
+  EXPECT_FALSE(GlobMatches("data_?.csv", "data_10.csv"));
+}
+
 }  // namespace
 }  // namespace floe
 

@@ -6,11 +6,10 @@
 // (8 MiB parts), finished when DuckDB closes the file.
 #include "engine/s3_file_system.h"
 
-#include <fnmatch.h>
-
 #include <list>
 #include <mutex>
 
+#include "core/strings.h"
 #include "duckdb.hpp"
 #include "duckdb/common/file_system.hpp"
 #include "storage/s3_client.h"
@@ -23,19 +22,7 @@ constexpr int64_t kTailSize = 64 << 10;  // cached end of each object (Parquet f
 constexpr size_t kTailCacheEntries = 256;
 constexpr int64_t kPartSize = 8 << 20;
 
-struct S3Path {
-  std::string bucket;
-  std::string key;
-};
-
-S3Path ParseS3Path(const std::string& path) {
-  if (path.rfind("s3://", 0) != 0) throw duckdb::IOException("'" + path + "' is not an s3:// path");
-  std::string rest = path.substr(5);
-  size_t slash = rest.find('/');
-  S3Path p{rest.substr(0, slash), slash == std::string::npos ? "" : rest.substr(slash + 1)};
-  if (p.bucket.empty()) throw duckdb::IOException("'" + path + "' names no bucket (s3://bucket/key)");
-  return p;
-}
+using S3Path = storage::ObjectUri;
 
 [[noreturn]] void Throw(const Status& s) { throw duckdb::IOException(s.ToString()); }
 
@@ -45,14 +32,13 @@ T Check(Result<T> r) {
   return std::move(*r);
 }
 
+// DuckDB hands this file system only s3:// paths (CanHandleFile).
+S3Path ParseS3Path(const std::string& path) { return Check(storage::ParseObjectUri(path)); }
+
 bool HasGlob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 
-// DuckDB's glob rules: '*' and '?' stay within a path segment, '**' crosses
-// segments.
-bool GlobMatch(const std::string& pattern, const std::string& path) {
-  if (pattern.find("**") == std::string::npos) return fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME) == 0;
-  return fnmatch(pattern.c_str(), path.c_str(), 0) == 0;
-}
+// "a/b" and "a/b/" both name the folder whose keys start with "a/b/".
+std::string FolderPrefix(const std::string& key) { return key.empty() || key.back() == '/' ? key : key + "/"; }
 
 }  // namespace
 
@@ -241,7 +227,7 @@ bool S3FileSystem::FileExists(const std::string& filename, duckdb::optional_ptr<
 
 bool S3FileSystem::DirectoryExists(const std::string& directory, duckdb::optional_ptr<duckdb::FileOpener>) {
   S3Path where = ParseS3Path(directory);
-  std::string prefix = where.key.empty() || where.key.back() == '/' ? where.key : where.key + "/";
+  std::string prefix = FolderPrefix(where.key);
   auto page = Client().List(where.bucket, prefix, "", "", 1);
   if (!page.ok()) Throw(page.status());
   return !page->objects.empty();
@@ -260,7 +246,7 @@ void S3FileSystem::RemoveFile(const std::string& filename, duckdb::optional_ptr<
 bool S3FileSystem::ListFiles(const std::string& directory,
                              const std::function<void(const std::string&, bool)>& callback, duckdb::FileOpener*) {
   S3Path where = ParseS3Path(directory);
-  std::string prefix = where.key.empty() || where.key.back() == '/' ? where.key : where.key + "/";
+  std::string prefix = FolderPrefix(where.key);
   std::string token;
   bool any = false;
   do {
@@ -293,7 +279,7 @@ duckdb::vector<duckdb::OpenFileInfo> S3FileSystem::Glob(const std::string& path,
   auto all = Client().ListAll(where.bucket, literal);
   if (!all.ok()) Throw(all.status());
   for (const auto& o : *all)
-    if (GlobMatch(where.key, o.key)) out.emplace_back("s3://" + where.bucket + "/" + o.key);
+    if (GlobMatches(where.key, o.key)) out.emplace_back("s3://" + where.bucket + "/" + o.key);
   std::sort(out.begin(), out.end());
   return out;
 }

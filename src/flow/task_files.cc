@@ -1,9 +1,8 @@
 #include "flow/task_files.h"
 
-#include <fnmatch.h>
-
 #include <fstream>
 
+#include "core/strings.h"
 #include "tmpl/json.h"
 
 namespace floe::flow {
@@ -33,13 +32,6 @@ Result<std::vector<std::string>> Globs(TaskContext& ctx, std::string_view proper
 }
 
 }  // namespace
-
-bool GlobMatches(std::string_view pattern, std::string_view relative) {
-  std::string p(pattern), r(relative);
-  // '**' crosses folders: match without FNM_PATHNAME, where '*' matches '/'.
-  int flags = p.find("**") != std::string::npos ? 0 : FNM_PATHNAME;
-  return fnmatch(p.c_str(), r.c_str(), flags) == 0;
-}
 
 Status WriteInputFiles(TaskContext& ctx, std::string_view property, const tmpl::Value& files,
                        const std::filesystem::path& dir) {

@@ -28,7 +28,4 @@ Result<tmpl::Value> CollectOutputFiles(TaskContext& ctx, std::string_view proper
 Status CopyNamespaceFiles(TaskContext& ctx, std::string_view property, const tmpl::Value& setting,
                           const std::filesystem::path& dir);
 
-// Whether `relative` (with '/' separators) matches the glob.
-bool GlobMatches(std::string_view pattern, std::string_view relative);
-
 }  // namespace floe::flow
