@@ -1,6 +1,7 @@
 #include "storage/internal_storage.h"
 
 #include <fstream>
+#include <functional>
 #include <system_error>
 
 #include "storage/digest.h"
@@ -92,17 +93,28 @@ Status InternalStorage::WithRetries(std::string_view what, Fn&& attempt) const {
                 std::string(what) + ": " + last.message() + " (after " + std::to_string(attempts_) + " attempts)");
 }
 
+namespace {
+
+// Whether `size` bytes, whose MD5 `md5()` gives, are the object `info`
+// describes: the size always, the MD5 when the store's ETag is one (it is
+// computed only then). `what` names the bytes in the error.
+Status Matches(const ObjectInfo& info, int64_t size, const std::function<Result<std::string>()>& md5,
+               std::string_view what) {
+  if (size != info.size)
+    return IoError(std::string(what) + " has " + std::to_string(size) + " bytes, the object " +
+                   std::to_string(info.size));
+  if (!IsMd5Etag(info.etag)) return Status::Ok();
+  ASSIGN_OR_RETURN(std::string digest, md5());
+  if (digest != info.etag) return IoError(std::string(what) + " has MD5 " + digest + ", the object " + info.etag);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status InternalStorage::Verify(const std::string& store_key, int64_t size, const fs::path& local) const {
   ASSIGN_OR_RETURN(ObjectInfo info, store_->Head(store_key));
-  if (info.size != size)
-    return IoError(store_->Uri(store_key) + " holds " + std::to_string(info.size) + " bytes where " +
-                   std::to_string(size) + " were expected");
-  if (IsMd5Etag(info.etag)) {
-    ASSIGN_OR_RETURN(std::string md5, FileMd5(local));
-    if (md5 != info.etag)
-      return IoError(store_->Uri(store_key) + ": the bytes do not match (MD5 " + md5 + ", stored " + info.etag + ")");
-  }
-  return Status::Ok();
+  return Matches(
+      info, size, [&] { return FileMd5(local); }, "the local file '" + local.string() + "'");
 }
 
 Result<std::string> InternalStorage::Upload(const fs::path& local, std::string_view key, bool move) const {
@@ -134,18 +146,6 @@ Result<std::string> InternalStorage::MoveIn(const fs::path& local, std::string_v
   return Upload(local, key, true);
 }
 
-Result<ObjectInfo> InternalStorage::Head(std::string_view uri) const {
-  ASSIGN_OR_RETURN(std::string key, KeyOf(uri));
-  Result<ObjectInfo> info = NotFound("");
-  Status s = WithRetries("reading " + std::string(uri), [&]() -> Status {
-    info = store_->Head(key);
-    return info.status();
-  });
-  if (s.code() == StatusCode::kNotFound) return NotFound("no file in storage at " + std::string(uri));
-  RETURN_IF_ERROR(s);
-  return info;
-}
-
 Status InternalStorage::Fetch(std::string_view uri, const fs::path& local) const {
   ASSIGN_OR_RETURN(std::string key, KeyOf(uri));
   fs::path tmp = local;
@@ -155,14 +155,9 @@ Status InternalStorage::Fetch(std::string_view uri, const fs::path& local) const
     RETURN_IF_ERROR(store_->GetToFile(key, tmp));
     std::error_code ec;
     auto size = static_cast<int64_t>(fs::file_size(tmp, ec));
-    if (ec || size != info.size)
-      return IoError("the download has " + std::to_string(ec ? -1 : size) + " bytes, the object " +
-                     std::to_string(info.size));
-    if (IsMd5Etag(info.etag)) {
-      ASSIGN_OR_RETURN(std::string md5, FileMd5(tmp));
-      if (md5 != info.etag) return IoError("the download's MD5 " + md5 + " is not the object's " + info.etag);
-    }
-    return Status::Ok();
+    if (ec) return IoError("cannot read the download '" + tmp.string() + "': " + ec.message());
+    return Matches(
+        info, size, [&] { return FileMd5(tmp); }, "the download");
   });
   std::error_code ec;
   if (!s.ok()) {
@@ -181,11 +176,9 @@ Result<std::string> InternalStorage::Read(std::string_view uri) const {
   Status s = WithRetries("reading " + std::string(uri), [&]() -> Status {
     ASSIGN_OR_RETURN(ObjectInfo info, store_->Head(key));
     ASSIGN_OR_RETURN(data, store_->Get(key));
-    if (static_cast<int64_t>(data.size()) != info.size)
-      return IoError("read " + std::to_string(data.size()) + " bytes of " + std::to_string(info.size));
-    if (IsMd5Etag(info.etag) && Md5Hex(data) != info.etag)
-      return IoError("the bytes read do not match the object's MD5 " + info.etag);
-    return Status::Ok();
+    return Matches(
+        info, static_cast<int64_t>(data.size()), [&]() -> Result<std::string> { return Md5Hex(data); },
+        "what was read");
   });
   if (s.code() == StatusCode::kNotFound) return NotFound("no file in storage at " + std::string(uri));
   RETURN_IF_ERROR(s);

@@ -49,7 +49,6 @@ class InternalStorage {
   Status Fetch(std::string_view uri, const std::filesystem::path& local) const;
   // A floe:// URI's content.
   Result<std::string> Read(std::string_view uri) const;
-  Result<ObjectInfo> Head(std::string_view uri) const;
   // A local file with a floe:// URI's content: the stored file itself when
   // the store is a local folder (read it, do not change it), else a download
   // into `download_dir`.
