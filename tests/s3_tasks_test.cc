@@ -188,7 +188,8 @@ TEST(S3TasksTest, DuckDbReadsAndWritesPartitionedParquetOnS3) {
   ASSERT_EQ(run.exit_code, 0) << run.out;
   auto doc = tmpl::ParseJson(run.out);
   ASSERT_TRUE(doc.ok()) << run.out;
-  EXPECT_EQ(doc->Get("outputs")->Get("result")->AsString(), "4 regions, 5000 rows, 0 differ, 10 csv rows, top level small.csv");
+  EXPECT_EQ(doc->Get("outputs")->Get("result")->AsString(),
+            "4 regions, 5000 rows, 0 differ, 10 csv rows, top level small.csv");
 }
 
 TEST(S3TasksTest, TheS3ExampleRuns) {
