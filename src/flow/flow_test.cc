@@ -324,6 +324,7 @@ TEST(InputsTest, RejectsBadValuesClearly) {
   check("s", "ABC", "does not match the validator");
   check("n", "11", "above the maximum 10");
   check("n", "x", "'x' is not an integer");
+  check("n", "99999999999999999999", "99999999999999999999 is out of range for an INT input");
   check("b", "yes", "not true or false");
   check("d", "2023-02-29", "is not a date");
   check("dt", "2024-01-01 25:00:00", "is not a date-time");
