@@ -154,12 +154,15 @@ def start_s3rver(state_path, s3rver):
     # s3rver keeps objects as files: in a fresh folder per server, removed by stop.
     data, tls_data = tempfile.mkdtemp(prefix="floe-s3rver-"), tempfile.mkdtemp(prefix="floe-s3rver-tls-")
     common = ["-a", "127.0.0.1", "--service-endpoint", "localhost"]
+    # Its ListObjectsV2 continuation tokens are DES-encrypted, which OpenSSL 3
+    # keeps in its legacy provider.
+    env = dict(os.environ, NODE_OPTIONS=(os.environ.get("NODE_OPTIONS", "") + " --openssl-legacy-provider").strip())
     port, tls_port = free_port(), free_port()
-    servers.launch("s3rver", [s3rver, "-d", data, "-p", str(port)] + common, port, ".log")
+    servers.launch("s3rver", [s3rver, "-d", data, "-p", str(port)] + common, port, ".log", env)
     # OpenSSL refuses a *.s3.localhost wildcard: the TLS test's bucket is named.
     cert, key_file = make_cert(state_path, ["localhost", "s3.localhost", "tls-bucket.s3.localhost"])
     servers.launch("s3rver (TLS)", [s3rver, "-d", tls_data, "-p", str(tls_port), "--cert", cert, "--key", key_file]
-                   + common, tls_port, ".tls.log")
+                   + common, tls_port, ".tls.log", env)
     endpoint, tls = f"http://127.0.0.1:{port}", f"https://s3.localhost:{tls_port}"
     state = {"server": "s3rver", "verifies_signatures": False, "endpoint": endpoint, "access_key": S3RVER_KEY,
              "secret_key": S3RVER_KEY, "lenient_endpoint": endpoint,
