@@ -301,9 +301,8 @@ Result<Micros> AddUnits(Micros t, int64_t n, std::string unit, std::chrono::minu
     return result;
   };
   const std::pair<const char*, int64_t> kFixed[] = {
-      {"MICROS", 1},          {"MILLIS", 1000},           {"SECONDS", 1000000},
-      {"MINUTES", 60000000},  {"HOURS", 3600000000},      {"HALF_DAYS", 43200000000},
-      {"DAYS", 86400000000},  {"WEEKS", 604800000000},
+      {"MICROS", 1},         {"MILLIS", 1000},           {"SECONDS", 1000000},  {"MINUTES", 60000000},
+      {"HOURS", 3600000000}, {"HALF_DAYS", 43200000000}, {"DAYS", 86400000000}, {"WEEKS", 604800000000},
   };
   if (unit == "NANOS") return in_range(t + microseconds(n / 1000));
   for (const auto& [name, micros] : kFixed) {
@@ -322,8 +321,8 @@ Result<Micros> AddUnits(Micros t, int64_t n, std::string unit, std::chrono::minu
     auto day = floor<date::days>(local);
     auto tod = local - day;
     date::year_month_day ymd{day};
-    int64_t total = static_cast<int64_t>(static_cast<int>(ymd.year())) * 12 +
-                    (static_cast<unsigned>(ymd.month()) - 1) + months;
+    int64_t total =
+        static_cast<int64_t>(static_cast<int>(ymd.year())) * 12 + (static_cast<unsigned>(ymd.month()) - 1) + months;
     int64_t year = total >= 0 ? total / 12 : -((-total + 11) / 12);
     if (year < static_cast<int>(date::year::min()) || year > static_cast<int>(date::year::max())) return out_of_range();
     auto ym = date::year_month{ymd.year(), ymd.month()} + date::months(months);
