@@ -94,6 +94,32 @@ TEST_F(S3Test, LargeFilesGoMultipartAndComeBackIdentical) {
   std::filesystem::remove_all(dir);
 }
 
+// Unfinished uploads are listed under their prefix until completed or
+// aborted. The lenient server: the prefix puts a '/' in the query.
+TEST_F(S3Test, UnfinishedMultipartUploadsAreListedUntilFinished) {
+  Connect(false);
+  auto a = client_->CreateMultipartUpload(bucket_, "lake/orders/a.parquet");
+  auto b = client_->CreateMultipartUpload(bucket_, "lake/orders/b.parquet");
+  auto other = client_->CreateMultipartUpload(bucket_, "elsewhere/c.parquet");
+  ASSERT_TRUE(a.ok() && b.ok() && other.ok());
+  auto listed = client_->ListMultipartUploads(bucket_, "lake/");
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  std::set<std::string> keys;
+  for (const auto& u : *listed) keys.insert(u.key + " " + u.upload_id);
+  EXPECT_EQ(keys, (std::set<std::string>{"lake/orders/a.parquet " + *a, "lake/orders/b.parquet " + *b}));
+  auto etag = client_->UploadPart(bucket_, "lake/orders/a.parquet", *a, 1, "tiny last part");
+  ASSERT_TRUE(etag.ok());
+  ASSERT_TRUE(client_->CompleteMultipartUpload(bucket_, "lake/orders/a.parquet", *a, {{1, *etag}}).ok());
+  ASSERT_TRUE(client_->AbortMultipartUpload(bucket_, "lake/orders/b.parquet", *b).ok());
+  listed = client_->ListMultipartUploads(bucket_, "lake/");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty());
+  listed = client_->ListMultipartUploads(bucket_, "");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].key, "elsewhere/c.parquet");
+}
+
 TEST_F(S3Test, ListingOf2500KeysPaginatesCompletely) {
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
