@@ -1,6 +1,7 @@
 // Atomic lake writes through the real binary: a duckdb.Query that COPYs a
 // partitioned Parquet dataset into the lake (a local folder, then s3:// on
-// the S3 test server) is SIGKILLed 20 times at points swept across the run.
+// the S3 test server) is SIGKILLed at points swept across the run: 20 times
+// locally, 10 times on S3.
 // After each kill every read of the dataset must succeed; after `floe
 // executions recover` it must hold exactly the old contents or the new ones,
 // no staging may be left, and no multipart upload may remain unfinished.
@@ -32,11 +33,19 @@ using testing::KillAfter;
 using testing::Proc;
 using testing::Start;
 
-constexpr int kRounds = 20;
-// Region 0 holds 1.2 M rows of random doubles: a Parquet file of about
-// 14 MiB, written to S3 in multipart uploads (8 MiB parts), so a kill can
-// leave one unfinished. Regions 1-3 are small files.
-constexpr int64_t kRows = 1'500'000;
+// The dataset: `rows` rows in 4 regions, region 0 holding `big` of them with
+// random doubles (incompressible), written `rounds` times under a kill.
+// Locally a small one; on S3 region 0 is a Parquet file of about 9 MiB,
+// written in a multipart upload (8 MiB parts), so a kill can leave one
+// unfinished. Each S3 round writes 10 MB twice to moto (the killed run and the
+// recovery), so S3 gets fewer rounds to keep the test under a minute.
+struct Dataset {
+  int64_t rows;
+  int64_t big;
+  int rounds;
+};
+constexpr Dataset kLocal{300'000, 240'000, 20};
+constexpr Dataset kS3{850'000, 800'000, 10};
 
 // One COPY of `version` to `target`, replacing what is there.
 constexpr const char* kFlow = R"(id: lake_write
@@ -46,13 +55,17 @@ inputs:
     type: INT
   - id: target
     type: STRING
+  - id: rows
+    type: INT
+  - id: big
+    type: INT
 tasks:
   - id: write
     type: io.kestra.plugin.jdbc.duckdb.Query
     sql: |
       COPY (SELECT {{ inputs.version }} AS version, i AS id,
-                   CASE WHEN i < 1200000 THEN 0 ELSE 1 + i % 3 END AS region, random() AS noise
-            FROM range(1500000) t(i))
+                   CASE WHEN i < {{ inputs.big }} THEN 0 ELSE 1 + i % 3 END AS region, random() AS noise
+            FROM range({{ inputs.rows }}) t(i))
       TO '{{ inputs.target }}' (FORMAT parquet, PARTITION_BY (region), OVERWRITE)
 )";
 
@@ -90,43 +103,44 @@ class LakeCrashTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  Proc Run(int version, const std::string& target) {
+  Proc Run(int version, const std::string& target, Dataset data) {
     return Start({FLOE_BINARY, "--home", home_, "run", flow_, "--input", "version=" + std::to_string(version),
-                  "--input", "target=" + target},
+                  "--input", "target=" + target, "--input", "rows=" + std::to_string(data.rows), "--input",
+                  "big=" + std::to_string(data.big)},
                  dir_ / "run.out");
   }
 
-  // Kills 20 writes of `target` at points swept over one run's length.
+  // Kills data.rounds writes of `target` at points swept over one run's length.
   // `leftovers` says whether a kill left something to clean (staging,
   // uploads); `clean` checks that nothing is left after recovery.
-  void KillWrites(const std::string& target, bool old_or_new_after_kill, const std::function<bool()>& leftovers,
-                  const std::function<void()>& clean) {
+  void KillWrites(const std::string& target, Dataset data, bool old_or_new_after_kill,
+                  const std::function<bool()>& leftovers, const std::function<void()>& clean) {
     // Version 0, undisturbed; its length sets the kill points.
     auto t0 = std::chrono::steady_clock::now();
-    ASSERT_FALSE(KillAfter(Run(0, target), std::chrono::seconds(60)));
+    ASSERT_FALSE(KillAfter(Run(0, target, data), std::chrono::seconds(60)));
     auto span = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
     ASSERT_NE(Slurp(dir_ / "run.out").find("SUCCESS"), std::string::npos) << Slurp(dir_ / "run.out");
     auto first = Read(target);
     ASSERT_TRUE(first.ok()) << first.status().ToString();
-    ASSERT_EQ(first->rows, kRows);
+    ASSERT_EQ(first->rows, data.rows);
     int64_t current = 0;
     int killed = 0, mid_write = 0;
-    for (int round = 1; round <= kRounds; ++round) {
+    for (int round = 1; round <= data.rounds; ++round) {
       SCOPED_TRACE("round " + std::to_string(round) + " of " + target);
       // From a fifth of the run to its end: startup is not what is tested.
-      auto at = std::chrono::milliseconds(span.count() / 5 + span.count() * 4 * (round - 1) / (5 * kRounds));
-      killed += KillAfter(Run(round, target), at);
+      auto at = std::chrono::milliseconds(span.count() / 5 + span.count() * 4 * (round - 1) / (5 * data.rounds));
+      killed += KillAfter(Run(round, target, data), at);
       mid_write += leftovers();
 
       auto after_kill = Read(target);
       ASSERT_TRUE(after_kill.ok()) << "a read after the kill at " << at.count()
                                    << " ms: " << after_kill.status().ToString();
       if (old_or_new_after_kill) {
-        EXPECT_EQ(after_kill->rows, kRows);
+        EXPECT_EQ(after_kill->rows, data.rows);
         EXPECT_EQ(after_kill->lo, after_kill->hi) << "old and new rows side by side";
         EXPECT_TRUE(after_kill->lo == current || after_kill->lo == round) << after_kill->lo;
       } else {
-        EXPECT_EQ(after_kill->rows, kRows) << "every object whole";
+        EXPECT_EQ(after_kill->rows, data.rows) << "every object whole";
       }
 
       Proc recover = Start({FLOE_BINARY, "--home", home_, "executions", "recover"}, dir_ / "recover.out");
@@ -134,14 +148,14 @@ class LakeCrashTest : public ::testing::Test {
       ExpectRoundSucceeded(round);
       auto recovered = Read(target);
       ASSERT_TRUE(recovered.ok()) << "a read after recovery: " << recovered.status().ToString();
-      EXPECT_EQ(recovered->rows, kRows);
+      EXPECT_EQ(recovered->rows, data.rows);
       EXPECT_EQ(recovered->lo, recovered->hi) << "old and new rows side by side after recovery";
       EXPECT_TRUE(recovered->lo == current || recovered->lo == round) << recovered->lo;
       current = recovered->lo;
       clean();
     }
     // The kills must have landed, and inside writes.
-    EXPECT_GE(killed, kRounds / 2);
+    EXPECT_GE(killed, data.rounds / 2);
     EXPECT_GE(mid_write, 3) << "too few kills landed inside a write to test it";
     RecordProperty("killed_" + std::string(target.starts_with("s3://") ? "s3" : "local"), killed);
     RecordProperty("mid_write_" + std::string(target.starts_with("s3://") ? "s3" : "local"), mid_write);
@@ -175,7 +189,7 @@ TEST_F(LakeCrashTest, KilledLocalWritesLeaveOldOrNewContents) {
     for (const auto& e : fs::directory_iterator(lake)) n += e.path().filename().string().starts_with(".floe-");
     return n;
   };
-  KillWrites((lake / "orders").string(), true, [&] { return staging() > 0; },
+  KillWrites((lake / "orders").string(), kLocal, true, [&] { return staging() > 0; },
              [&] { EXPECT_EQ(staging(), 0) << "staging left after recovery"; });
 }
 
@@ -210,7 +224,7 @@ TEST_F(LakeCrashTest, KilledS3WritesLeaveOldOrNewContentsAndNoUploads) {
     return n;
   };
   KillWrites(
-      "s3://" + bucket + "/lake/orders", false, [&] { return uploads() > 0 || staging() > 0; },
+      "s3://" + bucket + "/lake/orders", kS3, false, [&] { return uploads() > 0 || staging() > 0; },
       [&] {
         EXPECT_EQ(uploads(), 0u) << "unfinished multipart uploads after recovery";
         EXPECT_EQ(staging(), 0) << "staging objects after recovery";
