@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/id.h"
+#include "engine/staged_write.h"
 #include "storage/s3_client.h"
 #include "storage/s3_store.h"
 #include "tests/support/fault_proxy.h"
@@ -102,6 +103,107 @@ TEST_F(S3Test, LargeFilesGoMultipartAndComeBackIdentical) {
                     "bytes as ETag, where S3 gives the MD5 of the parts' MD5s and '-8'";
   }
   EXPECT_THAT(head->etag, HasSubstr("-8")) << "eight parts";
+}
+
+// Unfinished uploads are listed under their prefix until completed or
+// aborted. The lenient server: the prefix puts a '/' in the query.
+TEST_F(S3Test, UnfinishedMultipartUploadsAreListedUntilFinished) {
+  Connect(false);
+  auto a = client_->CreateMultipartUpload(bucket_, "lake/orders/a.parquet");
+  auto b = client_->CreateMultipartUpload(bucket_, "lake/orders/b.parquet");
+  auto other = client_->CreateMultipartUpload(bucket_, "elsewhere/c.parquet");
+  ASSERT_TRUE(a.ok() && b.ok() && other.ok());
+  auto listed = client_->ListMultipartUploads(bucket_, "lake/");
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  std::set<std::string> keys;
+  for (const auto& u : *listed) keys.insert(u.key + " " + u.upload_id);
+  EXPECT_EQ(keys, (std::set<std::string>{"lake/orders/a.parquet " + *a, "lake/orders/b.parquet " + *b}));
+  auto etag = client_->UploadPart(bucket_, "lake/orders/a.parquet", *a, 1, "tiny last part");
+  ASSERT_TRUE(etag.ok());
+  ASSERT_TRUE(client_->CompleteMultipartUpload(bucket_, "lake/orders/a.parquet", *a, {{1, *etag}}).ok());
+  ASSERT_TRUE(client_->AbortMultipartUpload(bucket_, "lake/orders/b.parquet", *b).ok());
+  listed = client_->ListMultipartUploads(bucket_, "lake/");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty());
+  listed = client_->ListMultipartUploads(bucket_, "");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].key, "elsewhere/c.parquet");
+}
+
+// Staged COPY targets on S3 (engine/staged_write.h): nothing visible before
+// the commit, old keys replaced or kept as asked, a failed write leaves no
+// object and no upload, and a commit cut short is rolled forward from its
+// journal by the next write. The lenient server: prefixes with '/'.
+TEST_F(S3Test, StagedWritesCommitWholeAndCleanUp) {
+  using engine::ExistingOutput;
+  using engine::StagedWrite;
+  Connect(false);
+  auto keys = [&](const std::string& prefix) {
+    std::set<std::string> out;
+    auto all = client_->ListAll(bucket_, prefix);
+    EXPECT_TRUE(all.ok());
+    if (all.ok())
+      for (const auto& o : *all) out.insert(o.key);
+    return out;
+  };
+  auto staged_key = [&](const StagedWrite& w, const std::string& rest) {
+    return w.staging().substr(("s3://" + bucket_ + "/").size()) + rest;
+  };
+  ASSERT_TRUE(client_->Put(bucket_, "lake/orders/r=1/a.parquet", "old a").ok());
+  ASSERT_TRUE(client_->Put(bucket_, "lake/orders/r=2/b.parquet", "old b").ok());
+  std::string target = "s3://" + bucket_ + "/lake/orders";
+
+  // OVERWRITE: the new keys replace everything.
+  auto w = StagedWrite::Begin(target, ExistingOutput::kReplace, client_.get());
+  ASSERT_TRUE(w.ok() && *w) << w.status().ToString();
+  ASSERT_TRUE(client_->Put(bucket_, staged_key(**w, "/r=1/a.parquet"), "new a").ok());
+  ASSERT_TRUE(client_->Put(bucket_, staged_key(**w, "/r=3/c.parquet"), "new c").ok());
+  EXPECT_EQ(keys("lake/orders/"), (std::set<std::string>{"lake/orders/r=1/a.parquet", "lake/orders/r=2/b.parquet"}));
+  ASSERT_TRUE((*w)->Commit().ok());
+  EXPECT_EQ(keys("lake/"), (std::set<std::string>{"lake/orders/r=1/a.parquet", "lake/orders/r=3/c.parquet"}));
+  EXPECT_EQ(*client_->Get(bucket_, "lake/orders/r=1/a.parquet"), "new a");
+
+  // OVERWRITE_OR_IGNORE: old keys stay unless replaced.
+  w = StagedWrite::Begin(target, ExistingOutput::kKeep, client_.get());
+  ASSERT_TRUE(w.ok() && *w);
+  ASSERT_TRUE(client_->Put(bucket_, staged_key(**w, "/r=4/d.parquet"), "new d").ok());
+  ASSERT_TRUE((*w)->Commit().ok());
+  EXPECT_EQ(keys("lake/"), (std::set<std::string>{"lake/orders/r=1/a.parquet", "lake/orders/r=3/c.parquet",
+                                                  "lake/orders/r=4/d.parquet"}));
+
+  // No option and a non-empty target: DuckDB's own refusal.
+  w = StagedWrite::Begin(target, ExistingOutput::kRefuse, client_.get());
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(*w, nullptr);
+
+  // A write dropped uncommitted leaves no object and no upload.
+  {
+    auto dropped = StagedWrite::Begin(target, ExistingOutput::kReplace, client_.get());
+    ASSERT_TRUE(dropped.ok() && *dropped);
+    ASSERT_TRUE(client_->Put(bucket_, staged_key(**dropped, "/r=9/x.parquet"), "half").ok());
+    ASSERT_TRUE(client_->CreateMultipartUpload(bucket_, staged_key(**dropped, "/r=9/y.parquet")).ok());
+  }
+  EXPECT_EQ(keys("lake/").size(), 3u);
+  EXPECT_TRUE(client_->ListMultipartUploads(bucket_, "lake/")->empty());
+
+  // What a SIGKILL in a commit leaves: a journal, staging partly copied, and
+  // an unfinished upload of another killed write at the target itself.
+  std::string id = "1-" + NewId();
+  std::string staging = "lake/" + engine::MakeStagingName("tmp", id, "orders");
+  ASSERT_TRUE(client_->Put(bucket_, staging + "/r=1/a.parquet", "newest a").ok());
+  ASSERT_TRUE(client_->Put(bucket_, staging + "/r=5/e.parquet", "newest e").ok());
+  ASSERT_TRUE(
+      client_
+          ->Put(bucket_, "lake/" + engine::MakeStagingName("commit", id, "orders"),
+                R"({"staging":")" + staging + R"(","target":"lake/orders","delete":["lake/orders/r=3/c.parquet"]})")
+          .ok());
+  ASSERT_TRUE(client_->CreateMultipartUpload(bucket_, "lake/orders/r=6/f.parquet").ok());
+  ASSERT_TRUE(engine::CleanS3Staging(*client_, bucket_, "lake/orders").ok());
+  EXPECT_EQ(keys("lake/"), (std::set<std::string>{"lake/orders/r=1/a.parquet", "lake/orders/r=4/d.parquet",
+                                                  "lake/orders/r=5/e.parquet"}));
+  EXPECT_EQ(*client_->Get(bucket_, "lake/orders/r=1/a.parquet"), "newest a");
+  EXPECT_TRUE(client_->ListMultipartUploads(bucket_, "")->empty());
 }
 
 TEST_F(S3Test, ListingOf2500KeysPaginatesCompletely) {

@@ -2,7 +2,10 @@
 
 #include "core/strings.h"
 #include "duckdb.hpp"
+#include "duckdb/parser/expression/constant_expression.hpp"
+#include "duckdb/parser/statement/copy_statement.hpp"
 #include "engine/s3_file_system.h"
+#include "engine/staged_write.h"
 
 namespace floe::engine {
 namespace {
@@ -118,6 +121,30 @@ std::string StatementText(const duckdb::SQLStatement& s) {
   return text;
 }
 
+// Whether a COPY option is on: present without a value, or with a true one.
+bool CopyOptionSet(const duckdb::CopyInfo& info, const char* name) {
+  auto truthy = [](const duckdb::Value& v) {
+    try {
+      return v.DefaultCastAs(duckdb::LogicalType::BOOLEAN).GetValue<bool>();
+    } catch (const std::exception&) {
+      return true;  // not a boolean: DuckDB rejects it when it binds the statement
+    }
+  };
+  if (auto it = info.options.find(name); it != info.options.end()) return it->second.empty() || truthy(it->second[0]);
+  if (auto it = info.parsed_options.find(name); it != info.parsed_options.end()) {
+    if (!it->second || it->second->GetExpressionClass() != duckdb::ExpressionClass::CONSTANT) return true;
+    return truthy(it->second->Cast<duckdb::ConstantExpression>().value);
+  }
+  return false;
+}
+
+// What a COPY ... TO's options say about output already at its target.
+ExistingOutput CopyExistingOutput(const duckdb::CopyInfo& info) {
+  if (CopyOptionSet(info, "overwrite")) return ExistingOutput::kReplace;
+  if (CopyOptionSet(info, "overwrite_or_ignore") || CopyOptionSet(info, "append")) return ExistingOutput::kKeep;
+  return ExistingOutput::kRefuse;
+}
+
 std::string QuoteLiteral(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
@@ -153,8 +180,12 @@ class Runner {
     std::string path = request_.database.empty() ? ":memory:" : request_.database;
     std::unique_ptr<duckdb::DuckDB> db;
     try {
-      db = std::make_unique<duckdb::DuckDB>(path == ":memory:" ? nullptr : path.c_str());
-      RegisterS3FileSystem(*db);  // s3:// paths through floe's S3 client
+      // s3:// through floe's S3 client; globs skip the staging of writes.
+      duckdb::DBConfig config;
+      auto fs = duckdb::make_uniq<LakeFileSystem>();
+      s3_ = &fs->s3();
+      config.file_system = std::move(fs);
+      db = std::make_unique<duckdb::DuckDB>(path == ":memory:" ? nullptr : path.c_str(), &config);
     } catch (const std::exception& e) {
       return IoError("cannot open DuckDB database '" + path + "': " + ErrorText(e));
     }
@@ -203,8 +234,24 @@ class Runner {
     return error.Message();
   }
 
+  // A COPY ... TO a local path or s3:// writes into a hidden staging sibling
+  // of its target instead (the statement is rewritten), and the output
+  // replaces the target only when the statement succeeds: readers never see
+  // a half-written file (staged_write.h). nullptr: the statement runs as is.
+  Result<std::unique_ptr<StagedWrite>> StageCopy(duckdb::SQLStatement& statement) {
+    if (statement.type != duckdb::StatementType::COPY_STATEMENT) return std::unique_ptr<StagedWrite>();
+    duckdb::CopyInfo& info = *statement.Cast<duckdb::CopyStatement>().info;
+    if (info.is_from || info.file_path_expression || info.file_path.empty()) return std::unique_ptr<StagedWrite>();
+    storage::S3Client* s3 = info.file_path.starts_with("s3://") ? &s3_->Client() : nullptr;
+    ASSIGN_OR_RETURN(std::unique_ptr<StagedWrite> staged,
+                     StagedWrite::Begin(info.file_path, CopyExistingOutput(info), s3));
+    if (staged) info.file_path = staged->staging();
+    return staged;
+  }
+
   Result<duckdb::unique_ptr<duckdb::QueryResult>> Execute(duckdb::Connection& con,
                                                           duckdb::unique_ptr<duckdb::SQLStatement> statement) {
+    ASSIGN_OR_RETURN(std::unique_ptr<StagedWrite> staged, StageCopy(*statement));
     duckdb::unique_ptr<duckdb::PreparedStatement> prepared = con.Prepare(std::move(statement));
     if (prepared->HasError()) return InvalidArgument(prepared->GetError());
     duckdb::case_insensitive_map_t<duckdb::BoundParameterData> values;
@@ -228,8 +275,11 @@ class Runner {
         values[name] = duckdb::BoundParameterData(ToDuckDb(*given));
       }
     }
+    // Not streamed: the statement has finished (a COPY has written all its
+    // files) when Execute returns.
     auto result = prepared->Execute(values, false);
     if (result->HasError()) return InvalidArgument(result->GetError());
+    if (staged) RETURN_IF_ERROR(staged->Commit());
     return result;
   }
 
@@ -281,6 +331,7 @@ class Runner {
   }
 
   const QueryRequest& request_;
+  S3FileSystem* s3_ = nullptr;  // owned by the database
 };
 
 }  // namespace

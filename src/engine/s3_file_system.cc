@@ -3,7 +3,9 @@
 // PARTITION_BY) work on s3:// paths. Reads are ranged GETs with read-ahead;
 // the tail of each object (where Parquet keeps its footer) is cached, so a
 // footer is fetched once per query. Writes stream through a multipart upload
-// (8 MiB parts), finished when DuckDB closes the file.
+// (8 MiB parts), finished when DuckDB closes the file; COPY ... TO writes
+// into a staging prefix first (staged_write.h), which LakeFileSystem's globs
+// skip.
 #include "engine/s3_file_system.h"
 
 #include <list>
@@ -35,7 +37,11 @@ T Check(Result<T> r) {
 // DuckDB hands this file system only s3:// paths (CanHandleFile).
 S3Path ParseS3Path(const std::string& path) { return Check(storage::ParseObjectUri(path)); }
 
-bool HasGlob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+// A path inside floe's staging of an unfinished write (staged_write.h): a
+// component named ".floe-...".
+bool IsStaging(const std::string& path) {
+  return path.starts_with(".floe-") || path.find("/.floe-") != std::string::npos;
+}
 
 // "a/b" and "a/b/" both name the folder whose keys start with "a/b/".
 std::string FolderPrefix(const std::string& key) { return key.empty() || key.back() == '/' ? key : key + "/"; }
@@ -44,9 +50,9 @@ std::string FolderPrefix(const std::string& key) { return key.empty() || key.bac
 
 class S3FileHandle final : public duckdb::FileHandle {
  public:
-  S3FileHandle(duckdb::FileSystem& fs, const std::string& path, duckdb::FileOpenFlags flags, S3Path where, int64_t size,
-               storage::S3Client& s3)
-      : duckdb::FileHandle(fs, path, flags), where_(std::move(where)), size_(size), s3_(s3) {}
+  S3FileHandle(duckdb::FileSystem& fs, const std::string& file_path, duckdb::FileOpenFlags open_flags, S3Path where,
+               int64_t size, storage::S3Client& s3)
+      : duckdb::FileHandle(fs, file_path, open_flags), where_(std::move(where)), size_(size), s3_(s3) {}
   ~S3FileHandle() override {
     // DuckDB closes files it wrote; a handle dropped without Close (an
     // error) abandons its upload rather than leaving a partial object.
@@ -286,8 +292,19 @@ duckdb::vector<duckdb::OpenFileInfo> S3FileSystem::Glob(const std::string& path,
 
 std::string S3FileSystem::GetName() const { return "S3FileSystem"; }
 
-void RegisterS3FileSystem(duckdb::DuckDB& db) {
-  db.instance->GetFileSystem().RegisterSubSystem(duckdb::make_uniq<S3FileSystem>());
+LakeFileSystem::LakeFileSystem() {
+  auto s3 = duckdb::make_uniq<S3FileSystem>();
+  s3_ = s3.get();
+  RegisterSubSystem(std::move(s3));
+}
+
+duckdb::vector<duckdb::OpenFileInfo> LakeFileSystem::Glob(const std::string& path, duckdb::FileOpener* opener) {
+  auto all = VirtualFileSystem::Glob(path, opener);
+  if (IsStaging(path)) return all;
+  duckdb::vector<duckdb::OpenFileInfo> out;
+  for (auto& file : all)
+    if (!IsStaging(file.path)) out.push_back(std::move(file));
+  return out;
 }
 
 }  // namespace floe::engine

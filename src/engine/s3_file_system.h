@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "duckdb.hpp"
+#include "duckdb/common/virtual_file_system.hpp"
 
 namespace floe::storage {
 class S3Client;
@@ -47,14 +48,32 @@ class S3FileSystem final : public duckdb::FileSystem {
   // The last 64 KiB of an object (a Parquet footer), cached per object.
   std::string Tail(const std::string& bucket, const std::string& key, int64_t size);
 
- private:
+  // The client, made from the AWS CLI's settings on first use; throws
+  // duckdb::IOException when they are incomplete.
   storage::S3Client& Client();
 
+ private:
   std::mutex mu_;
   std::unique_ptr<storage::S3Client> client_;             // made on first use, from the AWS CLI's settings
   std::list<std::pair<std::string, std::string>> tails_;  // most recent first
 };
 
-void RegisterS3FileSystem(duckdb::DuckDB& db);
+// The file system of every database floe opens (DBConfig::file_system):
+// DuckDB's own, plus s3:// through S3FileSystem, and globs that never return
+// floe's staging of unfinished writes (a path component named ".floe-...",
+// see staged_write.h) unless the pattern itself names one: DuckDB's local
+// globs do not skip hidden names, so `lake/**/*.parquet` would otherwise read
+// a half-written file a killed write left.
+class LakeFileSystem final : public duckdb::VirtualFileSystem {
+ public:
+  LakeFileSystem();
+
+  duckdb::vector<duckdb::OpenFileInfo> Glob(const std::string& path, duckdb::FileOpener* opener) override;
+
+  S3FileSystem& s3() { return *s3_; }
+
+ private:
+  S3FileSystem* s3_;  // owned by the base class, as a sub-system
+};
 
 }  // namespace floe::engine

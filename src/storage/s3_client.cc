@@ -483,6 +483,31 @@ Status S3Client::AbortMultipartUpload(const std::string& bucket, const std::stri
   return Send({.method = "DELETE", .bucket = bucket, .key = key, .query = {{"uploadId", upload_id}}}).status();
 }
 
+Result<std::vector<S3Client::MultipartUpload>> S3Client::ListMultipartUploads(const std::string& bucket,
+                                                                              const std::string& prefix) {
+  std::vector<MultipartUpload> out;
+  std::string key_marker, upload_id_marker;
+  while (true) {
+    std::vector<std::pair<std::string, std::string>> query = {{"uploads", ""}};
+    if (!prefix.empty()) query.emplace_back("prefix", prefix);
+    if (!key_marker.empty()) query.emplace_back("key-marker", key_marker);
+    if (!upload_id_marker.empty()) query.emplace_back("upload-id-marker", upload_id_marker);
+    ASSIGN_OR_RETURN(Response r, Send({.method = "GET", .bucket = bucket, .query = query}));
+    auto doc = ParseXml(r.body);
+    if (!doc.ok()) return Status(doc.status()).WithContext("listing the multipart uploads of " + Where(bucket, prefix));
+    for (const XmlElement* u : doc->Children("Upload"))
+      out.push_back(
+          {.key = u->ChildText("Key"), .upload_id = u->ChildText("UploadId"), .initiated = u->ChildText("Initiated")});
+    if (doc->ChildText("IsTruncated") != "true") return out;
+    std::string next_key = doc->ChildText("NextKeyMarker"), next_id = doc->ChildText("NextUploadIdMarker");
+    if (next_key.empty() || (next_key == key_marker && next_id == upload_id_marker))
+      return IoError("listing the multipart uploads of " + Where(bucket, prefix) +
+                     ": truncated, but no marker to go on with");
+    key_marker = std::move(next_key);
+    upload_id_marker = std::move(next_id);
+  }
+}
+
 Status S3Client::PutFile(const std::string& bucket, const std::string& key, const std::filesystem::path& file,
                          const PutOptions& options, int64_t part_size, int parallel) {
   std::error_code ec;

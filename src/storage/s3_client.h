@@ -101,6 +101,17 @@ class S3Client {
                                  const std::vector<std::pair<int, std::string>>& parts);
   Status AbortMultipartUpload(const std::string& bucket, const std::string& key, const std::string& upload_id);
 
+  // A multipart upload that was started and neither completed nor aborted:
+  // its parts are stored (and billed) but no object is visible.
+  struct MultipartUpload {
+    std::string key;
+    std::string upload_id;
+    std::string initiated;  // ISO-8601, as S3 gives it
+  };
+  // Every unfinished upload whose key starts with `prefix`, following
+  // ListMultipartUploads' key and upload-id markers across pages.
+  Result<std::vector<MultipartUpload>> ListMultipartUploads(const std::string& bucket, const std::string& prefix);
+
   struct Response {
     long status = 0;
     std::string body;
