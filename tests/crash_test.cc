@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/floe_process.h"
 #include "tests/support/shell.h"
 #include "tmpl/json.h"
 
@@ -56,49 +57,10 @@ std::string CrashFlow() {
   return y;
 }
 
-struct Proc {
-  pid_t pid = -1;
-};
-
-// Starts floe with its output in `out`.
-Proc Start(const std::vector<std::string>& args, const fs::path& out) {
-  Proc p;
-  p.pid = fork();
-  if (p.pid == 0) {
-    FILE* f = std::fopen(out.c_str(), "w");
-    if (f) {
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-    }
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return p;
-}
-
-// Waits up to `limit`; SIGKILLs at the deadline. Returns true if killed.
-bool KillAfter(Proc p, std::chrono::milliseconds delay) {
-  auto deadline = std::chrono::steady_clock::now() + delay;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status;
-    if (waitpid(p.pid, &status, WNOHANG) == p.pid) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  kill(p.pid, SIGKILL);
-  int status;
-  waitpid(p.pid, &status, 0);
-  return true;
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::KillAfter;
+using testing::Proc;
+using testing::Slurp;
+using testing::Start;
 
 TEST(CrashTest, FiftyKillsLoseNothingAndRepeatNothingCompleted) {
   fs::path dir = fs::temp_directory_path() / ("floe_crash_" + std::to_string(getpid()));
