@@ -40,10 +40,14 @@ std::optional<ProcStat> ReadStat(pid_t pid) {
   return st;
 }
 
-std::string BootId() {
-  std::ifstream in("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  std::getline(in, id);
+// Read once: it changes only with a reboot.
+const std::string& BootId() {
+  static const std::string id = [] {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }();
   return id;
 }
 

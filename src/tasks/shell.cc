@@ -44,6 +44,9 @@ using flow::PropertyType;
 using tmpl::Value;
 
 constexpr auto kKillGrace = std::chrono::seconds(5);
+// How long after the commands ended their output may stay open before what
+// holds it (a background process) is stopped.
+constexpr auto kOutputLinger = std::chrono::milliseconds(100);
 
 // Splits a stream into lines as bytes arrive.
 class LineSplitter {
@@ -366,13 +369,6 @@ class ShellTask final : public flow::Task {
     setpgid(keeper, keeper);  // as the keeper does: whichever runs first
     close(keeper_args.devnull);
     pipes.CloseChildEnds();
-    // Processes of the group other than the keeper, which lives until it
-    // has reported the commands' status.
-    auto others_alive = [&](const ProcessGroup& g) {
-      for (pid_t pid : LiveMembers(g))
-        if (pid != keeper) return true;
-      return false;
-    };
 
     // The group is recorded before the commands start (the keeper waits for
     // the go byte): no process of a task ever runs untracked.
@@ -402,11 +398,19 @@ class ShellTask final : public flow::Task {
     bool stopping = false;  // SIGTERM sent to the group
     std::chrono::steady_clock::time_point term_sent;
     std::optional<int> commands_status;  // wait status of the commands, from the keeper
+    std::chrono::steady_clock::time_point commands_ended;
     char buf[8192];
     auto stop_group = [&] {
       stopping = true;
       term_sent = std::chrono::steady_clock::now();
       kill(-keeper, SIGTERM);
+    };
+    // A task's processes end with it: background processes the commands
+    // left running are stopped (SIGTERM, then SIGKILL after the grace).
+    auto stop_leftovers = [&] {
+      ctx.Log(LogLevel::kWarn,
+              "stopping the background processes the commands left running (a task's processes end with the task)");
+      stop_group();
     };
     while (fds[0].fd >= 0 || fds[1].fd >= 0 || fds[2].fd >= 0) {
       if (!cancelled && ctx.Cancelled()) {
@@ -414,6 +418,10 @@ class ShellTask final : public flow::Task {
         if (!stopping) stop_group();
       }
       if (stopping && std::chrono::steady_clock::now() - term_sent > kKillGrace) kill(-keeper, SIGKILL);
+      // The commands ended, but something they started still holds their
+      // output open.
+      if (!stopping && commands_status && std::chrono::steady_clock::now() - commands_ended > kOutputLinger)
+        stop_leftovers();
       int n = poll(fds, 3, 50);
       if (n < 0 && errno != EINTR) break;
       for (int i = 0; i < 3; ++i) {
@@ -423,14 +431,7 @@ class ShellTask final : public flow::Task {
           int status = 0;
           if (read(fds[2].fd, &status, sizeof status) == static_cast<ssize_t>(sizeof status)) {
             commands_status = status;
-            // A task's processes end with it: background processes the
-            // commands left running are stopped.
-            if (!stopping && others_alive(*group)) {
-              ctx.Log(LogLevel::kWarn,
-                      "stopping the background processes the commands left running (a task's processes end with "
-                      "the task)");
-              stop_group();
-            }
+            commands_ended = std::chrono::steady_clock::now();
           }
           close_fd(2);
           continue;
@@ -455,12 +456,15 @@ class ShellTask final : public flow::Task {
     }
     // What is still alive of the group (a process that closed its output,
     // or ignores SIGTERM) gets the rest of the grace period, then SIGKILL.
-    if (!LiveMembers(*group).empty()) {
-      if (!stopping) stop_group();
-      while (!LiveMembers(*group).empty() && std::chrono::steady_clock::now() - term_sent < kKillGrace)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // kill(-pgid, 0) tells cheaply that no process is left; zombies (not yet
+    // reaped by init) still count there, so the /proc scan decides otherwise.
+    auto group_empty = [&] { return (kill(-keeper, 0) != 0 && errno == ESRCH) || LiveMembers(*group).empty(); };
+    if (!group_empty()) {
+      if (!stopping) stop_leftovers();
+      while (!group_empty() && std::chrono::steady_clock::now() - term_sent < kKillGrace)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    Result<int> killed = KillProcessGroup(*group, kKillGrace);
+    Result<int> killed = group_empty() ? Result<int>(0) : KillProcessGroup(*group, kKillGrace);
     if (!killed.ok()) {
       // Its record stays: a later kill or recovery tries again.
       ctx.Log(LogLevel::kWarn, killed.status().ToString());
