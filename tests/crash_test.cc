@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/support/kill.h"
+#include "tests/support/floe_process.h"
 #include "tests/support/shell.h"
 #include "tmpl/json.h"
 
@@ -59,14 +59,8 @@ std::string CrashFlow() {
 
 using testing::KillAfter;
 using testing::Proc;
+using testing::Slurp;
 using testing::Start;
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 TEST(CrashTest, FiftyKillsLoseNothingAndRepeatNothingCompleted) {
   fs::path dir = fs::temp_directory_path() / ("floe_crash_" + std::to_string(getpid()));

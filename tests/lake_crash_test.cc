@@ -20,7 +20,7 @@
 #include "core/id.h"
 #include "engine/query.h"
 #include "storage/s3_client.h"
-#include "tests/support/kill.h"
+#include "tests/support/floe_process.h"
 #include "tests/support/s3_test_server.h"
 #include "tests/support/shell.h"
 #include "tmpl/json.h"

@@ -1,10 +1,13 @@
 #include "cli/cli.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -158,6 +161,71 @@ int RunDetached(const Home& home, const flow::Flow& flow, const std::map<std::st
   return Report(Internal("the detached execution did not start; run without --detach to see why"));
 }
 
+// While `floe run` runs an execution in the foreground, SIGINT and SIGTERM
+// go to a thread of their own: the first asks the executor to kill the
+// execution (its tasks are cancelled, their process groups stopped, and it
+// ends KILLED, as `floe executions kill` does); a second one exits at once
+// (the tasks' keepers stop their processes as floe dies; the execution
+// stays KILLING until `floe executions kill` ends it). Construct it before
+// the process starts other threads, which inherit the blocked signals; they
+// stay blocked until floe exits (it only prints the result after).
+class InterruptHandler {
+ public:
+  InterruptHandler() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+  }
+  ~InterruptHandler() { Stop(); }
+
+  // Watches for signals to kill execution `id` of `executor`.
+  void Start(exec::Executor& executor, std::string id) {
+    thread_ = std::thread([this, &executor, id = std::move(id)] { Watch(executor, id); });
+  }
+  // Stops watching; returns the first signal received (0: none).
+  int Stop() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+    return first_;
+  }
+
+ private:
+  static const char* Name(int sig) { return sig == SIGINT ? "SIGINT" : "SIGTERM"; }
+
+  void Watch(exec::Executor& executor, const std::string& id) {
+    bool kill_pending = false;
+    while (!done_) {
+      timespec tick{.tv_sec = 0, .tv_nsec = 100'000'000};
+      int sig = sigtimedwait(&signals_, nullptr, &tick);
+      if (sig > 0 && first_ == 0) {
+        first_ = sig;
+        kill_pending = true;
+        std::fprintf(stderr,
+                     "\nfloe: %s: killing execution %s (its tasks are cancelled and their processes stopped); "
+                     "send it again to exit at once\n",
+                     Name(sig), id.c_str());
+      } else if (sig > 0) {
+        std::fprintf(stderr,
+                     "\nfloe: second %s: exiting now; execution %s stays KILLING until 'floe executions kill %s' "
+                     "ends it\n",
+                     Name(sig), id.c_str(), id.c_str());
+        std::_Exit(128 + sig);
+      }
+      if (kill_pending) {
+        // NotFound: the execution is not recorded yet; asked again next tick.
+        Status s = executor.Kill(id);
+        if (s.code() != StatusCode::kNotFound) kill_pending = false;
+      }
+    }
+  }
+
+  sigset_t signals_;
+  std::atomic<int> first_{0};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
 int RunCommand(const Home& home, const RunOptions& opts) {
   auto flow = flow::LoadFlowFile(opts.file, BuiltinRegistry());
   if (!flow.ok()) return Report(flow.status());
@@ -170,11 +238,21 @@ int RunCommand(const Home& home, const RunOptions& opts) {
     if (!checked.ok()) return Report(checked.status());
     return RunDetached(home, *flow, *inputs, flow_dirs);
   }
+  InterruptHandler interrupts;
   auto session = OpenSession(home, !opts.json, flow_dirs);
   if (!session.ok()) return Report(session.status());
-  auto id = (*session)->executor->Run(*flow, *inputs);
+  std::string execution_id = NewId();
+  interrupts.Start(*(*session)->executor, execution_id);
+  auto id = (*session)->executor->Run(*flow, *inputs, execution_id);
+  int interrupted = interrupts.Stop();
   if (!id.ok()) return Report(id.status());
-  return Finish(*(*session)->store, *id, opts.json);
+  int exit = Finish(*(*session)->store, *id, opts.json);
+  if (!interrupted) return exit;
+  auto state = (*session)->store->GetExecutionState(*id);
+  std::string ended = state.ok() ? std::string(state::StateName(*state)) : "?";
+  std::fprintf(stderr, "floe: execution %s %s: stopped by %s\n", id->c_str(), ended.c_str(),
+               interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+  return 128 + interrupted;
 }
 
 int ValidateCommand(const std::vector<std::string>& files) {

@@ -133,6 +133,23 @@ Status NotIn(const state::Execution& e, std::initializer_list<State> allowed, st
 
 }  // namespace
 
+Status StopProcessGroups(state::Store& store, const state::Execution& execution,
+                         const std::function<void(const state::TaskRun&, const ProcessGroup&, int killed)>& stopped) {
+  for (const auto& run : execution.task_runs) {
+    for (const auto& group : run.process_groups) {
+      Result<int> killed = KillProcessGroup(group, std::chrono::seconds(5));
+      if (!killed.ok()) {
+        return Status(killed.status())
+            .WithContext("task '" + run.task_id + "' of execution " + execution.id +
+                         ": its processes from before must stop before it runs again");
+      }
+      if (*killed > 0) stopped(run, group, *killed);
+      RETURN_IF_ERROR(store.RemoveProcessGroup(run.id, group.pgid));
+    }
+  }
+  return Status::Ok();
+}
+
 Status Executor::Recover(const std::string& execution_id) {
   ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id));
   RETURN_IF_ERROR(NotIn(c.execution, {State::kCreated, State::kQueued, State::kRunning, State::kKilling}, "recover"));
@@ -249,8 +266,10 @@ Status Executor::Kill(const std::string& execution_id) {
   if (!requested) return FailedPrecondition("execution " + execution_id + " ended before it could be killed");
   auto lock = ExecutionLock::Acquire(settings_.locks, execution_id);
   if (!lock.ok()) return Status::Ok();  // the live process running it sees KILLING and stops
-  // Nobody runs it (paused, or its process died): end it here.
+  // Nobody runs it (paused, or its process died): end it here, with what is
+  // left of its tasks' processes.
   ASSIGN_OR_RETURN(state::Execution stored, store_.GetExecution(execution_id));
+  RETURN_IF_ERROR(StopProcessGroups(store_, stored, [](const state::TaskRun&, const ProcessGroup&, int) {}));
   for (const auto& run : stored.task_runs) {
     if (!state::IsTerminal(run.state)) RETURN_IF_ERROR(store_.TransitionTaskRun(run.id, State::kKilled, now));
   }

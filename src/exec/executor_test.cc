@@ -2,13 +2,18 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <deque>
 #include <fstream>
+#include <thread>
 
 #include "core/id.h"
 #include "exec/execution_lock.h"
 #include "storage/local_store.h"
+#include "tests/support/processes.h"
 #include "tmpl/json.h"
 
 namespace floe::exec {
@@ -647,6 +652,96 @@ tasks:
   EXPECT_EQ(store_->ListExecutions({})->size(), 1u);  // the refused replay made nothing
   EXPECT_EQ(store_->GetExecution(e.id)->state, State::kFailed);
   EXPECT_TRUE(executor_->Restart(e.id).ok());
+}
+
+// A process group left by the dead floe that ran task 'b' (as its keeper
+// would have recorded it), whose orphan would append to `file` after a
+// while.
+ProcessGroup StartOrphanGroup(state::Store& store, const std::string& execution_id, const std::filesystem::path& file) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    std::string script = "(sleep 0.5; echo orphan >> '" + file.string() + "') & sleep 1000";
+    execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  ProcessGroup group = *DescribeProcessGroup(pid);
+  // sh, the subshell, its sleep, and the sleep 1000.
+  for (int i = 0; i < 200 && testing::ProcessesInGroup(pid).size() < 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  state::Execution e = *store.GetExecution(execution_id);
+  EXPECT_TRUE(store.AddProcessGroup(e.task_runs.at(1).id, group).ok());
+  return group;
+}
+
+// Kills what a test left of a process group, whatever the test's outcome.
+struct GroupReaper {
+  pid_t pgid;
+  ~GroupReaper() {
+    kill(-pgid, SIGKILL);
+    waitpid(pgid, nullptr, 0);
+  }
+};
+
+// Recovery stops what is left of an interrupted task's processes before it
+// runs the task again: the rerun never races its orphan.
+TEST_F(ExecutorTest, RecoveryKillsTheInterruptedTasksProcessGroupFirst) {
+  std::string id = InterruptedExecution(*store_, kThreeTasks);
+  std::filesystem::path file = dir_ / "side_effects";
+  ProcessGroup group = StartOrphanGroup(*store_, id, file);
+  GroupReaper reaper{group.pgid};
+  ASSERT_EQ(testing::ProcessesInGroup(group.pgid).size(), 4u);
+  ASSERT_TRUE(executor_->Recover(id).ok());
+  EXPECT_THAT(testing::ProcessesInGroup(group.pgid), ::testing::IsEmpty());
+  state::Execution e = *store_->GetExecution(id);
+  EXPECT_EQ(e.state, State::kSuccess) << e.error;
+  for (const auto& run : e.task_runs) EXPECT_TRUE(run.process_groups.empty()) << run.task_id;
+  auto logs = *store_->GetLogs(id, 0);
+  bool told = false;
+  for (const auto& l : logs)
+    told = told || l.message.find("stopped 4 leftover processes of task 'b' (process group " +
+                                  std::to_string(group.pgid) + ")") != std::string::npos;
+  EXPECT_TRUE(told);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_FALSE(std::filesystem::exists(file)) << "the orphan wrote after recovery";
+}
+
+// Killing an execution no live process runs stops the processes its dead
+// process left, before it is recorded KILLED.
+TEST_F(ExecutorTest, KillingAnOrphanedExecutionKillsItsProcessGroups) {
+  std::string id = InterruptedExecution(*store_, kThreeTasks);
+  ProcessGroup group = StartOrphanGroup(*store_, id, dir_ / "side_effects");
+  GroupReaper reaper{group.pgid};
+  ASSERT_TRUE(executor_->Kill(id).ok());
+  EXPECT_THAT(testing::ProcessesInGroup(group.pgid), ::testing::IsEmpty());
+  state::Execution e = *store_->GetExecution(id);
+  EXPECT_EQ(e.state, State::kKilled);
+  EXPECT_TRUE(e.task_runs.at(1).process_groups.empty());
+}
+
+// A recorded group whose leader's pid now belongs to another process (pid
+// reuse) is left alone, and the recovery goes on.
+TEST_F(ExecutorTest, RecoveryLeavesAReusedPidAlone) {
+  std::string id = InterruptedExecution(*store_, kThreeTasks);
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    execl("/bin/sh", "sh", "-c", "sleep 1000", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  GroupReaper reaper{pid};
+  ProcessGroup group = *DescribeProcessGroup(pid);
+  group.start_ticks -= 1;  // recorded for an earlier process with the same pid
+  state::Execution e = *store_->GetExecution(id);
+  ASSERT_TRUE(store_->AddProcessGroup(e.task_runs.at(1).id, group).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::vector<pid_t> before = testing::ProcessesInGroup(pid);
+  ASSERT_FALSE(before.empty());
+  ASSERT_TRUE(executor_->Recover(id).ok());
+  EXPECT_EQ(testing::ProcessesInGroup(pid), before);
+  EXPECT_EQ(store_->GetExecution(id)->state, State::kSuccess);
 }
 
 }  // namespace

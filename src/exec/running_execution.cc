@@ -92,6 +92,13 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
     ASSIGN_OR_RETURN(trigger_, tmpl::ParseJson(stored.trigger_json));
   }
   BuildContext(inputs, labels);
+  // What is left of the processes of a task run the dead process was running
+  // is stopped before anything runs again: a rerun never races its orphans.
+  RETURN_IF_ERROR(StopProcessGroups(ex_.store_, stored, [&](const state::TaskRun& run, const ProcessGroup& g, int n) {
+    Log(run.id, run.task_id, LogLevel::kWarn,
+        "stopped " + std::to_string(n) + " leftover process" + (n == 1 ? "" : "es") + " of task '" + run.task_id +
+            "' (process group " + std::to_string(g.pgid) + ")");
+  }));
   // The latest attempt of each task run key decides.
   std::map<std::string, const state::TaskRun*> latest;
   for (const auto& run : stored.task_runs) {
@@ -393,6 +400,16 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
         return tmpl::Value(std::move(lines));
       },
       .execution_id = execution_.id,
+      .process_group_started = [this](const std::string& run_id, const ProcessGroup& g) -> Status {
+        return ex_.store_.AddProcessGroup(run_id, g);
+      },
+      .process_group_ended =
+          [this](const std::string& run_id, const ProcessGroup& g) {
+            // A record left behind is harmless: a later kill or recovery
+            // finds no live process in the group.
+            Status s = ex_.store_.RemoveProcessGroup(run_id, g.pgid);
+            if (!s.ok()) Logger().Warn("process group " + std::to_string(g.pgid) + ": " + s.ToString());
+          },
   };
 }
 
@@ -668,6 +685,7 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
                      scope.shared_workdir, [&](LogLevel level, std::string_view message) {
                        if (!spec.log_level || level >= *spec.log_level) Log(run.id, spec.id, level, message);
                      });
+  ctx.set_task_run_id(run.id);
   {
     std::lock_guard lock(mu_);
     active_.insert(&ctx);

@@ -203,6 +203,13 @@ class RunningExecution {
   std::condition_variable watch_cv_;
 };
 
+// Kills what is left of every process group recorded for the execution's
+// task runs (a dead floe process ran them) and drops the records; calls
+// `stopped` for each group in which it killed processes. An error names a
+// group with processes that did not die; its record is kept.
+Status StopProcessGroups(state::Store& store, const state::Execution& execution,
+                         const std::function<void(const state::TaskRun&, const ProcessGroup&, int killed)>& stopped);
+
 // The key of a task run: its scope path and id.
 inline std::string RunKey(const Scope& scope, const std::string& task_id) { return scope.path + task_id; }
 

@@ -114,6 +114,16 @@ void RunTaskContext::Cancel() {
   if (interrupt_) interrupt_();
 }
 
+Status RunTaskContext::ProcessGroupStarted(const ProcessGroup& group) {
+  if (task_run_id_.empty() || !services_.process_group_started) return Status::Ok();
+  return services_.process_group_started(task_run_id_, group);
+}
+
+void RunTaskContext::ProcessGroupEnded(const ProcessGroup& group) {
+  if (task_run_id_.empty() || !services_.process_group_ended) return;
+  services_.process_group_ended(task_run_id_, group);
+}
+
 Status RunTaskContext::PropertyError(std::string_view name, std::string message) const {
   const flow::YamlNode::Entry* entry = FindEntry(name);
   Status s = InvalidArgument("task '" + spec_.id + "' property '" + std::string(name) + "': " + message);

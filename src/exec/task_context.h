@@ -32,6 +32,9 @@ struct ExecutionServices {
   std::function<Status(const std::vector<std::pair<std::string, std::string>>&)> set_labels;
   std::function<Result<tmpl::Value>(const std::string&)> logs;  // an execution's log lines
   std::string execution_id;
+  // Record and drop a task run's process groups (in the store).
+  std::function<Status(const std::string& task_run_id, const ProcessGroup&)> process_group_started;
+  std::function<void(const std::string& task_run_id, const ProcessGroup&)> process_group_ended;
 };
 
 class RunTaskContext final : public flow::TaskContext {
@@ -71,6 +74,11 @@ class RunTaskContext final : public flow::TaskContext {
   bool Cancelled() const override { return cancelled_.load(); }
   bool WaitFor(std::chrono::milliseconds d) override;
   void SetInterrupt(std::function<void()> interrupt) override;
+  Status ProcessGroupStarted(const ProcessGroup& group) override;
+  void ProcessGroupEnded(const ProcessGroup& group) override;
+  // The task run whose process groups this context records (none: a
+  // trigger's poll, which has no task run; its groups are not recorded).
+  void set_task_run_id(std::string id) { task_run_id_ = std::move(id); }
 
   // Moves the files written through NewStorageFile into the execution's
   // storage; called once the task succeeded, before its outputs are kept.
@@ -96,6 +104,7 @@ class RunTaskContext final : public flow::TaskContext {
   std::optional<std::filesystem::path> working_directory_;
   bool owns_working_directory_ = true;
   LogFn log_;
+  std::string task_run_id_;
   std::atomic<bool> cancelled_{false};
   std::mutex cancel_mu_;
   std::condition_variable cancel_cv_;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/process_group.h"
 #include "core/status.h"
 #include "tmpl/value.h"
 
@@ -91,6 +92,15 @@ class TaskContext {
   virtual bool Cancelled() const = 0;
   virtual bool WaitFor(std::chrono::milliseconds d) = 0;
   virtual void SetInterrupt(std::function<void()> interrupt) = 0;
+
+  // Local processes. A task that starts processes puts them in a process
+  // group of their own and reports it here before they do any work (an
+  // error: it could not be recorded, and the task must not run them), then
+  // reports its end once none of its processes is left. The executor
+  // records the group with the task run, so a kill or a crash recovery in
+  // another floe process can stop what is left of it.
+  virtual Status ProcessGroupStarted(const ProcessGroup& group) = 0;
+  virtual void ProcessGroupEnded(const ProcessGroup& group) = 0;
 
   // Typed property helpers: a missing required property, or one of the wrong
   // type, is a PropertyError.

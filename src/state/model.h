@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/process_group.h"
 #include "core/time.h"
 
 namespace floe::state {
@@ -59,6 +60,10 @@ struct TaskRun {
   // outputs at outputs.<task>[v1][v2]...
   std::string loop_values_json = "[]";
   std::vector<StateChange> history;
+  // The process groups its commands run in, recorded before they start and
+  // dropped once none of their processes is left: what a kill or a
+  // recovery must stop when the process running the task has died.
+  std::vector<ProcessGroup> process_groups;
 };
 
 struct Execution {

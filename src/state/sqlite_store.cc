@@ -16,7 +16,7 @@
 namespace floe::state {
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS executions (
@@ -86,6 +86,13 @@ CREATE TABLE IF NOT EXISTS trigger_states (
   updated_ms INTEGER NOT NULL,
   PRIMARY KEY (namespace, flow_id, trigger_id)
 );
+CREATE TABLE IF NOT EXISTS task_run_processes (
+  task_run_id TEXT NOT NULL REFERENCES task_runs(id),
+  pgid INTEGER NOT NULL,
+  start_ticks INTEGER NOT NULL,
+  boot_id TEXT NOT NULL,
+  PRIMARY KEY (task_run_id, pgid)
+);
 )sql";
 
 // Upgrades from older schema versions, in order; each runs once, in the same
@@ -99,6 +106,8 @@ constexpr const char* kMigrationToV3 = R"sql(
 ALTER TABLE executions ADD COLUMN trigger TEXT NOT NULL DEFAULT '';
 ALTER TABLE executions ADD COLUMN storage TEXT NOT NULL DEFAULT '';
 )sql";
+// Version 4 adds the task_run_processes table only, which kSchema creates
+// (IF NOT EXISTS) in a store of any earlier version.
 
 int64_t ToMs(Timestamp t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -272,6 +281,29 @@ class SqliteStore final : public Store {
     return Transition("task_runs", "task_run_states", id, state, at, d);
   }
 
+  Status AddProcessGroup(const std::string& task_run_id, const ProcessGroup& g) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO task_run_processes(task_run_id, pgid, start_ticks, boot_id) "
+                                     "VALUES (?,?,?,?)"));
+    s.Bind(1, task_run_id).Bind(2, int64_t{g.pgid}).Bind(3, static_cast<int64_t>(g.start_ticks)).Bind(4, g.boot_id);
+    int rc = s.Step();
+    if (rc == SQLITE_CONSTRAINT) {
+      return Status(StatusCode::kAlreadyExists, "process group " + std::to_string(g.pgid) +
+                                                    " already recorded for task run '" + task_run_id +
+                                                    "', or no such task run");
+    }
+    if (rc != SQLITE_DONE) return Fail("record process group");
+    return Status::Ok();
+  }
+
+  Status RemoveProcessGroup(const std::string& task_run_id, int pgid) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("DELETE FROM task_run_processes WHERE task_run_id = ? AND pgid = ?"));
+    s.Bind(1, task_run_id).Bind(2, int64_t{pgid});
+    if (s.Step() != SQLITE_DONE) return Fail("forget process group");
+    return Status::Ok();
+  }
+
   Status AppendLogs(std::span<const LogEntry> entries) override {
     if (entries.empty()) return Status::Ok();
     std::lock_guard lock(mu_);
@@ -332,6 +364,17 @@ class SqliteStore final : public Store {
         it->second->history.push_back({ParseState(h.Text(1)).value_or(State::kFailed), FromMs(h.Int(2))});
     }
     if (rc != SQLITE_DONE) return Fail("read task run histories");
+    ASSIGN_OR_RETURN(Stmt p, Prepare("SELECT p.task_run_id, p.pgid, p.start_ticks, p.boot_id FROM task_run_processes p "
+                                     "JOIN task_runs t ON t.id = p.task_run_id WHERE t.execution_id = ? "
+                                     "ORDER BY p.rowid"));
+    p.Bind(1, id);
+    while ((rc = p.Step()) == SQLITE_ROW) {
+      auto it = by_id.find(p.Text(0));
+      if (it == by_id.end()) continue;
+      it->second->process_groups.push_back(
+          {.pgid = static_cast<int>(p.Int(1)), .start_ticks = static_cast<uint64_t>(p.Int(2)), .boot_id = p.Text(3)});
+    }
+    if (rc != SQLITE_DONE) return Fail("read process groups");
     return e;
   }
 

@@ -87,6 +87,69 @@ PRAGMA user_version=2;
   std::filesystem::remove_all(dir);
 }
 
+// A task run's process groups are kept until dropped, and come back with
+// the execution (what recovery and kill read).
+TEST_F(SqliteStoreTest, KeepsTheProcessGroupsOfATaskRun) {
+  Execution e = NewExecution();
+  ASSERT_TRUE(store_->CreateExecution(e).ok());
+  TaskRun run{.id = NewId(), .execution_id = e.id, .task_id = "sh", .task_type = "scripts.Shell"};
+  ASSERT_TRUE(store_->CreateTaskRun(run).ok());
+  ProcessGroup a{.pgid = 4242, .start_ticks = 123456789012, .boot_id = "boot-1"};
+  ProcessGroup b{.pgid = 4343, .start_ticks = 7, .boot_id = "boot-1"};
+  ASSERT_TRUE(store_->AddProcessGroup(run.id, a).ok());
+  ASSERT_TRUE(store_->AddProcessGroup(run.id, b).ok());
+  EXPECT_EQ(store_->AddProcessGroup(run.id, a).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->AddProcessGroup("no-such-run", a).code(), StatusCode::kAlreadyExists);
+  auto got = store_->GetExecution(e.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->task_runs.size(), 1u);
+  EXPECT_EQ(got->task_runs[0].process_groups, (std::vector<ProcessGroup>{a, b}));
+  ASSERT_TRUE(store_->RemoveProcessGroup(run.id, a.pgid).ok());
+  ASSERT_TRUE(store_->RemoveProcessGroup(run.id, a.pgid).ok());  // already gone: fine
+  EXPECT_EQ(store_->GetExecution(e.id)->task_runs[0].process_groups, (std::vector<ProcessGroup>{b}));
+}
+
+// A store written before process groups were tracked (schema 3) opens,
+// keeps its task runs (with no process groups) and can record them.
+TEST(SqliteStoreMigrationTest, OpensASchemaThreeStore) {
+  auto dir = std::filesystem::temp_directory_path() / ("floe_migrate_" + NewId());
+  std::filesystem::create_directories(dir);
+  auto path = dir / "floe.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* v3 = R"sql(
+CREATE TABLE executions (id TEXT PRIMARY KEY, namespace TEXT NOT NULL, flow_id TEXT NOT NULL, state TEXT NOT NULL,
+  inputs TEXT NOT NULL, outputs TEXT NOT NULL, labels TEXT NOT NULL, flow_source TEXT NOT NULL,
+  flow_path TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', trigger TEXT NOT NULL DEFAULT '',
+  storage TEXT NOT NULL DEFAULT '');
+CREATE TABLE execution_states (execution_id TEXT NOT NULL REFERENCES executions(id), state TEXT NOT NULL,
+  at_ms INTEGER NOT NULL);
+CREATE TABLE task_runs (id TEXT PRIMARY KEY, execution_id TEXT NOT NULL REFERENCES executions(id),
+  task_id TEXT NOT NULL, task_type TEXT NOT NULL, attempt INTEGER NOT NULL, state TEXT NOT NULL,
+  outputs TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', parent_id TEXT NOT NULL DEFAULT '',
+  scope TEXT NOT NULL DEFAULT '', loop_values TEXT NOT NULL DEFAULT '[]');
+CREATE TABLE task_run_states (task_run_id TEXT NOT NULL REFERENCES task_runs(id), state TEXT NOT NULL,
+  at_ms INTEGER NOT NULL);
+INSERT INTO executions VALUES ('01OLD', 'dev', 'hello', 'RUNNING', '{}', '{}', '{}', 'id: hello', '', '', '', '');
+INSERT INTO execution_states VALUES ('01OLD', 'RUNNING', 1000);
+INSERT INTO task_runs VALUES ('01RUN', '01OLD', 'sh', 'scripts.Shell', 1, 'RUNNING', '{}', '', '', '', '[]');
+PRAGMA user_version=3;
+)sql";
+  ASSERT_EQ(sqlite3_exec(db, v3, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto old = (*store)->GetExecution("01OLD");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  ASSERT_EQ(old->task_runs.size(), 1u);
+  EXPECT_TRUE(old->task_runs[0].process_groups.empty());
+  ProcessGroup g{.pgid = 99, .start_ticks = 1, .boot_id = "b"};
+  ASSERT_TRUE((*store)->AddProcessGroup("01RUN", g).ok());
+  EXPECT_EQ((*store)->GetExecution("01OLD")->task_runs[0].process_groups, std::vector<ProcessGroup>{g});
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(SqliteStoreTest, RecordsExecutionTaskRunsAndHistory) {
   Execution e = NewExecution();
   Timestamp t0 = SystemClock().Now();

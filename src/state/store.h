@@ -47,6 +47,13 @@ class Store {
   virtual Status CreateTaskRun(const TaskRun& task_run) = 0;
   virtual Status TransitionTaskRun(const std::string& id, State state, Timestamp at,
                                    const TransitionDetails& details = {}) = 0;
+  // Records a process group the task run's commands run in (before they
+  // start), so another floe process can stop it if this one dies.
+  // AlreadyExists if it is recorded for the run already.
+  virtual Status AddProcessGroup(const std::string& task_run_id, const ProcessGroup& group) = 0;
+  // Drops the record once none of the group's processes is left (absent:
+  // nothing to do).
+  virtual Status RemoveProcessGroup(const std::string& task_run_id, int pgid) = 0;
   // Assigns seq numbers in order.
   virtual Status AppendLogs(std::span<const LogEntry> entries) = 0;
 

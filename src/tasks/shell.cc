@@ -4,18 +4,32 @@
 //
 // stdout lines are logged at INFO, stderr lines at WARN, as they come. A line
 // `::{"outputs": {"rows": 3}}::` sets outputs (under `vars`, as in Kestra)
-// instead of being logged. A cancelled task (timeout, kill) stops the
-// process group: SIGTERM, then SIGKILL after a grace period.
+// instead of being logged.
+//
+// The commands run in a process group of their own, recorded with the task
+// run before they start. A cancelled task (timeout, kill) stops the group:
+// SIGTERM, then SIGKILL after a grace period; so does the end of the
+// commands, for background processes they left running (a task's
+// processes end with it). If floe dies, the group's keeper kills it (see
+// RunKeeper); if the keeper dies too, the next kill or recovery of the
+// execution does, from the record.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <span>
+#include <thread>
 
+#include "core/process_group.h"
 #include "flow/task_files.h"
 #include "tasks/builtin.h"
 #include "tmpl/json.h"
@@ -30,6 +44,9 @@ using flow::PropertyType;
 using tmpl::Value;
 
 constexpr auto kKillGrace = std::chrono::seconds(5);
+// How long after the commands ended their output may stay open before what
+// holds it (a background process) is stopped.
+constexpr auto kOutputLinger = std::chrono::milliseconds(100);
 
 // Splits a stream into lines as bytes arrive.
 class LineSplitter {
@@ -63,6 +80,138 @@ struct ProcessResult {
 std::string Trimmed(std::string_view s) {
   while (!s.empty() && (s.back() == '\r' || s.back() == ' ')) s.remove_suffix(1);
   return std::string(s);
+}
+
+// The pipes between floe, the keeper and the commands; every end still
+// open is closed with it.
+struct Pipes {
+  int out[2] = {-1, -1};     // the commands' stdout
+  int err[2] = {-1, -1};     // their stderr
+  int go[2] = {-1, -1};      // floe -> keeper: the group is recorded, start
+  int status[2] = {-1, -1};  // keeper -> floe: the commands' wait status
+
+  Status Open() {
+    for (int* p : {out, err, go, status})
+      if (pipe2(p, O_CLOEXEC) != 0) return IoError(std::string("pipe: ") + std::strerror(errno));
+    return Status::Ok();
+  }
+  // floe's side after the fork (it keeps go[0] until it has written).
+  void CloseChildEnds() {
+    Close(out[1]);
+    Close(err[1]);
+    Close(status[1]);
+  }
+  void Close(int& fd) {
+    if (fd >= 0) close(fd);
+    fd = -1;
+  }
+  ~Pipes() {
+    for (int* p : {out, err, go, status}) {
+      Close(p[0]);
+      Close(p[1]);
+    }
+  }
+};
+
+void CloseRange(unsigned first, unsigned last) {
+  if (syscall(SYS_close_range, first, last, 0) == 0) return;
+  // Kernels before 5.9: one by one, up to the descriptor limit.
+  struct rlimit limit = {};
+  unsigned max = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                     ? static_cast<unsigned>(std::min<rlim_t>(limit.rlim_cur, 1u << 20))
+                     : 65536u;
+  for (unsigned fd = first; fd < max && fd <= last; ++fd) close(static_cast<int>(fd));
+}
+
+struct KeeperArgs {
+  pid_t floe;
+  char* const* argv;
+  char* const* envp;
+  const char* cwd;
+  int devnull;
+  const Pipes* pipes;
+};
+
+// Closes every descriptor from 3 up except `keep` (async-signal-safe).
+void CloseAllBut(std::span<int> keep) {
+  std::sort(keep.begin(), keep.end());  // in place, no allocation
+  unsigned from = 3;
+  for (int fd : keep) {
+    if (fd < static_cast<int>(from)) continue;
+    if (static_cast<unsigned>(fd) > from) CloseRange(from, static_cast<unsigned>(fd) - 1);
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  CloseRange(from, ~0U);
+}
+
+// The keeper: a forked copy of floe (it never execs) that leads the task's
+// process group and is its link to floe. It dies with the floe thread that
+// forked it (PR_SET_PDEATHSIG) and then kills its whole group, so the
+// commands and every background process they started (unless one left the
+// group with setsid/setpgid) die with floe even on SIGKILL; PDEATHSIG alone
+// would reach only the direct child. It waits for floe to record the group,
+// starts the commands, and reports their wait status on the status pipe.
+// Runs between fork and _exit: async-signal-safe calls only.
+[[noreturn]] void RunKeeper(const KeeperArgs& a) {
+  const Pipes& p = *a.pipes;
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != a.floe) _exit(125);  // floe died before the prctl
+  struct sigaction dfl = {};
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGCHLD, &dfl, nullptr);
+  sigset_t waited;
+  sigemptyset(&waited);
+  sigaddset(&waited, SIGTERM);
+  sigaddset(&waited, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &waited, nullptr);
+  // Unlike an exec'd child it keeps every descriptor floe had open (close-
+  // on-exec does not apply): the execution's lock, the store, other tasks'
+  // pipes, whose readers would never see their end. Only its own stay.
+  int keep[] = {a.devnull, p.out[1], p.err[1], p.go[0], p.status[1]};
+  CloseAllBut(keep);
+  char go = 0;
+  ssize_t n;
+  while ((n = read(p.go[0], &go, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) _exit(125);  // floe did not record the group (or died): nothing runs
+  pid_t self = getpid();
+  pid_t commands = fork();
+  if (commands == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // the commands die with their keeper
+    if (getppid() != self) _exit(125);
+    // A clean signal state: floe blocks or ignores some signals.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD}) sigaction(sig, &dfl, nullptr);
+    dup2(a.devnull, 0);
+    dup2(p.out[1], 1);
+    dup2(p.err[1], 2);
+    if (chdir(a.cwd) != 0) _exit(126);
+    execve(a.argv[0], a.argv, a.envp);
+    _exit(127);
+  }
+  close(p.out[1]);
+  close(p.err[1]);
+  int status = 126 << 8;  // exit code 126: could not start
+  if (commands < 0) {
+    if (write(p.status[1], &status, sizeof status) < 0) _exit(126);
+    _exit(0);
+  }
+  while (true) {
+    int sig = sigwaitinfo(&waited, nullptr);
+    if (sig == SIGCHLD && waitpid(commands, &status, WNOHANG) == commands) {
+      if (write(p.status[1], &status, sizeof status) < 0) _exit(126);
+      _exit(0);
+    }
+    // SIGTERM from floe itself (a cancel) is for the commands; once floe
+    // is gone it means floe died: the whole group goes.
+    if (sig == SIGTERM && getppid() != a.floe) {
+      kill(0, SIGKILL);
+      _exit(1);
+    }
+  }
 }
 
 class ShellTask final : public flow::Task {
@@ -195,58 +344,98 @@ class ShellTask final : public flow::Task {
   static Result<ProcessResult> RunProcess(flow::TaskContext& ctx, const std::vector<std::string>& args,
                                           const std::vector<std::string>& env, const std::filesystem::path& dir,
                                           Out&& on_stdout, Err&& on_stderr) {
-    int out_pipe[2], err_pipe[2];
-    if (pipe2(out_pipe, O_CLOEXEC) != 0) return IoError(std::string("pipe: ") + std::strerror(errno));
-    if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-      close(out_pipe[0]);
-      close(out_pipe[1]);
-      return IoError(std::string("pipe: ") + std::strerror(errno));
-    }
-    // Everything the child needs is prepared before fork: after it, only
-    // async-signal-safe calls.
+    Pipes pipes;
+    RETURN_IF_ERROR(pipes.Open());
+    // Everything the keeper and the commands need is prepared before fork:
+    // after it, only async-signal-safe calls.
     std::vector<char*> argv, envp;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
     std::string cwd = dir.string();
-    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    pid_t pid = fork();
-    if (pid < 0) return IoError(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-      setpgid(0, 0);                     // its own group, so a kill reaches its children too
-      prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with floe
-      dup2(devnull, 0);
-      dup2(out_pipe[1], 1);
-      dup2(err_pipe[1], 2);
-      if (chdir(cwd.c_str()) != 0) _exit(126);
-      execve(argv[0], argv.data(), envp.data());
-      _exit(127);
+    KeeperArgs keeper_args{.floe = getpid(),
+                           .argv = argv.data(),
+                           .envp = envp.data(),
+                           .cwd = cwd.c_str(),
+                           .devnull = open("/dev/null", O_RDONLY | O_CLOEXEC),
+                           .pipes = &pipes};
+    pid_t keeper = fork();
+    if (keeper < 0) {
+      close(keeper_args.devnull);
+      return IoError(std::string("fork: ") + std::strerror(errno));
     }
-    setpgid(pid, pid);
-    close(devnull);
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    LineSplitter out_lines, err_lines;
-    struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-    int open_fds = 2;
-    bool cancelled = false;
-    std::chrono::steady_clock::time_point term_sent;
-    char buf[8192];
-    while (open_fds > 0) {
-      if (ctx.Cancelled()) {
-        if (!cancelled) {
-          cancelled = true;
-          term_sent = std::chrono::steady_clock::now();
-          kill(-pid, SIGTERM);
-        } else if (std::chrono::steady_clock::now() - term_sent > kKillGrace) {
-          kill(-pid, SIGKILL);
-        }
+    if (keeper == 0) RunKeeper(keeper_args);
+    setpgid(keeper, keeper);  // as the keeper does: whichever runs first
+    close(keeper_args.devnull);
+    pipes.CloseChildEnds();
+
+    // The group is recorded before the commands start (the keeper waits for
+    // the go byte): no process of a task ever runs untracked.
+    Result<ProcessGroup> group = DescribeProcessGroup(keeper);
+    Status recorded = group.ok() ? ctx.ProcessGroupStarted(*group) : group.status();
+    if (!recorded.ok()) {
+      kill(keeper, SIGKILL);
+      while (waitpid(keeper, nullptr, 0) < 0 && errno == EINTR) {
       }
-      int n = poll(fds, 2, 50);
+      return std::move(recorded).WithContext("cannot record the commands' process group");
+    }
+    char go = 'g';
+    if (write(pipes.go[1], &go, 1) != 1) {
+      // The keeper died (it ends on a closed go pipe); its status says why.
+    }
+    pipes.Close(pipes.go[1]);
+    pipes.Close(pipes.go[0]);  // held until now: a dead keeper means EPIPE, not a SIGPIPE for floe
+
+    LineSplitter out_lines, err_lines;
+    struct pollfd fds[3] = {{pipes.out[0], POLLIN, 0}, {pipes.err[0], POLLIN, 0}, {pipes.status[0], POLLIN, 0}};
+    int* owned[3] = {&pipes.out[0], &pipes.err[0], &pipes.status[0]};
+    auto close_fd = [&](int i) {
+      pipes.Close(*owned[i]);
+      fds[i].fd = -1;
+    };
+    bool cancelled = false;
+    bool stopping = false;  // SIGTERM sent to the group
+    std::chrono::steady_clock::time_point term_sent;
+    std::optional<int> commands_status;  // wait status of the commands, from the keeper
+    std::chrono::steady_clock::time_point commands_ended;
+    char buf[8192];
+    auto stop_group = [&] {
+      stopping = true;
+      term_sent = std::chrono::steady_clock::now();
+      kill(-keeper, SIGTERM);
+    };
+    // A task's processes end with it: background processes the commands
+    // left running are stopped (SIGTERM, then SIGKILL after the grace).
+    auto stop_leftovers = [&] {
+      ctx.Log(LogLevel::kWarn,
+              "stopping the background processes the commands left running (a task's processes end with the task)");
+      stop_group();
+    };
+    while (fds[0].fd >= 0 || fds[1].fd >= 0 || fds[2].fd >= 0) {
+      if (!cancelled && ctx.Cancelled()) {
+        cancelled = true;
+        if (!stopping) stop_group();
+      }
+      if (stopping && std::chrono::steady_clock::now() - term_sent > kKillGrace) kill(-keeper, SIGKILL);
+      // The commands ended, but something they started still holds their
+      // output open.
+      if (!stopping && commands_status && std::chrono::steady_clock::now() - commands_ended > kOutputLinger)
+        stop_leftovers();
+      int n = poll(fds, 3, 50);
       if (n < 0 && errno != EINTR) break;
-      for (int i = 0; i < 2; ++i) {
+      for (int i = 0; i < 3; ++i) {
         if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        if (i == 2) {
+          // The keeper reports how the commands ended, then exits.
+          int status = 0;
+          if (read(fds[2].fd, &status, sizeof status) == static_cast<ssize_t>(sizeof status)) {
+            commands_status = status;
+            commands_ended = std::chrono::steady_clock::now();
+          }
+          close_fd(2);
+          continue;
+        }
         ssize_t got = read(fds[i].fd, buf, sizeof buf);
         if (got > 0) {
           std::string_view bytes(buf, static_cast<size_t>(got));
@@ -256,22 +445,35 @@ class ShellTask final : public flow::Task {
             err_lines.Feed(bytes, on_stderr);
           }
         } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
-          close(fds[i].fd);
-          fds[i].fd = -1;
-          --open_fds;
+          close_fd(i);
         }
       }
     }
     out_lines.Flush(on_stdout);
     err_lines.Flush(on_stderr);
-    for (auto& f : fds)
-      if (f.fd >= 0) close(f.fd);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    int keeper_status = 0;
+    while (waitpid(keeper, &keeper_status, 0) < 0 && errno == EINTR) {
     }
-    if (cancelled) kill(-pid, SIGKILL);  // anything of its group still alive
+    // What is still alive of the group (a process that closed its output,
+    // or ignores SIGTERM) gets the rest of the grace period, then SIGKILL.
+    // kill(-pgid, 0) tells cheaply that no process is left; zombies (not yet
+    // reaped by init) still count there, so the /proc scan decides otherwise.
+    auto group_empty = [&] { return (kill(-keeper, 0) != 0 && errno == ESRCH) || LiveMembers(*group).empty(); };
+    if (!group_empty()) {
+      if (!stopping) stop_leftovers();
+      while (!group_empty() && std::chrono::steady_clock::now() - term_sent < kKillGrace)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    Result<int> killed = group_empty() ? Result<int>(0) : KillProcessGroup(*group, kKillGrace);
+    if (!killed.ok()) {
+      // Its record stays: a later kill or recovery tries again.
+      ctx.Log(LogLevel::kWarn, killed.status().ToString());
+    } else {
+      ctx.ProcessGroupEnded(*group);
+    }
     ProcessResult result;
     result.cancelled = cancelled;
+    int status = commands_status.value_or(keeper_status);
     if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
     if (result.exit_code == 127 && !std::filesystem::exists(args[0]))

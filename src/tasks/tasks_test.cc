@@ -16,6 +16,7 @@
 #include "storage/local_store.h"
 #include "tasks/builtin.h"
 #include "tests/support/loopback_http.h"
+#include "tests/support/processes.h"
 #include "tmpl/json.h"
 
 namespace floe::tasks {
@@ -254,6 +255,117 @@ tasks:
 )");
   EXPECT_EQ(e.state, State::kSuccess);
   EXPECT_EQ(Outputs(e, 0).Get("row")->Get("answer")->AsInt(), 42);
+}
+
+// The process group a shell task's commands ran in, as they wrote it to
+// `file` (field 5 of /proc/$$/stat).
+pid_t GroupOf(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  pid_t pgid = 0;
+  in >> pgid;
+  return pgid;
+}
+
+// A task's processes end with it: background processes the commands left
+// running are stopped when the commands end, whether they hold the output
+// pipes (the task used to wait for them: `sleep 1000 &` hung it) or not
+// (they used to outlive the task, and floe).
+TEST_F(TasksTest, ShellLeavesNoBackgroundProcessRunning) {
+  std::string held = (dir_ / "held.pgid").string(), detached = (dir_ / "detached.pgid").string();
+  auto start = std::chrono::steady_clock::now();
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: held
+    type: scripts.Shell
+    commands:
+      - cut -d' ' -f5 /proc/$$/stat > )" +
+                           held + R"(
+      - sleep 1000 &
+      - echo started
+  - id: detached
+    type: scripts.Shell
+    commands:
+      - cut -d' ' -f5 /proc/$$/stat > )" +
+                           detached + R"(
+      - sleep 1000 > /dev/null 2>&1 &
+      - sleep 1000 > /dev/null 2>&1 &
+)");
+  EXPECT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  for (const auto& file : {held, detached}) {
+    pid_t pgid = GroupOf(file);
+    ASSERT_GT(pgid, 1) << file;
+    EXPECT_THAT(testing::ProcessesInGroup(pgid), ::testing::IsEmpty()) << file;
+  }
+  // Recorded while they ran, dropped once the groups were empty.
+  ASSERT_EQ(e.task_runs.size(), 2u);
+  EXPECT_TRUE(e.task_runs[0].process_groups.empty());
+  EXPECT_TRUE(e.task_runs[1].process_groups.empty());
+  auto logs = *store_->GetLogs(e.id, 0);
+  int warned = 0;
+  for (const auto& l : logs) warned += l.message.find("stopping the background processes") != std::string::npos;
+  EXPECT_EQ(warned, 2);
+}
+
+// While the commands run, their process group is recorded with the task run
+// (what a recovery or a kill from another process reads).
+TEST_F(TasksTest, ShellRecordsItsProcessGroupWhileItRuns) {
+  std::string file = (dir_ / "pgid").string();
+  flow::FlowParse p = flow::ParseFlow(R"(id: f
+namespace: dev
+tasks:
+  - id: sh
+    type: scripts.Shell
+    commands:
+      - cut -d' ' -f5 /proc/$$/stat > )" + file +
+                                          R"(.tmp && mv )" + file + ".tmp " + file + R"(
+      - sleep 1000
+    timeout: PT20S
+)",
+                                      "flow.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
+  std::string id = NewId();
+  std::thread runner([&] { executor_->Run(*p.flow, {}, id).IgnoreError(); });
+  for (int i = 0; i < 500 && !std::filesystem::exists(file); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  pid_t pgid = GroupOf(file);
+  auto running = store_->GetExecution(id);
+  ASSERT_TRUE(running.ok());
+  ASSERT_EQ(running->task_runs.size(), 1u);
+  ASSERT_EQ(running->task_runs[0].process_groups.size(), 1u);
+  EXPECT_EQ(running->task_runs[0].process_groups[0].pgid, pgid);
+  EXPECT_GT(running->task_runs[0].process_groups[0].start_ticks, 0u);
+  // A kill stops every process of the group before the execution ends KILLED.
+  ASSERT_TRUE(executor_->Kill(id).ok());
+  runner.join();
+  EXPECT_EQ(store_->GetExecution(id)->state, State::kKilled);
+  EXPECT_THAT(testing::ProcessesInGroup(pgid), ::testing::IsEmpty());
+}
+
+// A timeout stops the whole group, grandchildren included, even one that
+// ignores SIGTERM (SIGKILL after the grace period).
+TEST_F(TasksTest, ShellTimeoutKillsTheWholeProcessGroup) {
+  std::string file = (dir_ / "pgid").string();
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: sh
+    type: scripts.Shell
+    commands:
+      - cut -d' ' -f5 /proc/$$/stat > )" +
+                           file + R"(
+      - sleep 1000 &
+      - sh -c 'trap "" TERM; sleep 1000' > /dev/null 2>&1 &
+      - wait
+    timeout: PT0.3S
+)");
+  EXPECT_EQ(e.state, State::kFailed);
+  ASSERT_EQ(e.task_runs.size(), 1u);
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("timed out"));
+  pid_t pgid = GroupOf(file);
+  ASSERT_GT(pgid, 1);
+  EXPECT_THAT(testing::ProcessesInGroup(pgid), ::testing::IsEmpty());
 }
 
 TEST_F(TasksTest, HttpRequestSendsAndReceives) {

@@ -1,8 +1,5 @@
-// Starting the floe binary and SIGKILLing it at a chosen moment, for the
-// crash tests (tests/crash_test.cc, tests/lake_crash_test.cc).
-//
-//   Proc run = Start({FLOE_BINARY, "--home", home, "run", flow}, dir / "run.out");
-//   bool killed = KillAfter(run, std::chrono::milliseconds(120));
+// Starting, waiting for and killing the floe binary from tests that drive
+// it as a process (the crash tests).
 #pragma once
 
 #include <signal.h>
@@ -12,6 +9,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,8 +21,7 @@ struct Proc {
   pid_t pid = -1;
 };
 
-// Starts `args` (args[0] a path) with stdout and stderr in `out`; the child
-// inherits this process's environment.
+// Starts `args` (argv[0] a path) with stdout and stderr in `out`.
 inline Proc Start(const std::vector<std::string>& args, const std::filesystem::path& out) {
   Proc p;
   p.pid = fork();
@@ -42,8 +40,8 @@ inline Proc Start(const std::vector<std::string>& args, const std::filesystem::p
   return p;
 }
 
-// Waits up to `delay` for the process to end; SIGKILLs it at the deadline.
-// Returns true if it was killed.
+// Waits up to `delay` for `p` to exit; SIGKILLs it at the deadline. Returns
+// true if it was killed.
 inline bool KillAfter(Proc p, std::chrono::milliseconds delay) {
   auto deadline = std::chrono::steady_clock::now() + delay;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -55,6 +53,27 @@ inline bool KillAfter(Proc p, std::chrono::milliseconds delay) {
   int status;
   waitpid(p.pid, &status, 0);
   return true;
+}
+
+// Waits for `p` to exit; its wait status, or -1 after `limit` (then it is
+// SIGKILLed).
+inline int WaitFor(Proc p, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(p.pid, &status, WNOHANG) == p.pid) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(p.pid, SIGKILL);
+  waitpid(p.pid, &status, 0);
+  return -1;
+}
+
+inline std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace floe::testing
