@@ -5,7 +5,9 @@
 // stdout lines are logged at INFO, stderr lines at WARN, as they come. A line
 // `::{"outputs": {"rows": 3}}::` sets outputs (under `vars`, as in Kestra)
 // instead of being logged. A cancelled task (timeout, kill) stops the
-// process group: SIGTERM, then SIGKILL after a grace period.
+// process group: SIGTERM, then SIGKILL after a grace period. The process
+// gets floe's environment without its secrets and credentials, plus `env`
+// (process_env.h).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +20,7 @@
 
 #include "flow/task_files.h"
 #include "tasks/builtin.h"
+#include "tasks/process_env.h"
 #include "tmpl/json.h"
 #include "tmpl/template.h"
 
@@ -93,14 +96,13 @@ class ShellTask final : public flow::Task {
     ASSIGN_OR_RETURN(std::vector<std::string> interpreter, Lines(ctx, "interpreter"));
     if (interpreter.empty()) interpreter = {"/bin/sh", "-c"};
 
-    std::vector<std::string> env;
-    for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-    env.push_back("WORKING_DIR=" + dir.string());
+    // floe's secrets and credentials stay out unless the flow passes them.
+    std::vector<std::pair<std::string, std::string>> given = {{"WORKING_DIR", dir.string()}};
     ASSIGN_OR_RETURN(std::optional<Value> vars, ctx.OptionalMap("env"));
     if (vars) {
-      for (const auto& [k, v] : vars->AsMap())
-        env.push_back(k + "=" + tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
+      for (const auto& [k, v] : vars->AsMap()) given.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
     }
+    std::vector<std::string> env = ProcessEnvironment(environ, given);
     ASSIGN_OR_RETURN(bool warning_on_stderr, ctx.BoolOr("warningOnStdErr", false));
 
     tmpl::ValueMap outputs_vars;
