@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "fuzz/flow_fuzz_target.h"
 #include "fuzz/template_fuzz_target.h"
 #include "fuzz/xml_fuzz_target.h"
 
@@ -19,6 +20,18 @@ TEST(FuzzRegressionTest, TemplateInputs) {
     std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     SCOPED_TRACE(entry.path().string());
     FuzzTemplate(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    ++count;
+  }
+  EXPECT_GT(count, 0);
+}
+
+TEST(FuzzRegressionTest, FlowInputs) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(FLOE_FUZZ_REGRESSIONS "/flow")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    SCOPED_TRACE(entry.path().string());
+    FuzzFlow(reinterpret_cast<const uint8_t*>(data.data()), data.size());
     ++count;
   }
   EXPECT_GT(count, 0);

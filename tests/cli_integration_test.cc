@@ -122,7 +122,10 @@ TEST_F(CliTest, UnknownExecutionAndBadFlowFile) {
   EXPECT_THAT(r.out, HasSubstr("no execution with id 'NOPE'"));
   auto missing = Floe("run /nonexistent/flow.yml");
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_THAT(missing.out, HasSubstr("cannot read flow file '/nonexistent/flow.yml'"));
+  EXPECT_THAT(missing.out, HasSubstr("no flow file '/nonexistent/flow.yml'"));
+  auto folder = Floe("run " + Source("tests/flows"));
+  EXPECT_EQ(folder.exit_code, 2);
+  EXPECT_THAT(folder.out, HasSubstr("tests/flows' is a folder, not a flow file"));
 }
 
 // Starts `floe run FLOW`, waits until task `task_id` is RUNNING, SIGKILLs
@@ -148,6 +151,50 @@ TEST_F(CliTest, KilledRunLeavesAnUnfinishedExecution) {
   // The store still takes new executions.
   auto again = Floe("run " + Source("tests/flows/fails.yml"));
   EXPECT_EQ(again.exit_code, 1);
+}
+
+// `logs --follow` on an execution whose process died stops and says why,
+// instead of waiting forever; `executions show` gives the time so far.
+TEST_F(CliTest, FollowingAnOrphanedExecutionStopsAndSaysWhy) {
+  std::string id = KillWhileRunning(*this, Source("tests/flows/slow.yml"), "wait");
+  ASSERT_FALSE(id.empty());
+  auto follow = testing::RunShell("timeout 20 " + std::string(FLOE_BINARY) + " --home '" + home().string() +
+                                  "' logs --follow " + id + " 2>&1");
+  EXPECT_EQ(follow.exit_code, 2) << follow.out;
+  EXPECT_THAT(follow.out, HasSubstr("started"));
+  EXPECT_THAT(follow.out, HasSubstr("is RUNNING but no floe process is running it (the process died)"));
+  EXPECT_THAT(follow.out, HasSubstr("floe executions recover"));
+  auto show = Floe("executions show " + id);
+  EXPECT_THAT(show.out, ::testing::ContainsRegex("RUNNING for [0-9.]+ (ms|s) so far"));
+  EXPECT_THAT(show.out, ::testing::Not(HasSubstr("RUNNING in")));
+}
+
+// A restart that succeeds leaves no trace of the error it had before.
+TEST_F(CliTest, RestartedExecutionDropsItsOldError) {
+  fs::create_directories(home());
+  fs::path marker = home() / "ready";
+  fs::path flow = home() / "gate.yml";
+  std::FILE* f = std::fopen(flow.c_str(), "w");
+  std::fprintf(f,
+               "id: gate\nnamespace: floe.tests\ntasks:\n  - id: check\n    type: scripts.Shell\n"
+               "    commands:\n      - test -f '%s' || { echo 'not ready' >&2; exit 3; }\n",
+               marker.c_str());
+  std::fclose(f);
+  auto run = Floe("run " + flow.string() + " --json", false);
+  ASSERT_EQ(run.exit_code, 1) << run.out;
+  auto failed = tmpl::ParseJson(run.out);
+  ASSERT_TRUE(failed.ok()) << run.out;
+  std::string id = failed->Get("id")->AsString();
+  ASSERT_NE(failed->Get("error"), nullptr);
+  std::fclose(std::fopen(marker.c_str(), "w"));
+  auto restart = Floe("executions restart " + id);
+  ASSERT_EQ(restart.exit_code, 0) << restart.out;
+  auto doc = tmpl::ParseJson(Floe("executions show " + id + " --json", false).out);
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ(doc->Get("state")->AsString(), "SUCCESS");
+  EXPECT_EQ(doc->Get("error"), nullptr) << tmpl::ToJson(*doc);
+  // The failed first attempt keeps its error; the execution has none.
+  EXPECT_THAT(Floe("executions show " + id).out, ::testing::Not(::testing::ContainsRegex("(^|\n)error:")));
 }
 
 // After a SIGKILL, `floe executions recover` finishes the execution: finished

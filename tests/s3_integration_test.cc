@@ -1,5 +1,6 @@
-// floe's S3 client against a real S3-compatible server on loopback: moto,
-// started by ctest (tests/support/s3_server.py) with signature checking on.
+// floe's S3 client against a real S3-compatible server on loopback, started by
+// ctest (tests/support/s3_server.py): moto with signature checking on, or
+// s3rver where moto cannot be installed (what needs a verifier skips there).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -54,7 +55,12 @@ class S3Test : public ::testing::Test {
 TEST_F(S3Test, S3StoreKeepsTheObjectStoreContract) {
   Connect(false);
   S3Store store(std::shared_ptr<S3Client>(std::move(client_)), bucket_);
-  testing::CheckObjectStoreContract(store, "contract/");
+  const bool s3rver = testing::S3TestServerName(testing::S3TestServerState()) == "s3rver";
+  testing::CheckObjectStoreContract(store, "contract/", 6 << 20, /*checks_abort=*/!s3rver);
+  if (s3rver && !HasFailure()) {
+    GTEST_SKIP() << "all but the abort check ran and passed: s3rver has no AbortMultipartUpload (it answers "
+                    "MethodNotAllowed)";
+  }
 }
 
 TEST_F(S3Test, RoundTripsAreByteIdentical) {
@@ -82,7 +88,6 @@ TEST_F(S3Test, LargeFilesGoMultipartAndComeBackIdentical) {
   auto head = client_->Head(bucket_, "big/64MiB.bin");
   ASSERT_TRUE(head.ok());
   EXPECT_EQ(head->size, int64_t{64} << 20);
-  EXPECT_THAT(head->etag, HasSubstr("-8")) << "eight parts";
   ASSERT_TRUE(client_->GetToFile(bucket_, "big/64MiB.bin", dir / "back.bin").ok());
   std::ifstream back(dir / "back.bin", std::ios::binary);
   std::stringstream got;
@@ -92,6 +97,11 @@ TEST_F(S3Test, LargeFilesGoMultipartAndComeBackIdentical) {
   ASSERT_TRUE(range.ok());
   EXPECT_EQ(*range, data.substr(10 << 20, 100));
   std::filesystem::remove_all(dir);
+  if (testing::S3TestServerName(testing::S3TestServerState()) == "s3rver") {
+    GTEST_SKIP() << "all but the ETag check ran and passed: s3rver gives a multipart object the MD5 of its "
+                    "bytes as ETag, where S3 gives the MD5 of the parts' MD5s and '-8'";
+  }
+  EXPECT_THAT(head->etag, HasSubstr("-8")) << "eight parts";
 }
 
 TEST_F(S3Test, ListingOf2500KeysPaginatesCompletely) {
@@ -129,16 +139,28 @@ TEST_F(S3Test, DelimiterListsFolders) {
     ASSERT_TRUE(client_->Put(bucket_, key, key).ok());
   auto dirs = client_->List(bucket_, "", "/");
   ASSERT_TRUE(dirs.ok()) << dirs.status().ToString();
-  EXPECT_EQ(dirs->common_prefixes, (std::vector<std::string>{"a/", "b/"}));
   ASSERT_EQ(dirs->objects.size(), 1u);
   EXPECT_EQ(dirs->objects[0].key, "top.csv");
+  if (testing::S3TestServerName(testing::S3TestServerState()) == "s3rver") {
+    GTEST_SKIP() << "the objects check passed; not the folders: s3rver does not look into a folder two levels "
+                    "down, so b/c/3.csv does not make b/ a common prefix as it does on S3";
+  }
+  EXPECT_EQ(dirs->common_prefixes, (std::vector<std::string>{"a/", "b/"}));
 }
 
 TEST_F(S3Test, AwkwardKeysRoundTrip) {
   Connect(false);  // '+', '%', quotes, non-ASCII: moto cannot verify them
+  const bool s3rver = testing::S3TestServerName(testing::S3TestServerState()) == "s3rver";
+  std::string skipped;  // what s3rver cannot do, which S3 and moto do
   for (std::string key : {"with space/a b.csv", "unicode/\xc3\xa9t\xc3\xa9/\xe4\xb8\xad.txt", "plus+equals=tilde~",
                           "double//slash", "dots/../x", "percent%20sign", "quote'\"&<>"}) {
     SCOPED_TRACE(key);
+    // s3rver keeps an object in a file named by its key: its router finds no
+    // route for an empty path segment, and the file system folds "a/../b".
+    if (s3rver && (key.find("//") != std::string::npos || key.find("/../") != std::string::npos)) {
+      skipped += " '" + key + "'";
+      continue;
+    }
     ASSERT_TRUE(client_->Put(bucket_, key, "v:" + key, {.content_type = "text/plain", .metadata = {{"k", "v"}}}).ok());
     auto back = client_->Get(bucket_, key);
     ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -151,18 +173,25 @@ TEST_F(S3Test, AwkwardKeysRoundTrip) {
     bool stored_as_given = false;
     for (const auto& o : *listed) stored_as_given = stored_as_given || o.key == key;
     EXPECT_TRUE(stored_as_given) << "the key reached the server unchanged";
+    // s3rver decodes x-amz-copy-source with JavaScript's decodeURI, which
+    // leaves %2B, %3D, %26 (the URI's reserved characters) encoded.
+    if (s3rver && key.find_first_of("+=&") != std::string::npos) {
+      skipped += " (copy of '" + key + "')";
+      continue;
+    }
     Status copied = client_->Copy(bucket_, key, bucket_, "copies/" + key);
     ASSERT_TRUE(copied.ok()) << copied.ToString();
     EXPECT_EQ(*client_->Get(bucket_, "copies/" + key), "v:" + key);
   }
+  if (!skipped.empty()) GTEST_SKIP() << "the other keys passed; s3rver cannot hold or copy these:" << skipped;
 }
 
 // AWS's default addressing: the bucket in the host name. curl resolves
-// BUCKET.localhost to the loopback address, and moto takes the bucket from
-// the Host header.
+// BUCKET.localhost (moto) and BUCKET.s3.localhost (s3rver) to the loopback
+// address, and the server takes the bucket from the Host header.
 TEST_F(S3Test, VirtualHostedAddressing) {
   S3Config config = TestServer();
-  config.endpoint = "http://localhost:" + config.endpoint.substr(config.endpoint.rfind(':') + 1);
+  config.endpoint = testing::S3TestServerState().Get("vhost_endpoint")->AsString();
   config.path_style = false;
   S3Client vhost(config);
   Status put = vhost.Put(bucket_, "vhost/key.txt", "through the host name");
@@ -216,6 +245,15 @@ TEST_F(S3Test, ErrorsNameTheBucketKeyAndCode) {
   EXPECT_THAT(missing_bucket.status().message(), HasSubstr("s3://no-such-bucket-floe/k: NoSuchBucket"));
   EXPECT_THAT(client_->Head(bucket_, "nope").status().message(), HasSubstr("NoSuchKey (HTTP 404"));
 
+  // An access key the server does not know: S3, moto and s3rver all say so.
+  S3Config unknown = TestServer();
+  unknown.credentials.access_key_id = "AKIAFLOEUNKNOWNKEY00";
+  unknown.max_attempts = 1;
+  Status u = S3Client(unknown).Put(bucket_, "x", "y");
+  EXPECT_THAT(u.ToString(), HasSubstr("s3://" + bucket_ + "/x: InvalidAccessKeyId"));
+  EXPECT_THAT(u.ToString(), HasSubstr("AWS_ACCESS_KEY_ID"));
+
+  if (!testing::VerifiesSignatures(testing::S3TestServerState())) GTEST_SKIP() << testing::kNoSignatureCheck;
   S3Config wrong = TestServer();
   wrong.credentials.secret_access_key = "not-the-secret";
   wrong.max_attempts = 1;

@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -177,15 +180,13 @@ int RunCommand(const Home& home, const RunOptions& opts) {
 int ValidateCommand(const std::vector<std::string>& files) {
   size_t errors = 0;
   for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      std::fprintf(stderr, "%s: cannot read the file\n", file.c_str());
+    Result<std::string> text = flow::ReadFlowFile(file);
+    if (!text.ok()) {
+      std::fprintf(stderr, "%s: %s\n", file.c_str(), text.status().ToString().c_str());
       ++errors;
       continue;
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    flow::FlowParse parse = flow::ParseFlow(buffer.str(), file, BuiltinRegistry());
+    flow::FlowParse parse = flow::ParseFlow(*text, file, BuiltinRegistry());
     for (const auto& e : parse.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
     errors += parse.errors.size();
     if (parse.errors.empty())
@@ -327,6 +328,18 @@ int LogsCommand(const Home& home, const std::string& id_prefix, bool follow) {
     }
     std::fflush(stdout);
     if (!follow || state::IsTerminal(e->state) || g_interrupted) break;
+    if (e->state != state::State::kPaused && !exec::ExecutionHasLiveProcess(home.locks(), *id)) {
+      // The lock goes after the final state is stored: read the state again
+      // before taking a free lock to mean the process died.
+      auto again = (*store)->GetExecution(*id);
+      if (again.ok() && !state::IsTerminal(again->state)) {
+        std::fflush(stdout);
+        return Report(FailedPrecondition("execution " + *id + " is " + std::string(state::StateName(again->state)) +
+                                         " but no floe process is running it (the process died)")
+                          .WithHint("`floe executions recover` finishes it"));
+      }
+      continue;  // it ended just now: print its last lines
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   return kExitOk;
@@ -393,7 +406,40 @@ int TriggersCommand(const Home& home, const TriggerOptions& opts) {
   return exit_code;
 }
 
-int Main(int argc, char** argv) {
+namespace {
+
+// "64MiB", "512k", "1048576": a size in bytes with an optional binary suffix.
+Result<size_t> ParseByteSize(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  std::string suffix(text.substr(digits));
+  for (char& c : suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  int shift = suffix.empty() || suffix == "b"    ? 0
+              : suffix == "k" || suffix == "kib" ? 10
+              : suffix == "m" || suffix == "mib" ? 20
+              : suffix == "g" || suffix == "gib" ? 30
+                                                 : -1;
+  unsigned long long n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + digits, n);
+  if (digits == 0 || shift < 0 || ec != std::errc() || n == 0 || n > (SIZE_MAX >> shift))
+    return InvalidArgument("'" + std::string(text) + "' is not a size such as 1048576, 512KiB or 64MiB");
+  return static_cast<size_t>(n) << shift;
+}
+
+// $FLOE_MAX_VALUE_BYTES: the largest text a flow template may render or
+// compute (64 MiB unless set).
+Status ApplyTemplateLimits() {
+  const char* env = std::getenv("FLOE_MAX_VALUE_BYTES");
+  if (env == nullptr || *env == '\0') return Status::Ok();
+  Result<size_t> bytes = ParseByteSize(env);
+  if (!bytes.ok()) return Status(bytes.status()).WithContext("$FLOE_MAX_VALUE_BYTES");
+  tmpl::Limits limits = flow::FlowTemplateEnvironment().limits;
+  limits.max_output_bytes = *bytes;
+  flow::SetFlowTemplateLimits(limits);
+  return Status::Ok();
+}
+
+int RunMain(int argc, char** argv) {
   CLI::App app{"floe: a control plane for a DuckDB lakehouse"};
   app.require_subcommand(1);
   std::string home_flag;
@@ -481,6 +527,7 @@ int Main(int argc, char** argv) {
     std::printf("floe %s\n", FLOE_VERSION);
     return kExitOk;
   }
+  if (Status limits = ApplyTemplateLimits(); !limits.ok()) return Report(limits);
   if (validate_cmd->parsed()) return ValidateCommand(validate_files);
   if (schema_cmd->parsed()) {
     std::printf("%s\n", tmpl::ToJson(flow::FlowJsonSchema(BuiltinRegistry()), 2).c_str());
@@ -508,6 +555,19 @@ int Main(int argc, char** argv) {
   if (logs_cmd->parsed()) return LogsCommand(home, logs_id, follow);
   if (poll_cmd->parsed()) return TriggersCommand(home, trigger_opts);
   return kExitUsage;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  // Inputs are bounded where floe reads them (YAML, templates); this is the
+  // last line for what slips through, so no command ends in std::terminate.
+  try {
+    return RunMain(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fputs("error: out of memory\n", stderr);
+    return kExitUsage;
+  }
 }
 
 }  // namespace floe::cli

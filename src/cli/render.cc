@@ -1,8 +1,10 @@
 #include "cli/render.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
+#include "core/time.h"
 #include "exec/secret_cipher.h"
 #include "tmpl/json.h"
 #include "tmpl/template.h"
@@ -48,6 +50,15 @@ void AddTimes(tmpl::ValueMap& m, const std::vector<state::StateChange>& history)
 std::chrono::milliseconds Elapsed(const std::vector<state::StateChange>& history) {
   if (history.size() < 2) return std::chrono::milliseconds(0);
   return std::chrono::duration_cast<std::chrono::milliseconds>(history.back().at - history.front().at);
+}
+
+// How long it took, or for one still going, how long it has run so far:
+// "1.20 s", "3.40 s so far" (never "0 ms" for something that is running).
+std::string DurationText(const std::vector<state::StateChange>& history) {
+  if (history.empty()) return "-";
+  if (state::IsTerminal(history.back().state)) return HumanDuration(Elapsed(history));
+  auto so_far = std::chrono::duration_cast<std::chrono::milliseconds>(SystemClock().Now() - history.front().at);
+  return HumanDuration(std::max(so_far, std::chrono::milliseconds(0))) + " so far";
 }
 
 }  // namespace
@@ -111,7 +122,7 @@ std::string ClockTime(Timestamp t) { return FormatTimestamp(t).substr(11, 12); }
 std::string DescribeExecution(const state::Execution& e) {
   std::string out =
       "execution " + e.id + "  " + e.namespace_ + "." + e.flow_id + "  " + std::string(state::StateName(e.state));
-  if (e.history.size() >= 2) out += " in " + HumanDuration(Elapsed(e.history));
+  if (!e.history.empty()) out += (e.ended() ? " in " : " for ") + DurationText(e.history);
   out += "\n";
   // Children are indented under their flowable task.
   std::map<std::string, int> depth;
@@ -123,8 +134,7 @@ std::string DescribeExecution(const state::Execution& e) {
     if (std::string value = LoopValue(t); !value.empty()) name += " [" + value + "]";
     char line[512];
     std::snprintf(line, sizeof line, "  %-24s %-9s %10s  %s\n", name.c_str(),
-                  std::string(state::StateName(t.state)).c_str(), HumanDuration(Elapsed(t.history)).c_str(),
-                  t.task_type.c_str());
+                  std::string(state::StateName(t.state)).c_str(), DurationText(t.history).c_str(), t.task_type.c_str());
     out += line;
     if (!t.error.empty()) out += "      error: " + t.error + "\n";
   }
@@ -146,7 +156,7 @@ std::string ExecutionTable(const std::vector<state::Execution>& executions) {
   for (const auto& e : executions) {
     std::string flow = e.namespace_ + "." + e.flow_id;
     std::string started = e.history.empty() ? "" : FormatTimestamp(e.history.front().at);
-    std::string duration = e.ended() ? HumanDuration(Elapsed(e.history)) : "-";
+    std::string duration = DurationText(e.history);
     std::snprintf(line, sizeof line, "%-26s  %-9s  %-24s  %-40s  %s\n", e.id.c_str(),
                   std::string(state::StateName(e.state)).c_str(), started.c_str(), flow.c_str(), duration.c_str());
     out += line;

@@ -27,6 +27,15 @@ Result<ExecutionLock> ExecutionLock::Acquire(const std::filesystem::path& dir, c
   return ExecutionLock(fd, std::move(path));
 }
 
+bool ExecutionLock::IsHeld(const std::filesystem::path& dir, const std::string& execution_id) {
+  std::filesystem::path path = dir / (execution_id + ".lock");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // drops the probe's shared lock, if it got one
+  return held;
+}
+
 ExecutionLock::~ExecutionLock() {
   if (fd_ < 0) return;
   // Remove the file while still holding the lock, so a waiting recoverer

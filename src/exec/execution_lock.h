@@ -17,6 +17,11 @@ class ExecutionLock {
   // process holds it.
   static Result<ExecutionLock> Acquire(const std::filesystem::path& dir, const std::string& execution_id);
 
+  // Whether a live process holds the execution's lock. A shared,
+  // non-blocking probe on a file that exists only while it is held: it
+  // never creates the file, and a holder always wins.
+  static bool IsHeld(const std::filesystem::path& dir, const std::string& execution_id);
+
   ExecutionLock(ExecutionLock&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
   ExecutionLock& operator=(ExecutionLock&&) = delete;
   ~ExecutionLock();

@@ -109,6 +109,10 @@ Result<flow::Flow> Executor::StoredFlow(const state::Execution& stored) {
   return FailedPrecondition("the flow it ran no longer loads: " + flow::CombineErrors(parse.errors).ToString());
 }
 
+bool ExecutionHasLiveProcess(const std::filesystem::path& locks, const std::string& execution_id) {
+  return ExecutionLock::IsHeld(locks, execution_id);
+}
+
 namespace {
 
 // The lock of an execution no live process runs, and its stored record.

@@ -63,6 +63,11 @@ class ExecutionObserver {
   virtual void OnTaskRunState(const state::TaskRun&) {}
 };
 
+// Whether a live floe process is running the execution (holds its lock in
+// `locks`). An unfinished, unpaused execution that no process runs was left
+// by a process that died: `Executor::Recover` finishes it.
+bool ExecutionHasLiveProcess(const std::filesystem::path& locks, const std::string& execution_id);
+
 class Executor {
  public:
   Executor(state::Store& store, const flow::TaskRegistry& registry, const storage::InternalStorage& storage,

@@ -171,7 +171,9 @@ Status RunningExecution::Run() {
     ASSIGN_OR_RETURN(bool admitted, Admit());
     if (!admitted) return Status::Ok();  // cancelled or failed by the concurrency limit
   } else {
-    RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kRunning, Now()));
+    // Restarted, resumed or recovered: the error it ended with before is
+    // no longer its outcome.
+    RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kRunning, Now(), {.error = ""}));
   }
   std::thread watcher([this] { WatchForKill(); });
   struct StopWatcher {
@@ -283,7 +285,7 @@ Result<State> RunningExecution::RunToEnd() {
 Status RunningExecution::EndExecution(State state, std::string error, std::string outputs_json) {
   if (!error.empty()) Log("", "", state == State::kKilled ? LogLevel::kWarn : LogLevel::kError, error);
   state::TransitionDetails details;
-  if (!error.empty()) details.error = mask_.Mask(error);
+  details.error = error.empty() ? error : mask_.Mask(error);  // an end without an error clears an earlier one
   if (!outputs_json.empty()) details.outputs_json = mask_.Mask(outputs_json);
   return ex_.store_.TransitionExecution(execution_.id, state, Now(), details);
 }
@@ -778,15 +780,30 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
   }
 }
 
+namespace {
+
+// A task that runs out of memory fails, with the rest of the execution
+// going on (its errors tasks, its final state): an escaping std::bad_alloc
+// would end the whole process with the execution left RUNNING.
+Result<tmpl::Value> RunGuarded(flow::Task& task, flow::TaskContext& ctx, const std::string& task_id) {
+  try {
+    return task.Run(ctx);
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kUnavailable, "task '" + task_id + "' ran out of memory");
+  }
+}
+
+}  // namespace
+
 Result<tmpl::Value> RunningExecution::RunRunnable(const flow::TaskSpec& spec, RunTaskContext& ctx) {
   // A worker slot bounds how many tasks do work at once in this process.
   Executor::WorkerSlot slot(ex_);
   std::unique_ptr<flow::Task> task = spec.task_type->factory();
-  if (!spec.timeout) return task->Run(ctx);
+  if (!spec.timeout) return RunGuarded(*task, ctx, spec.id);
   // The task runs on its own thread so this one can stop it in time: on
   // timeout the context is cancelled (interrupting a query, a shell, a
   // sleep) and the task's thread is joined before going on.
-  std::packaged_task<Result<tmpl::Value>()> job([&] { return task->Run(ctx); });
+  std::packaged_task<Result<tmpl::Value>()> job([&] { return RunGuarded(*task, ctx, spec.id); });
   std::future<Result<tmpl::Value>> result = job.get_future();
   std::thread worker(std::move(job));
   if (result.wait_for(*spec.timeout) == std::future_status::timeout) {

@@ -1,6 +1,8 @@
 #include "flow/flow.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -10,6 +12,7 @@
 #include "core/duration.h"
 #include "core/strings.h"
 #include "flow/retry.h"
+#include "tmpl/json.h"
 
 namespace floe::flow {
 namespace {
@@ -691,7 +694,28 @@ class FlowParser {
       case PropertyType::kMap:
         if (!value.is_map()) wrong("a map");
         break;
-      case PropertyType::kDuration:
+      case PropertyType::kDuration: {
+        if (!v.is_string()) {
+          wrong("an ISO-8601 duration such as PT30S");
+          break;
+        }
+        Result<Duration> d = ParseDuration(v.AsString());
+        if (!d.ok()) {
+          Error(value.location, "property '" + spec.name + "': " + std::string(d.status().message()));
+        } else if (d->count() < 0) {
+          Error(value.location, "property '" + spec.name + "' must not be negative, not " + v.AsString());
+        }
+        break;
+      }
+      case PropertyType::kValues:
+        if (v.is_string()) {
+          Result<tmpl::Value> parsed = tmpl::ParseJson(v.AsString());
+          if (!parsed.ok() || !(parsed->is_list() || parsed->is_map()))
+            Error(value.location, "property '" + spec.name + "' must be a list, a map, or JSON text of one");
+        } else if (!value.is_sequence() && !value.is_map()) {
+          wrong("a list, a map, or JSON text of one");
+        }
+        break;
       case PropertyType::kAny:
       case PropertyType::kTasks:
       case PropertyType::kTaskCases:
@@ -804,10 +828,16 @@ std::string_view InputTypeName(InputType type) {
   return "STRING";
 }
 
-const tmpl::Environment& FlowTemplateEnvironment() {
-  static const tmpl::Environment env = tmpl::Environment::Standard(tmpl::Dialect::kPebble);
+namespace {
+tmpl::Environment& MutableFlowTemplateEnvironment() {
+  static tmpl::Environment env = tmpl::Environment::Standard(tmpl::Dialect::kPebble);
   return env;
 }
+}  // namespace
+
+const tmpl::Environment& FlowTemplateEnvironment() { return MutableFlowTemplateEnvironment(); }
+
+void SetFlowTemplateLimits(const tmpl::Limits& limits) { MutableFlowTemplateEnvironment().limits = limits; }
 
 FlowParse ParseFlow(std::string_view yaml, const std::string& path, const TaskRegistry& registry) {
   FlowParser parser(path, registry);
@@ -822,12 +852,32 @@ Status CombineErrors(const std::vector<Status>& errors) {
   return InvalidArgument(message);
 }
 
-Result<Flow> LoadFlowFile(const std::filesystem::path& path, const TaskRegistry& registry) {
+Result<std::string> ReadFlowFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) return NotFound("no flow file '" + path.string() + "'");
+  if (std::filesystem::is_directory(status)) {
+    return InvalidArgument("'" + path.string() + "' is a folder, not a flow file")
+        .WithHint("name a .yml file; `floe flows` lists the flows of a flows folder");
+  }
+  if (!std::filesystem::is_regular_file(status))
+    return InvalidArgument("'" + path.string() + "' is not a regular file");
+  uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxYamlBytes) {
+    return InvalidArgument("flow file '" + path.string() + "' is " + std::to_string(size) +
+                           " bytes, more than the limit of " + std::to_string(kMaxYamlBytes >> 20) + " MiB");
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot read flow file '" + path.string() + "'");
+  if (!in) return NotFound("cannot read flow file '" + path.string() + "': " + std::strerror(errno));
   std::stringstream buffer;
   buffer << in.rdbuf();
-  FlowParse parse = ParseFlow(buffer.str(), path.string(), registry);
+  if (in.bad()) return Internal("error reading flow file '" + path.string() + "'");
+  return buffer.str();
+}
+
+Result<Flow> LoadFlowFile(const std::filesystem::path& path, const TaskRegistry& registry) {
+  ASSIGN_OR_RETURN(std::string text, ReadFlowFile(path));
+  FlowParse parse = ParseFlow(text, path.string(), registry);
   if (!parse.errors.empty()) return CombineErrors(parse.errors);
   return std::move(*parse.flow);
 }

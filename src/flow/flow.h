@@ -157,12 +157,21 @@ const TaskSpec* FindTask(const Flow& flow, std::string_view id);
 // The template environment for flow properties: Pebble dialect, strict.
 const tmpl::Environment& FlowTemplateEnvironment();
 
+// Replaces the flow templates' size limits (the largest rendered text or
+// computed value, the most items in a list or map). Call it at start-up,
+// before any flow is parsed or rendered: it is not synchronized.
+void SetFlowTemplateLimits(const tmpl::Limits& limits);
+
 struct FlowParse {
   std::optional<Flow> flow;    // set when there were no errors
   std::vector<Status> errors;  // all of them, in file order
 };
 
 FlowParse ParseFlow(std::string_view yaml, const std::string& path, const TaskRegistry& registry);
+
+// A flow file's text. A missing file, a folder, or a file larger than a YAML
+// document may be (kMaxYamlBytes) is an error naming the path.
+Result<std::string> ReadFlowFile(const std::filesystem::path& path);
 
 // Reads and parses a file; on errors, the Status lists every one of them.
 Result<Flow> LoadFlowFile(const std::filesystem::path& path, const TaskRegistry& registry);

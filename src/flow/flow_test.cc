@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "tmpl/json.h"
 
@@ -34,6 +35,10 @@ TaskRegistry TestRegistry() {
   r.Register({.name = "flow.Dag",
               .properties = {{.name = "tasks", .type = PropertyType::kDagTasks, .required = true}},
               .flowable = Flowable::kDag});
+  r.Register({.name = "core.Sleep", .properties = {{.name = "duration", .type = PropertyType::kDuration}}});
+  r.Register({.name = "flow.ForEach",
+              .properties = {{.name = "values", .type = PropertyType::kValues, .required = true}, tasks("tasks")},
+              .flowable = Flowable::kForEach});
   r.Register({.name = "s3.Trigger",
               .aliases = {"io.kestra.plugin.aws.s3.Trigger"},
               .properties = {{.name = "bucket", .required = true}, {.name = "prefix"}},
@@ -153,6 +158,104 @@ TEST(FlowTest, InvalidYamlSaysWhere) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_THAT(errors[0], HasSubstr("flow.yml:"));
   EXPECT_THAT(errors[0], HasSubstr("invalid YAML"));
+}
+
+TEST(FlowTest, LoadTimeChecksOfDurationsAndForEachValues) {
+  auto errors = Errors(R"(id: f
+namespace: dev
+tasks:
+  - id: nap
+    type: core.Sleep
+    duration: PT-1S
+  - id: doze
+    type: core.Sleep
+    duration: PTXS
+  - id: each
+    type: flow.ForEach
+    values: 42
+    tasks:
+      - id: a
+        type: core.Log
+        message: x
+  - id: each_text
+    type: flow.ForEach
+    values: "[1, 2"
+    tasks:
+      - id: b
+        type: core.Log
+        message: x
+  - id: back
+    type: core.Sleep
+    duration: -PT1S
+  - id: fine
+    type: flow.ForEach
+    values: '["a", "b"]'
+    tasks:
+      - id: c
+        type: core.Sleep
+        duration: "{{ 'PT1S' }}"
+)");
+  ASSERT_EQ(errors.size(), 5u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("6:15: property 'duration': invalid ISO-8601 duration 'PT-1S'"));
+  EXPECT_THAT(errors[1], HasSubstr("9:15: property 'duration':"));
+  EXPECT_THAT(errors[2], HasSubstr("12:13: property 'values' must be a list, a map, or JSON text of one, not int"));
+  EXPECT_THAT(errors[3], HasSubstr("19:13: property 'values' must be a list, a map, or JSON text of one"));
+  EXPECT_THAT(errors[4], HasSubstr("26:15: property 'duration' must not be negative, not -PT1S"));
+}
+
+// "Billion laughs": nine levels of nine aliases each is 9^9 nodes once copied.
+TEST(FlowTest, AliasExpansionIsBounded) {
+  std::string yaml = "id: f\nnamespace: dev\nx0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int i = 1; i < 10; ++i) {
+    yaml += "x" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 9; ++j) yaml += (j ? ", *a" : "*a") + std::to_string(i - 1);
+    yaml += "]\n";
+  }
+  auto errors = Errors(yaml);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("flow.yml:"));
+  EXPECT_THAT(errors[0], HasSubstr("YAML expands to more than 250000 nodes"));
+
+  // A long scalar repeated through aliases is bounded by its bytes.
+  std::string wide = "id: f\nnamespace: dev\nx0: &a0 '" + std::string(1 << 20, 'x') + "'\nx1: [";
+  for (int j = 0; j < 64; ++j) wide += j ? ", *a0" : "*a0";
+  errors = Errors(wide + "]\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("YAML expands to more than 32 MiB of text"));
+}
+
+TEST(FlowTest, DeepNestingIsNestedTooDeeplyAtEveryDepth) {
+  for (int depth : {250, 1000, 20000}) {
+    for (auto [open, close] : {std::pair{"[", "]"}, std::pair{"{a: ", "}"}}) {
+      std::string yaml = "id: f\nnamespace: dev\nx: ";
+      for (int i = 0; i < depth; ++i) yaml += open;
+      for (int i = 0; i < depth; ++i) yaml += close;
+      auto errors = Errors(yaml + "\n");
+      ASSERT_EQ(errors.size(), 1u) << depth;
+      EXPECT_THAT(errors[0], HasSubstr("flow.yml:3:"));
+      EXPECT_THAT(errors[0], HasSubstr("YAML nested too deeply (more than 200 levels)")) << depth << open;
+    }
+  }
+}
+
+TEST(FlowTest, DocumentSizeIsBounded) {
+  std::string yaml = "id: f\nnamespace: dev\ndescription: '" + std::string(kMaxYamlBytes, 'x') + "'\n";
+  auto errors = Errors(yaml);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("flow.yml:1:1: the YAML document is"));
+  EXPECT_THAT(errors[0], HasSubstr("more than the limit of 8 MiB"));
+}
+
+TEST(FlowTest, ReadFlowFileNamesWhatIsWrong) {
+  auto dir = std::filesystem::temp_directory_path() / ("floe_read_flow_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "folder.yml");
+  auto folder = ReadFlowFile(dir / "folder.yml");
+  ASSERT_FALSE(folder.ok());
+  EXPECT_THAT(folder.status().ToString(), HasSubstr("is a folder, not a flow file"));
+  auto missing = ReadFlowFile(dir / "missing.yml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().ToString(), HasSubstr("no flow file"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(FlowTest, DuplicateYamlKeys) {
@@ -335,6 +438,7 @@ TEST(InputsTest, RejectsBadValuesClearly) {
   check("s", "ABC", "does not match the validator");
   check("n", "11", "above the maximum 10");
   check("n", "x", "'x' is not an integer");
+  check("n", "99999999999999999999", "99999999999999999999 is out of range for an INT input");
   check("b", "yes", "not true or false");
   check("d", "2023-02-29", "is not a date");
   check("dt", "2024-01-01 25:00:00", "is not a date-time");

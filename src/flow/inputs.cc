@@ -1,4 +1,7 @@
 // ResolveInputs: typed, validated flow inputs from what a user passed.
+#include <cerrno>
+#include <climits>
+#include <cmath>
 #include <regex>
 
 #include "core/duration.h"
@@ -115,12 +118,16 @@ Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given) {
         errno = 0;
         if (in.type == InputType::kInt) {
           long long v = std::strtoll(text.c_str(), &end, 10);
-          if (text.empty() || end != text.c_str() + text.size() || errno)
-            return bad("'" + text + "' is not an integer");
+          if (text.empty() || end != text.c_str() + text.size()) return bad("'" + text + "' is not an integer");
+          if (errno == ERANGE) {
+            return bad(text + " is out of range for an INT input (" + std::to_string(INT64_MIN) + " to " +
+                       std::to_string(INT64_MAX) + ")");
+          }
           number = tmpl::Value(static_cast<int64_t>(v));
         } else {
           double v = std::strtod(text.c_str(), &end);
           if (text.empty() || end != text.c_str() + text.size()) return bad("'" + text + "' is not a number");
+          if (errno == ERANGE && std::isinf(v)) return bad(text + " is out of range for a FLOAT input");
           number = tmpl::Value(v);
         }
       }

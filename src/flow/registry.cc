@@ -22,6 +22,8 @@ std::string_view PropertyTypeName(PropertyType type) {
       return "list";
     case PropertyType::kMap:
       return "map";
+    case PropertyType::kValues:
+      return "list, map or JSON text";
     case PropertyType::kAny:
       return "any";
     case PropertyType::kTasks:

@@ -29,6 +29,7 @@ enum class PropertyType {
   kEnum,
   kList,
   kMap,
+  kValues,  // a list, a map, or JSON text of one (ForEach's values)
   kAny,
   kTasks,      // a list of tasks (a flowable's children): parsed, not rendered
   kTaskCases,  // a map of name -> list of tasks (Switch's cases)

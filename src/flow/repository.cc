@@ -1,9 +1,7 @@
 #include "flow/repository.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 namespace floe::flow {
 
@@ -31,10 +29,13 @@ FlowRepository FlowRepository::Scan(const std::vector<std::filesystem::path>& di
   std::map<std::string, std::filesystem::path> seen;
   for (const auto& file : files) {
     Entry entry{.path = file};
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    FlowParse parse = ParseFlow(text.str(), file.string(), registry);
+    Result<std::string> text = ReadFlowFile(file);
+    if (!text.ok()) {
+      entry.errors.push_back(Status(text.status()).WithLocation({file.string(), 1, 1}));
+      repo.entries_.push_back(std::move(entry));
+      continue;
+    }
+    FlowParse parse = ParseFlow(*text, file.string(), registry);
     entry.errors = std::move(parse.errors);
     if (parse.flow) {
       entry.namespace_ = parse.flow->namespace_;

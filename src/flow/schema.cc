@@ -49,6 +49,9 @@ Value PropertySchema(const PropertySpec& p) {
     case PropertyType::kMap:
       base = Value::MakeMap({{"type", Str("object")}});
       break;
+    case PropertyType::kValues:
+      base = Value::MakeMap({{"type", Strings({"array", "object", "string"})}});
+      break;
     case PropertyType::kAny:
       base = Value(ValueMap{});
       break;

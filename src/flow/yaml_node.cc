@@ -1,5 +1,6 @@
 #include "flow/yaml_node.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -8,13 +9,23 @@
 namespace floe::flow {
 namespace {
 
+Status NestedTooDeeply(SourceLocation where);
+
 class Converter {
  public:
   Converter(std::string_view text, const std::string& file, const tmpl::Environment& env, std::vector<Status>* errors)
       : text_(text), file_(file), env_(env), errors_(errors) {}
 
   Result<YamlNode> Convert(const YAML::Node& node, int depth = 0) {
-    if (depth > 200) return InvalidArgument("YAML nested too deeply").WithLocation(Where(node.Mark()));
+    if (depth > kMaxYamlDepth) return NestedTooDeeply(Where(node.Mark()));
+    // Aliases share one node in yaml-cpp's graph but are copied here: bound
+    // what the copies add up to, so a kilobyte of nested aliases ("billion
+    // laughs") is an error instead of gigabytes.
+    if (++nodes_ > kMaxYamlNodes) {
+      return InvalidArgument("YAML expands to more than " + std::to_string(kMaxYamlNodes) + " nodes")
+          .WithLocation(Where(node.Mark()))
+          .WithHint("anchors and aliases (&name, *name) repeat their content each time they are used");
+    }
     YamlNode out;
     out.location = Where(node.Mark());
     switch (node.Type()) {
@@ -25,6 +36,13 @@ class Converter {
       case YAML::NodeType::Scalar: {
         out.kind = YamlNode::Kind::kScalar;
         out.scalar = node.Scalar();
+        scalar_bytes_ += out.scalar.size();
+        if (scalar_bytes_ > kMaxYamlExpandedBytes) {
+          return InvalidArgument("YAML expands to more than " + std::to_string(kMaxYamlExpandedBytes >> 20) +
+                                 " MiB of text")
+              .WithLocation(out.location)
+              .WithHint("anchors and aliases (&name, *name) repeat their content each time they are used");
+        }
         out.quoted = node.Tag() == "!";
         if (out.scalar.find("{{") != std::string::npos || out.scalar.find("{%") != std::string::npos ||
             out.scalar.find("{#") != std::string::npos) {
@@ -124,7 +142,21 @@ class Converter {
   const std::string& file_;
   const tmpl::Environment& env_;
   std::vector<Status>* errors_;
+  size_t nodes_ = 0;
+  size_t scalar_bytes_ = 0;
 };
+
+Status NestedTooDeeply(SourceLocation where) {
+  return InvalidArgument("YAML nested too deeply (more than " + std::to_string(kMaxYamlDepth) + " levels)")
+      .WithLocation(std::move(where));
+}
+
+Status InvalidYaml(const YAML::Exception& e, const std::string& file) {
+  SourceLocation where{file, e.mark.line + 1, e.mark.column + 1};
+  // yaml-cpp's own recursion guard says only "bad file".
+  if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr) return NestedTooDeeply(std::move(where));
+  return InvalidArgument("invalid YAML: " + e.msg).WithLocation(std::move(where));
+}
 
 tmpl::Value ScalarValue(const YamlNode& n) {
   if (n.quoted) return tmpl::Value(n.scalar);
@@ -194,19 +226,22 @@ std::string_view YamlNode::KindName() const {
 
 Result<YamlNode> ParseYaml(std::string_view text, const std::string& file, const tmpl::Environment& env,
                            std::vector<Status>* template_errors) {
+  if (text.size() > kMaxYamlBytes) {
+    return InvalidArgument("the YAML document is " + std::to_string(text.size()) + " bytes, more than the limit of " +
+                           std::to_string(kMaxYamlBytes >> 20) + " MiB")
+        .WithLocation(SourceLocation{file, 1, 1});
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    return InvalidArgument("invalid YAML: " + e.msg)
-        .WithLocation(SourceLocation{file, e.mark.line + 1, e.mark.column + 1});
+    return InvalidYaml(e, file);
   }
   Converter converter(text, file, env, template_errors);
   try {
     return converter.Convert(root);
   } catch (const YAML::Exception& e) {
-    return InvalidArgument("invalid YAML: " + e.msg)
-        .WithLocation(SourceLocation{file, e.mark.line + 1, e.mark.column + 1});
+    return InvalidYaml(e, file);
   }
 }
 

@@ -53,7 +53,14 @@ struct YamlNode::Entry {
   YamlNode value;
 };
 
-// Parses one YAML document. Duplicate keys are errors. Scalars with template
+// Bounds on what one document may cost, whatever its source: a flow file, a
+// YAML input, the secrets file. Aliases are counted each time they are used.
+inline constexpr size_t kMaxYamlBytes = 8u << 20;           // the document's own text
+inline constexpr int kMaxYamlDepth = 200;                   // nested sequences and maps
+inline constexpr size_t kMaxYamlNodes = 250000;             // nodes after expanding aliases
+inline constexpr size_t kMaxYamlExpandedBytes = 32u << 20;  // scalar text after expanding aliases
+
+// Parses one YAML document, within the bounds above. Duplicate keys are errors. Scalars with template
 // syntax are compiled with `env` (which must outlive the result); all template
 // syntax errors are appended to *template_errors rather than failing the parse,
 // so a caller can report every problem at once.

@@ -52,7 +52,7 @@ void RegisterFlowableTasks(flow::TaskRegistry& registry) {
       .description = "Runs its tasks once per value; {{ taskrun.value }} and {{ taskrun.iteration }} name the "
                      "current one, and a child's outputs are under outputs.<child>[<value>].",
       .properties = WithHandlers({{.name = "values",
-                                   .type = PropertyType::kAny,
+                                   .type = PropertyType::kValues,
                                    .required = true,
                                    .description = "A list, a map, or JSON text of one."},
                                   {.name = "concurrencyLimit",

@@ -61,9 +61,15 @@ void InitCurlOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-Result<long> Milliseconds(flow::TaskContext& ctx, const Value& options, std::string_view key) {
+// A server that accepts the connection and then never answers must not hold
+// a task (and a worker slot) forever: these apply unless `options` says
+// otherwise.
+constexpr long kDefaultConnectTimeoutMs = 30'000;
+constexpr long kDefaultReadIdleTimeoutMs = 300'000;
+
+Result<long> Milliseconds(flow::TaskContext& ctx, const Value& options, std::string_view key, long fallback) {
   const Value* v = options.Get(key);
-  if (!v) return 0L;
+  if (!v) return fallback;
   auto d = v->is_string() ? ParseDuration(v->AsString()) : Result<Duration>(InvalidArgument("not text"));
   if (!d.ok() || d->count() < 0)
     return ctx.PropertyError("options", std::string(key) + " must be a duration like PT30S");
@@ -102,20 +108,27 @@ class HttpRequestTask final : public flow::Task {
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-    long connect_ms = 0, read_ms = 0;
+    long connect_ms = kDefaultConnectTimeoutMs, read_ms = 0, idle_ms = kDefaultReadIdleTimeoutMs;
     if (options) {
       for (const auto& [k, v] : options->AsMap()) {
-        if (k != "connectTimeout" && k != "readTimeout" && k != "followRedirects")
-          return ctx.PropertyError("options",
-                                   "unknown option '" + k + "' (connectTimeout, readTimeout, followRedirects)");
+        if (k != "connectTimeout" && k != "readTimeout" && k != "readIdleTimeout" && k != "followRedirects")
+          return ctx.PropertyError(
+              "options", "unknown option '" + k + "' (connectTimeout, readTimeout, readIdleTimeout, followRedirects)");
       }
-      ASSIGN_OR_RETURN(connect_ms, Milliseconds(ctx, *options, "connectTimeout"));
-      ASSIGN_OR_RETURN(read_ms, Milliseconds(ctx, *options, "readTimeout"));
+      ASSIGN_OR_RETURN(connect_ms, Milliseconds(ctx, *options, "connectTimeout", connect_ms));
+      ASSIGN_OR_RETURN(read_ms, Milliseconds(ctx, *options, "readTimeout", read_ms));
+      ASSIGN_OR_RETURN(idle_ms, Milliseconds(ctx, *options, "readIdleTimeout", idle_ms));
       if (const Value* follow = options->Get("followRedirects"))
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, follow->Truthy() ? 1L : 0L);
     }
     if (connect_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     if (read_ms > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, read_ms);
+    // Idle: less than one byte a second for that long (curl counts whole seconds).
+    long idle_s = (idle_ms + 999) / 1000;
+    if (idle_ms > 0) {
+      curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, idle_s);
+    }
 
     struct curl_slist* header_list = nullptr;
     auto add_header = [&](const std::string& line) { header_list = curl_slist_append(header_list, line.c_str()); };
@@ -151,6 +164,13 @@ class HttpRequestTask final : public flow::Task {
     if (response.too_large)
       return Status(StatusCode::kFailedPrecondition,
                     method + " " + uri + ": the answer is larger than " + std::to_string(kMaxBody >> 20) + " MiB");
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      return Status(StatusCode::kDeadlineExceeded,
+                    method + " " + uri + " timed out: " + curl_easy_strerror(rc) + " (connectTimeout " +
+                        std::to_string(connect_ms / 1000) + " s, readIdleTimeout " + std::to_string(idle_s) +
+                        " s without a byte" + (read_ms > 0 ? ", readTimeout " + std::to_string(read_ms) + " ms" : "") +
+                        "; set them in options)");
+    }
     if (rc != CURLE_OK) return Status(StatusCode::kIoError, method + " " + uri + " failed: " + curl_easy_strerror(rc));
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
@@ -187,7 +207,9 @@ void RegisterHttpTasks(flow::TaskRegistry& registry) {
                      {.name = "headers", .type = PropertyType::kMap},
                      {.name = "options",
                       .type = PropertyType::kMap,
-                      .description = "{connectTimeout, readTimeout (durations), followRedirects}."},
+                      .description = "{connectTimeout (default PT30S), readIdleTimeout (no byte received for this "
+                                     "long; default PT5M), readTimeout (the whole request; default none), "
+                                     "followRedirects}."},
                      {.name = "allowFailed",
                       .type = PropertyType::kBool,
                       .description = "Succeed even when the status is 400 or more."}},

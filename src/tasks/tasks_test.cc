@@ -314,12 +314,22 @@ tasks:
     options:
       readTimeout: PT0.3S
     allowFailure: true
+  - id: idle
+    type: http.Request
+    uri: )" + server.url("/slow") +
+                           R"(
+    options:
+      readIdleTimeout: PT1S
+    allowFailure: true
   - id: closed
     type: http.Request
     uri: http://127.0.0.1:1/
 )");
-  EXPECT_THAT(e.task_runs[0].error, HasSubstr("GET " + server.url("/slow") + " failed: Timeout"));
-  EXPECT_THAT(e.task_runs[1].error, HasSubstr("failed: Couldn't connect to server"));
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("GET " + server.url("/slow") + " timed out: Timeout was reached"));
+  EXPECT_THAT(e.task_runs[0].error, HasSubstr("readTimeout 300 ms"));
+  // A server that answers nothing: the idle timeout ends it (5 minutes by default).
+  EXPECT_THAT(e.task_runs[1].error, HasSubstr("readIdleTimeout 1 s without a byte"));
+  EXPECT_THAT(e.task_runs[2].error, HasSubstr("failed: Couldn't connect to server"));
 }
 
 TEST_F(TasksTest, KvValuesKeepTheirTypeAndExpire) {

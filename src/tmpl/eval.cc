@@ -38,7 +38,26 @@ Result<Value> RenderState::EvalName(const Node& node) {
   return Value::Undefined(node.text, AvailableHint(node.text, VisibleNames()));
 }
 
+// Every value an expression computes is bounded, not only the rendered text:
+// `{% set s = s ~ s %}` in a loop would otherwise double a string to
+// gigabytes before anything is printed.
 Result<Value> RenderState::Eval(const Node& node) {
+  Result<Value> v = EvalNode(node);
+  if (!v.ok()) return v;
+  const Limits& limits = env_.limits;
+  if (v->is_string() && v->AsString().size() > limits.max_output_bytes) {
+    return ErrorAt(node, "a value of " + std::to_string(v->AsString().size()) + " bytes exceeds the limit of " +
+                             std::to_string(limits.max_output_bytes) + " bytes");
+  }
+  size_t items = v->is_list() ? v->AsList().size() : v->is_map() ? v->AsMap().size() : 0;
+  if (items > limits.max_collection_items) {
+    return ErrorAt(node, "a " + std::string(v->TypeName()) + " of " + std::to_string(items) +
+                             " items exceeds the limit of " + std::to_string(limits.max_collection_items));
+  }
+  return v;
+}
+
+Result<Value> RenderState::EvalNode(const Node& node) {
   current_offset_ = node.offset;
   switch (node.kind) {
     case NodeKind::kLiteral:

@@ -286,29 +286,49 @@ Result<Value> Render(RenderState& st, std::string_view fn, const Instant& t, con
   return Value(std::move(*text));
 }
 
+// t + n units, with every step checked: a huge n is an error, never a
+// wrapped-around date. Results stay within the years the calendar library
+// and the formatter handle (about -32767 to 32767).
 Result<Micros> AddUnits(Micros t, int64_t n, std::string unit, std::chrono::minutes offset) {
   for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   using namespace std::chrono;
-  if (unit == "NANOS") return t + duration_cast<microseconds>(nanoseconds(n));
-  if (unit == "MICROS") return t + microseconds(n);
-  if (unit == "MILLIS") return t + milliseconds(n);
-  if (unit == "SECONDS") return t + seconds(n);
-  if (unit == "MINUTES") return t + minutes(n);
-  if (unit == "HOURS") return t + hours(n);
-  if (unit == "HALF_DAYS") return t + hours(12 * n);
-  if (unit == "DAYS") return t + hours(24 * n);
-  if (unit == "WEEKS") return t + hours(24 * 7 * n);
+  auto out_of_range = [&] {
+    return InvalidArgument("adding " + std::to_string(n) + " " + unit + " leaves the supported range of dates");
+  };
+  auto in_range = [&](Micros result) -> Result<Micros> {
+    auto day = floor<date::days>(result);
+    if (!date::year_month_day{day}.ok()) return out_of_range();
+    return result;
+  };
+  const std::pair<const char*, int64_t> kFixed[] = {
+      {"MICROS", 1},         {"MILLIS", 1000},           {"SECONDS", 1000000},  {"MINUTES", 60000000},
+      {"HOURS", 3600000000}, {"HALF_DAYS", 43200000000}, {"DAYS", 86400000000}, {"WEEKS", 604800000000},
+  };
+  if (unit == "NANOS") return in_range(t + microseconds(n / 1000));
+  for (const auto& [name, micros] : kFixed) {
+    if (unit != name) continue;
+    int64_t delta = 0, sum = 0;
+    if (__builtin_mul_overflow(n, micros, &delta) || __builtin_add_overflow(t.time_since_epoch().count(), delta, &sum))
+      return out_of_range();
+    return in_range(Micros(microseconds(sum)));
+  }
   if (unit == "MONTHS" || unit == "YEARS" || unit == "DECADES" || unit == "CENTURIES") {
     // Calendar arithmetic in local time; the day is clamped (Jan 31 + 1 month = Feb 28/29).
-    int64_t months = unit == "MONTHS" ? n : unit == "YEARS" ? 12 * n : unit == "DECADES" ? 120 * n : 1200 * n;
+    int64_t per = unit == "MONTHS" ? 1 : unit == "YEARS" ? 12 : unit == "DECADES" ? 120 : 1200;
+    int64_t months = 0;
+    if (__builtin_mul_overflow(n, per, &months) || months > 12 * 65536 || months < -12 * 65536) return out_of_range();
     Micros local = t + offset;
     auto day = floor<date::days>(local);
     auto tod = local - day;
     date::year_month_day ymd{day};
+    int64_t total =
+        static_cast<int64_t>(static_cast<int>(ymd.year())) * 12 + (static_cast<unsigned>(ymd.month()) - 1) + months;
+    int64_t year = total >= 0 ? total / 12 : -((-total + 11) / 12);
+    if (year < static_cast<int>(date::year::min()) || year > static_cast<int>(date::year::max())) return out_of_range();
     auto ym = date::year_month{ymd.year(), ymd.month()} + date::months(months);
     date::year_month_day_last last{ym.year(), date::month_day_last{ym.month()}};
     date::day d = std::min(ymd.day(), last.day());
-    return Micros(date::sys_days{ym.year() / ym.month() / d}) + tod - offset;
+    return in_range(Micros(date::sys_days{ym.year() / ym.month() / d}) + tod - offset);
   }
   return InvalidArgument("unknown unit '" + unit + "'")
       .WithHint("use SECONDS, MINUTES, HOURS, DAYS, WEEKS, MONTHS, YEARS (or MILLIS, MICROS, NANOS)");
@@ -324,7 +344,12 @@ Result<Value> Timestamp(const Value& in, Args& args, RenderState& st, std::strin
     t.time -= *o;
   }
   int64_t micros = t.time.time_since_epoch().count();
-  if (per_second == 1000000000) return Value(micros * 1000);
+  if (per_second == 1000000000) {
+    int64_t nanos = 0;
+    if (__builtin_mul_overflow(micros, int64_t{1000}, &nanos))
+      return ArgError(st, fn, "the date is too far from 1970 to count in nanoseconds");
+    return Value(nanos);
+  }
   return Value(micros / (1000000 / per_second) - ((micros % (1000000 / per_second)) < 0 ? 1 : 0));
 }
 

@@ -49,7 +49,8 @@ class RenderState {
   Status Assign(const std::vector<std::string>& names, const Value& value, const Node& at);
   Value DefineMacro(const Node& node);
 
-  Result<Value> Eval(const Node& node);
+  Result<Value> Eval(const Node& node);  // EvalNode, then the value's size checked against the limits
+  Result<Value> EvalNode(const Node& node);
   Result<Value> EvalName(const Node& node);
   Result<Value> EvalAttr(const Node& node);
   Result<Value> EvalIndex(const Node& node);

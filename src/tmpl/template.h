@@ -39,7 +39,8 @@ enum class UndefinedBehavior {
 struct Limits {
   int max_depth = 100;                    // nested calls and includes
   int64_t max_loop_iterations = 1000000;  // across one render
-  size_t max_output_bytes = 64u << 20;
+  size_t max_output_bytes = 64u << 20;    // the rendered text, and any string computed on the way
+  size_t max_collection_items = 1000000;  // any list or map computed on the way
 };
 
 class RenderState;
