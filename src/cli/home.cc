@@ -22,6 +22,34 @@ std::filesystem::path Choose(const std::string& flag, const char* env_name, cons
   return ec ? p : absolute.lexically_normal();
 }
 
+// $FLOE_ALLOWED_PATHS: local folders flows may read files from, separated
+// by ':' (as PATH is).
+std::vector<std::filesystem::path> AllowedPaths() {
+  std::vector<std::filesystem::path> out;
+  const char* env = std::getenv("FLOE_ALLOWED_PATHS");
+  std::string_view list = env ? env : "";
+  while (!list.empty()) {
+    size_t colon = list.find(':');
+    std::string_view item = list.substr(0, colon);
+    if (!item.empty()) {
+      std::error_code ec;
+      std::filesystem::path absolute = std::filesystem::absolute(std::string(item), ec);
+      out.push_back(ec ? std::filesystem::path(std::string(item)) : absolute.lexically_normal());
+    }
+    if (colon == std::string_view::npos) break;
+    list.remove_prefix(colon + 1);
+  }
+  return out;
+}
+
+// $FLOE_SECRET_KEY (base64), else $FLOE_SECRET_KEY_FILE, else <home>/secret.key.
+exec::SecretCipher::KeySource SecretKey(const std::filesystem::path& root) {
+  if (const char* key = std::getenv("FLOE_SECRET_KEY"); key && *key) return {.base64_key = key};
+  if (const char* file = std::getenv("FLOE_SECRET_KEY_FILE"); file && *file)
+    return {.key_file = std::filesystem::absolute(file)};
+  return {.key_file = root / "secret.key"};
+}
+
 }  // namespace
 
 Home ResolveHome(const std::string& home_flag, const std::string& flows_flag, const std::string& storage_flag) {
@@ -42,6 +70,8 @@ exec::ExecutorSettings Home::executor_settings(std::vector<std::filesystem::path
       .locks = locks(),
       .secrets_file = root / "secrets.yml",
       .namespace_files = flows / "_files",
+      .allowed_paths = AllowedPaths(),
+      .secret_key = SecretKey(root),
       // Scanned when a Subflow needs it, so an edited flow is picked up.
       .find_flow = [dirs](const std::string& ns, const std::string& id) -> Result<flow::Flow> {
         return flow::FlowRepository::Scan(dirs, BuiltinRegistry()).Load(ns, id);

@@ -7,6 +7,12 @@
 //   <home>/tmp/        task working directories, removed after each run
 //   <home>/locks/      a lock per execution being run (see exec/execution_lock.h)
 //   <home>/secrets.yml secrets as NAME: value (besides $SECRET_<NAME>)
+//   <home>/secret.key  the key SECRET inputs are stored encrypted with (made
+//                      on first use, mode 0600), unless $FLOE_SECRET_KEY (the
+//                      key, base64) or $FLOE_SECRET_KEY_FILE names another
+//
+// $FLOE_ALLOWED_PATHS (folders separated by ':') lets flows read local files
+// there besides their namespace's files; see docs/SECURITY.md.
 //
 // The home is --home, else $FLOE_HOME, else ./.floe.
 //

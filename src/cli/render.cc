@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/time.h"
+#include "exec/secret_cipher.h"
 #include "tmpl/json.h"
 #include "tmpl/template.h"
 
@@ -14,6 +15,18 @@ namespace {
 tmpl::Value ParsedOrText(const std::string& json) {
   auto v = tmpl::ParseJson(json);
   return v.ok() ? *v : tmpl::Value(json);
+}
+
+// Inputs as shown: encrypted (secret) values are ******.
+tmpl::Value ShownInputs(const std::string& json) {
+  tmpl::Value inputs = ParsedOrText(json);
+  if (!inputs.is_map()) return inputs;
+  tmpl::ValueMap out;
+  for (const auto& [k, v] : inputs.AsMap()) {
+    bool sealed = v.is_string() && exec::SecretCipher::IsSealed(v.AsString());
+    out.Set(k, sealed ? tmpl::Value("******") : v);
+  }
+  return tmpl::Value(std::move(out));
 }
 
 tmpl::Value Histories(const std::vector<state::StateChange>& history) {
@@ -65,7 +78,7 @@ tmpl::Value ExecutionToValue(const state::Execution& e) {
   m.Set("state", tmpl::Value(std::string(state::StateName(e.state))));
   if (!e.error.empty()) m.Set("error", tmpl::Value(e.error));
   AddTimes(m, e.history);
-  m.Set("inputs", ParsedOrText(e.inputs_json));
+  m.Set("inputs", ShownInputs(e.inputs_json));
   m.Set("outputs", ParsedOrText(e.outputs_json));
   m.Set("labels", ParsedOrText(e.labels_json));
   if (!e.trigger_json.empty()) m.Set("trigger", ParsedOrText(e.trigger_json));

@@ -19,6 +19,7 @@ Executor::Executor(state::Store& store, const flow::TaskRegistry& registry, cons
       registry_(registry),
       storage_(storage),
       settings_(std::move(settings)),
+      cipher_(settings_.secret_key),
       slots_(std::clamp(settings_.workers, 1, 4096)) {}
 
 Executor::~Executor() {
@@ -84,9 +85,11 @@ Result<std::optional<std::string>> Executor::PollTrigger(const flow::Flow& flow,
 }
 
 Result<std::string> Executor::RunDetached(flow::Flow flow, std::map<std::string, tmpl::Value> inputs,
-                                          std::vector<std::pair<std::string, std::string>> labels) {
+                                          std::vector<std::pair<std::string, std::string>> labels,
+                                          std::vector<std::string> secrets) {
   auto owned = std::make_shared<flow::Flow>(std::move(flow));
   auto running = std::make_shared<RunningExecution>(*this, *owned);
+  for (auto& secret : secrets) running->AddSecret(std::move(secret));
   ASSIGN_OR_RETURN(std::string id, running->Start(inputs, labels));
   std::lock_guard lock(detached_mu_);
   detached_.emplace_back([owned, running] { running->Run().IgnoreError(); });

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "exec/secret_cipher.h"
 #include "flow/flow.h"
 #include "state/store.h"
 #include "storage/internal_storage.h"
@@ -38,6 +39,11 @@ struct ExecutorSettings {
   std::filesystem::path secrets_file;  // YAML map NAME: value for secret(); may not exist
   // <namespace_files>/<namespace>/ holds a namespace's files (read(), namespaceFiles).
   std::filesystem::path namespace_files;
+  // Local folders whose files read(), inputFiles and other file:// or path
+  // arguments may reach besides the namespace's files; none by default.
+  std::vector<std::filesystem::path> allowed_paths;
+  // The key SECRET inputs are stored encrypted with (loaded on first use).
+  SecretCipher::KeySource secret_key;
   // How many runnable tasks do work at once in this process.
   int workers = 16;
   // How often a running execution checks the store for a kill request.
@@ -138,14 +144,17 @@ class Executor {
   Result<flow::Flow> StoredFlow(const state::Execution& stored);
   // Starts an execution of `flow` on a background thread (Subflow without
   // wait); the destructor waits for it.
+  // `secrets`: the parent's secret values, masked in the child too.
   Result<std::string> RunDetached(flow::Flow flow, std::map<std::string, tmpl::Value> inputs,
-                                  std::vector<std::pair<std::string, std::string>> labels);
+                                  std::vector<std::pair<std::string, std::string>> labels,
+                                  std::vector<std::string> secrets);
 
   state::Store& store_;
   const flow::TaskRegistry& registry_;
   const storage::InternalStorage& storage_;
   storage::ObjectStores object_stores_;  // s3:// and file:// URIs given to tasks
   ExecutorSettings settings_;
+  SecretCipher cipher_;
   ExecutionObserver* observer_ = nullptr;
   std::mutex observer_mu_;
   std::counting_semaphore<4096> slots_;

@@ -744,5 +744,47 @@ TEST_F(ExecutorTest, RecoveryLeavesAReusedPidAlone) {
   EXPECT_EQ(store_->GetExecution(id)->state, State::kSuccess);
 }
 
+TEST_F(ExecutorTest, SecretInputsAreStoredEncryptedAndOpenedOnRestart) {
+  executor_ = std::make_unique<Executor>(*store_, Registry(), *storage_,
+                                         ExecutorSettings{.lake = dir_ / "lake",
+                                                          .scratch = dir_ / "tmp",
+                                                          .locks = dir_ / "locks",
+                                                          .secret_key = {.key_file = dir_ / "secret.key"}});
+  const std::string token = "tok-1234567890abcdef";  // 20 characters
+  state::Execution e = Run(R"(id: f
+namespace: dev
+inputs:
+  - id: token
+    type: SECRET
+  - id: note
+    type: STRING
+tasks:
+  - id: echo
+    type: test.Echo
+    value: "{{ inputs.token }}"
+  - id: flaky
+    type: test.FailUntil
+    attempt: "{{ taskrun.attemptsCount }}"
+    until: 1
+  - id: after
+    type: test.Echo
+    value: "{{ inputs.token | length }} {{ inputs.note }}"
+)",
+                           {{"token", tmpl::Value(token)}, {"note", tmpl::Value("says " + token)}});
+  ASSERT_EQ(e.state, State::kFailed);
+  EXPECT_EQ(e.task_runs[0].outputs_json, R"({"value":"******"})");
+  EXPECT_THAT(e.inputs_json, ::testing::Not(HasSubstr(token)));
+  auto inputs = *tmpl::ParseJson(e.inputs_json);
+  EXPECT_TRUE(SecretCipher::IsSealed(inputs.Get("token")->AsString()));
+  // A text input holding a secret value is sealed too.
+  EXPECT_TRUE(SecretCipher::IsSealed(inputs.Get("note")->AsString()));
+
+  ASSERT_TRUE(executor_->Restart(e.id).ok());
+  state::Execution again = *store_->GetExecution(e.id);
+  EXPECT_EQ(again.state, State::kSuccess) << again.error;
+  // The task after the restart got the value itself, not its sealed form.
+  EXPECT_EQ(again.task_runs.back().outputs_json, R"({"value":"20 says ******"})");
+}
+
 }  // namespace
 }  // namespace floe::exec

@@ -27,13 +27,7 @@ Result<std::string> FlowRenderHost::ReadFile(std::string_view uri) const {
     ASSIGN_OR_RETURN(storage::ObjectLocation at, s_.object_stores->Open(uri));
     return at.store->Get(at.key);
   }
-  std::string_view p = uri;
-  if (p.starts_with("file://")) p.remove_prefix(7);
-  std::filesystem::path path = std::string(p);
-  std::error_code ec;
-  if (path.is_relative() && !s_.namespace_files.empty() &&
-      std::filesystem::is_regular_file(s_.namespace_files / path, ec))
-    path = s_.namespace_files / path;
+  ASSIGN_OR_RETURN(std::filesystem::path path, s_.files.Resolve(uri));
   return ReadWhole(path, uri);
 }
 

@@ -1,5 +1,5 @@
 // What flow templates can reach while properties render: read() of execution
-// files and local files; secret() from the environment (as Kestra does:
+// files, s3:// objects and the local files LocalFileAccess allows; secret() from the environment (as Kestra does:
 // SECRET_<NAME>, base64-encoded) or from the home's secrets file; kv() from
 // the namespace KV store. Every secret read is remembered by the execution's
 // SecretMask. Thread-safe. Internal to exec.
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/time.h"
+#include "exec/local_file_access.h"
 #include "exec/secret_mask.h"
 #include "state/store.h"
 #include "storage/internal_storage.h"
@@ -24,7 +25,7 @@ class FlowRenderHost final : public tmpl::RenderHost {
     storage::ObjectStores* object_stores = nullptr;  // s3:// URIs
     state::Store* store = nullptr;                   // for kv(); none: kv() fails clearly
     std::filesystem::path secrets_file;              // YAML map NAME: value; may not exist
-    std::filesystem::path namespace_files;           // the namespace's files: read('relative/path') looks here first
+    LocalFileAccess files;                           // the local files read() may reach
     SecretMask* mask = nullptr;                      // secrets read are added here
     std::string namespace_;                          // kv()'s default namespace
     const Clock* clock = &SystemClock();
@@ -32,8 +33,9 @@ class FlowRenderHost final : public tmpl::RenderHost {
 
   explicit FlowRenderHost(Services services) : s_(std::move(services)) {}
 
-  // floe:// URIs from the execution's storage, s3:// objects, file:// URIs, namespace files
-  // (a relative path found among them) and other plain paths.
+  // floe:// URIs from the execution's storage, s3:// objects, the namespace's
+  // files (a relative path) and local files in allowed folders (an absolute
+  // path or file:// URI); see LocalFileAccess.
   Result<std::string> ReadFile(std::string_view uri) const override;
   // $SECRET_<NAME> (base64), else the secrets file.
   Result<std::string> Secret(std::string_view name) const override;

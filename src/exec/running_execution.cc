@@ -54,7 +54,6 @@ Result<std::string> RunningExecution::Start(const std::map<std::string, tmpl::Va
   ASSIGN_OR_RETURN(tmpl::Value inputs, flow::ResolveInputs(flow_, given));
   execution_.id = id.empty() ? NewId() : id;
   trigger_ = trigger;
-  execution_.trigger_json = trigger.is_null() ? "" : tmpl::ToJson(trigger);
   execution_.storage = ex_.storage_.Location();
   // Held until the execution ends (or the process dies): recovery skips it.
   ASSIGN_OR_RETURN(ExecutionLock lock, ExecutionLock::Acquire(ex_.settings_.locks, execution_.id));
@@ -64,17 +63,26 @@ Result<std::string> RunningExecution::Start(const std::map<std::string, tmpl::Va
   execution_.flow_source = flow_.source;
   execution_.flow_path = flow_.source_path;
   ASSIGN_OR_RETURN(inputs, StoreFileInputs(inputs));
-  execution_.inputs_json = tmpl::ToJson(inputs);
-  tmpl::ValueMap labels;
-  for (const auto& [k, v] : flow_.labels) labels.Set(k, tmpl::Value(v));
-  for (const auto& [k, v] : extra_labels) labels.Set(k, tmpl::Value(v));
-  execution_.labels_json = tmpl::ToJson(tmpl::Value(labels));
+  // Known before anything is stored: what the execution's record holds is
+  // masked (labels, trigger) or encrypted (inputs).
+  for (const auto& in : flow_.inputs) {
+    const tmpl::Value* v = inputs.Get(in.id);
+    if (in.type == flow::InputType::kSecret && v && v->is_string()) mask_.Add(v->AsString());
+  }
+  ASSIGN_OR_RETURN(tmpl::Value sealed, SealInputs(inputs));
+  execution_.inputs_json = tmpl::ToJson(sealed);
+  execution_.trigger_json = trigger.is_null() ? "" : mask_.Mask(tmpl::ToJson(trigger));
+  tmpl::ValueMap given_labels;
+  for (const auto& [k, v] : flow_.labels) given_labels.Set(k, tmpl::Value(v));
+  for (const auto& [k, v] : extra_labels) given_labels.Set(k, tmpl::Value(v));
+  tmpl::Value labels = MaskValues(tmpl::Value(std::move(given_labels)));
+  execution_.labels_json = tmpl::ToJson(labels);
   execution_.state = State::kCreated;
   start_ = Now();
   execution_.history.push_back({State::kCreated, start_});
   RETURN_IF_ERROR(ex_.store_.CreateExecution(execution_));
   ex_.Notify([&](ExecutionObserver& o) { o.OnExecutionCreated(execution_); });
-  BuildContext(inputs, tmpl::Value(std::move(labels)));
+  BuildContext(inputs, std::move(labels));
   return execution_.id;
 }
 
@@ -86,7 +94,8 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
   start_ = stored.created();
   // An execution that never got past its concurrency limit waits again.
   admitted_ = stored.state != State::kCreated && stored.state != State::kQueued;
-  ASSIGN_OR_RETURN(tmpl::Value inputs, tmpl::ParseJson(stored.inputs_json));
+  ASSIGN_OR_RETURN(tmpl::Value stored_inputs, tmpl::ParseJson(stored.inputs_json));
+  ASSIGN_OR_RETURN(tmpl::Value inputs, OpenInputs(stored_inputs));
   ASSIGN_OR_RETURN(tmpl::Value labels, tmpl::ParseJson(stored.labels_json));
   if (!stored.trigger_json.empty()) {
     ASSIGN_OR_RETURN(trigger_, tmpl::ParseJson(stored.trigger_json));
@@ -335,6 +344,48 @@ Result<tmpl::Value> RunningExecution::StoreFileInputs(const tmpl::Value& inputs)
   return tmpl::Value(std::move(out));
 }
 
+Result<tmpl::Value> RunningExecution::SealInputs(const tmpl::Value& inputs) const {
+  tmpl::ValueMap out;
+  for (const auto& [name, value] : inputs.AsMap()) {
+    const flow::Input* decl = nullptr;
+    for (const auto& in : flow_.inputs)
+      if (in.id == name) decl = &in;
+    bool secret = decl && decl->type == flow::InputType::kSecret;
+    // A text that merely looks sealed is sealed too, so it reads back as given.
+    if (!value.is_string() || !(secret || mask_.Holds(value.AsString()) || SecretCipher::IsSealed(value.AsString()))) {
+      out.Set(name, value);
+      continue;
+    }
+    auto sealed = ex_.cipher_.Seal(value.AsString(), "input:" + name);
+    if (!sealed.ok()) return Status(sealed.status()).WithContext("input '" + name + "': cannot store it encrypted");
+    out.Set(name, tmpl::Value(*sealed));
+  }
+  return tmpl::Value(std::move(out));
+}
+
+Result<tmpl::Value> RunningExecution::OpenInputs(const tmpl::Value& stored) const {
+  if (!stored.is_map()) return stored;
+  tmpl::ValueMap out;
+  for (const auto& [name, value] : stored.AsMap()) {
+    if (!value.is_string() || !SecretCipher::IsSealed(value.AsString())) {
+      out.Set(name, value);
+      continue;
+    }
+    auto opened = ex_.cipher_.Open(value.AsString(), "input:" + name);
+    if (!opened.ok())
+      return Status(opened.status()).WithContext("execution " + execution_.id + " input '" + name + "'");
+    out.Set(name, tmpl::Value(*opened));
+  }
+  return tmpl::Value(std::move(out));
+}
+
+tmpl::Value RunningExecution::MaskValues(const tmpl::Value& map) const {
+  if (!map.is_map()) return map;
+  tmpl::ValueMap out;
+  for (const auto& [k, v] : map.AsMap()) out.Set(k, v.is_string() ? tmpl::Value(mask_.Mask(v.AsString())) : v);
+  return tmpl::Value(std::move(out));
+}
+
 void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value labels) {
   // SECRET inputs are masked like secret() values.
   for (const auto& in : flow_.inputs) {
@@ -365,11 +416,12 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
   }
   ctx.Set("envs", tmpl::Value(std::move(envs)));
   context_ = tmpl::Value(std::move(ctx));
+  files_ = LocalFileAccess(NamespaceFiles(), ex_.settings_.allowed_paths);
   host_.emplace(FlowRenderHost::Services{.storage = &ex_.storage_,
                                          .object_stores = &ex_.object_stores_,
                                          .store = &ex_.store_,
                                          .secrets_file = ex_.settings_.secrets_file,
-                                         .namespace_files = NamespaceFiles(),
+                                         .files = files_,
                                          .mask = &mask_,
                                          .namespace_ = flow_.namespace_,
                                          .clock = ex_.settings_.clock});
@@ -382,6 +434,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
       .kv = &*kv_,
       .namespace_ = flow_.namespace_,
       .namespace_files = NamespaceFiles(),
+      .files = &files_,
       .set_labels = [this](const std::vector<std::pair<std::string, std::string>>& added) { return SetLabels(added); },
       .logs = [this](const std::string& id) -> Result<tmpl::Value> {
         tmpl::ValueList lines;
@@ -435,7 +488,8 @@ Status RunningExecution::SetLabels(const std::vector<std::pair<std::string, std:
   std::unique_lock lock(context_mu_);
   tmpl::Value* current = context_.MutableMap().Find("labels");
   tmpl::ValueMap updated = current && current->is_map() ? current->AsMap() : tmpl::ValueMap{};
-  for (const auto& [k, v] : labels) updated.Set(k, tmpl::Value(v));
+  // Stored and seen masked: a label shows in every listing.
+  for (const auto& [k, v] : labels) updated.Set(k, tmpl::Value(mask_.Mask(v)));
   tmpl::Value value(std::move(updated));
   RETURN_IF_ERROR(ex_.store_.SetExecutionLabels(execution_.id, tmpl::ToJson(value)));
   context_.MutableMap().Set("labels", std::move(value));
@@ -460,8 +514,12 @@ void RunningExecution::Log(const std::string& task_run_id, const std::string& ta
 
 Status RunningExecution::CreateRun(state::TaskRun& run) {
   run.history.push_back({run.state, Now()});
-  RETURN_IF_ERROR(ex_.store_.CreateTaskRun(run));
-  ex_.Notify([&](ExecutionObserver& o) { o.OnTaskRunState(run); });
+  // A ForEach over secret values: the stored (and shown) loop values are
+  // masked; this run keeps them to place its outputs.
+  state::TaskRun shown = run;
+  shown.loop_values_json = mask_.Mask(run.loop_values_json);
+  RETURN_IF_ERROR(ex_.store_.CreateTaskRun(shown));
+  ex_.Notify([&](ExecutionObserver& o) { o.OnTaskRunState(shown); });
   return Status::Ok();
 }
 

@@ -82,6 +82,9 @@ class RunningExecution {
   Status Run();
 
   const std::string& id() const { return execution_.id; }
+  // A secret value to mask before the execution starts (a subflow's
+  // execution masks its parent's secrets).
+  void AddSecret(std::string value) { mask_.Add(std::move(value)); }
 
  private:
   Timestamp Now() const;
@@ -89,6 +92,12 @@ class RunningExecution {
   std::filesystem::path NamespaceFiles() const;
   Result<tmpl::Value> StoreFileInputs(const tmpl::Value& inputs);
   void BuildContext(const tmpl::Value& inputs, tmpl::Value labels);
+  // Inputs as the store keeps them: SECRET inputs, and text inputs holding a
+  // secret value, encrypted (secret_cipher.h). OpenInputs undoes it.
+  Result<tmpl::Value> SealInputs(const tmpl::Value& inputs) const;
+  Result<tmpl::Value> OpenInputs(const tmpl::Value& stored) const;
+  // A map of text values (labels) with secret values masked.
+  tmpl::Value MaskValues(const tmpl::Value& map) const;
   Status EndExecution(state::State state, std::string error = "", std::string outputs_json = "");
 
   // Thread-safe; masks secrets.
@@ -178,6 +187,7 @@ class RunningExecution {
   Timestamp start_;
   std::optional<ExecutionLock> lock_;
   SecretMask mask_;
+  LocalFileAccess files_;  // set with the context
   std::optional<FlowRenderHost> host_;
   std::optional<StoreKv> kv_;
   ExecutionServices services_;

@@ -31,5 +31,14 @@ TEST(SecretMask, MaskedJsonStaysJson) {
   EXPECT_EQ(mask.Mask(R"({"token":"s3cr3t"})"), R"({"token":"******"})");
 }
 
+TEST(SecretMask, MasksTheJsonEscapedFormOfAValue) {
+  SecretMask mask;
+  mask.Add("pa\"ss\\word");
+  EXPECT_EQ(mask.Mask(R"({"token":"pa\"ss\\word"})"), R"({"token":"******"})");
+  EXPECT_EQ(mask.Mask("pa\"ss\\word"), "******");
+  EXPECT_TRUE(mask.Holds("x pa\"ss\\word y"));
+  EXPECT_FALSE(mask.Holds("nothing"));
+}
+
 }  // namespace
 }  // namespace floe::exec

@@ -42,12 +42,13 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunChild(const flow::Tas
   auto failed = [](std::string error) { return FlowableEnd{.state = State::kFailed, .error = std::move(error)}; };
   std::string name = call.ns + "." + call.flow_id;
   if (!call.wait) {
-    auto id = ex_.RunDetached(*call.flow, std::move(inputs), call.labels);
+    auto id = ex_.RunDetached(*call.flow, std::move(inputs), call.labels, mask_.Values());
     if (!id.ok()) return failed(Status(id.status()).WithContext("task '" + spec.id + "': subflow").ToString());
     ctx.Log(LogLevel::kInfo, "started subflow " + name + " as execution " + *id + " (not waiting)");
     return FlowableEnd{.outputs = tmpl::Value::MakeMap({{"executionId", tmpl::Value(*id)}})};
   }
   RunningExecution sub(ex_, *call.flow);
+  for (auto& secret : mask_.Values()) sub.AddSecret(std::move(secret));
   auto id = sub.Start(inputs, call.labels);
   if (!id.ok()) return failed(Status(id.status()).WithContext("task '" + spec.id + "': subflow").ToString());
   ctx.Log(LogLevel::kInfo, "subflow " + name + " runs as execution " + *id);

@@ -184,12 +184,8 @@ Result<std::filesystem::path> RunTaskContext::ResolveFile(std::string_view uri) 
     RETURN_IF_ERROR(at.store->GetToFile(at.key, local));
     return local;
   }
-  std::string_view path = uri;
-  if (path.starts_with("file://")) path.remove_prefix(7);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(std::filesystem::path(std::string(path)), ec))
-    return NotFound("no file at '" + std::string(uri) + "'");
-  return std::filesystem::absolute(std::string(path));
+  if (!services_.files) return FailedPrecondition("no local files may be read here ('" + std::string(uri) + "')");
+  return services_.files->Resolve(uri);
 }
 
 }  // namespace floe::exec

@@ -28,7 +28,8 @@ struct ExecutionServices {
   std::shared_mutex* context_mu = nullptr;  // held (shared) while rendering
   flow::KvStore* kv = nullptr;
   std::string namespace_;
-  std::filesystem::path namespace_files;  // this namespace's files
+  std::filesystem::path namespace_files;   // this namespace's files
+  const LocalFileAccess* files = nullptr;  // the local files tasks may read
   std::function<Status(const std::vector<std::pair<std::string, std::string>>&)> set_labels;
   std::function<Result<tmpl::Value>(const std::string&)> logs;  // an execution's log lines
   std::string execution_id;

@@ -114,9 +114,16 @@ class FlowParser {
       bool ok = !ns->empty() && std::all_of(ns->begin(), ns->end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
       });
+      // Dots separate its parts; a namespace names a folder of namespace
+      // files, so '.', '..' and empty parts (which would reach other
+      // namespaces' files) are refused.
+      bool parts_ok = !ns->starts_with('.') && !ns->ends_with('.') && ns->find("..") == std::string::npos;
       if (!ok)
         Error(doc.Find("namespace")->location,
               "namespace '" + *ns + "' may only hold letters, digits, '_', '-' and '.'");
+      else if (!parts_ok)
+        Error(doc.Find("namespace")->location,
+              "namespace '" + *ns + "' has an empty part: dots separate names, as in 'company.team'");
     }
     if (auto d = Text(doc.Find("description"), "description", false, top)) flow.description = *d;
     if (const YamlNode* labels = doc.Find("labels")) ParseLabels(*labels, flow);

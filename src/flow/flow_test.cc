@@ -264,6 +264,17 @@ TEST(FlowTest, DuplicateYamlKeys) {
   EXPECT_THAT(errors[0], HasSubstr("flow.yml:2:1: duplicate key 'id'"));
 }
 
+TEST(FlowTest, NamespacesWithEmptyPartsAreRefused) {
+  // '.' or '..' would name the parent of every namespace's files.
+  for (std::string ns : {".", "..", "a..b", ".team", "team.", "'../x'", "a/b"}) {
+    auto errors = Errors("id: f\nnamespace: " + ns + "\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n");
+    ASSERT_EQ(errors.size(), 1u) << ns;
+    EXPECT_THAT(errors[0], HasSubstr("flow.yml:2:12: namespace")) << ns;
+  }
+  EXPECT_TRUE(
+      Errors("id: f\nnamespace: company.team-1.x_y\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n").empty());
+}
+
 TEST(FlowTest, ErrorsAndFinallyListsShareTaskIds) {
   auto errors = Errors(R"(id: f
 namespace: dev

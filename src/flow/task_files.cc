@@ -1,6 +1,8 @@
 #include "flow/task_files.h"
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 
 #include "core/strings.h"
 #include "tmpl/json.h"
@@ -14,6 +16,15 @@ bool SafeRelative(const std::filesystem::path& p) {
   for (const auto& part : p)
     if (part == "..") return false;
   return true;
+}
+
+// Whether `link`, resolved, lies inside `root` (already canonical).
+bool LeadsInside(const std::filesystem::path& link, const std::filesystem::path& root) {
+  std::error_code ec;
+  std::filesystem::path target = std::filesystem::weakly_canonical(link, ec);
+  if (ec) return false;
+  auto [r, t] = std::mismatch(root.begin(), root.end(), target.begin(), target.end());
+  return r == root.end();
 }
 
 Result<std::vector<std::string>> Globs(TaskContext& ctx, std::string_view property, const tmpl::Value& v) {
@@ -72,11 +83,19 @@ Result<tmpl::Value> CollectOutputFiles(TaskContext& ctx, std::string_view proper
   tmpl::ValueMap found;
   std::error_code ec;
   std::vector<std::string> files;
+  // Symbolic links to files outside the folder are never stored: a task
+  // could otherwise publish any file floe can read.
+  std::set<std::string> escaping, warned;
+  std::filesystem::path root = std::filesystem::weakly_canonical(dir, ec);
+  if (ec) return IoError("cannot list the working folder: " + ec.message());
   for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec)) files.push_back(std::filesystem::relative(it->path(), dir).generic_string());
+    if (!it->is_regular_file(ec)) continue;
+    std::string rel = it->path().lexically_relative(dir).generic_string();
+    if (it->is_symlink(ec) && !LeadsInside(it->path(), root)) escaping.insert(rel);
+    files.push_back(std::move(rel));
   }
-  if (ec) return IoError("cannot list '" + dir.string() + "': " + ec.message());
+  if (ec) return IoError("cannot list the working folder: " + ec.message());
   std::sort(files.begin(), files.end());
   for (const auto& glob : globs) {
     bool any = false;
@@ -84,6 +103,12 @@ Result<tmpl::Value> CollectOutputFiles(TaskContext& ctx, std::string_view proper
       if (!GlobMatches(glob, f)) continue;
       any = true;
       if (found.Find(f)) continue;
+      if (escaping.count(f)) {
+        if (warned.insert(f).second)
+          ctx.Log(LogLevel::kWarn,
+                  "output file '" + f + "' is a symbolic link that leads out of the working folder: not stored");
+        continue;
+      }
       ASSIGN_OR_RETURN(std::string uri, ctx.StoreFile(dir / f, f));
       found.Set(f, tmpl::Value(uri));
     }
@@ -121,10 +146,15 @@ Status CopyNamespaceFiles(TaskContext& ctx, std::string_view property, const tmp
             "namespace '" + ctx.FlowNamespace() + "' has no files (looked in '" + source.string() + "')");
     return Status::Ok();
   }
+  std::filesystem::path root = std::filesystem::weakly_canonical(source, ec);
   for (auto it = std::filesystem::recursive_directory_iterator(source, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
-    std::string rel = std::filesystem::relative(it->path(), source).generic_string();
+    std::string rel = it->path().lexically_relative(source).generic_string();
+    if (it->is_symlink(ec) && !LeadsInside(it->path(), root)) {
+      ctx.Log(LogLevel::kWarn, "namespace file '" + rel + "' is a symbolic link out of the namespace's files: skipped");
+      continue;
+    }
     bool wanted = include.empty();
     for (const auto& g : include) wanted = wanted || GlobMatches(g, rel);
     for (const auto& g : exclude) wanted = wanted && !GlobMatches(g, rel);

@@ -111,10 +111,23 @@ Status Matches(const ObjectInfo& info, int64_t size, const std::function<Result<
 
 }  // namespace
 
+Status InternalStorage::AsSeenByFlows(const Status& s, std::string_view store_key, std::string_view uri) const {
+  if (s.ok()) return s;
+  std::string message = s.message();
+  auto replace_all = [&](const std::string& from, std::string_view to) {
+    if (from.empty()) return;
+    for (size_t at = message.find(from); at != std::string::npos; at = message.find(from, at + to.size()))
+      message.replace(at, from.size(), to);
+  };
+  replace_all(store_->Uri(store_key), uri);
+  replace_all(store_->Uri(prefix_), "floe:///");
+  return Status(s.code(), std::move(message));
+}
+
 Status InternalStorage::Verify(const std::string& store_key, int64_t size, const fs::path& local) const {
   ASSIGN_OR_RETURN(ObjectInfo info, store_->Head(store_key));
   return Matches(
-      info, size, [&] { return FileMd5(local); }, "the local file '" + local.string() + "'");
+      info, size, [&] { return FileMd5(local); }, "the local file '" + local.filename().string() + "'");
 }
 
 Result<std::string> InternalStorage::Upload(const fs::path& local, std::string_view key, bool move) const {
@@ -123,17 +136,17 @@ Result<std::string> InternalStorage::Upload(const fs::path& local, std::string_v
   std::string uri = UriFor(key);
   std::error_code ec;
   auto size = static_cast<int64_t>(fs::file_size(local, ec));
-  if (ec) return IoError("cannot store '" + local.string() + "' as " + uri + ": " + ec.message());
+  if (ec) return IoError("cannot store '" + local.filename().string() + "' as " + uri + ": " + ec.message());
   if (move && local_root_) {
     // Same store, same machine: a rename, no second copy of the bytes.
-    RETURN_IF_ERROR(static_cast<LocalStore&>(*store_).MoveFileIn(store_key, local));
+    RETURN_IF_ERROR(AsSeenByFlows(static_cast<LocalStore&>(*store_).MoveFileIn(store_key, local), store_key, uri));
     return uri;
   }
-  Status stored = WithRetries("storing '" + local.string() + "' as " + uri, [&]() -> Status {
+  Status stored = WithRetries("storing '" + local.filename().string() + "' as " + uri, [&]() -> Status {
     RETURN_IF_ERROR(store_->PutFile(store_key, local));
     return Verify(store_key, size, local);
   });
-  RETURN_IF_ERROR(stored);
+  RETURN_IF_ERROR(AsSeenByFlows(stored, store_key, uri));
   if (move) fs::remove(local, ec);
   return uri;
 }
@@ -163,7 +176,7 @@ Status InternalStorage::Fetch(std::string_view uri, const fs::path& local) const
   if (!s.ok()) {
     fs::remove(tmp, ec);
     if (s.code() == StatusCode::kNotFound) return NotFound("no file in storage at " + std::string(uri));
-    return s;
+    return AsSeenByFlows(s, key, uri);
   }
   fs::rename(tmp, local, ec);
   if (ec) return IoError("cannot write '" + local.string() + "': " + ec.message());
@@ -181,7 +194,7 @@ Result<std::string> InternalStorage::Read(std::string_view uri) const {
         "what was read");
   });
   if (s.code() == StatusCode::kNotFound) return NotFound("no file in storage at " + std::string(uri));
-  RETURN_IF_ERROR(s);
+  RETURN_IF_ERROR(AsSeenByFlows(s, key, uri));
   return data;
 }
 

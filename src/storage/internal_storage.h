@@ -61,6 +61,9 @@ class InternalStorage {
   Result<std::string> KeyOf(std::string_view uri) const;  // the store key behind a floe:// URI
   Result<std::string> Upload(const std::filesystem::path& local, std::string_view key, bool move) const;
   // The object as stored, checked against what was expected.
+  // `s` with the store's own name of the key (a folder's path, a bucket's
+  // key) replaced by its floe:/// URI: flows and their users see URIs only.
+  Status AsSeenByFlows(const Status& s, std::string_view store_key, std::string_view uri) const;
   Status Verify(const std::string& store_key, int64_t size, const std::filesystem::path& local) const;
   template <typename Fn>
   Status WithRetries(std::string_view what, Fn&& attempt) const;

@@ -13,6 +13,9 @@
 // processes end with it). If floe dies, the group's keeper kills it (see
 // RunKeeper); if the keeper dies too, the next kill or recovery of the
 // execution does, from the record.
+//
+// The commands get floe's environment without its secrets and credentials,
+// plus `env` (process_env.h).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -32,6 +35,7 @@
 #include "core/process_group.h"
 #include "flow/task_files.h"
 #include "tasks/builtin.h"
+#include "tasks/process_env.h"
 #include "tmpl/json.h"
 #include "tmpl/template.h"
 
@@ -242,14 +246,13 @@ class ShellTask final : public flow::Task {
     ASSIGN_OR_RETURN(std::vector<std::string> interpreter, Lines(ctx, "interpreter"));
     if (interpreter.empty()) interpreter = {"/bin/sh", "-c"};
 
-    std::vector<std::string> env;
-    for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-    env.push_back("WORKING_DIR=" + dir.string());
+    // floe's secrets and credentials stay out unless the flow passes them.
+    std::vector<std::pair<std::string, std::string>> given = {{"WORKING_DIR", dir.string()}};
     ASSIGN_OR_RETURN(std::optional<Value> vars, ctx.OptionalMap("env"));
     if (vars) {
-      for (const auto& [k, v] : vars->AsMap())
-        env.push_back(k + "=" + tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
+      for (const auto& [k, v] : vars->AsMap()) given.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
     }
+    std::vector<std::string> env = ProcessEnvironment(environ, given);
     ASSIGN_OR_RETURN(bool warning_on_stderr, ctx.BoolOr("warningOnStdErr", false));
 
     tmpl::ValueMap outputs_vars;

@@ -193,9 +193,11 @@ tasks:
 TEST_F(TasksTest, SleepWaitsAndValidatesDuration) {
   state::Execution e = Run("id: f\nnamespace: dev\ntasks:\n  - id: s\n    type: core.Sleep\n    duration: PT0.05S\n");
   EXPECT_EQ(e.state, State::kSuccess);
-  state::Execution bad = Run("id: f\nnamespace: dev\ntasks:\n  - id: s\n    type: core.Sleep\n    duration: 5s\n");
-  EXPECT_EQ(bad.state, State::kFailed);
-  EXPECT_THAT(bad.task_runs[0].error, HasSubstr("invalid ISO-8601 duration"));
+  // A literal duration is checked when the flow loads.
+  flow::FlowParse bad = flow::ParseFlow(
+      "id: f\nnamespace: dev\ntasks:\n  - id: s\n    type: core.Sleep\n    duration: 5s\n", "flow.yml", Registry());
+  ASSERT_FALSE(bad.errors.empty());
+  EXPECT_THAT(bad.errors[0].ToString(), HasSubstr("invalid ISO-8601 duration"));
 }
 
 }  // namespace
@@ -471,6 +473,149 @@ tasks:
   EXPECT_EQ(e.state, State::kFailed);
   EXPECT_EQ(tmpl::ToJson(*Outputs(e, 3).Get("value")), R"({"a":[1,2]})");
   EXPECT_THAT(e.task_runs[4].error, HasSubstr("no KV key 'brief' in namespace 'dev'"));
+}
+
+// Every log line of an execution, one per line.
+std::string AllLogs(state::Store& store, const std::string& id) {
+  std::string out;
+  auto logs = store.GetLogs(id, 0);
+  EXPECT_TRUE(logs.ok());
+  for (const auto& l : *logs) out += l.message + "\n";
+  return out;
+}
+
+TEST_F(TasksTest, OutputFilesSkipLinksThatLeaveTheWorkingFolder) {
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: sh
+    type: scripts.Shell
+    commands:
+      - echo hi > ok.txt
+      - ln -s /etc/passwd leak.txt
+      - ln -s ok.txt inner.txt
+    outputFiles: ["**", "leak.txt"]
+)");
+  ASSERT_EQ(e.state, State::kSuccess) << e.error;
+  tmpl::Value files = *Outputs(e, 0).Get("outputFiles");
+  EXPECT_TRUE(files.Get("ok.txt"));
+  EXPECT_TRUE(files.Get("inner.txt"));  // a link that stays inside is kept
+  EXPECT_FALSE(files.Get("leak.txt"));
+  std::string logs = AllLogs(*store_, e.id);
+  EXPECT_THAT(logs, HasSubstr("output file 'leak.txt' is a symbolic link that leads out of the working folder"));
+}
+
+TEST_F(TasksTest, ReadAndInputFilesReachOnlyTheNamespacesFiles) {
+  std::filesystem::create_directories(dir_ / "_files" / "team.a");
+  std::filesystem::create_directories(dir_ / "_files" / "team.b");
+  std::ofstream(dir_ / "_files" / "team.a" / "mine.txt") << "mine";
+  std::ofstream(dir_ / "_files" / "team.b" / "theirs.txt") << "their-content";
+  exec::Executor executor(
+      *store_, Registry(), *storage_,
+      exec::ExecutorSettings{
+          .lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks", .namespace_files = dir_ / "_files"});
+  flow::FlowParse p = flow::ParseFlow(R"(id: f
+namespace: team.a
+tasks:
+  - id: own
+    type: core.Log
+    message: "{{ read('mine.txt') }}"
+  - id: host
+    type: core.Log
+    message: "{{ read('/etc/passwd') }}"
+    allowFailure: true
+  - id: host_uri
+    type: core.Log
+    message: "{{ read('file:///etc/passwd') }}"
+    allowFailure: true
+  - id: other_namespace
+    type: core.Log
+    message: "{{ read('../team.b/theirs.txt') }}"
+    allowFailure: true
+  - id: working_folder
+    type: core.Log
+    message: "{{ read('CMakeLists.txt') }}"
+    allowFailure: true
+  - id: input_file
+    type: scripts.Shell
+    inputFiles:
+      copy.txt: file:///etc/passwd
+    commands: [cat copy.txt]
+    allowFailure: true
+  - id: missing_storage_file
+    type: core.Log
+    message: "{{ read('floe:///team.a/f/none.txt') }}"
+    allowFailure: true
+)",
+                                      "flow.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
+  auto id = executor.Run(*p.flow, {});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  state::Execution e = *store_->GetExecution(*id);
+  ASSERT_EQ(e.task_runs.size(), 7u);
+  EXPECT_EQ(e.task_runs[0].state, State::kSuccess);
+  for (size_t i = 1; i < e.task_runs.size(); ++i) {
+    EXPECT_EQ(e.task_runs[i].state, State::kFailed) << e.task_runs[i].task_id;
+    // Errors name what the flow gave, never floe's own folders.
+    EXPECT_THAT(e.task_runs[i].error, ::testing::Not(HasSubstr(dir_.string()))) << e.task_runs[i].task_id;
+  }
+  EXPECT_THAT(e.task_runs[1].error, HasSubstr("'/etc/passwd' is outside the flow's namespace files"));
+  EXPECT_THAT(e.task_runs[3].error, HasSubstr("leaves the namespace's files"));
+  EXPECT_THAT(e.task_runs[6].error, HasSubstr("floe:///team.a/f/none.txt"));
+  std::string logs = AllLogs(*store_, e.id);
+  EXPECT_THAT(logs, HasSubstr("mine"));
+  EXPECT_THAT(logs, ::testing::Not(HasSubstr("root:")));
+  EXPECT_THAT(logs, ::testing::Not(HasSubstr("their-content")));
+}
+
+TEST_F(TasksTest, ShellsDoNotInheritSecretsOrAwsCredentials) {
+  setenv("SECRET_TASKS_TEST", "c2VjcmV0LXZhbHVl", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "floes-own-aws-secret", 1);
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: plain
+    type: scripts.Shell
+    commands: [env]
+  - id: passed
+    type: scripts.Shell
+    env:
+      AWS_SECRET_ACCESS_KEY: "{{ 'given-by-the-flow' }}"
+    commands: ['echo "key=$AWS_SECRET_ACCESS_KEY"']
+)");
+  unsetenv("SECRET_TASKS_TEST");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  ASSERT_EQ(e.state, State::kSuccess) << e.error;
+  std::string logs = AllLogs(*store_, e.id);
+  EXPECT_THAT(logs, ::testing::Not(HasSubstr("SECRET_TASKS_TEST")));
+  EXPECT_THAT(logs, ::testing::Not(HasSubstr("floes-own-aws-secret")));
+  EXPECT_THAT(logs, HasSubstr("PATH="));
+  EXPECT_THAT(logs, HasSubstr("key=given-by-the-flow"));
+}
+
+TEST_F(TasksTest, LabelsAndLoopValuesFromSecretsAreStoredMasked) {
+  setenv("SECRET_LABEL_VALUE", "bGFiZWwtdmFsdWU=", 1);  // base64 of "label-value"
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: label
+    type: execution.Labels
+    labels:
+      token: "{{ secret('LABEL_VALUE') }}"
+      plain: visible
+  - id: each
+    type: flow.ForEach
+    values: ["{{ secret('LABEL_VALUE') }}"]
+    tasks:
+      - id: inner
+        type: core.Log
+        message: "{{ taskrun.value }}"
+)");
+  unsetenv("SECRET_LABEL_VALUE");
+  ASSERT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(e.labels_json, R"({"token":"******","plain":"visible"})");
+  for (const auto& run : e.task_runs) EXPECT_THAT(run.loop_values_json, ::testing::Not(HasSubstr("label-value")));
+  EXPECT_THAT(AllLogs(*store_, e.id), ::testing::Not(HasSubstr("label-value")));
 }
 
 }  // namespace
