@@ -37,9 +37,11 @@ std::vector<std::string> ProcessEnvironment(char** inherited,
     if (!overridden) env.emplace_back(entry);
   }
   for (const auto& [name, value] : given) {
-    // A name given twice: the last wins.
-    std::erase_if(env, [&](const std::string& e) { return e.starts_with(name + "="); });
-    env.push_back(name + "=" + value);
+    // A name given twice: the last wins. (A named prefix, not the binding:
+    // clang 14 cannot capture structured bindings.)
+    const std::string prefix = name + "=";
+    std::erase_if(env, [&prefix](const std::string& e) { return e.starts_with(prefix); });
+    env.push_back(prefix + value);
   }
   return env;
 }
