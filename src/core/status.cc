@@ -24,6 +24,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "deadline exceeded";
     case StatusCode::kCancelled:
       return "cancelled";
+    case StatusCode::kUnimplemented:
+      return "not implemented";
   }
   return "unknown";
 }

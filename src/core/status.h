@@ -31,6 +31,7 @@ enum class StatusCode {
   kUnavailable,
   kDeadlineExceeded,
   kCancelled,
+  kUnimplemented,  // the other side does not offer the operation (HTTP 501)
 };
 
 std::string_view StatusCodeName(StatusCode code);

@@ -386,6 +386,10 @@ Status CleanS3Staging(storage::S3Client& s3, const std::string& bucket, const st
   // without staging) at the target itself.
   for (const std::string& prefix : {t->parent + ".floe-tmp-", t->key}) {
     auto uploads = s3.ListMultipartUploads(bucket, prefix);
+    // Some S3-compatible stores cannot list unfinished uploads: there they
+    // cannot be found, only expired by the bucket's lifecycle rules
+    // (docs/ARCHITECTURE.md, "Lake writes"); the write itself goes on.
+    if (!uploads.ok() && uploads.status().code() == StatusCode::kUnimplemented) continue;
     if (!uploads.ok()) return context(uploads.status());
     for (const auto& u : *uploads) {
       bool ours = prefix == t->key ? (u.key == t->key || u.key.starts_with(t->key + "/"))

@@ -354,11 +354,13 @@ Result<S3Client::Response> S3Client::SendOnce(const Request& request, Handle& ha
            : response.status == 403 ? "AccessDenied"
                                     : "HTTP" + std::to_string(response.status);
   }
-  *retryable = response.status >= 500 || code == "SlowDown" || code == "RequestTimeout" || code == "InternalError" ||
-               response.status == 429;
+  // 501: the store does not offer the operation; asking again cannot help.
+  *retryable = (response.status >= 500 && response.status != 501) || code == "SlowDown" || code == "RequestTimeout" ||
+               code == "InternalError" || response.status == 429;
   std::string text = where + ": " + code + (message.empty() ? "" : ": " + message) + " (HTTP " +
                      std::to_string(response.status) + (request_id.empty() ? "" : ", request id " + request_id) + ")";
-  StatusCode status_code = response.status == 404 ? StatusCode::kNotFound
+  StatusCode status_code = response.status == 404   ? StatusCode::kNotFound
+                           : response.status == 501 ? StatusCode::kUnimplemented
                            : response.status == 409 && code.find("Exists") != std::string::npos
                                ? StatusCode::kAlreadyExists
                            : response.status == 403 || response.status == 400 ? StatusCode::kFailedPrecondition
