@@ -205,6 +205,10 @@ TEST_F(LakeCrashTest, KilledLocalWritesLeaveOldOrNewContents) {
 TEST_F(LakeCrashTest, KilledS3WritesLeaveOldOrNewContentsAndNoUploads) {
   tmpl::Value state = testing::S3TestServerState();
   ASSERT_TRUE(state.Get("endpoint"));
+  if (testing::S3TestServerName(state) == "s3rver") {
+    GTEST_SKIP() << "s3rver cannot copy a key holding '=' (it decodes x-amz-copy-source with decodeURI), and "
+                    "committing a Hive-partitioned write copies region=N/ keys; this test needs moto";
+  }
   // The lenient server: DuckDB lists prefixes ending in '/', a query value
   // moto cannot verify (tests/support/s3_server.py).
   std::string endpoint = state.Get("lenient_endpoint")->AsString();
@@ -219,8 +223,8 @@ TEST_F(LakeCrashTest, KilledS3WritesLeaveOldOrNewContentsAndNoUploads) {
                                         .secret_access_key = state.Get("secret_key")->AsString()}});
   std::string bucket = "lake-crash-" + std::to_string(getpid());
   ASSERT_TRUE(s3.CreateBucket(bucket).ok());
-  // s3rver (the fallback test server) does not implement ListMultipartUploads:
-  // there the count cannot be checked, and the test says so.
+  // A store without ListMultipartUploads (501): there the count cannot be
+  // checked, and the test says so.
   bool can_list_uploads = true;
   auto uploads = [&]() -> size_t {
     auto listed = s3.ListMultipartUploads(bucket, "");

@@ -108,6 +108,10 @@ TEST_F(S3Test, LargeFilesGoMultipartAndComeBackIdentical) {
 // Unfinished uploads are listed under their prefix until completed or
 // aborted. The lenient server: the prefix puts a '/' in the query.
 TEST_F(S3Test, UnfinishedMultipartUploadsAreListedUntilFinished) {
+  if (testing::S3TestServerName(testing::S3TestServerState()) == "s3rver") {
+    GTEST_SKIP() << "s3rver implements neither ListMultipartUploads nor AbortMultipartUpload (it answers 501 "
+                    "and 405); this test needs moto";
+  }
   Connect(false);
   auto a = client_->CreateMultipartUpload(bucket_, "lake/orders/a.parquet");
   auto b = client_->CreateMultipartUpload(bucket_, "lake/orders/b.parquet");
@@ -138,6 +142,10 @@ TEST_F(S3Test, UnfinishedMultipartUploadsAreListedUntilFinished) {
 TEST_F(S3Test, StagedWritesCommitWholeAndCleanUp) {
   using engine::ExistingOutput;
   using engine::StagedWrite;
+  if (testing::S3TestServerName(testing::S3TestServerState()) == "s3rver") {
+    GTEST_SKIP() << "s3rver implements neither ListMultipartUploads nor AbortMultipartUpload (it answers 501 "
+                    "and 405); this test needs moto";
+  }
   Connect(false);
   auto keys = [&](const std::string& prefix) {
     std::set<std::string> out;

@@ -639,7 +639,13 @@ Status S3Client::DeleteMany(const std::string& bucket, const std::vector<std::st
 
 Status S3Client::Copy(const std::string& from_bucket, const std::string& from_key, const std::string& to_bucket,
                       const std::string& to_key) {
-  std::string source = from_bucket + "/" + UriEncode(from_key, false);  // as botocore sends it
+  // Encoded as botocore sends it, except that '=' stays as it is (valid in a URI
+  // path, decoded the same by S3): s3rver decodes this header with
+  // decodeURI, which leaves %3D, so Hive partition keys (region=0/) would
+  // not be found there.
+  std::string key = UriEncode(from_key, false);
+  for (size_t at = key.find("%3D"); at != std::string::npos; at = key.find("%3D", at + 1)) key.replace(at, 3, "=");
+  std::string source = from_bucket + "/" + key;
   ASSIGN_OR_RETURN(
       Response r,
       Send({.method = "PUT", .bucket = to_bucket, .key = to_key, .headers = {{"x-amz-copy-source", source}}}));
