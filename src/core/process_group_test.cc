@@ -66,7 +66,8 @@ TEST(ProcessGroupTest, FindsMembersOnceTheLeaderIsGone) {
 // another time (pid reuse), or one recorded before a reboot, is not ours:
 // nothing is killed.
 TEST(ProcessGroupTest, LeavesAReusedPidOrAnotherBootAlone) {
-  pid_t leader = StartGroup("sleep 1000");
+  // exec: one member throughout (a shell may fork `sleep` instead of becoming it).
+  pid_t leader = StartGroup("exec sleep 1000");
   auto group = DescribeProcessGroup(leader);
   ASSERT_TRUE(group.ok());
   ASSERT_TRUE(WaitForMembers(*group, 1));
