@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "cli/home.h"
 #include "core/id.h"
+#include "runtime/home.h"
 #include "storage/local_store.h"
 
 namespace floe::bench {
@@ -31,14 +31,14 @@ ScratchFloe::ScratchFloe() {
   store_ = std::move(*store);
   storage_ = std::make_unique<storage::InternalStorage>(std::make_shared<storage::LocalStore>(dir_ / "storage"), "");
   executor_ = std::make_unique<exec::Executor>(
-      *store_, cli::BuiltinRegistry(), *storage_,
+      *store_, runtime::BuiltinRegistry(), *storage_,
       exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});
 }
 
 ScratchFloe::~ScratchFloe() { std::filesystem::remove_all(dir_); }
 
 flow::Flow ScratchFloe::Parse(const std::string& yaml) {
-  flow::FlowParse p = flow::ParseFlow(yaml, "bench.yml", cli::BuiltinRegistry());
+  flow::FlowParse p = flow::ParseFlow(yaml, "bench.yml", runtime::BuiltinRegistry());
   if (!p.errors.empty()) {
     std::fprintf(stderr, "%s\n", flow::CombineErrors(p.errors).ToString().c_str());
     std::exit(1);

@@ -20,13 +20,13 @@
 #include <sstream>
 #include <thread>
 
-#include "cli/home.h"
 #include "cli/render.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "exec/executor.h"
 #include "flow/repository.h"
 #include "flow/schema.h"
+#include "runtime/runtime.h"
 #include "tmpl/json.h"
 
 #ifndef FLOE_VERSION
@@ -45,29 +45,37 @@ int Report(const Status& s) {
   return kExitUsage;
 }
 
-Result<std::unique_ptr<state::Store>> OpenStore(const Home& home) { return state::OpenSqliteStore(home.database()); }
+using runtime::BuiltinRegistry;
+using runtime::Home;
+using runtime::OpenStore;
+using runtime::ResolveHome;
 
 // Prints task run states and log lines as they happen.
-class ConsoleObserver final : public exec::ExecutionObserver {
- public:
-  void OnExecutionCreated(const state::Execution& e) override {
-    std::printf("execution %s  %s.%s\n", e.id.c_str(), e.namespace_.c_str(), e.flow_id.c_str());
-    std::fflush(stdout);
+void PrintEvent(const exec::ExecutionEvent& event) {
+  using Kind = exec::ExecutionEvent::Kind;
+  switch (event.kind) {
+    case Kind::kExecutionCreated:
+      std::printf("execution %s  %s.%s\n", event.execution.id.c_str(), event.execution.namespace_.c_str(),
+                  event.execution.flow_id.c_str());
+      break;
+    case Kind::kLog:
+      std::printf("%s\n", FormatLogLine(event.log).c_str());
+      break;
+    case Kind::kTaskRunState: {
+      const state::TaskRun& run = event.task_run;
+      if (run.state == state::State::kCreated) return;
+      state::LogEntry line{.task_id = run.task_id,
+                           .at = run.history.back().at,
+                           .level = LogLevel::kInfo,
+                           .message = std::string(state::StateName(run.state))};
+      std::printf("%s\n", FormatLogLine(line).c_str());
+      break;
+    }
+    case Kind::kExecutionState:
+      return;
   }
-  void OnLog(const state::LogEntry& entry) override {
-    std::printf("%s\n", FormatLogLine(entry).c_str());
-    std::fflush(stdout);
-  }
-  void OnTaskRunState(const state::TaskRun& run) override {
-    if (run.state == state::State::kCreated) return;
-    state::LogEntry line{.task_id = run.task_id,
-                         .at = run.history.back().at,
-                         .level = LogLevel::kInfo,
-                         .message = std::string(state::StateName(run.state))};
-    std::printf("%s\n", FormatLogLine(line).c_str());
-    std::fflush(stdout);
-  }
-};
+  std::fflush(stdout);
+}
 
 struct RunOptions {
   std::string file;
@@ -98,28 +106,19 @@ int Finish(state::Store& store, const std::string& id, bool json) {
   return execution->state == state::State::kSuccess ? kExitOk : kExitFailed;
 }
 
-// An executor over the home's store and storage, printing live unless json.
+// The home's runtime, printing live unless quiet.
 struct Session {
-  std::unique_ptr<state::Store> store;
-  storage::ObjectStores stores;
-  std::unique_ptr<storage::InternalStorage> storage;
-  std::unique_ptr<exec::Executor> executor;
-  ConsoleObserver console;
+  std::unique_ptr<runtime::Runtime> rt;
+  exec::EventBus::Subscription console;
+  state::Store& store() { return rt->store(); }
+  exec::Executor& executor() { return rt->executor(); }
 };
 
 Result<std::unique_ptr<Session>> OpenSession(const Home& home, bool live,
                                              std::vector<std::filesystem::path> extra_flow_dirs = {}) {
   auto session = std::make_unique<Session>();
-  ASSIGN_OR_RETURN(session->store, OpenStore(home));
-  auto storage = storage::InternalStorage::Open(home.storage, session->stores);
-  if (!storage.ok()) return Status(storage.status()).WithContext("execution storage '" + home.storage + "'");
-  session->storage = std::move(*storage);
-  std::error_code ec;
-  std::filesystem::create_directories(home.lake(), ec);
-  if (ec) return IoError("cannot create the lake folder '" + home.lake().string() + "': " + ec.message());
-  session->executor = std::make_unique<exec::Executor>(*session->store, BuiltinRegistry(), *session->storage,
-                                                       home.executor_settings(std::move(extra_flow_dirs)));
-  if (live) session->executor->set_observer(&session->console);
+  ASSIGN_OR_RETURN(session->rt, runtime::Runtime::Open(home, {.extra_flow_dirs = std::move(extra_flow_dirs)}));
+  if (live) session->console = session->rt->events().Subscribe(PrintEvent);
   return session;
 }
 
@@ -144,7 +143,7 @@ int RunDetached(const Home& home, const flow::Flow& flow, const std::map<std::st
     dup2(devnull, 1);
     dup2(devnull, 2);
     auto session = OpenSession(home, false, std::move(flow_dirs));
-    if (session.ok()) (*session)->executor->Run(flow, inputs, id).IgnoreError();
+    if (session.ok()) (*session)->executor().Run(flow, inputs, id).IgnoreError();
     std::_Exit(0);
   }
   auto store = OpenStore(home);
@@ -242,13 +241,13 @@ int RunCommand(const Home& home, const RunOptions& opts) {
   auto session = OpenSession(home, !opts.json, flow_dirs);
   if (!session.ok()) return Report(session.status());
   std::string execution_id = NewId();
-  interrupts.Start(*(*session)->executor, execution_id);
-  auto id = (*session)->executor->Run(*flow, *inputs, execution_id);
+  interrupts.Start((*session)->executor(), execution_id);
+  auto id = (*session)->executor().Run(*flow, *inputs, execution_id);
   int interrupted = interrupts.Stop();
   if (!id.ok()) return Report(id.status());
-  int exit = Finish(*(*session)->store, *id, opts.json);
+  int exit = Finish((*session)->store(), *id, opts.json);
   if (!interrupted) return exit;
-  auto state = (*session)->store->GetExecutionState(*id);
+  auto state = (*session)->store().GetExecutionState(*id);
   std::string ended = state.ok() ? std::string(state::StateName(*state)) : "?";
   std::fprintf(stderr, "floe: execution %s %s: stopped by %s\n", id->c_str(), ended.c_str(),
                interrupted == SIGINT ? "SIGINT" : "SIGTERM");
@@ -308,14 +307,14 @@ int ExecutionsShow(const Home& home, const std::string& id_prefix, bool json) {
 int RecoverCommand(const Home& home) {
   auto session = OpenSession(home, true);
   if (!session.ok()) return Report(session.status());
-  auto recovered = (*session)->executor->RecoverAll();
+  auto recovered = (*session)->executor().RecoverAll();
   if (!recovered.ok()) return Report(recovered.status());
   if (recovered->empty()) {
     std::printf("nothing to recover\n");
     return kExitOk;
   }
   int exit = kExitOk;
-  for (const auto& id : *recovered) exit = std::max(exit, Finish(*(*session)->store, id, false));
+  for (const auto& id : *recovered) exit = std::max(exit, Finish((*session)->store(), id, false));
   return exit;
 }
 
@@ -329,8 +328,8 @@ struct ControlOptions {
 int ControlCommand(const Home& home, std::string_view action, const ControlOptions& opts) {
   auto session = OpenSession(home, action != "kill");
   if (!session.ok()) return Report(session.status());
-  state::Store& store = *(*session)->store;
-  exec::Executor& executor = *(*session)->executor;
+  state::Store& store = (*session)->store();
+  exec::Executor& executor = (*session)->executor();
   auto id = store.ResolveExecutionId(opts.id);
   if (!id.ok()) return Report(id.status());
   if (action == "kill") {
@@ -463,7 +462,7 @@ int TriggersCommand(const Home& home, const TriggerOptions& opts) {
         next = std::min(next, due[t->spec.id]);
         continue;
       }
-      auto started = (*session)->executor->PollTrigger(*flow, t->spec.id);
+      auto started = (*session)->executor().PollTrigger(*flow, t->spec.id);
       if (!started.ok()) {
         std::fprintf(stderr, "trigger %s: %s\n", t->spec.id.c_str(), started.status().ToString().c_str());
         exit_code = kExitFailed;
@@ -471,7 +470,7 @@ int TriggersCommand(const Home& home, const TriggerOptions& opts) {
         std::printf("trigger %s: nothing new\n", t->spec.id.c_str());
       } else {
         std::printf("trigger %s: started execution %s\n", t->spec.id.c_str(), started->value().c_str());
-        if (Finish(*(*session)->store, **started, false) != kExitOk) exit_code = kExitFailed;
+        if (Finish((*session)->store(), **started, false) != kExitOk) exit_code = kExitFailed;
       }
       std::fflush(stdout);
       due[t->spec.id] = std::chrono::steady_clock::now() + t->interval;

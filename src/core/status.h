@@ -31,7 +31,8 @@ enum class StatusCode {
   kUnavailable,
   kDeadlineExceeded,
   kCancelled,
-  kUnimplemented,  // the other side does not offer the operation (HTTP 501)
+  kUnimplemented,      // the other side does not offer the operation (HTTP 501)
+  kResourceExhausted,  // a queue or limit is full: try again later (HTTP 429/503)
 };
 
 std::string_view StatusCodeName(StatusCode code);

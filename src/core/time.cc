@@ -20,6 +20,15 @@ std::string FormatTimestamp(Timestamp t) {
   return buf;
 }
 
+void Clock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, Timestamp deadline) const {
+  Timestamp now = Now();
+  if (now < deadline) cv.wait_for(lock, deadline - now);
+}
+
+void ManualClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, Timestamp deadline) const {
+  if (Now() < deadline) cv.wait_for(lock, std::chrono::milliseconds(1));
+}
+
 namespace {
 class RealClock final : public Clock {
  public:

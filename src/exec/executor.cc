@@ -5,6 +5,7 @@
 
 #include "core/id.h"
 #include "core/log.h"
+#include "exec/execution_env.h"
 #include "exec/execution_lock.h"
 #include "exec/running_execution.h"
 #include "tmpl/json.h"
@@ -14,31 +15,84 @@ namespace floe::exec {
 using state::State;
 
 Executor::Executor(state::Store& store, const flow::TaskRegistry& registry, const storage::InternalStorage& storage,
-                   ExecutorSettings settings)
+                   ExecutorSettings settings, EventBus* events)
     : store_(store),
       registry_(registry),
       storage_(storage),
       settings_(std::move(settings)),
       cipher_(settings_.secret_key),
-      slots_(std::clamp(settings_.workers, 1, 4096)) {}
+      own_events_(events ? nullptr : std::make_unique<EventBus>()),
+      events_(events ? events : own_events_.get()),
+      slots_(std::make_unique<WorkerSlots>(settings_.workers)) {
+  env_ = std::make_unique<ExecutionEnv>(ExecutionEnv{
+      .store = store_,
+      .registry = registry_,
+      .storage = storage_,
+      .object_stores = object_stores_,
+      .settings = settings_,
+      .cipher = cipher_,
+      .events = *events_,
+      .slots = *slots_,
+      .submit = [this](std::shared_ptr<const flow::Flow> flow, const std::map<std::string, tmpl::Value>& inputs,
+                       SubmitOptions options) { return Submit(std::move(flow), inputs, std::move(options)); },
+  });
+}
+
+// A submitted execution waiting for (or running on) a pool thread.
+struct Executor::Job {
+  std::shared_ptr<const flow::Flow> flow;
+  std::map<std::string, tmpl::Value> inputs;
+  SubmitOptions options;
+  std::unique_ptr<RunningExecution> running;
+};
 
 Executor::~Executor() {
-  std::vector<std::thread> threads;
   {
-    std::lock_guard lock(detached_mu_);
-    threads.swap(detached_);
+    // Everything submitted runs to its end (subflows started without
+    // waiting), unless Drain() gave up on the rest.
+    std::unique_lock lock(pool_mu_);
+    idle_cv_.wait(lock, [this] { return draining_ || (queue_.empty() && running_ == 0); });
+    stopping_ = true;
+    queue_.clear();  // still CREATED in the store; their locks are released here
   }
-  for (auto& t : threads) t.join();
+  pool_cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+Status ExecutionEnv::TransitionExecution(const state::Execution& e, State to, state::TransitionDetails details) {
+  Timestamp at = clock().Now();
+  RETURN_IF_ERROR(store.TransitionExecution(e.id, to, at, details));
+  if (events.has_subscribers()) {
+    ExecutionEvent event{.kind = ExecutionEvent::Kind::kExecutionState};
+    event.execution.id = e.id;
+    event.execution.namespace_ = e.namespace_;
+    event.execution.flow_id = e.flow_id;
+    event.execution.state = to;
+    event.execution.history.push_back({to, at});
+    if (details.error) event.execution.error = *details.error;
+    events.Publish(event);
+  }
+  return Status::Ok();
+}
+
+Status ExecutionEnv::SameStorage(const state::Execution& e) const {
+  if (e.storage.empty() || e.storage == storage.Location()) return Status::Ok();
+  return FailedPrecondition("execution " + e.id + " keeps its files in " + e.storage + ", not in " + storage.Location())
+      .WithHint("run floe with --storage " + e.storage);
 }
 
 Result<std::string> Executor::Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs,
                                   const std::string& given_id, const tmpl::Value& trigger) {
-  std::string id;
-  {
-    RunningExecution running(*this, flow);
-    ASSIGN_OR_RETURN(id, running.Start(inputs, {}, given_id, trigger));
-    RETURN_IF_ERROR(running.Run());
-  }
+  SubmitOptions options{.id = given_id, .trigger = trigger};
+  RunningExecution running(*env_, flow);
+  RETURN_IF_ERROR(running.Start(inputs, options.labels, options.id, options.trigger).status());
+  return RunToEnd(running, flow, inputs, options);
+}
+
+Result<std::string> Executor::RunToEnd(RunningExecution& running, const flow::Flow& flow,
+                                       const std::map<std::string, tmpl::Value>& inputs, const SubmitOptions& options) {
+  std::string id = running.id();
+  RETURN_IF_ERROR(running.Run());
   if (!flow.retry) return id;
   // The flow's retry: the failed tasks again (a restart), or a new execution.
   std::mt19937_64 rng{std::random_device{}()};
@@ -49,15 +103,103 @@ Result<std::string> Executor::Run(const flow::Flow& flow, const std::map<std::st
     auto elapsed = std::chrono::duration_cast<Duration>(settings_.clock->Now() - first);
     std::optional<Duration> delay = flow.retry->NextDelay(attempts, elapsed, rng);
     if (!delay) return id;
-    std::this_thread::sleep_for(*delay);
+    {
+      Timestamp due = settings_.clock->Now() + *delay;
+      std::unique_lock lock(pool_mu_);
+      while (!stopping_ && settings_.clock->Now() < due) settings_.clock->WaitUntil(lock, pool_cv_, due);
+      if (stopping_) return id;  // the failed execution stays as it is
+    }
     if (flow.retry->new_execution) {
-      RunningExecution again(*this, flow);
-      ASSIGN_OR_RETURN(id, again.Start(inputs, {{"retryOf", id}}, "", trigger));
+      RunningExecution again(*env_, flow);
+      std::vector<std::pair<std::string, std::string>> labels = options.labels;
+      labels.emplace_back("retryOf", id);
+      ASSIGN_OR_RETURN(id, again.Start(inputs, labels, "", options.trigger));
       RETURN_IF_ERROR(again.Run());
     } else {
       RETURN_IF_ERROR(Restart(id));
     }
   }
+}
+
+Result<std::string> Executor::Submit(std::shared_ptr<const flow::Flow> flow,
+                                     const std::map<std::string, tmpl::Value>& inputs, SubmitOptions options) {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (draining_) return FailedPrecondition("the executor is shutting down; not taking new executions");
+    if (queue_.size() >= settings_.queue_limit)
+      return Status(StatusCode::kResourceExhausted,
+                    std::to_string(queue_.size()) + " executions are already waiting to run (the queue limit)")
+          .WithHint("retry later, or raise the executor's queue limit");
+  }
+  auto job = std::make_unique<Job>();
+  job->flow = std::move(flow);
+  job->inputs = inputs;
+  job->options = std::move(options);
+  job->running = std::make_unique<RunningExecution>(*env_, *job->flow);
+  for (const auto& secret : job->options.secrets) job->running->AddSecret(secret);
+  ASSIGN_OR_RETURN(std::string id,
+                   job->running->Start(inputs, job->options.labels, job->options.id, job->options.trigger));
+  std::lock_guard lock(pool_mu_);
+  queue_.push_back(std::move(job));
+  // A thread per running execution, up to max_running; idle ones are reused.
+  if (idle_threads_ == 0 && threads_.size() < static_cast<size_t>(std::max(1, settings_.max_running)))
+    threads_.emplace_back([this] { PoolLoop(); });
+  pool_cv_.notify_one();
+  return id;
+}
+
+void Executor::PoolLoop() {
+  std::unique_lock lock(pool_mu_);
+  while (true) {
+    ++idle_threads_;
+    pool_cv_.wait(lock, [this] { return stopping_ || (!draining_ && !queue_.empty()); });
+    --idle_threads_;
+    if (stopping_) return;
+    std::unique_ptr<Job> job = std::move(queue_.front());
+    queue_.pop_front();
+    ++running_;
+    lock.unlock();
+    Result<std::string> ended = RunToEnd(*job->running, *job->flow, job->inputs, job->options);
+    if (!ended.ok()) Logger().Error("execution " + job->running->id() + ": " + ended.status().ToString());
+    job.reset();  // releases the execution's lock before it counts as ended
+    lock.lock();
+    --running_;
+    idle_cv_.notify_all();
+  }
+}
+
+Status Executor::Cancel(const std::string& execution_id) {
+  std::unique_ptr<Job> dropped;
+  {
+    std::lock_guard lock(pool_mu_);
+    for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+      if ((*it)->running->id() != execution_id) continue;
+      dropped = std::move(*it);
+      queue_.erase(it);
+      break;
+    }
+  }
+  if (!dropped) return Kill(execution_id);
+  ASSIGN_OR_RETURN(state::Execution e, store_.GetExecution(execution_id));
+  return env_->TransitionExecution(e, State::kKilled, {.error = "cancelled before it started"});
+}
+
+size_t Executor::Drain(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(pool_mu_);
+  draining_ = true;
+  queue_.clear();  // still CREATED in the store: recovered at the next start
+  idle_cv_.wait_until(lock, deadline, [this] { return running_ == 0; });
+  return running_;
+}
+
+size_t Executor::queued() const {
+  std::lock_guard lock(pool_mu_);
+  return queue_.size();
+}
+
+size_t Executor::running() const {
+  std::lock_guard lock(pool_mu_);
+  return running_;
 }
 
 Result<std::optional<std::string>> Executor::PollTrigger(const flow::Flow& flow, const std::string& trigger_id) {
@@ -74,7 +216,7 @@ Result<std::optional<std::string>> Executor::PollTrigger(const flow::Flow& flow,
   std::string id = NewId();
   std::optional<tmpl::Value> fired;
   {
-    RunningExecution poll(*this, flow);
+    RunningExecution poll(*env_, flow);
     ASSIGN_OR_RETURN(fired, poll.PollTrigger(*trigger, id, state));
   }
   RETURN_IF_ERROR(
@@ -82,25 +224,6 @@ Result<std::optional<std::string>> Executor::PollTrigger(const flow::Flow& flow,
   if (!fired) return std::optional<std::string>();
   ASSIGN_OR_RETURN(std::string started, Run(flow, {}, id, *fired));
   return std::optional<std::string>(started);
-}
-
-Result<std::string> Executor::RunDetached(flow::Flow flow, std::map<std::string, tmpl::Value> inputs,
-                                          std::vector<std::pair<std::string, std::string>> labels,
-                                          std::vector<std::string> secrets) {
-  auto owned = std::make_shared<flow::Flow>(std::move(flow));
-  auto running = std::make_shared<RunningExecution>(*this, *owned);
-  for (auto& secret : secrets) running->AddSecret(std::move(secret));
-  ASSIGN_OR_RETURN(std::string id, running->Start(inputs, labels));
-  std::lock_guard lock(detached_mu_);
-  detached_.emplace_back([owned, running] { running->Run().IgnoreError(); });
-  return id;
-}
-
-Status Executor::SameStorage(const state::Execution& e) const {
-  if (e.storage.empty() || e.storage == storage_.Location()) return Status::Ok();
-  return FailedPrecondition("execution " + e.id + " keeps its files in " + e.storage + ", not in " +
-                            storage_.Location())
-      .WithHint("run floe with --storage " + e.storage);
 }
 
 Result<flow::Flow> Executor::StoredFlow(const state::Execution& stored) {
@@ -158,10 +281,10 @@ Status Executor::Recover(const std::string& execution_id) {
   RETURN_IF_ERROR(NotIn(c.execution, {State::kCreated, State::kQueued, State::kRunning, State::kKilling}, "recover"));
   auto flow = StoredFlow(c.execution);
   if (!flow.ok()) {
-    return store_.TransitionExecution(execution_id, State::kFailed, settings_.clock->Now(),
-                                      {.error = "cannot resume: " + flow.status().message()});
+    return env_->TransitionExecution(c.execution, State::kFailed,
+                                     {.error = "cannot resume: " + flow.status().message()});
   }
-  RunningExecution running(*this, *flow);
+  RunningExecution running(*env_, *flow);
   RETURN_IF_ERROR(running.Restore(c.execution, RestoreMode::kRecover, std::move(c.lock)));
   return running.Run();
 }
@@ -172,7 +295,7 @@ Result<std::vector<std::string>> Executor::RecoverAll() {
     ASSIGN_OR_RETURN(auto executions, store_.ListExecutions({.state = s, .limit = 100000}));
     // Oldest first, as they were started.
     for (auto it = executions.rbegin(); it != executions.rend(); ++it) {
-      if (Status same = SameStorage(*it); !same.ok()) {
+      if (Status same = env_->SameStorage(*it); !same.ok()) {
         Logger().Warn("not recovered: " + same.ToString());
         continue;
       }
@@ -189,7 +312,7 @@ Status Executor::ResumePaused(const std::string& execution_id, const std::map<st
   ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id));
   RETURN_IF_ERROR(NotIn(c.execution, {State::kPaused}, "resume"));
   ASSIGN_OR_RETURN(flow::Flow flow, StoredFlow(c.execution));
-  RunningExecution running(*this, flow);
+  RunningExecution running(*env_, flow);
   RETURN_IF_ERROR(running.Restore(c.execution, RestoreMode::kResume, std::move(c.lock), inputs));
   return running.Run();
 }
@@ -198,7 +321,7 @@ Status Executor::Restart(const std::string& execution_id) {
   ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id));
   RETURN_IF_ERROR(NotIn(c.execution, {State::kFailed, State::kKilled}, "restart"));
   ASSIGN_OR_RETURN(flow::Flow flow, StoredFlow(c.execution));
-  RunningExecution running(*this, flow);
+  RunningExecution running(*env_, flow);
   RETURN_IF_ERROR(running.Restore(c.execution, RestoreMode::kRestart, std::move(c.lock)));
   return running.Run();
 }
@@ -208,7 +331,7 @@ Result<std::string> Executor::Replay(const std::string& execution_id, const std:
   if (!state::IsTerminal(old.state) && old.state != State::kPaused)
     return FailedPrecondition("cannot replay execution " + old.id + " while it is " +
                               std::string(state::StateName(old.state)));
-  RETURN_IF_ERROR(SameStorage(old));
+  RETURN_IF_ERROR(env_->SameStorage(old));
   ASSIGN_OR_RETURN(flow::Flow flow, StoredFlow(old));
   size_t first = old.task_runs.size();
   for (size_t i = 0; i < old.task_runs.size() && first == old.task_runs.size(); ++i)
@@ -252,9 +375,9 @@ Result<std::string> Executor::Replay(const std::string& execution_id, const std:
     copy.task_runs.push_back(kept_run);
   }
   ASSIGN_OR_RETURN(state::Execution stored, store_.GetExecution(copy.id));
-  RunningExecution running(*this, flow);
+  RunningExecution running(*env_, flow);
   RETURN_IF_ERROR(running.Restore(stored, RestoreMode::kReplay, std::move(lock)));
-  if (observer_) Notify([&](ExecutionObserver& o) { o.OnExecutionCreated(stored); });
+  events_->Publish({.kind = ExecutionEvent::Kind::kExecutionCreated, .execution = stored});
   RETURN_IF_ERROR(running.Run());
   return copy.id;
 }
@@ -276,7 +399,7 @@ Status Executor::Kill(const std::string& execution_id) {
   for (const auto& run : stored.task_runs) {
     if (!state::IsTerminal(run.state)) RETURN_IF_ERROR(store_.TransitionTaskRun(run.id, State::kKilled, now));
   }
-  return store_.TransitionExecution(execution_id, State::kKilled, now, {.error = "killed"});
+  return env_->TransitionExecution(stored, State::kKilled, {.error = "killed"});
 }
 
 }  // namespace floe::exec

@@ -12,17 +12,19 @@
 // store failure); a task failure is a FAILED execution, not an error.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/status.h"
+#include "exec/events.h"
 #include "exec/secret_cipher.h"
 #include "flow/flow.h"
 #include "state/store.h"
@@ -31,6 +33,10 @@
 #include "tmpl/value.h"
 
 namespace floe::exec {
+
+class RunningExecution;
+struct ExecutionEnv;
+class WorkerSlots;
 
 struct ExecutorSettings {
   std::filesystem::path lake;          // exposed to flows as {{ globals.lake }}
@@ -48,19 +54,14 @@ struct ExecutorSettings {
   int workers = 16;
   // How often a running execution checks the store for a kill request.
   std::chrono::milliseconds kill_poll_interval{200};
+  // Submit: how many executions run at once (each on a thread of the
+  // executor's pool), and how many more may wait for a thread before
+  // Submit refuses new ones (back-pressure: ResourceExhausted).
+  int max_running = 64;
+  size_t queue_limit = 10000;
   // Finds a flow by namespace and id (Subflow tasks); unset: Subflow fails.
   std::function<Result<flow::Flow>(const std::string& ns, const std::string& id)> find_flow;
   const Clock* clock = &SystemClock();
-};
-
-// Sees executions as they happen (for live CLI output). Calls are serialized
-// and made after the store has recorded the event.
-class ExecutionObserver {
- public:
-  virtual ~ExecutionObserver() = default;
-  virtual void OnExecutionCreated(const state::Execution&) {}
-  virtual void OnLog(const state::LogEntry&) {}
-  virtual void OnTaskRunState(const state::TaskRun&) {}
 };
 
 // Whether a live floe process is running the execution (holds its lock in
@@ -68,20 +69,47 @@ class ExecutionObserver {
 // by a process that died: `Executor::Recover` finishes it.
 bool ExecutionHasLiveProcess(const std::filesystem::path& locks, const std::string& execution_id);
 
+// How a submitted execution starts.
+struct SubmitOptions {
+  std::string id;       // the execution's id when the caller must know it in advance; else a new one
+  tmpl::Value trigger;  // the `trigger` variables (a map), when a trigger started it
+  std::vector<std::pair<std::string, std::string>> labels;  // besides the flow's
+  std::vector<std::string> secrets;                         // values to mask (a parent's secrets)
+};
+
 class Executor {
  public:
+  // `events`: where the executor publishes what happens (one bus may serve
+  // several executors); unset: a bus of its own.
   Executor(state::Store& store, const flow::TaskRegistry& registry, const storage::InternalStorage& storage,
-           ExecutorSettings settings);
-  // Waits for subflows started without `wait`.
+           ExecutorSettings settings, EventBus* events = nullptr);
+  // Waits until every submitted execution ended (subflows started without
+  // waiting included), unless Drain() was called: then queued ones are
+  // dropped (CREATED in the store, for recovery) and running ones awaited.
   ~Executor();
 
-  void set_observer(ExecutionObserver* observer) { observer_ = observer; }
+  EventBus& events() { return *events_; }
 
   // Validates inputs, creates the execution and runs it to its end (or to a
   // Pause). Returns the execution id: `id` when given (a caller that must
   // know it in advance), else a new one.
   Result<std::string> Run(const flow::Flow& flow, const std::map<std::string, tmpl::Value>& inputs,
                           const std::string& id = "", const tmpl::Value& trigger = {});
+
+  // Validates inputs and creates the execution (CREATED) now, then runs it
+  // on the executor's pool; returns its id at once. ResourceExhausted when
+  // the queue is full; FailedPrecondition once draining.
+  Result<std::string> Submit(std::shared_ptr<const flow::Flow> flow, const std::map<std::string, tmpl::Value>& inputs,
+                             SubmitOptions options = {});
+  // Cancels a submitted execution: one still queued ends KILLED without
+  // running; one running is killed (see Kill).
+  Status Cancel(const std::string& execution_id);
+  // Stops taking submissions and waits until every submitted execution
+  // ended or `deadline` passed (queued ones are not started: they stay
+  // CREATED for recovery). Returns how many are still running.
+  size_t Drain(std::chrono::steady_clock::time_point deadline);
+  size_t queued() const;
+  size_t running() const;
 
   // Polls one of the flow's polling triggers once. When it fires, runs an
   // execution of the flow (default inputs) with the trigger's variables as
@@ -117,37 +145,14 @@ class Executor {
   Status Kill(const std::string& execution_id);
 
  private:
-  friend class RunningExecution;
-
-  // Holds one of the worker slots while a runnable task works.
-  class WorkerSlot {
-   public:
-    explicit WorkerSlot(Executor& ex) : ex_(ex) { ex_.slots_.acquire(); }
-    ~WorkerSlot() { ex_.slots_.release(); }
-
-   private:
-    Executor& ex_;
-  };
-
-  // Calls the observer, one call at a time.
-  template <typename F>
-  void Notify(F&& f) {
-    if (!observer_) return;
-    std::lock_guard lock(observer_mu_);
-    f(*observer_);
-  }
-
-  // Its files (FILE inputs, earlier outputs) are in this executor's storage;
-  // FailedPrecondition naming where they are otherwise.
-  Status SameStorage(const state::Execution& e) const;
+  struct Job;
+  void PoolLoop();
+  // Runs a started execution to its end, then the flow's retry policy;
+  // returns the id of the last execution (a retry may make new ones).
+  Result<std::string> RunToEnd(RunningExecution& running, const flow::Flow& flow,
+                               const std::map<std::string, tmpl::Value>& inputs, const SubmitOptions& options);
   // Loads the flow an execution ran (its stored source).
   Result<flow::Flow> StoredFlow(const state::Execution& stored);
-  // Starts an execution of `flow` on a background thread (Subflow without
-  // wait); the destructor waits for it.
-  // `secrets`: the parent's secret values, masked in the child too.
-  Result<std::string> RunDetached(flow::Flow flow, std::map<std::string, tmpl::Value> inputs,
-                                  std::vector<std::pair<std::string, std::string>> labels,
-                                  std::vector<std::string> secrets);
 
   state::Store& store_;
   const flow::TaskRegistry& registry_;
@@ -155,11 +160,20 @@ class Executor {
   storage::ObjectStores object_stores_;  // s3:// and file:// URIs given to tasks
   ExecutorSettings settings_;
   SecretCipher cipher_;
-  ExecutionObserver* observer_ = nullptr;
-  std::mutex observer_mu_;
-  std::counting_semaphore<4096> slots_;
-  std::mutex detached_mu_;
-  std::vector<std::thread> detached_;
+  std::unique_ptr<EventBus> own_events_;
+  EventBus* events_;
+  std::unique_ptr<WorkerSlots> slots_;
+  std::unique_ptr<ExecutionEnv> env_;  // what running executions see of this executor
+
+  mutable std::mutex pool_mu_;
+  std::condition_variable pool_cv_;  // a job queued, or stopping
+  std::condition_variable idle_cv_;  // a job ended
+  std::deque<std::unique_ptr<Job>> queue_;
+  std::vector<std::thread> threads_;
+  size_t idle_threads_ = 0;
+  size_t running_ = 0;
+  bool draining_ = false;
+  bool stopping_ = false;
 };
 
 }  // namespace floe::exec

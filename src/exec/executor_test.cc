@@ -13,6 +13,7 @@
 #include "core/id.h"
 #include "exec/execution_lock.h"
 #include "storage/local_store.h"
+#include "tests/support/executor_fixture.h"
 #include "tests/support/processes.h"
 #include "tmpl/json.h"
 
@@ -63,7 +64,7 @@ class BatchTrigger : public flow::PollingTrigger {
   }
 };
 
-const flow::TaskRegistry& Registry() {
+const flow::TaskRegistry& TestTasks() {
   static const flow::TaskRegistry registry = [] {
     flow::TaskRegistry r;
     r.Register({.name = "test.Echo",
@@ -84,32 +85,9 @@ const flow::TaskRegistry& Registry() {
   return registry;
 }
 
-class ExecutorTest : public ::testing::Test {
+class ExecutorTest : public floe::test_support::ExecutorFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("floe_exec_" + NewId());
-    store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
-    storage_ = std::make_unique<storage::InternalStorage>(std::make_shared<storage::LocalStore>(dir_ / "storage"), "");
-    executor_ = std::make_unique<Executor>(
-        *store_, Registry(), *storage_,
-        ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  state::Execution Run(std::string_view yaml, std::map<std::string, tmpl::Value> inputs = {}) {
-    flow::FlowParse p = flow::ParseFlow(yaml, "flow.yml", Registry());
-    EXPECT_TRUE(p.errors.empty()) << (p.errors.empty() ? "" : p.errors[0].ToString());
-    flows_.push_back(std::move(*p.flow));
-    auto id = executor_->Run(flows_.back(), inputs);
-    EXPECT_TRUE(id.ok()) << id.status().ToString();
-    return *store_->GetExecution(*id);
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<state::Store> store_;
-  std::unique_ptr<storage::InternalStorage> storage_;
-  std::unique_ptr<Executor> executor_;
-  std::deque<flow::Flow> flows_;
+  const flow::TaskRegistry& Registry() override { return TestTasks(); }
 };
 
 TEST_F(ExecutorTest, RunsTasksInOrderPassingOutputs) {
@@ -575,7 +553,7 @@ TEST(RetryPolicyTest, DelaysAndLimits) {
 TEST(RetryPolicyTest, BadRetriesAreLoadErrors) {
   auto errors = [](const std::string& retry) {
     std::string yaml = "id: f\nnamespace: dev\ntasks:\n  - id: a\n    type: test.Echo\n    retry:\n" + retry;
-    flow::FlowParse p = flow::ParseFlow(yaml, "flow.yml", Registry());
+    flow::FlowParse p = flow::ParseFlow(yaml, "flow.yml", TestTasks());
     return p.errors.empty() ? std::string() : p.errors[0].ToString();
   };
   EXPECT_THAT(errors("      type: constant\n      interval: PT1S\n"), HasSubstr("set 'maxAttempts' or 'maxDuration'"));

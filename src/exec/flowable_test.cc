@@ -12,6 +12,7 @@
 #include "exec/executor.h"
 #include "storage/local_store.h"
 #include "tasks/builtin.h"
+#include "tests/support/executor_fixture.h"
 #include "tmpl/json.h"
 
 namespace floe::exec {
@@ -20,7 +21,7 @@ namespace {
 using state::State;
 using ::testing::HasSubstr;
 
-const flow::TaskRegistry& Registry() {
+const flow::TaskRegistry& TestTasks() {
   static const flow::TaskRegistry registry = [] {
     flow::TaskRegistry r;
     tasks::RegisterBuiltinTasks(r);
@@ -29,57 +30,15 @@ const flow::TaskRegistry& Registry() {
   return registry;
 }
 
-class FlowableTest : public ::testing::Test {
+class FlowableTest : public floe::test_support::ExecutorFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("floe_flowable_" + NewId());
-    std::filesystem::create_directories(dir_ / "shared");
-    store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
-    storage_ = std::make_unique<storage::InternalStorage>(std::make_shared<storage::LocalStore>(dir_ / "storage"), "");
-    executor_ = std::make_unique<Executor>(*store_, Registry(), *storage_, Settings());
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
+  const flow::TaskRegistry& Registry() override { return TestTasks(); }
+  void Tune(ExecutorSettings& s) override { s.kill_poll_interval = std::chrono::milliseconds(20); }
   ExecutorSettings Settings() {
-    return ExecutorSettings{.lake = dir_ / "lake",
-                            .scratch = dir_ / "tmp",
-                            .locks = dir_ / "locks",
-                            .kill_poll_interval = std::chrono::milliseconds(20)};
+    ExecutorSettings s{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"};
+    Tune(s);
+    return s;
   }
-
-  const flow::Flow& Parse(std::string yaml) {
-    // Flows refer to {{SHARED}}: a folder every task of the test can see.
-    for (size_t at; (at = yaml.find("SHARED")) != std::string::npos;) yaml.replace(at, 6, (dir_ / "shared").string());
-    flow::FlowParse p = flow::ParseFlow(yaml, "flow.yml", Registry());
-    EXPECT_TRUE(p.errors.empty()) << (p.errors.empty() ? "" : p.errors[0].ToString());
-    flows_.push_back(std::move(*p.flow));
-    return flows_.back();
-  }
-
-  state::Execution Run(std::string yaml, std::map<std::string, tmpl::Value> inputs = {}) {
-    auto id = executor_->Run(Parse(std::move(yaml)), inputs);
-    EXPECT_TRUE(id.ok()) << id.status().ToString();
-    return *store_->GetExecution(*id);
-  }
-
-  std::vector<std::string> Messages(const std::string& id) {
-    std::vector<std::string> out;
-    auto logs = store_->GetLogs(id, 0);  // kept: a range-for over *temporary would dangle
-    for (const auto& l : *logs) out.push_back(l.task_id + ": " + l.message);
-    return out;
-  }
-
-  int RunsOf(const state::Execution& e, const std::string& task) {
-    int n = 0;
-    for (const auto& r : e.task_runs) n += r.task_id == task;
-    return n;
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<state::Store> store_;
-  std::unique_ptr<storage::InternalStorage> storage_;
-  std::unique_ptr<Executor> executor_;
-  std::deque<flow::Flow> flows_;
 };
 
 // Each branch announces itself and waits for the other: only branches that

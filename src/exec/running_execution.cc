@@ -1,7 +1,6 @@
 #include "exec/running_execution.h"
 
 #include <cctype>
-#include <future>
 #include <thread>
 
 #include "core/id.h"
@@ -29,19 +28,19 @@ void Outcome::Merge(const Outcome& o) {
   killed = killed || o.killed;
 }
 
-RunningExecution::RunningExecution(Executor& executor, const flow::Flow& flow) : ex_(executor), flow_(flow) {}
+RunningExecution::RunningExecution(ExecutionEnv& env, const flow::Flow& flow) : env_(env), flow_(flow) {}
 
 RunningExecution::~RunningExecution() {
   // The task runs' folders are gone; their parent goes too once empty.
   std::error_code ec;
-  if (!execution_.id.empty()) std::filesystem::remove(ex_.settings_.scratch / execution_.id, ec);
+  if (!execution_.id.empty()) std::filesystem::remove(env_.settings.scratch / execution_.id, ec);
 }
 
-Timestamp RunningExecution::Now() const { return ex_.settings_.clock->Now(); }
+Timestamp RunningExecution::Now() const { return env_.settings.clock->Now(); }
 
 std::filesystem::path RunningExecution::NamespaceFiles() const {
-  if (ex_.settings_.namespace_files.empty()) return {};
-  return ex_.settings_.namespace_files / flow_.namespace_;
+  if (env_.settings.namespace_files.empty()) return {};
+  return env_.settings.namespace_files / flow_.namespace_;
 }
 
 std::string RunningExecution::StoragePrefix() const {
@@ -54,9 +53,9 @@ Result<std::string> RunningExecution::Start(const std::map<std::string, tmpl::Va
   ASSIGN_OR_RETURN(tmpl::Value inputs, flow::ResolveInputs(flow_, given));
   execution_.id = id.empty() ? NewId() : id;
   trigger_ = trigger;
-  execution_.storage = ex_.storage_.Location();
+  execution_.storage = env_.storage.Location();
   // Held until the execution ends (or the process dies): recovery skips it.
-  ASSIGN_OR_RETURN(ExecutionLock lock, ExecutionLock::Acquire(ex_.settings_.locks, execution_.id));
+  ASSIGN_OR_RETURN(ExecutionLock lock, ExecutionLock::Acquire(env_.settings.locks, execution_.id));
   lock_.emplace(std::move(lock));
   execution_.namespace_ = flow_.namespace_;
   execution_.flow_id = flow_.id;
@@ -80,15 +79,15 @@ Result<std::string> RunningExecution::Start(const std::map<std::string, tmpl::Va
   execution_.state = State::kCreated;
   start_ = Now();
   execution_.history.push_back({State::kCreated, start_});
-  RETURN_IF_ERROR(ex_.store_.CreateExecution(execution_));
-  ex_.Notify([&](ExecutionObserver& o) { o.OnExecutionCreated(execution_); });
+  RETURN_IF_ERROR(env_.store.CreateExecution(execution_));
+  env_.events.Publish({.kind = ExecutionEvent::Kind::kExecutionCreated, .execution = execution_});
   BuildContext(inputs, std::move(labels));
   return execution_.id;
 }
 
 Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mode, ExecutionLock lock,
                                  const std::map<std::string, tmpl::Value>& resume_inputs) {
-  RETURN_IF_ERROR(ex_.SameStorage(stored));
+  RETURN_IF_ERROR(env_.SameStorage(stored));
   lock_.emplace(std::move(lock));
   execution_ = stored;
   start_ = stored.created();
@@ -103,7 +102,7 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
   BuildContext(inputs, labels);
   // What is left of the processes of a task run the dead process was running
   // is stopped before anything runs again: a rerun never races its orphans.
-  RETURN_IF_ERROR(StopProcessGroups(ex_.store_, stored, [&](const state::TaskRun& run, const ProcessGroup& g, int n) {
+  RETURN_IF_ERROR(StopProcessGroups(env_.store, stored, [&](const state::TaskRun& run, const ProcessGroup& g, int n) {
     Log(run.id, run.task_id, LogLevel::kWarn,
         "stopped " + std::to_string(n) + " leftover process" + (n == 1 ? "" : "es") + " of task '" + run.task_id +
             "' (process group " + std::to_string(g.pgid) + ")");
@@ -116,7 +115,7 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
     latest[key] = &run;
   }
   for (const auto& [key, run] : latest) {
-    const flow::TaskType* type = ex_.registry_.Find(run->task_type);
+    const flow::TaskType* type = env_.registry.Find(run->task_type);
     bool flowable = type && type->flowable != flow::Flowable::kNone;
     if (state::IsTerminal(run->state)) {
       // A restart runs failed (and killed) tasks again, and the error and
@@ -174,13 +173,17 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
 }
 
 Status RunningExecution::Run() {
+  struct ReleaseLock {
+    std::optional<ExecutionLock>& lock;
+    ~ReleaseLock() { lock.reset(); }
+  } release{lock_};
   if (!admitted_) {
     ASSIGN_OR_RETURN(bool admitted, Admit());
     if (!admitted) return Status::Ok();  // cancelled or failed by the concurrency limit
   } else {
     // Restarted, resumed or recovered: the error it ended with before is
     // no longer its outcome.
-    RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kRunning, Now(), {.error = ""}));
+    RETURN_IF_ERROR(env_.TransitionExecution(execution_, State::kRunning, {.error = ""}));
   }
   std::thread watcher([this] { WatchForKill(); });
   struct StopWatcher {
@@ -215,14 +218,21 @@ Status RunningExecution::Run() {
 // ends CANCELLED / FAILED, as its behavior says. Returns whether it runs.
 Result<bool> RunningExecution::Admit() {
   if (!flow_.concurrency) {
-    RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kRunning, Now()));
+    RETURN_IF_ERROR(env_.TransitionExecution(execution_, State::kRunning));
     return true;
   }
   const flow::Concurrency& c = *flow_.concurrency;
   bool queued = false;
   while (true) {
-    ASSIGN_OR_RETURN(bool started, ex_.store_.StartIfBelowLimit(execution_.id, c.limit, Now()));
-    if (started) return true;
+    Timestamp at = Now();
+    ASSIGN_OR_RETURN(bool started, env_.store.StartIfBelowLimit(execution_.id, c.limit, at));
+    if (started) {
+      ExecutionEvent event{.kind = ExecutionEvent::Kind::kExecutionState, .execution = execution_};
+      event.execution.state = State::kRunning;
+      event.execution.history = {{State::kRunning, at}};
+      env_.events.Publish(event);
+      return true;
+    }
     std::string why = "flow " + flow_.namespace_ + "." + flow_.id + " already has " + std::to_string(c.limit) +
                       " running execution" + (c.limit == 1 ? "" : "s") + " (its concurrency limit)";
     switch (c.behavior) {
@@ -234,12 +244,12 @@ Result<bool> RunningExecution::Admit() {
         return false;
       case flow::Concurrency::Behavior::kQueue:
         if (!queued) {
-          RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kQueued, Now()));
+          RETURN_IF_ERROR(env_.TransitionExecution(execution_, State::kQueued));
           Log("", "", LogLevel::kInfo, why + "; queued");
           queued = true;
         }
-        std::this_thread::sleep_for(ex_.settings_.kill_poll_interval);
-        ASSIGN_OR_RETURN(State now, ex_.store_.GetExecutionState(execution_.id));
+        std::this_thread::sleep_for(env_.settings.kill_poll_interval);
+        ASSIGN_OR_RETURN(State now, env_.store.GetExecutionState(execution_.id));
         if (now == State::kKilling) {
           RETURN_IF_ERROR(EndExecution(State::kKilled, "killed while queued"));
           return false;
@@ -266,7 +276,7 @@ Result<State> RunningExecution::RunToEnd() {
   RETURN_IF_ERROR(store_error_);
   if (outcome.paused) {
     Log("", "", LogLevel::kInfo, "execution paused; continue it with 'floe executions resume " + execution_.id + "'");
-    RETURN_IF_ERROR(ex_.store_.TransitionExecution(execution_.id, State::kPaused, Now()));
+    RETURN_IF_ERROR(env_.TransitionExecution(execution_, State::kPaused));
     return State::kPaused;
   }
   State end = outcome.killed ? State::kKilled : outcome.failed ? State::kFailed : State::kSuccess;
@@ -294,15 +304,15 @@ Status RunningExecution::EndExecution(State state, std::string error, std::strin
   state::TransitionDetails details;
   details.error = error.empty() ? error : mask_.Mask(error);  // an end without an error clears an earlier one
   if (!outputs_json.empty()) details.outputs_json = mask_.Mask(outputs_json);
-  return ex_.store_.TransitionExecution(execution_.id, state, Now(), details);
+  return env_.TransitionExecution(execution_, state, details);
 }
 
 void RunningExecution::WatchForKill() {
   std::unique_lock lock(watch_mu_);
   while (!done_) {
-    watch_cv_.wait_for(lock, ex_.settings_.kill_poll_interval, [this] { return done_.load(); });
+    watch_cv_.wait_for(lock, env_.settings.kill_poll_interval, [this] { return done_.load(); });
     if (done_) return;
-    auto state = ex_.store_.GetExecutionState(execution_.id);
+    auto state = env_.store.GetExecutionState(execution_.id);
     if (!state.ok() || *state != State::kKilling) continue;
     killed_ = true;
     {
@@ -338,7 +348,7 @@ Result<tmpl::Value> RunningExecution::StoreFileInputs(const tmpl::Value& inputs)
     if (!std::filesystem::is_regular_file(path, ec))
       return NotFound("input '" + name + "' (FILE): no file at '" + path.string() + "'");
     ASSIGN_OR_RETURN(std::string uri,
-                     ex_.storage_.Put(path, StoragePrefix() + "/inputs/" + name + "/" + path.filename().string()));
+                     env_.storage.Put(path, StoragePrefix() + "/inputs/" + name + "/" + path.filename().string()));
     out.Set(name, tmpl::Value(uri));
   }
   return tmpl::Value(std::move(out));
@@ -356,7 +366,7 @@ Result<tmpl::Value> RunningExecution::SealInputs(const tmpl::Value& inputs) cons
       out.Set(name, value);
       continue;
     }
-    auto sealed = ex_.cipher_.Seal(value.AsString(), "input:" + name);
+    auto sealed = env_.cipher.Seal(value.AsString(), "input:" + name);
     if (!sealed.ok()) return Status(sealed.status()).WithContext("input '" + name + "': cannot store it encrypted");
     out.Set(name, tmpl::Value(*sealed));
   }
@@ -371,7 +381,7 @@ Result<tmpl::Value> RunningExecution::OpenInputs(const tmpl::Value& stored) cons
       out.Set(name, value);
       continue;
     }
-    auto opened = ex_.cipher_.Open(value.AsString(), "input:" + name);
+    auto opened = env_.cipher.Open(value.AsString(), "input:" + name);
     if (!opened.ok())
       return Status(opened.status()).WithContext("execution " + execution_.id + " input '" + name + "'");
     out.Set(name, tmpl::Value(*opened));
@@ -402,7 +412,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
   ctx.Set("labels", std::move(labels));
   ctx.Set("outputs", tmpl::Value(tmpl::ValueMap{}));
   if (!trigger_.is_null()) ctx.Set("trigger", trigger_);
-  ctx.Set("globals", tmpl::Value::MakeMap({{"lake", tmpl::Value(ex_.settings_.lake.string())}}));
+  ctx.Set("globals", tmpl::Value::MakeMap({{"lake", tmpl::Value(env_.settings.lake.string())}}));
   // Kestra exposes ENV_FOO as {{ envs.foo }}.
   tmpl::ValueMap envs;
   for (char** e = environ; e && *e; ++e) {
@@ -416,19 +426,19 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
   }
   ctx.Set("envs", tmpl::Value(std::move(envs)));
   context_ = tmpl::Value(std::move(ctx));
-  files_ = LocalFileAccess(NamespaceFiles(), ex_.settings_.allowed_paths);
-  host_.emplace(FlowRenderHost::Services{.storage = &ex_.storage_,
-                                         .object_stores = &ex_.object_stores_,
-                                         .store = &ex_.store_,
-                                         .secrets_file = ex_.settings_.secrets_file,
+  files_ = LocalFileAccess(NamespaceFiles(), env_.settings.allowed_paths);
+  host_.emplace(FlowRenderHost::Services{.storage = &env_.storage,
+                                         .object_stores = &env_.object_stores,
+                                         .store = &env_.store,
+                                         .secrets_file = env_.settings.secrets_file,
                                          .files = files_,
                                          .mask = &mask_,
                                          .namespace_ = flow_.namespace_,
-                                         .clock = ex_.settings_.clock});
-  kv_.emplace(ex_.store_, *ex_.settings_.clock);
+                                         .clock = env_.settings.clock});
+  kv_.emplace(env_.store, *env_.settings.clock);
   services_ = ExecutionServices{
-      .storage = &ex_.storage_,
-      .object_stores = &ex_.object_stores_,
+      .storage = &env_.storage,
+      .object_stores = &env_.object_stores,
       .host = &*host_,
       .context_mu = &context_mu_,
       .kv = &*kv_,
@@ -440,7 +450,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
         tmpl::ValueList lines;
         int64_t after = 0;
         while (true) {
-          ASSIGN_OR_RETURN(std::vector<state::LogEntry> page, ex_.store_.GetLogs(id, after));
+          ASSIGN_OR_RETURN(std::vector<state::LogEntry> page, env_.store.GetLogs(id, after));
           if (page.empty()) break;
           for (const auto& l : page) {
             lines.push_back(tmpl::Value::MakeMap({{"timestamp", tmpl::Value(FormatTimestamp(l.at))},
@@ -453,14 +463,15 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
         return tmpl::Value(std::move(lines));
       },
       .execution_id = execution_.id,
+      .clock = env_.settings.clock,
       .process_group_started = [this](const std::string& run_id, const ProcessGroup& g) -> Status {
-        return ex_.store_.AddProcessGroup(run_id, g);
+        return env_.store.AddProcessGroup(run_id, g);
       },
       .process_group_ended =
           [this](const std::string& run_id, const ProcessGroup& g) {
             // A record left behind is harmless: a later kill or recovery
             // finds no live process in the group.
-            Status s = ex_.store_.RemoveProcessGroup(run_id, g.pgid);
+            Status s = env_.store.RemoveProcessGroup(run_id, g.pgid);
             if (!s.ok()) Logger().Warn("process group " + std::to_string(g.pgid) + ": " + s.ToString());
           },
   };
@@ -475,7 +486,7 @@ Result<std::optional<tmpl::Value>> RunningExecution::PollTrigger(const flow::Tri
   std::string who = flow_.namespace_ + "." + flow_.id + " trigger " + trigger.spec.id;
   RunTaskContext ctx(
       trigger.spec, context_, services_, StoragePrefix() + "/trigger/" + trigger.spec.id,
-      ex_.settings_.scratch / id / ("trigger-" + trigger.spec.id), std::nullopt,
+      env_.settings.scratch / id / ("trigger-" + trigger.spec.id), std::nullopt,
       [&](LogLevel level, std::string_view message) { Logger().Write(level, who + ": " + mask_.Mask(message)); });
   std::unique_ptr<flow::PollingTrigger> poller = trigger.spec.task_type->trigger_factory();
   Result<std::optional<tmpl::Value>> fired = poller->Poll(ctx, state);
@@ -491,7 +502,7 @@ Status RunningExecution::SetLabels(const std::vector<std::pair<std::string, std:
   // Stored and seen masked: a label shows in every listing.
   for (const auto& [k, v] : labels) updated.Set(k, tmpl::Value(mask_.Mask(v)));
   tmpl::Value value(std::move(updated));
-  RETURN_IF_ERROR(ex_.store_.SetExecutionLabels(execution_.id, tmpl::ToJson(value)));
+  RETURN_IF_ERROR(env_.store.SetExecutionLabels(execution_.id, tmpl::ToJson(value)));
   context_.MutableMap().Set("labels", std::move(value));
   return Status::Ok();
 }
@@ -504,12 +515,12 @@ void RunningExecution::Log(const std::string& task_run_id, const std::string& ta
                         .at = Now(),
                         .level = level,
                         .message = mask_.Mask(message)};
-  Status s = ex_.store_.AppendLogs({&entry, 1});
+  Status s = env_.store.AppendLogs({&entry, 1});
   if (!s.ok()) {
     std::lock_guard lock(mu_);
     store_error_ = s;
   }
-  ex_.Notify([&](ExecutionObserver& o) { o.OnLog(entry); });
+  if (env_.events.has_subscribers()) env_.events.Publish({.kind = ExecutionEvent::Kind::kLog, .log = entry});
 }
 
 Status RunningExecution::CreateRun(state::TaskRun& run) {
@@ -518,8 +529,9 @@ Status RunningExecution::CreateRun(state::TaskRun& run) {
   // masked; this run keeps them to place its outputs.
   state::TaskRun shown = run;
   shown.loop_values_json = mask_.Mask(run.loop_values_json);
-  RETURN_IF_ERROR(ex_.store_.CreateTaskRun(shown));
-  ex_.Notify([&](ExecutionObserver& o) { o.OnTaskRunState(shown); });
+  RETURN_IF_ERROR(env_.store.CreateTaskRun(shown));
+  if (env_.events.has_subscribers())
+    env_.events.Publish({.kind = ExecutionEvent::Kind::kTaskRunState, .task_run = shown});
   return Status::Ok();
 }
 
@@ -530,8 +542,9 @@ Status RunningExecution::Transition(state::TaskRun& run, State state, state::Tra
   if (details.outputs_json) run.outputs_json = *details.outputs_json;
   if (details.error) run.error = *details.error;
   run.history.push_back({state, Now()});
-  RETURN_IF_ERROR(ex_.store_.TransitionTaskRun(run.id, state, run.history.back().at, details));
-  ex_.Notify([&](ExecutionObserver& o) { o.OnTaskRunState(run); });
+  RETURN_IF_ERROR(env_.store.TransitionTaskRun(run.id, state, run.history.back().at, details));
+  if (env_.events.has_subscribers())
+    env_.events.Publish({.kind = ExecutionEvent::Kind::kTaskRunState, .task_run = run});
   return Status::Ok();
 }
 
@@ -678,8 +691,11 @@ Result<State> RunningExecution::RunTask(const flow::TaskSpec& spec, const Scope&
 }
 
 bool RunningExecution::SleepUnlessKilled(Duration d) {
+  const Clock& clock = env_.clock();
+  Timestamp due = clock.Now() + d;
   std::unique_lock lock(watch_mu_);
-  return watch_cv_.wait_for(lock, d, [this] { return killed(); });
+  while (!killed() && clock.Now() < due) clock.WaitUntil(lock, watch_cv_, due);
+  return killed();
 }
 
 // A task run key that succeeded is not run again by this execution: its
@@ -739,7 +755,7 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
   if (run.state != State::kRunning) RETURN_IF_ERROR(Transition(run, State::kRunning));
 
   std::string prefix = StoragePrefix() + "/tasks/" + spec.id + "/" + run.id;
-  RunTaskContext ctx(spec, variables, services_, prefix, ex_.settings_.scratch / execution_.id / run.id,
+  RunTaskContext ctx(spec, variables, services_, prefix, env_.settings.scratch / execution_.id / run.id,
                      scope.shared_workdir, [&](LogLevel level, std::string_view message) {
                        if (!spec.log_level || level >= *spec.log_level) Log(run.id, spec.id, level, message);
                      });
@@ -815,23 +831,39 @@ Result<tmpl::Value> RunGuarded(flow::Task& task, flow::TaskContext& ctx, const s
 
 Result<tmpl::Value> RunningExecution::RunRunnable(const flow::TaskSpec& spec, RunTaskContext& ctx) {
   // A worker slot bounds how many tasks do work at once in this process.
-  Executor::WorkerSlot slot(ex_);
+  WorkerSlots::Slot slot(env_.slots);
   std::unique_ptr<flow::Task> task = spec.task_type->factory();
   if (!spec.timeout) return RunGuarded(*task, ctx, spec.id);
-  // The task runs on its own thread so this one can stop it in time: on
-  // timeout the context is cancelled (interrupting a query, a shell, a
-  // sleep) and the task's thread is joined before going on.
-  std::packaged_task<Result<tmpl::Value>()> job([&] { return RunGuarded(*task, ctx, spec.id); });
-  std::future<Result<tmpl::Value>> result = job.get_future();
-  std::thread worker(std::move(job));
-  if (result.wait_for(*spec.timeout) == std::future_status::timeout) {
-    ctx.Cancel();
-    worker.join();
+  // The task runs on its own thread so this one can stop it in time (on the
+  // executor's clock): on timeout the context is cancelled (interrupting a
+  // query, a shell, a sleep) and the task's thread is joined before going on.
+  struct Finish {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  } finish;
+  Result<tmpl::Value> result = tmpl::Value();
+  std::thread worker([&] {
+    Result<tmpl::Value> r = RunGuarded(*task, ctx, spec.id);
+    std::lock_guard lock(finish.mu);
+    result = std::move(r);
+    finish.done = true;
+    finish.cv.notify_all();
+  });
+  const Clock& clock = env_.clock();
+  Timestamp due = clock.Now() + *spec.timeout;
+  bool timed_out = false;
+  {
+    std::unique_lock lock(finish.mu);
+    while (!finish.done && clock.Now() < due) clock.WaitUntil(lock, finish.cv, due);
+    timed_out = !finish.done;
+  }
+  if (timed_out) ctx.Cancel();
+  worker.join();
+  if (timed_out)
     return Status(StatusCode::kDeadlineExceeded,
                   "task '" + spec.id + "' timed out after " + FormatDuration(*spec.timeout) + " (its timeout)");
-  }
-  worker.join();
-  return result.get();
+  return result;
 }
 
 }  // namespace floe::exec

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "exec/execution_env.h"
 #include "exec/execution_lock.h"
-#include "exec/executor.h"
 #include "exec/flow_render_host.h"
 #include "exec/secret_mask.h"
 #include "exec/store_kv.h"
@@ -62,7 +62,7 @@ enum class RestoreMode {
 
 class RunningExecution {
  public:
-  RunningExecution(Executor& executor, const flow::Flow& flow);
+  RunningExecution(ExecutionEnv& env, const flow::Flow& flow);
   ~RunningExecution();
 
   // Validates inputs, creates the execution (CREATED) and takes its lock.
@@ -78,7 +78,9 @@ class RunningExecution {
   // handed over).
   Status Restore(const state::Execution& stored, RestoreMode mode, ExecutionLock lock,
                  const std::map<std::string, tmpl::Value>& resume_inputs = {});
-  // Runs to a terminal state, or to PAUSED. Errors are store failures only.
+  // Runs to a terminal state, or to PAUSED, then releases the execution's
+  // lock (another run of it, a flow retry's restart, may take it). Errors
+  // are store failures only.
   Status Run();
 
   const std::string& id() const { return execution_.id; }
@@ -181,7 +183,7 @@ class RunningExecution {
   // Waits `d` (a retry's delay); true, early, when the execution is killed.
   bool SleepUnlessKilled(Duration d);
 
-  Executor& ex_;
+  ExecutionEnv& env_;
   const flow::Flow& flow_;
   state::Execution execution_;
   Timestamp start_;

@@ -29,9 +29,9 @@ Result<RunningExecution::ChildCall> RunningExecution::ReadChildCall(RunTaskConte
     for (const auto& [k, v] : extra->AsMap())
       call.labels.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
   }
-  if (!ex_.settings_.find_flow)
+  if (!env_.settings.find_flow)
     return FailedPrecondition("no flows folder to find " + call.ns + "." + call.flow_id + " in");
-  ASSIGN_OR_RETURN(flow::Flow child, ex_.settings_.find_flow(call.ns, call.flow_id));
+  ASSIGN_OR_RETURN(flow::Flow child, env_.settings.find_flow(call.ns, call.flow_id));
   call.flow = std::make_shared<flow::Flow>(std::move(child));
   return call;
 }
@@ -42,18 +42,18 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunChild(const flow::Tas
   auto failed = [](std::string error) { return FlowableEnd{.state = State::kFailed, .error = std::move(error)}; };
   std::string name = call.ns + "." + call.flow_id;
   if (!call.wait) {
-    auto id = ex_.RunDetached(*call.flow, std::move(inputs), call.labels, mask_.Values());
+    auto id = env_.submit(call.flow, inputs, {.labels = call.labels, .secrets = mask_.Values()});
     if (!id.ok()) return failed(Status(id.status()).WithContext("task '" + spec.id + "': subflow").ToString());
     ctx.Log(LogLevel::kInfo, "started subflow " + name + " as execution " + *id + " (not waiting)");
     return FlowableEnd{.outputs = tmpl::Value::MakeMap({{"executionId", tmpl::Value(*id)}})};
   }
-  RunningExecution sub(ex_, *call.flow);
+  RunningExecution sub(env_, *call.flow);
   for (auto& secret : mask_.Values()) sub.AddSecret(std::move(secret));
   auto id = sub.Start(inputs, call.labels);
   if (!id.ok()) return failed(Status(id.status()).WithContext("task '" + spec.id + "': subflow").ToString());
   ctx.Log(LogLevel::kInfo, "subflow " + name + " runs as execution " + *id);
   RETURN_IF_ERROR(sub.Run());
-  ASSIGN_OR_RETURN(state::Execution done, ex_.store_.GetExecution(*id));
+  ASSIGN_OR_RETURN(state::Execution done, env_.store.GetExecution(*id));
   ASSIGN_OR_RETURN(tmpl::Value sub_outputs, tmpl::ParseJson(done.outputs_json));
   tmpl::Value outputs = tmpl::Value::MakeMap({{"executionId", tmpl::Value(*id)},
                                               {"state", tmpl::Value(std::string(state::StateName(done.state)))},

@@ -96,8 +96,11 @@ Result<std::optional<tmpl::Value>> RunTaskContext::Property(std::string_view nam
 }
 
 bool RunTaskContext::WaitFor(std::chrono::milliseconds d) {
+  const Clock& clock = *services_.clock;
+  Timestamp due = clock.Now() + d;
   std::unique_lock lock(cancel_mu_);
-  return !cancel_cv_.wait_for(lock, d, [this] { return cancelled_.load(); });
+  while (!cancelled_.load() && clock.Now() < due) clock.WaitUntil(lock, cancel_cv_, due);
+  return !cancelled_.load();
 }
 
 void RunTaskContext::SetInterrupt(std::function<void()> interrupt) {

@@ -33,6 +33,7 @@ struct ExecutionServices {
   std::function<Status(const std::vector<std::pair<std::string, std::string>>&)> set_labels;
   std::function<Result<tmpl::Value>(const std::string&)> logs;  // an execution's log lines
   std::string execution_id;
+  const Clock* clock = &SystemClock();  // Sleep, Pause delays, waits between rounds
   // Record and drop a task run's process groups (in the store).
   std::function<Status(const std::string& task_run_id, const ProcessGroup&)> process_group_started;
   std::function<void(const std::string& task_run_id, const ProcessGroup&)> process_group_ended;

@@ -15,6 +15,7 @@
 #include "exec/executor.h"
 #include "storage/local_store.h"
 #include "tasks/builtin.h"
+#include "tests/support/executor_fixture.h"
 #include "tests/support/loopback_http.h"
 #include "tests/support/processes.h"
 #include "tmpl/json.h"
@@ -25,7 +26,7 @@ namespace {
 using state::State;
 using ::testing::HasSubstr;
 
-const flow::TaskRegistry& Registry() {
+const flow::TaskRegistry& TestTasks() {
   static const flow::TaskRegistry registry = [] {
     flow::TaskRegistry r;
     RegisterBuiltinTasks(r);
@@ -34,34 +35,9 @@ const flow::TaskRegistry& Registry() {
   return registry;
 }
 
-class TasksTest : public ::testing::Test {
+class TasksTest : public floe::test_support::ExecutorFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("floe_tasks_" + NewId());
-    store_ = std::move(*state::OpenSqliteStore(dir_ / "floe.db"));
-    storage_ = std::make_unique<storage::InternalStorage>(std::make_shared<storage::LocalStore>(dir_ / "storage"), "");
-    executor_ = std::make_unique<exec::Executor>(
-        *store_, Registry(), *storage_,
-        exec::ExecutorSettings{.lake = dir_ / "lake", .scratch = dir_ / "tmp", .locks = dir_ / "locks"});
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  state::Execution Run(std::string_view yaml) {
-    flow::FlowParse p = flow::ParseFlow(yaml, "flow.yml", Registry());
-    EXPECT_TRUE(p.errors.empty()) << (p.errors.empty() ? "" : p.errors[0].ToString());
-    flows_.push_back(std::move(*p.flow));
-    auto id = executor_->Run(flows_.back(), {});
-    EXPECT_TRUE(id.ok()) << id.status().ToString();
-    return *store_->GetExecution(*id);
-  }
-
-  tmpl::Value Outputs(const state::Execution& e, size_t i) { return *tmpl::ParseJson(e.task_runs.at(i).outputs_json); }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<state::Store> store_;
-  std::unique_ptr<storage::InternalStorage> storage_;
-  std::unique_ptr<exec::Executor> executor_;
-  std::deque<flow::Flow> flows_;
+  const flow::TaskRegistry& Registry() override { return TestTasks(); }
 };
 
 TEST_F(TasksTest, LogReturnOutputValuesWithKestraNames) {

@@ -31,7 +31,7 @@
 #include "state/store.h"
 #include "storage/internal_storage.h"
 
-namespace floe::cli {
+namespace floe::runtime {
 
 struct Home {
   std::filesystem::path root;
@@ -51,4 +51,4 @@ Home ResolveHome(const std::string& home_flag, const std::string& flows_flag, co
 // The registry of built-in tasks, built once.
 const flow::TaskRegistry& BuiltinRegistry();
 
-}  // namespace floe::cli
+}  // namespace floe::runtime

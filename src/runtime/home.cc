@@ -1,11 +1,11 @@
-#include "cli/home.h"
+#include "runtime/home.h"
 
 #include <cstdlib>
 
 #include "flow/repository.h"
 #include "tasks/builtin.h"
 
-namespace floe::cli {
+namespace floe::runtime {
 
 namespace {
 
@@ -88,4 +88,4 @@ const flow::TaskRegistry& BuiltinRegistry() {
   return registry;
 }
 
-}  // namespace floe::cli
+}  // namespace floe::runtime
