@@ -33,4 +33,16 @@ std::optional<Timestamp> Execution::ended() const {
   return history.back().at;
 }
 
+namespace {
+constexpr std::string_view kBackfillNames[] = {"RUNNING", "PAUSED", "DONE"};
+}
+
+std::string_view BackfillStatusName(BackfillStatus s) { return kBackfillNames[static_cast<int>(s)]; }
+
+std::optional<BackfillStatus> ParseBackfillStatus(std::string_view name) {
+  for (size_t i = 0; i < std::size(kBackfillNames); ++i)
+    if (kBackfillNames[i] == name) return static_cast<BackfillStatus>(i);
+  return std::nullopt;
+}
+
 }  // namespace floe::state

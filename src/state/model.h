@@ -1,6 +1,6 @@
-// What the store keeps: executions, task runs, their state histories, logs.
-// Values that are documents (inputs, outputs) are held as JSON text so this
-// module depends on nothing above core.
+// What the store keeps: executions, task runs, their state histories, logs,
+// the namespace KV, and triggers with their leases and backfills. Values that are documents (inputs, outputs) are held
+// as JSON text so this module depends on nothing above core.
 #pragma once
 
 #include <optional>
@@ -109,6 +109,74 @@ struct ExecutionFilter {
   std::string flow_id;     // empty: any
   std::optional<State> state;
   int limit = 50;
+};
+
+// Names one trigger of one flow.
+struct TriggerKey {
+  std::string namespace_;
+  std::string flow_id;
+  std::string trigger_id;
+
+  bool operator==(const TriggerKey&) const = default;
+};
+
+// What the store keeps of a trigger between evaluations (Kestra's trigger
+// context). A trigger has a row from when a server (or `floe triggers poll`)
+// first loads it until DeleteTrigger.
+struct Trigger {
+  TriggerKey key;
+  std::string type;                    // as the flow names it ("io.kestra.plugin.core.trigger.Schedule", ...)
+  bool enabled = true;                 // `floe triggers disable` clears it; independent of the flow's `disabled:`
+  std::optional<Timestamp> next_date;  // the next schedule date to fire; none before the first evaluation
+  std::optional<Timestamp> last_date;  // the schedule date last fired
+  std::string last_execution_id;       // the execution that firing started; empty before one
+  std::optional<Timestamp> evaluated_at;
+  std::optional<std::string> state_json;  // a polling trigger's JSON between polls; none before its first poll
+  // The server instance evaluating it, until when; empty owner: free. A
+  // lease whose lease_until has passed is free to take.
+  std::string lease_owner;
+  Timestamp lease_until;
+  Timestamp updated;
+};
+
+// What one evaluation that fired (or only advanced) records, atomically with
+// a lease check (Store::RecordTriggerFiring). Unset fields stay as stored.
+struct TriggerFiring {
+  std::optional<Timestamp> next_date;
+  std::optional<Timestamp> last_date;
+  std::optional<std::string> last_execution_id;
+  std::optional<std::string> state_json;
+  Timestamp evaluated_at;
+  // Executions to create in the same transaction (in their first state), so
+  // a crash can neither lose a firing's execution nor start it twice.
+  std::vector<Execution> executions;
+  bool release_lease = false;  // give the lease up in the same transaction
+};
+
+struct TriggerFilter {
+  std::string namespace_;  // empty: any
+  std::string flow_id;     // empty: any
+};
+
+enum class BackfillStatus { kRunning, kPaused, kDone };
+std::string_view BackfillStatusName(BackfillStatus s);  // "RUNNING", "PAUSED", "DONE"
+std::optional<BackfillStatus> ParseBackfillStatus(std::string_view name);
+
+// A backfill of a schedule trigger: one execution per schedule date in
+// [start, end], `current` being the next date to run. A trigger has at most
+// one backfill that is not DONE (Kestra keeps it on the trigger).
+struct Backfill {
+  TriggerKey key;
+  Timestamp start;
+  Timestamp end;
+  Timestamp current;  // progress: dates before it have their executions
+  BackfillStatus status = BackfillStatus::kRunning;
+  std::string inputs_json = "{}";
+  std::string labels_json = "{}";
+  int concurrency = 1;
+  Timestamp created;
+
+  bool paused() const { return status == BackfillStatus::kPaused; }
 };
 
 }  // namespace floe::state

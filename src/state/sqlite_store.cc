@@ -6,17 +6,44 @@
 // under a millisecond.
 #include <sqlite3.h>
 
-#include <map>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "state/internal/sqlite_connection.h"
+#include "state/internal/sqlite_triggers.h"
 #include "state/store.h"
 
 namespace floe::state {
+namespace internal {
+
+Status InsertExecution(SqliteConnection& c, const Execution& e) {
+  {
+    ASSIGN_OR_RETURN(Stmt s,
+                     c.Prepare("INSERT INTO executions(id, namespace, flow_id, state, inputs, outputs, labels, "
+                               "flow_source, flow_path, error, trigger, storage) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
+    s.Bind(1, e.id).Bind(2, e.namespace_).Bind(3, e.flow_id).Bind(4, StateName(e.state)).Bind(5, e.inputs_json);
+    s.Bind(6, e.outputs_json).Bind(7, e.labels_json).Bind(8, e.flow_source).Bind(9, e.flow_path).Bind(10, e.error);
+    s.Bind(11, e.trigger_json).Bind(12, e.storage);
+    int rc = s.Step();
+    if (rc == SQLITE_CONSTRAINT) return Status(StatusCode::kAlreadyExists, "execution '" + e.id + "' already exists");
+    if (rc != SQLITE_DONE) return c.Fail("insert execution");
+  }
+  Timestamp at = e.history.empty() ? SystemClock().Now() : e.history.front().at;
+  ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT INTO execution_states(execution_id, state, at_ms) VALUES (?,?,?)"));
+  s.Bind(1, e.id).Bind(2, StateName(e.state)).Bind(3, ToMs(at));
+  if (s.Step() != SQLITE_DONE) return c.Fail("record state change");
+  return Status::Ok();
+}
+
+}  // namespace internal
+
 namespace {
 
-constexpr int kSchemaVersion = 4;
+using internal::FromMs;
+using internal::Stmt;
+using internal::ToMs;
+
+constexpr int kSchemaVersion = 5;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS executions (
@@ -78,13 +105,37 @@ CREATE TABLE IF NOT EXISTS kv (
   expires_ms INTEGER,
   PRIMARY KEY (namespace, key)
 );
-CREATE TABLE IF NOT EXISTS trigger_states (
+CREATE TABLE IF NOT EXISTS triggers (
   namespace TEXT NOT NULL,
   flow_id TEXT NOT NULL,
   trigger_id TEXT NOT NULL,
-  state TEXT NOT NULL,
+  type TEXT NOT NULL DEFAULT '',
+  enabled INTEGER NOT NULL DEFAULT 1,
+  next_ms INTEGER,
+  last_ms INTEGER,
+  last_execution_id TEXT NOT NULL DEFAULT '',
+  evaluated_ms INTEGER,
+  state TEXT,
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_until_ms INTEGER NOT NULL DEFAULT 0,
   updated_ms INTEGER NOT NULL,
   PRIMARY KEY (namespace, flow_id, trigger_id)
+);
+CREATE INDEX IF NOT EXISTS triggers_by_lease_owner ON triggers(lease_owner);
+CREATE TABLE IF NOT EXISTS backfills (
+  namespace TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  trigger_id TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL,
+  current_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  concurrency INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (namespace, flow_id, trigger_id),
+  FOREIGN KEY (namespace, flow_id, trigger_id) REFERENCES triggers(namespace, flow_id, trigger_id) ON DELETE CASCADE
 );
 CREATE TABLE IF NOT EXISTS task_run_processes (
   task_run_id TEXT NOT NULL REFERENCES task_runs(id),
@@ -108,47 +159,27 @@ ALTER TABLE executions ADD COLUMN storage TEXT NOT NULL DEFAULT '';
 )sql";
 // Version 4 adds the task_run_processes table only, which kSchema creates
 // (IF NOT EXISTS) in a store of any earlier version.
+// Version 5 replaces trigger_states (polling triggers' JSON, from version 3;
+// created empty here for older stores) by triggers, keeping each row's
+// state; kSchema has created triggers and backfills before this runs.
+constexpr const char* kMigrationToV5 = R"sql(
+CREATE TABLE IF NOT EXISTS trigger_states (
+  namespace TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  trigger_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (namespace, flow_id, trigger_id)
+);
+INSERT INTO triggers(namespace, flow_id, trigger_id, state, evaluated_ms, updated_ms)
+  SELECT namespace, flow_id, trigger_id, state, updated_ms, updated_ms FROM trigger_states;
+DROP TABLE trigger_states;
+)sql";
 
-int64_t ToMs(Timestamp t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-Timestamp FromMs(int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
-
-// A prepared statement, reset on destruction so it can be reused.
-class Stmt {
+// Private inheritance: the store is implemented in terms of one connection,
+// which its trigger part (SqliteTriggers, sqlite_triggers.cc) shares.
+class SqliteStore final : public Store, private internal::SqliteConnection {
  public:
-  Stmt(sqlite3_stmt* s) : s_(s) {}  // NOLINT
-  ~Stmt() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  Stmt& Bind(int i, std::string_view v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  int Step() { return sqlite3_step(s_); }
-  std::string Text(int col) {
-    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, col))) : std::string();
-  }
-  int64_t Int(int col) { return sqlite3_column_int64(s_, col); }
-  bool IsNull(int col) { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-
- private:
-  sqlite3_stmt* s_;
-};
-
-class SqliteStore final : public Store {
- public:
-  ~SqliteStore() override {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
-    if (db_) sqlite3_close(db_);
-  }
-
   Status Open(const std::filesystem::path& path) {
     path_ = path.string();
     std::error_code ec;
@@ -183,6 +214,7 @@ class SqliteStore final : public Store {
     Status s = version == 1 ? Exec(kMigrationToV2) : Status::Ok();
     if (s.ok() && version >= 1 && version < 3) s = Exec(kMigrationToV3);
     if (s.ok()) s = Exec(kSchema);
+    if (s.ok() && version >= 1 && version < 5) s = Exec(kMigrationToV5);
     if (s.ok()) s = Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     if (!s.ok()) {
       Exec("ROLLBACK").IgnoreError();
@@ -193,22 +225,7 @@ class SqliteStore final : public Store {
 
   Status CreateExecution(const Execution& e) override {
     std::lock_guard lock(mu_);
-    return InTransaction([&]() -> Status {
-      {
-        ASSIGN_OR_RETURN(Stmt s,
-                         Prepare("INSERT INTO executions(id, namespace, flow_id, state, inputs, outputs, labels, "
-                                 "flow_source, flow_path, error, trigger, storage) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
-        s.Bind(1, e.id).Bind(2, e.namespace_).Bind(3, e.flow_id).Bind(4, StateName(e.state)).Bind(5, e.inputs_json);
-        s.Bind(6, e.outputs_json).Bind(7, e.labels_json).Bind(8, e.flow_source).Bind(9, e.flow_path).Bind(10, e.error);
-        s.Bind(11, e.trigger_json).Bind(12, e.storage);
-        int rc = s.Step();
-        if (rc == SQLITE_CONSTRAINT)
-          return Status(StatusCode::kAlreadyExists, "execution '" + e.id + "' already exists");
-        if (rc != SQLITE_DONE) return Fail("insert execution");
-      }
-      Timestamp at = e.history.empty() ? SystemClock().Now() : e.history.front().at;
-      return AddHistory("execution_states", e.id, e.state, at);
-    });
+    return InTransaction([&] { return internal::InsertExecution(*this, e); });
   }
 
   Status TransitionExecution(const std::string& id, State state, Timestamp at, const TransitionDetails& d) override {
@@ -388,28 +405,47 @@ class SqliteStore final : public Store {
     return ParseState(s.Text(0)).value_or(State::kFailed);
   }
 
+  Result<Trigger> UpsertTrigger(const TriggerKey& key, std::string_view type, Timestamp now) override {
+    return triggers_.UpsertTrigger(key, type, now);
+  }
+  Result<std::optional<Trigger>> GetTrigger(const TriggerKey& key) override { return triggers_.GetTrigger(key); }
+  Result<std::vector<Trigger>> ListTriggers(const TriggerFilter& filter) override {
+    return triggers_.ListTriggers(filter);
+  }
+  Result<bool> DeleteTrigger(const TriggerKey& key) override { return triggers_.DeleteTrigger(key); }
+  Status SetTriggerEnabled(const TriggerKey& key, bool enabled, Timestamp now) override {
+    return triggers_.SetTriggerEnabled(key, enabled, now);
+  }
+  Result<bool> UnlockTrigger(const TriggerKey& key) override { return triggers_.UnlockTrigger(key); }
+  Result<std::optional<Trigger>> AcquireTriggerLease(const TriggerKey& key, std::string_view owner, Timestamp now,
+                                                     Timestamp until) override {
+    return triggers_.AcquireTriggerLease(key, owner, now, until);
+  }
+  Status RecordTriggerFiring(const TriggerKey& key, std::string_view owner, const TriggerFiring& firing) override {
+    return triggers_.RecordTriggerFiring(key, owner, firing);
+  }
+  Result<int> ReleaseTriggerLeases(std::string_view owner) override { return triggers_.ReleaseTriggerLeases(owner); }
   Result<std::optional<std::string>> GetTriggerState(const std::string& ns, const std::string& flow_id,
                                                      const std::string& trigger_id) override {
-    std::lock_guard lock(mu_);
-    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT state FROM trigger_states WHERE namespace = ? AND flow_id = ? AND "
-                                     "trigger_id = ?"));
-    s.Bind(1, ns).Bind(2, flow_id).Bind(3, trigger_id);
-    int rc = s.Step();
-    if (rc == SQLITE_DONE) return std::optional<std::string>();
-    if (rc != SQLITE_ROW) return Fail("read trigger state");
-    return std::optional<std::string>(s.Text(0));
+    return triggers_.GetTriggerState({ns, flow_id, trigger_id});
   }
-
   Status PutTriggerState(const std::string& ns, const std::string& flow_id, const std::string& trigger_id,
                          const std::string& state_json, Timestamp at) override {
-    std::lock_guard lock(mu_);
-    ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO trigger_states(namespace, flow_id, trigger_id, state, updated_ms) "
-                                     "VALUES (?,?,?,?,?) ON CONFLICT(namespace, flow_id, trigger_id) DO UPDATE SET "
-                                     "state = excluded.state, updated_ms = excluded.updated_ms"));
-    s.Bind(1, ns).Bind(2, flow_id).Bind(3, trigger_id).Bind(4, state_json).Bind(5, ToMs(at));
-    if (s.Step() != SQLITE_DONE) return Fail("write trigger state");
-    return Status::Ok();
+    return triggers_.PutTriggerState({ns, flow_id, trigger_id}, state_json, at);
   }
+  Status CreateBackfill(const Backfill& backfill) override { return triggers_.CreateBackfill(backfill); }
+  Result<std::optional<Backfill>> GetBackfill(const TriggerKey& key) override { return triggers_.GetBackfill(key); }
+  Result<std::vector<Backfill>> ListBackfills(const TriggerFilter& filter) override {
+    return triggers_.ListBackfills(filter);
+  }
+  Status AdvanceBackfill(const TriggerKey& key, std::string_view owner, Timestamp current,
+                         std::span<const Execution> executions) override {
+    return triggers_.AdvanceBackfill(key, owner, current, executions);
+  }
+  Status SetBackfillPaused(const TriggerKey& key, bool paused) override {
+    return triggers_.SetBackfillPaused(key, paused);
+  }
+  Result<bool> DeleteBackfill(const TriggerKey& key) override { return triggers_.DeleteBackfill(key); }
 
   Status KvPut(const KvEntry& e) override {
     std::lock_guard lock(mu_);
@@ -538,40 +574,6 @@ class SqliteStore final : public Store {
     return e;
   }
 
-  Status Fail(std::string_view what) const {
-    return IoError("store '" + path_ + "': " + std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "cannot open"));
-  }
-
-  Status Exec(const std::string& sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string message = err ? err : "unknown error";
-      sqlite3_free(err);
-      return IoError("store '" + path_ + "': " + message);
-    }
-    return Status::Ok();
-  }
-
-  Result<Stmt> Prepare(const std::string& sql) {
-    auto it = statements_.find(sql);
-    if (it != statements_.end()) return Stmt(it->second);
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) return Fail("prepare");
-    statements_.emplace(sql, stmt);
-    return Stmt(stmt);
-  }
-
-  template <typename F>
-  Status InTransaction(F&& body) {
-    RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-    Status s = body();
-    if (!s.ok()) {
-      Exec("ROLLBACK").IgnoreError();
-      return s;
-    }
-    return Exec("COMMIT");
-  }
-
   // The row's new state (and outputs/error when given) and its history row,
   // in one transaction.
   Status Transition(const std::string& table, const std::string& history, const std::string& id, State state,
@@ -616,10 +618,7 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  std::mutex mu_;
-  sqlite3* db_ = nullptr;
-  std::string path_;
-  std::map<std::string, sqlite3_stmt*> statements_;
+  internal::SqliteTriggers triggers_{*this};
 };
 
 }  // namespace

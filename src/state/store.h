@@ -70,12 +70,82 @@ class Store {
   virtual Result<std::vector<LogEntry>> GetLogs(const std::string& execution_id, int64_t after_seq,
                                                 int limit = 10000) = 0;
 
+  // Triggers. Two servers may share one store: a trigger is evaluated only
+  // under its lease, and every write of an evaluation's result checks the
+  // lease in the same transaction, so one schedule date never fires twice:
+  //
+  //   ASSIGN_OR_RETURN(std::optional<Trigger> t, store.AcquireTriggerLease(key, me, now, now + 30s));
+  //   if (!t) return Status::Ok();  // another server holds it
+  //   TriggerFiring firing = Decide(*t);  // next date, executions to start
+  //   Status s = store.RecordTriggerFiring(key, me, firing);
+  //   if (s.code() == StatusCode::kFailedPrecondition) ...  // lost the lease: nothing was written
+  //
+  // Times are always passed in (`now`), never read from a clock.
+
+  // Records the trigger as loaded from its flow: creates the row (enabled,
+  // free, no dates) if absent, else updates only its type, keeping the
+  // runtime fields (enabled, dates, state, lease). Returns the row.
+  virtual Result<Trigger> UpsertTrigger(const TriggerKey& key, std::string_view type, Timestamp now) = 0;
+  // nullopt when the trigger has no row.
+  virtual Result<std::optional<Trigger>> GetTrigger(const TriggerKey& key) = 0;
+  // By namespace, flow id, trigger id.
+  virtual Result<std::vector<Trigger>> ListTriggers(const TriggerFilter& filter) = 0;
+  // Forgets the trigger and its backfill (its flow or the trigger was
+  // removed); returns whether it existed.
+  virtual Result<bool> DeleteTrigger(const TriggerKey& key) = 0;
+  // `floe triggers enable|disable`. NotFound if the trigger has no row.
+  virtual Status SetTriggerEnabled(const TriggerKey& key, bool enabled, Timestamp now) = 0;
+  // `floe triggers unlock`: frees the lease whoever holds it, so a firing
+  // its holder has not recorded yet will be refused. Returns whether a lease
+  // was held; NotFound if the trigger has no row.
+  virtual Result<bool> UnlockTrigger(const TriggerKey& key) = 0;
+
+  // Takes the trigger's lease for `owner` until `until` if it is free,
+  // expired (lease_until <= now) or already owner's (then it is extended),
+  // in one IMMEDIATE transaction, and returns the row as of then; nullopt
+  // when another owner holds it. NotFound if the trigger has no row.
+  virtual Result<std::optional<Trigger>> AcquireTriggerLease(const TriggerKey& key, std::string_view owner,
+                                                             Timestamp now, Timestamp until) = 0;
+  // Writes `firing` (and creates its executions) if `owner` still holds the
+  // lease: FailedPrecondition, writing nothing, if it was taken over or
+  // unlocked meanwhile. A lease that expired but that nobody took is still
+  // owner's: no one else can have fired in between. AlreadyExists (nothing
+  // written) if an execution id is taken.
+  virtual Status RecordTriggerFiring(const TriggerKey& key, std::string_view owner, const TriggerFiring& firing) = 0;
+  // Frees every lease `owner` holds (graceful shutdown); returns how many.
+  virtual Result<int> ReleaseTriggerLeases(std::string_view owner) = 0;
+
   // What a polling trigger keeps between polls (JSON), per flow and trigger;
-  // nullopt before its first poll.
+  // nullopt before its first poll. These read and write the trigger's row
+  // without a lease (for `floe triggers poll`, one process); a server
+  // records state with RecordTriggerFiring.
   virtual Result<std::optional<std::string>> GetTriggerState(const std::string& ns, const std::string& flow_id,
                                                              const std::string& trigger_id) = 0;
+  // Creates the row if absent; sets state and evaluated_at.
   virtual Status PutTriggerState(const std::string& ns, const std::string& flow_id, const std::string& trigger_id,
                                  const std::string& state_json, Timestamp at) = 0;
+
+  // Backfills, one per trigger at most while not DONE. Creates it RUNNING
+  // with current = start (the given status and current are ignored);
+  // replaces a DONE one. NotFound if the trigger has no row, AlreadyExists
+  // if it has a RUNNING or PAUSED backfill, InvalidArgument if end < start.
+  virtual Status CreateBackfill(const Backfill& backfill) = 0;
+  virtual Result<std::optional<Backfill>> GetBackfill(const TriggerKey& key) = 0;
+  // By namespace, flow id, trigger id.
+  virtual Result<std::vector<Backfill>> ListBackfills(const TriggerFilter& filter) = 0;
+  // Moves the backfill's current date forward to `current` and creates
+  // `executions` (those of the dates passed over), if `owner` holds the
+  // trigger's lease and the backfill is RUNNING; it becomes DONE once
+  // current > end. FailedPrecondition, writing nothing, otherwise (lease
+  // lost, paused, done); NotFound if there is no backfill. A restarted
+  // server resumes from the stored current date.
+  virtual Status AdvanceBackfill(const TriggerKey& key, std::string_view owner, Timestamp current,
+                                 std::span<const Execution> executions) = 0;
+  // Pauses or resumes a RUNNING/PAUSED backfill; FailedPrecondition if it
+  // is DONE, NotFound if there is none.
+  virtual Status SetBackfillPaused(const TriggerKey& key, bool paused) = 0;
+  // Returns whether there was one.
+  virtual Result<bool> DeleteBackfill(const TriggerKey& key) = 0;
 
   // The namespace key-value store (Kestra's KV). Expired entries read as
   // absent. KvDelete returns whether the key existed.
