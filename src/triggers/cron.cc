@@ -73,8 +73,7 @@ std::optional<int> ParseNumber(std::string_view s) {
   return v;
 }
 
-// Parses one field into a bit mask (bit i = value i). `restricted` is false
-// only for a bare `*`.
+// Parses one field into a bit mask (bit i = value i; day-of-week 7 is bit 0).
 class FieldParser {
  public:
   FieldParser(std::string_view expression, const FieldSpec& spec) : expression_(expression), spec_(spec) {}
@@ -97,7 +96,8 @@ class FieldParser {
     return InvalidArgument("cron '" + std::string(expression_) + "': " + spec_.name + " " + std::move(why));
   }
 
-  Result<int> Value(std::string_view s) const {
+  Result<int> Value(std::string_view s, std::string_view item) const {
+    if (s.empty()) return Error("'" + std::string(item) + "' is not a value, a range a-b or a step");
     if (auto n = ParseNumber(s)) {
       if (*n < spec_.min || *n > spec_.max) {
         return Error(std::string(s) + " is out of range " + std::to_string(spec_.min) + "-" +
@@ -151,13 +151,13 @@ class FieldParser {
     if (base == "*") {
       // whole range
     } else if (size_t dash = base.find('-'); dash != std::string_view::npos) {
-      ASSIGN_OR_RETURN(low, Value(base.substr(0, dash)));
-      ASSIGN_OR_RETURN(high, Value(base.substr(dash + 1)));
+      ASSIGN_OR_RETURN(low, Value(base.substr(0, dash), item));
+      ASSIGN_OR_RETURN(high, Value(base.substr(dash + 1), item));
       if (low > high) {
         return Error("range '" + std::string(base) + "' is backwards (write the smaller value first)");
       }
     } else {
-      ASSIGN_OR_RETURN(low, Value(base));
+      ASSIGN_OR_RETURN(low, Value(base, item));
       high = has_step ? spec_.max : low;  // `5/10` runs from 5 to the maximum
     }
     uint64_t mask = 0;
@@ -214,6 +214,8 @@ constexpr unsigned MaxDaysIn(unsigned month) {
 }  // namespace
 
 Result<CronExpression> CronExpression::Parse(std::string_view text, bool with_seconds) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   std::string quoted = "cron '" + std::string(text) + "'";
   std::string fields_text(text);
   if (!text.empty() && text.front() == '@') {
@@ -290,7 +292,7 @@ Result<CronExpression> CronExpression::Parse(std::string_view text, bool with_se
   return cron;
 }
 
-bool CronExpression::DayMatches(int /*year*/, unsigned month, unsigned day, unsigned weekday) const {
+bool CronExpression::DayMatches(unsigned month, unsigned day, unsigned weekday) const {
   if (!months_[month]) return false;
   if (day_of_month_restricted_ && day_of_week_restricted_) return days_of_month_[day] || days_of_week_[weekday];
   return days_of_month_[day] && days_of_week_[weekday];
@@ -300,7 +302,7 @@ bool CronExpression::MatchesWallTime(sys_seconds wall) const {
   date::sys_days day = date::floor<date::days>(wall);
   date::year_month_day ymd{day};
   date::hh_mm_ss<seconds> tod{wall - day};
-  return DayMatches(static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+  return DayMatches(static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                     date::weekday{day}.c_encoding()) &&
          hours_[tod.hours().count()] && minutes_[tod.minutes().count()] && seconds_[tod.seconds().count()];
 }
@@ -316,7 +318,7 @@ std::optional<sys_seconds> CronExpression::NextWall(sys_seconds after, sys_secon
       t = date::sys_days{(ymd.year() / ymd.month() + date::months{1}) / 1};
       continue;
     }
-    if (!DayMatches(static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+    if (!DayMatches(static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                     date::weekday{day}.c_encoding())) {
       t = day + date::days{1};
       continue;
@@ -356,7 +358,7 @@ std::optional<sys_seconds> CronExpression::PreviousWall(sys_seconds before, sys_
       t = date::sys_days{ymd.year() / ymd.month() / 1} - seconds{1};
       continue;
     }
-    if (!DayMatches(static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+    if (!DayMatches(static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                     date::weekday{day}.c_encoding())) {
       t = day - seconds{1};
       continue;

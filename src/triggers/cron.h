@@ -66,6 +66,7 @@ class CronExpression {
   // The first firing strictly after `after`, in whole seconds, evaluated in
   // `tz` (not null) with the DST rule above; nullopt when none comes within
   // eight years (a 29 February schedule across a non-leap century year).
+  // Timestamps hold nanoseconds, so dates must stay within 1678-2261.
   std::optional<Timestamp> Next(Timestamp after, const date::time_zone* tz) const;
   // The last firing strictly before `before`; nullopt when none in the eight
   // years before it.
@@ -81,7 +82,7 @@ class CronExpression {
  private:
   CronExpression() = default;
 
-  bool DayMatches(int year, unsigned month, unsigned day, unsigned weekday) const;
+  bool DayMatches(unsigned month, unsigned day, unsigned weekday) const;
   // The next wall time strictly after `after` that matches the fields, or
   // nullopt past `limit`. Walks field by field (months, days, hours, ...),
   // never second by second.

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -72,7 +73,12 @@ TEST(CronParse, ErrorsNameFieldTokenAndWhy) {
   EXPECT_THAT(ParseError("5-1 * * * *"), HasSubstr("range '5-1' is backwards"));
   EXPECT_THAT(ParseError("1,,2 * * * *"), HasSubstr("'1,,2' has an empty list item"));
   EXPECT_THAT(ParseError("a * * * *"), HasSubstr("minute 'a' is not a number 0-59"));
-  EXPECT_THAT(ParseError("-1 * * * *"), HasSubstr("minute"));
+  EXPECT_THAT(ParseError("-1 * * * *"), HasSubstr("minute '-1' is not a value, a range a-b or a step"));
+  EXPECT_THAT(ParseError("1- * * * *"), HasSubstr("minute '1-' is not a value"));
+  EXPECT_THAT(ParseError("/5 * * * *"), HasSubstr("minute '/5' is not a value"));
+  EXPECT_THAT(ParseError("* * * * -"), HasSubstr("day-of-week '-' is not a value"));
+  EXPECT_EQ(ParseError("  @daily "), "parsed");
+  EXPECT_EQ(ParseError(" 0  9\t* * * "), "parsed");
 }
 
 TEST(CronParse, FieldCount) {
@@ -257,6 +263,39 @@ TEST(CronDst, KolkataHalfHourOffset) {
               ::testing::ElementsAre("2027-06-01 09:00:00+0530", "2027-06-02 09:00:00+0530"));
   EXPECT_EQ(Iso(MustParse("0 9 * * *").Next(Utc(2027, 6, 1), date::locate_zone("Asia/Kolkata"))),
             "2027-06-01T03:30:00Z");
+}
+
+// Random expressions in DST zones: every Next lands on a matching wall time,
+// and Next and Previous undo each other.
+TEST(CronProperty, NextAndPreviousAgreeOnRandomExpressions) {
+  std::mt19937 rng(12345);
+  auto pick = [&](std::initializer_list<const char*> options) {
+    std::uniform_int_distribution<size_t> d(0, options.size() - 1);
+    return std::string(*(options.begin() + d(rng)));
+  };
+  for (int i = 0; i < 200; ++i) {
+    std::string text = pick({"0", "*/7", "5,35", "1-30/10", "*"}) + " " + pick({"*", "2", "1-3", "*/5", "0,12"}) + " " +
+                       pick({"*", "1", "13", "28-31", "*/10"}) + " " + pick({"*", "2", "MAR-APR", "10,11"}) + " " +
+                       pick({"*", "SUN", "1-5", "0,6"});
+    auto cron = CronExpression::Parse(text, false);
+    ASSERT_TRUE(cron.ok()) << cron.status().ToString();
+    for (const char* zone : {"Europe/Paris", "Australia/Sydney", "America/Santiago"}) {
+      const date::time_zone* tz = date::locate_zone(zone);
+      std::optional<Timestamp> t = Utc(2027, 1, 1) + std::chrono::hours{i * 37};
+      for (int k = 0; k < 20 && t; ++k) {
+        std::optional<Timestamp> next = cron->Next(*t, tz);
+        ASSERT_TRUE(next) << text;
+        ASSERT_GT(*next, *t) << text;
+        auto wall = date::make_zoned(tz, std::chrono::floor<std::chrono::seconds>(*next)).get_local_time();
+        EXPECT_TRUE(cron->MatchesWallTime(std::chrono::sys_seconds{wall.time_since_epoch()})) << text;
+        std::optional<Timestamp> previous = cron->Previous(*next, tz);
+        ASSERT_TRUE(previous) << text;
+        EXPECT_LE(*previous, *t) << text << " in " << zone;
+        EXPECT_EQ(Iso(cron->Next(*previous, tz)), Iso(next)) << text << " in " << zone;
+        t = next;
+      }
+    }
+  }
 }
 
 TEST(CronMatch, WallTime) {
