@@ -65,7 +65,9 @@ class CronExpression {
 
   // The first firing strictly after `after`, in whole seconds, evaluated in
   // `tz` (not null) with the DST rule above; nullopt when none comes within
-  // eight years (a 29 February schedule across a non-leap century year).
+  // eight years. Parse rejects expressions that never fire, and the longest
+  // real wait (29 February from 2096 to 2104) is within that, so in practice
+  // nullopt means a Timestamp near the end of its range.
   // Timestamps hold nanoseconds, so dates must stay within 1678-2261.
   std::optional<Timestamp> Next(Timestamp after, const date::time_zone* tz) const;
   // The last firing strictly before `before`; nullopt when none in the eight
