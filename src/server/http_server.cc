@@ -1,0 +1,684 @@
+// The Beast/Asio side of HttpServer. Each connection lives on its own strand
+// and moves through phases: reading a request, handling it (the handler may
+// answer later through its Responder), streaming, closed. Requests on one
+// connection are handled one at a time, so pipelined requests are answered in
+// order. Everything that touches a connection runs on its strand; responders
+// reach it by posting there, guarded by Core::post_mu so nothing is queued
+// after Stop has drained the io_context.
+#include "server/http_server.h"
+
+#include <array>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "core/log.h"
+#include "core/strings.h"
+
+namespace floe::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+class Connection;
+
+struct HttpServer::Core {
+  explicit Core(HttpServerOptions o) : options(std::move(o)), ioc(std::max(1, options.io_threads)) {}
+
+  // Posts `fn` to `executor` unless the server has stopped; false if dropped.
+  template <typename Executor, typename Fn>
+  bool Post(const Executor& executor, Fn&& fn) {
+    std::lock_guard lock(post_mu);
+    if (!running) return false;
+    asio::post(executor, std::forward<Fn>(fn));
+    return true;
+  }
+
+  HttpServerOptions options;
+  Router router;
+  asio::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_retry;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  uint16_t port = 0;
+  bool started = false;
+  bool stopped = false;
+  std::atomic<bool> stopping{false};
+
+  std::mutex post_mu;
+  bool running = false;  // guarded by post_mu
+
+  mutable std::mutex conn_mu;
+  std::condition_variable conn_cv;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;  // guarded by conn_mu
+};
+
+namespace {
+
+using Core = HttpServer::Core;
+
+// "HTTP/1.1 200 OK\r\n..." for `response`. Content-Length, Transfer-Encoding
+// and Connection are the server's to set; CR and LF in handler-supplied
+// header text are dropped (no header injection).
+std::string Serialize(const HttpResponse& response, bool head, bool close, bool chunked) {
+  auto clean = [](std::string_view s) {
+    std::string out;
+    for (char c : s)
+      if (c != '\r' && c != '\n') out += c;
+    return out;
+  };
+  std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + std::string(StatusReason(response.status));
+  out += "\r\n";
+  for (const auto& [name, value] : response.headers.entries()) {
+    if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding") ||
+        EqualsIgnoreCase(name, "connection"))
+      continue;
+    out += clean(name) + ": " + clean(value) + "\r\n";
+  }
+  bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
+  if (chunked) {
+    out += "Transfer-Encoding: chunked\r\n";
+  } else if (!bodiless) {
+    out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  }
+  if (close) out += "Connection: close\r\n";
+  out += "\r\n";
+  if (!head && !chunked && !bodiless) out += response.body;
+  return out;
+}
+
+std::string Chunk(std::string_view data) {
+  char size[20];
+  int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  std::string out;
+  out.reserve(static_cast<size_t>(n) + data.size() + 2);
+  out.append(size, static_cast<size_t>(n));
+  out.append(data);
+  out += "\r\n";
+  return out;
+}
+
+bool IsHttpParseError(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+}  // namespace
+
+class ResponderImpl;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(std::shared_ptr<Core> core, tcp::socket socket) : core_(std::move(core)), stream_(std::move(socket)) {
+    beast::error_code ec;
+    tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+  }
+  ~Connection() { Unregister(); }
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+  }
+
+  // Any thread. Graceful: close when idle, end streams, let a request in
+  // flight finish. Forced: close now.
+  void RequestStop(bool force) {
+    core_->Post(stream_.get_executor(), [self = shared_from_this(), force] { self->OnStopRequested(force); });
+  }
+
+  // Any thread; `fn` runs on the strand unless the server has stopped.
+  template <typename Fn>
+  bool Post(Fn&& fn) {
+    return core_->Post(stream_.get_executor(), std::forward<Fn>(fn));
+  }
+
+  // The rest run on the strand.
+  void Deliver(const HttpResponse& response, bool head, bool keep_alive) {
+    if (phase_ != Phase::kHandling) return;
+    bool close = !keep_alive || stop_requested_;
+    if (close) close_after_write_ = true;
+    final_response_queued_ = true;
+    Enqueue(Serialize(response, head, close, /*chunked=*/false), 0);
+  }
+  void DeliverStreamHead(const HttpResponse& head_response, bool head);
+  void DeliverChunk(const std::string& data) {
+    if (phase_ == Phase::kStreaming && !final_response_queued_) Enqueue(Chunk(data), data.size());
+  }
+  void DeliverEnd() {
+    if (phase_ != Phase::kStreaming || final_response_queued_) return;
+    final_response_queued_ = true;
+    close_after_write_ = true;
+    Enqueue("0\r\n\r\n", 0);
+  }
+  void Close();
+
+ private:
+  enum class Phase { kReading, kHandling, kStreaming, kClosed };
+
+  void DoRead() {
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kReading;
+    final_response_queued_ = false;
+    close_after_write_ = false;
+    if (stop_requested_ && buffer_.size() == 0) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(core_->options.max_header_bytes));
+    parser_->body_limit(core_->options.max_body_bytes);
+    stream_.expires_after(served_ == 0 ? core_->options.header_timeout : core_->options.idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    auto& req = parser_->get();
+    if (auto length = parser_->content_length(); length && *length > core_->options.max_body_bytes)
+      return RespondError(413, "request body of " + std::to_string(*length) + " bytes is larger than the limit of " +
+                                   std::to_string(core_->options.max_body_bytes) + " bytes");
+    if (parser_->is_done()) return OnRequest();
+    if (auto expect = req[http::field::expect]; EqualsIgnoreCase({expect.data(), expect.size()}, "100-continue"))
+      Enqueue("HTTP/1.1 100 Continue\r\n\r\n", 0);
+    stream_.expires_after(core_->options.body_timeout);
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, size_t) {
+      if (e) return self->OnReadError(e);
+      self->OnRequest();
+    });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::header_limit)
+      return RespondError(
+          431, "request header larger than the limit of " + std::to_string(core_->options.max_header_bytes) + " bytes");
+    if (ec == http::error::body_limit) {
+      // Beast checks a Content-Length against the limit while parsing the header.
+      auto length = parser_->content_length();
+      return RespondError(413, "request body" + (length ? " of " + std::to_string(*length) + " bytes" : std::string()) +
+                                   " is larger than the limit of " + std::to_string(core_->options.max_body_bytes) +
+                                   " bytes");
+    }
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message || !IsHttpParseError(ec))
+      return Close();  // the client went away or timed out; nobody to answer
+    RespondError(400, "malformed HTTP request: " + ec.message());
+  }
+
+  // Answers an error the server found itself, then closes.
+  void RespondError(int status, std::string_view message) {
+    phase_ = Phase::kHandling;
+    final_response_queued_ = true;
+    close_after_write_ = true;
+    Enqueue(Serialize(HttpResponse::JsonError(status, message), false, true, false), 0);
+  }
+
+  void OnRequest();
+
+  void OnStopRequested(bool force) {
+    stop_requested_ = true;
+    if (force || phase_ == Phase::kClosed) return Close();
+    if (phase_ == Phase::kReading && !parser_->got_some() && buffer_.size() == 0) return Close();
+    if (phase_ == Phase::kStreaming) return DeliverEnd();
+    close_after_write_ = true;  // after the response in flight
+  }
+
+  void Enqueue(std::string data, size_t stream_bytes) {
+    if (phase_ == Phase::kClosed) return;
+    out_.emplace_back(std::move(data), stream_bytes);
+    DoWrite();
+  }
+
+  void DoWrite() {
+    if (write_pending_ || out_.empty()) return;
+    writing_stream_bytes_ = 0;
+    if (out_.size() == 1) {
+      writing_ = std::move(out_.front().first);
+      writing_stream_bytes_ = out_.front().second;
+    } else {
+      writing_.clear();
+      for (auto& [data, bytes] : out_) {
+        writing_ += data;
+        writing_stream_bytes_ += bytes;
+      }
+    }
+    out_.clear();
+    write_pending_ = true;
+    // While streaming a read is pending; expires_after then times the write only.
+    stream_.expires_after(core_->options.write_timeout);
+    asio::async_write(stream_, asio::buffer(writing_),
+                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
+  }
+
+  void OnWrite(beast::error_code ec);
+
+  // Reads and drops what the client sends while streaming, to notice it leave.
+  void DoDiscardRead() {
+    stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      self->DoDiscardRead();
+    });
+  }
+
+  // Half-closes, then drains what the client still sends for a moment, so an
+  // error answer is not lost to a reset caused by unread request bytes.
+  void LingerClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(1));
+    DrainThenClose(0);
+  }
+  void DrainThenClose(size_t drained) {
+    if (phase_ == Phase::kClosed || drained > 4 * 1024 * 1024) return Close();
+    stream_.async_read_some(asio::buffer(discard_),
+                            [self = shared_from_this(), drained](beast::error_code ec, size_t n) {
+                              if (ec) return self->Close();
+                              self->DrainThenClose(drained + n);
+                            });
+  }
+
+  void Unregister() {
+    if (!registered_) return;
+    registered_ = false;
+    std::lock_guard lock(core_->conn_mu);
+    core_->connections.erase(this);
+    core_->conn_cv.notify_all();
+  }
+
+  std::shared_ptr<Core> core_;  // first: the io_context outlives the socket
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_;
+  Phase phase_ = Phase::kReading;
+  size_t served_ = 0;
+  bool close_after_write_ = false;
+  bool final_response_queued_ = false;
+  bool stop_requested_ = false;
+  bool registered_ = true;
+  std::deque<std::pair<std::string, size_t>> out_;  // data, stream payload bytes in it
+  std::string writing_;
+  size_t writing_stream_bytes_ = 0;
+  bool write_pending_ = false;
+  std::weak_ptr<ResponderImpl> responder_;
+  std::array<char, 1024> discard_;
+};
+
+class ResponderImpl final : public Responder {
+ public:
+  ResponderImpl(std::shared_ptr<Connection> connection, bool head, bool keep_alive, size_t limit)
+      : connection_(std::move(connection)), head_(head), keep_alive_(keep_alive), limit_(limit) {}
+
+  ~ResponderImpl() override {
+    // Whatever is still owed: a 500 for a forgotten answer, the end of an open stream.
+    if (!answered_) {
+      connection_->Post([c = connection_, head = head_] {
+        c->Deliver(HttpResponse::JsonError(500, "the request handler did not answer"), head, false);
+      });
+    } else if (state_ == StreamState::kOpen) {
+      connection_->Post([c = connection_] { c->DeliverEnd(); });
+    }
+  }
+
+  bool Send(HttpResponse response) override {
+    std::lock_guard lock(mu_);
+    if (answered_) return false;
+    answered_ = true;
+    connection_->Post([c = connection_, r = std::move(response), head = head_, keep_alive = keep_alive_] {
+      c->Deliver(r, head, keep_alive);
+    });
+    return true;
+  }
+
+  bool StartStream(HttpResponse head) override {
+    std::lock_guard lock(mu_);
+    if (answered_) return false;
+    answered_ = true;
+    if (!closed_) state_ = StreamState::kOpen;
+    buffered_ += head.body.size();
+    connection_->Post([c = connection_, r = std::move(head), h = head_] { c->DeliverStreamHead(r, h); });
+    return true;
+  }
+
+  bool Write(std::string chunk) override {
+    std::lock_guard lock(mu_);
+    if (state_ != StreamState::kOpen) return false;
+    if (chunk.empty()) return true;  // an empty chunk would end the chunked body
+    if (buffered_ + chunk.size() > limit_) {
+      state_ = StreamState::kOverflowed;
+      connection_->Post([c = connection_] { c->Close(); });
+      return false;
+    }
+    buffered_ += chunk.size();
+    // Posted under the lock so writes from several threads keep their order.
+    connection_->Post([c = connection_, data = std::move(chunk)] { c->DeliverChunk(data); });
+    return true;
+  }
+
+  void End() override {
+    std::lock_guard lock(mu_);
+    if (state_ != StreamState::kOpen) return;
+    state_ = StreamState::kClosed;
+    connection_->Post([c = connection_] { c->DeliverEnd(); });
+  }
+
+  StreamState state() const override {
+    std::lock_guard lock(mu_);
+    return state_;
+  }
+
+  size_t buffered_bytes() const override {
+    std::lock_guard lock(mu_);
+    return buffered_;
+  }
+
+  void OnClose(std::function<void()> callback) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!closed_) {
+        on_close_ = std::move(callback);
+        return;
+      }
+    }
+    if (callback) callback();
+  }
+
+  // Connection side, on its strand.
+  void Drained(size_t bytes) {
+    std::lock_guard lock(mu_);
+    buffered_ -= std::min(bytes, buffered_);
+  }
+  void Closed() {
+    std::function<void()> callback;
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return;
+      closed_ = true;
+      if (state_ == StreamState::kOpen) state_ = StreamState::kClosed;
+      callback = std::move(on_close_);
+    }
+    if (callback) callback();
+  }
+
+ private:
+  const std::shared_ptr<Connection> connection_;
+  const bool head_;
+  const bool keep_alive_;
+  const size_t limit_;
+  mutable std::mutex mu_;
+  bool answered_ = false;
+  StreamState state_ = StreamState::kNotStarted;
+  size_t buffered_ = 0;
+  bool closed_ = false;
+  std::function<void()> on_close_;
+};
+
+void Connection::OnRequest() {
+  phase_ = Phase::kHandling;
+  ++served_;
+  http::request<http::string_body> breq = parser_->release();
+  const bool keep_alive = breq.keep_alive() && !stop_requested_;
+  const bool head = breq.method() == http::verb::head;
+
+  HttpRequest req;
+  req.method = std::string(breq.method_string());
+  req.target = std::string(breq.target());
+  size_t question = req.target.find('?');
+  req.path = req.target.substr(0, question);
+  if (question != std::string::npos) {
+    req.raw_query = req.target.substr(question + 1);
+    std::string_view rest = req.raw_query;
+    while (!rest.empty()) {
+      std::string_view part = rest.substr(0, rest.find('&'));
+      rest.remove_prefix(std::min(rest.size(), part.size() + 1));
+      if (part.empty()) continue;
+      size_t eq = part.find('=');
+      req.query.emplace_back(UrlDecode(part.substr(0, eq)),
+                             eq == std::string_view::npos ? std::string() : UrlDecode(part.substr(eq + 1)));
+    }
+  }
+  for (const auto& field : breq) req.headers.Add(std::string(field.name_string()), std::string(field.value()));
+  req.body = std::move(breq.body());
+  req.remote_address = remote_;
+
+  Router::Match match = core_->router.Find(req.method, req.path);
+  switch (match.outcome) {
+    case Router::Outcome::kBadPath:
+      return Deliver(HttpResponse::JsonError(400, match.error), head, keep_alive);
+    case Router::Outcome::kNotFound:
+      return Deliver(HttpResponse::JsonError(404, "no route for " + req.method + " " + req.path), head, keep_alive);
+    case Router::Outcome::kMethodNotAllowed: {
+      std::string allow;
+      for (const std::string& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+      HttpResponse response = HttpResponse::JsonError(
+          405, "method " + req.method + " is not allowed on " + req.path + "; allowed: " + allow);
+      response.headers.Set("Allow", allow);
+      return Deliver(response, head, keep_alive);
+    }
+    case Router::Outcome::kFound:
+      break;
+  }
+  req.path_params = std::move(match.params);
+  auto responder =
+      std::make_shared<ResponderImpl>(shared_from_this(), head, keep_alive, core_->options.stream_buffer_bytes);
+  responder_ = responder;
+  try {
+    (*match.handler)(req, responder);
+  } catch (const std::exception& e) {
+    responder->Send(HttpResponse::JsonError(500, std::string("the request handler failed: ") + e.what()));
+  } catch (...) {
+    responder->Send(HttpResponse::JsonError(500, "the request handler failed"));
+  }
+}
+
+void Connection::DeliverStreamHead(const HttpResponse& head_response, bool head) {
+  if (phase_ != Phase::kHandling) return;
+  if (head) {  // HEAD: the head only, then close
+    final_response_queued_ = true;
+    close_after_write_ = true;
+    return Enqueue(Serialize(head_response, true, true, true), 0);
+  }
+  phase_ = Phase::kStreaming;
+  Enqueue(Serialize(head_response, false, true, true), 0);
+  stream_.expires_never();  // the write just started keeps its own timeout
+  DoDiscardRead();
+  if (!head_response.body.empty()) DeliverChunk(head_response.body);
+  if (stop_requested_) DeliverEnd();
+}
+
+void Connection::OnWrite(beast::error_code ec) {
+  write_pending_ = false;
+  if (phase_ == Phase::kClosed) return;
+  if (ec) return Close();
+  if (writing_stream_bytes_ > 0)
+    if (auto responder = responder_.lock()) responder->Drained(writing_stream_bytes_);
+  if (!out_.empty()) return DoWrite();
+  if (!final_response_queued_) return;  // a stream, or a 100 Continue before the body
+  if (close_after_write_) {
+    if (phase_ == Phase::kStreaming) return Close();
+    return LingerClose();
+  }
+  if (phase_ == Phase::kHandling) DoRead();
+}
+
+void Connection::Close() {
+  if (phase_ == Phase::kClosed) return;
+  phase_ = Phase::kClosed;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+  out_.clear();
+  Unregister();
+  if (auto responder = responder_.lock()) responder->Closed();
+}
+
+namespace {
+
+void DoAccept(const std::shared_ptr<Core>& core);
+
+void OnAccept(const std::shared_ptr<Core>& core, beast::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !core->acceptor->is_open() || core->stopping) return;
+  if (ec) {
+    // Out of descriptors, most likely: wait a moment rather than spin.
+    Logger().Warn("http: accept failed", {{"error", ec.message()}});
+    core->accept_retry->expires_after(std::chrono::milliseconds(50));
+    core->accept_retry->async_wait([core](beast::error_code e) {
+      if (!e) DoAccept(core);
+    });
+    return;
+  }
+  bool full;
+  {
+    std::lock_guard lock(core->conn_mu);
+    full = core->connections.size() >= core->options.max_connections;
+  }
+  if (full) {
+    // A fresh socket's send buffer is empty: this short write does not block.
+    std::string answer =
+        Serialize(HttpResponse::JsonError(503, "too many connections; try again later"), false, true, false);
+    beast::error_code ignored;
+    asio::write(socket, asio::buffer(answer), ignored);
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  } else {
+    auto connection = std::make_shared<Connection>(core, std::move(socket));
+    {
+      std::lock_guard lock(core->conn_mu);
+      core->connections.emplace(connection.get(), connection);
+    }
+    connection->Start();
+  }
+  DoAccept(core);
+}
+
+void DoAccept(const std::shared_ptr<Core>& core) {
+  core->acceptor->async_accept(asio::make_strand(core->ioc), [core](beast::error_code ec, tcp::socket socket) {
+    OnAccept(core, ec, std::move(socket));
+  });
+}
+
+std::string ListenError(const std::string& address, const beast::error_code& ec) {
+  std::string what = ec.message();
+  if (ec == asio::error::address_in_use) what = "address in use (another process listens there; pick another port)";
+  if (ec == asio::error::access_denied) what = "permission denied (ports below 1024 need privileges)";
+  if (ec == boost::system::errc::address_not_available) what = "address not available on this machine";
+  return "cannot listen on " + address + ": " + what;
+}
+
+std::vector<std::shared_ptr<Connection>> Snapshot(Core& core) {
+  std::vector<std::shared_ptr<Connection>> out;
+  std::lock_guard lock(core.conn_mu);
+  for (auto& [raw, weak] : core.connections)
+    if (auto c = weak.lock()) out.push_back(std::move(c));
+  return out;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options) : core_(std::make_shared<Core>(std::move(options))) {}
+
+HttpServer::~HttpServer() { Stop(std::chrono::milliseconds(0)); }
+
+Status HttpServer::Route(std::string method, std::string pattern, std::string summary, Handler handler) {
+  return RouteAsync(std::move(method), std::move(pattern), std::move(summary),
+                    [handler = std::move(handler)](const HttpRequest& request, std::shared_ptr<Responder> responder) {
+                      responder->Send(handler(request));
+                    });
+}
+
+Status HttpServer::RouteAsync(std::string method, std::string pattern, std::string summary, AsyncHandler handler) {
+  if (core_->started) return FailedPrecondition("routes must be added before the HTTP server starts");
+  return core_->router.Add(std::move(method), std::move(pattern), std::move(summary), std::move(handler));
+}
+
+std::vector<RouteInfo> HttpServer::routes() const { return core_->router.routes(); }
+
+Status HttpServer::Start() {
+  Core& core = *core_;
+  if (core.started) return FailedPrecondition("the HTTP server is already started");
+  std::string address = core.options.host + ":" + std::to_string(core.options.port);
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  asio::ip::address ip = asio::ip::make_address(core.options.host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(ip, core.options.port);
+  } else {
+    tcp::resolver resolver(core.ioc);
+    auto results = resolver.resolve(core.options.host, std::to_string(core.options.port), ec);
+    if (ec || results.empty())
+      return IoError("cannot listen on " + address + ": cannot resolve host '" + core.options.host + "'");
+    endpoint = results.begin()->endpoint();
+  }
+  core.acceptor.emplace(asio::make_strand(core.ioc));
+  auto fail = [&](const beast::error_code& e) {
+    core.acceptor.reset();
+    return IoError(ListenError(address, e));
+  };
+  if (core.acceptor->open(endpoint.protocol(), ec); ec) return fail(ec);
+  if (core.acceptor->set_option(asio::socket_base::reuse_address(true), ec); ec) return fail(ec);
+  if (core.acceptor->bind(endpoint, ec); ec) return fail(ec);
+  if (core.acceptor->listen(asio::socket_base::max_listen_connections, ec); ec) return fail(ec);
+  core.port = core.acceptor->local_endpoint(ec).port();
+  core.accept_retry.emplace(core.acceptor->get_executor());
+  core.started = true;
+  {
+    std::lock_guard lock(core.post_mu);
+    core.running = true;
+  }
+  core.work.emplace(core.ioc.get_executor());
+  DoAccept(core_);
+  for (int i = 0; i < std::max(1, core.options.io_threads); ++i) core.threads.emplace_back([&core] { core.ioc.run(); });
+  return Status::Ok();
+}
+
+uint16_t HttpServer::port() const { return core_->port; }
+
+std::string HttpServer::base_url() const { return "http://" + core_->options.host + ":" + std::to_string(core_->port); }
+
+size_t HttpServer::connection_count() const {
+  std::lock_guard lock(core_->conn_mu);
+  return core_->connections.size();
+}
+
+void HttpServer::Stop(std::chrono::milliseconds grace) {
+  Core& core = *core_;
+  if (!core.started || core.stopped) return;
+  core.stopped = true;
+  core.stopping = true;
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  core.Post(core.acceptor->get_executor(), [c = core_] {
+    beast::error_code ignored;
+    c->acceptor->close(ignored);
+    c->accept_retry->cancel();
+  });
+  for (auto& connection : Snapshot(core)) connection->RequestStop(/*force=*/false);
+  auto none_left = [&] { return core.connections.empty(); };
+  {
+    std::unique_lock lock(core.conn_mu);
+    core.conn_cv.wait_until(lock, deadline, none_left);
+  }
+  for (auto& connection : Snapshot(core)) connection->RequestStop(/*force=*/true);
+  {
+    std::unique_lock lock(core.conn_mu);
+    core.conn_cv.wait_for(lock, std::chrono::seconds(2), none_left);
+  }
+  {
+    std::lock_guard lock(core.post_mu);
+    core.running = false;
+  }
+  core.work.reset();
+  core.ioc.stop();
+  for (auto& thread : core.threads) thread.join();
+  core.threads.clear();
+  // Run what is still queued (completions of closed sockets), so no handler
+  // keeps a connection alive inside the stopped io_context.
+  core.ioc.restart();
+  for (int i = 0; i < 100 && core.ioc.poll() > 0; ++i) {
+  }
+}
+
+}  // namespace floe::server
