@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -142,10 +143,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
     core_->Post(stream_.get_executor(), [self = shared_from_this(), force] { self->OnStopRequested(force); });
   }
 
-  // Any thread; `fn` runs on the connection's thread unless the server has stopped.
-  template <typename Fn>
-  bool Post(Fn&& fn) {
-    return core_->Post(stream_.get_executor(), std::forward<Fn>(fn));
+  // What a responder asks of its connection, from any thread.
+  struct Action {
+    enum class Kind { kRespond, kStreamHead, kChunk, kEnd, kClose } kind;
+    HttpResponse response;  // kRespond, kStreamHead
+    std::string data;       // kChunk
+    bool head = false;
+    bool keep_alive = false;
+  };
+  // Queues `action` for the connection's thread. Actions run in the order
+  // submitted (a plain post would not keep the order between the io thread's
+  // own posts and other threads'), several per wake-up. Dropped after Stop.
+  void Submit(Action action) {
+    bool schedule;
+    {
+      std::lock_guard lock(outbox_mu_);
+      outbox_.push_back(std::move(action));
+      schedule = !drain_scheduled_ && !in_handler_;
+      if (schedule) drain_scheduled_ = true;
+    }
+    if (schedule) core_->Post(stream_.get_executor(), [self = shared_from_this()] { self->DrainOutbox(); });
   }
 
   // The rest run on the connection's thread.
@@ -169,6 +186,34 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close();
 
  private:
+  void DrainOutbox() {
+    std::vector<Action> actions;
+    {
+      std::lock_guard lock(outbox_mu_);
+      actions.swap(outbox_);
+      drain_scheduled_ = false;
+    }
+    for (Action& a : actions) {
+      switch (a.kind) {
+        case Action::Kind::kRespond:
+          Deliver(a.response, a.head, a.keep_alive);
+          break;
+        case Action::Kind::kStreamHead:
+          DeliverStreamHead(a.response, a.head);
+          break;
+        case Action::Kind::kChunk:
+          DeliverChunk(a.data);
+          break;
+        case Action::Kind::kEnd:
+          DeliverEnd();
+          break;
+        case Action::Kind::kClose:
+          Close();
+          break;
+      }
+    }
+  }
+
   enum class Phase { kReading, kHandling, kStreaming, kClosed };
 
   void DoRead() {
@@ -179,7 +224,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (stop_requested_ && buffer_.size() == 0) return Close();
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(core_->options.max_header_bytes));
-    parser_->body_limit(core_->options.max_body_bytes);
+    // No limit while reading the header: Beast would reject a large
+    // Content-Length there without letting us say how large; OnHeader checks.
+    parser_->body_limit(std::numeric_limits<uint64_t>::max());
     stream_.expires_after(served_ == 0 ? core_->options.header_timeout : core_->options.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
@@ -192,6 +239,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return RespondError(413, "request body of " + std::to_string(*length) + " bytes is larger than the limit of " +
                                    std::to_string(core_->options.max_body_bytes) + " bytes");
     if (parser_->is_done()) return OnRequest();
+    parser_->body_limit(core_->options.max_body_bytes);  // for chunked bodies
     if (auto expect = req[http::field::expect]; EqualsIgnoreCase({expect.data(), expect.size()}, "100-continue"))
       Enqueue("HTTP/1.1 100 Continue\r\n\r\n", 0);
     stream_.expires_after(core_->options.body_timeout);
@@ -206,11 +254,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return RespondError(
           431, "request header larger than the limit of " + std::to_string(core_->options.max_header_bytes) + " bytes");
     if (ec == http::error::body_limit) {
-      // Beast checks a Content-Length against the limit while parsing the header.
-      auto length = parser_->content_length();
-      return RespondError(413, "request body" + (length ? " of " + std::to_string(*length) + " bytes" : std::string()) +
-                                   " is larger than the limit of " + std::to_string(core_->options.max_body_bytes) +
-                                   " bytes");
+      return RespondError(
+          413, "request body is larger than the limit of " + std::to_string(core_->options.max_body_bytes) + " bytes");
     }
     if (ec == http::error::end_of_stream || ec == http::error::partial_message || !IsHttpParseError(ec))
       return Close();  // the client went away or timed out; nobody to answer
@@ -314,6 +359,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool write_pending_ = false;
   std::weak_ptr<ResponderImpl> responder_;
   std::array<char, 1024> discard_;
+  std::mutex outbox_mu_;
+  std::vector<Action> outbox_;    // guarded by outbox_mu_
+  bool drain_scheduled_ = false;  // guarded by outbox_mu_
+  bool in_handler_ = false;       // guarded by outbox_mu_: OnRequest drains after the handler returns
 };
 
 class ResponderImpl final : public Responder {
@@ -324,11 +373,11 @@ class ResponderImpl final : public Responder {
   ~ResponderImpl() override {
     // Whatever is still owed: a 500 for a forgotten answer, the end of an open stream.
     if (!answered_) {
-      connection_->Post([c = connection_, head = head_] {
-        c->Deliver(HttpResponse::JsonError(500, "the request handler did not answer"), head, false);
-      });
+      connection_->Submit({.kind = Connection::Action::Kind::kRespond,
+                           .response = HttpResponse::JsonError(500, "the request handler did not answer"),
+                           .head = head_});
     } else if (state_ == StreamState::kOpen) {
-      connection_->Post([c = connection_] { c->DeliverEnd(); });
+      connection_->Submit({.kind = Connection::Action::Kind::kEnd});
     }
   }
 
@@ -336,9 +385,10 @@ class ResponderImpl final : public Responder {
     std::lock_guard lock(mu_);
     if (answered_) return false;
     answered_ = true;
-    connection_->Post([c = connection_, r = std::move(response), head = head_, keep_alive = keep_alive_] {
-      c->Deliver(r, head, keep_alive);
-    });
+    connection_->Submit({.kind = Connection::Action::Kind::kRespond,
+                         .response = std::move(response),
+                         .head = head_,
+                         .keep_alive = keep_alive_});
     return true;
   }
 
@@ -348,7 +398,7 @@ class ResponderImpl final : public Responder {
     answered_ = true;
     if (!closed_) state_ = StreamState::kOpen;
     buffered_ += head.body.size();
-    connection_->Post([c = connection_, r = std::move(head), h = head_] { c->DeliverStreamHead(r, h); });
+    connection_->Submit({.kind = Connection::Action::Kind::kStreamHead, .response = std::move(head), .head = head_});
     return true;
   }
 
@@ -358,12 +408,12 @@ class ResponderImpl final : public Responder {
     if (chunk.empty()) return true;  // an empty chunk would end the chunked body
     if (buffered_ + chunk.size() > limit_) {
       state_ = StreamState::kOverflowed;
-      connection_->Post([c = connection_] { c->Close(); });
+      connection_->Submit({.kind = Connection::Action::Kind::kClose});
       return false;
     }
     buffered_ += chunk.size();
-    // Posted under the lock so writes from several threads keep their order.
-    connection_->Post([c = connection_, data = std::move(chunk)] { c->DeliverChunk(data); });
+    // Submitted under the lock so writes from several threads keep their order.
+    connection_->Submit({.kind = Connection::Action::Kind::kChunk, .data = std::move(chunk)});
     return true;
   }
 
@@ -371,7 +421,7 @@ class ResponderImpl final : public Responder {
     std::lock_guard lock(mu_);
     if (state_ != StreamState::kOpen) return;
     state_ = StreamState::kClosed;
-    connection_->Post([c = connection_] { c->DeliverEnd(); });
+    connection_->Submit({.kind = Connection::Action::Kind::kEnd});
   }
 
   StreamState state() const override {
@@ -474,6 +524,10 @@ void Connection::OnRequest() {
   auto responder =
       std::make_shared<ResponderImpl>(shared_from_this(), head, keep_alive, core_->options.stream_buffer_bytes);
   responder_ = responder;
+  {
+    std::lock_guard lock(outbox_mu_);
+    in_handler_ = true;  // what the handler submits runs right after it, without a post
+  }
   try {
     (*match.handler)(req, responder);
   } catch (const std::exception& e) {
@@ -481,6 +535,14 @@ void Connection::OnRequest() {
   } catch (...) {
     responder->Send(HttpResponse::JsonError(500, "the request handler failed"));
   }
+  responder.reset();  // a dropped responder submits its 500 now
+  {
+    std::lock_guard lock(outbox_mu_);
+    in_handler_ = false;
+    if (drain_scheduled_) return;  // a drain is on its way
+    drain_scheduled_ = true;       // keeps others from scheduling one while this drains
+  }
+  DrainOutbox();
 }
 
 void Connection::DeliverStreamHead(const HttpResponse& head_response, bool head) {

@@ -427,6 +427,29 @@ TEST_F(HttpServerTest, SseStreamDeliversEventsAndSeesTheClientLeave) {
   EXPECT_THAT(all, HasSubstr("data: bye\n\n\r\n0\r\n\r\n"));
 }
 
+// Regression: the head (submitted on the io thread inside the handler) used
+// to be overtaken by writes another thread made right after, which were then
+// dropped: asio's io_context does not order posts from different threads.
+TEST_F(HttpServerTest, WritesRightAfterStartStreamKeepTheirOrder) {
+  StartServer();
+  for (size_t i = 0; i < 50; ++i) {
+    int fd = Connect(server_->port());
+    SendAll(fd, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(WaitForStreams(i + 1));
+    std::shared_ptr<Responder> stream = streams_[i];
+    EXPECT_TRUE(stream->Write(FormatSseEvent({.id = std::to_string(i), .data = "first"})));
+    EXPECT_TRUE(stream->Write(FormatSseEvent({.data = "second"})));
+    stream->End();
+    bool closed = false;
+    std::string all = ReadUntil(fd, "", 5s, &closed);
+    close(fd);
+    ASSERT_TRUE(closed) << i;
+    size_t head = all.find("\r\n\r\n"), first = all.find("data: first"), second = all.find("data: second");
+    ASSERT_TRUE(head < first && first < second && second != std::string::npos) << all;
+    EXPECT_TRUE(all.ends_with("\r\n0\r\n\r\n")) << all;
+  }
+}
+
 TEST_F(HttpServerTest, SlowStreamClientOverflowsAndIsClosedWithoutSlowingOthers) {
   StartServer({.stream_buffer_bytes = 256 * 1024});
   int stalled = Connect(server_->port());  // never reads
