@@ -322,6 +322,18 @@ TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(CountOf(got, "Connection: close"), 1u);
 }
 
+TEST_F(HttpServerTest, Http10ClosesAfterTheResponse) {
+  StartServer();
+  int fd = Connect(server_->port());
+  SendAll(fd, "GET /hello HTTP/1.0\r\n\r\n");
+  bool closed = false;
+  std::string got = ReadUntil(fd, "", 5s, &closed);
+  close(fd);
+  EXPECT_TRUE(closed);
+  EXPECT_THAT(got, HasSubstr("Connection: close\r\n"));
+  EXPECT_TRUE(got.ends_with("hello")) << got;
+}
+
 TEST_F(HttpServerTest, IdleAndSilentConnectionsTimeOut) {
   StartServer({.header_timeout = 300ms, .idle_timeout = 300ms});
   int silent = Connect(server_->port());
