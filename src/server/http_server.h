@@ -16,7 +16,8 @@
 // 413 body too large, 431 header too large, 500 a handler threw or dropped its
 // responder, 503 too many connections. After a 400/413/431 the connection closes.
 //
-// Boost is confined to http_server.cc: this header is cheap to include.
+// Boost is confined to http_server.cc and internal/http_connection.cc: this
+// header is cheap to include.
 #pragma once
 
 #include <chrono>
