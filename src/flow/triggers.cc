@@ -394,7 +394,7 @@ class TriggerParser {
     if (IsPublicHolidayCondition(type.scalar)) {
       Error(type.location,
             "PublicHoliday conditions cannot be evaluated: floe ships no public-holiday calendar (Kestra reads the "
-            "Jollyday library's data, which no maintained package provides here)",
+            "Jollyday library's data; no holiday data package is part of floe's build)",
             "list the holidays yourself: a Not condition over DateTimeBetween ones, or an Expression on trigger.date");
       return std::nullopt;
     }
