@@ -11,8 +11,10 @@
 // Templates in these properties (an Expression's `expression`, a DayWeek's
 // `date`, a trigger's `inputs`) are compiled at load like task properties
 // and rendered by whoever evaluates them, with the `trigger` variables.
-// Loading checks only what is static: cron text is kept as written (the cron
-// module checks it), time zones are not looked up.
+// Loading checks what is static: enums, state names, keys, durations, time
+// zones (in the time zone database). Cron text is kept as written: the cron
+// module checks it. Date-times (backfill, DateTimeBetween) are kept as written
+// and checked when evaluated.
 #pragma once
 
 #include <optional>

@@ -1,5 +1,7 @@
 // A flow's `triggers`: common keys, each kind's typed properties, and the
 // conditions, every problem reported with its place in the file.
+#include <date/tz.h>
+
 #include <algorithm>
 #include <set>
 
@@ -181,6 +183,24 @@ class TriggerParser {
     return d.ok() ? std::optional<Duration>(*d) : std::nullopt;
   }
 
+  // A schedule's time zone: an IANA name the time zone database knows (a
+  // template is checked when rendered). Etc/UTC when absent.
+  std::string TimeZone(const YamlNode& node) {
+    const YamlNode* tz = node.Find("timezone");
+    if (!tz || !tz->is_scalar()) return "Etc/UTC";
+    if (tz->tmpl) return tz->scalar;
+    try {
+      date::locate_zone(tz->scalar);
+    } catch (const std::exception&) {  // date throws std::runtime_error for an unknown name
+      std::vector<std::string> names;
+      for (const auto& z : date::get_tzdb().zones) names.emplace_back(z.name());
+      std::string hint = DidYouMean(tz->scalar, names);
+      Error(tz->location, "unknown time zone '" + tz->scalar + "'",
+            hint.empty() ? "use an IANA name like Europe/Paris, or Etc/UTC" : hint);
+    }
+    return tz->scalar;
+  }
+
   std::optional<RecoverMissed> Recover(const YamlNode& node) {
     std::string v = Scalar(node, "recoverMissedSchedules");
     if (v == "ALL") return RecoverMissed::kAll;
@@ -197,7 +217,7 @@ class TriggerParser {
         ScheduleSpec s;
         s.cron = Scalar(node, "cron");
         if (const YamlNode* w = node.Find("withSeconds")) s.with_seconds = w->ToValue().Truthy();
-        if (std::string tz = Scalar(node, "timezone"); !tz.empty()) s.timezone = tz;
+        s.timezone = TimeZone(node);
         s.recover_missed = Recover(node);
         s.late_maximum_delay = DurationOf(node, "lateMaximumDelay");
         if (const YamlNode* b = node.Find("backfill"); b && b->is_map()) s.backfill = ParseBackfill(*b);
@@ -213,7 +233,7 @@ class TriggerParser {
             Error(dates->location, "'dates' must be a list of ISO date-times, or an expression giving one");
           s.dates = *dates;
         }
-        if (std::string tz = Scalar(node, "timezone"); !tz.empty()) s.timezone = tz;
+        s.timezone = TimeZone(node);
         s.recover_missed = Recover(node);
         trigger.schedule_on_dates = std::move(s);
         break;

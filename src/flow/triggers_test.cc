@@ -329,8 +329,12 @@ TEST(TriggersTest, TriggerErrorsSayWhatToDo) {
     bucket: b
     inputs: {a: 1}
     allowConcurrent: true
+  - id: tz
+    type: trigger.ScheduleOnDates
+    dates: ["2025-01-01T00:00:00"]
+    timezone: Europe/Pari
 )");
-  ASSERT_EQ(errors.size(), 11u) << ::testing::PrintToString(errors);
+  ASSERT_EQ(errors.size(), 12u) << ::testing::PrintToString(errors);
   EXPECT_THAT(errors[0], HasSubstr("8:5: trigger 'no_cron' (trigger.Schedule) is missing required property 'cron'"));
   EXPECT_THAT(errors[1], HasSubstr("10:15: 'interval' applies to polling triggers; a Schedule trigger is not polled"));
   EXPECT_THAT(errors[2], HasSubstr("11:29: property 'recoverMissedSchedules' must be one of ALL, LAST, NONE"));
@@ -343,6 +347,7 @@ TEST(TriggersTest, TriggerErrorsSayWhatToDo) {
   EXPECT_THAT(errors[8], HasSubstr("29:19: a DAILY_TIME_DEADLINE timeWindow needs 'deadline'"));
   EXPECT_THAT(errors[9], HasSubstr("33:5: unknown property 'inputs' for trigger type 's3.Trigger'"));
   EXPECT_THAT(errors[10], HasSubstr("34:5: 'allowConcurrent' is not supported by floe yet on triggers"));
+  EXPECT_THAT(errors[11], HasSubstr("38:15: unknown time zone 'Europe/Pari' (did you mean 'Europe/Paris'"));
 }
 
 TEST(TriggersTest, SchemaExportsTriggerTypesAndConditions) {
