@@ -109,7 +109,36 @@ class TriggerParser {
     if (const YamlNode* c = node.Find("conditions")) ParseConditionList(*c, kind, trigger.conditions);
     if (const YamlNode* s = node.Find("stopAfter")) trigger.stop_after = States(*s, "stopAfter");
     if (spec.task_type) ParseKind(node, trigger);
+    if (spec.task_type && !polling) CheckInputs(trigger, flow);
     flow.triggers.push_back(std::move(trigger));
+  }
+
+  // The inputs a server-run trigger gives must be ones the flow declares,
+  // and it must give every required input without a default: otherwise
+  // each execution it starts would fail before its first task.
+  void CheckInputs(const TriggerSpec& trigger, const Flow& flow) {
+    std::vector<std::string> declared;
+    for (const auto& in : flow.inputs) declared.push_back(in.id);
+    auto check_names = [&](const YamlNode& inputs, std::string_view where) {
+      for (const auto& e : inputs.entries) {
+        if (Contains(declared, e.key)) continue;
+        Error(e.key_location,
+              "trigger '" + trigger.spec.id + "' gives input '" + e.key + "'" + std::string(where) +
+                  ", which the flow does not declare",
+              declared.empty() ? "declare it under the flow's 'inputs'" : DidYouMean(e.key, declared));
+      }
+    };
+    if (trigger.inputs.is_map()) check_names(trigger.inputs, "");
+    if (trigger.schedule && trigger.schedule->backfill && trigger.schedule->backfill->inputs.is_map())
+      check_names(trigger.schedule->backfill->inputs, " in its backfill");
+    for (const auto& in : flow.inputs) {
+      if (!in.required || in.defaults) continue;
+      if (trigger.inputs.is_map() && trigger.inputs.Find(in.id)) continue;
+      Error(trigger.spec.location,
+            "trigger '" + trigger.spec.id + "' does not give the required input '" + in.id +
+                "', so every execution it starts would fail",
+            "set it under the trigger's 'inputs', or give the input a default");
+    }
   }
 
   void ResolveType(const YamlNode& node, TriggerSpec& trigger) {

@@ -36,8 +36,19 @@ tasks:
 triggers:
 )";  // triggers start on line 8
 
+// The inputs the tests' triggers give; after the triggers, so that their
+// line numbers stay put.
+constexpr std::string_view kInputs = R"(inputs:
+  - id: day
+    type: STRING
+    required: false
+  - id: date
+    type: STRING
+    defaults: "2025-01-01"
+)";
+
 FlowParse Parse(std::string_view triggers) {
-  return ParseFlow(std::string(kHead) + std::string(triggers), "flow.yml", Registry());
+  return ParseFlow(std::string(kHead) + std::string(triggers) + std::string(kInputs), "flow.yml", Registry());
 }
 
 std::vector<std::string> Errors(std::string_view triggers) {
@@ -348,6 +359,44 @@ TEST(TriggersTest, TriggerErrorsSayWhatToDo) {
   EXPECT_THAT(errors[9], HasSubstr("33:5: unknown property 'inputs' for trigger type 's3.Trigger'"));
   EXPECT_THAT(errors[10], HasSubstr("34:5: 'allowConcurrent' is not supported by floe yet on triggers"));
   EXPECT_THAT(errors[11], HasSubstr("38:15: unknown time zone 'Europe/Pari' (did you mean 'Europe/Paris'"));
+}
+
+TEST(TriggersTest, TriggerInputsMustBeTheFlowsOwn) {
+  FlowParse p = ParseFlow(R"(id: f
+namespace: dev
+inputs:
+  - id: region
+    type: STRING
+  - id: limit
+    type: INT
+    defaults: 10
+tasks:
+  - id: a
+    type: core.Log
+    message: hi
+triggers:
+  - id: nightly
+    type: trigger.Schedule
+    cron: "@daily"
+    inputs:
+      regoin: eu
+    backfill:
+      start: 2025-01-01T00:00:00Z
+      inputs: {limt: 3}
+  - id: hook
+    type: trigger.Webhook
+    key: k
+    inputs:
+      region: "{{ trigger.body.region }}"
+)",
+                          "flow.yml", Registry());
+  std::vector<std::string> errors;
+  for (const auto& e : p.errors) errors.push_back(e.ToString());
+  ASSERT_EQ(errors.size(), 3u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("flow.yml:14:5: trigger 'nightly' does not give the required input 'region'"));
+  EXPECT_THAT(errors[1], HasSubstr("18:7: trigger 'nightly' gives input 'regoin', which the flow does not declare"));
+  EXPECT_THAT(errors[1], HasSubstr("did you mean 'region'?"));
+  EXPECT_THAT(errors[2], HasSubstr("21:16: trigger 'nightly' gives input 'limt' in its backfill"));
 }
 
 TEST(TriggersTest, SchemaExportsTriggerTypesAndConditions) {
