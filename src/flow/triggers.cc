@@ -69,7 +69,10 @@ class TriggerParser {
         Error(id->location, "duplicate trigger id '" + spec.id + "'");
       }
     }
-    if (const YamlNode* d = node.Find("description"); d && d->is_scalar()) spec.description = d->scalar;
+    if (const YamlNode* d = node.Find("description")) {
+      if (!d->is_scalar()) Error(d->location, "'description' must be text, not " + std::string(d->KindName()));
+      spec.description = d->scalar;
+    }
     if (const YamlNode* disabled = node.Find("disabled")) {
       tmpl::Value v = disabled->ToValue();
       if (!v.is_bool()) Error(disabled->location, "'disabled' must be true or false");
