@@ -88,6 +88,29 @@ TEST_F(CliTest, RunsTheLevel1ExampleIntoTheLake) {
   EXPECT_THAT(logs.out, HasSubstr("Loaded 120 orders worth 14030.45"));
 }
 
+// A flow with Schedule and Webhook triggers loads and runs by hand; only
+// `floe server` fires those triggers.
+TEST_F(CliTest, ScheduledFlowValidatesAndRunsByHand) {
+  std::string file = Source("examples/scheduled_report.yml");
+  auto valid = Floe("validate " + file);
+  EXPECT_EQ(valid.exit_code, 0) << valid.out;
+  EXPECT_THAT(valid.out, HasSubstr("scheduled_report.yml: ok"));
+  auto run = Floe("run " + file + " --json", /*with_stderr=*/false);
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  auto doc = tmpl::ParseJson(run.out);
+  ASSERT_TRUE(doc.ok()) << run.out;
+  EXPECT_EQ(doc->Get("state")->AsString(), "SUCCESS");
+  auto logs = Floe("logs " + doc->Get("id")->AsString());
+  EXPECT_THAT(logs.out, HasSubstr("Report for by hand: 120 orders"));
+  auto poll = Floe("triggers poll " + file);
+  EXPECT_NE(poll.exit_code, 0);
+  EXPECT_THAT(poll.out, HasSubstr("has no enabled polling trigger; its triggers weekday_morning (Schedule), "
+                                  "on_demand (Webhook) run in `floe server`"));
+  auto one = Floe("triggers poll " + file + " --trigger weekday_morning");
+  EXPECT_NE(one.exit_code, 0);
+  EXPECT_THAT(one.out, HasSubstr("Schedule triggers run in `floe server`"));
+}
+
 TEST_F(CliTest, InputsAreValidated) {
   auto bad = Floe("run " + Source("examples/level1_duckdb.yml") + " --input min_quantity=zero");
   EXPECT_EQ(bad.exit_code, 2);

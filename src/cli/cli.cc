@@ -437,16 +437,31 @@ int TriggersCommand(const Home& home, const TriggerOptions& opts) {
   if (!flow.ok()) return Report(flow.status());
   std::vector<const flow::TriggerSpec*> triggers;
   std::string ids;
+  std::string server_only;  // triggers only `floe server` runs, skipped here
   for (const auto& t : flow->triggers) {
     ids += (ids.empty() ? "" : ", ") + t.spec.id;
-    if (opts.trigger.empty() ? !t.spec.disabled : t.spec.id == opts.trigger) triggers.push_back(&t);
+    if (opts.trigger.empty() ? t.spec.disabled : t.spec.id != opts.trigger) continue;
+    if (t.kind != flow::TriggerKind::kPolling) {
+      std::string kind(flow::TriggerKindName(t.kind));
+      if (!opts.trigger.empty())
+        return Report(FailedPrecondition("trigger '" + t.spec.id + "' is a " + kind + " trigger, not a polling one")
+                          .WithHint(kind + " triggers run in `floe server`"));
+      server_only += (server_only.empty() ? "" : ", ") + t.spec.id + " (" + kind + ")";
+      continue;
+    }
+    triggers.push_back(&t);
   }
   if (triggers.empty()) {
     if (!opts.trigger.empty())
       return Report(NotFound("flow " + flow->namespace_ + "." + flow->id + " has no trigger '" + opts.trigger + "'" +
                              (ids.empty() ? "" : " (it has: " + ids + ")")));
+    if (!server_only.empty())
+      return Report(FailedPrecondition("flow " + flow->namespace_ + "." + flow->id +
+                                       " has no enabled polling trigger; its triggers " + server_only +
+                                       " run in `floe server`"));
     return Report(NotFound("flow " + flow->namespace_ + "." + flow->id + " has no enabled trigger"));
   }
+  if (!server_only.empty()) std::fprintf(stderr, "not polled (they run in `floe server`): %s\n", server_only.c_str());
   auto session = OpenSession(home, true, {std::filesystem::absolute(opts.file).parent_path()});
   if (!session.ok()) return Report(session.status());
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
@@ -582,7 +597,7 @@ int RunMain(int argc, char** argv) {
   logs_cmd->add_flag("--follow,-f", follow, "Keep printing until the execution ends");
 
   TriggerOptions trigger_opts;
-  auto* triggers_cmd = app.add_subcommand("triggers", "Work a flow's polling triggers (s3.Trigger)");
+  auto* triggers_cmd = app.add_subcommand("triggers", "Work a flow's polling triggers (s3.Trigger, http.Trigger)");
   triggers_cmd->require_subcommand(1);
   auto* poll_cmd =
       triggers_cmd->add_subcommand("poll", "Poll the flow's triggers once (--watch: at their intervals, until ^C)");

@@ -208,6 +208,17 @@ Result<std::optional<std::string>> Executor::PollTrigger(const flow::Flow& flow,
     if (t.spec.id == trigger_id) trigger = &t;
   if (!trigger) return NotFound("flow " + flow.namespace_ + "." + flow.id + " has no trigger '" + trigger_id + "'");
   if (trigger->spec.disabled) return FailedPrecondition("trigger '" + trigger_id + "' is disabled");
+  if (trigger->kind != flow::TriggerKind::kPolling) {
+    std::string kind(flow::TriggerKindName(trigger->kind));
+    return FailedPrecondition("trigger '" + trigger_id + "' is a " + kind + " trigger (" + trigger->spec.type +
+                              "), which is not polled")
+        .WithHint(kind + " triggers run in `floe server`");
+  }
+  // What a poll here cannot honour is refused, never skipped.
+  if (!trigger->conditions.empty() || !trigger->stop_after.empty()) {
+    return FailedPrecondition("trigger '" + trigger_id + "' has conditions or stopAfter, which `floe server` evaluates")
+        .WithHint("run it in `floe server`, or poll a copy of the flow without them");
+  }
   ASSIGN_OR_RETURN(std::optional<std::string> kept, store_.GetTriggerState(flow.namespace_, flow.id, trigger_id));
   tmpl::Value state;
   if (kept) {

@@ -11,6 +11,7 @@
 
 #include "core/duration.h"
 #include "core/strings.h"
+#include "flow/internal/flow_parse_host.h"
 #include "flow/retry.h"
 #include "tmpl/json.h"
 
@@ -24,9 +25,6 @@ const std::vector<std::string> kFlowKeys = {"id",          "namespace", "descrip
 // Keys of Kestra's flow model that floe does not run yet: an error, never
 // silently ignored.
 const std::vector<std::string> kFlowKeysNotYet = {"taskDefaults", "listeners", "sla", "checks"};
-const std::vector<std::string> kTriggerKeys = {"id", "type", "description", "disabled", "interval"};
-const std::vector<std::string> kTriggerKeysNotYet = {"conditions",      "stopAfter",   "inputs",
-                                                     "allowConcurrent", "workerGroup", "logLevel"};
 const std::vector<std::string> kTaskKeysNotYet = {"workerGroup", "logToFile", "taskCache"};
 const std::vector<std::string> kInputKeys = {"id",       "name",     "type",     "description",     "displayName",
                                              "required", "defaults", "values",   "options",         "validator",
@@ -39,7 +37,7 @@ bool ValidId(std::string_view id) {
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
 }
 
-class FlowParser {
+class FlowParser final : public internal::FlowParseHost {
  public:
   FlowParser(const std::string& path, const TaskRegistry& registry) : path_(path), registry_(registry) {}
 
@@ -74,9 +72,9 @@ class FlowParser {
     errors_.push_back(std::move(s));
   }
 
-  // Reports keys not in `known` (with suggestions) and returns false for them.
-  void CheckKeys(const YamlNode& map, const std::vector<std::string>& known, std::string_view what,
-                 const std::vector<std::string>& not_yet = {}) {
+  // Reports keys not in `known` (with suggestions).
+  void CheckMapKeys(const YamlNode& map, const std::vector<std::string>& known, std::string_view what,
+                    const std::vector<std::string>& not_yet = {}) {
     for (const auto& e : map.entries) {
       if (std::find(known.begin(), known.end(), e.key) != known.end()) continue;
       if (std::find(not_yet.begin(), not_yet.end(), e.key) != not_yet.end()) {
@@ -102,7 +100,7 @@ class FlowParser {
   }
 
   void ParseTop(const YamlNode& doc, Flow& flow) {
-    CheckKeys(doc, kFlowKeys, "a flow", kFlowKeysNotYet);
+    CheckMapKeys(doc, kFlowKeys, "a flow", kFlowKeysNotYet);
     SourceLocation top{path_, 1, 1};
     if (auto id = Text(doc.Find("id"), "id", true, top)) {
       if (!ValidId(*id))
@@ -126,7 +124,7 @@ class FlowParser {
               "namespace '" + *ns + "' has an empty part: dots separate names, as in 'company.team'");
     }
     if (auto d = Text(doc.Find("description"), "description", false, top)) flow.description = *d;
-    if (const YamlNode* labels = doc.Find("labels")) ParseLabels(*labels, flow);
+    if (const YamlNode* labels = doc.Find("labels")) ParseLabels(*labels, flow.labels);
     if (const YamlNode* inputs = doc.Find("inputs")) ParseInputs(*inputs, flow);
     if (const YamlNode* vars = doc.Find("variables")) {
       if (!vars->is_map() && !vars->is_null()) Error(vars->location, "'variables' must be a map");
@@ -177,83 +175,26 @@ class FlowParser {
     if (const YamlNode* triggers = doc.Find("triggers")) ParseTriggers(*triggers, flow);
   }
 
-  void ParseTriggers(const YamlNode& list, Flow& flow) {
-    if (list.is_null()) return;
-    if (!list.is_sequence()) {
-      Error(list.location, "'triggers' must be a list of triggers");
-      return;
-    }
-    std::set<std::string> ids;
-    for (const auto& written : list.items) {
-      if (!written.is_map()) {
-        Error(written.location, "a trigger must be a map with id and type");
-        continue;
-      }
-      const YamlNode node = WithDefaults(written);
-      TriggerSpec trigger;
-      TaskSpec& spec = trigger.spec;
-      spec.location = node.location;
-      if (auto id = Text(node.Find("id"), "id", true, node.location)) {
-        spec.id = *id;
-        if (!ValidId(*id)) {
-          Error(node.Find("id")->location, "trigger id '" + *id + "' may only hold letters, digits, '_' and '-'");
-        } else if (!ids.insert(*id).second) {
-          Error(node.Find("id")->location, "duplicate trigger id '" + *id + "'");
-        }
-      }
-      if (auto d = Text(node.Find("description"), "description", false, node.location)) spec.description = *d;
-      if (const YamlNode* disabled = node.Find("disabled")) {
-        tmpl::Value v = disabled->ToValue();
-        if (!v.is_bool()) Error(disabled->location, "'disabled' must be true or false");
-        spec.disabled = v.is_bool() && v.AsBool();
-      }
-      if (const YamlNode* interval = node.Find("interval")) {
-        auto d = ParseDuration(interval->scalar);
-        if (!interval->is_scalar() || !d.ok() || d->count() <= 0) {
-          Error(interval->location, "'interval' must be a positive duration like PT1M");
-        } else {
-          trigger.interval = *d;
-        }
-      }
-      if (auto type = Text(node.Find("type"), "type", true, node.location)) {
-        spec.type = *type;
-        const TaskType* found = registry_.Find(*type);
-        if (found && found->is_trigger()) {
-          spec.task_type = found;
-        } else if (found) {
-          Error(node.Find("type")->location, "'" + *type + "' is a task type, not a trigger", "move it under 'tasks'");
-        } else {
-          std::vector<std::string> names;
-          std::string all;
-          for (const auto& t : registry_.types()) {
-            if (!t->is_trigger()) continue;
-            names.push_back(t->name);
-            all += (all.empty() ? "" : ", ") + t->name;
-          }
-          std::string hint = DidYouMean(*type, names);
-          Error(node.Find("type")->location, "trigger type '" + *type + "' is not one floe runs (yet)",
-                hint.empty() ? "floe runs these triggers: " + all : hint);
-        }
-      }
-      spec.properties.kind = YamlNode::Kind::kMap;
-      spec.properties.location = node.location;
-      for (const auto& e : node.entries) {
-        if (std::find(kTriggerKeys.begin(), kTriggerKeys.end(), e.key) != kTriggerKeys.end()) continue;
-        if (std::find(kTriggerKeysNotYet.begin(), kTriggerKeysNotYet.end(), e.key) != kTriggerKeysNotYet.end()) {
-          Error(e.key_location, "'" + e.key + "' is not supported by floe yet on triggers",
-                "remove it; floe will not silently ignore it");
-          continue;
-        }
-        if (spec.task_type && CheckTypedProperty(e, spec, kTriggerKeys)) spec.properties.entries.push_back(e);
-      }
-      if (spec.task_type) CheckRequiredProperties(node, spec);
-      flow.triggers.push_back(std::move(trigger));
-    }
+  void ParseTriggers(const YamlNode& list, Flow& flow) { internal::ParseTriggers(list, registry_, *this, flow); }
+
+  // internal::FlowParseHost, for triggers.cc.
+  void AddError(const SourceLocation& where, std::string message, std::string hint) override {
+    Error(where, std::move(message), std::move(hint));
+  }
+  void CheckKeys(const YamlNode& map, const std::vector<std::string>& known, std::string_view what,
+                 const std::vector<std::string>& not_yet) override {
+    CheckMapKeys(map, known, what, not_yet);
+  }
+  std::vector<std::pair<std::string, std::string>> Labels(const YamlNode& node) override {
+    std::vector<std::pair<std::string, std::string>> out;
+    ParseLabels(node, out);
+    return out;
   }
 
   // A property of `task`'s type, checked against its schema; false (with an
   // error) when the type has no such property.
-  bool CheckTypedProperty(const YamlNode::Entry& e, const TaskSpec& task, const std::vector<std::string>& common) {
+  bool CheckTypedProperty(const YamlNode::Entry& e, const TaskSpec& task,
+                          const std::vector<std::string>& common) override {
     const PropertySpec* spec = task.task_type->FindProperty(e.key);
     if (!spec) {
       std::vector<std::string> known = common;
@@ -269,7 +210,7 @@ class FlowParser {
 
   static std::string Kind(const TaskSpec& task) { return task.task_type->is_trigger() ? "trigger" : "task"; }
 
-  void CheckRequiredProperties(const YamlNode& node, const TaskSpec& task) {
+  void CheckRequiredProperties(const YamlNode& node, const TaskSpec& task) override {
     for (const auto& spec : task.task_type->properties) {
       if (!spec.required) continue;
       bool present = node.Find(spec.name) != nullptr;
@@ -285,7 +226,7 @@ class FlowParser {
       Error(node.location, "'concurrency' must be a map with limit and behavior");
       return;
     }
-    CheckKeys(node, {"limit", "behavior"}, "concurrency");
+    CheckMapKeys(node, {"limit", "behavior"}, "concurrency");
     Concurrency c;
     const YamlNode* limit = node.Find("limit");
     tmpl::Value v = limit ? limit->ToValue() : tmpl::Value();
@@ -323,7 +264,7 @@ class FlowParser {
         Error(item.location, "a plugin default needs 'type' and a 'values' map");
         continue;
       }
-      CheckKeys(item, {"type", "values", "forced"}, "a plugin default");
+      CheckMapKeys(item, {"type", "values", "forced"}, "a plugin default");
       bool forced = item.Find("forced") && item.Find("forced")->ToValue().Truthy();
       plugin_defaults_.push_back({type->scalar, values, forced});
     }
@@ -337,7 +278,7 @@ class FlowParser {
 
   // The task as written with its plugin defaults merged in: missing keys are
   // added; forced ones replace what the task says.
-  YamlNode WithDefaults(const YamlNode& node) {
+  YamlNode WithDefaults(const YamlNode& node) override {
     const YamlNode* type = node.Find("type");
     if (plugin_defaults_.empty() || !type || !type->is_scalar()) return node;
     const TaskType* resolved = registry_.Find(type->scalar);
@@ -357,14 +298,14 @@ class FlowParser {
     return merged;
   }
 
-  void ParseLabels(const YamlNode& labels, Flow& flow) {
+  void ParseLabels(const YamlNode& labels, std::vector<std::pair<std::string, std::string>>& out) {
     if (labels.is_map()) {
       for (const auto& e : labels.entries) {
         if (!e.value.is_scalar()) {
           Error(e.value.location, "label '" + e.key + "' must be text");
           continue;
         }
-        flow.labels.emplace_back(e.key, e.value.scalar);
+        out.emplace_back(e.key, e.value.scalar);
       }
     } else if (labels.is_sequence()) {
       for (const auto& item : labels.items) {
@@ -374,7 +315,7 @@ class FlowParser {
           Error(item.location, "a label in a list must be a map with 'key' and 'value'");
           continue;
         }
-        flow.labels.emplace_back(k->scalar, v->scalar);
+        out.emplace_back(k->scalar, v->scalar);
       }
     } else {
       Error(labels.location, "'labels' must be a map or a list of {key, value}");
@@ -392,7 +333,7 @@ class FlowParser {
         Error(node.location, "an input must be a map with id and type");
         continue;
       }
-      CheckKeys(node, kInputKeys, "an input");
+      CheckMapKeys(node, kInputKeys, "an input");
       Input in;
       in.location = node.location;
       const YamlNode* id = node.Find("id") ? node.Find("id") : node.Find("name");
@@ -601,7 +542,7 @@ class FlowParser {
         Error(item.location, "a Dag entry must be a map with 'task' (and optional 'dependsOn')");
         continue;
       }
-      CheckKeys(item, {"task", "dependsOn"}, "a Dag entry");
+      CheckMapKeys(item, {"task", "dependsOn"}, "a Dag entry");
       size_t before = branch.tasks.size();
       ParseTask(*child, branch.tasks);
       if (branch.tasks.size() == before) continue;
@@ -659,7 +600,7 @@ class FlowParser {
 
   // Static type check of a property as written; templated values are checked
   // when rendered.
-  void CheckPropertyType(const PropertySpec& spec, const YamlNode& value) {
+  void CheckPropertyType(const PropertySpec& spec, const YamlNode& value) override {
     if (value.tmpl || value.is_null()) return;
     tmpl::Value v = value.ToValue();
     auto wrong = [&](std::string_view expected) {
@@ -735,7 +676,7 @@ class FlowParser {
         Error(node.location, "a flow output must be a map with id, type and value");
         continue;
       }
-      CheckKeys(node, kOutputKeys, "a flow output");
+      CheckMapKeys(node, kOutputKeys, "a flow output");
       FlowOutput out;
       out.location = node.location;
       if (auto id = Text(node.Find("id"), "id", true, node.location)) {

@@ -19,6 +19,7 @@
 #include "core/status.h"
 #include "flow/registry.h"
 #include "flow/retry.h"
+#include "flow/trigger.h"
 #include "flow/yaml_node.h"
 #include "tmpl/template.h"
 #include "tmpl/value.h"
@@ -107,11 +108,29 @@ struct TaskSpec {
   bool is_flowable() const { return task_type && task_type->flowable != Flowable::kNone; }
 };
 
-// One of a flow's `triggers`: its type, properties and id in `spec` (as a
-// task's), how often it is polled.
+// One of a flow's `triggers`. `spec` holds its id, type, description,
+// disabled, and its type's own properties as written (a polling trigger's
+// TaskContext reads them); the rest is typed for the scheduler. `floe run`
+// ignores triggers; `floe triggers poll` runs only kPolling ones.
 struct TriggerSpec {
   TaskSpec spec;
+  TriggerKind kind = TriggerKind::kPolling;
+  // kPolling: how often it is polled (Kestra's default PT60S).
   Duration interval = std::chrono::seconds(60);
+  // All must hold for the trigger to fire: `conditions`, then Schedule's
+  // older `scheduleConditions`, in flow order.
+  std::vector<Condition> conditions;
+  // The new execution's inputs (a map, templates compiled) and labels.
+  YamlNode inputs;
+  std::vector<std::pair<std::string, std::string>> labels;
+  // Once an execution this trigger started ends in one of these states, the
+  // trigger is disabled (checked state names).
+  std::vector<std::string> stop_after;
+  // Set for its kind only.
+  std::optional<ScheduleSpec> schedule;
+  std::optional<ScheduleOnDatesSpec> schedule_on_dates;
+  std::optional<FlowTriggerSpec> flow;
+  std::optional<WebhookSpec> webhook;
 };
 
 struct FlowOutput {

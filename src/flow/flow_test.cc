@@ -350,20 +350,21 @@ triggers:
     type: s3.Trigger
     interval: soon
     bukket: x
-    conditions: []
+    workerGroup: gpu
   - id: t3
     type: s3.Trigger
     bucket: y
 )");
   ASSERT_EQ(errors.size(), 8u) << ::testing::PrintToString(errors);
   EXPECT_THAT(errors[0], HasSubstr("5:11: 's3.Trigger' is a trigger, not a task"));
-  EXPECT_THAT(errors[1], HasSubstr("9:11: trigger type 'io.kestra.plugin.core.trigger.Schedule' is not one floe runs"));
-  EXPECT_THAT(errors[1], HasSubstr("floe runs these triggers: s3.Trigger"));
+  // This registry has no server triggers (triggers_test.cc covers them).
+  EXPECT_THAT(errors[1], HasSubstr("9:11: unknown trigger type 'io.kestra.plugin.core.trigger.Schedule'"));
+  EXPECT_THAT(errors[1], HasSubstr("floe knows these triggers: s3.Trigger"));
   EXPECT_THAT(errors[2], HasSubstr("12:11: 'core.Log' is a task type, not a trigger"));
   EXPECT_THAT(errors[3], HasSubstr("14:5: trigger 't3' (s3.Trigger) is missing required property 'bucket'"));
   EXPECT_THAT(errors[4], HasSubstr("16:15: 'interval' must be a positive duration"));
   EXPECT_THAT(errors[5], HasSubstr("17:5: unknown property 'bukket' for trigger type 's3.Trigger'"));
-  EXPECT_THAT(errors[6], HasSubstr("18:5: 'conditions' is not supported by floe yet on triggers"));
+  EXPECT_THAT(errors[6], HasSubstr("18:5: 'workerGroup' is not supported by floe yet on triggers"));
   EXPECT_THAT(errors[7], HasSubstr("19:9: duplicate trigger id 't3'"));
 }
 

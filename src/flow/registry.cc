@@ -4,6 +4,24 @@
 
 namespace floe::flow {
 
+std::string_view TriggerKindName(TriggerKind kind) {
+  switch (kind) {
+    case TriggerKind::kNone:
+      return "task";
+    case TriggerKind::kPolling:
+      return "polling";
+    case TriggerKind::kSchedule:
+      return "Schedule";
+    case TriggerKind::kScheduleOnDates:
+      return "ScheduleOnDates";
+    case TriggerKind::kFlow:
+      return "Flow";
+    case TriggerKind::kWebhook:
+      return "Webhook";
+  }
+  return "task";
+}
+
 std::string_view PropertyTypeName(PropertyType type) {
   switch (type) {
     case PropertyType::kString:
@@ -51,6 +69,9 @@ const std::vector<std::string>& CommonTaskKeys() {
 }
 
 void TaskRegistry::Register(TaskType type) {
+  if (type.trigger_factory && type.trigger == TriggerKind::kNone) type.trigger = TriggerKind::kPolling;
+  assert((type.trigger == TriggerKind::kPolling) == (type.trigger_factory != nullptr) &&
+         "a polling trigger type needs a trigger_factory, and only it");
   auto owned = std::make_unique<TaskType>(std::move(type));
   const TaskType* ptr = owned.get();
   [[maybe_unused]] bool inserted = by_name_.emplace(ptr->name, ptr).second;

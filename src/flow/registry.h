@@ -55,6 +55,24 @@ enum class Flowable {
   kPause,
 };
 
+// Which part of floe starts executions for a trigger type, so the scheduler
+// can dispatch on it. kNone: a task type, never a trigger. kPolling: asked
+// every `interval` through its `trigger_factory` (s3.Trigger, http.Trigger);
+// the others have no code of their own: the server's scheduler (kSchedule,
+// kScheduleOnDates), its execution-end listener (kFlow) and its HTTP layer
+// (kWebhook) run them from the typed TriggerSpec the flow holds.
+enum class TriggerKind {
+  kNone,
+  kPolling,
+  kSchedule,
+  kScheduleOnDates,
+  kFlow,
+  kWebhook,
+};
+
+// "polling", "Schedule", "ScheduleOnDates", "Flow", "Webhook" (Kestra's words).
+std::string_view TriggerKindName(TriggerKind kind);
+
 std::string_view PropertyTypeName(PropertyType type);
 
 struct PropertySpec {
@@ -73,10 +91,12 @@ struct TaskType {
   std::vector<PropertySpec> properties;
   Flowable flowable = Flowable::kNone;
   std::function<std::unique_ptr<Task>()> factory;  // runnable tasks only
-  // Trigger types (under a flow's `triggers`, never `tasks`) only.
+  // Trigger types (under a flow's `triggers`, never `tasks`) only: polling
+  // ones have a factory; Register() sets `trigger` to kPolling for them.
   std::function<std::unique_ptr<PollingTrigger>()> trigger_factory;
+  TriggerKind trigger = TriggerKind::kNone;
 
-  bool is_trigger() const { return trigger_factory != nullptr; }
+  bool is_trigger() const { return trigger != TriggerKind::kNone; }
 
   const PropertySpec* FindProperty(std::string_view property) const;
 };
@@ -86,7 +106,9 @@ const std::vector<std::string>& CommonTaskKeys();
 
 class TaskRegistry {
  public:
-  // Registering a name or alias twice is a programming error (asserts).
+  // Registering a name or alias twice, or a kPolling type without a
+  // trigger_factory, is a programming error (asserts). A type with a
+  // trigger_factory and no kind is a polling trigger.
   void Register(TaskType type);
   // By name or alias; nullptr when unknown.
   const TaskType* Find(std::string_view name) const;

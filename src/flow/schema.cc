@@ -80,8 +80,8 @@ Value PropertySchema(const PropertySpec& p) {
   return schema;
 }
 
-// The keys every task has (triggers have only id, type, description,
-// disabled and interval).
+// The keys every task has (triggers have id, type, description, disabled,
+// conditions, stopAfter, and interval when polled).
 void AddTaskKeys(ValueMap& properties) {
   properties.Set("allowFailure", Value::MakeMap({{"type", Str("boolean")}}));
   properties.Set("allowWarning", Value::MakeMap({{"type", Str("boolean")}}));
@@ -106,7 +106,14 @@ Value TaskSchema(const TaskType& type) {
   properties.Set("description", Value::MakeMap({{"type", Str("string")}}));
   properties.Set("disabled", Value::MakeMap({{"type", Str("boolean")}}));
   if (type.is_trigger()) {
-    properties.Set("interval", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[Pp]")}}));
+    if (type.trigger == TriggerKind::kPolling)
+      properties.Set("interval", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[Pp]")}}));
+    properties.Set("conditions",
+                   Value::MakeMap({{"type", Str("array")},
+                                   {"items", Value::MakeMap({{"$ref", Str("#/definitions/condition")}})}}));
+    properties.Set("stopAfter",
+                   Value::MakeMap({{"type", Str("array")},
+                                   {"items", Value::MakeMap({{"enum", Strings(ExecutionStateNames())}})}}));
   } else {
     AddTaskKeys(properties);
   }
@@ -119,6 +126,28 @@ Value TaskSchema(const TaskType& type) {
   ValueMap schema;
   schema.Set("title", Str(type.name));
   if (!type.description.empty()) schema.Set("description", Str(type.description));
+  schema.Set("type", Str("object"));
+  schema.Set("properties", Value(std::move(properties)));
+  schema.Set("required", Strings(required));
+  schema.Set("additionalProperties", Value(false));
+  return Value(std::move(schema));
+}
+
+// One condition type: its names in `type`, its properties.
+Value ConditionSchema(const ConditionTypeInfo& info) {
+  ValueMap properties;
+  std::vector<std::string> names = {info.name};
+  names.insert(names.end(), info.aliases.begin(), info.aliases.end());
+  properties.Set("type", Value::MakeMap({{"enum", Strings(names)}}));
+  std::vector<std::string> required = {"type"};
+  for (const auto& p : info.properties) {
+    properties.Set(p.name, PropertySchema(p));
+    for (const auto& alias : p.aliases) properties.Set(alias, PropertySchema(p));
+    if (p.required) required.push_back(p.name);
+  }
+  ValueMap schema;
+  schema.Set("title", Str(info.name));
+  schema.Set("description", Str(info.description));
   schema.Set("type", Str("object"));
   schema.Set("properties", Value(std::move(properties)));
   schema.Set("required", Strings(required));
@@ -157,6 +186,8 @@ Value FlowJsonSchema(const TaskRegistry& registry) {
   ValueList task_variants, trigger_variants;
   for (const auto& type : registry.types())
     (type->is_trigger() ? trigger_variants : task_variants).push_back(TaskSchema(*type));
+  ValueList condition_variants;
+  for (const auto& info : ConditionTypes()) condition_variants.push_back(ConditionSchema(info));
   Value labels = Value::MakeMap(
       {{"oneOf", Value(ValueList{
                      Value::MakeMap({{"type", Str("object")},
@@ -228,7 +259,8 @@ Value FlowJsonSchema(const TaskRegistry& registry) {
       {"additionalProperties", Value(false)},
       {"definitions", Value::MakeMap({{"input", InputSchema()},
                                       {"task", Value::MakeMap({{"oneOf", Value(task_variants)}})},
-                                      {"trigger", Value::MakeMap({{"oneOf", Value(trigger_variants)}})}})},
+                                      {"trigger", Value::MakeMap({{"oneOf", Value(trigger_variants)}})},
+                                      {"condition", Value::MakeMap({{"oneOf", Value(condition_variants)}})}})},
   });
 }
 

@@ -1,5 +1,7 @@
 #include "tasks/builtin.h"
 
+#include "flow/trigger.h"
+
 namespace floe::tasks {
 
 void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
@@ -10,6 +12,7 @@ void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
   RegisterKvTasks(registry);
   RegisterHttpTasks(registry);
   RegisterS3Tasks(registry);
+  flow::RegisterServerTriggers(registry);
 }
 
 }  // namespace floe::tasks

@@ -1,4 +1,5 @@
-// Every task type floe ships, registered under floe's short names and
+// Every task and trigger type floe ships (the server's Schedule, Flow, Webhook
+// ... through flow::RegisterServerTriggers), registered under floe's short names and
 // Kestra's names as aliases.
 //
 //   flow::TaskRegistry registry;

@@ -1,7 +1,8 @@
 // http.Request (Kestra's io.kestra.plugin.core.http.Request): one HTTP call
 // through libcurl. Outputs Kestra's names: code, headers (name -> list of
 // values, names lower-cased), body, uri, length. A status of 400 or more
-// fails the task unless allowFailed.
+// fails the task unless allowFailed. SendHttpRequest (http_call.h) is the
+// call itself, shared with http.Trigger.
 #include <curl/curl.h>
 
 #include <mutex>
@@ -9,6 +10,7 @@
 #include "core/duration.h"
 #include "core/strings.h"
 #include "tasks/builtin.h"
+#include "tasks/http_call.h"
 #include "tmpl/json.h"
 #include "tmpl/template.h"
 
@@ -76,115 +78,144 @@ Result<long> Milliseconds(flow::TaskContext& ctx, const Value& options, std::str
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(*d).count());
 }
 
+}  // namespace
+
+Result<HttpResponse> SendHttpRequest(flow::TaskContext& ctx) {
+  InitCurlOnce();
+  ASSIGN_OR_RETURN(std::string uri, ctx.RequiredString("uri"));
+  ASSIGN_OR_RETURN(std::string method, ctx.StringOr("method", "GET"));
+  ASSIGN_OR_RETURN(std::optional<Value> body, ctx.Property("body"));
+  ASSIGN_OR_RETURN(std::optional<Value> form, ctx.OptionalMap("formData"));
+  ASSIGN_OR_RETURN(std::optional<std::string> content_type, ctx.OptionalString("contentType"));
+  ASSIGN_OR_RETURN(std::optional<Value> headers, ctx.OptionalMap("headers"));
+  ASSIGN_OR_RETURN(std::optional<Value> options, ctx.OptionalMap("options"));
+  if (body && form) return ctx.PropertyError("formData", "set either body or formData, not both");
+
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) return Internal("cannot start libcurl");
+  CURL* h = curl.get();
+  Response response;
+  curl_easy_setopt(h, CURLOPT_URL, uri.c_str());
+  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method == "HEAD") curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, OnProgress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, static_cast<flow::TaskContext*>(&ctx));
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  long connect_ms = kDefaultConnectTimeoutMs, read_ms = 0, idle_ms = kDefaultReadIdleTimeoutMs;
+  if (options) {
+    for (const auto& [k, v] : options->AsMap()) {
+      if (k != "connectTimeout" && k != "readTimeout" && k != "readIdleTimeout" && k != "followRedirects")
+        return ctx.PropertyError(
+            "options", "unknown option '" + k + "' (connectTimeout, readTimeout, readIdleTimeout, followRedirects)");
+    }
+    ASSIGN_OR_RETURN(connect_ms, Milliseconds(ctx, *options, "connectTimeout", connect_ms));
+    ASSIGN_OR_RETURN(read_ms, Milliseconds(ctx, *options, "readTimeout", read_ms));
+    ASSIGN_OR_RETURN(idle_ms, Milliseconds(ctx, *options, "readIdleTimeout", idle_ms));
+    if (const Value* follow = options->Get("followRedirects"))
+      curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, follow->Truthy() ? 1L : 0L);
+  }
+  if (connect_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+  if (read_ms > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, read_ms);
+  // Idle: less than one byte a second for that long (curl counts whole seconds).
+  long idle_s = (idle_ms + 999) / 1000;
+  if (idle_ms > 0) {
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, idle_s);
+  }
+
+  struct curl_slist* header_list = nullptr;
+  auto add_header = [&](const std::string& line) { header_list = curl_slist_append(header_list, line.c_str()); };
+  std::string payload;
+  if (body) {
+    payload = body->is_string() ? body->AsString() : tmpl::ToJson(*body);
+    if (!content_type && !body->is_string()) content_type = "application/json";
+  } else if (form) {
+    for (const auto& [k, v] : form->AsMap()) {
+      std::string value = tmpl::ToDisplayString(v, tmpl::Dialect::kPebble);
+      char* ek = curl_easy_escape(h, k.c_str(), static_cast<int>(k.size()));
+      char* ev = curl_easy_escape(h, value.c_str(), static_cast<int>(value.size()));
+      payload += (payload.empty() ? "" : "&") + std::string(ek) + "=" + ev;
+      curl_free(ek);
+      curl_free(ev);
+    }
+    if (!content_type) content_type = "application/x-www-form-urlencoded";
+  }
+  if (body || form) {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
+  }
+  if (content_type) add_header("Content-Type: " + *content_type);
+  if (headers) {
+    for (const auto& [k, v] : headers->AsMap()) add_header(k + ": " + tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
+  }
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_guard(header_list, curl_slist_free_all);
+  if (header_list) curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list);
+
+  CURLcode rc = curl_easy_perform(h);
+  if (rc == CURLE_ABORTED_BY_CALLBACK) return Status(StatusCode::kCancelled, method + " " + uri + " cancelled");
+  if (response.too_large)
+    return Status(StatusCode::kFailedPrecondition,
+                  method + " " + uri + ": the answer is larger than " + std::to_string(kMaxBody >> 20) + " MiB");
+  if (rc == CURLE_OPERATION_TIMEDOUT) {
+    return Status(StatusCode::kDeadlineExceeded,
+                  method + " " + uri + " timed out: " + curl_easy_strerror(rc) + " (connectTimeout " +
+                      std::to_string(connect_ms / 1000) + " s, readIdleTimeout " + std::to_string(idle_s) +
+                      " s without a byte" + (read_ms > 0 ? ", readTimeout " + std::to_string(read_ms) + " ms" : "") +
+                      "; set them in options)");
+  }
+  if (rc != CURLE_OK) return Status(StatusCode::kIoError, method + " " + uri + " failed: " + curl_easy_strerror(rc));
+  long code = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+  ctx.Log(LogLevel::kInfo, method + " " + uri + " -> " + std::to_string(code));
+  return HttpResponse{.uri = uri,
+                      .method = method,
+                      .code = static_cast<int64_t>(code),
+                      .headers = std::move(response.headers),
+                      .body = std::move(response.body)};
+}
+
+std::vector<flow::PropertySpec> HttpRequestProperties() {
+  return {{.name = "uri", .type = PropertyType::kString, .required = true},
+          {.name = "method",
+           .type = PropertyType::kEnum,
+           .enum_values = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}},
+          {.name = "body", .type = PropertyType::kAny, .description = "Text, or a map sent as JSON."},
+          {.name = "formData", .type = PropertyType::kMap, .description = "Sent url-encoded."},
+          {.name = "contentType", .type = PropertyType::kString},
+          {.name = "headers", .type = PropertyType::kMap},
+          {.name = "options",
+           .type = PropertyType::kMap,
+           .description = "{connectTimeout (default PT30S), readIdleTimeout (no byte received for this "
+                          "long; default PT5M), readTimeout (the whole request; default none), "
+                          "followRedirects}."}};
+}
+
+namespace {
+
 class HttpRequestTask final : public flow::Task {
  public:
   Result<Value> Run(flow::TaskContext& ctx) override {
-    InitCurlOnce();
-    ASSIGN_OR_RETURN(std::string uri, ctx.RequiredString("uri"));
-    ASSIGN_OR_RETURN(std::string method, ctx.StringOr("method", "GET"));
-    ASSIGN_OR_RETURN(std::optional<Value> body, ctx.Property("body"));
-    ASSIGN_OR_RETURN(std::optional<Value> form, ctx.OptionalMap("formData"));
-    ASSIGN_OR_RETURN(std::optional<std::string> content_type, ctx.OptionalString("contentType"));
-    ASSIGN_OR_RETURN(std::optional<Value> headers, ctx.OptionalMap("headers"));
-    ASSIGN_OR_RETURN(std::optional<Value> options, ctx.OptionalMap("options"));
     ASSIGN_OR_RETURN(bool allow_failed, ctx.BoolOr("allowFailed", false));
-    if (body && form) return ctx.PropertyError("formData", "set either body or formData, not both");
-
-    std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-    if (!curl) return Internal("cannot start libcurl");
-    CURL* h = curl.get();
-    Response response;
-    curl_easy_setopt(h, CURLOPT_URL, uri.c_str());
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
-    if (method == "HEAD") curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &response);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, OnProgress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, static_cast<flow::TaskContext*>(&ctx));
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-    long connect_ms = kDefaultConnectTimeoutMs, read_ms = 0, idle_ms = kDefaultReadIdleTimeoutMs;
-    if (options) {
-      for (const auto& [k, v] : options->AsMap()) {
-        if (k != "connectTimeout" && k != "readTimeout" && k != "readIdleTimeout" && k != "followRedirects")
-          return ctx.PropertyError(
-              "options", "unknown option '" + k + "' (connectTimeout, readTimeout, readIdleTimeout, followRedirects)");
-      }
-      ASSIGN_OR_RETURN(connect_ms, Milliseconds(ctx, *options, "connectTimeout", connect_ms));
-      ASSIGN_OR_RETURN(read_ms, Milliseconds(ctx, *options, "readTimeout", read_ms));
-      ASSIGN_OR_RETURN(idle_ms, Milliseconds(ctx, *options, "readIdleTimeout", idle_ms));
-      if (const Value* follow = options->Get("followRedirects"))
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, follow->Truthy() ? 1L : 0L);
-    }
-    if (connect_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    if (read_ms > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, read_ms);
-    // Idle: less than one byte a second for that long (curl counts whole seconds).
-    long idle_s = (idle_ms + 999) / 1000;
-    if (idle_ms > 0) {
-      curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-      curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, idle_s);
-    }
-
-    struct curl_slist* header_list = nullptr;
-    auto add_header = [&](const std::string& line) { header_list = curl_slist_append(header_list, line.c_str()); };
-    std::string payload;
-    if (body) {
-      payload = body->is_string() ? body->AsString() : tmpl::ToJson(*body);
-      if (!content_type && !body->is_string()) content_type = "application/json";
-    } else if (form) {
-      for (const auto& [k, v] : form->AsMap()) {
-        std::string value = tmpl::ToDisplayString(v, tmpl::Dialect::kPebble);
-        char* ek = curl_easy_escape(h, k.c_str(), static_cast<int>(k.size()));
-        char* ev = curl_easy_escape(h, value.c_str(), static_cast<int>(value.size()));
-        payload += (payload.empty() ? "" : "&") + std::string(ek) + "=" + ev;
-        curl_free(ek);
-        curl_free(ev);
-      }
-      if (!content_type) content_type = "application/x-www-form-urlencoded";
-    }
-    if (body || form) {
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload.data());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
-    }
-    if (content_type) add_header("Content-Type: " + *content_type);
-    if (headers) {
-      for (const auto& [k, v] : headers->AsMap())
-        add_header(k + ": " + tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
-    }
-    std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_guard(header_list, curl_slist_free_all);
-    if (header_list) curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list);
-
-    CURLcode rc = curl_easy_perform(h);
-    if (rc == CURLE_ABORTED_BY_CALLBACK) return Status(StatusCode::kCancelled, method + " " + uri + " cancelled");
-    if (response.too_large)
-      return Status(StatusCode::kFailedPrecondition,
-                    method + " " + uri + ": the answer is larger than " + std::to_string(kMaxBody >> 20) + " MiB");
-    if (rc == CURLE_OPERATION_TIMEDOUT) {
-      return Status(StatusCode::kDeadlineExceeded,
-                    method + " " + uri + " timed out: " + curl_easy_strerror(rc) + " (connectTimeout " +
-                        std::to_string(connect_ms / 1000) + " s, readIdleTimeout " + std::to_string(idle_s) +
-                        " s without a byte" + (read_ms > 0 ? ", readTimeout " + std::to_string(read_ms) + " ms" : "") +
-                        "; set them in options)");
-    }
-    if (rc != CURLE_OK) return Status(StatusCode::kIoError, method + " " + uri + " failed: " + curl_easy_strerror(rc));
-    long code = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    ctx.Log(LogLevel::kInfo, method + " " + uri + " -> " + std::to_string(code));
-    if (code >= 400 && !allow_failed) {
+    ASSIGN_OR_RETURN(HttpResponse response, SendHttpRequest(ctx));
+    if (response.code >= 400 && !allow_failed) {
       std::string excerpt = response.body.substr(0, 500);
-      return Status(StatusCode::kFailedPrecondition,
-                    method + " " + uri + " answered " + std::to_string(code) + (excerpt.empty() ? "" : ": " + excerpt));
+      return Status(StatusCode::kFailedPrecondition, response.method + " " + response.uri + " answered " +
+                                                         std::to_string(response.code) +
+                                                         (excerpt.empty() ? "" : ": " + excerpt));
     }
     int64_t length = static_cast<int64_t>(response.body.size());
-    return Value::MakeMap({{"code", Value(static_cast<int64_t>(code))},
+    return Value::MakeMap({{"code", Value(response.code)},
                            {"headers", Value(std::move(response.headers))},
                            {"body", Value(std::move(response.body))},
-                           {"uri", Value(uri)},
+                           {"uri", Value(response.uri)},
                            {"length", Value(length)}});
   }
 };
@@ -197,24 +228,17 @@ void RegisterHttpTasks(flow::TaskRegistry& registry) {
       .aliases = {"io.kestra.plugin.core.http.Request", "io.kestra.plugin.fs.http.Request",
                   "io.kestra.core.tasks.http.Request"},
       .description = "Makes an HTTP request; outputs code, headers, body, uri and length.",
-      .properties = {{.name = "uri", .type = PropertyType::kString, .required = true},
-                     {.name = "method",
-                      .type = PropertyType::kEnum,
-                      .enum_values = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}},
-                     {.name = "body", .type = PropertyType::kAny, .description = "Text, or a map sent as JSON."},
-                     {.name = "formData", .type = PropertyType::kMap, .description = "Sent url-encoded."},
-                     {.name = "contentType", .type = PropertyType::kString},
-                     {.name = "headers", .type = PropertyType::kMap},
-                     {.name = "options",
-                      .type = PropertyType::kMap,
-                      .description = "{connectTimeout (default PT30S), readIdleTimeout (no byte received for this "
-                                     "long; default PT5M), readTimeout (the whole request; default none), "
-                                     "followRedirects}."},
-                     {.name = "allowFailed",
-                      .type = PropertyType::kBool,
-                      .description = "Succeed even when the status is 400 or more."}},
+      .properties =
+          [] {
+            std::vector<flow::PropertySpec> p = HttpRequestProperties();
+            p.push_back({.name = "allowFailed",
+                         .type = PropertyType::kBool,
+                         .description = "Succeed even when the status is 400 or more."});
+            return p;
+          }(),
       .factory = [] { return std::make_unique<HttpRequestTask>(); },
   });
+  RegisterHttpTrigger(registry);
 }
 
 }  // namespace floe::tasks

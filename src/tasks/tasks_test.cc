@@ -392,6 +392,86 @@ tasks:
   EXPECT_THAT(e.task_runs[1].error, HasSubstr("answered 503: status 503"));
 }
 
+// http.Trigger: each poll calls the URL; the execution starts only when
+// responseCondition (by default: a status under 400) holds, with Kestra's
+// trigger variables.
+TEST_F(TasksTest, HttpTriggerFiresOnItsResponseCondition) {
+  floe::testing::LoopbackHttpServer server;
+  flow::FlowParse p = flow::ParseFlow(R"(id: f
+namespace: dev
+tasks:
+  - id: seen
+    type: core.Return
+    format: "{{ trigger.code }} {{ (trigger.body | fromJson).path }} {{ trigger.uri }} {{ trigger.headers['x-reply'] | length }}"
+triggers:
+  - id: echo
+    type: io.kestra.plugin.core.http.Trigger
+    uri: )" + server.url("/echo?n=1") + R"(
+    interval: PT1S
+    responseCondition: "{{ response.statusCode == 200 and (response.body | fromJson).method == 'GET' }}"
+  - id: never
+    type: http.Trigger
+    uri: )" + server.url("/echo") + R"(
+    responseCondition: "{{ (response.body | fromJson).method == 'POST' }}"
+  - id: down
+    type: http.Trigger
+    uri: )" + server.url("/status/503") + R"(
+  - id: up
+    type: http.Trigger
+    uri: )" + server.url("/status/204") + R"(
+)",
+                                      "flow.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << flow::CombineErrors(p.errors).ToString();
+  const flow::Flow& f = flows_.emplace_back(std::move(*p.flow));
+  auto fired = executor_->PollTrigger(f, "echo");
+  ASSERT_TRUE(fired.ok()) << fired.status().ToString();
+  ASSERT_TRUE(*fired);
+  state::Execution e = *store_->GetExecution(**fired);
+  ASSERT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(Outputs(e, 0).Get("value")->AsString(), "200 /echo?n=1 " + server.url("/echo?n=1") + " 2");
+  // Nothing kept between polls: while the condition holds, each poll fires.
+  auto again = executor_->PollTrigger(f, "echo");
+  ASSERT_TRUE(again.ok() && *again);
+  auto never = executor_->PollTrigger(f, "never");
+  ASSERT_TRUE(never.ok()) << never.status().ToString();
+  EXPECT_FALSE(*never);
+  auto down = executor_->PollTrigger(f, "down");  // Kestra's default: statusCode < 400
+  ASSERT_TRUE(down.ok()) << down.status().ToString();
+  EXPECT_FALSE(*down);
+  auto up = executor_->PollTrigger(f, "up");
+  ASSERT_TRUE(up.ok() && *up);
+}
+
+// Only polling triggers are polled; what a poll cannot honour is refused.
+TEST_F(TasksTest, PollingRefusesServerTriggersAndConditions) {
+  flow::FlowParse p = flow::ParseFlow(R"(id: f
+namespace: dev
+tasks:
+  - id: a
+    type: core.Log
+    message: hi
+triggers:
+  - id: nightly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "@daily"
+  - id: guarded
+    type: http.Trigger
+    uri: http://127.0.0.1:1/
+    conditions:
+      - type: Weekend
+)",
+                                      "flow.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << flow::CombineErrors(p.errors).ToString();
+  const flow::Flow& f = flows_.emplace_back(std::move(*p.flow));
+  auto schedule = executor_->PollTrigger(f, "nightly");
+  ASSERT_FALSE(schedule.ok());
+  EXPECT_THAT(schedule.status().ToString(), HasSubstr("trigger 'nightly' is a Schedule trigger"));
+  EXPECT_THAT(schedule.status().ToString(), HasSubstr("Schedule triggers run in `floe server`"));
+  auto guarded = executor_->PollTrigger(f, "guarded");
+  ASSERT_FALSE(guarded.ok());
+  EXPECT_THAT(guarded.status().ToString(), HasSubstr("has conditions or stopAfter, which `floe server` evaluates"));
+}
+
 TEST_F(TasksTest, HttpReadTimeoutAndUnreachableHostAreClearErrors) {
   floe::testing::LoopbackHttpServer server;
   state::Execution e = Run(R"(id: f
