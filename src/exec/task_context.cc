@@ -5,33 +5,6 @@
 
 namespace floe::exec {
 
-Result<tmpl::Value> RenderNode(const flow::YamlNode& node, const tmpl::Value& variables, const tmpl::RenderHost* host) {
-  switch (node.kind) {
-    case flow::YamlNode::Kind::kScalar:
-      if (node.tmpl) return node.tmpl->Evaluate(variables, host);
-      return node.ToValue();
-    case flow::YamlNode::Kind::kSequence: {
-      tmpl::ValueList list;
-      for (const auto& item : node.items) {
-        ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(item, variables, host));
-        list.push_back(std::move(v));
-      }
-      return tmpl::Value(std::move(list));
-    }
-    case flow::YamlNode::Kind::kMap: {
-      tmpl::ValueMap map;
-      for (const auto& e : node.entries) {
-        ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(e.value, variables, host));
-        map.Set(e.key, std::move(v));
-      }
-      return tmpl::Value(std::move(map));
-    }
-    case flow::YamlNode::Kind::kNull:
-      return tmpl::Value();
-  }
-  return tmpl::Value();
-}
-
 RunTaskContext::RunTaskContext(const flow::TaskSpec& spec, tmpl::Value variables, const ExecutionServices& services,
                                std::string storage_prefix, std::filesystem::path scratch,
                                std::optional<std::filesystem::path> shared_workdir, LogFn log)

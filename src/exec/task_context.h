@@ -113,9 +113,6 @@ class RunTaskContext final : public flow::TaskContext {
   std::function<void()> interrupt_;  // guarded by cancel_mu_
 };
 
-// Renders a YAML property tree: templated scalars render against `variables`
-// (a single {{ expr }} keeps its type), plain scalars take their YAML type.
-Result<tmpl::Value> RenderNode(const flow::YamlNode& node, const tmpl::Value& variables,
-                               const tmpl::RenderHost* host = nullptr);
+using flow::RenderNode;
 
 }  // namespace floe::exec

@@ -245,4 +245,31 @@ Result<YamlNode> ParseYaml(std::string_view text, const std::string& file, const
   }
 }
 
+Result<tmpl::Value> RenderNode(const YamlNode& node, const tmpl::Value& variables, const tmpl::RenderHost* host) {
+  switch (node.kind) {
+    case YamlNode::Kind::kScalar:
+      if (node.tmpl) return node.tmpl->Evaluate(variables, host);
+      return node.ToValue();
+    case YamlNode::Kind::kSequence: {
+      tmpl::ValueList list;
+      for (const auto& item : node.items) {
+        ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(item, variables, host));
+        list.push_back(std::move(v));
+      }
+      return tmpl::Value(std::move(list));
+    }
+    case YamlNode::Kind::kMap: {
+      tmpl::ValueMap map;
+      for (const auto& e : node.entries) {
+        ASSIGN_OR_RETURN(tmpl::Value v, RenderNode(e.value, variables, host));
+        map.Set(e.key, std::move(v));
+      }
+      return tmpl::Value(std::move(map));
+    }
+    case YamlNode::Kind::kNull:
+      return tmpl::Value();
+  }
+  return tmpl::Value();
+}
+
 }  // namespace floe::flow

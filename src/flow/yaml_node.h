@@ -67,4 +67,10 @@ inline constexpr size_t kMaxYamlExpandedBytes = 32u << 20;  // scalar text after
 Result<YamlNode> ParseYaml(std::string_view text, const std::string& file, const tmpl::Environment& env,
                            std::vector<Status>* template_errors);
 
+// Renders a YAML property tree: templated scalars (compiled at load) render
+// against `variables` (a single {{ expr }} keeps its type), plain scalars
+// take their YAML type.
+Result<tmpl::Value> RenderNode(const YamlNode& node, const tmpl::Value& variables,
+                               const tmpl::RenderHost* host = nullptr);
+
 }  // namespace floe::flow
