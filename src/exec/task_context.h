@@ -28,12 +28,15 @@ struct ExecutionServices {
   std::shared_mutex* context_mu = nullptr;  // held (shared) while rendering
   flow::KvStore* kv = nullptr;
   std::string namespace_;
+  std::string flow_id;
   std::filesystem::path namespace_files;   // this namespace's files
   const LocalFileAccess* files = nullptr;  // the local files tasks may read
   std::function<Status(const std::vector<std::pair<std::string, std::string>>&)> set_labels;
   std::function<Result<tmpl::Value>(const std::string&)> logs;  // an execution's log lines
   std::string execution_id;
   const Clock* clock = &SystemClock();  // Sleep, Pause delays, waits between rounds
+  std::function<Status(const std::string& ns, const std::string& flow_id, const std::string& trigger_id, bool)>
+      set_trigger_enabled;
   // Record and drop a task run's process groups (in the store).
   std::function<Status(const std::string& task_run_id, const ProcessGroup&)> process_group_started;
   std::function<void(const std::string& task_run_id, const ProcessGroup&)> process_group_ended;
@@ -61,6 +64,11 @@ class RunTaskContext final : public flow::TaskContext {
   Result<std::pair<std::filesystem::path, std::string>> NewStorageFile(std::string_view name) override;
   void AddVariable(std::string name, tmpl::Value value) override;
   const std::string& FlowNamespace() const override { return services_.namespace_; }
+  const std::string& FlowId() const override { return services_.flow_id; }
+  Status SetTriggerEnabled(const std::string& ns, const std::string& flow_id, const std::string& trigger_id,
+                           bool enabled) override {
+    return services_.set_trigger_enabled(ns, flow_id, trigger_id, enabled);
+  }
   std::filesystem::path NamespaceFilesDir() const override { return services_.namespace_files; }
   flow::KvStore& Kv() override { return *services_.kv; }
   // Replaces the template variables (a LoopUntil's condition sees each

@@ -116,7 +116,15 @@ class TaskRegistry {
   std::vector<std::string> AllNames() const;
   const std::vector<std::unique_ptr<TaskType>>& types() const { return types_; }
 
+  // Checks a Schedule trigger's cron expression at load (the cron parser
+  // lives above flow, in triggers; the runtime installs it). Unset: the
+  // expression is checked only when a server schedules it.
+  using CronCheck = std::function<Status(std::string_view cron, bool with_seconds)>;
+  void set_cron_check(CronCheck check) { cron_check_ = std::move(check); }
+  const CronCheck& cron_check() const { return cron_check_; }
+
  private:
+  CronCheck cron_check_;
   std::vector<std::unique_ptr<TaskType>> types_;
   std::map<std::string, const TaskType*, std::less<>> by_name_;
 };

@@ -83,6 +83,12 @@ class TaskContext {
   virtual const std::string& ExecutionId() const = 0;
   // Adds (or replaces) labels of the running execution.
   virtual Status SetExecutionLabels(const std::vector<std::pair<std::string, std::string>>& labels) = 0;
+  // The running flow's id.
+  virtual const std::string& FlowId() const = 0;
+  // Enables or disables a flow's trigger (as `floe triggers enable|disable`
+  // does). NotFound when no server or poll has loaded that trigger yet.
+  virtual Status SetTriggerEnabled(const std::string& ns, const std::string& flow_id, const std::string& trigger_id,
+                                   bool enabled) = 0;
 
   // Cancellation (a task's timeout, or a kill). Cancelled() turns true
   // once; WaitFor sleeps up to `d` and returns false if cancelled first.

@@ -249,6 +249,10 @@ class TriggerParser {
         ScheduleSpec s;
         s.cron = Scalar(node, "cron");
         if (const YamlNode* w = node.Find("withSeconds")) s.with_seconds = w->ToValue().Truthy();
+        if (const YamlNode* cron = node.Find("cron"); cron && cron->is_scalar() && registry_.cron_check()) {
+          if (Status bad = registry_.cron_check()(s.cron, s.with_seconds); !bad.ok())
+            Error(cron->location, bad.message(), bad.hint());
+        }
         s.timezone = TimeZone(node);
         s.recover_missed = Recover(node);
         s.late_maximum_delay = DurationOf(node, "lateMaximumDelay");

@@ -4,6 +4,7 @@
 
 #include "flow/repository.h"
 #include "tasks/builtin.h"
+#include "triggers/cron.h"
 
 namespace floe::runtime {
 
@@ -83,6 +84,9 @@ const flow::TaskRegistry& BuiltinRegistry() {
   static const flow::TaskRegistry registry = [] {
     flow::TaskRegistry r;
     tasks::RegisterBuiltinTasks(r);
+    r.set_cron_check([](std::string_view cron, bool with_seconds) {
+      return triggers::CronExpression::Parse(cron, with_seconds).status();
+    });
     return r;
   }();
   return registry;

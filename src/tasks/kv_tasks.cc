@@ -156,6 +156,26 @@ class StateTask final : public flow::Task {
   StateOp op_;
 };
 
+// trigger.Toggle: enables or disables a trigger of this flow (or of another
+// flow), as `floe triggers enable|disable` does; a running server sees it at
+// its next evaluation.
+class ToggleTriggerTask final : public flow::Task {
+  Result<tmpl::Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(std::string trigger, ctx.RequiredString("trigger"));
+    ASSIGN_OR_RETURN(std::string ns, ctx.StringOr("namespace", ctx.FlowNamespace()));
+    ASSIGN_OR_RETURN(std::string flow_id, ctx.StringOr("flowId", ctx.FlowId()));
+    ASSIGN_OR_RETURN(bool enabled, ctx.BoolOr("enabled", false));
+    Status set = ctx.SetTriggerEnabled(ns, flow_id, trigger, enabled);
+    if (set.code() == StatusCode::kNotFound)
+      return ctx.PropertyError("trigger", "no trigger '" + trigger + "' of flow " + ns + "." + flow_id +
+                                              " is known yet (a server or `floe triggers poll` loads it)");
+    RETURN_IF_ERROR(set);
+    ctx.Log(LogLevel::kInfo,
+            std::string(enabled ? "enabled" : "disabled") + " trigger " + ns + "." + flow_id + "/" + trigger);
+    return tmpl::Value::MakeMap({{"enabled", tmpl::Value(enabled)}});
+  }
+};
+
 class LabelsTask final : public flow::Task {
  public:
   Result<Value> Run(flow::TaskContext& ctx) override {
@@ -259,6 +279,22 @@ void RegisterKvTasks(flow::TaskRegistry& registry) {
                       .required = true,
                       .description = "A map, or a list of {key, value}."}},
       .factory = [] { return std::make_unique<LabelsTask>(); },
+  });
+  registry.Register({
+      .name = "trigger.Toggle",
+      .aliases = {"io.kestra.plugin.core.trigger.Toggle", "io.kestra.core.tasks.trigger.Toggle"},
+      .description = "Enables or disables a trigger of this flow, or of the flow `namespace`.`flowId`.",
+      .properties =
+          {{.name = "trigger", .type = PropertyType::kString, .required = true, .description = "The trigger's id."},
+           {.name = "enabled",
+            .type = PropertyType::kBool,
+            .required = true,
+            .description = "Whether the trigger is enabled afterwards."},
+           {.name = "namespace",
+            .type = PropertyType::kString,
+            .description = "The flow's namespace; this flow's by default."},
+           {.name = "flowId", .type = PropertyType::kString, .description = "The flow's id; this flow's by default."}},
+      .factory = [] { return std::make_unique<ToggleTriggerTask>(); },
   });
 }
 

@@ -676,3 +676,34 @@ tasks:
 
 }  // namespace
 }  // namespace floe::tasks
+
+namespace floe::tasks {
+namespace {
+
+TEST_F(TasksTest, ToggleDisablesAndEnablesATrigger) {
+  state::TriggerKey key{"dev", "nightly", "every_night"};
+  ASSERT_TRUE(store_->UpsertTrigger(key, "trigger.Schedule", SystemClock().Now()).ok());
+  state::Execution off = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: off
+    type: io.kestra.plugin.core.trigger.Toggle
+    flowId: nightly
+    trigger: every_night
+    enabled: false
+)");
+  ASSERT_EQ(off.state, state::State::kSuccess) << off.error;
+  EXPECT_FALSE((*store_->GetTrigger(key))->enabled);
+  state::Execution on =
+      Run("id: f\nnamespace: dev\ntasks:\n  - id: on\n    type: trigger.Toggle\n    flowId: nightly\n"
+          "    trigger: every_night\n    enabled: true\n");
+  ASSERT_EQ(on.state, state::State::kSuccess) << on.error;
+  EXPECT_TRUE((*store_->GetTrigger(key))->enabled);
+  state::Execution unknown =
+      Run("id: f\nnamespace: dev\ntasks:\n  - id: x\n    type: trigger.Toggle\n    trigger: nope\n    enabled: true\n");
+  EXPECT_EQ(unknown.state, state::State::kFailed);
+  EXPECT_THAT(unknown.task_runs[0].error, ::testing::HasSubstr("no trigger 'nope' of flow dev.f"));
+}
+
+}  // namespace
+}  // namespace floe::tasks

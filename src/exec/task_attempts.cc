@@ -1,0 +1,278 @@
+#include <thread>
+
+#include "core/id.h"
+#include "exec/running_execution.h"
+#include "tmpl/json.h"
+
+namespace floe::exec {
+
+using state::State;
+
+// One task: its attempts, retries, runIf, timeout and outcome, and lists
+// of tasks with their error and finally handlers.
+
+namespace {
+
+// A task that runs out of memory fails, with the rest of the execution
+// going on (its errors tasks, its final state): an escaping std::bad_alloc
+// would end the whole process with the execution left RUNNING.
+Result<tmpl::Value> RunGuarded(flow::Task& task, flow::TaskContext& ctx, const std::string& task_id) {
+  try {
+    return task.Run(ctx);
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kUnavailable, "task '" + task_id + "' ran out of memory");
+  }
+}
+
+}  // namespace
+
+Result<Outcome> RunningExecution::RunList(const std::vector<flow::TaskSpec>& tasks, const Scope& scope,
+                                          bool stop_at_failure) {
+  Outcome out;
+  for (const auto& task : tasks) {
+    if (task.disabled) continue;
+    if (killed()) {
+      out.killed = true;
+      break;
+    }
+    ASSIGN_OR_RETURN(State end, RunTask(task, scope));
+    out.Merge(OutcomeOf(task, end));
+    if (out.paused || out.killed || (out.failed && stop_at_failure)) break;
+  }
+  return out;
+}
+
+Outcome RunningExecution::OutcomeOf(const flow::TaskSpec& task, State end) {
+  Outcome out;
+  switch (end) {
+    case State::kWarning:
+      out.warning = true;
+      break;
+    case State::kFailed:
+      if (task.allow_failure) {
+        out.warning = true;
+      } else {
+        out.failed = true;
+        out.failed_task = task.id;
+      }
+      break;
+    case State::kKilled:
+      out.killed = true;
+      break;
+    case State::kPaused:
+      out.paused = true;
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+Result<Outcome> RunningExecution::RunWithHandlers(const std::vector<flow::TaskSpec>& tasks,
+                                                  const std::vector<flow::TaskSpec>* errors,
+                                                  const std::vector<flow::TaskSpec>* finally_tasks,
+                                                  const Scope& scope) {
+  ASSIGN_OR_RETURN(Outcome outcome, RunList(tasks, scope, /*stop_at_failure=*/true));
+  return FinishWithHandlers(outcome, errors, finally_tasks, scope);
+}
+
+Result<State> RunningExecution::RunTask(const flow::TaskSpec& spec, const Scope& scope) {
+  std::string key = RunKey(scope, spec.id);
+  Timestamp first_start = Now();
+  int retries = 0;
+  {
+    // On resume, a task that finished before is not run again: its recorded
+    // outcome counts, unless it failed and its retry policy allows another
+    // attempt (the process died during the wait).
+    std::unique_lock lock(mu_);
+    if (auto it = finished_.find(key); it != finished_.end()) {
+      if (it->second != State::kFailed || !retry_pending_.count(key) || !spec.retry) return it->second;
+      retries = attempts_[key];
+      std::optional<Duration> delay = spec.retry->NextDelay(retries, Duration::zero(), rng_);
+      if (!delay) return it->second;
+      finished_.erase(it);
+      lock.unlock();
+      Log("", spec.id, LogLevel::kWarn, "task '" + spec.id + "' failed before the interruption; retrying");
+      if (SleepUnlessKilled(*delay)) return State::kKilled;
+    }
+  }
+  while (true) {
+    State success = retries > 0 && spec.retry && spec.retry->warning_on_retry ? State::kWarning : State::kSuccess;
+    ASSIGN_OR_RETURN(State end, RunAttempt(spec, scope, success));
+    if (end != State::kFailed || !spec.retry || killed()) return end;
+    auto elapsed = std::chrono::duration_cast<Duration>(Now() - first_start);
+    std::optional<Duration> delay;
+    {
+      std::lock_guard lock(mu_);
+      delay = spec.retry->NextDelay(retries + 1, elapsed, rng_);
+    }
+    if (!delay) return end;
+    ++retries;
+    Log("", spec.id, LogLevel::kWarn,
+        "task '" + spec.id + "' failed; retry " + std::to_string(retries) + " in " + FormatDuration(*delay));
+    if (SleepUnlessKilled(*delay)) return State::kKilled;
+  }
+}
+
+bool RunningExecution::SleepUnlessKilled(Duration d) {
+  const Clock& clock = env_.clock();
+  Timestamp due = clock.Now() + d;
+  std::unique_lock lock(watch_mu_);
+  while (!killed() && clock.Now() < due) clock.WaitUntil(lock, watch_cv_, due);
+  return killed();
+}
+
+// A task run key that succeeded is not run again by this execution: its
+// attempt count need not be kept (a ForEach over many values would keep one
+// per iteration).
+void RunningExecution::ForgetAttempts(const std::string& key) {
+  std::lock_guard lock(mu_);
+  attempts_.erase(key);
+}
+
+Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Scope& scope, State success_state) {
+  std::string key = RunKey(scope, spec.id);
+  state::TaskRun run;
+  bool reused = false;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = reusable_.find(key); it != reusable_.end()) {
+      run = std::move(it->second);
+      reusable_.erase(it);
+      reused = true;
+    } else {
+      run.attempt = ++attempts_[key];
+    }
+  }
+  if (!reused) {
+    run.id = NewId();
+    run.execution_id = execution_.id;
+    run.task_id = spec.id;
+    run.task_type = spec.task_type->name;
+    run.parent_id = scope.parent_run_id;
+    run.scope = scope.path;
+    tmpl::ValueList loop;
+    for (const auto& k : scope.output_keys) loop.push_back(tmpl::Value(k));
+    run.loop_values_json = tmpl::ToJson(tmpl::Value(std::move(loop)));
+    RETURN_IF_ERROR(CreateRun(run));
+  }
+  tmpl::Value variables = VariablesFor(spec, scope, run);
+  if (!reused && spec.run_if) {
+    // runIf, rendered: false skips the task.
+    auto holds = Render(*spec.run_if, variables);
+    if (!holds.ok()) {
+      std::string error = Status(holds.status()).WithContext("task '" + spec.id + "' runIf").ToString();
+      Log(run.id, spec.id, LogLevel::kError, error);
+      RETURN_IF_ERROR(Transition(run, State::kFailed, {.error = error}));
+      return State::kFailed;
+    }
+    if (!flow::ConditionHolds(*holds)) {
+      ForgetAttempts(key);
+      RETURN_IF_ERROR(Transition(run, State::kSkipped));
+      return State::kSkipped;
+    }
+  }
+  if (killed()) {
+    RETURN_IF_ERROR(Transition(run, State::kKilled));
+    return State::kKilled;
+  }
+  if (run.state != State::kRunning) RETURN_IF_ERROR(Transition(run, State::kRunning));
+
+  std::string prefix = StoragePrefix() + "/tasks/" + spec.id + "/" + run.id;
+  RunTaskContext ctx(spec, variables, services_, prefix, env_.settings.scratch / execution_.id / run.id,
+                     scope.shared_workdir, [&](LogLevel level, std::string_view message) {
+                       if (!spec.log_level || level >= *spec.log_level) Log(run.id, spec.id, level, message);
+                     });
+  ctx.set_task_run_id(run.id);
+  {
+    std::lock_guard lock(mu_);
+    active_.insert(&ctx);
+  }
+  if (killed()) ctx.Cancel();  // a kill that came before the registration
+  FlowableEnd end;
+  if (spec.is_flowable()) {
+    // A flowable's own errors (a bad property) fail the task; the store's
+    // errors show again on the next transition.
+    Result<FlowableEnd> flowable = RunFlowable(spec, scope, run, ctx);
+    if (flowable.ok()) {
+      end = std::move(*flowable);
+    } else {
+      end = {.state = State::kFailed, .error = flowable.status().ToString()};
+    }
+  } else {
+    Result<tmpl::Value> outputs = RunRunnable(spec, ctx);
+    if (outputs.ok()) {
+      if (Status committed = ctx.CommitStorageFiles(); !committed.ok()) outputs = committed;
+    }
+    if (outputs.ok()) {
+      end = {.state = State::kSuccess, .outputs = std::move(*outputs)};
+    } else {
+      end = {.state = State::kFailed, .error = outputs.status().ToString()};
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    active_.erase(&ctx);
+  }
+  RETURN_IF_ERROR(store_error_);
+  if (end.state == State::kFailed && killed()) end = {.state = State::kKilled, .error = "killed"};
+  if (end.state == State::kSuccess) end.state = success_state;
+  if (end.state == State::kWarning && spec.allow_warning) end.state = State::kSuccess;
+  switch (end.state) {
+    case State::kSuccess:
+    case State::kWarning: {
+      tmpl::Value result = end.outputs.is_map() ? std::move(end.outputs) : tmpl::Value(tmpl::ValueMap{});
+      RETURN_IF_ERROR(Transition(run, end.state, {.outputs_json = tmpl::ToJson(result)}));
+      SetOutputs(spec.id, scope.output_keys, std::move(result));
+      ForgetAttempts(key);
+      return end.state;
+    }
+    case State::kPaused:
+      RETURN_IF_ERROR(Transition(run, State::kPaused));
+      return State::kPaused;
+    default:
+      if (!end.error.empty())
+        Log(run.id, spec.id, end.state == State::kKilled ? LogLevel::kWarn : LogLevel::kError, end.error);
+      RETURN_IF_ERROR(Transition(run, end.state, {.error = end.error}));
+      return end.state;
+  }
+}
+
+Result<tmpl::Value> RunningExecution::RunRunnable(const flow::TaskSpec& spec, RunTaskContext& ctx) {
+  // A worker slot bounds how many tasks do work at once in this process.
+  WorkerSlots::Slot slot(env_.slots);
+  std::unique_ptr<flow::Task> task = spec.task_type->factory();
+  if (!spec.timeout) return RunGuarded(*task, ctx, spec.id);
+  // The task runs on its own thread so this one can stop it in time (on the
+  // executor's clock): on timeout the context is cancelled (interrupting a
+  // query, a shell, a sleep) and the task's thread is joined before going on.
+  struct Finish {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  } finish;
+  Result<tmpl::Value> result = tmpl::Value();
+  std::thread worker([&] {
+    Result<tmpl::Value> r = RunGuarded(*task, ctx, spec.id);
+    std::lock_guard lock(finish.mu);
+    result = std::move(r);
+    finish.done = true;
+    finish.cv.notify_all();
+  });
+  const Clock& clock = env_.clock();
+  Timestamp due = clock.Now() + *spec.timeout;
+  bool timed_out = false;
+  {
+    std::unique_lock lock(finish.mu);
+    while (!finish.done && clock.Now() < due) clock.WaitUntil(lock, finish.cv, due);
+    timed_out = !finish.done;
+  }
+  if (timed_out) ctx.Cancel();
+  worker.join();
+  if (timed_out)
+    return Status(StatusCode::kDeadlineExceeded,
+                  "task '" + spec.id + "' timed out after " + FormatDuration(*spec.timeout) + " (its timeout)");
+  return result;
+}
+
+}  // namespace floe::exec
