@@ -7,14 +7,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <thread>
 
+#include "core/time.h"
 #include "tests/support/floe_process.h"
 #include "tests/support/shell.h"
 #include "tmpl/json.h"
@@ -150,6 +154,13 @@ class ServerTest : public ::testing::Test {
   int port_ = 0;
   int starts_ = 0;
 };
+
+// "2026-01-01T00:00:05Z" (what trigger.date renders as, maybe with fractions).
+std::optional<Timestamp> ParseTimestampForTest(const std::string& text) {
+  std::tm tm{};
+  if (strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
 
 constexpr char kWebhookFlow[] = R"(id: hook
 namespace: test.server
@@ -364,6 +375,137 @@ TEST_F(ServerTest, BackfillOfAMonthCreatesOneExecutionPerDay) {
   EXPECT_EQ(dates.size(), 30u);
   EXPECT_EQ(*dates.begin(), "2026-01-01T00:00:00Z");
   EXPECT_EQ(*dates.rbegin(), "2026-01-30T00:00:00Z");
+}
+
+TEST_F(ServerTest, FlowTriggersChainThreeFlowsOncePerUpstreamRun) {
+  WriteFlow("a.yml", R"(id: a
+namespace: test.chain
+tasks:
+  - id: one
+    type: io.kestra.plugin.core.debug.Return
+    format: a
+triggers:
+  - id: go
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: go
+    wait: true
+)");
+  WriteFlow("b.yml", R"(id: b
+namespace: test.chain
+tasks:
+  - id: one
+    type: io.kestra.plugin.core.debug.Return
+    format: "after {{ trigger.executionId }}"
+triggers:
+  - id: after_a
+    type: io.kestra.plugin.core.trigger.Flow
+    preconditions:
+      id: a_done
+      flows:
+        - namespace: test.chain
+          flowId: a
+          states: [SUCCESS]
+)");
+  WriteFlow("c.yml", R"(id: c
+namespace: test.chain
+tasks:
+  - id: one
+    type: io.kestra.plugin.core.debug.Return
+    format: c
+triggers:
+  - id: after_a_and_b
+    type: io.kestra.plugin.core.trigger.Flow
+    preconditions:
+      id: a_and_b
+      flows:
+        - namespace: test.chain
+          flowId: a
+          states: [SUCCESS]
+        - namespace: test.chain
+          flowId: b
+          states: [SUCCESS]
+)");
+  StartServer();
+  constexpr size_t kRuns = 3;
+  std::set<std::string> a_ids;
+  for (size_t i = 0; i < kRuns; ++i) {
+    HttpResult r = Http("POST", "/api/v1/executions/webhook/test.chain/a/go");
+    ASSERT_EQ(r.status, 200) << r.body;
+    a_ids.insert(Get(Json(r.body), {"id"}));
+    // Let the chain finish before the next run, so each run's window holds one A and one B.
+    auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (Clock::now() < deadline && Executions("c").size() < i + 1)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // nothing more comes
+  std::vector<tmpl::Value> b = Executions("b"), c = Executions("c");
+  EXPECT_EQ(b.size(), kRuns);
+  EXPECT_EQ(c.size(), kRuns);
+  std::set<std::string> upstream;
+  for (const auto& e : b) upstream.insert(Get(e, {"trigger", "executionId"}));
+  EXPECT_EQ(upstream, a_ids);
+  EXPECT_EQ(StopServer(), 0);
+}
+
+TEST_F(ServerTest, ScheduleWithSecondsFiresEverySecond) {
+  WriteFlow("tick.yml", R"(id: tick
+namespace: test.server
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ trigger.date }}"
+triggers:
+  - id: every_second
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
+)");
+  StartServer();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5500));
+  EXPECT_EQ(StopServer(), 0);
+  std::vector<tmpl::Value> executions = Executions("tick");
+  std::set<std::string> dates;
+  for (const auto& e : executions) dates.insert(Get(e, {"trigger", "date"}));
+  EXPECT_EQ(dates.size(), executions.size()) << "a date fired twice";
+  EXPECT_GE(executions.size(), 4u);
+  EXPECT_LE(executions.size(), 7u);
+}
+
+TEST_F(ServerTest, SigkillMidScheduleAndRestartNeitherMissesNorDuplicates) {
+  WriteFlow("tick.yml", R"(id: tick
+namespace: test.server
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ trigger.date }}"
+triggers:
+  - id: every_second
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
+    recoverMissedSchedules: ALL
+)");
+  StartServer();
+  std::this_thread::sleep_for(std::chrono::milliseconds(3300));
+  EXPECT_EQ(StopServer(SIGKILL), -1);  // killed: no exit code
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  StartServer();
+  std::this_thread::sleep_for(std::chrono::milliseconds(3300));
+  EXPECT_EQ(StopServer(), 0);
+  std::map<std::string, int> per_date;
+  for (const auto& e : Executions("tick")) ++per_date[Get(e, {"trigger", "date"})];
+  ASSERT_GE(per_date.size(), 6u);
+  for (const auto& [date, n] : per_date) EXPECT_EQ(n, 1) << date << " fired " << n << " times";
+  // No second is missing between the first and the last firing (ALL recovers the ones while it was down).
+  std::vector<Timestamp> times;
+  for (const auto& [date, n] : per_date) {
+    auto t = ParseTimestampForTest(date);
+    if (t) times.push_back(*t);
+  }
+  ASSERT_EQ(times.size(), per_date.size());
+  std::sort(times.begin(), times.end());
+  auto span = std::chrono::duration_cast<std::chrono::seconds>(times.back() - times.front()).count();
+  EXPECT_EQ(static_cast<size_t>(span) + 1, times.size()) << "some seconds were missed";
 }
 
 }  // namespace
