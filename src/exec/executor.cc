@@ -203,6 +203,16 @@ size_t Executor::running() const {
 }
 
 Result<std::optional<std::string>> Executor::PollTrigger(const flow::Flow& flow, const std::string& trigger_id) {
+  return PollTrigger(flow, trigger_id, nullptr);
+}
+
+Result<std::optional<std::string>> Executor::PollTriggerAndSubmit(std::shared_ptr<const flow::Flow> flow,
+                                                                  const std::string& trigger_id) {
+  return PollTrigger(*flow, trigger_id, flow);
+}
+
+Result<std::optional<std::string>> Executor::PollTrigger(const flow::Flow& flow, const std::string& trigger_id,
+                                                         std::shared_ptr<const flow::Flow> submit) {
   const flow::TriggerSpec* trigger = nullptr;
   for (const auto& t : flow.triggers)
     if (t.spec.id == trigger_id) trigger = &t;
@@ -233,6 +243,10 @@ Result<std::optional<std::string>> Executor::PollTrigger(const flow::Flow& flow,
   RETURN_IF_ERROR(
       store_.PutTriggerState(flow.namespace_, flow.id, trigger_id, tmpl::ToJson(state), settings_.clock->Now()));
   if (!fired) return std::optional<std::string>();
+  if (submit) {
+    ASSIGN_OR_RETURN(std::string submitted, Submit(std::move(submit), {}, {.id = id, .trigger = *fired}));
+    return std::optional<std::string>(submitted);
+  }
   ASSIGN_OR_RETURN(std::string started, Run(flow, {}, id, *fired));
   return std::optional<std::string>(started);
 }

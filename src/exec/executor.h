@@ -116,6 +116,9 @@ class Executor {
   // `trigger` and returns its id; nullopt when there was nothing new. What
   // the trigger keeps between polls is stored before the execution starts.
   Result<std::optional<std::string>> PollTrigger(const flow::Flow& flow, const std::string& trigger_id);
+  // The same, submitting the execution instead of running it here.
+  Result<std::optional<std::string>> PollTriggerAndSubmit(std::shared_ptr<const flow::Flow> flow,
+                                                          const std::string& trigger_id);
 
   // Continues an execution that a dead process left unfinished: finished task
   // runs are kept (their outputs feed later tasks), task runs that were
@@ -147,6 +150,8 @@ class Executor {
  private:
   struct Job;
   void PoolLoop();
+  Result<std::optional<std::string>> PollTrigger(const flow::Flow& flow, const std::string& trigger_id,
+                                                 std::shared_ptr<const flow::Flow> submit);
   // Runs a started execution to its end, then the flow's retry policy;
   // returns the id of the last execution (a retry may make new ones).
   Result<std::string> RunToEnd(RunningExecution& running, const flow::Flow& flow,
