@@ -512,5 +512,40 @@ triggers:
   EXPECT_EQ(static_cast<size_t>(span) + 1, times.size()) << "some seconds were missed";
 }
 
+TEST_F(ServerTest, BackfillPausesOnSigintAndResumes) {
+  WriteFlow("daily.yml", R"(id: daily
+namespace: test.server
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT0.2S
+triggers:
+  - id: every_day
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 0 * * *"
+)");
+  testing::Proc backfill =
+      testing::Start({FLOE_BINARY, "--home", home().string(), "--flows", flows().string(), "backfill", "test.server",
+                      "daily", "--start", "2026-01-01T00:00:00Z", "--end", "2026-01-30T00:00:00Z"},
+                     root_ / "backfill.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill(backfill.pid, SIGINT);
+  int status = testing::WaitFor(backfill, std::chrono::seconds(30));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGINT);
+  EXPECT_THAT(testing::Slurp(root_ / "backfill.log"), HasSubstr("--resume' continues"));
+  size_t before = Executions("daily").size();
+  EXPECT_GT(before, 0u);
+  EXPECT_LT(before, 30u);
+  EXPECT_THAT(Floe("backfill test.server daily --status").out, HasSubstr("PAUSED"));
+  auto resumed = Floe("backfill test.server daily --resume");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.out;
+  EXPECT_THAT(resumed.out, HasSubstr("date 30 of 30"));
+  std::set<std::string> dates;
+  for (const auto& e : Executions("daily")) dates.insert(Get(e, {"trigger", "date"}));
+  EXPECT_EQ(dates.size(), 30u);
+  EXPECT_EQ(Executions("daily").size(), 30u);
+}
+
 }  // namespace
 }  // namespace floe
