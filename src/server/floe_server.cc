@@ -66,7 +66,7 @@ struct FloeServer::Impl {
 void FloeServer::Impl::RegisterMetrics() {
   executions_total = &metrics.AddCounter("floe_executions_total", "Executions ended, by final state", {"state"});
   task_durations = &metrics.AddHistogram("floe_task_run_duration_seconds",
-                                         "Task runs ended, by task type: first to last state change",
+                                         "Task runs ended, by final state: first to last state change",
                                          kTaskDurationBuckets, {"state"});
   queue_depth = &metrics.AddGauge("floe_executor_queue_depth", "Executions submitted and waiting for a thread")
                      .WithLabels(std::vector<std::string>{});
