@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "cli/render.h"
+#include "cli/server_commands.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "exec/executor.h"
@@ -597,13 +598,17 @@ int RunMain(int argc, char** argv) {
   logs_cmd->add_flag("--follow,-f", follow, "Keep printing until the execution ends");
 
   TriggerOptions trigger_opts;
-  auto* triggers_cmd = app.add_subcommand("triggers", "Work a flow's polling triggers (s3.Trigger, http.Trigger)");
+  auto* triggers_cmd =
+      app.add_subcommand("triggers", "List, enable, disable and unlock triggers; poll a flow's polling triggers");
   triggers_cmd->require_subcommand(1);
   auto* poll_cmd =
       triggers_cmd->add_subcommand("poll", "Poll the flow's triggers once (--watch: at their intervals, until ^C)");
   poll_cmd->add_option("file", trigger_opts.file, "The flow's YAML file")->required();
   poll_cmd->add_option("--trigger", trigger_opts.trigger, "Only this trigger (default: every enabled one)");
   poll_cmd->add_flag("--watch", trigger_opts.watch, "Keep polling, each trigger at its interval");
+
+  ServerCommands server_commands;  // server, triggers list|enable|disable|unlock, backfill
+  server_commands.Add(app, *triggers_cmd);
 
   auto* version_cmd = app.add_subcommand("version", "Print floe's version");
   auto* schema_cmd =
@@ -646,6 +651,7 @@ int RunMain(int argc, char** argv) {
   if (replay_cmd->parsed()) return ControlCommand(home, "replay", control);
   if (logs_cmd->parsed()) return LogsCommand(home, logs_id, follow);
   if (poll_cmd->parsed()) return TriggersCommand(home, trigger_opts);
+  if (std::optional<int> exit = server_commands.Run(home)) return *exit;
   return kExitUsage;
 }
 
