@@ -186,6 +186,13 @@ std::optional<std::chrono::steady_clock::time_point> ServerProcess::listening_at
   return listening_at_;
 }
 
+int ServerProcess::LoadedFlows() {
+  std::lock_guard lock(mu_);
+  size_t at = output_.find("floe server listening on");
+  if (at == std::string::npos || (at = output_.find(" (", at)) == std::string::npos) return -1;
+  return std::atoi(output_.c_str() + at + 2);
+}
+
 std::string ServerProcess::Output() {
   std::lock_guard lock(mu_);
   return output_;

@@ -87,6 +87,8 @@ class ServerProcess {
   std::chrono::steady_clock::time_point healthy_at() const { return healthy_at_; }
   // When the server printed "floe server listening on", if it did yet.
   std::optional<std::chrono::steady_clock::time_point> listening_at();
+  // The flow count of the "listening on ... (N flows" line; -1 before it.
+  int LoadedFlows();
   // Everything the server printed so far.
   std::string Output();
   // The exit status from waitpid, once stopped.

@@ -58,6 +58,13 @@ Idle MeasureServer(int flows, double idle_seconds) {
     std::fprintf(stderr, "floe server did not become healthy; its output:\n%s\n", server.Output().c_str());
     std::exit(1);
   }
+  while (server.LoadedFlows() < 0 && floe::bench::MsSince(server.started()) < 5000)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (server.LoadedFlows() != flows) {
+    std::fprintf(stderr, "the server loaded %d flows, not %d; its output:\n%s\n", server.LoadedFlows(), flows,
+                 server.Output().c_str());
+    std::exit(1);
+  }
   double cpu_before = CpuMs(server.pid());
   std::this_thread::sleep_for(std::chrono::duration<double>(idle_seconds));
   Idle idle{

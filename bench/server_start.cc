@@ -37,6 +37,7 @@ struct Series {
 
 struct Config {
   std::string name;
+  int flows = 0;
   floe::bench::ScratchHome home;
   double first_ms = 0;
   Series healthy, listening, stop;
@@ -53,6 +54,11 @@ void StartOnce(Config& c, bool record) {
   double healthy = std::chrono::duration<double, std::milli>(server.healthy_at() - server.started()).count();
   double stop = server.Stop();
   auto listening = server.listening_at();  // after Stop: the output is read to its end
+  if (server.LoadedFlows() != c.flows) {
+    std::fprintf(stderr, "the server loaded %d flows, not %d; its output:\n%s\n", server.LoadedFlows(), c.flows,
+                 server.Output().c_str());
+    std::exit(1);
+  }
   if (!record) {
     c.first_ms = healthy;
     return;
@@ -70,8 +76,8 @@ int main(int argc, char** argv) {
   const std::string floe = floe::bench::FloeBinary().string();
 
   Config empty{.name = "empty flows folder"};
-  Config hundred{.name = "100 flows"};
-  floe::bench::WriteFlows(hundred.home.flows(), 100);
+  Config hundred{.name = "100 flows", .flows = 100};
+  floe::bench::WriteFlows(hundred.home.flows(), hundred.flows);
   for (Config* c : {&empty, &hundred}) {
     c->healthy.name = "to healthy, " + c->name;
     c->listening.name = "to 'listening' printed, " + c->name;

@@ -310,6 +310,7 @@ int main(int argc, char** argv) {
   double paced_drain = Drain(store, "paced", paced.ok());
   Load hook_wait = phase(fire("hook_wait"), 0);
   Load paced_wait = phase(fire("paced_wait"), rate);
+  long rss = floe::bench::ProcStatusKiB(pid, "VmRSS"), hwm = floe::bench::ProcStatusKiB(pid, "VmHWM");
   double stop_ms = server.Stop();
 
   std::printf(
@@ -334,7 +335,8 @@ int main(int argc, char** argv) {
       per_minute / floor_per_minute, static_cast<double>(hook_wait.ok()) * 60 / hook_wait.seconds / floor_per_minute,
       Percentile(hook.latency_ms, 0.5) / Percentile(floor_latency, 0.5),
       Percentile(hook_wait.latency_ms, 0.5) / Percentile(floor_latency, 0.5));
-  std::printf(" server stopped (SIGTERM) in %.0f ms, exit status %d\n", stop_ms, server.exit_status());
+  std::printf(" server after the load: VmRSS %.1f MiB, VmHWM %.1f MiB; stopped (SIGTERM) in %.0f ms, exit status %d\n",
+              static_cast<double>(rss) / 1024, static_cast<double>(hwm) / 1024, stop_ms, server.exit_status());
 
   std::printf("verification against the store:\n");
   bool ok = true;
