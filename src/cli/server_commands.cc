@@ -260,8 +260,9 @@ Result<std::map<std::string, tmpl::Value>> ParseInputs(const std::vector<std::st
 }  // namespace
 
 // Runs a backfill to its end in this process, with a scheduler of its own
-// (its lease on the trigger keeps a running server from evaluating it at the
-// same time). ^C or SIGTERM pauses the backfill in the store and waits for
+// given only this flow (its lease on the trigger keeps a running server from
+// evaluating it at the same time; the flow's other triggers are evaluated
+// here too while it runs, under the same leases). ^C or SIGTERM pauses the backfill in the store and waits for
 // the executions already started; --resume continues from the stored date.
 int BackfillCommand(const runtime::Home& home, const ServerCommands::Options& o) {
   flow::FlowRepository repo = flow::FlowRepository::Scan({home.flows}, runtime::BuiltinRegistry());
@@ -335,18 +336,11 @@ int BackfillCommand(const runtime::Home& home, const ServerCommands::Options& o)
   char host[256] = "floe";
   gethostname(host, sizeof host - 1);
   triggers::Scheduler scheduler(store, executor, SystemClock(),
-                                {.owner = std::string(host) + "-" + std::to_string(getpid()) + "-backfill-" + NewId()});
-  // Every flow of the folder, not just this one: the scheduler owns the
-  // trigger rows of the flows it is given.
-  std::vector<std::shared_ptr<const flow::Flow>> flows;
-  for (const auto& entry : repo.entries()) {
-    if (!entry.errors.empty() || entry.namespace_.empty()) continue;
-    if (entry.namespace_ == flow->namespace_ && entry.id == flow->id) {
-      flows.push_back(flow);
-    } else if (auto other = repo.Load(entry.namespace_, entry.id); other.ok()) {
-      flows.push_back(std::make_shared<const flow::Flow>(std::move(*other)));
-    }
-  }
+                                {.owner = std::string(host) + "-" + std::to_string(getpid()) + "-backfill-" + NewId(),
+                                 .tick = std::chrono::milliseconds(100)});
+  // Only this flow: the scheduler keeps the rows of flows it is not given
+  // (it drops only triggers a loaded flow lost), and evaluates no others.
+  std::vector<std::shared_ptr<const flow::Flow>> flows = {flow};
   if (Status s = scheduler.SetFlows(flows); !s.ok()) return Report(s);
   if (o.resume) {
     if (Status s = store.SetBackfillPaused(key, false); !s.ok()) return Report(s);
@@ -361,12 +355,13 @@ int BackfillCommand(const runtime::Home& home, const ServerCommands::Options& o)
               FormatTimestamp((*stored)->start).c_str(), FormatTimestamp((*stored)->end).c_str());
   std::fflush(stdout);
 
+  // Start(), not Tick() by hand: the scheduler learns from the executor's
+  // events which backfill executions ended and makes room for the next ones.
+  scheduler.Start();
   size_t shown = SIZE_MAX;
   int idle_ticks = 0;
   int interrupted = 0;
   while (true) {
-    if (Status s = scheduler.Tick(); !s.ok())
-      std::fprintf(stderr, "backfill %s: %s\n", name.c_str(), s.ToString().c_str());
     auto b = store.GetBackfill(key);
     if (!b.ok()) return Report(b.status());
     if (!*b) return Report(NotFound("backfill " + name + " was deleted"));

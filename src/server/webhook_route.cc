@@ -28,7 +28,8 @@ int HttpStatusFor(const Status& s) {
       return 404;
     case StatusCode::kResourceExhausted:
       return 429;
-    case StatusCode::kFailedPrecondition:
+    case StatusCode::kFailedPrecondition:  // the trigger's conditions do not hold
+      return 409;
     case StatusCode::kUnavailable:
       return 503;
     case StatusCode::kInvalidArgument:

@@ -10,8 +10,9 @@
 // Answers: 200 with the created execution as JSON; when the trigger has
 // `wait: true`, 200 once the execution ended, with it (or with its outputs
 // map under `returnOutputs: true`); 404 when no loaded flow has an enabled
-// webhook with that key; 429 when the executor's queue is full; 503 while
-// the server stops; 400 when the flow's inputs do not validate.
+// webhook with that key (or it is disabled); 409 when the trigger's
+// conditions do not hold; 429 when the executor's queue is full; 400 when
+// the flow's inputs do not validate.
 //
 // A prefix containing "{tenant}" accepts only the tenant "main".
 #pragma once
