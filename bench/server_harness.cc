@@ -93,7 +93,7 @@ double MsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-double RunToExit(const std::vector<std::string>& args, long* max_rss_kib) {
+double RunToExit(const std::vector<std::string>& args, long* max_rss_kib, double* cpu_ms) {
   auto start = std::chrono::steady_clock::now();
   pid_t pid = Spawn(args, -1);
   if (pid < 0) return -1;
@@ -102,6 +102,10 @@ double RunToExit(const std::vector<std::string>& args, long* max_rss_kib) {
   wait4(pid, &status, 0, &usage);
   double ms = MsSince(start);
   if (max_rss_kib) *max_rss_kib = usage.ru_maxrss;
+  auto ms_of = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1000 + static_cast<double>(t.tv_usec) / 1000;
+  };
+  if (cpu_ms) *cpu_ms = ms_of(usage.ru_utime) + ms_of(usage.ru_stime);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     std::fprintf(stderr, "warning: %s exited with status %d\n", args[0].c_str(), status);
   return ms;

@@ -56,8 +56,9 @@ double MsSince(std::chrono::steady_clock::time_point start);
 
 // Forks and execs a program with `args` (args[0] is the path), its stdout and
 // stderr to /dev/null, and waits for it. Returns the wall time in ms;
-// `max_rss_kib` gets the child's peak RSS (from wait4) when not null.
-double RunToExit(const std::vector<std::string>& args, long* max_rss_kib = nullptr);
+// `max_rss_kib` gets the child's peak RSS and `cpu_ms` its user + system
+// CPU time (from wait4) when not null.
+double RunToExit(const std::vector<std::string>& args, long* max_rss_kib = nullptr, double* cpu_ms = nullptr);
 
 // `floe --home H --flows F server --port P [extra...]` as a child process.
 // Its output (stdout and stderr) is read by a thread and kept; the

@@ -40,7 +40,7 @@ struct Config {
   int flows = 0;
   floe::bench::ScratchHome home;
   double first_ms = 0;
-  Series healthy, listening, stop;
+  Series healthy, listening, stop, cpu, cpu_wait;
 };
 
 // One start to healthy; exits the benchmark if the server never answers.
@@ -52,6 +52,7 @@ void StartOnce(Config& c, bool record) {
     std::exit(1);
   }
   double healthy = std::chrono::duration<double, std::milli>(server.healthy_at() - server.started()).count();
+  floe::bench::SchedTimes sched = floe::bench::ProcSchedTimes(server.pid());
   double stop = server.Stop();
   auto listening = server.listening_at();  // after Stop: the output is read to its end
   if (server.LoadedFlows() != c.flows) {
@@ -64,6 +65,8 @@ void StartOnce(Config& c, bool record) {
     return;
   }
   c.healthy.ms.push_back(healthy);
+  c.cpu.ms.push_back(sched.cpu_ms);
+  c.cpu_wait.ms.push_back(sched.wait_ms);
   if (listening)
     c.listening.ms.push_back(std::chrono::duration<double, std::milli>(*listening - server.started()).count());
   c.stop.ms.push_back(stop);
@@ -82,21 +85,26 @@ int main(int argc, char** argv) {
     c->healthy.name = "to healthy, " + c->name;
     c->listening.name = "to 'listening' printed, " + c->name;
     c->stop.name = "SIGTERM to exit, " + c->name;
+    c->cpu.name = "CPU used to healthy, " + c->name;
+    c->cpu_wait.name = "run-queue wait to healthy, " + c->name;
     StartOnce(*c, /*record=*/false);
   }
 
   Series version{.name = "floe version, to exit"};
+  Series version_cpu{.name = "floe version, CPU used"};
   Series flows{.name = "floe flows (100 flows), to exit"};
   for (int i = 0; i < runs; ++i) {
-    version.ms.push_back(floe::bench::RunToExit({floe, "version"}));
+    double cpu = 0;
+    version.ms.push_back(floe::bench::RunToExit({floe, "version"}, nullptr, &cpu));
+    version_cpu.ms.push_back(cpu);
     flows.ms.push_back(floe::bench::RunToExit(
         {floe, "--home", hundred.home.home().string(), "--flows", hundred.home.flows().string(), "flows"}));
     StartOnce(empty, true);
     StartOnce(hundred, true);
   }
 
-  std::vector<double> v = version.ms;
-  double floor = Percentile(v, 0.5);
+  std::vector<double> v = version.ms, vc = version_cpu.ms;
+  double floor = Percentile(v, 0.5), cpu_floor = Percentile(vc, 0.5);
   std::printf("floe server cold start, %d runs each (interleaved), health polled every 1 ms:\n", runs);
   version.Print(0);
   flows.Print(floor);
@@ -106,6 +114,14 @@ int main(int argc, char** argv) {
     c->healthy.Print(floor);
     if (!c->listening.ms.empty()) c->listening.Print(floor);
     c->stop.Print(0);
+  }
+  std::printf("CPU time (what the machine's load does not inflate; threads that ended before health are missed):\n");
+  version_cpu.Print(0);
+  for (Config* c : {&empty, &hundred}) {
+    c->cpu.Print(0);
+    std::vector<double> cc = c->cpu.ms;
+    std::printf("    %.2fx floe version's CPU\n", Percentile(cc, 0.5) / cpu_floor);
+    c->cpu_wait.Print(0);
   }
   std::vector<double> h = hundred.healthy.ms;
   double median = Percentile(h, 0.5);
