@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -28,6 +29,8 @@ pid_t Spawn(const std::vector<std::string>& args, int out_fd) {
   argv.push_back(nullptr);
   pid_t pid = fork();
   if (pid != 0) return pid;
+  // A benchmark that dies (^C, a closed pipe) takes its server with it.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
   int fd = out_fd >= 0 ? out_fd : open("/dev/null", O_WRONLY);
   dup2(fd, 1);
   dup2(fd, 2);
