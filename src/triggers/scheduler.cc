@@ -99,7 +99,7 @@ struct Scheduler::Impl {
   Status EvalSchedule(const LoadedTrigger& t, const state::Trigger& row, Timestamp now);
   Status EvalPolling(const LoadedTrigger& t, const state::Trigger& row, Timestamp now);
   Status EvalFlowTrigger(const LoadedTrigger& t, const state::Execution& upstream, Timestamp now);
-  Status EvalBackfill(const LoadedTrigger& t, const state::Backfill& b, Timestamp now);
+  Status EvalBackfill(const LoadedTrigger& t, const state::Backfill& b);
   Status OnEnded(const std::string& id, Timestamp now);
 };
 
@@ -400,7 +400,7 @@ Status Scheduler::Impl::OnEnded(const std::string& id, Timestamp now) {
   return first;
 }
 
-Status Scheduler::Impl::EvalBackfill(const LoadedTrigger& t, const state::Backfill& b, Timestamp now) {
+Status Scheduler::Impl::EvalBackfill(const LoadedTrigger& t, const state::Backfill& b) {
   if (!t.cron) return FailedPrecondition("trigger " + KeyName(t.key) + " is not a Schedule: nothing to backfill");
   std::string running_key = KeyName(t.key);
   size_t in_flight;
@@ -492,7 +492,7 @@ Status Scheduler::Tick() {
       continue;
     }
     if (!*row) continue;
-    note(*t, s.EvalBackfill(*t, b, now));
+    note(*t, s.EvalBackfill(*t, b));
   }
   return first;
 }
@@ -511,13 +511,13 @@ void Scheduler::Start() {
   s.evaluated.clear();
   s.thread = std::thread([this] {
     Impl& i = *impl_;
-    std::unique_lock lock(i.mu);
+    std::unique_lock loop_lock(i.mu);
     while (!i.stop) {
-      lock.unlock();
+      loop_lock.unlock();
       Tick().IgnoreError();  // each trigger's error is logged
-      lock.lock();
+      loop_lock.lock();
       Timestamp due = i.clock.Now() + i.options.tick;
-      while (!i.stop && !i.wake && i.clock.Now() < due) i.clock.WaitUntil(lock, i.cv, due);
+      while (!i.stop && !i.wake && i.clock.Now() < due) i.clock.WaitUntil(loop_lock, i.cv, due);
     }
   });
 }
