@@ -13,22 +13,26 @@ namespace floe::bench {
 
 HttpConnection::~HttpConnection() { Close(); }
 
-bool HttpConnection::Connect(uint16_t port) {
-  Close();
+int ConnectLoopback(uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
-    return false;
+    return -1;
   }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  fd_ = fd;
-  return true;
+  return fd;
+}
+
+bool HttpConnection::Connect(uint16_t port) {
+  Close();
+  fd_ = ConnectLoopback(port);
+  return fd_ >= 0;
 }
 
 void HttpConnection::Close() {

@@ -17,6 +17,10 @@
 
 namespace floe::bench {
 
+// A TCP connection to 127.0.0.1:port with TCP_NODELAY: its descriptor, or
+// -1 when nothing listens.
+int ConnectLoopback(uint16_t port);
+
 struct HttpAnswer {
   int status = 0;
   std::string body;

@@ -30,25 +30,12 @@
 #include <thread>
 #include <vector>
 
+#include "http_client.h"
+
 namespace {
 
 constexpr std::string_view kRequest = "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\n\r\n";
 constexpr std::string_view kBody = R"({"status":"UP"})";
-
-int Connect(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
 
 // Reads one response (header + Content-Length body) from `fd`; false on EOF.
 bool ReadResponse(int fd, std::string& buffer) {
@@ -79,7 +66,7 @@ double Drive(uint16_t port, int connections, double seconds) {
   auto start = std::chrono::steady_clock::now();
   for (int c = 0; c < connections; ++c)
     clients.emplace_back([&] {
-      int fd = Connect(port);
+      int fd = floe::bench::ConnectLoopback(port);
       if (fd < 0) return void(failed = true);
       std::string buffer;
       long n = 0;

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/command_support.h"
 #include "cli/render.h"
 #include "cli/server_commands.h"
 #include "core/id.h"
@@ -36,15 +37,6 @@
 
 namespace floe::cli {
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-
-int Report(const Status& s) {
-  std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
-  return kExitUsage;
-}
 
 using runtime::BuiltinRegistry;
 using runtime::Home;
@@ -84,16 +76,6 @@ struct RunOptions {
   bool json = false;
   bool detach = false;
 };
-
-Result<std::map<std::string, tmpl::Value>> ParseInputFlags(const std::vector<std::string>& flags) {
-  std::map<std::string, tmpl::Value> inputs;
-  for (const auto& kv : flags) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) return InvalidArgument("--input '" + kv + "' must be NAME=VALUE");
-    inputs[kv.substr(0, eq)] = tmpl::Value(kv.substr(eq + 1));
-  }
-  return inputs;
-}
 
 // Prints the execution as it ended; the exit code says whether it succeeded.
 int Finish(state::Store& store, const std::string& id, bool json) {

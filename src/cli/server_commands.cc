@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "cli/command_support.h"
 #include "core/id.h"
 #include "flow/repository.h"
 #include "runtime/runtime.h"
@@ -24,15 +25,6 @@
 
 namespace floe::cli {
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-
-int Report(const Status& s) {
-  std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
-  return kExitUsage;
-}
 
 std::string DateOrDash(const std::optional<Timestamp>& t) { return t ? FormatTimestamp(*t) : "-"; }
 
@@ -247,16 +239,6 @@ std::vector<Timestamp> ScheduleDates(const flow::ScheduleSpec& schedule, Timesta
   return dates;
 }
 
-Result<std::map<std::string, tmpl::Value>> ParseInputs(const std::vector<std::string>& flags) {
-  std::map<std::string, tmpl::Value> inputs;
-  for (const auto& kv : flags) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) return InvalidArgument("--input '" + kv + "' must be NAME=VALUE");
-    inputs[kv.substr(0, eq)] = tmpl::Value(kv.substr(eq + 1));
-  }
-  return inputs;
-}
-
 }  // namespace
 
 // Runs a backfill to its end in this process, with a scheduler of its own
@@ -323,7 +305,7 @@ int BackfillCommand(const runtime::Home& home, const ServerCommands::Options& o)
     if (!e.ok()) return Report(Status(e.status()).WithContext("--end"));
     start = *s;
     end = *e;
-    auto parsed = ParseInputs(o.inputs);
+    auto parsed = ParseInputFlags(o.inputs);
     if (!parsed.ok()) return Report(parsed.status());
     inputs = std::move(*parsed);
   }

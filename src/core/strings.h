@@ -29,6 +29,14 @@ std::string DidYouMean(std::string_view word, std::span<const std::string> candi
 std::optional<size_t> ParseIndex(std::string_view digits);
 
 // Percent-encoding of everything but RFC 3986 unreserved characters.
+// `s` as a JSON string literal, quotes included, appended to `out`.
+void AppendJsonQuoted(std::string& out, std::string_view s);
+inline std::string JsonQuote(std::string_view s) {
+  std::string out;
+  AppendJsonQuoted(out, s);
+  return out;
+}
+
 std::string UrlEncode(std::string_view s);
 // Undoes %XX escapes and '+' (form encoding); malformed escapes stay as text.
 std::string UrlDecode(std::string_view s);

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "core/strings.h"
+
 namespace floe::server {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -76,39 +78,6 @@ HttpResponse HttpResponse::Text(int status, std::string text) {
 
 HttpResponse HttpResponse::JsonError(int status, std::string_view message) {
   return Json(status, "{\"message\":" + JsonQuote(message) + ",\"status\":" + std::to_string(status) + "}");
-}
-
-std::string JsonQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
 }
 
 std::optional<std::string> PercentDecodePath(std::string_view s) {

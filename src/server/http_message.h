@@ -75,9 +75,6 @@ struct HttpResponse {
   static HttpResponse JsonError(int status, std::string_view message);
 };
 
-// `s` as a JSON string literal, quotes included.
-std::string JsonQuote(std::string_view s);
-
 // Undoes %XX escapes; '+' stays '+' (this is for paths, not forms). Returns
 // nullopt for a malformed escape ("%zz", a trailing "%4").
 std::optional<std::string> PercentDecodePath(std::string_view s);

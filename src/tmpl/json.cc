@@ -4,46 +4,10 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/strings.h"
+
 namespace floe::tmpl {
 namespace {
-
-void AppendEscaped(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
 
 void Write(std::string& out, const Value& v, int indent, int level, bool spaced) {
   auto newline = [&](int lvl) {
@@ -69,7 +33,7 @@ void Write(std::string& out, const Value& v, int indent, int level, bool spaced)
       break;
     }
     case Value::Kind::kString:
-      AppendEscaped(out, v.AsString());
+      AppendJsonQuoted(out, v.AsString());
       break;
     case Value::Kind::kList: {
       const auto& list = v.AsList();
@@ -91,7 +55,7 @@ void Write(std::string& out, const Value& v, int indent, int level, bool spaced)
         if (!first) out += spaced && indent < 0 ? ", " : ",";
         first = false;
         newline(level + 1);
-        AppendEscaped(out, k);
+        AppendJsonQuoted(out, k);
         out += indent < 0 && !spaced ? ":" : ": ";
         Write(out, item, indent, level + 1, spaced);
       }

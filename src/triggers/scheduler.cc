@@ -53,6 +53,12 @@ RecoverMissedSchedules RecoverMode(std::optional<flow::RecoverMissed> r) {
 
 tmpl::Value Text(const std::optional<Timestamp>& t) { return t ? tmpl::Value(FormatTimestamp(*t)) : tmpl::Value(); }
 
+// A schedule firing's `trigger` variables, as Kestra names them.
+tmpl::Value ScheduleVariables(const ScheduleDate& d) {
+  return tmpl::Value::MakeMap(
+      {{"date", tmpl::Value(FormatTimestamp(d.date))}, {"next", Text(d.next)}, {"previous", Text(d.previous)}});
+}
+
 // A trigger of a loaded flow, with what is worked out once per load.
 struct LoadedTrigger {
   std::shared_ptr<const flow::Flow> flow;
@@ -93,6 +99,10 @@ struct Scheduler::Impl {
   }
 
   Status Fire(const LoadedTrigger& t, const std::string& id, tmpl::Value vars, Timestamp for_date);
+  // Submits the firing's execution unless it exists already (a firing
+  // retried after a crash, or another server's); whether it submitted.
+  Result<bool> SubmitOnce(const LoadedTrigger& t, const std::map<std::string, tmpl::Value>& inputs,
+                          exec::SubmitOptions options);
   Result<std::optional<state::Trigger>> Lease(const TriggerKey& key, Timestamp now) {
     return store.AcquireTriggerLease(key, options.owner, now, now + options.lease);
   }
@@ -194,9 +204,16 @@ std::shared_ptr<const flow::Flow> Scheduler::FindFlow(const std::string& ns, con
   return it == impl_->flows.end() ? nullptr : it->second;
 }
 
+Result<bool> Scheduler::Impl::SubmitOnce(const LoadedTrigger& t, const std::map<std::string, tmpl::Value>& inputs,
+                                         exec::SubmitOptions options) {
+  if (store.GetExecutionState(options.id).ok()) return false;
+  auto submitted = executor.Submit(t.flow, inputs, std::move(options));
+  if (submitted.ok()) return true;
+  if (submitted.status().code() == StatusCode::kAlreadyExists) return false;
+  return Status(submitted.status()).WithContext("trigger " + KeyName(t.key));
+}
+
 Status Scheduler::Impl::Fire(const LoadedTrigger& t, const std::string& id, tmpl::Value vars, Timestamp for_date) {
-  // Already made (a firing retried after a crash, or another server's)?
-  if (store.GetExecutionState(id).ok()) return Status::Ok();
   const flow::TriggerSpec& spec = *t.spec;
   std::map<std::string, tmpl::Value> inputs;
   if (spec.inputs.kind == flow::YamlNode::Kind::kMap) {
@@ -204,12 +221,9 @@ Status Scheduler::Impl::Fire(const LoadedTrigger& t, const std::string& id, tmpl
     if (!rendered.ok()) return Status(rendered.status()).WithContext("trigger '" + spec.spec.id + "' inputs");
     for (const auto& [k, v] : rendered->AsMap()) inputs[k] = v;
   }
-  std::vector<std::pair<std::string, std::string>> labels = spec.labels;
-  auto submitted = executor.Submit(t.flow, inputs, {.id = id, .trigger = std::move(vars), .labels = std::move(labels)});
-  if (!submitted.ok()) {
-    if (submitted.status().code() == StatusCode::kAlreadyExists) return Status::Ok();
-    return Status(submitted.status()).WithContext("trigger " + KeyName(t.key));
-  }
+  ASSIGN_OR_RETURN(bool submitted,
+                   SubmitOnce(t, inputs, {.id = id, .trigger = std::move(vars), .labels = spec.labels}));
+  if (!submitted) return Status::Ok();
   std::lock_guard lock(mu);
   ++stats.fired;
   stats.last_lag = std::max(Duration(0), std::chrono::duration_cast<Duration>(clock.Now() - for_date));
@@ -246,8 +260,7 @@ Status Scheduler::Impl::EvalSchedule(const LoadedTrigger& t, const state::Trigge
       Logger().Warn("trigger " + KeyName(t.key) + ": schedule date " + FormatTimestamp(d.date) +
                     " skipped: later than its lateMaximumDelay");
     } else {
-      tmpl::Value vars = tmpl::Value::MakeMap(
-          {{"date", tmpl::Value(FormatTimestamp(d.date))}, {"next", Text(d.next)}, {"previous", Text(d.previous)}});
+      tmpl::Value vars = ScheduleVariables(d);
       ConditionInput in{.date = d.date,
                         .timezone = schedule ? schedule->timezone : t.spec->schedule_on_dates->timezone,
                         .variables = tmpl::Value::MakeMap({{"trigger", vars}})};
@@ -427,13 +440,11 @@ Status Scheduler::Impl::EvalBackfill(const LoadedTrigger& t, const state::Backfi
   for (; date && *date <= b.end && room > 0; --room) {
     std::optional<Timestamp> next = t.cron->Next(*date, t.tz);
     std::optional<Timestamp> previous = t.cron->Previous(*date, t.tz);
-    tmpl::Value vars = tmpl::Value::MakeMap(
-        {{"date", tmpl::Value(FormatTimestamp(*date))}, {"next", Text(next)}, {"previous", Text(previous)}});
+    tmpl::Value vars = ScheduleVariables({.date = *date, .next = next, .previous = previous});
     auto created = b.created.time_since_epoch().count();
     std::string id = FiringId(t.key, "backfill " + std::to_string(created) + " " + FormatTimestamp(*date), *date);
-    if (!store.GetExecutionState(id).ok()) {
-      auto submitted = executor.Submit(t.flow, inputs, {.id = id, .trigger = vars, .labels = labels});
-      if (!submitted.ok() && submitted.status().code() != StatusCode::kAlreadyExists) return submitted.status();
+    ASSIGN_OR_RETURN(bool submitted, SubmitOnce(t, inputs, {.id = id, .trigger = vars, .labels = labels}));
+    if (submitted) {
       std::lock_guard lock(mu);
       ++stats.fired;
       backfill_running[running_key].insert(id);
