@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "tests/support/shell.h"
@@ -109,6 +110,17 @@ TEST_F(CliTest, ScheduledFlowValidatesAndRunsByHand) {
   auto one = Floe("triggers poll " + file + " --trigger weekday_morning");
   EXPECT_NE(one.exit_code, 0);
   EXPECT_THAT(one.out, HasSubstr("Schedule triggers run in `floe server`"));
+}
+
+TEST_F(CliTest, ABadCronIsALoadErrorAtItsPosition) {
+  fs::create_directories(home());
+  fs::path file = home() / "bad_cron.yml";
+  std::ofstream(file) << "id: s\nnamespace: t\ntasks:\n  - id: a\n    type: core.Log\n    message: hi\n"
+                         "triggers:\n  - id: every\n    type: io.kestra.plugin.core.trigger.Schedule\n"
+                         "    cron: \"0 25 * * *\"\n";
+  auto valid = Floe("validate " + file.string());  // the cron is checked at load, not only by a server
+  EXPECT_EQ(valid.exit_code, 2);
+  EXPECT_THAT(valid.out, HasSubstr("bad_cron.yml:10:11: cron '0 25 * * *': hour 25 is out of range 0-23"));
 }
 
 TEST_F(CliTest, InputsAreValidated) {
