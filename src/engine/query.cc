@@ -1,10 +1,11 @@
-#include "engine/query.h"
-
+// Running statements on a Connection: parameters, fetching, staged COPY ... TO.
 #include "core/strings.h"
 #include "duckdb.hpp"
 #include "duckdb/parser/expression/constant_expression.hpp"
 #include "duckdb/parser/statement/copy_statement.hpp"
+#include "engine/internal/session_impl.h"
 #include "engine/s3_file_system.h"
+#include "engine/session.h"
 #include "engine/staged_write.h"
 
 namespace floe::engine {
@@ -145,15 +146,6 @@ ExistingOutput CopyExistingOutput(const duckdb::CopyInfo& info) {
   return ExistingOutput::kRefuse;
 }
 
-std::string QuoteLiteral(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 // Collects every row of a result as a list of maps.
 Result<tmpl::ValueList> Rows(duckdb::QueryResult& result, int64_t limit) {
   tmpl::ValueList rows;
@@ -174,38 +166,19 @@ Result<tmpl::ValueList> Rows(duckdb::QueryResult& result, int64_t limit) {
 
 class Runner {
  public:
-  explicit Runner(const QueryRequest& request) : request_(request) {}
+  Runner(const QueryRequest& request, duckdb::Connection& con, S3FileSystem* s3)
+      : request_(request), con_(con), s3_(s3) {}
 
   Result<QueryResult> Run() {
-    std::string path = request_.database.empty() ? ":memory:" : request_.database;
-    std::unique_ptr<duckdb::DuckDB> db;
-    try {
-      // s3:// through floe's S3 client; globs skip the staging of writes.
-      duckdb::DBConfig config;
-      auto fs = duckdb::make_uniq<LakeFileSystem>();
-      s3_ = &fs->s3();
-      config.file_system = std::move(fs);
-      db = std::make_unique<duckdb::DuckDB>(path == ":memory:" ? nullptr : path.c_str(), &config);
-    } catch (const std::exception& e) {
-      return IoError("cannot open DuckDB database '" + path + "': " + ErrorText(e));
-    }
-    duckdb::Connection con(*db);
-    // Let the caller interrupt us until the connection is about to go away.
+    // Let the caller interrupt us until the query is over.
     struct InterruptGuard {
       const QueryRequest& request;
       ~InterruptGuard() {
         if (request.set_interrupt) request.set_interrupt(nullptr);
       }
     } guard{request_};
+    duckdb::Connection& con = con_;
     if (request_.set_interrupt) request_.set_interrupt([&con] { con.Interrupt(); });
-    if (request_.working_directory) {
-      auto r = con.Query("SET file_search_path = " + QuoteLiteral(request_.working_directory->string()));
-      if (r->HasError()) return Internal("cannot set DuckDB file_search_path: " + r->GetError());
-    }
-    if (!request_.time_zone.empty()) {
-      auto r = con.Query("SET TimeZone = " + QuoteLiteral(request_.time_zone));
-      if (r->HasError()) return InvalidArgument("time zone '" + request_.time_zone + "': " + r->GetError());
-    }
     duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements;
     try {
       statements = con.ExtractStatements(request_.sql);
@@ -228,11 +201,36 @@ class Runner {
     return out;
   }
 
- private:
-  static std::string ErrorText(const std::exception& e) {
-    duckdb::ErrorData error(e);
-    return error.Message();
+  // Runs every statement; the last one's rows, columns and types.
+  Result<Table> RunTable() {
+    duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements;
+    try {
+      statements = con_.ExtractStatements(request_.sql);
+    } catch (const std::exception& e) {
+      return InvalidArgument("SQL does not parse: " + ErrorText(e));
+    }
+    if (statements.empty()) return InvalidArgument("no SQL statement to run");
+    for (size_t i = 0; i + 1 < statements.size(); ++i) RETURN_IF_ERROR(RunOne(con_, std::move(statements[i])));
+    ASSIGN_OR_RETURN(auto result, Execute(con_, std::move(statements.back())));
+    Table table;
+    for (size_t c = 0; c < result->names.size(); ++c)
+      table.columns.push_back({result->names[c], result->types[c].ToString()});
+    while (true) {
+      auto chunk = result->Fetch();
+      if (result->HasError()) return InvalidArgument(result->GetError());
+      if (!chunk || chunk->size() == 0) break;
+      for (duckdb::idx_t r = 0; r < chunk->size(); ++r) {
+        tmpl::ValueList row;
+        row.reserve(chunk->ColumnCount());
+        for (duckdb::idx_t c = 0; c < chunk->ColumnCount(); ++c) row.push_back(ToValue(chunk->GetValue(c, r)));
+        table.rows.push_back(std::move(row));
+      }
+    }
+    return table;
   }
+
+ private:
+  static std::string ErrorText(const std::exception& e) { return DuckDbErrorText(e); }
 
   // A COPY ... TO a local path or s3:// writes into a hidden staging sibling
   // of its target instead (the statement is rewritten), and the output
@@ -310,7 +308,8 @@ class Runner {
           return InvalidArgument("fetchType STORE needs the last statement to return rows (a SELECT)");
         }
         // Let DuckDB write Parquet directly: no rows pass through floe.
-        std::string copy = "COPY (" + text + ") TO " + QuoteLiteral(request_.store_path.string()) + " (FORMAT parquet)";
+        std::string copy =
+            "COPY (" + text + ") TO " + QuoteSqlLiteral(request_.store_path.string()) + " (FORMAT parquet)";
         duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> parsed;
         try {
           parsed = con.ExtractStatements(copy);
@@ -331,23 +330,36 @@ class Runner {
   }
 
   const QueryRequest& request_;
-  S3FileSystem* s3_ = nullptr;  // owned by the database
+  duckdb::Connection& con_;
+  S3FileSystem* s3_;  // owned by the database
 };
 
-}  // namespace
-
-Result<QueryResult> RunQuery(const QueryRequest& request) {
+// DuckDB reports most errors as results, but some (out of memory,
+// interrupted, internal) arrive as exceptions.
+template <typename F>
+auto Guarded(F&& f) -> decltype(f()) {
   try {
-    Runner runner(request);
-    return runner.Run();
+    return f();
   } catch (const std::exception& e) {
-    // DuckDB reports most errors as results, but some (out of memory,
-    // interrupted, internal) arrive as exceptions.
-    duckdb::ErrorData error(e);
-    return Internal("DuckDB: " + error.Message());
+    return Internal("DuckDB: " + DuckDbErrorText(e));
   }
 }
 
-std::string DuckDbVersion() { return duckdb::DuckDB::LibraryVersion(); }
+}  // namespace
+
+Result<QueryResult> Connection::Run(const QueryRequest& request) {
+  return Guarded([&] { return Runner(request, *impl_->con, impl_->session->s3).Run(); });
+}
+
+Status Connection::Execute(std::string_view sql) {
+  QueryRequest request{.sql = std::string(sql)};
+  return Guarded([&]() -> Result<QueryResult> { return Runner(request, *impl_->con, impl_->session->s3).Run(); })
+      .status();
+}
+
+Result<Table> Connection::Query(std::string_view sql) {
+  QueryRequest request{.sql = std::string(sql)};
+  return Guarded([&] { return Runner(request, *impl_->con, impl_->session->s3).RunTable(); });
+}
 
 }  // namespace floe::engine

@@ -1,11 +1,11 @@
-#include "engine/query.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "core/id.h"
+#include "engine/session.h"
 
 namespace floe::engine {
 namespace {
@@ -85,9 +85,11 @@ TEST(QueryTest, RelativeReadsUseTheWorkingDirectory) {
   auto dir = std::filesystem::temp_directory_path() / ("floe_engine_" + NewId());
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "in.csv") << "a,b\n1,2\n3,4\n";
-  auto r = RunQuery({.sql = "SELECT sum(a + b) AS s FROM read_csv('in.csv')",
-                     .fetch = FetchType::kFetchOne,
-                     .working_directory = dir});
+  auto session = Session::Open({.working_directory = dir});
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  auto con = (*session)->Connect();
+  ASSERT_TRUE(con.ok());
+  auto r = (*con)->Run({.sql = "SELECT sum(a + b) AS s FROM read_csv('in.csv')", .fetch = FetchType::kFetchOne});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->row.Get("s")->AsInt(), 10);
   std::filesystem::remove_all(dir);
@@ -97,11 +99,11 @@ TEST(QueryTest, DatabaseFilePersists) {
   auto dir = std::filesystem::temp_directory_path() / ("floe_engine_" + NewId());
   std::filesystem::create_directories(dir);
   std::string db = (dir / "x.duckdb").string();
-  ASSERT_TRUE(RunQuery({.database = db, .sql = "CREATE TABLE t AS SELECT 7 AS v"}).ok());
-  auto r = RunQuery({.database = db, .sql = "SELECT v FROM t", .fetch = FetchType::kFetchOne});
+  ASSERT_TRUE(RunQuery({.sql = "CREATE TABLE t AS SELECT 7 AS v"}, db).ok());
+  auto r = RunQuery({.sql = "SELECT v FROM t", .fetch = FetchType::kFetchOne}, db);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->row.Get("v")->AsInt(), 7);
-  auto bad = RunQuery({.database = "/nonexistent/dir/x.duckdb", .sql = "SELECT 1"});
+  auto bad = RunQuery({.sql = "SELECT 1"}, "/nonexistent/dir/x.duckdb");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("cannot open DuckDB database"));
   std::filesystem::remove_all(dir);
@@ -192,6 +194,74 @@ TEST_F(CopyTest, StaleStagingIsNeitherReadNorKept) {
   ASSERT_TRUE(Copy("SELECT 7 AS v, 1 AS p", "FORMAT parquet, PARTITION_BY (p), OVERWRITE").ok());
   EXPECT_EQ(Contents(), "1 7..7");
   EXPECT_EQ(Entries(), std::vector<std::string>{"orders"});
+}
+
+// One database, many connections: what a models build with --threads does.
+TEST(SessionTest, ConnectionsOfOneSessionShareTheDatabaseAndRunConcurrently) {
+  auto session = Session::Open({});
+  ASSERT_TRUE(session.ok());
+  auto setup = (*session)->Connect();
+  ASSERT_TRUE(setup.ok());
+  ASSERT_TRUE((*setup)->Execute("CREATE TABLE src AS SELECT range AS x FROM range(100000)").ok());
+  std::vector<std::thread> threads;
+  std::vector<Status> results(4, Status::Ok());
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      auto con = (*session)->Connect();
+      if (!con.ok()) {
+        results[i] = con.status();
+        return;
+      }
+      results[i] = (*con)->Execute("CREATE TABLE t" + std::to_string(i) + " AS SELECT x * " + std::to_string(i) +
+                                   " AS y FROM src");
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
+  auto table = (*setup)->Query("SELECT sum(y)::BIGINT AS s, count(*) AS n FROM t3");
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  ASSERT_EQ(table->columns.size(), 2u);
+  EXPECT_EQ(table->columns[0].name, "s");
+  EXPECT_EQ(table->columns[0].type, "BIGINT");
+  EXPECT_EQ(table->rows[0][0].AsInt(), 3 * (99999LL * 100000 / 2));
+  EXPECT_EQ(table->rows[0][1].AsInt(), 100000);
+}
+
+TEST(SessionTest, InterruptAllStopsARunningStatement) {
+  auto session = Session::Open({});
+  ASSERT_TRUE(session.ok());
+  auto con = (*session)->Connect();
+  ASSERT_TRUE(con.ok());
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    (*session)->InterruptAll();
+  });
+  auto r = (*con)->Execute("SELECT count(*) FROM range(1000000000000) a");
+  stopper.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.message(), HasSubstr("nterrupt"));
+  // The connection stays usable.
+  EXPECT_TRUE((*con)->Execute("SELECT 1").ok());
+}
+
+TEST(SessionTest, SettingsAndInitStatementsApplyAndFailWithTheirName) {
+  auto session = Session::Open({.settings = {{"threads", "1"}}, .init_sql = {"CREATE SCHEMA raw"}});
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_EQ((*session)->DatabaseName(), "memory");
+  auto con = (*session)->Connect();
+  ASSERT_TRUE(con.ok());
+  auto t = (*con)->Query(
+      "SELECT current_setting('threads') AS t, (SELECT count(*) FROM duckdb_schemas() WHERE "
+      "schema_name = 'raw') AS raw");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->rows[0][0].AsInt(), 1);
+  EXPECT_EQ(t->rows[0][1].AsInt(), 1);
+  auto bad = Session::Open({.settings = {{"no_such_setting", "1"}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().ToString(), HasSubstr("no_such_setting"));
+  auto ext = Session::Open({.extensions = {"no_such_extension"}});
+  ASSERT_FALSE(ext.ok());
+  EXPECT_THAT(ext.status().ToString(), HasSubstr("no_such_extension"));
 }
 
 }  // namespace

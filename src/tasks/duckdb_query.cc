@@ -1,7 +1,7 @@
 // duckdb.Query: runs SQL in an embedded DuckDB, with Kestra's properties.
 #include <fstream>
 
-#include "engine/query.h"
+#include "engine/session.h"
 #include "flow/task_files.h"
 #include "tasks/builtin.h"
 #include "tmpl/template.h"
@@ -32,12 +32,12 @@ class DuckDbQueryTask final : public flow::Task {
     for (const auto& name : output_names) output_paths.Set(name, Value((wd / name).string()));
     ctx.AddVariable("outputFiles", Value(output_paths));
 
+    engine::SessionOptions options{.working_directory = wd};
+    ASSIGN_OR_RETURN(options.database, Database(ctx, wd));
+    ASSIGN_OR_RETURN(options.time_zone, ctx.StringOr("timeZoneId", ""));
     engine::QueryRequest request;
-    request.working_directory = wd;
     ASSIGN_OR_RETURN(request.sql, ctx.RequiredString("sql"));
-    ASSIGN_OR_RETURN(request.database, Database(ctx, wd));
     ASSIGN_OR_RETURN(request.fetch, Fetch(ctx));
-    ASSIGN_OR_RETURN(request.time_zone, ctx.StringOr("timeZoneId", ""));
     RETURN_IF_ERROR(Parameters(ctx, request));
     request.set_interrupt = [&ctx](std::function<void()> interrupt) { ctx.SetInterrupt(std::move(interrupt)); };
     request.cancelled = [&ctx] { return ctx.Cancelled(); };
@@ -48,7 +48,7 @@ class DuckDbQueryTask final : public flow::Task {
       store_uri = reserved.second;
     }
 
-    auto result = engine::RunQuery(request);
+    auto result = Query(options, request);
     if (!result.ok()) {
       Status s = std::move(result).status();
       return ctx.PropertyError("sql", s.message());
@@ -92,6 +92,12 @@ class DuckDbQueryTask final : public flow::Task {
   }
 
  private:
+  static Result<engine::QueryResult> Query(const engine::SessionOptions& options, const engine::QueryRequest& request) {
+    ASSIGN_OR_RETURN(std::unique_ptr<engine::Session> session, engine::Session::Open(options));
+    ASSIGN_OR_RETURN(std::unique_ptr<engine::Connection> con, session->Connect());
+    return con->Run(request);
+  }
+
   Status PlaceInputFiles(flow::TaskContext& ctx, const std::filesystem::path& wd) {
     ASSIGN_OR_RETURN(std::optional<Value> files, ctx.Property("inputFiles"));
     if (!files || files->is_null()) return Status::Ok();
