@@ -17,7 +17,7 @@
 #include <sstream>
 #include <string>
 
-#include "engine/query.h"
+#include "engine/session.h"
 #include "storage/s3_client.h"
 #include "tmpl/json.h"
 

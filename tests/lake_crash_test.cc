@@ -19,7 +19,7 @@
 #include <sstream>
 
 #include "core/id.h"
-#include "engine/query.h"
+#include "engine/session.h"
 #include "storage/s3_client.h"
 #include "tests/support/floe_process.h"
 #include "tests/support/s3_test_server.h"
