@@ -1,0 +1,43 @@
+// dbt's command line, run natively: `build -s +orders --full-refresh`,
+// `run --vars '{x: 1}'`, `test`, `seed`, `snapshot`, `compile`, `ls`,
+// `show`, `parse`, `deps`, `clean`, `debug`, `docs generate`. Used by
+// `floe models ...` and by the models.Build / DbtCLI flow tasks.
+//
+//   CommandEnvironment env{.working_directory = ".", .out = print, .err = print};
+//   int exit_code = RunCommand({"build", "-s", "orders+"}, env);
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "tmpl/value.h"
+
+namespace floe::models {
+
+struct CommandEnvironment {
+  std::filesystem::path working_directory;  // --project-dir is relative to it
+  std::function<void(const std::string&)> out;  // one line of output
+  std::function<void(const std::string&)> err;
+  std::optional<std::string> inline_profiles;  // a flow task's `profiles:`
+  // Clones a git package for `deps` (url, revision, into).
+  std::function<Status(const std::string&, const std::string&, const std::filesystem::path&)> fetch_git;
+};
+
+// What a command did, for flow task outputs.
+struct CommandOutcome {
+  int exit_code = 0;  // dbt's: 0 success, 1 a node failed, 2 a usage or project error
+  tmpl::Value run_results;  // run_results.json as a Value (null when the command runs no nodes)
+  std::filesystem::path target_dir;  // where manifest.json and run_results.json were written
+};
+
+// Runs one command line (without the leading "dbt").
+CommandOutcome RunCommand(const std::vector<std::string>& args, const CommandEnvironment& env);
+
+// Splits a shell-like command line ("build -s 'tag:x y'") into words.
+Result<std::vector<std::string>> SplitCommandLine(std::string_view line);
+
+}  // namespace floe::models

@@ -1,0 +1,50 @@
+// Materializations: the SQL that turns one node's compiled SELECT into a
+// relation, run on one connection. Each build is atomic: it runs in one
+// transaction, so a failed model leaves its previous relation as it was.
+//
+//   ASSIGN_OR_RETURN(MaterializeResult r, Materialize(con, node, sql, {.full_refresh = false}));
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+#include "models/manifest.h"
+
+namespace floe::engine {
+class Connection;
+}
+
+namespace floe::models {
+
+struct MaterializeOptions {
+  bool full_refresh = false;
+  std::filesystem::path project_root;  // seeds' CSV files are relative to their package root
+};
+
+struct MaterializeResult {
+  std::string message;     // dbt's adapter response: "OK", "INSERT 20"
+  int64_t rows_affected = -1;
+  std::string sql;         // what ran (target/run/)
+};
+
+// Whether `relation` exists, and as what: "table", "view" or "" when absent.
+Result<std::string> RelationType(engine::Connection& con, const Relation& relation);
+
+// Builds a model (view, table, incremental) or snapshot from its compiled
+// SQL. `incremental` says the target exists and is not being fully refreshed.
+Result<MaterializeResult> Materialize(engine::Connection& con, const ParsedNode& node, const std::string& sql,
+                                      bool incremental, const MaterializeOptions& options);
+
+// Loads a seed's CSV into its table, replacing the old contents, with
+// dbt's type inference (integer, double, boolean, date, timestamp, else
+// varchar) unless `column_types` says otherwise.
+Result<MaterializeResult> LoadSeed(engine::Connection& con, const ParsedNode& seed, const MaterializeOptions& options);
+
+// Builds or updates a snapshot's SCD2 table from its compiled SELECT with
+// the `timestamp` or `check` strategy (snapshot.cc).
+Result<MaterializeResult> BuildSnapshot(engine::Connection& con, const ParsedNode& snapshot, const std::string& sql);
+
+std::string QuoteIdentifier(std::string_view identifier);
+std::string QuoteString(std::string_view text);
+
+}  // namespace floe::models

@@ -1,0 +1,523 @@
+// Parse: the project's macros into one Jinja library, every node rendered
+// once in parse mode (ref/source/config recorded), generic tests expanded,
+// relations named, the graph linked and checked for cycles.
+#include <algorithm>
+#include <chrono>
+#include <functional>
+
+#include "core/id.h"
+#include "core/strings.h"
+#include "models/config_keys.h"
+#include "models/internal/builtin_macros.h"
+#include "models/internal/dbt_context.h"
+#include "models/internal/generic_tests.h"
+
+namespace floe::models {
+namespace {
+
+using tmpl::Value;
+using tmpl::ValueList;
+using tmpl::ValueMap;
+
+std::string_view DefaultMaterialization(ResourceType type) {
+  switch (type) {
+    case ResourceType::kModel:
+      return "view";
+    case ResourceType::kSeed:
+      return "seed";
+    case ResourceType::kSnapshot:
+      return "snapshot";
+    case ResourceType::kTest:
+      return "test";
+    case ResourceType::kAnalysis:
+    case ResourceType::kOperation:
+      return "analysis";
+  }
+  return "view";
+}
+
+std::string ConfigString(const Value& config, std::string_view key) {
+  const Value* v = config.Get(key);
+  if (!v || v->is_null() || v->is_undefined()) return "";
+  return v->is_string() ? v->AsString() : tmpl::ToDisplayString(*v, tmpl::Dialect::kJinja);
+}
+
+// A file's name in errors: relative to the project when it is inside it.
+std::string DisplayPath(const Project& project, const std::filesystem::path& package_root,
+                        const std::string& original_file_path) {
+  if (package_root.empty() || package_root == project.root) return original_file_path;
+  std::error_code ec;
+  auto rel = std::filesystem::relative(package_root / original_file_path, project.root, ec);
+  return ec ? (package_root / original_file_path).string() : rel.string();
+}
+
+std::string Iso8601Now() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+  char buf[64];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
+  return std::string(buf) + frac;
+}
+
+class Parser {
+ public:
+  Parser(Project project, Target target, const ParseOptions& options) : m_(std::make_unique<Manifest>()) {
+    m_->project = std::move(project);
+    m_->target = std::move(target);
+    m_->vars_override = options.vars_override.is_map() ? options.vars_override : Value(ValueMap{});
+    m_->invocation_id = options.invocation_id.empty() ? NewId() : options.invocation_id;
+    m_->generated_at = Iso8601Now();
+    m_->warnings = m_->project.warnings;
+    m_->sources = m_->project.sources;
+    m_->jinja = std::make_shared<JinjaLibrary>();
+  }
+
+  Result<std::unique_ptr<Manifest>> Run() {
+    JinjaLibrary& lib = *m_->jinja;
+    AddDbtFunctions(lib);
+    lib.globals = Globals();
+    RETURN_IF_ERROR(LoadMacros());
+    RETURN_IF_ERROR(LoadDocs());
+    RETURN_IF_ERROR(AddNodes());
+    RETURN_IF_ERROR(AddSnapshots());
+    IndexNodes();
+    RETURN_IF_ERROR(ParseNodes());
+    RETURN_IF_ERROR(NameRelations());
+    RETURN_IF_ERROR(AddGenericTests(*m_, errors_));
+    if (!errors_.empty()) return errors_.front();
+    IndexNodes();
+    RETURN_IF_ERROR(ParseTests());
+    RETURN_IF_ERROR(LinkGraph());
+    RETURN_IF_ERROR(CheckCycles());
+    return std::move(m_);
+  }
+
+ private:
+  Value Globals() const {
+    const Target& t = m_->target;
+    ValueMap target;
+    if (t.raw.is_map())
+      for (const auto& [k, v] : t.raw.AsMap()) target.Set(k, v);
+    target.Set("name", Value(t.name));
+    target.Set("target_name", Value(t.name));
+    target.Set("profile_name", Value(t.profile_name));
+    target.Set("type", Value(t.type));
+    target.Set("schema", Value(t.schema));
+    target.Set("database", Value(t.database));
+    target.Set("path", Value(t.path));
+    target.Set("threads", Value(int64_t(t.threads)));
+    ValueMap g;
+    g.Set("target", Value(std::move(target)));
+    g.Set("project_name", Value(m_->project.name));
+    g.Set("invocation_id", Value(m_->invocation_id));
+    g.Set("run_started_at", Value(m_->generated_at));
+    g.Set("dbt_version", Value("1.9.0"));
+    g.Set("database", Value(t.database));
+    g.Set("schema", Value(t.schema));
+    g.Set("flags", Value::MakeMap({{"FULL_REFRESH", false}, {"WHICH", "parse"}, {"STORE_FAILURES", false}}));
+    g.Set("modules", ModulesValue());
+    g.Set("graph", Value::MakeMap({{"nodes", Value(ValueMap{})}, {"sources", Value(ValueMap{})}}));
+    return Value(std::move(g));
+  }
+
+  Status CompileMacroFile(const std::string& package, const std::string& display, const std::string& text,
+                          bool root) {
+    JinjaLibrary& lib = *m_->jinja;
+    tmpl::SourceOrigin origin{.name = display};
+    auto compiled = tmpl::Template::Compile(text, origin, lib.env);
+    if (!compiled.ok()) return compiled.status();
+    std::shared_ptr<const tmpl::Template> file = *compiled;
+    lib.macro_files.push_back(file);
+    for (const tmpl::TemplateBlock& block : file->Blocks()) {
+      if (block.kind != tmpl::TemplateBlock::Kind::kMacro && block.kind != tmpl::TemplateBlock::Kind::kTest &&
+          block.kind != tmpl::TemplateBlock::Kind::kMaterialization)
+        continue;
+      std::string name = block.name;
+      tmpl::Function fn = [file, name](tmpl::CallArgs& args, tmpl::RenderState& st) {
+        return tmpl::CallMacro(*file, name, args, st);
+      };
+      lib.env.AddFunction(package + "." + name, fn);
+      // Bare names: the root project's win over packages', packages' over
+      // the built-ins (dbt's resolution order).
+      bool taken = lib.env.FindFunction(name) != nullptr;
+      auto& owners = lib.macro_packages[name];
+      bool root_owned = std::find(owners.begin(), owners.end(), m_->project.name) != owners.end();
+      if (root || !taken || (!root_owned && package != "dbt")) lib.env.AddFunction(name, fn);
+      owners.push_back(package);
+    }
+    return Status::Ok();
+  }
+
+  Status LoadMacros() {
+    RETURN_IF_ERROR(CompileMacroFile("dbt", "<floe built-in macros>", std::string(BuiltinMacros()), false));
+    // Packages first, the root project last, so its macros override.
+    std::vector<const MacroFile*> files;
+    for (const auto& f : m_->project.macros)
+      if (f.package != m_->project.name) files.push_back(&f);
+    for (const auto& f : m_->project.macros)
+      if (f.package == m_->project.name) files.push_back(&f);
+    for (const MacroFile* f : files) {
+      const Package* pkg = FindPackage(f->package);
+      std::string display = DisplayPath(m_->project, pkg ? pkg->root : m_->project.root, f->original_file_path);
+      Status s = CompileMacroFile(f->package, display, f->text, f->package == m_->project.name);
+      if (!s.ok()) errors_.push_back(s);
+    }
+    if (!errors_.empty()) return errors_.front();
+    JinjaLibrary& lib = *m_->jinja;
+    auto overridden = [&lib](std::string_view name) { return lib.env.FindFunction(name) != nullptr; };
+    auto call = [&lib](std::string_view source) {
+      auto t = tmpl::Template::Compile(source, tmpl::SourceOrigin{.name = "<schema naming>"}, lib.env);
+      return t.ok() ? *t : nullptr;
+    };
+    if (overridden("generate_schema_name"))
+      lib.schema_name_call = call("{{ generate_schema_name(custom_schema_name, node) }}");
+    if (overridden("generate_alias_name"))
+      lib.alias_name_call = call("{{ generate_alias_name(custom_alias_name, node) }}");
+    if (overridden("generate_database_name"))
+      lib.database_name_call = call("{{ generate_database_name(custom_database_name, node) }}");
+    return Status::Ok();
+  }
+
+  const Package* FindPackage(std::string_view name) const {
+    for (const auto& p : m_->project.packages)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+
+  Status LoadDocs() {
+    JinjaLibrary& lib = *m_->jinja;
+    for (const auto& f : m_->project.docs) {
+      auto compiled = tmpl::Template::Compile(f.text, tmpl::SourceOrigin{.name = f.original_file_path}, lib.env);
+      if (!compiled.ok()) return compiled.status();
+      for (const auto& block : (*compiled)->Blocks()) {
+        if (block.kind != tmpl::TemplateBlock::Kind::kDocs) continue;
+        std::string text(block.body);
+        // Trim the newline after {% docs %} and the indentation before {% enddocs %}.
+        size_t a = text.find_first_not_of(" \t\r\n");
+        size_t b = text.find_last_not_of(" \t\r\n");
+        text = a == std::string::npos ? "" : text.substr(a, b - a + 1);
+        lib.docs[f.package + "." + block.name] = text;
+        if (f.package == m_->project.name || !lib.docs.count(block.name)) lib.docs[block.name] = text;
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status AddNodes() {
+    for (auto& n : m_->project.nodes) {
+      ParsedNode p;
+      p.node = std::move(n);
+      m_->nodes.push_back(std::move(p));
+    }
+    m_->project.nodes.clear();
+    return Status::Ok();
+  }
+
+  Status AddSnapshots() {
+    JinjaLibrary& lib = *m_->jinja;
+    for (const auto& f : m_->project.snapshots) {
+      std::string display = DisplayPath(m_->project, f.package_root, f.original_file_path);
+      auto compiled = tmpl::Template::Compile(f.text, tmpl::SourceOrigin{.name = display}, lib.env);
+      if (!compiled.ok()) {
+        errors_.push_back(compiled.status());
+        continue;
+      }
+      for (const auto& block : (*compiled)->Blocks()) {
+        if (block.kind != tmpl::TemplateBlock::Kind::kSnapshot) continue;
+        ParsedNode p;
+        Node& n = p.node;
+        n.resource_type = ResourceType::kSnapshot;
+        n.package = f.package;
+        n.name = block.name;
+        n.unique_id = "snapshot." + f.package + "." + block.name;
+        n.path = f.path;
+        n.original_file_path = f.original_file_path;
+        n.package_root = f.package_root;
+        n.raw_code = std::string(block.body);
+        n.raw_code_line = block.line;
+        n.config = f.config.is_map() ? f.config : Value(ValueMap{});
+        n.fqn = {f.package};
+        std::filesystem::path rel(f.path);
+        for (const auto& part : rel.parent_path()) n.fqn.push_back(part.string());
+        n.fqn.push_back(block.name);
+        m_->nodes.push_back(std::move(p));
+      }
+    }
+    return errors_.empty() ? Status::Ok() : errors_.front();
+  }
+
+  void IndexNodes() {
+    m_->by_id.clear();
+    m_->by_name.clear();
+    for (size_t i = 0; i < m_->nodes.size(); ++i) {
+      const Node& n = m_->nodes[i].node;
+      m_->by_id[n.unique_id] = i;
+      if (n.resource_type == ResourceType::kModel || n.resource_type == ResourceType::kSeed ||
+          n.resource_type == ResourceType::kSnapshot)
+        m_->by_name[n.name].push_back(i);
+    }
+  }
+
+  // Renders one node in parse mode and keeps what it recorded.
+  Status ParseNode(ParsedNode& p) {
+    JinjaLibrary& lib = *m_->jinja;
+    Node& n = p.node;
+    if (!n.config.is_map()) n.config = Value(ValueMap{});
+    if (n.resource_type != ResourceType::kSeed) {
+      std::string display = DisplayPath(m_->project, n.package_root, n.original_file_path);
+      tmpl::SourceOrigin origin{.name = display, .line = n.raw_code_line};
+      auto compiled = tmpl::Template::Compile(n.raw_code, origin, lib.env);
+      if (!compiled.ok()) return compiled.status();
+      p.code = *compiled;
+      NodeScope scope;
+      scope.mode = RenderMode::kParse;
+      scope.manifest = m_.get();
+      scope.node = &p;
+      Value context = RenderContext(lib, &p, RenderMode::kParse);
+      auto rendered = p.code->Render(context, &scope);
+      if (!rendered.ok()) return rendered.status();
+      for (auto& w : scope.warnings) m_->warnings.push_back(std::move(w));
+      ref_calls_[&p] = std::move(scope.ref_calls);
+      source_calls_[&p] = std::move(scope.source_calls);
+      MergeConfig(p, scope.config_calls);
+    } else {
+      MergeConfig(p, ValueMap{});
+    }
+    return Status::Ok();
+  }
+
+  void MergeConfig(ParsedNode& p, const ValueMap& calls) {
+    ValueMap config;
+    for (const auto& [k, v] : p.node.config.AsMap()) config.Set(k, v);
+    for (const auto& [k, v] : calls) MergeConfigValue(config, k, v);
+    Value final_config(std::move(config));
+    p.config = final_config;
+    p.materialized = ConfigString(final_config, "materialized");
+    if (p.materialized.empty() || p.node.resource_type != ResourceType::kModel)
+      p.materialized = std::string(DefaultMaterialization(p.node.resource_type));
+    if (p.node.resource_type == ResourceType::kModel && ConfigString(final_config, "materialized").size())
+      p.materialized = ConfigString(final_config, "materialized");
+    p.config.MutableMap().Set("materialized", Value(p.materialized));
+    if (const Value* e = final_config.Get("enabled"); e && !e->is_null()) p.enabled = e->Truthy();
+    p.tags.clear();
+    if (const Value* tags = final_config.Get("tags")) {
+      if (tags->is_string()) p.tags.push_back(tags->AsString());
+      if (tags->is_list())
+        for (const auto& t : tags->AsList())
+          if (t.is_string() && std::find(p.tags.begin(), p.tags.end(), t.AsString()) == p.tags.end())
+            p.tags.push_back(t.AsString());
+    }
+  }
+
+  Status ParseNodes() {
+    for (auto& p : m_->nodes) {
+      if (p.node.resource_type == ResourceType::kTest && p.test_macro.size()) continue;
+      Status s = ParseNode(p);
+      if (!s.ok()) errors_.push_back(s);
+    }
+    return errors_.empty() ? Status::Ok() : errors_.front();
+  }
+
+  Status ParseTests() {
+    for (auto& p : m_->nodes) {
+      if (p.node.resource_type != ResourceType::kTest || p.test_macro.empty()) continue;
+      Status s = ParseNode(p);
+      if (!s.ok()) errors_.push_back(s);
+    }
+    return errors_.empty() ? Status::Ok() : errors_.front();
+  }
+
+  // Renders a naming macro the project overrides; its output, trimmed.
+  Result<std::string> CallNamingMacro(const std::shared_ptr<const tmpl::Template>& call, std::string_view arg_name,
+                                      const std::string& custom, const ParsedNode& p) {
+    ValueMap ctx;
+    for (const auto& [k, v] : m_->jinja->globals.AsMap()) ctx.Set(k, v);
+    ctx.Set(arg_name, custom.empty() ? Value() : Value(custom));
+    ctx.Set("node", NodeValue(p));
+    NodeScope scope;
+    scope.mode = RenderMode::kParse;
+    scope.manifest = m_.get();
+    ASSIGN_OR_RETURN(std::string out, call->Render(Value(std::move(ctx)), &scope));
+    size_t a = out.find_first_not_of(" \t\r\n");
+    size_t b = out.find_last_not_of(" \t\r\n");
+    return a == std::string::npos ? std::string() : out.substr(a, b - a + 1);
+  }
+
+  Status NameRelations() {
+    const JinjaLibrary& lib = *m_->jinja;
+    for (auto& p : m_->nodes) {
+      ResourceType type = p.node.resource_type;
+      if (type == ResourceType::kTest || type == ResourceType::kAnalysis || type == ResourceType::kOperation) {
+        p.relation = {m_->target.database, m_->target.schema, p.node.name};
+        continue;
+      }
+      std::string custom_schema = ConfigString(p.config, "schema");
+      std::string custom_alias = ConfigString(p.config, "alias");
+      std::string custom_db = ConfigString(p.config, "database");
+      Relation r;
+      if (lib.database_name_call) {
+        ASSIGN_OR_RETURN(r.database, CallNamingMacro(lib.database_name_call, "custom_database_name", custom_db, p));
+      } else {
+        r.database = custom_db.empty() ? m_->target.database : custom_db;
+      }
+      std::string target_schema = ConfigString(p.config, "target_schema");
+      if (type == ResourceType::kSnapshot && !target_schema.empty()) {
+        r.schema = target_schema;
+      } else if (lib.schema_name_call) {
+        ASSIGN_OR_RETURN(r.schema, CallNamingMacro(lib.schema_name_call, "custom_schema_name", custom_schema, p));
+      } else {
+        r.schema = custom_schema.empty() ? m_->target.schema : m_->target.schema + "_" + custom_schema;
+      }
+      if (lib.alias_name_call) {
+        ASSIGN_OR_RETURN(r.identifier, CallNamingMacro(lib.alias_name_call, "custom_alias_name", custom_alias, p));
+      } else if (!custom_alias.empty()) {
+        r.identifier = custom_alias;
+      } else {
+        r.identifier = p.node.name + (p.node.version ? "_v" + *p.node.version : "");
+      }
+      p.relation = std::move(r);
+    }
+    return Status::Ok();
+  }
+
+  static void AddUnique(std::vector<size_t>& list, size_t i) {
+    if (std::find(list.begin(), list.end(), i) == list.end()) list.push_back(i);
+  }
+
+  Status LinkGraph() {
+    for (auto& p : m_->nodes) {
+      for (const auto& call : ref_calls_[&p]) {
+        std::string package = call.args.size() == 2 ? call.args[0] : "";
+        const std::string& name = call.args.back();
+        std::optional<size_t> found = m_->ResolveRef(package, name, call.version, p.node.package);
+        if (!found) {
+          std::vector<std::string> names;
+          for (const auto& [n, ids] : m_->by_name) names.push_back(n);
+          std::string hint = DidYouMean(name, names);
+          errors_.push_back(InvalidArgument(p.node.unique_id + " depends on a node named '" + name +
+                                            "' which was not found")
+                                .WithLocation(call.where)
+                                .WithHint(hint));
+          continue;
+        }
+        if (!m_->nodes[*found].enabled && p.enabled) {
+          errors_.push_back(InvalidArgument(p.node.unique_id + " depends on '" + name + "' which is disabled")
+                                .WithLocation(call.where));
+          continue;
+        }
+        p.refs.emplace_back(call.args.size() == 2 ? call.args[0] + "." + name : name, call.version);
+        AddUnique(p.depends_on, *found);
+      }
+      for (const auto& call : source_calls_[&p]) {
+        std::optional<size_t> found = m_->ResolveSource(call.args[0], call.args[1]);
+        if (!found) {
+          std::vector<std::string> names;
+          for (const auto& s : m_->sources) names.push_back(s.source_name + "." + s.name);
+          errors_.push_back(InvalidArgument(p.node.unique_id + " depends on source '" + call.args[0] + "." +
+                                            call.args[1] + "' which was not found")
+                                .WithLocation(call.where)
+                                .WithHint(DidYouMean(call.args[0] + "." + call.args[1], names)));
+          continue;
+        }
+        AddUnique(p.depends_on_sources, *found);
+      }
+    }
+    return errors_.empty() ? Status::Ok() : errors_.front();
+  }
+
+  Status CheckCycles() {
+    enum class Mark { kNone, kActive, kDone };
+    std::vector<Mark> mark(m_->nodes.size(), Mark::kNone);
+    std::vector<size_t> stack;
+    std::function<std::optional<std::vector<size_t>>(size_t)> visit =
+        [&](size_t i) -> std::optional<std::vector<size_t>> {
+      mark[i] = Mark::kActive;
+      stack.push_back(i);
+      for (size_t d : m_->nodes[i].depends_on) {
+        if (mark[d] == Mark::kActive) {
+          auto at = std::find(stack.begin(), stack.end(), d);
+          std::vector<size_t> cycle(at, stack.end());
+          cycle.push_back(d);
+          return cycle;
+        }
+        if (mark[d] == Mark::kNone)
+          if (auto c = visit(d)) return c;
+      }
+      stack.pop_back();
+      mark[i] = Mark::kDone;
+      return std::nullopt;
+    };
+    for (size_t i = 0; i < m_->nodes.size(); ++i) {
+      if (mark[i] != Mark::kNone) continue;
+      if (auto cycle = visit(i)) {
+        // Read the cycle in the direction data flows: parent -> child.
+        std::reverse(cycle->begin(), cycle->end());
+        std::string path;
+        for (size_t c : *cycle) path += (path.empty() ? "" : " --> ") + m_->nodes[c].node.unique_id;
+        const Node& first = m_->nodes[cycle->front()].node;
+        return InvalidArgument("found a cycle: " + path)
+            .WithLocation({DisplayPath(m_->project, first.package_root, first.original_file_path), 0, 0})
+            .WithHint("remove one of these ref() calls");
+      }
+    }
+    return Status::Ok();
+  }
+
+  std::unique_ptr<Manifest> m_;
+  std::vector<Status> errors_;
+  std::map<const ParsedNode*, std::vector<NodeScope::Call>> ref_calls_, source_calls_;
+};
+
+}  // namespace
+
+std::optional<size_t> Manifest::Find(std::string_view unique_id) const {
+  auto it = by_id.find(unique_id);
+  if (it == by_id.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<size_t> Manifest::ResolveRef(std::string_view package, std::string_view name,
+                                           const std::optional<std::string>& version,
+                                           std::string_view from_package) const {
+  auto it = by_name.find(name);
+  if (it == by_name.end()) return std::nullopt;
+  auto matches = [&](size_t i, std::string_view pkg) {
+    const Node& n = nodes[i].node;
+    if (!pkg.empty() && n.package != pkg) return false;
+    if (version) return n.version && *n.version == *version;
+    return true;
+  };
+  auto pick = [&](std::string_view pkg) -> std::optional<size_t> {
+    std::optional<size_t> best;
+    for (size_t i : it->second) {
+      if (!matches(i, pkg)) continue;
+      // Without a version: the latest one (or the unversioned model).
+      if (!best || (nodes[i].node.version && nodes[*best].node.version &&
+                    std::stoll(*nodes[i].node.version) > std::stoll(*nodes[*best].node.version)))
+        best = i;
+    }
+    return best;
+  };
+  if (!package.empty()) return pick(package);
+  if (auto found = pick(from_package)) return found;
+  if (auto found = pick(project.name)) return found;
+  return pick("");
+}
+
+std::optional<size_t> Manifest::ResolveSource(std::string_view source_name, std::string_view table) const {
+  for (size_t i = 0; i < sources.size(); ++i)
+    if (sources[i].source_name == source_name && sources[i].name == table) return i;
+  return std::nullopt;
+}
+
+Result<std::unique_ptr<Manifest>> Parse(Project project, Target target, const ParseOptions& options) {
+  Parser parser(std::move(project), std::move(target), options);
+  return parser.Run();
+}
+
+}  // namespace floe::models
