@@ -31,6 +31,7 @@ std::string PythonRepr(const Value& v) {
       return out + "]";
     }
     case Value::Kind::kMap: {
+      if (const std::string* display = v.AsMap().display()) return *display;
       std::string out = "{";
       bool first = true;
       for (const auto& [k, item] : v.AsMap()) {
@@ -103,8 +104,10 @@ std::string ToDisplayString(const Value& v, Dialect dialect) {
       return FormatDouble(v.AsDouble());
     case Value::Kind::kString:
       return v.AsString();
-    case Value::Kind::kList:
     case Value::Kind::kMap:
+      if (const std::string* display = v.AsMap().display()) return *display;
+      return jinja ? PythonRepr(v) : ToJson(v);
+    case Value::Kind::kList:
       return jinja ? PythonRepr(v) : ToJson(v);
     case Value::Kind::kCallable:
       return "<function " + v.CallableName() + ">";

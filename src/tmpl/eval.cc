@@ -28,7 +28,7 @@ int64_t FloorMod(int64_t a, int64_t b) {
 }  // namespace
 
 Result<Value> RenderState::EvalName(const Node& node) {
-  if (const Value* v = Lookup(node.text)) return *v;
+  if (const Value* v = Resolve(node.text)) return *v;
   if (env_.FindFunction(node.text)) {
     // A bare function name evaluates to a callable, so `{{ now() }}` and
     // passing functions around both work.
@@ -138,6 +138,12 @@ Result<Value> RenderState::EvalNode(const Node& node) {
 Result<Value> RenderState::EvalAttr(const Node& node) {
   ASSIGN_OR_RETURN(Value obj, Eval(*node.kids[0]));
   const std::string& name = node.text;
+  if (obj.is_undefined() && node.kids[0]->kind == NodeKind::kName) {
+    // `dbt_utils.star` with no variable dbt_utils: a namespaced function.
+    std::string dotted = node.kids[0]->text + "." + name;
+    if (const Function* fn = env_.FindFunction(dotted))
+      return Value::MakeCallable(dotted, [this, fn](CallArgs& args) { return (*fn)(args, *this); });
+  }
   if (obj.is_undefined()) {
     // The first missing name is the one to report: `a.b.c` with `a` missing
     // says 'a' is not defined.
@@ -263,6 +269,18 @@ Result<Value> RenderState::EvalCall(const Node& node) {
   const Node& callee_node = *node.kids[0];
   CallArgs args;
   if (callee_node.kind == NodeKind::kAttr) {
+    const Node& base = *callee_node.kids[0];
+    if (base.kind == NodeKind::kName && !Resolve(base.text) && !env_.FindFunction(base.text)) {
+      // dbt's package namespaces: `dbt_utils.star(...)` calls the function
+      // registered as "dbt_utils.star" when no variable dbt_utils exists.
+      std::string dotted = base.text + "." + callee_node.text;
+      if (const Function* fn = env_.FindFunction(dotted)) {
+        RETURN_IF_ERROR(EvalArgs(node, 1, args));
+        current_offset_ = base.offset;
+        return (*fn)(args, *this);
+      }
+      return ErrorAt(base, "unknown function '" + dotted + "'").WithHint(AvailableHint(dotted, env_.FunctionNames()));
+    }
     ASSIGN_OR_RETURN(Value obj, Eval(*callee_node.kids[0]));
     const Value* member = obj.is_map() ? obj.AsMap().Find(callee_node.text) : nullptr;
     if (!member || !member->is_callable()) {
@@ -278,7 +296,7 @@ Result<Value> RenderState::EvalCall(const Node& node) {
     current_offset_ = node.offset;
     return CallValue(*member, args);
   }
-  if (callee_node.kind == NodeKind::kName && !Lookup(callee_node.text)) {
+  if (callee_node.kind == NodeKind::kName && !Resolve(callee_node.text)) {
     if (const Function* fn = env_.FindFunction(callee_node.text)) {
       RETURN_IF_ERROR(EvalArgs(node, 1, args));
       current_offset_ = callee_node.offset;

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <random>
 
@@ -106,10 +108,50 @@ void AddFunctions(Environment& env) {
     for (const auto& [k, v] : args.keyword) ns.Set(k, v);
     return Value(std::move(ns));
   });
-  env.AddFunction("dict", [](Args& args, RenderState&) -> Result<Value> {
+  // dict(a=1), dict(other_map, a=1), dict([('a', 1)]): a new map.
+  env.AddFunction("dict", [](Args& args, RenderState& st) -> Result<Value> {
     ValueMap map;
+    if (args.positional.size() > 1) return ArgError(st, "dict", "takes at most one positional argument");
+    if (!args.positional.empty()) {
+      const Value& from = args.positional[0];
+      if (from.is_map()) {
+        for (const auto& [k, v] : from.AsMap()) map.Set(k, v);
+      } else if (from.is_list()) {
+        for (const auto& pair : from.AsList()) {
+          if (!pair.is_list() || pair.AsList().size() != 2)
+            return ArgError(st, "dict", "needs a list of (key, value) pairs");
+          map.Set(Text(pair.AsList()[0], st), pair.AsList()[1]);
+        }
+      } else {
+        return ArgError(st, "dict", "needs a map or a list of pairs, got " + std::string(from.TypeName()));
+      }
+    }
     for (const auto& [k, v] : args.keyword) map.Set(k, v);
     return Value(std::move(map));
+  });
+  // zip(a, b, ...): lists of the i-th items, as long as the shortest input.
+  env.AddFunction("zip", [](Args& args, RenderState& st) -> Result<Value> {
+    std::vector<ValueList> inputs;
+    size_t n = SIZE_MAX;
+    for (const auto& v : args.positional) {
+      ASSIGN_OR_RETURN(ValueList items, AsItems(v, st, "zip"));
+      n = std::min(n, items.size());
+      inputs.push_back(std::move(items));
+    }
+    ValueList out;
+    if (inputs.empty()) return Value(std::move(out));
+    for (size_t i = 0; i < n; ++i) {
+      ValueList row;
+      for (const auto& items : inputs) row.push_back(items[i]);
+      out.push_back(Value(std::move(row)));
+    }
+    return Value(std::move(out));
+  });
+  // dbt's return(value): see RenderState::Return. `{{ return(x) }}` prints nothing.
+  env.AddFunction("return", [](Args& args, RenderState& st) -> Result<Value> {
+    if (args.positional.size() != 1 || !args.keyword.empty()) return ArgError(st, "return", "takes one value");
+    RETURN_IF_ERROR(st.Return(args.positional[0]));
+    return Value(std::string());
   });
 }
 

@@ -183,7 +183,8 @@ Result<NodePtr> Parser::ParseComparison() {
       ASSIGN_OR_RETURN(Token next, lex_.Peek());
       if (AtOp(next, "(")) {
         RETURN_IF_ERROR(ParseArgs(*node));
-      } else if (next.type == Tok::kInt || next.type == Tok::kFloat || next.type == Tok::kString ||
+      } else if (next.type == Tok::kInt || next.type == Tok::kFloat || next.type == Tok::kString || AtOp(next, "[") ||
+                 AtOp(next, "{") ||
                  (next.type == Tok::kName && next.text != "and" && next.text != "or" && next.text != "else" &&
                   next.text != "if" && next.text != "is" && next.text != "not" && next.text != "in")) {
         // Jinja: "x is divisibleby 3", "x is sameas none"

@@ -135,7 +135,9 @@ Status Parser::ParseTag(Node& block, const Token& name, size_t open) {
   if (tag == "if") return ParseIf(block, at);
   if (tag == "for") return ParseFor(block, at);
   if (tag == "set") return ParseSet(block, at);
-  if (tag == "macro") return ParseMacro(block, at);
+  if (tag == "macro" || tag == "test" || tag == "materialization" || tag == "docs" || tag == "snapshot")
+    return ParseMacro(block, at, tag);
+  if (tag == "break" || tag == "continue") return ParseLoopControl(block, tag, at);
   if (tag == "call") return ParseCall(block, at);
   if (tag == "filter") return ParseFilterBlock(block, at);
   if (tag == "do") {
@@ -148,14 +150,17 @@ Status Parser::ParseTag(Node& block, const Token& name, size_t open) {
   }
   if (tag == "raw" || tag == "verbatim") return ParseRaw(block, tag, open);
   if (tag == "include" || tag == "import" || tag == "from") return ParseImport(block, tag, at);
-  static const char* kKnown[] = {"if",     "elif",      "else",  "endif",    "for",   "endfor",
-                                 "set",    "endset",    "macro", "endmacro", "call",  "endcall",
-                                 "filter", "endfilter", "do",    "raw",      "endraw"};
+  static const char* kKnown[] = {
+      "if",     "elif",  "else",     "endif",   "for",     "endfor",      "set",
+      "endset", "macro", "endmacro", "call",    "endcall", "filter",      "endfilter",
+      "do",     "raw",   "endraw",   "endtest", "enddocs", "endsnapshot", "endmaterialization"};
   for (const char* k : kKnown) {
     if (tag == k) return Error(name.offset, "'{% " + tag + " %}' without a matching opening tag");
   }
   return Error(name.offset, "unknown tag '" + tag + "'")
-      .WithHint("tags are if, for, set, macro, call, filter, do, raw, include, import, from");
+      .WithHint(
+          "tags are if, for, break, continue, set, macro, call, filter, do, raw, include, import, from, and dbt's "
+          "test, materialization, docs, snapshot");
 }
 
 // Runs ParseBody with the nesting context for "never closed" errors.
@@ -231,7 +236,10 @@ Status Parser::ParseFor(Node& block, uint32_t at) {
   RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
   auto body = arena_.New(NodeKind::kBlock, at);
   std::string end;
-  RETURN_IF_ERROR(ParseNested(*body, "for", at, {"else", "endfor"}, &end));
+  ++loop_depth_;
+  Status body_status = ParseNested(*body, "for", at, {"else", "endfor"}, &end);
+  --loop_depth_;
+  RETURN_IF_ERROR(body_status);
   RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
   NodePtr else_body;
   if (end == "else") {
@@ -335,24 +343,91 @@ Status Parser::ParseParams(Node& node, bool with_defaults) {
   return Status::Ok();
 }
 
-Status Parser::ParseMacro(Node& block, uint32_t at) {
+Status Parser::ParseMacro(Node& block, uint32_t at, const std::string& tag) {
+  const bool top_level = block_depth_ == 0;
+  if (tag != "macro" && !top_level)
+    return Error(at, "'{% " + tag + " %}' must be at the top level of the file, not inside another tag");
   auto node = arena_.New(NodeKind::kMacro, at);
   ASSIGN_OR_RETURN(Token name, lex_.Next());
-  if (name.type != Tok::kName) return Error(name.offset, "expected a macro name");
-  node->text = name.text;
+  if (name.type != Tok::kName) return Error(name.offset, "expected a " + tag + " name after '{% " + tag + "'");
+  ParsedBlock parsed;
+  TemplateBlock& info = parsed.block;
+  info.name = name.text;
   node->kids.push_back(nullptr);  // body, filled below
-  RETURN_IF_ERROR(ParseParams(*node, /*with_defaults=*/true));
+  if (tag == "macro" || tag == "test") {
+    info.kind = tag == "macro" ? TemplateBlock::Kind::kMacro : TemplateBlock::Kind::kTest;
+    info.macro_name = tag == "macro" ? info.name : "test_" + info.name;
+    RETURN_IF_ERROR(ParseParams(*node, /*with_defaults=*/true));
+  } else if (tag == "materialization") {
+    info.kind = TemplateBlock::Kind::kMaterialization;
+    info.adapter = "default";
+    RETURN_IF_ERROR(ParseMaterializationOptions(*node, info.adapter));
+    info.macro_name = "materialization_" + info.name + "_" + info.adapter;
+  } else {
+    info.kind = tag == "docs" ? TemplateBlock::Kind::kDocs : TemplateBlock::Kind::kSnapshot;
+    info.macro_name = tag + "_" + info.name;
+  }
+  node->text = info.macro_name;
+  info.params = node->names;
   RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+  parsed.body_begin = lex_.pos;
   auto body = arena_.New(NodeKind::kBlock, at);
   std::string end;
-  RETURN_IF_ERROR(ParseNested(*body, "macro", at, {"endmacro"}, &end));
+  const std::string end_name = "end" + tag;
+  // A macro body is its own scope for break/continue.
+  int saved_loop_depth = loop_depth_;
+  loop_depth_ = 0;
+  Status body_status = ParseNested(*body, tag, at, {end_name}, &end);
+  loop_depth_ = saved_loop_depth;
+  RETURN_IF_ERROR(body_status);
+  parsed.body_end = tag_offset_;
   // Jinja allows the macro name after endmacro.
   ASSIGN_OR_RETURN(Token after, lex_.Peek());
   if (after.type == Tok::kName) (void)lex_.Next();
   RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
   node->kids[0] = std::move(body);
+  parsed.macro = node.get();
+  if (top_level && blocks_) blocks_->push_back(std::move(parsed));
   block.kids.push_back(std::move(node));
   return Status::Ok();
+}
+
+// As dbt's MaterializationExtension: `default` (optionally `default=...`),
+// `adapter='name'`, `supported_languages=[...]`, each after a comma.
+Status Parser::ParseMaterializationOptions(Node& node, std::string& adapter) {
+  while (true) {
+    ASSIGN_OR_RETURN(Token sep, lex_.Peek());
+    if (!AtOp(sep, ",")) return Status::Ok();
+    (void)lex_.Next();
+    ASSIGN_OR_RETURN(Token option, lex_.Next());
+    ASSIGN_OR_RETURN(Token eq, lex_.Peek());
+    bool has_value = AtOp(eq, "=");
+    if (has_value) (void)lex_.Next();
+    if (AtName(option, "default")) {
+      if (has_value) {
+        ASSIGN_OR_RETURN(NodePtr ignored, ParseExpression());
+        (void)ignored;
+      }
+    } else if (AtName(option, "adapter")) {
+      ASSIGN_OR_RETURN(Token value, lex_.Next());
+      if (!has_value || value.type != Tok::kString)
+        return Error(option.offset, "expected adapter='name' in '{% materialization %}'");
+      adapter = value.value;
+    } else if (AtName(option, "supported_languages") && has_value) {
+      node.names.emplace_back(option.text);
+      ASSIGN_OR_RETURN(NodePtr languages, ParseExpression());
+      node.kids.push_back(std::move(languages));
+    } else {
+      return Error(option.offset, "unknown materialization option '" + std::string(option.text) + "'")
+          .WithHint("options are default, adapter='name' and supported_languages=[...]");
+    }
+  }
+}
+
+Status Parser::ParseLoopControl(Node& block, const std::string& tag, uint32_t at) {
+  if (loop_depth_ == 0) return Error(at, "'{% " + tag + " %}' outside a for loop");
+  block.kids.push_back(arena_.New(tag == "break" ? NodeKind::kBreak : NodeKind::kContinue, at));
+  return ExpectEnd(Tok::kBlockEnd, at);
 }
 
 Status Parser::ParseCall(Node& block, uint32_t at) {
@@ -364,7 +439,11 @@ Status Parser::ParseCall(Node& block, uint32_t at) {
   RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
   auto body = arena_.New(NodeKind::kBlock, at);
   std::string end;
-  RETURN_IF_ERROR(ParseNested(*body, "call", at, {"endcall"}, &end));
+  int saved_loop_depth = loop_depth_;
+  loop_depth_ = 0;  // the caller body is a macro of its own
+  Status body_status = ParseNested(*body, "call", at, {"endcall"}, &end);
+  loop_depth_ = saved_loop_depth;
+  RETURN_IF_ERROR(body_status);
   RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
   node->kids.push_back(std::move(call));
   node->kids.push_back(std::move(body));
@@ -474,8 +553,9 @@ Status Parser::ParseRaw(Node& block, const std::string& tag, size_t open) {
   }
 }
 
-Result<NodePtr> ParseTemplate(std::string_view source, const SourceOrigin& origin, bool trim_blocks, NodeArena& arena) {
-  Parser parser(source, origin, trim_blocks, arena);
+Result<NodePtr> ParseTemplate(std::string_view source, const SourceOrigin& origin, bool trim_blocks, NodeArena& arena,
+                              std::vector<ParsedBlock>* blocks) {
+  Parser parser(source, origin, trim_blocks, arena, blocks);
   return parser.Run();
 }
 

@@ -1,6 +1,7 @@
 // Tree-walking renderer, statements: text, output, if, for, set, macros,
 // call blocks, imports. Expressions are in eval.cc.
 #include <algorithm>
+#include <utility>
 
 #include "tmpl/internal/ast.h"
 #include "tmpl/internal/render_util.h"
@@ -10,7 +11,10 @@
 namespace floe::tmpl {
 
 RenderState::RenderState(const Template& tmpl, const Value& context, const RenderHost* host)
-    : tmpl_(tmpl), host_(host), env_(*tmpl.env_), context_(context) {
+    : RenderState(tmpl, *tmpl.env_, context, host) {}
+
+RenderState::RenderState(const Template& tmpl, const Environment& env, const Value& context, const RenderHost* host)
+    : tmpl_(tmpl), host_(host), env_(env), context_(context) {
   frames_.emplace_back();
 }
 
@@ -108,8 +112,22 @@ Status RenderState::Append(std::string& out, std::string_view text) {
   return Status::Ok();
 }
 
+// Stops early after a break, continue or return; the loop or macro that
+// handles it resets stop_.
 Status RenderState::RenderBlock(const Node& block, std::string& out) {
-  for (const auto& kid : block.kids) RETURN_IF_ERROR(RenderNode(*kid, out));
+  for (const auto& kid : block.kids) {
+    RETURN_IF_ERROR(RenderNode(*kid, out));
+    if (stop_ != Stop::kNone) break;
+  }
+  return Status::Ok();
+}
+
+Status RenderState::Return(Value value) {
+  if (macro_depth_ == 0)
+    return Error("return() outside a macro")
+        .WithHint("return(value) ends a macro and makes its call evaluate to value");
+  returned_ = std::move(value);
+  stop_ = Stop::kReturn;
   return Status::Ok();
 }
 
@@ -159,6 +177,7 @@ Status RenderState::RenderNode(const Node& node, std::string& out) {
     case NodeKind::kSetBlock: {
       std::string captured;
       RETURN_IF_ERROR(RenderBlock(*node.kids[0], captured));
+      if (stop_ != Stop::kNone) return Status::Ok();  // left by break/continue/return: no assignment
       frames_.back().Set(node.names[0], Value(std::move(captured)));
       return Status::Ok();
     }
@@ -171,6 +190,7 @@ Status RenderState::RenderNode(const Node& node, std::string& out) {
     case NodeKind::kFilterBlock: {
       std::string captured;
       RETURN_IF_ERROR(RenderBlock(*node.kids[0], captured));
+      if (stop_ != Stop::kNone) return Status::Ok();
       Value input(std::move(captured));
       ASSIGN_OR_RETURN(Value result, EvalFilter(*node.kids[1], &input));
       return Append(out, ToDisplayString(result, env_.dialect));
@@ -182,6 +202,12 @@ Status RenderState::RenderNode(const Node& node, std::string& out) {
     }
     case NodeKind::kBlock:
       return RenderBlock(node, out);
+    case NodeKind::kBreak:
+      stop_ = Stop::kBreak;
+      return Status::Ok();
+    case NodeKind::kContinue:
+      stop_ = Stop::kContinue;
+      return Status::Ok();
     case NodeKind::kInclude:
     case NodeKind::kImport:
     case NodeKind::kFromImport:
@@ -278,7 +304,12 @@ Status RenderState::RenderFor(const Node& node, std::string& out) {
     status = Assign(node.names, (*list)[i], node);
     if (!status.ok()) break;
     status = RenderBlock(*node.kids[1], out);
-    if (!status.ok()) break;
+    if (!status.ok() || stop_ == Stop::kReturn) break;
+    if (stop_ == Stop::kBreak) {
+      stop_ = Stop::kNone;
+      break;
+    }
+    stop_ = Stop::kNone;  // continue, or nothing
   }
   frames_.pop_back();
   return status;
@@ -288,49 +319,81 @@ Value RenderState::DefineMacro(const Node& node) {
   // The macro closes over nothing but its definition; it renders with the
   // caller's RenderState (same context and globals), in a fresh frame.
   const Node* def = &node;
-  return Value::MakeCallable(node.text, [this, def](CallArgs& args) -> Result<Value> {
-    if (++depth_ > env_.limits.max_depth) {
-      --depth_;
-      return ErrorAt(*def, "macro calls nested deeper than " + std::to_string(env_.limits.max_depth));
-    }
-    ValueMap frame;
-    size_t nparams = def->names.size();
-    if (args.positional.size() > nparams) {
-      --depth_;
-      return ErrorAt(*def, "macro '" + def->text + "' takes " + std::to_string(nparams) + " arguments, got " +
-                               std::to_string(args.positional.size()));
-    }
-    ValueList varargs;
-    for (size_t i = 0; i < nparams; ++i) {
-      const std::string& p = def->names[i];
-      const Value* given = args.Arg(i, p);
-      if (given) {
-        frame.Set(p, *given);
-      } else if (def->kids[i + 1]) {
-        auto d = Eval(*def->kids[i + 1]);
-        if (!d.ok()) {
-          --depth_;
-          return d.status();
-        }
-        frame.Set(p, *d);
-      } else {
-        frame.Set(p, Value::Undefined(p, "macro '" + def->text + "' was called without it"));
-      }
-    }
-    ValueMap kwargs;
-    for (const auto& [k, v] : args.keyword) {
-      if (std::find(def->names.begin(), def->names.end(), k) == def->names.end()) kwargs.Set(k, v);
-    }
-    frame.Set("kwargs", Value(std::move(kwargs)));
-    frame.Set("varargs", Value(std::move(varargs)));
-    frames_.push_back(std::move(frame));
-    std::string out;
-    Status s = RenderBlock(*def->kids[0], out);
-    frames_.pop_back();
+  return Value::MakeCallable(node.text, [this, def](CallArgs& args) { return InvokeMacro(*def, args); });
+}
+
+Result<Value> RenderState::InvokeMacro(const Node& def, CallArgs& args) {
+  size_t nparams = def.names.size();
+  if (args.positional.size() > nparams) {
+    return ErrorAt(def, "macro '" + def.text + "' takes " + std::to_string(nparams) + " arguments, got " +
+                            std::to_string(args.positional.size()));
+  }
+  if (++depth_ > env_.limits.max_depth) {
     --depth_;
-    if (!s.ok()) return s;
-    return Value(std::move(out));
-  });
+    return ErrorAt(def, "macro calls nested deeper than " + std::to_string(env_.limits.max_depth));
+  }
+  ValueMap frame;
+  for (size_t i = 0; i < nparams; ++i) {
+    const std::string& p = def.names[i];
+    const Value* given = args.Arg(i, p);
+    if (given) {
+      frame.Set(p, *given);
+    } else if (def.kids[i + 1]) {
+      auto d = Eval(*def.kids[i + 1]);
+      if (!d.ok()) {
+        --depth_;
+        return d.status();
+      }
+      frame.Set(p, *d);
+    } else {
+      frame.Set(p, Value::Undefined(p, "macro '" + def.text + "' was called without it"));
+    }
+  }
+  ValueMap kwargs;
+  for (const auto& [k, v] : args.keyword) {
+    if (std::find(def.names.begin(), def.names.end(), k) != def.names.end()) continue;
+    if (k == "caller") {
+      frame.Set(k, v);  // from a call block
+    } else {
+      kwargs.Set(k, v);
+    }
+  }
+  frame.Set("kwargs", Value(std::move(kwargs)));
+  frame.Set("varargs", Value(ValueList()));
+  frames_.push_back(std::move(frame));
+  ++macro_depth_;
+  std::string out;
+  Status s = RenderBlock(*def.kids[0], out);
+  --macro_depth_;
+  frames_.pop_back();
+  --depth_;
+  if (!s.ok()) return s;
+  if (stop_ == Stop::kReturn) {
+    stop_ = Stop::kNone;
+    return std::exchange(returned_, Value());
+  }
+  return Value(std::move(out));
+}
+
+Result<Value> CallMacro(const Template& library, std::string_view macro, CallArgs& args, RenderState& caller) {
+  const auto& macros = RenderState::MacrosOf(library);
+  auto it = macros.find(macro);
+  if (it == macros.end()) {
+    std::vector<std::string> names;
+    for (const auto& [name, node] : macros) names.push_back(name);
+    return caller.Error("'" + library.name() + "' has no top-level macro '" + std::string(macro) + "'")
+        .WithHint(AvailableHint(macro, names));
+  }
+  RenderState state(library, caller.env_, caller.context_, caller.host_);
+  state.library_macros_ = true;
+  // Limits hold across the whole render, not per call.
+  state.depth_ = caller.depth_;
+  state.iterations_ = caller.iterations_;
+  state.output_bytes_ = caller.output_bytes_;
+  auto result = state.InvokeMacro(*it->second, args);
+  caller.iterations_ = state.iterations_;
+  caller.output_bytes_ = state.output_bytes_;
+  return result;
 }
 
 Status RenderState::RenderCallBlock(const Node& node, std::string& out) {
@@ -360,6 +423,21 @@ Status RenderState::RenderCallBlock(const Node& node, std::string& out) {
   frames_.pop_back();
   if (!result.ok()) return result.status();
   return Append(out, ToDisplayString(*result, env_.dialect));
+}
+
+const Value* RenderState::Resolve(std::string_view name) {
+  for (auto it = frames_.rbegin(); it != frames_.rend(); ++it) {
+    if (const Value* v = it->Find(name)) return v;
+  }
+  if (library_macros_) {
+    auto it = MacrosOf(tmpl_).find(name);
+    if (it != MacrosOf(tmpl_).end()) {
+      // Defined on first use, in the root frame, like a rendered {% macro %}.
+      frames_.front().Set(name, DefineMacro(*it->second));
+      return frames_.front().Find(name);
+    }
+  }
+  return context_.Get(name);
 }
 
 const Value* RenderState::Lookup(std::string_view name) const {

@@ -6,6 +6,32 @@
 
 namespace floe::tmpl {
 
+namespace {
+
+// Line (0-based, within `source`) and column (0-based, within that line) of `offset`.
+std::pair<int, size_t> LineAndColumn(std::string_view source, size_t offset) {
+  int line = 0;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (source[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return {line, offset - line_start};
+}
+
+// `origin` moved to `offset` in `source`.
+SourceOrigin OriginAt(std::string_view source, const SourceOrigin& origin, size_t offset) {
+  auto [line, column] = LineAndColumn(source, offset);
+  SourceOrigin moved = origin;
+  moved.line = origin.line + line;
+  moved.column = line == 0 ? origin.column + static_cast<int>(column) : origin.indent + static_cast<int>(column) + 1;
+  return moved;
+}
+
+}  // namespace
+
 Status TemplateError(std::string_view source, const SourceOrigin& origin, size_t offset, std::string message) {
   offset = std::min(offset, source.size());
   size_t line_start = source.rfind('\n', offset == 0 ? 0 : offset - 1);
@@ -79,8 +105,18 @@ Result<std::shared_ptr<const Template>> Template::Compile(std::string_view sourc
                 source.find("{#") == std::string_view::npos;
   if (!t->literal_) {
     t->arena_ = std::make_unique<NodeArena>();
-    ASSIGN_OR_RETURN(NodePtr root, ParseTemplate(t->source_, t->origin_, env.trim_blocks, *t->arena_));
+    std::vector<ParsedBlock> blocks;
+    ASSIGN_OR_RETURN(NodePtr root, ParseTemplate(t->source_, t->origin_, env.trim_blocks, *t->arena_, &blocks));
     t->root_ = root.release();
+    t->blocks_.reserve(blocks.size());
+    for (ParsedBlock& parsed : blocks) {
+      TemplateBlock& block = t->blocks_.emplace_back(std::move(parsed.block));
+      std::string_view src = t->source_;
+      block.body.assign(src.substr(parsed.body_begin, parsed.body_end - parsed.body_begin));
+      block.origin = OriginAt(src, t->origin_, parsed.body_begin);
+      // A later definition of the same name wins, as when the template renders.
+      t->macros_[block.macro_name] = parsed.macro;
+    }
     // One {{ expr }} with only whitespace around it evaluates to a typed value.
     const Node* only = nullptr;
     bool single = true;

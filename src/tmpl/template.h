@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "tmpl/value.h"
@@ -108,6 +109,35 @@ struct SourceOrigin {
   std::string file;  // the file for SourceLocation; defaults to name
 };
 
+// A top-level definition block of a dbt file, as Template::Blocks() lists
+// them. Each defines a macro (so calling it works as for any macro) and
+// renders as nothing where it stands.
+struct TemplateBlock {
+  enum class Kind {
+    kMacro,            // {% macro name(params) %}
+    kTest,             // {% test name(params) %}: dbt's generic test
+    kMaterialization,  // {% materialization name, adapter='duckdb' %} (or `, default`)
+    kDocs,             // {% docs name %}
+    kSnapshot,         // {% snapshot name %}
+  };
+  Kind kind = Kind::kMacro;
+  // As written in the tag: "not_null" for {% test not_null(model) %}.
+  std::string name;
+  // The macro the block defines, the name CallMacro() takes: a macro's own
+  // name, "test_<name>", "materialization_<name>_<adapter>", "docs_<name>",
+  // "snapshot_<name>" (dbt's conventions).
+  std::string macro_name;
+  std::string adapter;              // materialization: the adapter, or "default"
+  std::vector<std::string> params;  // macro and test parameters, in order
+  // The exact source text between the opening tag's `%}` (after any `-%}`
+  // whitespace stripping) and the closing tag's `{%`.
+  std::string body;
+  // The template's origin moved to where `body` starts (origin.line and
+  // origin.column, 1-based, in the original file): Compile(body, origin, env)
+  // reports errors at their true positions.
+  SourceOrigin origin;
+};
+
 // Turns a byte offset in `source` into a user-facing error: location plus the
 // offending line and a caret under the column.
 Status TemplateError(std::string_view source, const SourceOrigin& origin, size_t offset, std::string message);
@@ -131,6 +161,10 @@ class Template {
   bool is_literal() const { return literal_; }
   const std::string& name() const { return origin_.name; }
   const std::string& source() const { return source_; }
+  // The top-level {% macro %}, {% test %}, {% materialization %}, {% docs %}
+  // and {% snapshot %} blocks, in source order. Macros nested in other tags
+  // are not listed.
+  const std::vector<TemplateBlock>& Blocks() const { return blocks_; }
 
  private:
   Template() = default;
@@ -143,6 +177,9 @@ class Template {
   std::unique_ptr<NodeArena> arena_;
   const Node* root_ = nullptr;
   const Node* single_expression_ = nullptr;  // set when the template is one {{ expr }}
+  std::vector<TemplateBlock> blocks_;
+  // Top-level macro definitions by macro name, for CallMacro().
+  std::map<std::string, const Node*, std::less<>> macros_;
 };
 
 // Renders a string as a template in one go (compile + render); for one-offs.

@@ -48,6 +48,14 @@ class ValueMap {
   void Set(std::string_view key, Value value);
   bool Erase(std::string_view key);
 
+  // How the map prints as text, when set: dbt's Relation prints as
+  // "db"."schema"."table" while its fields stay attributes. Used wherever a
+  // value becomes text ({{ }}, `~`, the string filter, map keys) in both
+  // dialects; JSON output and equality ignore it. Copies of the map keep it.
+  void set_display(std::string text) { display_ = std::make_shared<const std::string>(std::move(text)); }
+  // The display text, or nullptr when the map prints as a dict.
+  const std::string* display() const { return display_.get(); }
+
  private:
   static constexpr size_t kIndexThreshold = 12;
   struct KeyHash {
@@ -59,6 +67,7 @@ class ValueMap {
 
   std::vector<Entry> entries_;
   std::unordered_map<std::string, size_t, KeyHash, std::equal_to<>> index_;  // empty while small
+  std::shared_ptr<const std::string> display_;                               // null unless set_display()
 };
 
 using ValueList = std::vector<Value>;

@@ -19,13 +19,16 @@ enum class NodeKind {
   kFor,          // names: loop targets; kids: iterable, body, else body or null, filter cond or null
   kSet,          // names: targets; kids[0]: value; text: optional attribute ("ns.x" sets x on ns)
   kSetBlock,     // names[0]: target; kids[0]: body
-  kMacro,        // text: name; names: params; kids[0]: body, kids[1..]: param defaults or null
+  kMacro,        // text: name; names: params; kids[0]: body, kids[1..]: param defaults or null.
+                 // Also dbt's {% test %}, {% materialization %}, {% docs %}, {% snapshot %}.
   kCallBlock,    // kids[0]: call expression, kids[1]: caller body; names: caller params
   kFilterBlock,  // kids[0]: body; kids[1]: a kFilter chain whose innermost input is null
   kDo,           // kids[0]: expression evaluated for its effect
   kInclude,      // kids[0]: template name expression
   kImport,       // kids[0]: template name expression; names[0]: alias
   kFromImport,   // kids[0]: template name expression; names: name, alias, name, alias, ...
+  kBreak,        // {% break %}, only inside a for body (jinja2's loopcontrols, enabled in dbt)
+  kContinue,     // {% continue %}
   // Expressions
   kLiteral,  // literal
   kName,     // text

@@ -14,14 +14,16 @@
 #include "core/status.h"
 #include "tmpl/internal/ast.h"
 #include "tmpl/internal/lexer.h"
+#include "tmpl/internal/parser.h"
 #include "tmpl/template.h"
 
 namespace floe::tmpl {
 
 class Parser {
  public:
-  Parser(std::string_view src, const SourceOrigin& origin, bool trim_blocks, NodeArena& arena)
-      : src_(src), origin_(origin), trim_blocks_(trim_blocks), lex_(src, origin), arena_(arena) {}
+  Parser(std::string_view src, const SourceOrigin& origin, bool trim_blocks, NodeArena& arena,
+         std::vector<ParsedBlock>* blocks)
+      : src_(src), origin_(origin), trim_blocks_(trim_blocks), lex_(src, origin), arena_(arena), blocks_(blocks) {}
 
   Result<NodePtr> Run();
 
@@ -65,7 +67,17 @@ class Parser {
   // Parses "(a, b=1, ...)" parameter lists for macro and call blocks.
   Status ParseParams(Node& node, bool with_defaults);
 
-  Status ParseMacro(Node& block, uint32_t at);
+  // {% macro %} and dbt's definition blocks, which all define a macro:
+  // {% test name(params) %}, {% materialization name, adapter='x' %},
+  // {% docs name %}, {% snapshot name %}.
+  Status ParseMacro(Node& block, uint32_t at, const std::string& tag);
+
+  // The options after {% materialization name %}: `, default`, `, adapter='duckdb'`,
+  // `, supported_languages=[...]` (which becomes a parameter).
+  Status ParseMaterializationOptions(Node& node, std::string& adapter);
+
+  // {% break %} and {% continue %}.
+  Status ParseLoopControl(Node& block, const std::string& tag, uint32_t at);
 
   Status ParseCall(Node& block, uint32_t at);
 
@@ -137,12 +149,14 @@ class Parser {
   bool trim_blocks_;
   Lexer lex_;
   NodeArena& arena_;
+  std::vector<ParsedBlock>* blocks_;  // may be null
   size_t tag_offset_ = 0;
   size_t block_open_ = 0;
   std::string open_tag_name_;
   int depth_ = 0;
   static constexpr int kMaxBlockDepth = 100;
   int block_depth_ = 0;
+  int loop_depth_ = 0;  // for bodies around the cursor, within the innermost macro or call body
 };
 
 }  // namespace floe::tmpl

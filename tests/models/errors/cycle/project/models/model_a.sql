@@ -1,0 +1,2 @@
+-- a needs c
+select id from {{ ref('model_c') }}

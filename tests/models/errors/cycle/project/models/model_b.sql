@@ -1,0 +1,2 @@
+-- b needs a
+select id from {{ ref('model_a') }}

@@ -1,0 +1,2 @@
+-- c needs b
+select id from {{ ref('model_b') }}

@@ -1,0 +1,2 @@
+select count(*) as orders
+from {{ ref('orders') }}

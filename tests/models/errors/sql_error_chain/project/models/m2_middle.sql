@@ -1,0 +1,2 @@
+select id, amount * 2 as doubled
+from {{ ref('m1_base') }}
