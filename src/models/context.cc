@@ -12,23 +12,6 @@ using tmpl::Value;
 using tmpl::ValueList;
 using tmpl::ValueMap;
 
-void MergeConfigValue(ValueMap& config, const std::string& key, const Value& value) {
-  const Value* old = config.Find(key);
-  if (old && (key == "tags" || key == "pre_hook" || key == "post_hook")) {
-    ValueList joined;
-    for (const Value* part : {old, &value}) {
-      if (part->is_list()) {
-        for (const auto& i : part->AsList()) joined.push_back(i);
-      } else if (!part->is_null()) {
-        joined.push_back(*part);
-      }
-    }
-    config.Set(key, Value(std::move(joined)));
-    return;
-  }
-  config.Set(key, value);
-}
-
 namespace {
 
 // A datetime object: prints as ISO text; strftime/isoformat and its fields.

@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "core/strings.h"
+#include "models/config_keys.h"
 #include "models/internal/dbt_context.h"
 #include "models/internal/generic_tests.h"
 #include "storage/digest.h"

@@ -137,7 +137,7 @@ class Parser {
       if (block.kind != tmpl::TemplateBlock::Kind::kMacro && block.kind != tmpl::TemplateBlock::Kind::kTest &&
           block.kind != tmpl::TemplateBlock::Kind::kMaterialization)
         continue;
-      std::string name = block.name;
+      std::string name = block.macro_name;
       tmpl::Function fn = [file, name](tmpl::CallArgs& args, tmpl::RenderState& st) {
         return tmpl::CallMacro(*file, name, args, st);
       };
@@ -238,8 +238,8 @@ class Parser {
         n.path = f.path;
         n.original_file_path = f.original_file_path;
         n.package_root = f.package_root;
-        n.raw_code = std::string(block.body);
-        n.raw_code_line = block.line;
+        n.raw_code = block.body;
+        n.raw_code_line = block.origin.line;
         n.config = f.config.is_map() ? f.config : Value(ValueMap{});
         n.fqn = {f.package};
         std::filesystem::path rel(f.path);

@@ -81,10 +81,6 @@ tmpl::Value RelationValue(const Relation& relation, std::string_view type = "tab
 // `model` in the context: the node's dbt attributes.
 tmpl::Value NodeValue(const ParsedNode& node);
 
-// Sets `key` in a config map the way dbt merges configs: tags and hooks
-// accumulate, anything else replaces.
-void MergeConfigValue(tmpl::ValueMap& config, const std::string& key, const tmpl::Value& value);
-
 // `modules` in the context: datetime (now, utcnow, today), re? no.
 tmpl::Value ModulesValue();
 

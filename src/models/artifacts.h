@@ -1,0 +1,30 @@
+// dbt's artifacts, in dbt's schemas so existing tooling reads them:
+// target/manifest.json (v12), target/run_results.json (v6),
+// target/catalog.json (v1).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "models/manifest.h"
+#include "models/runner.h"
+
+namespace floe::engine {
+class Connection;
+}
+
+namespace floe::models {
+
+Status WriteManifest(const Manifest& manifest, const std::filesystem::path& file);
+
+// run_results.json; also returns it as a Value for flow outputs.
+Result<tmpl::Value> WriteRunResults(const Manifest& manifest, const RunResults& results,
+                                    const std::vector<std::string>& args, const std::filesystem::path& file);
+
+// catalog.json: every relation of the project's nodes and sources with its
+// columns and types, read from the database.
+Status WriteCatalog(const Manifest& manifest, engine::Connection& con, const std::filesystem::path& file);
+
+}  // namespace floe::models

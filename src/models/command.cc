@@ -1,0 +1,476 @@
+#include "models/command.h"
+
+#include <chrono>
+#include <fstream>
+#include <map>
+
+#include "core/strings.h"
+#include "engine/session.h"
+#include "flow/yaml_node.h"
+#include "models/artifacts.h"
+#include "models/packages.h"
+#include "models/manifest.h"
+#include "models/project.h"
+#include "models/runner.h"
+#include "models/selector.h"
+
+namespace floe::models {
+namespace {
+
+using tmpl::Value;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+struct Flags {
+  std::string command;
+  std::optional<std::filesystem::path> project_dir, profiles_dir, state_dir;
+  std::string target, selector, vars_text;
+  std::vector<std::string> select, exclude, resource_types;
+  std::optional<int> threads;
+  bool full_refresh = false, fail_fast = false;
+  int limit = 5;
+};
+
+const std::map<std::string, int, std::less<>> kValueFlags = {
+    {"--project-dir", 0}, {"--profiles-dir", 0}, {"--target", 0},    {"-t", 0},       {"--vars", 0},
+    {"--select", 1},      {"-s", 1},             {"--models", 1},    {"-m", 1},       {"--exclude", 2},
+    {"--selector", 0},    {"--threads", 0},      {"--state", 0},     {"--limit", 0},  {"--resource-type", 3},
+         {"--log-format", 0},   {"--target-path", 0}};
+
+const std::vector<std::string> kCommands = {"build", "run",  "test", "seed",  "snapshot", "compile", "ls",
+                                            "list",  "show", "parse", "deps", "clean",    "debug",   "docs"};
+
+std::string DidYouMeanCommand(const std::string& c) { return DidYouMean(c, kCommands); }
+
+std::string DidYouMeanFlag(const std::string& a) {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : kValueFlags) names.push_back(k);
+  for (const char* f : {"--full-refresh", "--fail-fast"}) names.push_back(f);
+  return DidYouMean(a, names);
+}
+
+Result<Flags> ParseFlags(const std::vector<std::string>& args) {
+  Flags f;
+  size_t i = 0;
+  if (!args.empty() && args[0] == "dbt") ++i;
+  if (i >= args.size()) return InvalidArgument("no command given; one of build, run, test, seed, snapshot, ...");
+  f.command = args[i++];
+  if (f.command == "docs") {
+    if (i >= args.size() || args[i] != "generate") return InvalidArgument("floe supports `docs generate`");
+    f.command = "docs generate";
+    ++i;
+  }
+  if (std::find(kCommands.begin(), kCommands.end(), f.command) == kCommands.end())
+    return InvalidArgument("unknown command '" + f.command + "'").WithHint(DidYouMeanCommand(f.command));
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--full-refresh" || a == "-f") {
+      f.full_refresh = true;
+      continue;
+    }
+    if (a == "--fail-fast" || a == "-x") {
+      f.fail_fast = true;
+      continue;
+    }
+    if (a == "--no-partial-parse" || a == "--partial-parse" || a == "--debug" || a == "--quiet" || a == "-q" ||
+        a == "--no-use-colors" || a == "--use-colors" || a == "--no-version-check" || a == "--warn-error")
+      continue;
+    auto it = kValueFlags.find(a);
+    if (it == kValueFlags.end()) return InvalidArgument("unknown option '" + a + "'").WithHint(DidYouMeanFlag(a));
+    std::vector<std::string> values;
+    // Selection flags take every following word up to the next option.
+    while (i + 1 < args.size() && !(args[i + 1].starts_with("-") && args[i + 1].size() > 1)) {
+      values.push_back(args[++i]);
+      if (it->second == 0) break;
+    }
+    if (values.empty()) return InvalidArgument("option '" + a + "' needs a value");
+    if (a == "--project-dir") f.project_dir = values[0];
+    if (a == "--profiles-dir") f.profiles_dir = values[0];
+    if (a == "--state") f.state_dir = values[0];
+    if (a == "--target" || a == "-t") f.target = values[0];
+    if (a == "--vars") f.vars_text = values[0];
+    if (a == "--selector") f.selector = values[0];
+    if (a == "--threads") {
+      try {
+        f.threads = std::stoi(values[0]);
+      } catch (const std::exception&) {
+        return InvalidArgument("--threads needs a number, not '" + values[0] + "'");
+      }
+    }
+    if (a == "--limit") {
+      try {
+        f.limit = std::stoi(values[0]);
+      } catch (const std::exception&) {
+        return InvalidArgument("--limit needs a number, not '" + values[0] + "'");
+      }
+    }
+    for (const auto& v : values) {
+      if (it->second == 1) f.select.push_back(v);
+      if (it->second == 2) f.exclude.push_back(v);
+      if (it->second == 3) f.resource_types.push_back(v);
+    }
+  }
+  return f;
+}
+
+Result<Value> ParseVars(const std::string& text) {
+  if (text.empty()) return Value();
+  tmpl::Environment env = tmpl::Environment::Standard(tmpl::Dialect::kJinja);
+  std::vector<Status> template_errors;
+  auto doc = flow::ParseYaml(text, "--vars", env, &template_errors);
+  if (!doc.ok()) return std::move(doc).status().WithContext("--vars is not YAML");
+  Value v = doc->ToValue();
+  if (!v.is_map()) return InvalidArgument("--vars must be a YAML map, like '{key: value}'");
+  return v;
+}
+
+std::vector<SelectableNode> Selectable(const Manifest& m) {
+  std::vector<SelectableNode> out;
+  out.reserve(m.nodes.size() + m.sources.size());
+  for (const auto& p : m.nodes) {
+    SelectableNode s;
+    s.unique_id = p.node.unique_id;
+    s.resource_type = p.node.resource_type;
+    s.name = p.node.name;
+    s.package = p.node.package;
+    s.fqn = p.node.fqn;
+    s.original_file_path = p.node.original_file_path;
+    s.patch_path = p.node.patch_path;
+    s.tags = p.tags;
+    s.config = p.config;
+    if (p.node.resource_type == ResourceType::kTest) {
+      s.test_type = p.test_macro.empty() ? "singular" : "generic";
+      if (!p.test_macro.empty()) s.test_name = p.test_macro.substr(p.test_macro.rfind("test_") + 5);
+    }
+    s.parents = p.depends_on;
+    for (size_t src : p.depends_on_sources) s.parents.push_back(m.nodes.size() + src);
+    out.push_back(std::move(s));
+  }
+  for (const auto& src : m.sources) {
+    SelectableNode s;
+    s.unique_id = src.unique_id;
+    s.is_source = true;
+    s.name = src.name;
+    s.package = src.package;
+    s.source_name = src.source_name;
+    s.fqn = src.fqn;
+    s.original_file_path = src.original_file_path;
+    s.config = src.config;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+class CommandRun {
+ public:
+  CommandRun(const std::vector<std::string>& args, const CommandEnvironment& env) : args_(args), env_(env) {}
+
+  CommandOutcome Go() {
+    Status s = Run();
+    if (!s.ok()) {
+      Err(s.ToString());
+      if (outcome_.exit_code == kExitOk) outcome_.exit_code = kExitUsage;
+    }
+    return outcome_;
+  }
+
+ private:
+  void Out(const std::string& line) const {
+    if (env_.out) env_.out(line);
+  }
+  void Err(const std::string& line) const {
+    if (env_.err) env_.err(line);
+  }
+
+  Status Run() {
+    ASSIGN_OR_RETURN(flags_, ParseFlags(args_));
+    project_dir_ = flags_.project_dir ? env_.working_directory / *flags_.project_dir : env_.working_directory;
+    LoadOptions load{.project_dir = project_dir_};
+    if (flags_.command == "deps") {
+      ASSIGN_OR_RETURN(std::vector<Package> installed, InstallPackages(load, env_.fetch_git));
+      for (const auto& p : installed) Out("Installed " + p.name + " (" + p.root.string() + ")");
+      Out("Installed " + std::to_string(installed.size()) + " package(s)");
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(Project project, LoadProject(load));
+    target_dir_ = project.root / project.target_path;
+    outcome_.target_dir = target_dir_;
+    if (flags_.command == "clean") return Clean(project);
+    ProfileOptions po{.project_dir = project_dir_,
+                      .profiles_dir = flags_.profiles_dir
+                                          ? std::optional(env_.working_directory / *flags_.profiles_dir)
+                                          : std::nullopt,
+                      .inline_profiles = env_.inline_profiles,
+                      .profile = project.profile,
+                      .target = flags_.target};
+    ASSIGN_OR_RETURN(Target target, LoadTarget(po));
+    if (flags_.command == "debug") return Debug(project, target);
+    ASSIGN_OR_RETURN(Value vars, ParseVars(flags_.vars_text));
+    auto t0 = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(manifest_, Parse(std::move(project), std::move(target), {.vars_override = vars}));
+    for (const auto& w : manifest_->warnings)
+      Err("[WARNING]: " + (w.where.known() ? w.where.ToString() + ": " : "") + w.message);
+    if (flags_.command == "parse") {
+      RETURN_IF_ERROR(WriteManifest(*manifest_, target_dir_ / "manifest.json"));
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      Out("Performance info: parsed " + std::to_string(manifest_->nodes.size()) + " nodes in " +
+          std::to_string(secs) + "s");
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(std::vector<size_t> selected, Select());
+    if (flags_.command == "ls" || flags_.command == "list") return List(selected);
+    return Execute(selected);
+  }
+
+  Status Clean(const Project& project) {
+    std::vector<std::string> targets = project.clean_targets;
+    if (targets.empty()) targets.push_back(project.target_path);
+    for (const auto& t : targets) {
+      std::filesystem::path p = project.root / t;
+      // Never outside the project: clean-targets come from a file anyone may edit.
+      auto rel = std::filesystem::relative(std::filesystem::weakly_canonical(p), project.root);
+      if (rel.empty() || rel.string().starts_with("..") || rel == ".")
+        return InvalidArgument("clean-target '" + t + "' is not inside the project; refusing to delete it");
+      std::error_code ec;
+      std::filesystem::remove_all(p, ec);
+      if (ec) return IoError("cannot remove " + p.string() + ": " + ec.message());
+      Out("Cleaned " + t);
+    }
+    return Status::Ok();
+  }
+
+  Status Debug(const Project& project, const Target& target) {
+    Out("floe models: dbt " + project.name + " with profile '" + target.profile_name + "', target '" + target.name +
+        "'");
+    Out("  type: duckdb " + engine::DuckDbVersion());
+    Out("  path: " + target.path);
+    Out("  schema: " + target.schema);
+    ASSIGN_OR_RETURN(auto session, OpenSession(target));
+    ASSIGN_OR_RETURN(auto con, session->Connect());
+    RETURN_IF_ERROR(con->Execute("SELECT 1"));
+    Out("  Connection test: [OK connection ok]");
+    Out("All checks passed!");
+    return Status::Ok();
+  }
+
+  Result<std::unique_ptr<engine::Session>> OpenSession(const Target& target) {
+    engine::SessionOptions o{.database = target.path, .working_directory = project_dir_};
+    o.extensions = target.extensions;
+    o.settings = target.settings;
+    for (const auto& a : target.attach) {
+      std::string sql = "ATTACH IF NOT EXISTS " + QuoteString(a.path);
+      if (!a.alias.empty()) sql += " AS " + QuoteIdentifier(a.alias);
+      std::vector<std::string> options;
+      if (!a.type.empty()) options.push_back("TYPE " + a.type);
+      if (a.read_only) options.push_back("READ_ONLY");
+      if (!options.empty()) {
+        sql += " (";
+        for (size_t i = 0; i < options.size(); ++i) sql += (i ? ", " : "") + options[i];
+        sql += ")";
+      }
+      o.init_sql.push_back(sql);
+    }
+    return engine::Session::Open(o);
+  }
+
+  Result<std::vector<size_t>> Select() {
+    std::vector<SelectableNode> nodes = Selectable(*manifest_);
+    SelectionRequest request;
+    request.select = flags_.select;
+    request.exclude = flags_.exclude;
+    request.selector = flags_.selector;
+    request.resource_types = flags_.resource_types;
+    SelectionContext context;
+    context.project_name = manifest_->project.name;
+    std::optional<flow::YamlNode> selectors;
+    std::filesystem::path selectors_file = manifest_->project.root / "selectors.yml";
+    if (std::filesystem::exists(selectors_file)) {
+      std::ifstream in(selectors_file);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::vector<Status> template_errors;
+      ASSIGN_OR_RETURN(flow::YamlNode doc,
+                       flow::ParseYaml(text, "selectors.yml", manifest_->jinja->env, &template_errors));
+      selectors = std::move(doc);
+      context.selectors_yml = &*selectors;
+    }
+    ASSIGN_OR_RETURN(Selection selection, SelectNodes(nodes, request, context));
+    for (const auto& w : selection.warnings) Err("[WARNING]: " + w);
+    std::vector<size_t> out;
+    for (size_t i : selection.nodes)
+      if (i < manifest_->nodes.size() && manifest_->nodes[i].enabled) out.push_back(i);
+    return out;
+  }
+
+  Status List(const std::vector<size_t>& selected) {
+    for (size_t i : selected) {
+      const ParsedNode& p = manifest_->nodes[i];
+      if (p.materialized == "ephemeral" && flags_.resource_types.empty()) {
+        // dbt lists ephemeral models too.
+      }
+      std::string line;
+      for (size_t k = 0; k < p.node.fqn.size(); ++k) line += (k ? "." : "") + p.node.fqn[k];
+      Out(line);
+    }
+    return Status::Ok();
+  }
+
+  Status Execute(const std::vector<size_t>& selected) {
+    const std::string& c = flags_.command;
+    Command command = c == "run"        ? Command::kRun
+                      : c == "test"     ? Command::kTest
+                      : c == "seed"     ? Command::kSeed
+                      : c == "snapshot" ? Command::kSnapshot
+                      : c == "build"    ? Command::kBuild
+                                        : Command::kCompile;
+    ASSIGN_OR_RETURN(auto session, OpenSession(manifest_->target));
+    if (c == "show") return Show(*session, selected);
+    RunOptions options{.command = command,
+                       .selected = selected,
+                       .threads = flags_.threads.value_or(manifest_->target.threads),
+                       .full_refresh = flags_.full_refresh,
+                       .fail_fast = flags_.fail_fast,
+                       .target_dir = target_dir_,
+                       .print = [this](const std::string& line) { Out(line); }};
+    bool hooks = command != Command::kCompile;
+    if (hooks) RETURN_IF_ERROR(RunHooks(*manifest_, *session, manifest_->project.on_run_start, "on-run-start",
+                                        options.print, Value()));
+    ASSIGN_OR_RETURN(RunResults results, RunNodes(*manifest_, *session, options));
+    RETURN_IF_ERROR(WriteManifest(*manifest_, target_dir_ / "manifest.json"));
+    ASSIGN_OR_RETURN(outcome_.run_results,
+                     WriteRunResults(*manifest_, results, args_, target_dir_ / "run_results.json"));
+    if (hooks) {
+      const Value* list = outcome_.run_results.Get("results");
+      RETURN_IF_ERROR(RunHooks(*manifest_, *session, manifest_->project.on_run_end, "on-run-end", options.print,
+                               Value::MakeMap({{"results", list ? *list : Value(tmpl::ValueList{})}})));
+    }
+    if (c == "docs generate") {
+      ASSIGN_OR_RETURN(auto con, session->Connect());
+      RETURN_IF_ERROR(WriteCatalog(*manifest_, *con, target_dir_ / "catalog.json"));
+      Out("Catalog written to " + (target_dir_ / "catalog.json").string());
+      return Status::Ok();
+    }
+    Summary(results, command);
+    outcome_.exit_code = results.success() ? kExitOk : kExitFailure;
+    return Status::Ok();
+  }
+
+  void Summary(const RunResults& results, Command command) {
+    if (command == Command::kCompile) return;
+    std::map<std::string, int> kinds;
+    for (const auto& r : results.results) {
+      const ParsedNode& p = manifest_->nodes[r.node];
+      switch (p.node.resource_type) {
+        case ResourceType::kTest:
+          ++kinds["data test"];
+          break;
+        case ResourceType::kSeed:
+          ++kinds["seed"];
+          break;
+        case ResourceType::kSnapshot:
+          ++kinds["snapshot"];
+          break;
+        default:
+          ++kinds[p.materialized + " model"];
+      }
+    }
+    std::string what;
+    for (const auto& [k, n] : kinds) what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + k + (n > 1 ? "s" : "");
+    char secs[64];
+    std::snprintf(secs, sizeof secs, "%.2f", results.elapsed_seconds);
+    Out("");
+    Out("Finished running " + (what.empty() ? std::string("0 nodes") : what) + " in " + secs + "s.");
+    Out("");
+    if (results.error == 0 && results.warn == 0) {
+      Out("Completed successfully");
+    } else {
+      Out("Completed with " + std::to_string(results.error) + " error" + (results.error == 1 ? "" : "s") + " and " +
+          std::to_string(results.warn) + " warning" + (results.warn == 1 ? "" : "s") + ":");
+      for (const auto& r : results.results) {
+        if (r.status != "error" && r.status != "fail" && r.status != "warn") continue;
+        const ParsedNode& p = manifest_->nodes[r.node];
+        std::string kind = r.status == "warn" ? "Warning in " : r.status == "fail" ? "Failure in " : "Error in ";
+        Out("");
+        Out(kind + std::string(ResourceTypeName(p.node.resource_type)) + " " + p.node.name + " (" +
+            p.node.original_file_path + ")");
+        Out("  " + r.message);
+      }
+    }
+    Out("");
+    Out("Done. PASS=" + std::to_string(results.pass) + " WARN=" + std::to_string(results.warn) +
+        " ERROR=" + std::to_string(results.error) + " SKIP=" + std::to_string(results.skip) +
+        " TOTAL=" + std::to_string(results.pass + results.warn + results.error + results.skip));
+  }
+
+  Status Show(engine::Session& session, const std::vector<size_t>& selected) {
+    ASSIGN_OR_RETURN(auto con, session.Connect());
+    std::string sql;
+    std::vector<size_t> models;
+    for (size_t i : selected)
+      if (manifest_->nodes[i].node.resource_type != ResourceType::kTest) models.push_back(i);
+    if (models.size() != 1) return InvalidArgument("show needs exactly one node: pass -s MODEL");
+    ASSIGN_OR_RETURN(sql, CompileNode(*manifest_, models[0], con.get(), false));
+    ASSIGN_OR_RETURN(engine::Table t,
+                     con->Query("SELECT * FROM (\n" + sql + "\n) LIMIT " + std::to_string(flags_.limit)));
+    Out("Previewing node '" + manifest_->nodes[models[0]].node.name + "':");
+    std::string header;
+    for (const auto& col : t.columns) header += "| " + col.name + " ";
+    Out(header + "|");
+    for (const auto& row : t.rows) {
+      std::string line;
+      for (const auto& v : row) line += "| " + tmpl::ToDisplayString(v, tmpl::Dialect::kJinja) + " ";
+      Out(line + "|");
+    }
+    return Status::Ok();
+  }
+
+  const std::vector<std::string>& args_;
+  const CommandEnvironment& env_;
+  Flags flags_;
+  std::filesystem::path project_dir_, target_dir_;
+  std::unique_ptr<Manifest> manifest_;
+  CommandOutcome outcome_;
+};
+
+}  // namespace
+
+CommandOutcome RunCommand(const std::vector<std::string>& args, const CommandEnvironment& env) {
+  return CommandRun(args, env).Go();
+}
+
+Result<std::vector<std::string>> SplitCommandLine(std::string_view line) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quote) {
+      if (c == quote) {
+        quote = 0;
+      } else if (c == '\\' && quote == '"' && i + 1 < line.size()) {
+        word += line[++i];
+      } else {
+        word += c;
+      }
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (std::isspace(static_cast<unsigned char>(c))) {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (quote) return InvalidArgument("unclosed quote in command line: " + std::string(line));
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
+}  // namespace floe::models
