@@ -1,0 +1,1 @@
+{% macro util() %}1{% endmacro %}
