@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "cli/command_support.h"
+#include "cli/models_command.h"
 #include "cli/render.h"
 #include "cli/server_commands.h"
 #include "core/id.h"
@@ -515,6 +516,7 @@ Status ApplyTemplateLimits() {
 }
 
 int RunMain(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "models") return ModelsMain(argc - 1, argv + 1);
   CLI::App app{"floe: a control plane for a DuckDB lakehouse"};
   app.require_subcommand(1);
   std::string home_flag;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/session.h"
+#include "models/internal/dbt_context.h"
 #include "models/materialize.h"
 
 namespace floe::models {
@@ -151,38 +152,41 @@ Status WriteManifest(const Manifest& m, const std::filesystem::path& file) {
     nodes[p.node.unique_id] = j;
     parent_map[p.node.unique_id] = j["depends_on"]["nodes"];
     if (!child_map.contains(p.node.unique_id)) child_map[p.node.unique_id] = json::array();
-    for (const auto& parent : j["depends_on"]["nodes"]) child_map[parent.get<std::string>()].push_back(p.node.unique_id);
+    for (const auto& parent : j["depends_on"]["nodes"])
+      child_map[parent.get<std::string>()].push_back(p.node.unique_id);
   }
   for (const auto& s : m.sources) {
-    sources[s.unique_id] = {{"unique_id", s.unique_id},
-                            {"resource_type", "source"},
-                            {"package_name", s.package},
-                            {"source_name", s.source_name},
-                            {"name", s.name},
-                            {"identifier", s.identifier},
-                            {"schema", s.schema},
-                            {"database", s.database.empty() ? m.target.database : s.database},
-                            {"relation_name", Relation{s.database.empty() ? m.target.database : s.database, s.schema,
-                                                       s.identifier}
-                                                  .Rendered()},
-                            {"description", s.description},
-                            {"source_description", s.source_description},
-                            {"loaded_at_field", s.loaded_at_field.empty() ? json(nullptr) : json(s.loaded_at_field)},
-                            {"freshness", ToJson(s.freshness)},
-                            {"columns", Columns(s.columns)},
-                            {"meta", s.meta.is_map() ? ToJson(s.meta) : json::object()},
-                            {"config", ToJson(s.config)},
-                            {"fqn", s.fqn},
-                            {"original_file_path", s.original_file_path},
-                            {"path", s.original_file_path}};
+    sources[s.unique_id] = {
+        {"unique_id", s.unique_id},
+        {"resource_type", "source"},
+        {"package_name", s.package},
+        {"source_name", s.source_name},
+        {"name", s.name},
+        {"identifier", s.identifier},
+        {"schema", s.schema},
+        {"database", s.database.empty() ? m.target.database : s.database},
+        {"relation_name",
+         Relation{s.database.empty() ? m.target.database : s.database, s.schema, s.identifier}.Rendered()},
+        {"description", s.description},
+        {"source_description", s.source_description},
+        {"loaded_at_field", s.loaded_at_field.empty() ? json(nullptr) : json(s.loaded_at_field)},
+        {"freshness", ToJson(s.freshness)},
+        {"columns", Columns(s.columns)},
+        {"meta", s.meta.is_map() ? ToJson(s.meta) : json::object()},
+        {"config", ToJson(s.config)},
+        {"fqn", s.fqn},
+        {"original_file_path", s.original_file_path},
+        {"path", s.original_file_path}};
     parent_map[s.unique_id] = json::array();
     if (!child_map.contains(s.unique_id)) child_map[s.unique_id] = json::array();
   }
   json macros = json::object();
   for (const auto& [name, packages] : m.jinja->macro_packages)
     for (const auto& pkg : packages)
-      macros["macro." + pkg + "." + name] = {
-          {"unique_id", "macro." + pkg + "." + name}, {"name", name}, {"package_name", pkg}, {"resource_type", "macro"}};
+      macros["macro." + pkg + "." + name] = {{"unique_id", "macro." + pkg + "." + name},
+                                             {"name", name},
+                                             {"package_name", pkg},
+                                             {"resource_type", "macro"}};
   json docs = json::object();
   for (const auto& [name, text] : m.jinja->docs)
     if (name.find('.') != std::string::npos)
@@ -224,20 +228,19 @@ Result<Value> WriteRunResults(const Manifest& m, const RunResults& results, cons
     json timing = json::array();
     if (!r.started_at.empty())
       timing.push_back({{"name", "execute"}, {"started_at", r.started_at}, {"completed_at", r.completed_at}});
-    list.push_back({{"unique_id", p.node.unique_id},
-                    {"status", r.status},
-                    {"timing", timing},
-                    {"thread_id", "Thread-1"},
-                    {"execution_time", r.seconds},
-                    {"adapter_response", r.message.empty() || r.status == "error"
-                                             ? json::object()
-                                             : json({{"_message", r.message}})},
-                    {"message", r.message.empty() ? json(nullptr) : json(r.message)},
-                    {"failures", p.node.resource_type == ResourceType::kTest ? json(r.failures) : json(nullptr)},
-                    {"compiled", !r.compiled_code.empty()},
-                    {"compiled_code", r.compiled_code},
-                    {"relation_name", p.node.resource_type == ResourceType::kTest ? json(nullptr)
-                                                                                  : json(p.relation.Rendered())}});
+    list.push_back(
+        {{"unique_id", p.node.unique_id},
+         {"status", r.status},
+         {"timing", timing},
+         {"thread_id", "Thread-1"},
+         {"execution_time", r.seconds},
+         {"adapter_response",
+          r.message.empty() || r.status == "error" ? json::object() : json({{"_message", r.message}})},
+         {"message", r.message.empty() ? json(nullptr) : json(r.message)},
+         {"failures", p.node.resource_type == ResourceType::kTest ? json(r.failures) : json(nullptr)},
+         {"compiled", !r.compiled_code.empty()},
+         {"compiled_code", r.compiled_code},
+         {"relation_name", p.node.resource_type == ResourceType::kTest ? json(nullptr) : json(p.relation.Rendered())}});
   }
   json j = {{"metadata",
              {{"dbt_schema_version", "https://schemas.getdbt.com/dbt/run-results/v6.json"},

@@ -8,8 +8,10 @@
 #include "engine/session.h"
 #include "flow/yaml_node.h"
 #include "models/artifacts.h"
-#include "models/packages.h"
+#include "models/internal/dbt_context.h"
 #include "models/manifest.h"
+#include "models/materialize.h"
+#include "models/packages.h"
 #include "models/project.h"
 #include "models/runner.h"
 #include "models/selector.h"
@@ -33,13 +35,25 @@ struct Flags {
   int limit = 5;
 };
 
-const std::map<std::string, int, std::less<>> kValueFlags = {
-    {"--project-dir", 0}, {"--profiles-dir", 0}, {"--target", 0},    {"-t", 0},       {"--vars", 0},
-    {"--select", 1},      {"-s", 1},             {"--models", 1},    {"-m", 1},       {"--exclude", 2},
-    {"--selector", 0},    {"--threads", 0},      {"--state", 0},     {"--limit", 0},  {"--resource-type", 3},
-         {"--log-format", 0},   {"--target-path", 0}};
+const std::map<std::string, int, std::less<>> kValueFlags = {{"--project-dir", 0},
+                                                             {"--profiles-dir", 0},
+                                                             {"--target", 0},
+                                                             {"-t", 0},
+                                                             {"--vars", 0},
+                                                             {"--select", 1},
+                                                             {"-s", 1},
+                                                             {"--models", 1},
+                                                             {"-m", 1},
+                                                             {"--exclude", 2},
+                                                             {"--selector", 0},
+                                                             {"--threads", 0},
+                                                             {"--state", 0},
+                                                             {"--limit", 0},
+                                                             {"--resource-type", 3},
+                                                             {"--log-format", 0},
+                                                             {"--target-path", 0}};
 
-const std::vector<std::string> kCommands = {"build", "run",  "test", "seed",  "snapshot", "compile", "ls",
+const std::vector<std::string> kCommands = {"build", "run",  "test",  "seed", "snapshot", "compile", "ls",
                                             "list",  "show", "parse", "deps", "clean",    "debug",   "docs"};
 
 std::string DidYouMeanCommand(const std::string& c) { return DidYouMean(c, kCommands); }
@@ -199,9 +213,8 @@ class CommandRun {
     outcome_.target_dir = target_dir_;
     if (flags_.command == "clean") return Clean(project);
     ProfileOptions po{.project_dir = project_dir_,
-                      .profiles_dir = flags_.profiles_dir
-                                          ? std::optional(env_.working_directory / *flags_.profiles_dir)
-                                          : std::nullopt,
+                      .profiles_dir = flags_.profiles_dir ? std::optional(env_.working_directory / *flags_.profiles_dir)
+                                                          : std::nullopt,
                       .inline_profiles = env_.inline_profiles,
                       .profile = project.profile,
                       .target = flags_.target};
@@ -215,8 +228,8 @@ class CommandRun {
     if (flags_.command == "parse") {
       RETURN_IF_ERROR(WriteManifest(*manifest_, target_dir_ / "manifest.json"));
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      Out("Performance info: parsed " + std::to_string(manifest_->nodes.size()) + " nodes in " +
-          std::to_string(secs) + "s");
+      Out("Performance info: parsed " + std::to_string(manifest_->nodes.size()) + " nodes in " + std::to_string(secs) +
+          "s");
       return Status::Ok();
     }
     ASSIGN_OR_RETURN(std::vector<size_t> selected, Select());
@@ -334,8 +347,9 @@ class CommandRun {
                        .target_dir = target_dir_,
                        .print = [this](const std::string& line) { Out(line); }};
     bool hooks = command != Command::kCompile;
-    if (hooks) RETURN_IF_ERROR(RunHooks(*manifest_, *session, manifest_->project.on_run_start, "on-run-start",
-                                        options.print, Value()));
+    if (hooks)
+      RETURN_IF_ERROR(
+          RunHooks(*manifest_, *session, manifest_->project.on_run_start, "on-run-start", options.print, Value()));
     ASSIGN_OR_RETURN(RunResults results, RunNodes(*manifest_, *session, options));
     RETURN_IF_ERROR(WriteManifest(*manifest_, target_dir_ / "manifest.json"));
     ASSIGN_OR_RETURN(outcome_.run_results,
@@ -376,7 +390,8 @@ class CommandRun {
       }
     }
     std::string what;
-    for (const auto& [k, n] : kinds) what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + k + (n > 1 ? "s" : "");
+    for (const auto& [k, n] : kinds)
+      what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + k + (n > 1 ? "s" : "");
     char secs[64];
     std::snprintf(secs, sizeof secs, "%.2f", results.elapsed_seconds);
     Out("");

@@ -19,7 +19,7 @@
 namespace floe::models {
 
 struct CommandEnvironment {
-  std::filesystem::path working_directory;  // --project-dir is relative to it
+  std::filesystem::path working_directory;      // --project-dir is relative to it
   std::function<void(const std::string&)> out;  // one line of output
   std::function<void(const std::string&)> err;
   std::optional<std::string> inline_profiles;  // a flow task's `profiles:`
@@ -29,8 +29,8 @@ struct CommandEnvironment {
 
 // What a command did, for flow task outputs.
 struct CommandOutcome {
-  int exit_code = 0;  // dbt's: 0 success, 1 a node failed, 2 a usage or project error
-  tmpl::Value run_results;  // run_results.json as a Value (null when the command runs no nodes)
+  int exit_code = 0;                 // dbt's: 0 success, 1 a node failed, 2 a usage or project error
+  tmpl::Value run_results;           // run_results.json as a Value (null when the command runs no nodes)
   std::filesystem::path target_dir;  // where manifest.json and run_results.json were written
 };
 

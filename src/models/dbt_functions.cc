@@ -82,8 +82,7 @@ Result<Value> Ref(CallArgs& args, RenderState& st) {
     std::vector<std::string> candidates;
     if (m)
       for (const auto& [n, ids] : m->by_name) candidates.push_back(n);
-    return st.Error("ref('" + name + "') names no model, seed or snapshot")
-        .WithHint(DidYouMean(name, candidates));
+    return st.Error("ref('" + name + "') names no model, seed or snapshot").WithHint(DidYouMean(name, candidates));
   }
   const ParsedNode& target = m->nodes[*found];
   if (target.materialized == "ephemeral") {
@@ -191,9 +190,8 @@ Value TableValue(const engine::Table& table) {
     ValueMap column;
     column.Set("name", Value(table.columns[c].name));
     column.Set("data_type", Value(table.columns[c].type));
-    column.Set("values", Value::MakeCallable("values", [column_values](CallArgs&) -> Result<Value> {
-                 return column_values;
-               }));
+    column.Set("values",
+               Value::MakeCallable("values", [column_values](CallArgs&) -> Result<Value> { return column_values; }));
     columns.push_back(Value(std::move(column)));
   }
   for (const auto& row : table.rows) rows.push_back(Value(row));
@@ -371,7 +369,8 @@ Result<Value> Doc(CallArgs& args, RenderState& st) {
   const NodeScope& scope = ScopeOf(st);
   ASSIGN_OR_RETURN(std::string first, StringArg(st, args, 0, "name", "doc"));
   std::string key = first;
-  if (const Value* second = args.Arg(1, "doc_name"); second && second->is_string()) key = first + "." + second->AsString();
+  if (const Value* second = args.Arg(1, "doc_name"); second && second->is_string())
+    key = first + "." + second->AsString();
   if (!scope.manifest || !scope.manifest->jinja) return Value("");
   const auto& docs = scope.manifest->jinja->docs;
   auto it = docs.find(key);

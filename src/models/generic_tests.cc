@@ -1,10 +1,11 @@
+#include "models/internal/generic_tests.h"
+
 #include <algorithm>
 #include <cctype>
 
 #include "core/strings.h"
 #include "models/config_keys.h"
 #include "models/internal/dbt_context.h"
-#include "models/internal/generic_tests.h"
 #include "storage/digest.h"
 
 namespace floe::models {
@@ -131,9 +132,12 @@ class Expander {
       const Node& n = m_.nodes[i].node;
       if (n.resource_type == ResourceType::kTest) continue;
       std::string versioned = n.version ? ", v=" + JinjaLiteral(Value(*n.version), false) : "";
-      Target t{"ref(" + JinjaLiteral(Value(n.package), false) + ", " + JinjaLiteral(Value(n.name), false) +
-                   versioned + ")",
-               n.name, n.package, i, {}};
+      Target t{
+          "ref(" + JinjaLiteral(Value(n.package), false) + ", " + JinjaLiteral(Value(n.name), false) + versioned + ")",
+          n.name,
+          n.package,
+          i,
+          {}};
       std::vector<TestSpec> specs = n.tests;
       for (const auto& c : n.columns)
         for (const auto& s : c.tests) specs.push_back(s);
@@ -141,7 +145,10 @@ class Expander {
     }
     for (const auto& s : m_.sources) {
       Target t{"source(" + JinjaLiteral(Value(s.source_name), false) + ", " + JinjaLiteral(Value(s.name), false) + ")",
-               "source_" + s.source_name + "_" + s.name, s.package, std::nullopt, {}};
+               "source_" + s.source_name + "_" + s.name,
+               s.package,
+               std::nullopt,
+               {}};
       std::vector<TestSpec> specs = s.tests;
       for (const auto& c : s.columns)
         for (const auto& spec : c.tests) specs.push_back(spec);

@@ -33,13 +33,13 @@ struct Relation {
 };
 
 struct ParsedNode {
-  Node node;                          // as loaded (generic tests: synthesised)
-  tmpl::Value config;                 // map: final, after the file's own config() calls
-  Relation relation;                  // models, seeds, snapshots; tests with store_failures
-  std::string materialized;           // config.materialized, or the resource's default
-  std::vector<std::string> tags;      // config tags
-  std::vector<size_t> depends_on;     // indexes of nodes this one reads (refs), in call order, unique
-  std::vector<size_t> depends_on_sources;  // indexes into Manifest::sources
+  Node node;                                   // as loaded (generic tests: synthesised)
+  tmpl::Value config;                          // map: final, after the file's own config() calls
+  Relation relation;                           // models, seeds, snapshots; tests with store_failures
+  std::string materialized;                    // config.materialized, or the resource's default
+  std::vector<std::string> tags;               // config tags
+  std::vector<size_t> depends_on;              // indexes of nodes this one reads (refs), in call order, unique
+  std::vector<size_t> depends_on_sources;      // indexes into Manifest::sources
   std::vector<std::string> depends_on_macros;  // unique ids
   std::vector<std::pair<std::string, std::optional<std::string>>> refs;  // as written: (name or pkg.name, version)
   bool enabled = true;
@@ -47,22 +47,22 @@ struct ParsedNode {
   // Tests: the node tested (its first `model` argument) and column; generic
   // tests keep their name and arguments for their SQL.
   std::optional<size_t> attached_node;
-  std::string test_macro;             // "test_unique", "my_pkg.test_is_positive"
-  tmpl::Value test_kwargs;            // map
+  std::string test_macro;   // "test_unique", "my_pkg.test_is_positive"
+  tmpl::Value test_kwargs;  // map
   std::string column_name;
 };
 
 struct Manifest {
   Project project;
   Target target;
-  std::vector<ParsedNode> nodes;      // enabled and disabled; ordered: seeds, models, snapshots, tests, analyses
+  std::vector<ParsedNode> nodes;  // enabled and disabled; ordered: seeds, models, snapshots, tests, analyses
   std::vector<SourceTable> sources;
-  std::map<std::string, size_t, std::less<>> by_id;  // unique_id -> index in nodes
+  std::map<std::string, size_t, std::less<>> by_id;                 // unique_id -> index in nodes
   std::map<std::string, std::vector<size_t>, std::less<>> by_name;  // models, seeds, snapshots by name
   std::vector<Warning> warnings;
-  tmpl::Value vars_override;          // --vars, a map
+  tmpl::Value vars_override;  // --vars, a map
   std::string invocation_id;
-  std::string generated_at;           // ISO-8601 UTC
+  std::string generated_at;  // ISO-8601 UTC
 
   // The project's Jinja environment and macros; every node's `code` was
   // compiled against it, so it lives as long as the manifest.

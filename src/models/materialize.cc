@@ -115,7 +115,8 @@ Result<MaterializeResult> BuildIncremental(engine::Connection& con, const Parsed
           body += "ALTER TABLE " + target + " ADD COLUMN " + QuoteIdentifier(c.first) + " " + c.second + ";\n";
     }
     if (on_change == "sync_all_columns") {
-      for (const auto& name : removed) body += "ALTER TABLE " + target + " DROP COLUMN " + QuoteIdentifier(name) + ";\n";
+      for (const auto& name : removed)
+        body += "ALTER TABLE " + target + " DROP COLUMN " + QuoteIdentifier(name) + ";\n";
     }
   }
   // The columns the insert writes: the target's, as the new SELECT has them.
@@ -141,8 +142,8 @@ Result<MaterializeResult> BuildIncremental(engine::Connection& con, const Parsed
     for (size_t i = 0; i < keys.size(); ++i)
       on += (i ? " AND " : "") + std::string("DBT_INTERNAL_DEST.") + QuoteIdentifier(keys[i]) +
             " = DBT_INTERNAL_SOURCE." + QuoteIdentifier(keys[i]);
-    for (const auto& c : dest) set += (set.empty() ? "" : ", ") + QuoteIdentifier(c) + " = DBT_INTERNAL_SOURCE." +
-                                      QuoteIdentifier(c);
+    for (const auto& c : dest)
+      set += (set.empty() ? "" : ", ") + QuoteIdentifier(c) + " = DBT_INTERNAL_SOURCE." + QuoteIdentifier(c);
     body += "MERGE INTO " + target + " AS DBT_INTERNAL_DEST USING " + tmp + " AS DBT_INTERNAL_SOURCE ON (" + on +
             ") WHEN MATCHED THEN UPDATE SET " + set + " WHEN NOT MATCHED THEN INSERT (" + columns + ") VALUES (" +
             JoinQuoted(dest, "DBT_INTERNAL_SOURCE.") + ");\n";
@@ -177,10 +178,10 @@ std::string QuoteString(std::string_view text) {
 }
 
 Result<std::string> RelationType(engine::Connection& con, const Relation& r) {
-  ASSIGN_OR_RETURN(engine::Table t,
-                   con.Query("SELECT table_type FROM information_schema.tables WHERE table_catalog = " +
-                             QuoteString(r.database) + " AND table_schema = " + QuoteString(r.schema) +
-                             " AND table_name = " + QuoteString(r.identifier)));
+  ASSIGN_OR_RETURN(
+      engine::Table t,
+      con.Query("SELECT table_type FROM information_schema.tables WHERE table_catalog = " + QuoteString(r.database) +
+                " AND table_schema = " + QuoteString(r.schema) + " AND table_name = " + QuoteString(r.identifier)));
   if (t.rows.empty()) return std::string();
   const Value& type = t.rows[0][0];
   return std::string(type.is_string() && type.AsString() == "VIEW" ? "view" : "table");

@@ -22,9 +22,9 @@ struct MaterializeOptions {
 };
 
 struct MaterializeResult {
-  std::string message;     // dbt's adapter response: "OK", "INSERT 20"
+  std::string message;  // dbt's adapter response: "OK", "INSERT 20"
   int64_t rows_affected = -1;
-  std::string sql;         // what ran (target/run/)
+  std::string sql;  // what ran (target/run/)
 };
 
 // Whether `relation` exists, and as what: "table", "view" or "" when absent.

@@ -125,8 +125,7 @@ class Parser {
     return Value(std::move(g));
   }
 
-  Status CompileMacroFile(const std::string& package, const std::string& display, const std::string& text,
-                          bool root) {
+  Status CompileMacroFile(const std::string& package, const std::string& display, const std::string& text, bool root) {
     JinjaLibrary& lib = *m_->jinja;
     tmpl::SourceOrigin origin{.name = display};
     auto compiled = tmpl::Template::Compile(text, origin, lib.env);
@@ -399,10 +398,10 @@ class Parser {
           std::vector<std::string> names;
           for (const auto& [n, ids] : m_->by_name) names.push_back(n);
           std::string hint = DidYouMean(name, names);
-          errors_.push_back(InvalidArgument(p.node.unique_id + " depends on a node named '" + name +
-                                            "' which was not found")
-                                .WithLocation(call.where)
-                                .WithHint(hint));
+          errors_.push_back(
+              InvalidArgument(p.node.unique_id + " depends on a node named '" + name + "' which was not found")
+                  .WithLocation(call.where)
+                  .WithHint(hint));
           continue;
         }
         if (!m_->nodes[*found].enabled && p.enabled) {

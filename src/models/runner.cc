@@ -1,5 +1,7 @@
 #include "models/runner.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -258,16 +260,14 @@ class Run {
     NodeResult r{.node = i, .status = "skipped", .started_at = Now()};
     r.completed_at = r.started_at;
     const ParsedNode& p = m_.nodes[i];
-    std::string what = p.node.resource_type == ResourceType::kTest ? "test " + p.node.name
-                                                                   : "relation " + p.relation.schema + "." +
-                                                                         p.relation.identifier;
+    std::string what = p.node.resource_type == ResourceType::kTest
+                           ? "test " + p.node.name
+                           : "relation " + p.relation.schema + "." + p.relation.identifier;
     Print(Counter(number) + Dots("SKIP " + what) + "[SKIP]");
     return r;
   }
 
-  std::string Counter(int number) const {
-    return std::to_string(number) + " of " + std::to_string(total_) + " ";
-  }
+  std::string Counter(int number) const { return std::to_string(number) + " of " + std::to_string(total_) + " "; }
 
   void WriteSql(const char* folder, const ParsedNode& p, const std::string& sql) {
     if (options_.target_dir.empty()) return;
@@ -285,9 +285,8 @@ class Run {
     for (const auto& h : list) {
       std::string text = h.is_string() ? h.AsString() : h.is_map() && h.Get("sql") ? h.Get("sql")->AsString() : "";
       if (text.empty()) continue;
-      auto t = tmpl::Template::Compile(text, tmpl::SourceOrigin{.name = p.node.original_file_path + " (" +
-                                                                        std::string(key) + ")"},
-                                       m_.jinja->env);
+      auto t = tmpl::Template::Compile(
+          text, tmpl::SourceOrigin{.name = p.node.original_file_path + " (" + std::string(key) + ")"}, m_.jinja->env);
       if (!t.ok()) return t.status();
       NodeScope scope;
       scope.mode = RenderMode::kExecute;
@@ -370,10 +369,10 @@ class Run {
       } else {
         r.status = "pass";
       }
-      r.message = r.status == "pass" ? "" : "Got " + std::to_string(r.failures) + " result" +
-                                               (r.failures == 1 ? "" : "s") + ", configured to " +
-                                               (r.status == "fail" ? "fail" : "warn") + " if " +
-                                               (r.status == "fail" ? "!= 0" : "!= 0");
+      r.message = r.status == "pass" ? ""
+                                     : "Got " + std::to_string(r.failures) + " result" + (r.failures == 1 ? "" : "s") +
+                                           ", configured to " + (r.status == "fail" ? "fail" : "warn") + " if " +
+                                           (r.status == "fail" ? "!= 0" : "!= 0");
       return Status::Ok();
     }
     RETURN_IF_ERROR(RunHook(con, p, "pre_hook"));
@@ -513,8 +512,9 @@ Status RunHooks(const Manifest& m, engine::Session& session, const std::vector<s
       if (!s.ok()) return std::move(s).WithContext("hook " + name);
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (print) print(Clock() + "  " + std::to_string(n) + " of " + std::to_string(hooks.size()) + " " +
-                     Dots("OK hook: " + name) + "[OK in " + Seconds(secs) + "]");
+    if (print)
+      print(Clock() + "  " + std::to_string(n) + " of " + std::to_string(hooks.size()) + " " +
+            Dots("OK hook: " + name) + "[OK in " + Seconds(secs) + "]");
   }
   return Status::Ok();
 }

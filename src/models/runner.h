@@ -16,8 +16,9 @@
 #include "models/manifest.h"
 
 namespace floe::engine {
+class Connection;
 class Session;
-}
+}  // namespace floe::engine
 
 namespace floe::models {
 
@@ -38,7 +39,7 @@ struct NodeResult {
   size_t node = 0;
   std::string status;  // dbt's: success, error, skipped, pass, fail, warn
   double seconds = 0;
-  std::string message;  // the adapter response, or the error
+  std::string message;   // the adapter response, or the error
   int64_t failures = 0;  // tests
   std::string compiled_code;
   std::string started_at, completed_at;  // ISO-8601 UTC

@@ -18,7 +18,8 @@ Result<std::vector<std::string>> InferTypes(engine::Connection& con, const std::
     if (i) sql += ", ";
     sql += "count(*) FILTER (WHERE " + present + "), ";
     sql += "count(*) FILTER (WHERE " + present + " AND NOT regexp_full_match(" + c + ", '-?[0-9]+')), ";
-    sql += "count(*) FILTER (WHERE " + present + " AND TRY_CAST(" + c + " AS BIGINT) NOT BETWEEN -2147483648 AND 2147483647), ";
+    sql += "count(*) FILTER (WHERE " + present + " AND TRY_CAST(" + c +
+           " AS BIGINT) NOT BETWEEN -2147483648 AND 2147483647), ";
     sql += "count(*) FILTER (WHERE " + present + " AND NOT regexp_full_match(" + c +
            ", '-?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?')), ";
     sql += "count(*) FILTER (WHERE " + present + " AND lower(" + c + ") NOT IN ('true', 'false')), ";
@@ -60,8 +61,9 @@ Result<MaterializeResult> LoadSeed(engine::Connection& con, const ParsedNode& se
   std::string delimiter = ",";
   if (const Value* d = seed.config.Get("delimiter"); d && d->is_string() && !d->AsString().empty())
     delimiter = d->AsString();
-  std::string from = "read_csv(" + QuoteString(csv.string()) + ", all_varchar = true, header = true, delim = " +
-                             QuoteString(delimiter) + ", quote = '\"', escape = '\"')";
+  std::string from = "read_csv(" + QuoteString(csv.string()) +
+                     ", all_varchar = true, header = true, delim = " + QuoteString(delimiter) +
+                     ", quote = '\"', escape = '\"')";
   auto described = con.Query("DESCRIBE SELECT * FROM " + from);
   if (!described.ok()) return std::move(described).status().WithContext("seed file " + csv.string());
   std::vector<std::string> columns;

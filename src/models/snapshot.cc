@@ -111,8 +111,8 @@ Result<MaterializeResult> BuildSnapshot(engine::Connection& con, const ParsedNod
   // `c` holds only the key and the new version's start, so the key
   // expression's column names resolve to the target's row.
   body += "UPDATE " + target + " SET dbt_valid_to = c.__dbt_from FROM (SELECT " + key + " AS __dbt_key, " +
-          version_time + " AS __dbt_from FROM " + changes + ") c WHERE " + target + ".dbt_valid_to IS NULL AND " +
-          key + " = c.__dbt_key;\n";
+          version_time + " AS __dbt_from FROM " + changes + ") c WHERE " + target + ".dbt_valid_to IS NULL AND " + key +
+          " = c.__dbt_key;\n";
   body += "INSERT INTO " + target + " (" + cols + ", dbt_scd_id, dbt_updated_at, dbt_valid_from, dbt_valid_to) " +
           versioned(changes) + ";\n";
   body += "INSERT INTO " + target + " (" + cols + ", dbt_scd_id, dbt_updated_at, dbt_valid_from, dbt_valid_to) " +

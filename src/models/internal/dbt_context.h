@@ -45,10 +45,10 @@ enum class RenderMode {
 class NodeScope : public tmpl::RenderHost {
  public:
   RenderMode mode = RenderMode::kParse;
-  Manifest* manifest = nullptr;       // parse: being built; execute: complete
-  ParsedNode* node = nullptr;         // null for hooks and operations
-  engine::Connection* connection = nullptr;  // execute mode only
-  bool incremental = false;           // is_incremental()
+  Manifest* manifest = nullptr;                 // parse: being built; execute: complete
+  ParsedNode* node = nullptr;                   // null for hooks and operations
+  engine::Connection* connection = nullptr;     // execute mode only
+  bool incremental = false;                     // is_incremental()
   std::function<void(const std::string&)> log;  // log(msg, info=True) and print()
 
   // Parse mode: where ref() and source() were called, for errors that come
