@@ -281,8 +281,8 @@ class Parser {
       auto rendered = p.code->Render(context, &scope);
       if (!rendered.ok()) return rendered.status();
       for (auto& w : scope.warnings) m_->warnings.push_back(std::move(w));
-      ref_calls_[&p] = std::move(scope.ref_calls);
-      source_calls_[&p] = std::move(scope.source_calls);
+      ref_calls_[p.node.unique_id] = std::move(scope.ref_calls);
+      source_calls_[p.node.unique_id] = std::move(scope.source_calls);
       MergeConfig(p, scope.config_calls);
     } else {
       MergeConfig(p, ValueMap{});
@@ -390,7 +390,7 @@ class Parser {
 
   Status LinkGraph() {
     for (auto& p : m_->nodes) {
-      for (const auto& call : ref_calls_[&p]) {
+      for (const auto& call : ref_calls_[p.node.unique_id]) {
         std::string package = call.args.size() == 2 ? call.args[0] : "";
         const std::string& name = call.args.back();
         std::optional<size_t> found = m_->ResolveRef(package, name, call.version, p.node.package);
@@ -412,7 +412,7 @@ class Parser {
         p.refs.emplace_back(call.args.size() == 2 ? call.args[0] + "." + name : name, call.version);
         AddUnique(p.depends_on, *found);
       }
-      for (const auto& call : source_calls_[&p]) {
+      for (const auto& call : source_calls_[p.node.unique_id]) {
         std::optional<size_t> found = m_->ResolveSource(call.args[0], call.args[1]);
         if (!found) {
           std::vector<std::string> names;
@@ -469,7 +469,8 @@ class Parser {
 
   std::unique_ptr<Manifest> m_;
   std::vector<Status> errors_;
-  std::map<const ParsedNode*, std::vector<NodeScope::Call>> ref_calls_, source_calls_;
+  std::map<std::string, std::vector<NodeScope::Call>, std::less<>> ref_calls_,
+      source_calls_;  // by unique id: nodes move as the vector grows
 };
 
 }  // namespace

@@ -270,16 +270,18 @@ Result<Value> RenderState::EvalCall(const Node& node) {
   CallArgs args;
   if (callee_node.kind == NodeKind::kAttr) {
     const Node& base = *callee_node.kids[0];
-    if (base.kind == NodeKind::kName && !Resolve(base.text) && !env_.FindFunction(base.text)) {
+    if (base.kind == NodeKind::kName && !Resolve(base.text)) {
       // dbt's package namespaces: `dbt_utils.star(...)` calls the function
-      // registered as "dbt_utils.star" when no variable dbt_utils exists.
+      // registered as "dbt_utils.star" when no variable dbt_utils exists;
+      // `config.get(...)` likewise, although `config` is a function too.
       std::string dotted = base.text + "." + callee_node.text;
       if (const Function* fn = env_.FindFunction(dotted)) {
         RETURN_IF_ERROR(EvalArgs(node, 1, args));
         current_offset_ = base.offset;
         return (*fn)(args, *this);
       }
-      return ErrorAt(base, "unknown function '" + dotted + "'").WithHint(AvailableHint(dotted, env_.FunctionNames()));
+      if (!env_.FindFunction(base.text))
+        return ErrorAt(base, "unknown function '" + dotted + "'").WithHint(AvailableHint(dotted, env_.FunctionNames()));
     }
     ASSIGN_OR_RETURN(Value obj, Eval(*callee_node.kids[0]));
     const Value* member = obj.is_map() ? obj.AsMap().Find(callee_node.text) : nullptr;

@@ -1,0 +1,179 @@
+// Runs the dbt projects of tests/models/ with the real `floe models` binary,
+// step by step as each case's steps.yml says, and compares exit codes, the
+// Done. counts, messages and the relations' contents (read back with DuckDB)
+// with what dbt-duckdb gives. The corpus is described in tests/models/README.md.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "engine/session.h"
+#include "tests/support/shell.h"
+
+namespace floe {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+const fs::path kCorpus = fs::path(FLOE_SOURCE_DIR) / "tests" / "models";
+
+std::vector<std::string> Cases() {
+  std::vector<std::string> cases;
+  for (const fs::path& root : {kCorpus, kCorpus / "errors"}) {
+    for (const auto& entry : fs::directory_iterator(root))
+      if (fs::exists(entry.path() / "steps.yml")) cases.push_back(fs::relative(entry.path(), kCorpus).string());
+  }
+  std::sort(cases.begin(), cases.end());
+  return cases;
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// One CSV record per line (the corpus has no multi-line values).
+std::vector<std::vector<std::string>> ReadCsv(const fs::path& file) {
+  std::ifstream in(file);
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> row;
+    std::string cell;
+    bool quoted = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+      char c = line[i];
+      if (quoted) {
+        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+          cell += '"';
+          ++i;
+        } else if (c == '"') {
+          quoted = false;
+        } else {
+          cell += c;
+        }
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == ',') {
+        row.push_back(cell);
+        cell.clear();
+      } else {
+        cell += c;
+      }
+    }
+    row.push_back(cell);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// The query's rows as the corpus writes them: header, then each value cast to
+// VARCHAR, NULL as <null>.
+Result<std::vector<std::vector<std::string>>> QueryAsText(const fs::path& database, const std::string& sql) {
+  engine::SessionOptions options;
+  options.database = database.string();
+  ASSIGN_OR_RETURN(auto session, engine::Session::Open(options));
+  ASSIGN_OR_RETURN(auto connection, session->Connect());
+  ASSIGN_OR_RETURN(engine::Table table, connection->Query("SELECT COLUMNS(*)::VARCHAR FROM (" + sql + ")"));
+  std::vector<std::vector<std::string>> rows;
+  rows.emplace_back();
+  for (const auto& c : table.columns) rows.back().push_back(c.name);
+  for (const auto& r : table.rows) {
+    rows.emplace_back();
+    for (const auto& v : r) rows.back().push_back(v.is_null() ? "<null>" : v.AsString());
+  }
+  return rows;
+}
+
+std::string Join(const std::vector<std::vector<std::string>>& rows) {
+  std::string out;
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + r[i];
+    out += "\n";
+  }
+  return out;
+}
+
+// "PASS=21 WARN=1 ..." -> {PASS: 21, WARN: 1, ...}
+std::map<std::string, std::string> Counts(const std::string& text) {
+  std::map<std::string, std::string> counts;
+  static const std::regex count(R"((PASS|WARN|ERROR|SKIP|TOTAL)=(\d+))");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), count); it != std::sregex_iterator(); ++it)
+    counts[(*it)[1]] = (*it)[2];
+  return counts;
+}
+
+class ModelsCorpusTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string name = GetParam();
+    std::replace(name.begin(), name.end(), '/', '_');
+    work_ = fs::temp_directory_path() / ("floe_models_" + std::to_string(::getpid()) + "_" + name);
+    fs::remove_all(work_);
+    fs::create_directories(work_);
+    // Packages may sit beside the case's project (local: ../my_utils).
+    fs::copy(kCorpus / GetParam(), work_, fs::copy_options::recursive);
+    for (const char* generated : {"project/target", "project/dbt_packages", "project/logs"})
+      fs::remove_all(work_ / generated);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(work_);
+  }
+
+  fs::path work_;
+};
+
+TEST_P(ModelsCorpusTest, StepsGiveDbtsResults) {
+  YAML::Node doc = YAML::LoadFile((work_ / "steps.yml").string());
+  int number = 0;
+  for (const auto& step : doc["steps"]) {
+    ++number;
+    std::string name = step["name"].as<std::string>("");
+    SCOPED_TRACE("step " + std::to_string(number) + ": " + name);
+    for (const auto& r : step["replace"])
+      fs::copy_file(work_ / r["from"].as<std::string>(), work_ / r["to"].as<std::string>(),
+                    fs::copy_options::overwrite_existing);
+    for (const auto& d : step["delete"]) fs::remove(work_ / d.as<std::string>());
+    std::string env;
+    for (const auto& e : step["env"])
+      env += e.first.as<std::string>() + "=" + ShellQuote(e.second.as<std::string>()) + " ";
+    std::string command = "cd " + ShellQuote((work_ / "project").string()) + " && env " + env + FLOE_BINARY +
+                          " models " + step["command"].as<std::string>() + " 2>&1";
+    testing::CommandResult run = testing::RunShell(command);
+    SCOPED_TRACE("floe models " + step["command"].as<std::string>() + " printed:\n" + run.out);
+    EXPECT_EQ(run.exit_code, step["exit_code"].as<int>(0));
+    if (step["summary"]) {
+      size_t done = run.out.rfind("Done. ");
+      ASSERT_NE(done, std::string::npos) << "no Done. line";
+      EXPECT_EQ(Counts(run.out.substr(done, run.out.find('\n', done) - done)),
+                Counts(step["summary"].as<std::string>()));
+    }
+    for (const auto& text : step["output_contains"]) EXPECT_THAT(run.out, HasSubstr(text.as<std::string>()));
+    for (const auto& q : step["queries"]) {
+      std::string sql = q["sql"].as<std::string>();
+      auto got = QueryAsText(work_ / "project" / "warehouse.duckdb", sql);
+      ASSERT_TRUE(got.ok()) << sql << "\n" << got.status().ToString();
+      EXPECT_EQ(Join(*got), Join(ReadCsv(work_ / q["expect"].as<std::string>()))) << sql;
+    }
+    if (HasFailure()) return;  // later steps build on this one
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, ModelsCorpusTest, ::testing::ValuesIn(Cases()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '/', '_');
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace floe
