@@ -244,10 +244,28 @@ class Parser {
         std::filesystem::path rel(f.path);
         for (const auto& part : rel.parent_path()) n.fqn.push_back(part.string());
         n.fqn.push_back(block.name);
+        ApplySnapshotProperties(n);
         m_->nodes.push_back(std::move(p));
       }
     }
     return errors_.empty() ? Status::Ok() : errors_.front();
+  }
+
+  // The `snapshots:` entry of a property file that describes this snapshot:
+  // description, columns, tests, and config over the project tree's.
+  void ApplySnapshotProperties(Node& n) {
+    for (const auto& props : m_->project.snapshot_properties) {
+      if (props.package != n.package || props.name != n.name) continue;
+      n.description = props.description;
+      n.columns = props.columns;
+      n.tests = props.tests;
+      n.meta = props.meta;
+      n.patch_path = props.patch_path;
+      ValueMap merged = n.config.AsMap();
+      if (props.config.is_map())
+        for (const auto& [k, v] : props.config.AsMap()) MergeConfigValue(merged, k, v);
+      n.config = Value(std::move(merged));
+    }
   }
 
   void IndexNodes() {

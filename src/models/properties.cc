@@ -37,9 +37,9 @@ const std::vector<std::string>& ColumnKeys() {
 
 const std::vector<std::string>& ResourceKeys() {
   static const std::vector<std::string> kKeys = {
-      "name",     "description",    "config",      "columns", "tests", "data_tests",       "meta",       "docs",
-      "versions", "latest_version", "constraints", "access",  "group", "deprecation_date", "time_spine", "arguments",
-      "tags"};
+      "name",       "description", "config",         "columns",     "tests",  "data_tests", "meta",
+      "docs",       "versions",    "latest_version", "constraints", "access", "group",      "deprecation_date",
+      "time_spine", "arguments",   "tags",           "relation"};
   return kKeys;
 }
 
@@ -427,12 +427,41 @@ class PropertyFile {
     RETURN_IF_ERROR(ParseTests(entry, "", &p.tests));
     p.patch_path = patch_path_;
     p.where = entry.location;
-    if (snapshot && !state_.snapshot_names.count(NameKey(p.package, p.name))) {
+    if (const YamlNode* r = snapshot ? entry.Find("relation") : nullptr; r && !r->is_null()) {
+      RETURN_IF_ERROR(AddYamlSnapshot(p, *r));
+    } else if (snapshot && !state_.snapshot_names.count(NameKey(p.package, p.name))) {
       const YamlNode* at = entry.Find("name");
       warnings().push_back({at->location, "did not find matching node for patch with name '" + p.name +
                                               "' in the 'snapshots' section of file '" + original_ + "'"});
     }
     (snapshot ? state_.project->snapshot_properties : state_.project->macro_properties).push_back(std::move(p));
+    return Status::Ok();
+  }
+
+  // A snapshot defined in YAML (dbt >= 1.9): `relation: ref('x')` or
+  // `source('s', 't')` snapshots `select * from` that relation, with the
+  // entry's config over the project tree's.
+  Status AddYamlSnapshot(const ResourceProperties& p, const YamlNode& relation) {
+    ASSIGN_OR_RETURN(std::string expression, ReadString(relation, "`relation:`"));
+    if (state_.snapshot_names.count(NameKey(p.package, p.name)))
+      return InvalidArgument("snapshot '" + p.name + "' is defined twice").WithLocation(relation.location);
+    SnapshotFile file;
+    file.package = p.package;
+    file.original_file_path = original_;
+    std::vector<std::string> folders = FileFolders();
+    for (const auto& f : folders) file.path += f + "/";
+    file.path += fs::path(original_).filename().string();
+    file.package_root = pkg_.file->root;
+    file.text = "{% snapshot " + p.name + " %}\nselect * from {{ " + expression + " }}\n{% endsnapshot %}";
+    std::vector<std::string> fqn{p.package};
+    fqn.insert(fqn.end(), folders.begin(), folders.end());
+    fqn.push_back(p.name);
+    tmpl::Value tree = state_.TreeConfig(pkg_, &ProjectTrees::snapshots, fqn);
+    tmpl::ValueMap merged = tree.is_map() ? tree.AsMap() : tmpl::ValueMap();
+    MergeConfig(merged, p.config);
+    file.config = tmpl::Value(std::move(merged));
+    state_.snapshot_names.emplace(NameKey(p.package, p.name), state_.project->snapshots.size());
+    state_.project->snapshots.push_back(std::move(file));
     return Status::Ok();
   }
 
