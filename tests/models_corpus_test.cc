@@ -168,6 +168,42 @@ TEST_P(ModelsCorpusTest, StepsGiveDbtsResults) {
   }
 }
 
+// --skip-unchanged (floe's own flag): an unchanged project runs nothing; a
+// changed seed rebuilds it and what is downstream of it, saying why; a
+// dropped relation is rebuilt although its code did not change.
+TEST(ModelsSkipUnchangedTest, RebuildsOnlyWhatChangedAndSaysWhy) {
+  fs::path work = fs::temp_directory_path() / ("floe_models_skip_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  fs::copy(kCorpus / "shop", work, fs::copy_options::recursive);
+  auto floe = [&](const std::string& args) {
+    return testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY + " models " +
+                             args + " 2>&1");
+  };
+  ASSERT_EQ(floe("build").exit_code, 0);
+  testing::CommandResult again = floe("build --skip-unchanged");
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_THAT(again.out, HasSubstr("NO-OP=22 TOTAL=22"));
+
+  for (const char* seed : {"raw_orders", "raw_payments"})
+    fs::copy_file(work / "changes" / (std::string(seed) + "_v2.csv"),
+                  work / "project/seeds" / (std::string(seed) + ".csv"), fs::copy_options::overwrite_existing);
+  testing::CommandResult changed = floe("build --skip-unchanged");
+  EXPECT_EQ(changed.exit_code, 0) << changed.out;
+  EXPECT_THAT(changed.out, HasSubstr("raw_orders: its CSV or config changed"));
+  EXPECT_THAT(changed.out, HasSubstr("stg_orders: upstream raw_orders changed"));
+  EXPECT_THAT(changed.out, HasSubstr("NO-OP unchanged model main_staging.stg_customers"));
+  auto rebuilt = QueryAsText(work / "project" / "warehouse.duckdb", "select * from main_marts.fct_orders order by 1");
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_EQ(Join(*rebuilt), Join(ReadCsv(kCorpus / "shop/expected/step2_fct_orders.csv")));
+
+  engine::QueryRequest drop{.sql = "drop table main_marts.fct_orders"};
+  ASSERT_TRUE(engine::RunQuery(drop, (work / "project" / "warehouse.duckdb").string()).ok());
+  testing::CommandResult dropped = floe("build --skip-unchanged -s fct_orders");
+  EXPECT_EQ(dropped.exit_code, 0) << dropped.out;
+  EXPECT_THAT(dropped.out, HasSubstr("fct_orders: its relation main_marts.fct_orders is missing"));
+  fs::remove_all(work);
+}
+
 INSTANTIATE_TEST_SUITE_P(Corpus, ModelsCorpusTest, ::testing::ValuesIn(Cases()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;

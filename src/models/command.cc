@@ -3,11 +3,13 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "core/strings.h"
 #include "engine/session.h"
 #include "flow/yaml_node.h"
 #include "models/artifacts.h"
+#include "models/fingerprint.h"
 #include "models/internal/dbt_context.h"
 #include "models/manifest.h"
 #include "models/materialize.h"
@@ -31,7 +33,7 @@ struct Flags {
   std::string target, selector, vars_text;
   std::vector<std::string> select, exclude, resource_types;
   std::optional<int> threads;
-  bool full_refresh = false, fail_fast = false;
+  bool full_refresh = false, fail_fast = false, skip_unchanged = false;
   int limit = 5;
 };
 
@@ -61,7 +63,7 @@ std::string DidYouMeanCommand(const std::string& c) { return DidYouMean(c, kComm
 std::string DidYouMeanFlag(const std::string& a) {
   std::vector<std::string> names;
   for (const auto& [k, v] : kValueFlags) names.push_back(k);
-  for (const char* f : {"--full-refresh", "--fail-fast"}) names.push_back(f);
+  for (const char* f : {"--full-refresh", "--fail-fast", "--skip-unchanged"}) names.push_back(f);
   return DidYouMean(a, names);
 }
 
@@ -82,6 +84,10 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
     const std::string& a = args[i];
     if (a == "--full-refresh" || a == "-f") {
       f.full_refresh = true;
+      continue;
+    }
+    if (a == "--skip-unchanged") {
+      f.skip_unchanged = true;
       continue;
     }
     if (a == "--fail-fast" || a == "-x") {
@@ -346,11 +352,21 @@ class CommandRun {
                        .fail_fast = flags_.fail_fast,
                        .target_dir = target_dir_,
                        .print = [this](const std::string& line) { Out(line); }};
+    std::vector<std::string> fingerprints;
+    if (env_.fingerprints && command != Command::kCompile) {
+      ASSIGN_OR_RETURN(fingerprints, Fingerprints(*manifest_));
+      if (flags_.skip_unchanged) {
+        ASSIGN_OR_RETURN(options.unchanged, Unchanged(*session, options, fingerprints));
+      }
+    } else if (flags_.skip_unchanged) {
+      return FailedPrecondition("--skip-unchanged needs floe's state store, where fingerprints of earlier builds are");
+    }
     bool hooks = command != Command::kCompile;
     if (hooks)
       RETURN_IF_ERROR(
           RunHooks(*manifest_, *session, manifest_->project.on_run_start, "on-run-start", options.print, Value()));
     ASSIGN_OR_RETURN(RunResults results, RunNodes(*manifest_, *session, options));
+    if (!fingerprints.empty()) RETURN_IF_ERROR(SaveFingerprints(results, fingerprints));
     RETURN_IF_ERROR(WriteManifest(*manifest_, target_dir_ / "manifest.json"));
     ASSIGN_OR_RETURN(outcome_.run_results,
                      WriteRunResults(*manifest_, results, args_, target_dir_ / "run_results.json"));
@@ -368,6 +384,52 @@ class CommandRun {
     Summary(results, command);
     outcome_.exit_code = results.success() ? kExitOk : kExitFailure;
     return Status::Ok();
+  }
+
+  // The selected nodes that may be skipped: fingerprint unchanged since
+  // their last successful build, parents too, and their relation still there.
+  // Prints why the others run.
+  Result<std::set<size_t>> Unchanged(engine::Session& session, const RunOptions& options,
+                                     const std::vector<std::string>& now) {
+    const std::string scope = FingerprintScope(*manifest_);
+    ASSIGN_OR_RETURN(auto before, env_.fingerprints->Load(scope));
+    ASSIGN_OR_RETURN(auto con, session.Connect());
+    ASSIGN_OR_RETURN(engine::Table tables, con->Query("SELECT table_schema, table_name FROM information_schema.tables "
+                                                      "WHERE table_catalog = current_database()"));
+    std::set<std::pair<std::string, std::string>> existing;
+    for (const auto& row : tables.rows) existing.emplace(row[0].AsString(), row[1].AsString());
+    std::set<size_t> unchanged;
+    std::vector<std::string> reasons;
+    for (size_t i : options.selected) {
+      const ParsedNode& p = manifest_->nodes[i];
+      if (p.materialized == "ephemeral" || p.node.resource_type == ResourceType::kAnalysis) continue;
+      std::string reason = ChangeReason(*manifest_, i, now, before);
+      bool has_relation = p.node.resource_type != ResourceType::kTest;
+      if (reason.empty() && has_relation && !existing.count({p.relation.schema, p.relation.identifier}))
+        reason = "its relation " + p.relation.schema + "." + p.relation.identifier + " is missing";
+      if (reason.empty() && options.full_refresh) reason = "--full-refresh";
+      if (reason.empty()) {
+        unchanged.insert(i);
+      } else if (p.node.resource_type != ResourceType::kTest) {
+        reasons.push_back(p.node.name + ": " + reason);
+      }
+    }
+    Out("--skip-unchanged: " + std::to_string(unchanged.size()) + " unchanged node(s) skipped; " +
+        std::to_string(reasons.size()) + " to build");
+    for (size_t k = 0; k < reasons.size() && k < 20; ++k) Out("  " + reasons[k]);
+    if (reasons.size() > 20) Out("  ... and " + std::to_string(reasons.size() - 20) + " more");
+    return unchanged;
+  }
+
+  // Records the fingerprints of what built (or was found unchanged).
+  Status SaveFingerprints(const RunResults& results, const std::vector<std::string>& now) {
+    std::vector<std::pair<std::string, std::string>> built;
+    for (const auto& r : results.results) {
+      if (r.status == "success" || r.status == "pass" || r.status == "warn" || r.status == "no-op")
+        built.emplace_back(manifest_->nodes[r.node].node.unique_id, now[r.node]);
+    }
+    if (built.empty()) return Status::Ok();
+    return env_.fingerprints->Save(FingerprintScope(*manifest_), built);
   }
 
   void Summary(const RunResults& results, Command command) {
@@ -415,7 +477,8 @@ class CommandRun {
     Out("");
     Out("Done. PASS=" + std::to_string(results.pass) + " WARN=" + std::to_string(results.warn) +
         " ERROR=" + std::to_string(results.error) + " SKIP=" + std::to_string(results.skip) +
-        " TOTAL=" + std::to_string(results.pass + results.warn + results.error + results.skip));
+        " NO-OP=" + std::to_string(results.no_op) +
+        " TOTAL=" + std::to_string(results.pass + results.warn + results.error + results.skip + results.no_op));
   }
 
   Status Show(engine::Session& session, const std::vector<size_t>& selected) {

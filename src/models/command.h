@@ -18,6 +18,8 @@
 
 namespace floe::models {
 
+class FingerprintStore;
+
 struct CommandEnvironment {
   std::filesystem::path working_directory;      // --project-dir is relative to it
   std::function<void(const std::string&)> out;  // one line of output
@@ -25,6 +27,9 @@ struct CommandEnvironment {
   std::optional<std::string> inline_profiles;  // a flow task's `profiles:`
   // Clones a git package for `deps` (url, revision, into).
   std::function<Status(const std::string&, const std::string&, const std::filesystem::path&)> fetch_git;
+  // Where fingerprints of successful builds are kept (floe's state store);
+  // null: none are recorded and --skip-unchanged is refused.
+  FingerprintStore* fingerprints = nullptr;
 };
 
 // What a command did, for flow task outputs.

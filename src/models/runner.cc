@@ -249,6 +249,8 @@ class Run {
       NodeResult r;
       if (skipped_.count(i)) {
         r = Skip(i, number);
+      } else if (options_.unchanged.count(i)) {
+        r = Unchanged(i, number);
       } else {
         r = Execute(con, i, number);
       }
@@ -264,6 +266,18 @@ class Run {
                            ? "test " + p.node.name
                            : "relation " + p.relation.schema + "." + p.relation.identifier;
     Print(Counter(number) + Dots("SKIP " + what) + "[SKIP]");
+    return r;
+  }
+
+  NodeResult Unchanged(size_t i, int number) {
+    NodeResult r{.node = i, .status = "no-op", .message = "unchanged since its last successful build"};
+    r.started_at = r.completed_at = Now();
+    const ParsedNode& p = m_.nodes[i];
+    std::string what = p.node.resource_type == ResourceType::kTest
+                           ? "test " + p.node.name
+                           : "unchanged " + std::string(ResourceTypeName(p.node.resource_type)) + " " +
+                                 p.relation.schema + "." + p.relation.identifier;
+    Print(Counter(number) + Dots("NO-OP " + what) + "[NO-OP]");
     return r;
   }
 
@@ -401,6 +415,8 @@ class Run {
       ++results_.warn;
     } else if (r.status == "skipped") {
       ++results_.skip;
+    } else if (r.status == "no-op") {
+      ++results_.no_op;
     } else {
       ++results_.error;
     }

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct RunOptions {
   int threads = 1;
   bool full_refresh = false;
   bool fail_fast = false;
+  // Nodes whose fingerprint matches their last successful build
+  // (--skip-unchanged): reported as NO-OP, not run, children not blocked.
+  std::set<size_t> unchanged;
   std::filesystem::path target_dir;  // compiled/ and run/ SQL are written here (empty: not written)
   // Every line of dbt-style output ("1 of 5 START sql view model ...").
   std::function<void(const std::string&)> print;
@@ -37,7 +41,7 @@ struct RunOptions {
 
 struct NodeResult {
   size_t node = 0;
-  std::string status;  // dbt's: success, error, skipped, pass, fail, warn
+  std::string status;  // dbt's: success, error, skipped, pass, fail, warn, no-op
   double seconds = 0;
   std::string message;   // the adapter response, or the error
   int64_t failures = 0;  // tests
@@ -48,7 +52,7 @@ struct NodeResult {
 struct RunResults {
   std::vector<NodeResult> results;  // in completion order
   double elapsed_seconds = 0;
-  int pass = 0, warn = 0, error = 0, skip = 0;
+  int pass = 0, warn = 0, error = 0, skip = 0, no_op = 0;
   bool success() const { return error == 0; }
 };
 

@@ -43,7 +43,7 @@ using internal::FromMs;
 using internal::Stmt;
 using internal::ToMs;
 
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS executions (
@@ -97,6 +97,13 @@ CREATE TABLE IF NOT EXISTS logs (
   message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_by_execution ON logs(execution_id, seq);
+CREATE TABLE IF NOT EXISTS model_fingerprints (
+  scope TEXT NOT NULL,
+  unique_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  built_ms INTEGER NOT NULL,
+  PRIMARY KEY (scope, unique_id)
+);
 CREATE TABLE IF NOT EXISTS kv (
   namespace TEXT NOT NULL,
   key TEXT NOT NULL,
@@ -159,6 +166,7 @@ ALTER TABLE executions ADD COLUMN storage TEXT NOT NULL DEFAULT '';
 )sql";
 // Version 4 adds the task_run_processes table only, which kSchema creates
 // (IF NOT EXISTS) in a store of any earlier version.
+// Version 6 adds model_fingerprints only (kSchema creates it).
 // Version 5 replaces trigger_states (polling triggers' JSON, from version 3;
 // created empty here for older stores) by triggers, keeping each row's
 // state; kSchema has created triggers and backfills before this runs.
@@ -488,6 +496,33 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadKv(s));
     if (rc != SQLITE_DONE) return Fail("list KV of namespace '" + ns + "'");
     return out;
+  }
+
+  Result<std::map<std::string, std::string>> GetModelFingerprints(const std::string& scope) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT unique_id, fingerprint FROM model_fingerprints WHERE scope = ?"));
+    s.Bind(1, scope);
+    std::map<std::string, std::string> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.emplace(s.Text(0), s.Text(1));
+    if (rc != SQLITE_DONE) return Fail("read model fingerprints");
+    return out;
+  }
+
+  Status PutModelFingerprints(const std::string& scope,
+                              std::span<const std::pair<std::string, std::string>> fingerprints,
+                              Timestamp at) override {
+    std::lock_guard lock(mu_);
+    return InTransaction([&]() -> Status {
+      for (const auto& [id, fingerprint] : fingerprints) {
+        ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO model_fingerprints(scope, unique_id, fingerprint, built_ms) "
+                                         "VALUES (?,?,?,?) ON CONFLICT(scope, unique_id) DO UPDATE SET "
+                                         "fingerprint = excluded.fingerprint, built_ms = excluded.built_ms"));
+        s.Bind(1, scope).Bind(2, id).Bind(3, fingerprint).Bind(4, ToMs(at));
+        if (s.Step() != SQLITE_DONE) return Fail("write model fingerprints");
+      }
+      return Status::Ok();
+    });
   }
 
   Result<std::string> ResolveExecutionId(const std::string& prefix) override {

@@ -221,6 +221,20 @@ TEST_F(SqliteStoreTest, LogsComeBackInOrderAfterASeq) {
   EXPECT_EQ((*rest)[0].message, "line 3");
 }
 
+// --skip-unchanged reads what the last successful builds recorded: per scope,
+// the newest fingerprint of each node, others kept.
+TEST_F(SqliteStoreTest, ModelFingerprintsAreUpsertedPerScope) {
+  std::vector<std::pair<std::string, std::string>> first = {{"model.shop.a", "1"}, {"model.shop.b", "2"}};
+  ASSERT_TRUE(store_->PutModelFingerprints("shop|dev", first, SystemClock().Now()).ok());
+  std::vector<std::pair<std::string, std::string>> second = {{"model.shop.b", "3"}};
+  ASSERT_TRUE(store_->PutModelFingerprints("shop|dev", second, SystemClock().Now()).ok());
+  ASSERT_TRUE(store_->PutModelFingerprints("shop|prod", first, SystemClock().Now()).ok());
+  auto dev = store_->GetModelFingerprints("shop|dev");
+  ASSERT_TRUE(dev.ok());
+  EXPECT_EQ(*dev, (std::map<std::string, std::string>{{"model.shop.a", "1"}, {"model.shop.b", "3"}}));
+  EXPECT_EQ(store_->GetModelFingerprints("other")->size(), 0u);
+}
+
 // A process killed in the middle of writing leaves a store that reopens and
 // holds every committed transition.
 TEST_F(SqliteStoreTest, SurvivesAKilledWriter) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -154,6 +155,14 @@ class Store {
   virtual Result<bool> KvDelete(const std::string& ns, const std::string& key) = 0;
   // Live entries whose key starts with `prefix`, by key.
   virtual Result<std::vector<KvEntry>> KvList(const std::string& ns, const std::string& prefix, Timestamp now) = 0;
+
+  // SQL model builds (`floe models --skip-unchanged`): per scope (a project,
+  // target and database), each node's fingerprint at its last successful build.
+  virtual Result<std::map<std::string, std::string>> GetModelFingerprints(const std::string& scope) = 0;
+  // Upserts these nodes' fingerprints, in one transaction; others are kept.
+  virtual Status PutModelFingerprints(const std::string& scope,
+                                      std::span<const std::pair<std::string, std::string>> fingerprints,
+                                      Timestamp at) = 0;
 };
 
 // Opens (creating if needed) a SQLite store at `path` in WAL mode. Parent
