@@ -30,7 +30,7 @@ constexpr int kExitUsage = 2;
 struct Flags {
   std::string command;
   std::optional<std::filesystem::path> project_dir, profiles_dir, state_dir;
-  std::string target, selector, vars_text;
+  std::string target, selector, vars_text, inline_sql;
   std::vector<std::string> select, exclude, resource_types;
   std::optional<int> threads;
   bool full_refresh = false, fail_fast = false, skip_unchanged = false;
@@ -51,6 +51,7 @@ const std::map<std::string, int, std::less<>> kValueFlags = {{"--project-dir", 0
                                                              {"--threads", 0},
                                                              {"--state", 0},
                                                              {"--limit", 0},
+                                                             {"--inline", 0},
                                                              {"--resource-type", 3},
                                                              {"--log-format", 0},
                                                              {"--target-path", 0}};
@@ -73,13 +74,16 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "dbt") ++i;
   if (i >= args.size()) return InvalidArgument("no command given; one of build, run, test, seed, snapshot, ...");
   f.command = args[i++];
+  if (std::find(kCommands.begin(), kCommands.end(), f.command) == kCommands.end())
+    return InvalidArgument("unknown command '" + f.command + "'").WithHint(DidYouMeanCommand(f.command));
   if (f.command == "docs") {
-    if (i >= args.size() || args[i] != "generate") return InvalidArgument("floe supports `docs generate`");
+    if (i >= args.size() || args[i] != "generate")
+      return InvalidArgument(
+          "floe supports `docs generate` (the catalog and manifest); `docs serve` is dbt's web "
+          "server, which floe does not run");
     f.command = "docs generate";
     ++i;
   }
-  if (std::find(kCommands.begin(), kCommands.end(), f.command) == kCommands.end())
-    return InvalidArgument("unknown command '" + f.command + "'").WithHint(DidYouMeanCommand(f.command));
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--full-refresh" || a == "-f") {
@@ -95,8 +99,10 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
       continue;
     }
     if (a == "--no-partial-parse" || a == "--partial-parse" || a == "--debug" || a == "--quiet" || a == "-q" ||
-        a == "--no-use-colors" || a == "--use-colors" || a == "--no-version-check" || a == "--warn-error")
+        a == "--no-use-colors" || a == "--use-colors" || a == "--no-version-check")
       continue;
+    if (a == "--warn-error" || a.starts_with("--warn-error-options"))
+      return InvalidArgument("'" + a + "' is not supported by floe yet: warnings stay warnings");
     auto it = kValueFlags.find(a);
     if (it == kValueFlags.end()) return InvalidArgument("unknown option '" + a + "'").WithHint(DidYouMeanFlag(a));
     std::vector<std::string> values;
@@ -112,6 +118,7 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
     if (a == "--target" || a == "-t") f.target = values[0];
     if (a == "--vars") f.vars_text = values[0];
     if (a == "--selector") f.selector = values[0];
+    if (a == "--inline") f.inline_sql = values[0];
     if (a == "--threads") {
       try {
         f.threads = std::stoi(values[0]);
@@ -322,7 +329,11 @@ class CommandRun {
     return out;
   }
 
-  Status List(const std::vector<size_t>& selected) {
+  Status List(std::vector<size_t> selected) {
+    // dbt lists in unique_id order.
+    std::sort(selected.begin(), selected.end(), [this](size_t a, size_t b) {
+      return manifest_->nodes[a].node.unique_id < manifest_->nodes[b].node.unique_id;
+    });
     for (size_t i : selected) {
       const ParsedNode& p = manifest_->nodes[i];
       if (p.materialized == "ephemeral" && flags_.resource_types.empty()) {
@@ -350,8 +361,18 @@ class CommandRun {
                        .threads = flags_.threads.value_or(manifest_->target.threads),
                        .full_refresh = flags_.full_refresh,
                        .fail_fast = flags_.fail_fast,
+                       .cancelled = env_.cancelled,
                        .target_dir = target_dir_,
                        .print = [this](const std::string& line) { Out(line); }};
+    // Interrupts reach the session's statements only while it is open.
+    struct InterruptScope {
+      const CommandEnvironment& env;
+      ~InterruptScope() {
+        if (env.set_interrupt) env.set_interrupt(nullptr);
+      }
+    } interrupt_scope{env_};
+    engine::Session* open_session = session.get();
+    if (env_.set_interrupt) env_.set_interrupt([open_session] { open_session->InterruptAll(); });
     std::vector<std::string> fingerprints;
     if (env_.fingerprints && command != Command::kCompile) {
       ASSIGN_OR_RETURN(fingerprints, Fingerprints(*manifest_));
@@ -485,9 +506,14 @@ class CommandRun {
     ASSIGN_OR_RETURN(auto con, session.Connect());
     std::string sql;
     std::vector<size_t> models;
-    for (size_t i : selected)
-      if (manifest_->nodes[i].node.resource_type != ResourceType::kTest) models.push_back(i);
-    if (models.size() != 1) return InvalidArgument("show needs exactly one node: pass -s MODEL");
+    if (!flags_.inline_sql.empty()) {
+      ASSIGN_OR_RETURN(size_t inline_node, AddInlineNode(flags_.inline_sql));
+      models.push_back(inline_node);
+    } else {
+      for (size_t i : selected)
+        if (manifest_->nodes[i].node.resource_type != ResourceType::kTest) models.push_back(i);
+    }
+    if (models.size() != 1) return InvalidArgument("show needs exactly one node: pass -s MODEL or --inline 'SQL'");
     ASSIGN_OR_RETURN(sql, CompileNode(*manifest_, models[0], con.get(), false));
     ASSIGN_OR_RETURN(engine::Table t,
                      con->Query("SELECT * FROM (\n" + sql + "\n) LIMIT " + std::to_string(flags_.limit)));
@@ -501,6 +527,27 @@ class CommandRun {
       Out(line + "|");
     }
     return Status::Ok();
+  }
+
+  // `show --inline 'select ... {{ ref("x") }}'`: the SQL as a node of its own,
+  // compiled like a model (refs, macros, ephemeral CTEs).
+  Result<size_t> AddInlineNode(const std::string& sql) {
+    ParsedNode p;
+    Node& n = p.node;
+    n.resource_type = ResourceType::kModel;
+    n.package = manifest_->project.name;
+    n.name = "inline_query";
+    n.unique_id = "sql_operation." + n.package + ".inline_query";
+    n.original_file_path = "--inline";
+    n.package_root = manifest_->project.root;
+    n.raw_code = sql;
+    n.config = Value(tmpl::ValueMap{});
+    p.config = n.config;
+    p.materialized = "view";
+    ASSIGN_OR_RETURN(p.code,
+                     tmpl::Template::Compile(sql, tmpl::SourceOrigin{.name = "--inline"}, manifest_->jinja->env));
+    manifest_->nodes.push_back(std::move(p));
+    return manifest_->nodes.size() - 1;
   }
 
   const std::vector<std::string>& args_;

@@ -30,6 +30,11 @@ struct CommandEnvironment {
   // Where fingerprints of successful builds are kept (floe's state store);
   // null: none are recorded and --skip-unchanged is refused.
   FingerprintStore* fingerprints = nullptr;
+  // Cancellation (a killed flow task): checked before each node starts, and
+  // handed a function that interrupts the running statements (nullptr when
+  // the session closes).
+  std::function<bool()> cancelled;
+  std::function<void(std::function<void()>)> set_interrupt;
 };
 
 // What a command did, for flow task outputs.

@@ -94,7 +94,35 @@ class Parser {
     RETURN_IF_ERROR(ParseTests());
     RETURN_IF_ERROR(LinkGraph());
     RETURN_IF_ERROR(CheckCycles());
+    RETURN_IF_ERROR(RenderDescriptions());
     return std::move(m_);
+  }
+
+  // Descriptions may call doc() (and other Jinja); dbt renders them at parse
+  // time, so manifest.json holds the text.
+  Status RenderDescriptions() {
+    auto render = [this](std::string& text, const std::string& where) -> Status {
+      if (text.find("{{") == std::string::npos && text.find("{%") == std::string::npos) return Status::Ok();
+      auto compiled = tmpl::Template::Compile(text, tmpl::SourceOrigin{.name = where}, m_->jinja->env);
+      if (!compiled.ok()) return compiled.status();
+      NodeScope scope;
+      scope.manifest = m_.get();
+      ASSIGN_OR_RETURN(text, (*compiled)->Render(RenderContext(*m_->jinja, nullptr, RenderMode::kParse), &scope));
+      return Status::Ok();
+    };
+    for (auto& p : m_->nodes) {
+      std::string where = p.node.patch_path.empty() ? p.node.original_file_path : p.node.patch_path;
+      RETURN_IF_ERROR(render(p.node.description, where + " (description of " + p.node.name + ")"));
+      for (auto& c : p.node.columns)
+        RETURN_IF_ERROR(render(c.description, where + " (description of column " + c.name + ")"));
+    }
+    for (auto& s : m_->sources) {
+      std::string where = s.original_file_path + " (description of source " + s.source_name + "." + s.name + ")";
+      RETURN_IF_ERROR(render(s.description, where));
+      RETURN_IF_ERROR(render(s.source_description, where));
+      for (auto& c : s.columns) RETURN_IF_ERROR(render(c.description, where + " column " + c.name));
+    }
+    return Status::Ok();
   }
 
  private:
@@ -243,6 +271,8 @@ class Parser {
         n.fqn = {f.package};
         std::filesystem::path rel(f.path);
         for (const auto& part : rel.parent_path()) n.fqn.push_back(part.string());
+        // dbt: "on snapshots, the fqn includes the filename" (not for YAML snapshots).
+        if (rel.extension() == ".sql") n.fqn.push_back(rel.stem().string());
         n.fqn.push_back(block.name);
         ApplySnapshotProperties(n);
         m_->nodes.push_back(std::move(p));

@@ -464,8 +464,10 @@ class Loader {
     // holds one block, which names the path the tree applies to.
     std::vector<std::string> blocks = SnapshotBlockNames(file.text);
     for (const auto& b : blocks) state_.snapshot_names.emplace(NameKey(file.package, b), project_.snapshots.size());
-    file.config = state_.TreeConfig(pkg, &ProjectTrees::snapshots,
-                                    MakeFqn(file.package, rel, blocks.size() == 1 ? blocks[0] : Stem(rel)));
+    // dbt's snapshot fqn holds the file name too: [package, folders..., file stem, block].
+    std::vector<std::string> fqn = MakeFqn(file.package, rel, Stem(rel));
+    if (blocks.size() == 1) fqn.push_back(blocks[0]);
+    file.config = state_.TreeConfig(pkg, &ProjectTrees::snapshots, fqn);
     project_.snapshots.push_back(std::move(file));
     return Status::Ok();
   }

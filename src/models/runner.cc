@@ -247,7 +247,7 @@ class Run {
         number = ++started_;
       }
       NodeResult r;
-      if (skipped_.count(i)) {
+      if (skipped_.count(i) || (options_.cancelled && options_.cancelled())) {
         r = Skip(i, number);
       } else if (options_.unchanged.count(i)) {
         r = Unchanged(i, number);
@@ -337,8 +337,11 @@ class Run {
       std::string count = r.status == "pass" ? "" : " " + std::to_string(r.failures);
       Print(Counter(number) + Dots(upper + count + " " + p.node.name) + "[" + upper + count + took);
     } else {
-      std::string verb = p.node.resource_type == ResourceType::kSeed ? "loaded " : "created ";
-      Print(Counter(number) + Dots("OK " + verb + Describe(p)) + "[" + r.message + took);
+      std::string done = p.node.resource_type == ResourceType::kSnapshot
+                             ? "snapshotted " + p.relation.schema + "." + p.relation.identifier
+                         : p.node.resource_type == ResourceType::kSeed ? "loaded " + Describe(p)
+                                                                       : "created " + Describe(p);
+      Print(Counter(number) + Dots("OK " + done) + "[" + r.message + took);
     }
     return r;
   }

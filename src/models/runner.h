@@ -34,6 +34,7 @@ struct RunOptions {
   // Nodes whose fingerprint matches their last successful build
   // (--skip-unchanged): reported as NO-OP, not run, children not blocked.
   std::set<size_t> unchanged;
+  std::function<bool()> cancelled;   // true: nodes not started yet are skipped
   std::filesystem::path target_dir;  // compiled/ and run/ SQL are written here (empty: not written)
   // Every line of dbt-style output ("1 of 5 START sql view model ...").
   std::function<void(const std::string&)> print;
