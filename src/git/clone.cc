@@ -287,6 +287,15 @@ Status CheckOut(git_repository* repo, const CloneOptions& o, const Redactor& red
       return NotFound(message);
     }
   }
+  if (!o.tag.empty()) {
+    ASSIGN_OR_RETURN(target, PeeledCommit(repo, "refs/tags/" + o.tag));
+    if (!target) {
+      std::vector<std::string> tags = Tags(repo);
+      return NotFound("tag '" + o.tag + "' not found in " + redact.url() + "; " +
+                      (tags.empty() ? "it has no tags" : "tags there: " + NameList(tags)));
+    }
+    head = Head::kDetached;
+  }
   if (!o.commit.empty()) {
     git_object* raw = nullptr;
     if (git_revparse_single(&raw, repo, o.commit.c_str()) < 0)

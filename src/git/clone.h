@@ -32,10 +32,13 @@ struct CloneOptions {
   // branch is checked out as a local branch tracking origin/<branch>, a tag
   // as a detached HEAD.
   std::string branch;
+  // A tag to check out, detached.
+  std::string tag;
   // A commit (full or abbreviated sha, or any revision libgit2 resolves) to
-  // check out, detached, after the clone. Set with `branch`, the branch must
-  // exist but the commit wins.
+  // check out, detached.
   std::string commit;
+  // When several of branch, tag and commit are set, each must exist and the
+  // most precise wins: commit, then tag, then branch (as Kestra's git.Clone).
   // Shallow clone depth (0: full history). libgit2 1.5 (Debian 12) cannot
   // clone shallow, so with it a depth is accepted and the whole history is
   // fetched: the files checked out are the same, only the transfer is larger,

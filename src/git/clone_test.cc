@@ -119,6 +119,21 @@ TEST_F(CloneTest, CommitWinsOverBranch) {
   EXPECT_FALSE(std::filesystem::exists(o.directory / "dev.txt"));
 }
 
+TEST_F(CloneTest, TagWinsOverBranchAndMustExist) {
+  CloneOptions o = Options();
+  o.branch = "dev";
+  o.tag = "v1";
+  Status s = Clone(o);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(*HeadCommit(o.directory), repo_.one);
+
+  CloneOptions missing = Options("missing");
+  missing.tag = "v9";
+  s = Clone(missing);
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_THAT(s.message(), HasSubstr("tag 'v9' not found in " + repo_.path.string() + "; tags there: light, v1"));
+}
+
 TEST_F(CloneTest, UnknownBranchListsBranchesAndTagsAndLeavesNothing) {
   CloneOptions o = Options();
   o.branch = "nope";

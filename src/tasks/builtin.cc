@@ -12,6 +12,7 @@ void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
   RegisterKvTasks(registry);
   RegisterHttpTasks(registry);
   RegisterS3Tasks(registry);
+  RegisterGitTasks(registry);
   flow::RegisterServerTriggers(registry);
 }
 

@@ -20,5 +20,6 @@ void RegisterShellTasks(flow::TaskRegistry& registry);
 void RegisterKvTasks(flow::TaskRegistry& registry);
 void RegisterHttpTasks(flow::TaskRegistry& registry);
 void RegisterS3Tasks(flow::TaskRegistry& registry);
+void RegisterGitTasks(flow::TaskRegistry& registry);
 
 }  // namespace floe::tasks
