@@ -9,6 +9,9 @@ find_package(benchmark REQUIRED)
 find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(date REQUIRED)
+find_package(PkgConfig REQUIRED)
+# libgit2 1.5 (Debian 12) ships no CMake package, only a pkg-config file.
+pkg_check_modules(LIBGIT2 REQUIRED IMPORTED_TARGET libgit2)
 
 set(FLOE_DUCKDB_DIR "${PROJECT_SOURCE_DIR}/third_party/duckdb" CACHE PATH "DuckDB 1.4.4 prebuilt library and headers")
 if(NOT EXISTS "${FLOE_DUCKDB_DIR}/lib/libduckdb.so" OR NOT EXISTS "${FLOE_DUCKDB_DIR}/include/duckdb.hpp")

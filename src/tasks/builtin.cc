@@ -13,6 +13,7 @@ void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
   RegisterHttpTasks(registry);
   RegisterS3Tasks(registry);
   RegisterModelsTasks(registry);
+  RegisterGitTasks(registry);
   flow::RegisterServerTriggers(registry);
 }
 

@@ -21,5 +21,6 @@ void RegisterKvTasks(flow::TaskRegistry& registry);
 void RegisterHttpTasks(flow::TaskRegistry& registry);
 void RegisterS3Tasks(flow::TaskRegistry& registry);
 void RegisterModelsTasks(flow::TaskRegistry& registry);
+void RegisterGitTasks(flow::TaskRegistry& registry);
 
 }  // namespace floe::tasks
