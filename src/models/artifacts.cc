@@ -1,11 +1,14 @@
 #include "models/artifacts.h"
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/strings.h"
 #include "engine/session.h"
 #include "models/internal/dbt_context.h"
 #include "models/materialize.h"
+#include "tmpl/json.h"
 
 namespace floe::models {
 namespace {
@@ -13,7 +16,7 @@ namespace {
 using nlohmann::json;
 using tmpl::Value;
 
-json ToJson(const Value& v) {
+json JsonOf(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::kBool:
       return v.AsBool();
@@ -25,12 +28,12 @@ json ToJson(const Value& v) {
       return v.AsString();
     case Value::Kind::kList: {
       json a = json::array();
-      for (const auto& i : v.AsList()) a.push_back(ToJson(i));
+      for (const auto& i : v.AsList()) a.push_back(JsonOf(i));
       return a;
     }
     case Value::Kind::kMap: {
       json o = json::object();
-      for (const auto& [k, x] : v.AsMap()) o[k] = ToJson(x);
+      for (const auto& [k, x] : v.AsMap()) o[k] = JsonOf(x);
       return o;
     }
     default:
@@ -56,14 +59,136 @@ Value FromJson(const json& j) {
   return Value();
 }
 
-Status WriteJson(const json& j, const std::filesystem::path& file) {
+// manifest.json is written as it is produced: for 10,000 nodes a JSON tree
+// built first costs more than parsing the project.
+class JsonOut {
+ public:
+  JsonOut& Open(char bracket) {
+    Separate();
+    out_ += bracket;
+    fresh_ = true;
+    return *this;
+  }
+  JsonOut& Close(char bracket) {
+    out_ += bracket;
+    fresh_ = false;
+    return *this;
+  }
+  JsonOut& Key(std::string_view key) {
+    Separate();
+    AppendJsonQuoted(out_, key);
+    out_ += ':';
+    fresh_ = true;
+    return *this;
+  }
+  JsonOut& Str(std::string_view v) {
+    Separate();
+    AppendJsonQuoted(out_, v);
+    return *this;
+  }
+  JsonOut& StrOrNull(std::string_view v) { return v.empty() ? Raw("null") : Str(v); }
+  JsonOut& Raw(std::string_view json) {
+    Separate();
+    out_ += json;
+    return *this;
+  }
+  JsonOut& Value(const tmpl::Value& v) { return Raw(tmpl::ToJson(v)); }
+  JsonOut& MapOrEmpty(const tmpl::Value& v) { return v.is_map() ? Value(v) : Raw("{}"); }
+  JsonOut& Strings(const std::vector<std::string>& list) {
+    Open('[');
+    for (const auto& x : list) Str(x);
+    return Close(']');
+  }
+  JsonOut& Field(std::string_view key, std::string_view v) { return Key(key).Str(v); }
+  std::string& text() { return out_; }
+
+ private:
+  void Separate() {
+    if (!fresh_) out_ += ',';
+    fresh_ = false;
+  }
+  std::string out_;
+  bool fresh_ = true;
+};
+
+void Columns(JsonOut& out, const std::vector<ColumnSpec>& columns) {
+  out.Open('{');
+  for (const auto& c : columns) {
+    out.Key(c.name).Open('{').Field("name", c.name).Field("description", c.description);
+    out.Key("data_type").StrOrNull(c.data_type);
+    out.Key("meta").MapOrEmpty(c.meta);
+    out.Key("tags").Strings(c.tags);
+    out.Key("quote").Raw(c.quote ? "true" : "null");
+    out.Close('}');
+  }
+  out.Close('}');
+}
+
+std::vector<std::string> DependsOn(const Manifest& m, const ParsedNode& p) {
+  std::vector<std::string> ids;
+  for (size_t d : p.depends_on) ids.push_back(m.nodes[d].node.unique_id);
+  for (size_t s : p.depends_on_sources) ids.push_back(m.sources[s].unique_id);
+  return ids;
+}
+
+void NodeJson(JsonOut& out, const Manifest& m, const ParsedNode& p, const std::vector<std::string>& depends) {
+  const Node& n = p.node;
+  out.Open('{').Field("unique_id", n.unique_id).Field("resource_type", ResourceTypeName(n.resource_type));
+  out.Field("package_name", n.package).Field("name", n.name).Field("path", n.path);
+  out.Field("original_file_path", n.original_file_path);
+  out.Key("fqn").Strings(n.fqn);
+  out.Field("database", p.relation.database).Field("schema", p.relation.schema).Field("alias", p.relation.identifier);
+  out.Key("relation_name");
+  if (n.resource_type == ResourceType::kTest || p.materialized == "ephemeral") {
+    out.Raw("null");
+  } else {
+    out.Str(p.relation.Rendered());
+  }
+  out.Field("raw_code", n.raw_code).Field("language", n.language).Field("description", n.description);
+  out.Key("columns");
+  Columns(out, n.columns);
+  out.Key("meta").MapOrEmpty(n.meta);
+  out.Key("tags").Strings(p.tags);
+  out.Key("config").Value(p.config);
+  out.Key("patch_path").StrOrNull(n.patch_path);
+  out.Key("checksum").Open('{').Field("name", "sha256").Field("checksum", "").Close('}');
+  out.Key("refs").Open('[');
+  for (const auto& [name, version] : p.refs) {
+    auto dot = name.find('.');
+    out.Open('{').Field("name", dot == std::string::npos ? name : name.substr(dot + 1));
+    out.Key("package").StrOrNull(dot == std::string::npos ? "" : name.substr(0, dot));
+    out.Key("version").StrOrNull(version ? *version : "");
+    out.Close('}');
+  }
+  out.Close(']');
+  out.Key("sources").Open('[');
+  for (size_t s : p.depends_on_sources) out.Strings({m.sources[s].source_name, m.sources[s].name});
+  out.Close(']');
+  out.Key("depends_on").Open('{');
+  out.Key("macros").Strings(p.depends_on_macros);
+  out.Key("nodes").Strings(depends);
+  out.Close('}');
+  out.Key("unrendered_config").Raw("{}").Key("created_at").Raw("0");
+  if (n.version) out.Field("version", *n.version);
+  if (n.resource_type == ResourceType::kTest && !p.test_macro.empty()) {
+    std::string test_name = p.test_macro;
+    if (auto dot = test_name.rfind("test_"); dot != std::string::npos) test_name = test_name.substr(dot + 5);
+    out.Key("test_metadata").Open('{').Field("name", test_name).Key("kwargs").MapOrEmpty(p.test_kwargs);
+    out.Key("namespace").Raw("null").Close('}');
+    out.Key("column_name").StrOrNull(p.column_name);
+    if (p.attached_node) out.Field("attached_node", m.nodes[*p.attached_node].node.unique_id);
+  }
+  out.Close('}');
+}
+
+Status WriteText(const std::string& text, const std::filesystem::path& file) {
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);
   std::filesystem::path tmp = file;
   tmp += ".tmp";
   {
-    std::ofstream out(tmp);
-    out << j.dump(2);
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
     if (!out) return IoError("cannot write " + tmp.string());
   }
   std::filesystem::rename(tmp, file, ec);
@@ -71,153 +196,86 @@ Status WriteJson(const json& j, const std::filesystem::path& file) {
   return Status::Ok();
 }
 
-json Columns(const std::vector<ColumnSpec>& columns) {
-  json out = json::object();
-  for (const auto& c : columns) {
-    out[c.name] = {{"name", c.name},
-                   {"description", c.description},
-                   {"data_type", c.data_type.empty() ? json(nullptr) : json(c.data_type)},
-                   {"meta", c.meta.is_map() ? ToJson(c.meta) : json::object()},
-                   {"tags", c.tags},
-                   {"quote", c.quote ? json(true) : json(nullptr)}};
-  }
-  return out;
-}
-
-json NodeJson(const Manifest& m, const ParsedNode& p) {
-  const Node& n = p.node;
-  json depends_nodes = json::array();
-  for (size_t d : p.depends_on) depends_nodes.push_back(m.nodes[d].node.unique_id);
-  for (size_t s : p.depends_on_sources) depends_nodes.push_back(m.sources[s].unique_id);
-  json refs = json::array();
-  for (const auto& [name, version] : p.refs) {
-    auto dot = name.find('.');
-    json r = {{"name", dot == std::string::npos ? name : name.substr(dot + 1)},
-              {"package", dot == std::string::npos ? json(nullptr) : json(name.substr(0, dot))},
-              {"version", version ? json(*version) : json(nullptr)}};
-    refs.push_back(r);
-  }
-  json j = {{"unique_id", n.unique_id},
-            {"resource_type", std::string(ResourceTypeName(n.resource_type))},
-            {"package_name", n.package},
-            {"name", n.name},
-            {"path", n.path},
-            {"original_file_path", n.original_file_path},
-            {"fqn", n.fqn},
-            {"database", p.relation.database},
-            {"schema", p.relation.schema},
-            {"alias", p.relation.identifier},
-            {"relation_name", n.resource_type == ResourceType::kTest || p.materialized == "ephemeral"
-                                  ? json(nullptr)
-                                  : json(p.relation.Rendered())},
-            {"raw_code", n.raw_code},
-            {"language", n.language},
-            {"description", n.description},
-            {"columns", Columns(n.columns)},
-            {"meta", n.meta.is_map() ? ToJson(n.meta) : json::object()},
-            {"tags", p.tags},
-            {"config", ToJson(p.config)},
-            {"patch_path", n.patch_path.empty() ? json(nullptr) : json(n.patch_path)},
-            {"checksum", {{"name", "sha256"}, {"checksum", ""}}},
-            {"refs", refs},
-            {"sources", json::array()},
-            {"depends_on", {{"macros", p.depends_on_macros}, {"nodes", depends_nodes}}},
-            {"unrendered_config", json::object()},
-            {"created_at", 0}};
-  json sources = json::array();
-  for (size_t s : p.depends_on_sources) sources.push_back({m.sources[s].source_name, m.sources[s].name});
-  j["sources"] = sources;
-  if (n.version) j["version"] = *n.version;
-  if (n.resource_type == ResourceType::kTest && !p.test_macro.empty()) {
-    std::string test_name = p.test_macro;
-    if (auto dot = test_name.rfind("test_"); dot != std::string::npos) test_name = test_name.substr(dot + 5);
-    j["test_metadata"] = {{"name", test_name}, {"kwargs", ToJson(p.test_kwargs)}, {"namespace", nullptr}};
-    j["column_name"] = p.column_name.empty() ? json(nullptr) : json(p.column_name);
-    if (p.attached_node) j["attached_node"] = m.nodes[*p.attached_node].node.unique_id;
-  }
-  return j;
+Status WriteJson(const json& j, const std::filesystem::path& file) {
+  return WriteText(j.dump(), file);  // compact, as dbt writes its artifacts
 }
 
 }  // namespace
 
 Status WriteManifest(const Manifest& m, const std::filesystem::path& file) {
-  json nodes = json::object(), disabled = json::object(), sources = json::object(), parent_map = json::object(),
-       child_map = json::object();
-  for (const auto& p : m.nodes) {
-    json j = NodeJson(m, p);
-    if (!p.enabled) {
-      disabled[p.node.unique_id] = json::array({j});
-      continue;
-    }
-    nodes[p.node.unique_id] = j;
-    parent_map[p.node.unique_id] = j["depends_on"]["nodes"];
-    if (!child_map.contains(p.node.unique_id)) child_map[p.node.unique_id] = json::array();
-    for (const auto& parent : j["depends_on"]["nodes"])
-      child_map[parent.get<std::string>()].push_back(p.node.unique_id);
+  JsonOut out;
+  out.Open('{').Key("metadata").Open('{');
+  out.Field("dbt_schema_version", "https://schemas.getdbt.com/dbt/manifest/v12.json").Field("dbt_version", "1.9.0");
+  out.Field("generated_at", m.generated_at).Field("invocation_id", m.invocation_id).Key("env").Raw("{}");
+  out.Field("project_name", m.project.name).Field("adapter_type", "duckdb").Close('}');
+  std::vector<std::vector<std::string>> depends(m.nodes.size());
+  std::map<std::string, std::vector<std::string>, std::less<>> children;
+  out.Key("nodes").Open('{');
+  for (size_t i = 0; i < m.nodes.size(); ++i) {
+    const ParsedNode& p = m.nodes[i];
+    depends[i] = DependsOn(m, p);
+    if (!p.enabled) continue;
+    children[p.node.unique_id];
+    for (const auto& parent : depends[i]) children[parent].push_back(p.node.unique_id);
+    out.Key(p.node.unique_id);
+    NodeJson(out, m, p, depends[i]);
   }
+  out.Close('}');
+  out.Key("sources").Open('{');
   for (const auto& s : m.sources) {
-    sources[s.unique_id] = {
-        {"unique_id", s.unique_id},
-        {"resource_type", "source"},
-        {"package_name", s.package},
-        {"source_name", s.source_name},
-        {"name", s.name},
-        {"identifier", s.identifier},
-        {"schema", s.schema},
-        {"database", s.database.empty() ? m.target.database : s.database},
-        {"relation_name",
-         Relation{s.database.empty() ? m.target.database : s.database, s.schema, s.identifier}.Rendered()},
-        {"description", s.description},
-        {"source_description", s.source_description},
-        {"loaded_at_field", s.loaded_at_field.empty() ? json(nullptr) : json(s.loaded_at_field)},
-        {"freshness", ToJson(s.freshness)},
-        {"columns", Columns(s.columns)},
-        {"meta", s.meta.is_map() ? ToJson(s.meta) : json::object()},
-        {"config", ToJson(s.config)},
-        {"fqn", s.fqn},
-        {"original_file_path", s.original_file_path},
-        {"path", s.original_file_path}};
-    parent_map[s.unique_id] = json::array();
-    if (!child_map.contains(s.unique_id)) child_map[s.unique_id] = json::array();
+    std::string database = s.database.empty() ? m.target.database : s.database;
+    out.Key(s.unique_id).Open('{').Field("unique_id", s.unique_id).Field("resource_type", "source");
+    out.Field("package_name", s.package).Field("source_name", s.source_name).Field("name", s.name);
+    out.Field("identifier", s.identifier).Field("schema", s.schema).Field("database", database);
+    out.Field("relation_name", Relation{database, s.schema, s.identifier}.Rendered());
+    out.Field("description", s.description).Field("source_description", s.source_description);
+    out.Key("loaded_at_field").StrOrNull(s.loaded_at_field);
+    out.Key("freshness").Value(s.freshness);
+    out.Key("columns");
+    Columns(out, s.columns);
+    out.Key("meta").MapOrEmpty(s.meta).Key("config").Value(s.config);
+    out.Key("fqn").Strings(s.fqn);
+    out.Field("original_file_path", s.original_file_path).Field("path", s.original_file_path).Close('}');
+    children[s.unique_id];
   }
-  json macros = json::object();
-  for (const auto& [name, packages] : m.jinja->macro_packages)
-    for (const auto& pkg : packages)
-      macros["macro." + pkg + "." + name] = {{"unique_id", "macro." + pkg + "." + name},
-                                             {"name", name},
-                                             {"package_name", pkg},
-                                             {"resource_type", "macro"}};
-  json docs = json::object();
-  for (const auto& [name, text] : m.jinja->docs)
-    if (name.find('.') != std::string::npos)
-      docs["doc." + name] = {{"unique_id", "doc." + name},
-                             {"name", name.substr(name.find('.') + 1)},
-                             {"package_name", name.substr(0, name.find('.'))},
-                             {"block_contents", text}};
-  json j = {{"metadata",
-             {{"dbt_schema_version", "https://schemas.getdbt.com/dbt/manifest/v12.json"},
-              {"dbt_version", "1.9.0"},
-              {"generated_at", m.generated_at},
-              {"invocation_id", m.invocation_id},
-              {"env", json::object()},
-              {"project_name", m.project.name},
-              {"adapter_type", "duckdb"}}},
-            {"nodes", nodes},
-            {"sources", sources},
-            {"macros", macros},
-            {"docs", docs},
-            {"exposures", json::object()},
-            {"metrics", json::object()},
-            {"groups", json::object()},
-            {"selectors", json::object()},
-            {"disabled", disabled},
-            {"parent_map", parent_map},
-            {"child_map", child_map},
-            {"group_map", json::object()},
-            {"saved_queries", json::object()},
-            {"semantic_models", json::object()},
-            {"unit_tests", json::object()}};
-  return WriteJson(j, file);
+  out.Close('}');
+  out.Key("macros").Open('{');
+  for (const auto& [name, packages] : m.jinja->macro_packages) {
+    for (const auto& pkg : packages) {
+      std::string id = "macro." + pkg + "." + name;
+      out.Key(id).Open('{').Field("unique_id", id).Field("name", name).Field("package_name", pkg);
+      out.Field("resource_type", "macro").Close('}');
+    }
+  }
+  out.Close('}');
+  out.Key("docs").Open('{');
+  for (const auto& [name, text] : m.jinja->docs) {
+    size_t dot = name.find('.');
+    if (dot == std::string::npos) continue;
+    out.Key("doc." + name).Open('{').Field("unique_id", "doc." + name).Field("name", name.substr(dot + 1));
+    out.Field("package_name", name.substr(0, dot)).Field("block_contents", text).Close('}');
+  }
+  out.Close('}');
+  for (const char* empty : {"exposures", "metrics", "groups", "selectors"}) out.Key(empty).Raw("{}");
+  out.Key("disabled").Open('{');
+  for (size_t i = 0; i < m.nodes.size(); ++i) {
+    if (m.nodes[i].enabled) continue;
+    out.Key(m.nodes[i].node.unique_id).Open('[');
+    NodeJson(out, m, m.nodes[i], depends[i]);
+    out.Close(']');
+  }
+  out.Close('}');
+  out.Key("parent_map").Open('{');
+  for (size_t i = 0; i < m.nodes.size(); ++i)
+    if (m.nodes[i].enabled) out.Key(m.nodes[i].node.unique_id).Strings(depends[i]);
+  for (const auto& s : m.sources) out.Key(s.unique_id).Raw("[]");
+  out.Close('}');
+  out.Key("child_map").Open('{');
+  for (const auto& [id, kids] : children) out.Key(id).Strings(kids);
+  out.Close('}');
+  for (const char* empty : {"group_map", "saved_queries", "semantic_models", "unit_tests"}) out.Key(empty).Raw("{}");
+  out.Close('}');
+  return WriteText(out.text(), file);
 }
 
 Result<Value> WriteRunResults(const Manifest& m, const RunResults& results, const std::vector<std::string>& args,
@@ -248,7 +306,7 @@ Result<Value> WriteRunResults(const Manifest& m, const RunResults& results, cons
               {"generated_at", m.generated_at},
               {"invocation_id", m.invocation_id},
               {"env", json::object()}}},
-            {"results", list},
+            {"results", std::move(list)},
             {"elapsed_time", results.elapsed_seconds},
             {"args", {{"invocation_command", "dbt " + [&] {
                          std::string s;

@@ -8,6 +8,7 @@
 #include "core/strings.h"
 #include "engine/session.h"
 #include "flow/yaml_node.h"
+#include "git/clone.h"
 #include "models/artifacts.h"
 #include "models/fingerprint.h"
 #include "models/internal/dbt_context.h"
@@ -190,6 +191,19 @@ std::vector<SelectableNode> Selectable(const Manifest& m) {
   return out;
 }
 
+// `git:` packages: dbt's `revision` is a branch, a tag or a commit.
+Status CloneGitPackage(const std::string& url, const std::string& revision, const std::filesystem::path& into) {
+  git::CloneOptions options{.url = url, .directory = into};
+  bool sha = revision.size() >= 7 && revision.size() <= 40 &&
+             revision.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (sha) {
+    options.commit = revision;
+  } else {
+    options.branch = revision;  // a branch or a tag, as `git clone -b` takes it
+  }
+  return git::Clone(options);
+}
+
 class CommandRun {
  public:
   CommandRun(const std::vector<std::string>& args, const CommandEnvironment& env) : args_(args), env_(env) {}
@@ -216,7 +230,8 @@ class CommandRun {
     project_dir_ = flags_.project_dir ? env_.working_directory / *flags_.project_dir : env_.working_directory;
     LoadOptions load{.project_dir = project_dir_};
     if (flags_.command == "deps") {
-      ASSIGN_OR_RETURN(std::vector<Package> installed, InstallPackages(load, env_.fetch_git));
+      PackageFetcher fetch = env_.fetch_git ? PackageFetcher(env_.fetch_git) : PackageFetcher(CloneGitPackage);
+      ASSIGN_OR_RETURN(std::vector<Package> installed, InstallPackages(load, fetch));
       for (const auto& p : installed) Out("Installed " + p.name + " (" + p.root.string() + ")");
       Out("Installed " + std::to_string(installed.size()) + " package(s)");
       return Status::Ok();

@@ -2,8 +2,11 @@
 // once in parse mode (ref/source/config recorded), generic tests expanded,
 // relations named, the graph linked and checked for cycles.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
+#include <thread>
 
 #include "core/id.h"
 #include "core/strings.h"
@@ -328,10 +331,11 @@ class Parser {
       Value context = RenderContext(lib, &p, RenderMode::kParse);
       auto rendered = p.code->Render(context, &scope);
       if (!rendered.ok()) return rendered.status();
-      for (auto& w : scope.warnings) m_->warnings.push_back(std::move(w));
+      MergeConfig(p, scope.config_calls);
+      std::lock_guard lock(recorded_mu_);
+      for (auto& w : scope.warnings) node_warnings_[p.node.unique_id].push_back(std::move(w));
       ref_calls_[p.node.unique_id] = std::move(scope.ref_calls);
       source_calls_[p.node.unique_id] = std::move(scope.source_calls);
-      MergeConfig(p, scope.config_calls);
     } else {
       MergeConfig(p, ValueMap{});
     }
@@ -361,21 +365,38 @@ class Parser {
     }
   }
 
-  Status ParseNodes() {
-    for (auto& p : m_->nodes) {
-      if (p.node.resource_type == ResourceType::kTest && p.test_macro.size()) continue;
-      Status s = ParseNode(p);
-      if (!s.ok()) errors_.push_back(s);
-    }
-    return errors_.empty() ? Status::Ok() : errors_.front();
-  }
+  Status ParseNodes() { return ParseInParallel(false); }
+  Status ParseTests() { return ParseInParallel(true); }
 
-  Status ParseTests() {
-    for (auto& p : m_->nodes) {
-      if (p.node.resource_type != ResourceType::kTest || p.test_macro.empty()) continue;
-      Status s = ParseNode(p);
-      if (!s.ok()) errors_.push_back(s);
+  // Nodes render independently (each with its own scope; the library is
+  // read-only), so they are parsed on every core; errors and warnings are
+  // then reported in file order. Generic tests come after the models they
+  // test (their config depends on them).
+  Status ParseInParallel(bool generic_tests) {
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < m_->nodes.size(); ++i) {
+      const ParsedNode& p = m_->nodes[i];
+      bool generic = p.node.resource_type == ResourceType::kTest && !p.test_macro.empty();
+      if (generic == generic_tests) todo.push_back(i);
     }
+    std::vector<Status> results(todo.size());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t k = next++; k < todo.size(); k = next++) results[k] = ParseNode(m_->nodes[todo[k]]);
+    };
+    size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+    threads = std::min(threads, todo.size() / 64 + 1);  // a small project is not worth a thread
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    for (size_t k = 0; k < todo.size(); ++k) {
+      if (!results[k].ok()) errors_.push_back(results[k]);
+      auto w = node_warnings_.find(m_->nodes[todo[k]].node.unique_id);
+      if (w == node_warnings_.end()) continue;
+      for (auto& warning : w->second) m_->warnings.push_back(std::move(warning));
+    }
+    node_warnings_.clear();
     return errors_.empty() ? Status::Ok() : errors_.front();
   }
 
@@ -517,8 +538,11 @@ class Parser {
 
   std::unique_ptr<Manifest> m_;
   std::vector<Status> errors_;
-  std::map<std::string, std::vector<NodeScope::Call>, std::less<>> ref_calls_,
-      source_calls_;  // by unique id: nodes move as the vector grows
+  // By unique id (nodes move as the vector grows); guarded by recorded_mu_
+  // while nodes parse in parallel.
+  std::mutex recorded_mu_;
+  std::map<std::string, std::vector<NodeScope::Call>, std::less<>> ref_calls_, source_calls_;
+  std::map<std::string, std::vector<Warning>, std::less<>> node_warnings_;
 };
 
 }  // namespace

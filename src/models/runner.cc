@@ -289,7 +289,14 @@ class Run {
     if (p.node.resource_type == ResourceType::kTest && !p.test_macro.empty()) path = path / (p.node.name + ".sql");
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
-    std::ofstream(path) << sql << "\n";
+    // Unchanged SQL is not rewritten: rewriting 10,000 files costs more than
+    // compiling them (ext4 flushes a truncated file on close).
+    std::string text = sql + "\n";
+    if (std::ifstream in(path, std::ios::binary); in) {
+      std::string old((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (old == text) return;
+    }
+    std::ofstream(path, std::ios::binary) << text;
   }
 
   Status RunHook(engine::Connection& con, const ParsedNode& p, std::string_view key) {

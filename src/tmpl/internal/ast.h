@@ -2,6 +2,7 @@
 // and only the renderer reads it.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,14 +78,17 @@ class NodeArena {
  public:
   NodePtr New(NodeKind kind, uint32_t offset) {
     if (chunks_.empty() || chunks_.back().size() == chunks_.back().capacity()) {
+      // Small templates (most SQL models, flow properties) stay small; big
+      // ones get geometrically bigger chunks.
+      size_t size = chunks_.empty() ? kFirstChunk : std::min(chunks_.back().capacity() * 2, kMaxChunk);
       chunks_.emplace_back();
-      chunks_.back().reserve(kChunk);
+      chunks_.back().reserve(size);
     }
     return NodePtr(&chunks_.back().emplace_back(kind, offset));
   }
 
  private:
-  static constexpr size_t kChunk = 64;
+  static constexpr size_t kFirstChunk = 8, kMaxChunk = 256;
   std::vector<std::vector<Node>> chunks_;
 };
 
