@@ -92,6 +92,7 @@ Status RenderState::ErrorAt(const Node& node, std::string message) const {
 Status RenderState::Error(std::string message) const { return ErrorAt(current_offset_, std::move(message)); }
 
 Result<std::string> RenderState::RenderRoot() {
+  if (!tmpl_.root_) return tmpl_.source_;  // a literal: no tags, nothing parsed
   std::string out;
   out.reserve(tmpl_.source_.size());
   RETURN_IF_ERROR(RenderBlock(*tmpl_.root_, out));
