@@ -43,6 +43,7 @@ struct ProcessRun {
 // Runs `floe models <args>` in `dir` with its output in `dir/<log>`.
 ProcessRun Floe(const fs::path& dir, const std::vector<std::string>& args, const std::string& log) {
   std::string binary = floe::bench::FloeBinary().string();
+  std::fflush(nullptr);  // or the child's exit would print our buffer again
   auto start = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid == 0) {
@@ -76,10 +77,11 @@ void WriteFile(const fs::path& p, const std::string& text) {
   std::ofstream(p) << text;
 }
 
-// `n` models in layers of 100: each model of a layer reads two models of the
-// layer before (so the DAG is wide and 1 + n/100 deep, like a real project's
-// staging -> intermediate -> marts), through ref(), with config() and a
-// Jinja loop over a var.
+// `n` models in layers of 100: each model of a layer reads one model of the
+// layer before and one of the first layer (so the DAG is wide and 1 + n/100
+// deep, like a real project's staging -> intermediate -> marts, and a view's
+// definition expands linearly with its depth), through ref(), with config()
+// and a Jinja loop over a var.
 void GenerateProject(const fs::path& dir, int n) {
   fs::remove_all(dir);
   WriteFile(dir / "dbt_project.yml",
@@ -100,7 +102,7 @@ void GenerateProject(const fs::path& dir, int n) {
              " as {{ m }}\n{% endfor %}from range(100)\n";
     } else {
       int base = (layer - 1) * layer_size;
-      int a = base + static_cast<int>(rng() % layer_size), b = base + static_cast<int>(rng() % layer_size);
+      int a = base + static_cast<int>(rng() % layer_size), b = static_cast<int>(rng() % layer_size);
       sql +=
           "select a.id\n{% for m in var('measures') %}  , a.{{ m }} + b.{{ m }} as {{ m }}\n{% endfor %}"
           "from {{ ref('model_" +

@@ -177,7 +177,37 @@ std::string QuoteString(std::string_view text) {
   return out + "'";
 }
 
-Result<std::string> RelationType(engine::Connection& con, const Relation& r) {
+std::string RelationCatalog::Key(const Relation& r) {
+  std::string key = r.database + "\x1f" + r.schema + "\x1f" + r.identifier;
+  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+  return key;  // DuckDB's identifiers are case-insensitive
+}
+
+Status RelationCatalog::Load(engine::Connection& con) {
+  ASSIGN_OR_RETURN(engine::Table t,
+                   con.Query("SELECT database_name, schema_name, table_name, 'table' FROM duckdb_tables() UNION ALL "
+                             "SELECT database_name, schema_name, view_name, 'view' FROM duckdb_views() "
+                             "WHERE NOT internal"));
+  std::lock_guard lock(mu_);
+  types_.clear();
+  for (const auto& row : t.rows)
+    types_[Key({row[0].AsString(), row[1].AsString(), row[2].AsString()})] = row[3].AsString();
+  return Status::Ok();
+}
+
+std::string RelationCatalog::TypeOf(const Relation& r) const {
+  std::lock_guard lock(mu_);
+  auto it = types_.find(Key(r));
+  return it == types_.end() ? "" : it->second;
+}
+
+void RelationCatalog::Set(const Relation& r, std::string type) {
+  std::lock_guard lock(mu_);
+  types_[Key(r)] = std::move(type);
+}
+
+Result<std::string> RelationType(engine::Connection& con, const Relation& r, const MaterializeOptions& options) {
+  if (options.catalog) return options.catalog->TypeOf(r);
   ASSIGN_OR_RETURN(
       engine::Table t,
       con.Query("SELECT table_type FROM information_schema.tables WHERE table_catalog = " + QuoteString(r.database) +
@@ -189,13 +219,17 @@ Result<std::string> RelationType(engine::Connection& con, const Relation& r) {
 
 Result<MaterializeResult> Materialize(engine::Connection& con, const ParsedNode& node, const std::string& sql,
                                       bool incremental, const MaterializeOptions& options) {
-  ASSIGN_OR_RETURN(std::string existing, RelationType(con, node.relation));
+  ASSIGN_OR_RETURN(std::string existing, RelationType(con, node.relation, options));
   const std::string& m = node.materialized;
-  if (m == "view") return BuildView(con, node, sql, existing);
-  if (m == "table") return BuildTable(con, node, sql, existing);
+  auto built = [&](Result<MaterializeResult> r) {
+    if (r.ok() && options.catalog) options.catalog->Set(node.relation, m == "view" ? "view" : "table");
+    return r;
+  };
+  if (m == "view") return built(BuildView(con, node, sql, existing));
+  if (m == "table") return built(BuildTable(con, node, sql, existing));
   if (m == "incremental") {
-    if (incremental && existing == "table" && !options.full_refresh) return BuildIncremental(con, node, sql);
-    return BuildTable(con, node, sql, existing);
+    if (incremental && existing == "table" && !options.full_refresh) return built(BuildIncremental(con, node, sql));
+    return built(BuildTable(con, node, sql, existing));
   }
   return InvalidArgument("unknown materialization '" + m +
                          "'; floe builds view, table, incremental, ephemeral, seed and snapshot");

@@ -5,6 +5,8 @@
 //   ASSIGN_OR_RETURN(MaterializeResult r, Materialize(con, node, sql, {.full_refresh = false}));
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "core/status.h"
@@ -16,9 +18,26 @@ class Connection;
 
 namespace floe::models {
 
+// The relations that exist in the database, read once per run and kept up
+// to date as nodes build: asking information_schema for each node costs more
+// than building it once a database holds 1,000 views (DuckDB renders every
+// view's SQL for each such query).
+class RelationCatalog {
+ public:
+  Status Load(engine::Connection& con);
+  std::string TypeOf(const Relation& relation) const;  // "table", "view" or "" when absent
+  void Set(const Relation& relation, std::string type);
+
+ private:
+  static std::string Key(const Relation& relation);
+  mutable std::mutex mu_;
+  std::map<std::string, std::string, std::less<>> types_;
+};
+
 struct MaterializeOptions {
   bool full_refresh = false;
   std::filesystem::path project_root;  // seeds' CSV files are relative to their package root
+  RelationCatalog* catalog = nullptr;  // null: information_schema is asked each time
 };
 
 struct MaterializeResult {
@@ -27,8 +46,10 @@ struct MaterializeResult {
   std::string sql;  // what ran (target/run/)
 };
 
-// Whether `relation` exists, and as what: "table", "view" or "" when absent.
-Result<std::string> RelationType(engine::Connection& con, const Relation& relation);
+// Whether `relation` exists, and as what: "table", "view" or "" when absent;
+// from `options.catalog` when there is one.
+Result<std::string> RelationType(engine::Connection& con, const Relation& relation,
+                                 const MaterializeOptions& options = {});
 
 // Builds a model (view, table, incremental) or snapshot from its compiled
 // SQL. `incremental` says the target exists and is not being fully refreshed.
@@ -42,7 +63,8 @@ Result<MaterializeResult> LoadSeed(engine::Connection& con, const ParsedNode& se
 
 // Builds or updates a snapshot's SCD2 table from its compiled SELECT with
 // the `timestamp` or `check` strategy (snapshot.cc).
-Result<MaterializeResult> BuildSnapshot(engine::Connection& con, const ParsedNode& snapshot, const std::string& sql);
+Result<MaterializeResult> BuildSnapshot(engine::Connection& con, const ParsedNode& snapshot, const std::string& sql,
+                                        const MaterializeOptions& options);
 
 std::string QuoteIdentifier(std::string_view identifier);
 std::string QuoteString(std::string_view text);

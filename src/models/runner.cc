@@ -212,20 +212,20 @@ class Run {
     return out;
   }
 
+  // Creates the schemas the plan writes to, and reads what exists.
   Status CreateSchemas() {
-    if (options_.command == Command::kCompile) return Status::Ok();
+    ASSIGN_OR_RETURN(auto con, session_.Connect());
     std::set<std::pair<std::string, std::string>> schemas;
     for (size_t i : plan_) {
       const ParsedNode& p = m_.nodes[i];
       if (p.node.resource_type != ResourceType::kTest) schemas.insert({p.relation.database, p.relation.schema});
     }
-    if (schemas.empty()) return Status::Ok();
-    ASSIGN_OR_RETURN(auto con, session_.Connect());
+    if (options_.command == Command::kCompile) schemas.clear();
     for (const auto& [db, schema] : schemas) {
       std::string name = (db.empty() ? "" : QuoteIdentifier(db) + ".") + QuoteIdentifier(schema);
       RETURN_IF_ERROR(con->Execute("CREATE SCHEMA IF NOT EXISTS " + name));
     }
-    return Status::Ok();
+    return catalog_.Load(*con);
   }
 
   void Print(const std::string& line) {
@@ -355,7 +355,7 @@ class Run {
 
   Status ExecuteNode(engine::Connection& con, const ParsedNode& p, size_t i, NodeResult& r) {
     ResourceType type = p.node.resource_type;
-    MaterializeOptions mo{.full_refresh = options_.full_refresh};
+    MaterializeOptions mo{.full_refresh = options_.full_refresh, .catalog = &catalog_};
     if (type == ResourceType::kSeed) {
       if (options_.command == Command::kCompile) return Status::Ok();
       ASSIGN_OR_RETURN(MaterializeResult done, LoadSeed(con, p, mo));
@@ -365,8 +365,7 @@ class Run {
     }
     bool incremental = false;
     if (p.materialized == "incremental" && !options_.full_refresh && options_.command != Command::kCompile) {
-      ASSIGN_OR_RETURN(std::string existing, RelationType(con, p.relation));
-      incremental = existing == "table";
+      incremental = catalog_.TypeOf(p.relation) == "table";
     }
     ASSIGN_OR_RETURN(std::string sql, CompileNode(m_, i, &con, incremental));
     r.compiled_code = sql;
@@ -402,7 +401,7 @@ class Run {
     RETURN_IF_ERROR(RunHook(con, p, "pre_hook"));
     MaterializeResult done;
     if (type == ResourceType::kSnapshot) {
-      ASSIGN_OR_RETURN(done, BuildSnapshot(con, p, sql));
+      ASSIGN_OR_RETURN(done, BuildSnapshot(con, p, sql, mo));
     } else {
       ASSIGN_OR_RETURN(done, Materialize(con, p, sql, incremental, mo));
     }
@@ -447,6 +446,7 @@ class Run {
   engine::Session& session_;
   const RunOptions& options_;
 
+  RelationCatalog catalog_;  // loaded before the first node runs
   std::set<size_t> in_plan_;
   std::vector<size_t> plan_;
   std::map<size_t, std::set<size_t>> parents_;

@@ -56,7 +56,7 @@ Result<std::vector<std::string>> InferTypes(engine::Connection& con, const std::
 
 }  // namespace
 
-Result<MaterializeResult> LoadSeed(engine::Connection& con, const ParsedNode& seed, const MaterializeOptions&) {
+Result<MaterializeResult> LoadSeed(engine::Connection& con, const ParsedNode& seed, const MaterializeOptions& options) {
   std::filesystem::path csv = seed.node.package_root / seed.node.original_file_path;
   std::string delimiter = ",";
   if (const Value* d = seed.config.Get("delimiter"); d && d->is_string() && !d->AsString().empty())
@@ -79,7 +79,7 @@ Result<MaterializeResult> LoadSeed(engine::Connection& con, const ParsedNode& se
     select += (i ? ", " : "") + std::string("CAST(NULLIF(") + c + ", '') AS " + type + ") AS " + c;
   }
   std::string target = seed.relation.Rendered();
-  ASSIGN_OR_RETURN(std::string existing, RelationType(con, seed.relation));
+  ASSIGN_OR_RETURN(std::string existing, RelationType(con, seed.relation, options));
   RETURN_IF_ERROR(con.Execute("BEGIN TRANSACTION"));
   std::string body = existing == "view" ? "DROP VIEW " + target + ";\n" : "";
   body += "CREATE OR REPLACE TABLE " + target + " AS SELECT " + select + " FROM " + from + ";";
@@ -92,6 +92,7 @@ Result<MaterializeResult> LoadSeed(engine::Connection& con, const ParsedNode& se
     return std::move(s).WithContext("seed file " + csv.string());
   }
   int64_t rows = count->rows[0][0].AsInt();
+  if (options.catalog) options.catalog->Set(seed.relation, "table");
   return MaterializeResult{"INSERT " + std::to_string(rows), rows};
 }
 

@@ -25,7 +25,8 @@ Status Atomically(engine::Connection& con, const std::string& body) {
 
 }  // namespace
 
-Result<MaterializeResult> BuildSnapshot(engine::Connection& con, const ParsedNode& snap, const std::string& sql) {
+Result<MaterializeResult> BuildSnapshot(engine::Connection& con, const ParsedNode& snap, const std::string& sql,
+                                        const MaterializeOptions& options) {
   std::string strategy = ConfigText(snap, "strategy");
   std::vector<std::string> keys;
   if (const Value* k = snap.config.Get("unique_key")) {
@@ -73,10 +74,11 @@ Result<MaterializeResult> BuildSnapshot(engine::Connection& con, const ParsedNod
     return "SELECT " + cols + ", " + scd_id + " AS dbt_scd_id, " + version_time + " AS dbt_updated_at, " +
            version_time + " AS dbt_valid_from, CAST(NULL AS TIMESTAMP) AS dbt_valid_to FROM " + from;
   };
-  ASSIGN_OR_RETURN(std::string existing, RelationType(con, snap.relation));
+  ASSIGN_OR_RETURN(std::string existing, RelationType(con, snap.relation, options));
   if (existing.empty()) {
     std::string body = "CREATE TABLE " + target + " AS " + versioned(src) + ";";
     RETURN_IF_ERROR(Atomically(con, body));
+    if (options.catalog) options.catalog->Set(snap.relation, "table");
     return MaterializeResult{"OK", -1, body};
   }
   std::string changed;
