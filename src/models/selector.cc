@@ -33,21 +33,8 @@ struct Bundle {
 
 std::string_view TypeName(const SelectableNode& n) {
   if (n.is_source) return "source";
-  switch (n.resource_type) {
-    case ResourceType::kModel:
-      return "model";
-    case ResourceType::kSeed:
-      return "seed";
-    case ResourceType::kSnapshot:
-      return "snapshot";
-    case ResourceType::kTest:
-      return n.test_type == "unit" ? "unit_test" : "test";
-    case ResourceType::kAnalysis:
-      return "analysis";
-    case ResourceType::kOperation:
-      return "operation";
-  }
-  return "model";
+  if (n.resource_type == ResourceType::kTest && n.test_type == "unit") return "unit_test";
+  return ResourceTypeName(n.resource_type);
 }
 
 bool IsTest(const SelectableNode& n) { return !n.is_source && n.resource_type == ResourceType::kTest; }
