@@ -321,6 +321,33 @@ class Run {
     return Status::Ok();
   }
 
+  // A node's error as dbt users read it: DuckDB's message without the
+  // statement floe wrapped around the model, and where the line DuckDB
+  // points at is in the compiled SQL and, when Jinja kept the lines as they
+  // were, in the model's file.
+  std::string ErrorMessage(const ParsedNode& p, const Status& s, const std::string& compiled) const {
+    std::string text = s.ToString();
+    if (text.starts_with("'")) {
+      size_t end = text.find("': ");
+      if (end != std::string::npos) text = text.substr(end + 3);
+    }
+    bool model = p.node.resource_type == ResourceType::kModel && !compiled.empty();
+    size_t at = text.find("LINE ");
+    if (!model || at == std::string::npos) return text;
+    int line =
+        std::atoi(text.c_str() + at + 5) - 1;  // the statement starts with "CREATE ... AS (" on a line of its own
+    auto lines = [](std::string_view t) {
+      while (!t.empty() && (t.back() == '\n' || t.back() == ' ' || t.back() == '\r')) t.remove_suffix(1);
+      return std::count(t.begin(), t.end(), '\n') + 1;
+    };
+    if (line < 1 || line > lines(compiled)) return text;
+    std::string where = "\n  at line " + std::to_string(line) + " of the compiled SQL (target/compiled/" +
+                        p.node.package + "/" + p.node.original_file_path + ")";
+    if (lines(compiled) == lines(p.node.raw_code))
+      where += ", " + p.node.original_file_path + ":" + std::to_string(line + p.node.raw_code_line - 1);
+    return text + where;
+  }
+
   NodeResult Execute(engine::Connection& con, size_t i, int number) {
     const ParsedNode& p = m_.nodes[i];
     NodeResult r{.node = i, .started_at = Now()};
@@ -333,7 +360,7 @@ class Run {
     std::string took = " in " + Seconds(r.seconds) + "]";
     if (!s.ok()) {
       r.status = "error";
-      r.message = s.ToString();
+      r.message = ErrorMessage(p, s, r.compiled_code);
       Print(Counter(number) + Dots("ERROR " + (is_test ? "test " + p.node.name : "creating " + Describe(p))) +
             "[ERROR" + took);
       return r;
