@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "engine/session.h"
+#include "tests/support/git_repo.h"
 #include "tests/support/shell.h"
 
 namespace floe {
@@ -201,6 +202,44 @@ TEST(ModelsSkipUnchangedTest, RebuildsOnlyWhatChangedAndSaysWhy) {
   testing::CommandResult dropped = floe("build --skip-unchanged -s fct_orders");
   EXPECT_EQ(dropped.exit_code, 0) << dropped.out;
   EXPECT_THAT(dropped.out, HasSubstr("fct_orders: its relation main_marts.fct_orders is missing"));
+  fs::remove_all(work);
+}
+
+// packages.yml with a `git:` package at a tag: `deps` clones it (libgit2)
+// into dbt_packages/, and the build uses that copy, not the folder it came
+// from; a later commit on the repository is not what was installed.
+TEST(ModelsGitPackagesTest, DepsInstallsAGitPackageAtItsRevision) {
+  fs::path work = fs::temp_directory_path() / ("floe_models_git_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  fs::copy(kCorpus / "macros_packages", work, fs::copy_options::recursive);
+  fs::path utils = work / "my_utils";
+  std::string git = test_support::GitCommand("-C " + ShellQuote(utils.string()) + " ");
+  auto made = testing::RunShell("set -e; " + git + "init -q -b main; " + git + "add -A; " + git + "commit -qm v1; " +
+                                git + "tag v1; echo '{% macro cents_to_dollars(x) %}broken({% endmacro %}' > " +
+                                ShellQuote((utils / "macros" / "cents_to_dollars.sql").string()) + "; " + git +
+                                "commit -qam broken 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  fs::path origin = work / "origin_utils";
+  fs::rename(utils, origin);
+  std::ofstream(work / "project" / "packages.yml")
+      << "packages:\n  - git: \"file://" << origin.string() << "\"\n    revision: v1\n";
+  auto floe = [&](const std::string& args) {
+    return testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY + " models " +
+                             args + " 2>&1");
+  };
+  testing::CommandResult deps = floe("deps");
+  ASSERT_EQ(deps.exit_code, 0) << deps.out;
+  EXPECT_TRUE(fs::exists(work / "project" / "dbt_packages" / "my_utils" / "dbt_project.yml")) << deps.out;
+  fs::remove_all(origin);  // the build must not need the repository any more
+  testing::CommandResult build = floe("build");
+  EXPECT_EQ(build.exit_code, 0) << build.out;
+  EXPECT_THAT(build.out, HasSubstr("PASS=10 WARN=0 ERROR=0 SKIP=0"));
+
+  std::ofstream(work / "project" / "packages.yml")
+      << "packages:\n  - git: \"file://" << (work / "nowhere").string() << "\"\n    revision: main\n";
+  testing::CommandResult missing = floe("deps");
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+  EXPECT_THAT(missing.out, HasSubstr("packages.yml"));
   fs::remove_all(work);
 }
 
