@@ -205,6 +205,33 @@ TEST(ModelsSkipUnchangedTest, RebuildsOnlyWhatChangedAndSaysWhy) {
   fs::remove_all(work);
 }
 
+// Slim CI: `--state` points at an earlier run's target folder;
+// state:modified picks what changed since (its SQL or config, a seed's
+// CSV), result:<status> what ended so.
+TEST(ModelsStateTest, StateModifiedAndResultSelectAgainstAnEarlierRun) {
+  fs::path work = fs::temp_directory_path() / ("floe_models_state_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  fs::copy(kCorpus / "shop", work, fs::copy_options::recursive);
+  auto floe = [&](const std::string& args) {
+    return testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY + " models " +
+                             args + " 2>&1");
+  };
+  ASSERT_EQ(floe("build").exit_code, 0);
+  fs::copy(work / "project" / "target", work / "state", fs::copy_options::recursive);
+  std::ofstream(work / "project" / "models" / "staging" / "stg_customers.sql", std::ios::app) << "\n-- edited\n";
+  fs::copy_file(work / "changes" / "raw_orders_v2.csv", work / "project" / "seeds" / "raw_orders.csv",
+                fs::copy_options::overwrite_existing);
+  testing::CommandResult modified = floe("ls -s state:modified --resource-type model seed --state ../state");
+  EXPECT_EQ(modified.exit_code, 0) << modified.out;
+  EXPECT_EQ(modified.out, "shop.staging.stg_customers\nshop.raw_orders\n");  // in unique_id order, as dbt lists
+  testing::CommandResult warned = floe("ls -s result:warn --state ../state");
+  EXPECT_EQ(warned.out, "shop.staging.relationships_96411fe0c89b49c3f4da955dfd358ba0\n");
+  testing::CommandResult missing = floe("ls -s state:modified --state ../nowhere");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.out, HasSubstr("no manifest.json"));
+  fs::remove_all(work);
+}
+
 // packages.yml with a `git:` package at a tag: `deps` clones it (libgit2)
 // into dbt_packages/, and the build uses that copy, not the folder it came
 // from; a later commit on the repository is not what was installed.

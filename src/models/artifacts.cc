@@ -8,6 +8,7 @@
 #include "engine/session.h"
 #include "models/internal/dbt_context.h"
 #include "models/materialize.h"
+#include "storage/sigv4.h"
 #include "tmpl/json.h"
 
 namespace floe::models {
@@ -151,7 +152,7 @@ void NodeJson(JsonOut& out, const Manifest& m, const ParsedNode& p, const std::v
   out.Key("tags").Strings(p.tags);
   out.Key("config").Value(p.config);
   out.Key("patch_path").StrOrNull(n.patch_path);
-  out.Key("checksum").Open('{').Field("name", "sha256").Field("checksum", "").Close('}');
+  out.Key("checksum").Open('{').Field("name", "sha256").Field("checksum", NodeChecksum(p)).Close('}');
   out.Key("refs").Open('[');
   for (const auto& [name, version] : p.refs) {
     auto dot = name.find('.');
@@ -201,6 +202,13 @@ Status WriteJson(const json& j, const std::filesystem::path& file) {
 }
 
 }  // namespace
+
+std::string NodeChecksum(const ParsedNode& p) {
+  if (p.node.resource_type != ResourceType::kSeed) return storage::Sha256Hex(p.node.raw_code);
+  std::ifstream in(p.node.package_root / p.node.original_file_path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return storage::Sha256Hex(text);
+}
 
 Status WriteManifest(const Manifest& m, const std::filesystem::path& file) {
   JsonOut out;

@@ -19,6 +19,10 @@ namespace floe::models {
 
 Status WriteManifest(const Manifest& manifest, const std::filesystem::path& file);
 
+// A node's `checksum` in manifest.json, as dbt computes it: the SHA-256 of
+// its file (a seed's CSV; a model's SQL). state:modified compares them.
+std::string NodeChecksum(const ParsedNode& node);
+
 // run_results.json; also returns it as a Value for flow outputs.
 Result<tmpl::Value> WriteRunResults(const Manifest& manifest, const RunResults& results,
                                     const std::vector<std::string>& args, const std::filesystem::path& file);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/strings.h"
@@ -18,6 +19,7 @@
 #include "models/project.h"
 #include "models/runner.h"
 #include "models/selector.h"
+#include "tmpl/json.h"
 
 namespace floe::models {
 namespace {
@@ -191,6 +193,50 @@ std::vector<SelectableNode> Selectable(const Manifest& m) {
   return out;
 }
 
+// What --state DIR holds of an earlier invocation: its manifest's nodes
+// (checksum and config, for state:modified) and its run results' statuses
+// (for result:<status>).
+struct PreviousState {
+  struct NodeState {
+    std::string checksum;
+    nlohmann::json config;
+  };
+  std::map<std::string, NodeState, std::less<>> nodes;  // sources too, with no checksum
+  std::map<std::string, std::string, std::less<>> statuses;
+};
+
+Result<PreviousState> ReadPreviousState(const std::filesystem::path& dir) {
+  PreviousState state;
+  std::filesystem::path manifest = dir / "manifest.json";
+  std::ifstream in(manifest);
+  if (!in)
+    return NotFound("--state " + dir.string() + ": no manifest.json there")
+        .WithHint("point --state at the target folder of an earlier run (copy it before it is overwritten)");
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return InvalidArgument("--state " + manifest.string() + " is not a dbt manifest (not JSON)");
+  for (const char* section : {"nodes", "sources"}) {
+    if (!doc.contains(section) || !doc[section].is_object()) continue;
+    for (const auto& [id, node] : doc[section].items()) {
+      PreviousState::NodeState n;
+      if (node.contains("checksum") && node["checksum"].is_object() && node["checksum"].contains("checksum") &&
+          node["checksum"]["checksum"].is_string())
+        n.checksum = node["checksum"]["checksum"].get<std::string>();
+      if (node.contains("config")) n.config = node["config"];
+      state.nodes.emplace(id, std::move(n));
+    }
+  }
+  std::ifstream results(dir / "run_results.json");
+  if (results) {
+    nlohmann::json r = nlohmann::json::parse(results, nullptr, false);
+    if (!r.is_discarded() && r.contains("results") && r["results"].is_array())
+      for (const auto& result : r["results"])
+        if (result.contains("unique_id") && result.contains("status") && result["status"].is_string())
+          state.statuses[result["unique_id"].get<std::string>()] = result["status"].get<std::string>();
+  }
+  return state;
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -342,6 +388,29 @@ class CommandRun {
     request.resource_types = flags_.resource_types;
     SelectionContext context;
     context.project_name = manifest_->project.name;
+    std::optional<PreviousState> previous;
+    if (flags_.state_dir) {
+      ASSIGN_OR_RETURN(previous, ReadPreviousState(env_.working_directory / *flags_.state_dir));
+      size_t node_count = manifest_->nodes.size();
+      context.is_new = [&, node_count](size_t i) {
+        const std::string& id =
+            i < node_count ? manifest_->nodes[i].node.unique_id : manifest_->sources[i - node_count].unique_id;
+        return !previous->nodes.count(id);
+      };
+      context.modified = [&, node_count](size_t i) {
+        if (i >= node_count) return !previous->nodes.count(manifest_->sources[i - node_count].unique_id);
+        const ParsedNode& p = manifest_->nodes[i];
+        auto it = previous->nodes.find(p.node.unique_id);
+        if (it == previous->nodes.end()) return true;
+        return it->second.checksum != NodeChecksum(p) ||
+               it->second.config != nlohmann::json::parse(tmpl::ToJson(p.config), nullptr, false);
+      };
+      context.previous_status = [&, node_count](size_t i) -> std::string {
+        if (i >= node_count) return "";
+        auto it = previous->statuses.find(manifest_->nodes[i].node.unique_id);
+        return it == previous->statuses.end() ? "" : it->second;
+      };
+    }
     std::optional<flow::YamlNode> selectors;
     std::filesystem::path selectors_file = manifest_->project.root / "selectors.yml";
     if (std::filesystem::exists(selectors_file)) {
