@@ -7,6 +7,7 @@
 #include "engine/session.h"
 #include "models/config_keys.h"
 #include "models/internal/dbt_context.h"
+#include "models/materialize.h"
 #include "storage/digest.h"
 
 namespace floe::models {
@@ -92,6 +93,45 @@ Result<Value> Ref(CallArgs& args, RenderState& st) {
   return RelationValue(target.relation, target.materialized == "view" ? "view" : "table");
 }
 
+// dbt-duckdb's `meta: {external_location: ...}` on a source or its table:
+// "data/{name}.csv" or "read_parquet('s3://b/{name}/*.parquet')", with
+// {name}, {identifier}, {schema}, {database}, {source_name} and the meta's
+// own keys filled in. A plain path is quoted (DuckDB reads a quoted path as
+// a table); a function call is used as it is.
+Result<std::optional<std::string>> ExternalLocation(const SourceTable& s, const Relation& relation, RenderState& st) {
+  const Value* meta = s.config.Get("meta");
+  if (!meta || !meta->is_map()) meta = s.meta.is_map() ? &s.meta : nullptr;
+  const Value* location = meta ? meta->Get("external_location") : nullptr;
+  if (!location || location->is_null()) return std::optional<std::string>();
+  if (!location->is_string()) return st.Error("external_location of source " + s.unique_id + " must be a string");
+  std::map<std::string, std::string, std::less<>> fields = {{"name", s.name},
+                                                            {"identifier", relation.identifier},
+                                                            {"schema", relation.schema},
+                                                            {"database", relation.database},
+                                                            {"source_name", s.source_name}};
+  for (const auto& [k, v] : meta->AsMap())
+    if (v.is_string() && !fields.count(k)) fields[k] = v.AsString();
+  const std::string& pattern = location->AsString();
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '{') {
+      out += pattern[i];
+      continue;
+    }
+    size_t close = pattern.find('}', i);
+    if (close == std::string::npos) return st.Error("external_location '" + pattern + "' has an unclosed '{'");
+    std::string key = pattern.substr(i + 1, close - i - 1);
+    auto it = fields.find(key);
+    if (it == fields.end())
+      return st.Error("external_location '" + pattern + "' of source " + s.unique_id + ": no field '{" + key + "}'")
+          .WithHint("fields: {name}, {identifier}, {schema}, {database}, {source_name} and the meta's keys");
+    out += it->second;
+    i = close;
+  }
+  bool call = out.find('(') != std::string::npos || out.starts_with("'");
+  return std::optional<std::string>(call ? out : QuoteString(out));
+}
+
 Result<Value> Source(CallArgs& args, RenderState& st) {
   const NodeScope& scope = ScopeOf(st);
   ASSIGN_OR_RETURN(std::string source_name, StringArg(st, args, 0, "source_name", "source"));
@@ -104,7 +144,17 @@ Result<Value> Source(CallArgs& args, RenderState& st) {
   std::optional<size_t> found = m ? m->ResolveSource(source_name, table) : std::nullopt;
   if (!found) return st.Error("source('" + source_name + "', '" + table + "') is not defined in any property file");
   const SourceTable& s = m->sources[*found];
-  return RelationValue({s.database.empty() ? m->target.database : s.database, s.schema, s.identifier});
+  Relation relation{s.database.empty() ? m->target.database : s.database, s.schema, s.identifier};
+  Value value = RelationValue(relation);
+  ASSIGN_OR_RETURN(std::optional<std::string> location, ExternalLocation(s, relation, st));
+  if (!location) return value;
+  // dbt-duckdb: the source is read where it lies; the relation prints as the
+  // location (a quoted path, or a table function call as written).
+  ValueMap external = value.AsMap();
+  std::string shown = *location;
+  external.Set("render", Value::MakeCallable("render", [shown](CallArgs&) -> Result<Value> { return Value(shown); }));
+  external.set_display(shown);
+  return Value(std::move(external));
 }
 
 // The config a node has so far: its loaded config with this render's
