@@ -244,7 +244,12 @@ Value TableValue(const engine::Table& table) {
                Value::MakeCallable("values", [column_values](CallArgs&) -> Result<Value> { return column_values; }));
     columns.push_back(Value(std::move(column)));
   }
-  for (const auto& row : table.rows) rows.push_back(Value(row));
+  // Rows as agate gives them: row['name'], row.name and row[0] all work.
+  for (const auto& row : table.rows) {
+    ValueMap fields;
+    for (size_t c = 0; c < row.size() && c < table.columns.size(); ++c) fields.Set(table.columns[c].name, row[c]);
+    rows.push_back(Value(std::move(fields)));
+  }
   ValueMap out;
   ValueList names;
   for (const auto& c : table.columns) names.push_back(Value(c.name));

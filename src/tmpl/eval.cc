@@ -180,6 +180,12 @@ Result<Value> RenderState::EvalIndex(const Node& node) {
   if (obj.is_map()) {
     std::string key = idx.is_string() ? idx.AsString() : ToDisplayString(idx, env_.dialect);
     if (const Value* v = obj.AsMap().Find(key)) return *v;
+    // dbt's query results are agate rows: by column name and by position.
+    // A Python dict indexed by a missing int raises, so this never changes
+    // what a working Jinja template renders.
+    if (env_.dialect == Dialect::kJinja && idx.is_int() && idx.AsInt() >= 0 &&
+        static_cast<size_t>(idx.AsInt()) < obj.AsMap().size())
+      return obj.AsMap().entries()[static_cast<size_t>(idx.AsInt())].second;
     std::vector<std::string> keys;
     for (const auto& [k, v] : obj.AsMap()) keys.push_back(k);
     return Value::Undefined(key, AvailableHint(key, keys));
