@@ -249,6 +249,27 @@ TEST(ModelsJinjaTest, RunQueryRowsByNameAndPosition) {
   fs::remove_all(work);
 }
 
+// store_failures: a failing test's rows are kept in
+// <schema>_dbt_test__audit.<test>, and the message says where.
+TEST(ModelsTestsTest, StoreFailuresKeepsTheFailingRows) {
+  fs::path work = fs::temp_directory_path() / ("floe_models_audit_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  fs::copy(kCorpus / "shop", work, fs::copy_options::recursive);
+  std::ofstream(work / "project" / "tests" / "late_orders.sql")
+      << "{{ config(store_failures=true, severity='warn', warn_if='>1') }}\n"
+      << "select order_id from {{ ref('stg_orders') }} where order_id >= 108\n";
+  auto built =
+      testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY + " models build 2>&1");
+  EXPECT_EQ(built.exit_code, 0) << built.out;
+  EXPECT_THAT(built.out, HasSubstr("configured to warn if >1"));
+  EXPECT_THAT(built.out, HasSubstr("See test failures: select * from \"warehouse\".\"main_dbt_test__audit\""));
+  auto rows = QueryAsText(work / "project" / "warehouse.duckdb",
+                          "select order_id from main_dbt_test__audit.late_orders order by 1");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(Join(*rows), "order_id\n108\n109\n110\n");
+  fs::remove_all(work);
+}
+
 // packages.yml with a `git:` package at a tag: `deps` clones it (libgit2)
 // into dbt_packages/, and the build uses that copy, not the folder it came
 // from; a later commit on the repository is not what was installed.

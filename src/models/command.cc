@@ -71,7 +71,18 @@ std::string DidYouMeanFlag(const std::string& a) {
   return DidYouMean(a, names);
 }
 
-Result<Flags> ParseFlags(const std::vector<std::string>& args) {
+Result<Flags> ParseFlags(const std::vector<std::string>& given) {
+  // `--select=x` is `--select x`.
+  std::vector<std::string> args;
+  for (const auto& a : given) {
+    size_t eq = a.find('=');
+    if (a.starts_with("--") && eq != std::string::npos && kValueFlags.count(a.substr(0, eq))) {
+      args.push_back(a.substr(0, eq));
+      args.push_back(a.substr(eq + 1));
+    } else {
+      args.push_back(a);
+    }
+  }
   Flags f;
   size_t i = 0;
   if (!args.empty() && args[0] == "dbt") ++i;
@@ -447,14 +458,23 @@ class CommandRun {
     return Status::Ok();
   }
 
-  Status Execute(const std::vector<size_t>& selected) {
+  Status Execute(std::vector<size_t> selected) {
     const std::string& c = flags_.command;
+    if (c == "compile" && !flags_.inline_sql.empty()) {
+      ASSIGN_OR_RETURN(size_t inline_node, AddInlineNode(flags_.inline_sql));
+      selected = {inline_node};
+    }
     Command command = c == "run"        ? Command::kRun
                       : c == "test"     ? Command::kTest
                       : c == "seed"     ? Command::kSeed
                       : c == "snapshot" ? Command::kSnapshot
                       : c == "build"    ? Command::kBuild
                                         : Command::kCompile;
+    if (selected.empty() && c != "show" && c != "docs generate") {
+      // dbt: no hooks, no artifacts of a run that runs nothing.
+      Out("Nothing to do. Try checking your model configs and model specification args");
+      return Status::Ok();
+    }
     ASSIGN_OR_RETURN(auto session, OpenSession(manifest_->target));
     if (c == "show") return Show(*session, selected);
     RunOptions options{.command = command,
@@ -502,6 +522,14 @@ class CommandRun {
       RETURN_IF_ERROR(WriteCatalog(*manifest_, *con, target_dir_ / "catalog.json"));
       Out("Catalog written to " + (target_dir_ / "catalog.json").string());
       return Status::Ok();
+    }
+    if (command == Command::kCompile && (!flags_.select.empty() || !flags_.inline_sql.empty())) {
+      // dbt prints what it compiled when asked for particular nodes.
+      for (const auto& r : results.results) {
+        if (r.status != "success" || manifest_->nodes[r.node].node.resource_type == ResourceType::kTest) continue;
+        Out("Compiled node '" + manifest_->nodes[r.node].node.name + "' is:");
+        Out(r.compiled_code);
+      }
     }
     Summary(results, command);
     outcome_.exit_code = results.success() ? kExitOk : kExitFailure;

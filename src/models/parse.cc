@@ -98,7 +98,21 @@ class Parser {
     RETURN_IF_ERROR(LinkGraph());
     RETURN_IF_ERROR(CheckCycles());
     RETURN_IF_ERROR(RenderDescriptions());
+    WarnUnenforced();
     return std::move(m_);
+  }
+
+  // Configs floe accepts but does not act on yet are said, once per node.
+  void WarnUnenforced() {
+    for (const auto& p : m_->nodes) {
+      const Value* contract = p.config.Get("contract");
+      const Value* enforced = contract && contract->is_map() ? contract->Get("enforced") : nullptr;
+      if (enforced && enforced->Truthy())
+        m_->warnings.push_back({SourceLocation{.file = p.node.original_file_path, .line = p.node.raw_code_line},
+                                p.node.unique_id +
+                                    ": its contract is not enforced by floe yet (column names, types and "
+                                    "constraints are not checked)"});
+    }
   }
 
   // Descriptions may call doc() (and other Jinja); dbt renders them at parse

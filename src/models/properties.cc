@@ -93,6 +93,15 @@ class PropertyFile {
         RETURN_IF_ERROR(EachEntry(e.value, e.key, [&](const YamlNode& m) { return AddProperties(m, snapshots); }));
       } else if (e.key == "sources") {
         RETURN_IF_ERROR(EachEntry(e.value, "sources", [&](const YamlNode& m) { return AddSource(m); }));
+      } else if (e.key == "unit_tests" || e.key == "exposures" || e.key == "metrics" || e.key == "semantic_models" ||
+                 e.key == "saved_queries") {
+        // Valid dbt that floe does not run yet: said, never silently dropped
+        // (a unit test that never runs would pass CI unseen).
+        if (!e.value.is_null() && !(e.value.is_sequence() && e.value.items.empty()))
+          warnings().push_back({e.value.location, "`" + e.key + ":` is not supported by floe yet: its " +
+                                                      std::to_string(e.value.items.size()) + " entr" +
+                                                      (e.value.items.size() == 1 ? "y is" : "ies are") +
+                                                      " not run or recorded"});
       }
     }
     return Status::Ok();

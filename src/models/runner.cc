@@ -402,6 +402,19 @@ class Run {
       return Status::Ok();
     }
     if (type == ResourceType::kTest) {
+      std::string audit;
+      if (StoresFailures(p)) {
+        // dbt's store_failures: the failing rows in a table of the
+        // <target schema>_dbt_test__audit schema (or the test's own schema).
+        std::string custom = ConfigText(p, "schema");
+        Relation table{m_.target.database, m_.target.schema + "_" + (custom.empty() ? "dbt_test__audit" : custom),
+                       p.node.name};
+        RETURN_IF_ERROR(con.Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(table.database) + "." +
+                                    QuoteIdentifier(table.schema)));
+        std::string kind = ConfigText(p, "store_failures_as") == "view" ? "VIEW" : "TABLE";
+        RETURN_IF_ERROR(con.Execute("CREATE OR REPLACE " + kind + " " + table.Rendered() + " AS (\n" + sql + "\n)"));
+        audit = table.Rendered();
+      }
       std::string run_sql = TestResultSql(p, sql);
       WriteSql("run", p, run_sql);
       ASSIGN_OR_RETURN(engine::Table t, con.Query(run_sql));
@@ -419,10 +432,12 @@ class Run {
       } else {
         r.status = "pass";
       }
+      std::string condition = r.status == "fail" ? ConfigText(p, "error_if") : ConfigText(p, "warn_if");
       r.message = r.status == "pass" ? ""
                                      : "Got " + std::to_string(r.failures) + " result" + (r.failures == 1 ? "" : "s") +
                                            ", configured to " + (r.status == "fail" ? "fail" : "warn") + " if " +
-                                           (r.status == "fail" ? "!= 0" : "!= 0");
+                                           (condition.empty() ? "!= 0" : condition);
+      if (!audit.empty() && r.status != "pass") r.message += "\n  See test failures: select * from " + audit;
       return Status::Ok();
     }
     RETURN_IF_ERROR(RunHook(con, p, "pre_hook"));
@@ -437,6 +452,18 @@ class Run {
     r.status = "success";
     r.message = done.message;
     return Status::Ok();
+  }
+
+  static bool StoresFailures(const ParsedNode& p) {
+    const Value* v = p.config.Get("store_failures");
+    const Value* as = p.config.Get("store_failures_as");
+    if (as && as->is_string()) return as->AsString() == "table" || as->AsString() == "view";
+    return v && v->Truthy();
+  }
+
+  static std::string ConfigText(const ParsedNode& p, std::string_view key) {
+    const Value* v = p.config.Get(key);
+    return v && v->is_string() ? v->AsString() : "";
   }
 
   // Whether this result stops what depends on the node.

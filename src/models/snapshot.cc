@@ -44,6 +44,17 @@ Result<MaterializeResult> BuildSnapshot(engine::Connection& con, const ParsedNod
     return InvalidArgument("snapshot " + snap.node.name + ": the timestamp strategy needs an updated_at config");
   std::string hard_deletes = ConfigText(snap, "hard_deletes");
   if (const Value* inv = snap.config.Get("invalidate_hard_deletes"); inv && inv->Truthy()) hard_deletes = "invalidate";
+  if (!hard_deletes.empty() && hard_deletes != "ignore" && hard_deletes != "invalidate")
+    return InvalidArgument("snapshot " + snap.node.name + ": hard_deletes '" + hard_deletes +
+                           "' is not supported by floe yet (ignore and invalidate are)");
+  // dbt 1.9's column renames and current-row marker change the table's shape:
+  // refusing them beats a table tools then misread.
+  for (const char* unsupported : {"snapshot_meta_column_names", "dbt_valid_to_current"}) {
+    const Value* v = snap.config.Get(unsupported);
+    if (v && !v->is_null())
+      return InvalidArgument("snapshot " + snap.node.name + ": the " + unsupported +
+                             " config is not supported by floe yet");
+  }
 
   std::string target = snap.relation.Rendered();
   std::string src = QuoteIdentifier(snap.relation.identifier + "__dbt_source");
