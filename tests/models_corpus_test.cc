@@ -246,6 +246,15 @@ TEST(ModelsJinjaTest, RunQueryRowsByNameAndPosition) {
   EXPECT_EQ(shown.exit_code, 0) << shown.out;
   EXPECT_THAT(shown.out, HasSubstr("| by_name | by_position | by_attribute |"));
   EXPECT_THAT(shown.out, HasSubstr("| 40 | 20 | 30 |"));
+
+  // `graph` holds the project's nodes with their dependencies.
+  std::string graph =
+      "select {{ graph.nodes | length }} as nodes, "
+      "'{{ graph.nodes['model.shop.fct_orders'].depends_on.nodes | join(',') }}' as parents";
+  auto walked = testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY +
+                                  " models show --inline " + ShellQuote(graph) + " 2>&1");
+  EXPECT_EQ(walked.exit_code, 0) << walked.out;
+  EXPECT_THAT(walked.out, HasSubstr("| 24 | model.shop.int_orders_enriched |"));
   fs::remove_all(work);
 }
 

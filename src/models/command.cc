@@ -248,6 +248,24 @@ Result<PreviousState> ReadPreviousState(const std::filesystem::path& dir) {
   return state;
 }
 
+// The `profile:` (else `name:`) of dbt_project.yml when it is plain text;
+// nullopt when the file is missing, invalid or templated there (the full
+// load then reports or renders it).
+std::optional<std::string> ProfileName(const std::filesystem::path& project_dir) {
+  std::ifstream in(project_dir / "dbt_project.yml");
+  if (!in) return std::nullopt;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  tmpl::Environment env = tmpl::Environment::Standard(tmpl::Dialect::kJinja);
+  std::vector<Status> template_errors;
+  auto doc = flow::ParseYaml(text, "dbt_project.yml", env, &template_errors);
+  if (!doc.ok() || !doc->is_map()) return std::nullopt;
+  for (const char* key : {"profile", "name"}) {
+    const flow::YamlNode* n = doc->Find(key);
+    if (n && n->is_scalar() && !n->tmpl && !n->scalar.empty()) return n->scalar;
+  }
+  return std::nullopt;
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -297,23 +315,36 @@ class CommandRun {
       Out("Installed " + std::to_string(installed.size()) + " package(s)");
       return Status::Ok();
     }
+    ProfileOptions po{.project_dir = project_dir_,
+                      .profiles_dir = flags_.profiles_dir ? std::optional(env_.working_directory / *flags_.profiles_dir)
+                                                          : std::nullopt,
+                      .inline_profiles = env_.inline_profiles,
+                      .target = flags_.target};
+    // dbt_project.yml may use `target` ({{ target.name }} in a schema, an
+    // enabled flag): the target comes first when the profile's name can be
+    // read, so the project loads with it.
+    std::optional<Target> target;
+    if (flags_.command != "clean") {
+      if (std::optional<std::string> profile = ProfileName(project_dir_)) {
+        po.profile = *profile;
+        ASSIGN_OR_RETURN(target, LoadTarget(po));
+        load.target = TargetContext(*target);
+      }
+    }
     auto t_load = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(Project project, LoadProject(load));
     double load_seconds = SecondsSince(t_load);
     target_dir_ = project.root / project.target_path;
     outcome_.target_dir = target_dir_;
     if (flags_.command == "clean") return Clean(project);
-    ProfileOptions po{.project_dir = project_dir_,
-                      .profiles_dir = flags_.profiles_dir ? std::optional(env_.working_directory / *flags_.profiles_dir)
-                                                          : std::nullopt,
-                      .inline_profiles = env_.inline_profiles,
-                      .profile = project.profile,
-                      .target = flags_.target};
-    ASSIGN_OR_RETURN(Target target, LoadTarget(po));
-    if (flags_.command == "debug") return Debug(project, target);
+    if (!target) {
+      po.profile = project.profile;
+      ASSIGN_OR_RETURN(target, LoadTarget(po));
+    }
+    if (flags_.command == "debug") return Debug(project, *target);
     ASSIGN_OR_RETURN(Value vars, ParseVars(flags_.vars_text));
     auto t0 = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(manifest_, Parse(std::move(project), std::move(target), {.vars_override = vars}));
+    ASSIGN_OR_RETURN(manifest_, Parse(std::move(project), std::move(*target), {.vars_override = vars}));
     for (const auto& w : manifest_->warnings)
       Err("[WARNING]: " + (w.where.known() ? w.where.ToString() + ": " : "") + w.message);
     if (flags_.command == "parse") {
@@ -675,6 +706,8 @@ class CommandRun {
     p.materialized = "view";
     ASSIGN_OR_RETURN(p.code,
                      tmpl::Template::Compile(sql, tmpl::SourceOrigin{.name = "--inline"}, manifest_->jinja->env));
+    if (sql.find("graph") != std::string::npos)  // parsing built it only if the project used it
+      manifest_->jinja->globals.MutableMap().Set("graph", GraphValue(*manifest_));
     manifest_->nodes.push_back(std::move(p));
     return manifest_->nodes.size() - 1;
   }

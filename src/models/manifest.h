@@ -90,4 +90,8 @@ struct ParseOptions {
 // node on it), an unknown generic test.
 Result<std::unique_ptr<Manifest>> Parse(Project project, Target target, const ParseOptions& options);
 
+// `target` as Jinja sees it (dbt_project.yml values and every render):
+// the profile's keys plus name, profile_name, type, schema, database, path, threads.
+tmpl::Value TargetContext(const Target& target);
+
 }  // namespace floe::models

@@ -99,7 +99,18 @@ class Parser {
     RETURN_IF_ERROR(CheckCycles());
     RETURN_IF_ERROR(RenderDescriptions());
     WarnUnenforced();
+    if (MentionsGraph()) m_->jinja->globals.MutableMap().Set("graph", GraphValue(*m_));
     return std::move(m_);
+  }
+
+  // `graph` is built only for projects whose SQL or macros use it: for
+  // 10,000 nodes it is a large value nobody else reads.
+  bool MentionsGraph() const {
+    for (const auto& f : m_->project.macros)
+      if (f.text.find("graph") != std::string::npos) return true;
+    for (const auto& p : m_->nodes)
+      if (p.node.raw_code.find("graph") != std::string::npos) return true;
+    return false;
   }
 
   // Configs floe accepts but does not act on yet are said, once per node.
@@ -144,26 +155,14 @@ class Parser {
 
  private:
   Value Globals() const {
-    const Target& t = m_->target;
-    ValueMap target;
-    if (t.raw.is_map())
-      for (const auto& [k, v] : t.raw.AsMap()) target.Set(k, v);
-    target.Set("name", Value(t.name));
-    target.Set("target_name", Value(t.name));
-    target.Set("profile_name", Value(t.profile_name));
-    target.Set("type", Value(t.type));
-    target.Set("schema", Value(t.schema));
-    target.Set("database", Value(t.database));
-    target.Set("path", Value(t.path));
-    target.Set("threads", Value(int64_t(t.threads)));
     ValueMap g;
-    g.Set("target", Value(std::move(target)));
+    g.Set("target", TargetContext(m_->target));
     g.Set("project_name", Value(m_->project.name));
     g.Set("invocation_id", Value(m_->invocation_id));
     g.Set("run_started_at", Value(m_->generated_at));
     g.Set("dbt_version", Value("1.9.0"));
-    g.Set("database", Value(t.database));
-    g.Set("schema", Value(t.schema));
+    g.Set("database", Value(m_->target.database));
+    g.Set("schema", Value(m_->target.schema));
     g.Set("flags", Value::MakeMap({{"FULL_REFRESH", false}, {"WHICH", "parse"}, {"STORE_FAILURES", false}}));
     g.Set("modules", ModulesValue());
     g.Set("graph", Value::MakeMap({{"nodes", Value(ValueMap{})}, {"sources", Value(ValueMap{})}}));
@@ -599,6 +598,67 @@ std::optional<size_t> Manifest::ResolveSource(std::string_view source_name, std:
   for (size_t i = 0; i < sources.size(); ++i)
     if (sources[i].source_name == source_name && sources[i].name == table) return i;
   return std::nullopt;
+}
+
+// dbt's `graph`: nodes and sources by unique id, with the attributes
+// macros walking the project read.
+Value GraphValue(const Manifest& manifest) {
+  ValueMap nodes, sources;
+  for (const auto& p : manifest.nodes) {
+    if (!p.enabled) continue;
+    ValueList depends, fqn, tags;
+    for (size_t d : p.depends_on) depends.push_back(Value(manifest.nodes[d].node.unique_id));
+    for (size_t src : p.depends_on_sources) depends.push_back(Value(manifest.sources[src].unique_id));
+    for (const auto& f : p.node.fqn) fqn.push_back(Value(f));
+    for (const auto& t : p.tags) tags.push_back(Value(t));
+    ValueMap n;
+    n.Set("unique_id", Value(p.node.unique_id));
+    n.Set("name", Value(p.node.name));
+    n.Set("resource_type", Value(std::string(ResourceTypeName(p.node.resource_type))));
+    n.Set("package_name", Value(p.node.package));
+    n.Set("path", Value(p.node.path));
+    n.Set("original_file_path", Value(p.node.original_file_path));
+    n.Set("fqn", Value(std::move(fqn)));
+    n.Set("tags", Value(std::move(tags)));
+    n.Set("config", p.config);
+    n.Set("database", Value(p.relation.database));
+    n.Set("schema", Value(p.relation.schema));
+    n.Set("alias", Value(p.relation.identifier));
+    n.Set("relation_name", Value(p.relation.Rendered()));
+    n.Set("description", Value(p.node.description));
+    n.Set("raw_code", Value(p.node.raw_code));
+    n.Set("depends_on", Value::MakeMap({{"nodes", Value(std::move(depends))}}));
+    nodes.Set(p.node.unique_id, Value(std::move(n)));
+  }
+  for (const auto& src : manifest.sources) {
+    ValueMap n;
+    n.Set("unique_id", Value(src.unique_id));
+    n.Set("name", Value(src.name));
+    n.Set("source_name", Value(src.source_name));
+    n.Set("resource_type", Value("source"));
+    n.Set("package_name", Value(src.package));
+    n.Set("schema", Value(src.schema));
+    n.Set("identifier", Value(src.identifier));
+    n.Set("database", Value(src.database.empty() ? manifest.target.database : src.database));
+    n.Set("config", src.config);
+    sources.Set(src.unique_id, Value(std::move(n)));
+  }
+  return Value::MakeMap({{"nodes", Value(std::move(nodes))}, {"sources", Value(std::move(sources))}});
+}
+
+Value TargetContext(const Target& t) {
+  ValueMap target;
+  if (t.raw.is_map())
+    for (const auto& [k, v] : t.raw.AsMap()) target.Set(k, v);
+  target.Set("name", Value(t.name));
+  target.Set("target_name", Value(t.name));
+  target.Set("profile_name", Value(t.profile_name));
+  target.Set("type", Value(t.type));
+  target.Set("schema", Value(t.schema));
+  target.Set("database", Value(t.database));
+  target.Set("path", Value(t.path));
+  target.Set("threads", Value(int64_t(t.threads)));
+  return Value(std::move(target));
 }
 
 Result<std::unique_ptr<Manifest>> Parse(Project project, Target target, const ParseOptions& options) {

@@ -81,6 +81,9 @@ tmpl::Value RelationValue(const Relation& relation, std::string_view type = "tab
 // `model` in the context: the node's dbt attributes.
 tmpl::Value NodeValue(const ParsedNode& node);
 
+// dbt's `graph` (nodes and sources by unique id) of a parsed manifest.
+tmpl::Value GraphValue(const Manifest& manifest);
+
 // `modules` in the context: datetime (now, utcnow, today), re? no.
 tmpl::Value ModulesValue();
 
