@@ -252,6 +252,17 @@ class Parser {
   }
 
   Status AddNodes() {
+    // Room for the generic tests too: a vector that grows copies every node.
+    size_t tests = 0;
+    for (const auto& n : m_->project.nodes) {
+      tests += n.tests.size();
+      for (const auto& c : n.columns) tests += c.tests.size();
+    }
+    for (const auto& s : m_->project.sources) {
+      tests += s.tests.size();
+      for (const auto& c : s.columns) tests += c.tests.size();
+    }
+    m_->nodes.reserve(m_->project.nodes.size() + tests + 16 * m_->project.snapshots.size() + 64);
     for (auto& n : m_->project.nodes) {
       ParsedNode p;
       p.node = std::move(n);
