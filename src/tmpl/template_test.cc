@@ -91,6 +91,8 @@ std::vector<Case> LoadCases(const std::filesystem::path& path) {
       } else if (what == "error") {
         c.error.emplace();
         target = &*c.error;
+      } else if (what == "floe-only") {
+        target = nullptr;  // a floe extension: the Jinja2 differential skips it
       } else if (what.starts_with("file ")) {
         target = &c.files[what.substr(5)];
       } else {
