@@ -233,19 +233,21 @@ TEST(ModelsStateTest, StateModifiedAndResultSelectAgainstAnEarlierRun) {
 }
 
 // run_query's rows read as agate's: by name, by position, as attributes;
-// `show --inline` compiles SQL with the project's context.
+// dbt's tojson/fromjson/fromyaml; `show --inline` compiles SQL with the
+// project's context.
 TEST(ModelsJinjaTest, RunQueryRowsByNameAndPosition) {
   fs::path work = fs::temp_directory_path() / ("floe_models_rows_" + std::to_string(::getpid()));
   fs::remove_all(work);
   fs::copy(kCorpus / "shop", work, fs::copy_options::recursive);
   std::string sql =
       "{% set r = run_query('select 10 as a, 20 as b union all select 30, 40 order by 1') %}"
-      "select {{ r.rows[1]['b'] }} as by_name, {{ r.rows[0][1] }} as by_position, {{ r.rows[1].a }} as by_attribute";
+      "select {{ r.rows[1]['b'] }} as by_name, {{ r.rows[0][1] }} as by_position, {{ r.rows[1].a }} as by_attribute, "
+      "{{ fromjson(tojson({'k': 7}))['k'] + fromyaml('k: 1').k }} as serialized";
   auto shown = testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY +
                                  " models show --inline " + ShellQuote(sql) + " 2>&1");
   EXPECT_EQ(shown.exit_code, 0) << shown.out;
-  EXPECT_THAT(shown.out, HasSubstr("| by_name | by_position | by_attribute |"));
-  EXPECT_THAT(shown.out, HasSubstr("| 40 | 20 | 30 |"));
+  EXPECT_THAT(shown.out, HasSubstr("| by_name | by_position | by_attribute | serialized |"));
+  EXPECT_THAT(shown.out, HasSubstr("| 40 | 20 | 30 | 8 |"));
 
   // `graph` holds the project's nodes with their dependencies.
   std::string graph =

@@ -5,10 +5,12 @@
 
 #include "core/strings.h"
 #include "engine/session.h"
+#include "flow/yaml_node.h"
 #include "models/config_keys.h"
 #include "models/internal/dbt_context.h"
 #include "models/materialize.h"
 #include "storage/digest.h"
+#include "tmpl/json.h"
 
 namespace floe::models {
 namespace {
@@ -511,6 +513,26 @@ void AddDbtFunctions(JinjaLibrary& lib) {
   env.AddFunction("adapter.type", [](CallArgs&, RenderState&) -> Result<Value> { return Value("duckdb"); });
   env.AddFunction("doc", Doc);
   env.AddFunction("local_md5", LocalMd5);
+  // dbt's serialization helpers (its context functions, not Jinja filters).
+  env.AddFunction("tojson", [](CallArgs& args, RenderState& st) -> Result<Value> {
+    const Value* v = args.Arg(0, "value");
+    if (!v) return st.Error("tojson() needs a value");
+    return Value(tmpl::ToJson(*v));
+  });
+  env.AddFunction("fromjson", [](CallArgs& args, RenderState& st) -> Result<Value> {
+    ASSIGN_OR_RETURN(std::string text, StringArg(st, args, 0, "string", "fromjson"));
+    auto v = tmpl::ParseJson(text);
+    if (!v.ok()) return st.Error("fromjson: " + v.status().message());
+    return *v;
+  });
+  env.AddFunction("fromyaml", [](CallArgs& args, RenderState& st) -> Result<Value> {
+    ASSIGN_OR_RETURN(std::string text, StringArg(st, args, 0, "string", "fromyaml"));
+    tmpl::Environment plain = tmpl::Environment::Standard(tmpl::Dialect::kJinja);
+    std::vector<Status> template_errors;
+    auto doc = flow::ParseYaml(text, "fromyaml", plain, &template_errors);
+    if (!doc.ok()) return st.Error("fromyaml: " + doc.status().message());
+    return doc->ToValue();
+  });
 }
 
 }  // namespace floe::models
