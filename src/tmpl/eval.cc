@@ -2,6 +2,9 @@
 // tests and operators.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <optional>
 
 #include "core/strings.h"
 #include "tmpl/internal/ast.h"
@@ -11,6 +14,93 @@
 
 namespace floe::tmpl {
 namespace {
+
+// Python's printf-style `'%s and %d' % (x, 3)` (Jinja only; dbt macros use
+// it): %s %r %d %i %f %e %g %x %o %c %% with flags, width and precision;
+// a list or tuple gives the arguments, a map serves %(name)s.
+std::optional<std::string> PercentFormat(const std::string& format, const Value& args, std::string* error) {
+  auto fail = [error](std::string message) {
+    *error = std::move(message);
+    return std::optional<std::string>();
+  };
+  std::vector<Value> positional;
+  if (args.is_list()) {
+    positional = args.AsList();
+  } else if (!args.is_map()) {
+    positional.push_back(args);
+  }
+  size_t next = 0;
+  std::string out;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') {
+      out += format[i];
+      continue;
+    }
+    if (++i >= format.size()) return fail("incomplete format: '%' at the end");
+    const Value* arg = nullptr;
+    if (format[i] == '(') {
+      size_t close = format.find(')', i);
+      if (close == std::string::npos || !args.is_map()) return fail("a %(name)s format needs a dict");
+      arg = args.AsMap().Find(format.substr(i + 1, close - i - 1));
+      if (!arg) return fail("format key '" + format.substr(i + 1, close - i - 1) + "' is not in the dict");
+      i = close + 1;
+    }
+    std::string spec = "%";
+    while (i < format.size() && std::strchr("-+ #0", format[i])) spec += format[i++];
+    while (i < format.size() && (std::isdigit(static_cast<unsigned char>(format[i])) || format[i] == '.'))
+      spec += format[i++];
+    if (i >= format.size()) return fail("incomplete format");
+    char conv = format[i];
+    if (conv == '%') {
+      out += '%';
+      continue;
+    }
+    if (!arg) {
+      if (next >= positional.size()) return fail("not enough arguments for format string");
+      arg = &positional[next++];
+    }
+    char buf[512];
+    switch (conv) {
+      case 's':
+      case 'r': {
+        std::string text =
+            conv == 'r' && arg->is_string() ? "'" + arg->AsString() + "'" : ToDisplayString(*arg, Dialect::kJinja);
+        std::snprintf(buf, sizeof buf, (spec + "s").c_str(), text.c_str());
+        out += text.size() >= sizeof buf ? text : std::string(buf);
+        break;
+      }
+      case 'd':
+      case 'i':
+      case 'x':
+      case 'X':
+      case 'o':
+      case 'c':
+        if (!arg->is_number())
+          return fail("%" + std::string(1, conv) + " format: a number is required, not " +
+                      std::string(arg->TypeName()));
+        std::snprintf(buf, sizeof buf, (spec + "ll" + (conv == 'i' ? 'd' : conv)).c_str(),
+                      static_cast<long long>(arg->is_int() ? arg->AsInt() : static_cast<int64_t>(arg->AsDouble())));
+        out += buf;
+        break;
+      case 'f':
+      case 'F':
+      case 'e':
+      case 'E':
+      case 'g':
+      case 'G':
+        if (!arg->is_number())
+          return fail("%" + std::string(1, conv) + " format: a number is required, not " +
+                      std::string(arg->TypeName()));
+        std::snprintf(buf, sizeof buf, (spec + conv).c_str(), arg->AsDouble());
+        out += buf;
+        break;
+      default:
+        return fail("unsupported format character '" + std::string(1, conv) + "'");
+    }
+  }
+  if (next < positional.size() && !args.is_map()) return fail("not all arguments converted during string formatting");
+  return out;
+}
 
 // Python's floor division and modulo: the result takes the divisor's sign.
 int64_t FloorDiv(int64_t a, int64_t b) {
@@ -435,6 +525,12 @@ Result<Value> RenderState::EvalBinary(const Node& node) {
       out.insert(out.end(), b.AsList().begin(), b.AsList().end());
       return Value(std::move(out));
     }
+  }
+  if (op == "%" && a.is_string() && env_.dialect == Dialect::kJinja) {
+    std::string error;
+    std::optional<std::string> formatted = PercentFormat(a.AsString(), b, &error);
+    if (!formatted) return ErrorAt(node, error);
+    return Value(std::move(*formatted));
   }
   if (op == "*" && ((a.is_string() && b.is_int()) || (a.is_int() && b.is_string()))) {
     const std::string& s = a.is_string() ? a.AsString() : b.AsString();
