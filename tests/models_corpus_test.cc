@@ -281,6 +281,35 @@ TEST(ModelsTestsTest, StoreFailuresKeepsTheFailingRows) {
   fs::remove_all(work);
 }
 
+// A column added to what a snapshot reads is added to the snapshot table
+// (as dbt does); versions from before it read NULL there.
+TEST(ModelsSnapshotTest, ANewSourceColumnIsAddedToTheSnapshot) {
+  fs::path work = fs::temp_directory_path() / ("floe_models_snapcol_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  fs::copy(kCorpus / "snapshots", work, fs::copy_options::recursive);
+  auto floe = [&](const std::string& args) {
+    return testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY + " models " +
+                             args + " 2>&1");
+  };
+  ASSERT_EQ(floe("build").exit_code, 0);
+  fs::path ts = work / "project" / "snapshots" / "customers_ts.sql";
+  std::ifstream in(ts);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  size_t from = text.find("from {{");
+  ASSERT_NE(from, std::string::npos) << text;
+  text.insert(from, ", 'eu' as region\n");
+  std::ofstream(ts) << text;
+  testing::CommandResult again = floe("snapshot -s customers_ts");
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  // No row changed its updated_at: no new version, and the old ones read NULL.
+  auto regions = QueryAsText(work / "project" / "warehouse.duckdb",
+                             "select bool_and(region is null) as all_null from snapshots.customers_ts");
+  ASSERT_TRUE(regions.ok()) << regions.status().ToString();
+  EXPECT_EQ(Join(*regions), "all_null\ntrue\n");
+  fs::remove_all(work);
+}
+
 // packages.yml with a `git:` package at a tag: `deps` clones it (libgit2)
 // into dbt_packages/, and the build uses that copy, not the folder it came
 // from; a later commit on the repository is not what was installed.

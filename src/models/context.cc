@@ -57,6 +57,8 @@ Value Now(bool date_only) {
 
 }  // namespace
 
+Value CurrentDateTime() { return Now(false); }
+
 Value ModulesValue() {
   auto now = Value::MakeCallable("now", [](CallArgs&) -> Result<Value> { return Now(false); });
   auto today = Value::MakeCallable("today", [](CallArgs&) -> Result<Value> { return Now(true); });

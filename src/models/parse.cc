@@ -159,7 +159,7 @@ class Parser {
     g.Set("target", TargetContext(m_->target));
     g.Set("project_name", Value(m_->project.name));
     g.Set("invocation_id", Value(m_->invocation_id));
-    g.Set("run_started_at", Value(m_->generated_at));
+    g.Set("run_started_at", CurrentDateTime());
     g.Set("dbt_version", Value("1.9.0"));
     g.Set("database", Value(m_->target.database));
     g.Set("schema", Value(m_->target.schema));

@@ -1,6 +1,9 @@
 // Snapshots: type-2 slowly changing dimensions, as dbt builds them. Each
 // source row version gets dbt_scd_id, dbt_updated_at, dbt_valid_from and
 // dbt_valid_to; the current version has dbt_valid_to null.
+#include <algorithm>
+#include <set>
+
 #include "engine/session.h"
 #include "models/materialize.h"
 
@@ -21,6 +24,11 @@ Status Atomically(engine::Connection& con, const std::string& body) {
   if (s.ok()) s = con.Execute("COMMIT");
   if (!s.ok()) con.Execute("ROLLBACK").IgnoreError();  // `s` is the error to report
   return s;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;  // DuckDB's column names are case-insensitive
 }
 
 }  // namespace
@@ -108,11 +116,20 @@ Result<MaterializeResult> BuildSnapshot(engine::Connection& con, const ParsedNod
     for (size_t i = 0; i < check.size(); ++i)
       changed += (i ? " OR " : "") + std::string("s.") + check[i] + " IS DISTINCT FROM t." + check[i];
   }
+  // Columns the source gained since the snapshot table was made are added
+  // to it (dbt does the same); rows that predate them read NULL there.
+  ASSIGN_OR_RETURN(engine::Table existing_columns, con.Query("DESCRIBE " + target));
+  std::set<std::string> have;
+  for (const auto& row : existing_columns.rows) have.insert(Lower(row[0].AsString()));
+  std::string body;
+  for (const auto& row : described.rows)
+    if (!have.count(Lower(row[0].AsString())))
+      body += "ALTER TABLE " + target + " ADD COLUMN " + QuoteIdentifier(row[0].AsString()) + " " + row[1].AsString() +
+              ";\n";
   std::string current = "(SELECT *, " + key + " AS __dbt_key FROM " + target + " WHERE dbt_valid_to IS NULL)";
   std::string keyed_src = "(SELECT *, " + key + " AS __dbt_key FROM " + src + ")";
   std::string news = QuoteIdentifier(snap.relation.identifier + "__dbt_new");
   std::string changes = QuoteIdentifier(snap.relation.identifier + "__dbt_changes");
-  std::string body;
   body += "CREATE OR REPLACE TEMPORARY TABLE " + news + " AS SELECT s.* EXCLUDE (__dbt_key) FROM " + keyed_src +
           " s WHERE s.__dbt_key NOT IN (SELECT __dbt_key FROM " + current + ");\n";
   body += "CREATE OR REPLACE TEMPORARY TABLE " + changes + " AS SELECT s.* EXCLUDE (__dbt_key) FROM " + keyed_src +

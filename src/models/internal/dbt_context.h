@@ -81,6 +81,10 @@ tmpl::Value RelationValue(const Relation& relation, std::string_view type = "tab
 // `model` in the context: the node's dbt attributes.
 tmpl::Value NodeValue(const ParsedNode& node);
 
+// Now, as a Python datetime (UTC) prints and behaves: strftime, isoformat,
+// year..second. dbt's `run_started_at`.
+tmpl::Value CurrentDateTime();
+
 // dbt's `graph` (nodes and sources by unique id) of a parsed manifest.
 tmpl::Value GraphValue(const Manifest& manifest);
 
