@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <functional>
 
 #include "tmpl/internal/parser_impl.h"
 
@@ -385,6 +386,15 @@ Status Parser::ParseMacro(Node& block, uint32_t at, const std::string& tag) {
   ASSIGN_OR_RETURN(Token after, lex_.Peek());
   if (after.type == Tok::kName) (void)lex_.Next();
   RETURN_IF_ERROR(ExpectEnd(Tok::kBlockEnd, at));
+  // Jinja's rule: a macro takes keyword arguments it does not declare only
+  // when its body reads `kwargs`.
+  std::function<bool(const Node&)> reads_kwargs = [&](const Node& n) {
+    if (n.kind == NodeKind::kName && n.text == "kwargs") return true;
+    for (const auto& kid : n.kids)
+      if (kid && reads_kwargs(*kid)) return true;
+    return false;
+  };
+  node->catch_kwargs = reads_kwargs(*body);
   node->kids[0] = std::move(body);
   parsed.macro = node.get();
   if (top_level && blocks_) blocks_->push_back(std::move(parsed));

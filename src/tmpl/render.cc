@@ -355,6 +355,12 @@ Result<Value> RenderState::InvokeMacro(const Node& def, CallArgs& args) {
     if (std::find(def.names.begin(), def.names.end(), k) != def.names.end()) continue;
     if (k == "caller") {
       frame.Set(k, v);  // from a call block
+    } else if (!def.catch_kwargs && env_.dialect == Dialect::kJinja) {
+      --depth_;
+      std::string params;
+      for (const auto& p : def.names) params += (params.empty() ? "" : ", ") + p;
+      return ErrorAt(def, "macro '" + def.text + "' takes no keyword argument '" + k + "'")
+          .WithHint("its parameters: " + (params.empty() ? std::string("none") : params));
     } else {
       kwargs.Set(k, v);
     }

@@ -69,6 +69,7 @@ struct Node {
   uint16_t height = 1;  // of the expression tree below, bounded by the parser
   bool negated = false;
   bool has_else = false;
+  bool catch_kwargs = false;  // kMacro: its body reads `kwargs`, so extra keyword arguments land there
 
   Node(NodeKind k, uint32_t off) : kind(k), offset(off) {}
 };
