@@ -310,6 +310,20 @@ TEST(ModelsSnapshotTest, ANewSourceColumnIsAddedToTheSnapshot) {
   fs::remove_all(work);
 }
 
+// `ls` lists what a selection picks, sources included, as dbt prints them.
+TEST(ModelsListTest, SourcesAreListedWithTheirPrefix) {
+  fs::path work = fs::temp_directory_path() / ("floe_models_ls_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  fs::copy(kCorpus / "shop", work, fs::copy_options::recursive);
+  auto listed = testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY +
+                                  " models ls -s source:raw+ --resource-type source model 2>&1");
+  EXPECT_EQ(listed.exit_code, 0) << listed.out;
+  EXPECT_EQ(listed.out,
+            "shop.marts.dim_customers\nshop.marts.fct_orders\nshop.intermediate.int_order_payments\n"
+            "shop.intermediate.int_orders_enriched\nshop.staging.stg_payments\nsource:shop.raw.raw_payments\n");
+  fs::remove_all(work);
+}
+
 // packages.yml with a `git:` package at a tag: `deps` clones it (libgit2)
 // into dbt_packages/, and the build uses that copy, not the folder it came
 // from; a later commit on the repository is not what was installed.

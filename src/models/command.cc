@@ -467,25 +467,31 @@ class CommandRun {
     ASSIGN_OR_RETURN(Selection selection, SelectNodes(nodes, request, context));
     for (const auto& w : selection.warnings) Err("[WARNING]: " + w);
     std::vector<size_t> out;
-    for (size_t i : selection.nodes)
-      if (i < manifest_->nodes.size() && manifest_->nodes[i].enabled) out.push_back(i);
+    selected_sources_.clear();
+    for (size_t i : selection.nodes) {
+      if (i >= manifest_->nodes.size()) {
+        selected_sources_.push_back(i - manifest_->nodes.size());  // only `ls` shows them; nothing runs a source
+      } else if (manifest_->nodes[i].enabled) {
+        out.push_back(i);
+      }
+    }
     return out;
   }
 
-  Status List(std::vector<size_t> selected) {
-    // dbt lists in unique_id order.
-    std::sort(selected.begin(), selected.end(), [this](size_t a, size_t b) {
-      return manifest_->nodes[a].node.unique_id < manifest_->nodes[b].node.unique_id;
-    });
-    for (size_t i : selected) {
-      const ParsedNode& p = manifest_->nodes[i];
-      if (p.materialized == "ephemeral" && flags_.resource_types.empty()) {
-        // dbt lists ephemeral models too.
-      }
+  // dbt's `ls`: fqn per line (sources as source:<fqn>), in unique_id order.
+  Status List(const std::vector<size_t>& selected) {
+    auto dotted = [](const std::vector<std::string>& fqn) {
       std::string line;
-      for (size_t k = 0; k < p.node.fqn.size(); ++k) line += (k ? "." : "") + p.node.fqn[k];
-      Out(line);
-    }
+      for (size_t k = 0; k < fqn.size(); ++k) line += (k ? "." : "") + fqn[k];
+      return line;
+    };
+    std::vector<std::pair<std::string, std::string>> lines;  // unique_id, line
+    for (size_t i : selected)
+      lines.emplace_back(manifest_->nodes[i].node.unique_id, dotted(manifest_->nodes[i].node.fqn));
+    for (size_t s : selected_sources_)
+      lines.emplace_back(manifest_->sources[s].unique_id, "source:" + dotted(manifest_->sources[s].fqn));
+    std::sort(lines.begin(), lines.end());
+    for (const auto& [id, line] : lines) Out(line);
     return Status::Ok();
   }
 
@@ -717,6 +723,7 @@ class CommandRun {
   Flags flags_;
   std::filesystem::path project_dir_, target_dir_;
   std::unique_ptr<Manifest> manifest_;
+  std::vector<size_t> selected_sources_;  // indexes into manifest_->sources, for `ls`
   CommandOutcome outcome_;
 };
 
