@@ -16,6 +16,7 @@
 #include "engine/session.h"
 #include "tests/support/git_repo.h"
 #include "tests/support/shell.h"
+#include "tmpl/json.h"
 
 namespace floe {
 namespace {
@@ -321,6 +322,13 @@ TEST(ModelsListTest, SourcesAreListedWithTheirPrefix) {
   EXPECT_EQ(listed.out,
             "shop.marts.dim_customers\nshop.marts.fct_orders\nshop.intermediate.int_order_payments\n"
             "shop.intermediate.int_orders_enriched\nshop.staging.stg_payments\nsource:shop.raw.raw_payments\n");
+  auto named = testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY +
+                                 " models ls -s fct_orders --resource-type model --output json 2>&1");
+  EXPECT_EQ(named.exit_code, 0) << named.out;
+  auto parsed = tmpl::ParseJson(named.out);
+  ASSERT_TRUE(parsed.ok()) << named.out;
+  EXPECT_EQ(parsed->Get("unique_id")->AsString(), "model.shop.fct_orders");
+  EXPECT_EQ(parsed->Get("config")->Get("materialized")->AsString(), "table");
   fs::remove_all(work);
 }
 

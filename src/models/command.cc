@@ -34,6 +34,7 @@ struct Flags {
   std::string command;
   std::optional<std::filesystem::path> project_dir, profiles_dir, state_dir;
   std::string target, selector, vars_text, inline_sql;
+  std::string output = "selector";  // ls --output: selector, name, path or json
   std::vector<std::string> select, exclude, resource_types;
   std::optional<int> threads;
   bool full_refresh = false, fail_fast = false, skip_unchanged = false;
@@ -55,6 +56,8 @@ const std::map<std::string, int, std::less<>> kValueFlags = {{"--project-dir", 0
                                                              {"--state", 0},
                                                              {"--limit", 0},
                                                              {"--inline", 0},
+                                                             {"--output", 0},
+                                                             {"-o", 0},
                                                              {"--resource-type", 3},
                                                              {"--log-format", 0},
                                                              {"--target-path", 0}};
@@ -133,6 +136,11 @@ Result<Flags> ParseFlags(const std::vector<std::string>& given) {
     if (a == "--vars") f.vars_text = values[0];
     if (a == "--selector") f.selector = values[0];
     if (a == "--inline") f.inline_sql = values[0];
+    if (a == "--output" || a == "-o") {
+      f.output = values[0];
+      if (f.output != "selector" && f.output != "name" && f.output != "path" && f.output != "json")
+        return InvalidArgument("--output must be selector, name, path or json, not '" + f.output + "'");
+    }
     if (a == "--threads") {
       try {
         f.threads = std::stoi(values[0]);
@@ -478,6 +486,23 @@ class CommandRun {
     return out;
   }
 
+  // One node as `ls --output json` prints it (dbt's default keys).
+  std::string ListJson(const ParsedNode& p) const {
+    std::string tags, depends;
+    for (const auto& t : p.tags) tags += (tags.empty() ? "" : ", ") + JsonQuote(t);
+    for (size_t d : p.depends_on)
+      depends += (depends.empty() ? "" : ", ") + JsonQuote(manifest_->nodes[d].node.unique_id);
+    for (size_t d : p.depends_on_sources)
+      depends += (depends.empty() ? "" : ", ") + JsonQuote(manifest_->sources[d].unique_id);
+    return "{\"name\": " + JsonQuote(p.node.name) +
+           ", \"resource_type\": " + JsonQuote(ResourceTypeName(p.node.resource_type)) +
+           ", \"package_name\": " + JsonQuote(p.node.package) +
+           ", \"original_file_path\": " + JsonQuote(p.node.original_file_path) +
+           ", \"unique_id\": " + JsonQuote(p.node.unique_id) + ", \"alias\": " + JsonQuote(p.relation.identifier) +
+           ", \"config\": " + tmpl::ToJson(p.config) + ", \"tags\": [" + tags + "], \"depends_on\": {\"nodes\": [" +
+           depends + "]}}";
+  }
+
   // dbt's `ls`: fqn per line (sources as source:<fqn>), in unique_id order.
   Status List(const std::vector<size_t>& selected) {
     auto dotted = [](const std::vector<std::string>& fqn) {
@@ -485,11 +510,27 @@ class CommandRun {
       for (size_t k = 0; k < fqn.size(); ++k) line += (k ? "." : "") + fqn[k];
       return line;
     };
+    const std::string& how = flags_.output;
     std::vector<std::pair<std::string, std::string>> lines;  // unique_id, line
-    for (size_t i : selected)
-      lines.emplace_back(manifest_->nodes[i].node.unique_id, dotted(manifest_->nodes[i].node.fqn));
-    for (size_t s : selected_sources_)
-      lines.emplace_back(manifest_->sources[s].unique_id, "source:" + dotted(manifest_->sources[s].fqn));
+    for (size_t i : selected) {
+      const ParsedNode& p = manifest_->nodes[i];
+      std::string line = how == "name"   ? p.node.name
+                         : how == "path" ? p.node.original_file_path
+                         : how == "json" ? ListJson(p)
+                                         : dotted(p.node.fqn);
+      lines.emplace_back(p.node.unique_id, std::move(line));
+    }
+    for (size_t s : selected_sources_) {
+      const SourceTable& src = manifest_->sources[s];
+      std::string line = how == "name"   ? src.source_name + "." + src.name
+                         : how == "path" ? src.original_file_path
+                         : how == "json" ? "{\"name\": " + JsonQuote(src.name) + ", \"resource_type\": \"source\", " +
+                                               "\"package_name\": " + JsonQuote(src.package) +
+                                               ", \"original_file_path\": " + JsonQuote(src.original_file_path) +
+                                               ", \"unique_id\": " + JsonQuote(src.unique_id) + "}"
+                                         : "source:" + dotted(src.fqn);
+      lines.emplace_back(src.unique_id, std::move(line));
+    }
     std::sort(lines.begin(), lines.end());
     for (const auto& [id, line] : lines) Out(line);
     return Status::Ok();
