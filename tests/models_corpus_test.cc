@@ -114,6 +114,25 @@ std::map<std::string, std::string> Counts(const std::string& text) {
   return counts;
 }
 
+// A fresh copy of a corpus case for one test, removed once the test passed.
+struct CaseCopy {
+  explicit CaseCopy(const std::string& corpus_case)
+      : dir(fs::temp_directory_path() / ("floe_models_" + std::to_string(::getpid()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+    fs::remove_all(dir);
+    fs::copy(kCorpus / corpus_case, dir, fs::copy_options::recursive);
+  }
+  ~CaseCopy() {
+    if (!::testing::Test::HasFailure()) fs::remove_all(dir);
+  }
+  // `floe models <args>` in the copy's project folder; stdout and stderr.
+  testing::CommandResult Floe(const std::string& args) const {
+    return testing::RunShell("cd " + ShellQuote((dir / "project").string()) + " && " + FLOE_BINARY + " models " + args +
+                             " 2>&1");
+  }
+  fs::path dir;
+};
+
 class ModelsCorpusTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -174,22 +193,17 @@ TEST_P(ModelsCorpusTest, StepsGiveDbtsResults) {
 // changed seed rebuilds it and what is downstream of it, saying why; a
 // dropped relation is rebuilt although its code did not change.
 TEST(ModelsSkipUnchangedTest, RebuildsOnlyWhatChangedAndSaysWhy) {
-  fs::path work = fs::temp_directory_path() / ("floe_models_skip_" + std::to_string(::getpid()));
-  fs::remove_all(work);
-  fs::copy(kCorpus / "shop", work, fs::copy_options::recursive);
-  auto floe = [&](const std::string& args) {
-    return testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY + " models " +
-                             args + " 2>&1");
-  };
-  ASSERT_EQ(floe("build").exit_code, 0);
-  testing::CommandResult again = floe("build --skip-unchanged");
+  CaseCopy copy("shop");
+  const fs::path& work = copy.dir;
+  ASSERT_EQ(copy.Floe("build").exit_code, 0);
+  testing::CommandResult again = copy.Floe("build --skip-unchanged");
   EXPECT_EQ(again.exit_code, 0) << again.out;
   EXPECT_THAT(again.out, HasSubstr("NO-OP=22 TOTAL=22"));
 
   for (const char* seed : {"raw_orders", "raw_payments"})
     fs::copy_file(work / "changes" / (std::string(seed) + "_v2.csv"),
                   work / "project/seeds" / (std::string(seed) + ".csv"), fs::copy_options::overwrite_existing);
-  testing::CommandResult changed = floe("build --skip-unchanged");
+  testing::CommandResult changed = copy.Floe("build --skip-unchanged");
   EXPECT_EQ(changed.exit_code, 0) << changed.out;
   EXPECT_THAT(changed.out, HasSubstr("raw_orders: its CSV or config changed"));
   EXPECT_THAT(changed.out, HasSubstr("stg_orders: upstream raw_orders changed"));
@@ -200,52 +214,42 @@ TEST(ModelsSkipUnchangedTest, RebuildsOnlyWhatChangedAndSaysWhy) {
 
   engine::QueryRequest drop{.sql = "drop table main_marts.fct_orders"};
   ASSERT_TRUE(engine::RunQuery(drop, (work / "project" / "warehouse.duckdb").string()).ok());
-  testing::CommandResult dropped = floe("build --skip-unchanged -s fct_orders");
+  testing::CommandResult dropped = copy.Floe("build --skip-unchanged -s fct_orders");
   EXPECT_EQ(dropped.exit_code, 0) << dropped.out;
   EXPECT_THAT(dropped.out, HasSubstr("fct_orders: its relation main_marts.fct_orders is missing"));
-  fs::remove_all(work);
 }
 
 // Slim CI: `--state` points at an earlier run's target folder;
 // state:modified picks what changed since (its SQL or config, a seed's
 // CSV), result:<status> what ended so.
 TEST(ModelsStateTest, StateModifiedAndResultSelectAgainstAnEarlierRun) {
-  fs::path work = fs::temp_directory_path() / ("floe_models_state_" + std::to_string(::getpid()));
-  fs::remove_all(work);
-  fs::copy(kCorpus / "shop", work, fs::copy_options::recursive);
-  auto floe = [&](const std::string& args) {
-    return testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY + " models " +
-                             args + " 2>&1");
-  };
-  ASSERT_EQ(floe("build").exit_code, 0);
+  CaseCopy copy("shop");
+  const fs::path& work = copy.dir;
+  ASSERT_EQ(copy.Floe("build").exit_code, 0);
   fs::copy(work / "project" / "target", work / "state", fs::copy_options::recursive);
   std::ofstream(work / "project" / "models" / "staging" / "stg_customers.sql", std::ios::app) << "\n-- edited\n";
   fs::copy_file(work / "changes" / "raw_orders_v2.csv", work / "project" / "seeds" / "raw_orders.csv",
                 fs::copy_options::overwrite_existing);
-  testing::CommandResult modified = floe("ls -s state:modified --resource-type model seed --state ../state");
+  testing::CommandResult modified = copy.Floe("ls -s state:modified --resource-type model seed --state ../state");
   EXPECT_EQ(modified.exit_code, 0) << modified.out;
   EXPECT_EQ(modified.out, "shop.staging.stg_customers\nshop.raw_orders\n");  // in unique_id order, as dbt lists
-  testing::CommandResult warned = floe("ls -s result:warn --state ../state");
+  testing::CommandResult warned = copy.Floe("ls -s result:warn --state ../state");
   EXPECT_EQ(warned.out, "shop.staging.relationships_96411fe0c89b49c3f4da955dfd358ba0\n");
-  testing::CommandResult missing = floe("ls -s state:modified --state ../nowhere");
+  testing::CommandResult missing = copy.Floe("ls -s state:modified --state ../nowhere");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.out, HasSubstr("no manifest.json"));
-  fs::remove_all(work);
 }
 
 // run_query's rows read as agate's: by name, by position, as attributes;
 // dbt's tojson/fromjson/fromyaml; `show --inline` compiles SQL with the
 // project's context.
 TEST(ModelsJinjaTest, RunQueryRowsByNameAndPosition) {
-  fs::path work = fs::temp_directory_path() / ("floe_models_rows_" + std::to_string(::getpid()));
-  fs::remove_all(work);
-  fs::copy(kCorpus / "shop", work, fs::copy_options::recursive);
+  CaseCopy copy("shop");
   std::string sql =
       "{% set r = run_query('select 10 as a, 20 as b union all select 30, 40 order by 1') %}"
       "select {{ r.rows[1]['b'] }} as by_name, {{ r.rows[0][1] }} as by_position, {{ r.rows[1].a }} as by_attribute, "
       "{{ fromjson(tojson({'k': 7}))['k'] + fromyaml('k: 1').k }} as serialized";
-  auto shown = testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY +
-                                 " models show --inline " + ShellQuote(sql) + " 2>&1");
+  auto shown = copy.Floe("show --inline " + ShellQuote(sql));
   EXPECT_EQ(shown.exit_code, 0) << shown.out;
   EXPECT_THAT(shown.out, HasSubstr("| by_name | by_position | by_attribute | serialized |"));
   EXPECT_THAT(shown.out, HasSubstr("| 40 | 20 | 30 | 8 |"));
@@ -254,24 +258,20 @@ TEST(ModelsJinjaTest, RunQueryRowsByNameAndPosition) {
   std::string graph =
       "select {{ graph.nodes | length }} as nodes, "
       "'{{ graph.nodes['model.shop.fct_orders'].depends_on.nodes | join(',') }}' as parents";
-  auto walked = testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY +
-                                  " models show --inline " + ShellQuote(graph) + " 2>&1");
+  auto walked = copy.Floe("show --inline " + ShellQuote(graph));
   EXPECT_EQ(walked.exit_code, 0) << walked.out;
   EXPECT_THAT(walked.out, HasSubstr("| 24 | model.shop.int_orders_enriched |"));
-  fs::remove_all(work);
 }
 
 // store_failures: a failing test's rows are kept in
 // <schema>_dbt_test__audit.<test>, and the message says where.
 TEST(ModelsTestsTest, StoreFailuresKeepsTheFailingRows) {
-  fs::path work = fs::temp_directory_path() / ("floe_models_audit_" + std::to_string(::getpid()));
-  fs::remove_all(work);
-  fs::copy(kCorpus / "shop", work, fs::copy_options::recursive);
+  CaseCopy copy("shop");
+  const fs::path& work = copy.dir;
   std::ofstream(work / "project" / "tests" / "late_orders.sql")
       << "{{ config(store_failures=true, severity='warn', warn_if='>1') }}\n"
       << "select order_id from {{ ref('stg_orders') }} where order_id >= 108\n";
-  auto built =
-      testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY + " models build 2>&1");
+  auto built = copy.Floe("build");
   EXPECT_EQ(built.exit_code, 0) << built.out;
   EXPECT_THAT(built.out, HasSubstr("configured to warn if >1"));
   EXPECT_THAT(built.out, HasSubstr("See test failures: select * from \"warehouse\".\"main_dbt_test__audit\""));
@@ -279,20 +279,14 @@ TEST(ModelsTestsTest, StoreFailuresKeepsTheFailingRows) {
                           "select order_id from main_dbt_test__audit.late_orders order by 1");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ(Join(*rows), "order_id\n108\n109\n110\n");
-  fs::remove_all(work);
 }
 
 // A column added to what a snapshot reads is added to the snapshot table
 // (as dbt does); versions from before it read NULL there.
 TEST(ModelsSnapshotTest, ANewSourceColumnIsAddedToTheSnapshot) {
-  fs::path work = fs::temp_directory_path() / ("floe_models_snapcol_" + std::to_string(::getpid()));
-  fs::remove_all(work);
-  fs::copy(kCorpus / "snapshots", work, fs::copy_options::recursive);
-  auto floe = [&](const std::string& args) {
-    return testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY + " models " +
-                             args + " 2>&1");
-  };
-  ASSERT_EQ(floe("build").exit_code, 0);
+  CaseCopy copy("snapshots");
+  const fs::path& work = copy.dir;
+  ASSERT_EQ(copy.Floe("build").exit_code, 0);
   fs::path ts = work / "project" / "snapshots" / "customers_ts.sql";
   std::ifstream in(ts);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -301,44 +295,37 @@ TEST(ModelsSnapshotTest, ANewSourceColumnIsAddedToTheSnapshot) {
   ASSERT_NE(from, std::string::npos) << text;
   text.insert(from, ", 'eu' as region\n");
   std::ofstream(ts) << text;
-  testing::CommandResult again = floe("snapshot -s customers_ts");
+  testing::CommandResult again = copy.Floe("snapshot -s customers_ts");
   EXPECT_EQ(again.exit_code, 0) << again.out;
   // No row changed its updated_at: no new version, and the old ones read NULL.
   auto regions = QueryAsText(work / "project" / "warehouse.duckdb",
                              "select bool_and(region is null) as all_null from snapshots.customers_ts");
   ASSERT_TRUE(regions.ok()) << regions.status().ToString();
   EXPECT_EQ(Join(*regions), "all_null\ntrue\n");
-  fs::remove_all(work);
 }
 
 // `ls` lists what a selection picks, sources included, as dbt prints them.
 TEST(ModelsListTest, SourcesAreListedWithTheirPrefix) {
-  fs::path work = fs::temp_directory_path() / ("floe_models_ls_" + std::to_string(::getpid()));
-  fs::remove_all(work);
-  fs::copy(kCorpus / "shop", work, fs::copy_options::recursive);
-  auto listed = testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY +
-                                  " models ls -s source:raw+ --resource-type source model 2>&1");
+  CaseCopy copy("shop");
+  auto listed = copy.Floe("ls -s source:raw+ --resource-type source model");
   EXPECT_EQ(listed.exit_code, 0) << listed.out;
   EXPECT_EQ(listed.out,
             "shop.marts.dim_customers\nshop.marts.fct_orders\nshop.intermediate.int_order_payments\n"
             "shop.intermediate.int_orders_enriched\nshop.staging.stg_payments\nsource:shop.raw.raw_payments\n");
-  auto named = testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY +
-                                 " models ls -s fct_orders --resource-type model --output json 2>&1");
+  auto named = copy.Floe("ls -s fct_orders --resource-type model --output json");
   EXPECT_EQ(named.exit_code, 0) << named.out;
   auto parsed = tmpl::ParseJson(named.out);
   ASSERT_TRUE(parsed.ok()) << named.out;
   EXPECT_EQ(parsed->Get("unique_id")->AsString(), "model.shop.fct_orders");
   EXPECT_EQ(parsed->Get("config")->Get("materialized")->AsString(), "table");
-  fs::remove_all(work);
 }
 
 // packages.yml with a `git:` package at a tag: `deps` clones it (libgit2)
 // into dbt_packages/, and the build uses that copy, not the folder it came
 // from; a later commit on the repository is not what was installed.
 TEST(ModelsGitPackagesTest, DepsInstallsAGitPackageAtItsRevision) {
-  fs::path work = fs::temp_directory_path() / ("floe_models_git_" + std::to_string(::getpid()));
-  fs::remove_all(work);
-  fs::copy(kCorpus / "macros_packages", work, fs::copy_options::recursive);
+  CaseCopy copy("macros_packages");
+  const fs::path& work = copy.dir;
   fs::path utils = work / "my_utils";
   std::string git = test_support::GitCommand("-C " + ShellQuote(utils.string()) + " ");
   auto made = testing::RunShell("set -e; " + git + "init -q -b main; " + git + "add -A; " + git + "commit -qm v1; " +
@@ -350,29 +337,24 @@ TEST(ModelsGitPackagesTest, DepsInstallsAGitPackageAtItsRevision) {
   fs::rename(utils, origin);
   std::ofstream(work / "project" / "packages.yml")
       << "packages:\n  - git: \"file://" << origin.string() << "\"\n    revision: v1\n";
-  auto floe = [&](const std::string& args) {
-    return testing::RunShell("cd " + ShellQuote((work / "project").string()) + " && " + FLOE_BINARY + " models " +
-                             args + " 2>&1");
-  };
-  testing::CommandResult deps = floe("deps");
+  testing::CommandResult deps = copy.Floe("deps");
   ASSERT_EQ(deps.exit_code, 0) << deps.out;
   EXPECT_TRUE(fs::exists(work / "project" / "dbt_packages" / "my_utils" / "dbt_project.yml")) << deps.out;
   fs::remove_all(origin);  // the build must not need the repository any more
-  testing::CommandResult build = floe("build");
+  testing::CommandResult build = copy.Floe("build");
   EXPECT_EQ(build.exit_code, 0) << build.out;
   EXPECT_THAT(build.out, HasSubstr("PASS=10 WARN=0 ERROR=0 SKIP=0"));
 
   std::ofstream(work / "project" / "packages.yml")
       << "packages:\n  - git: \"file://" << (work / "nowhere").string() << "\"\n    revision: main\n";
-  testing::CommandResult missing = floe("deps");
+  testing::CommandResult missing = copy.Floe("deps");
   EXPECT_EQ(missing.exit_code, 2) << missing.out;
   EXPECT_THAT(missing.out, HasSubstr("packages.yml"));
-  fs::remove_all(work);
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, ModelsCorpusTest, ::testing::ValuesIn(Cases()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           std::string name = param_info.param;
                            std::replace(name.begin(), name.end(), '/', '_');
                            return name;
                          });
