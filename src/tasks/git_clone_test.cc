@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tasks/builtin.h"
+#include "tests/support/builtin_tasks.h"
 #include "tests/support/executor_fixture.h"
 #include "tests/support/git_repo.h"
 
@@ -14,14 +15,7 @@ using state::State;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const flow::TaskRegistry& TestTasks() {
-  static const flow::TaskRegistry registry = [] {
-    flow::TaskRegistry r;
-    RegisterBuiltinTasks(r);
-    return r;
-  }();
-  return registry;
-}
+const flow::TaskRegistry& TestTasks() { return test_support::BuiltinTasks(); }
 
 class GitCloneTest : public floe::test_support::ExecutorFixture {
  protected:

@@ -15,6 +15,7 @@
 #include "exec/executor.h"
 #include "storage/local_store.h"
 #include "tasks/builtin.h"
+#include "tests/support/builtin_tasks.h"
 #include "tests/support/executor_fixture.h"
 #include "tests/support/loopback_http.h"
 #include "tests/support/processes.h"
@@ -26,14 +27,7 @@ namespace {
 using state::State;
 using ::testing::HasSubstr;
 
-const flow::TaskRegistry& TestTasks() {
-  static const flow::TaskRegistry registry = [] {
-    flow::TaskRegistry r;
-    RegisterBuiltinTasks(r);
-    return r;
-  }();
-  return registry;
-}
+const flow::TaskRegistry& TestTasks() { return test_support::BuiltinTasks(); }
 
 class TasksTest : public floe::test_support::ExecutorFixture {
  protected:
