@@ -6,6 +6,7 @@
 #include "core/strings.h"
 #include "models/config_keys.h"
 #include "models/internal/dbt_context.h"
+#include "models/materialize.h"
 #include "storage/digest.h"
 
 namespace floe::models {
@@ -229,12 +230,6 @@ class Expander {
   std::vector<Status>& errors_;
 };
 
-std::string ConfigText(const Value& config, std::string_view key, std::string_view fallback) {
-  const Value* v = config.Get(key);
-  if (!v || v->is_null() || v->is_undefined()) return std::string(fallback);
-  return v->is_string() ? v->AsString() : tmpl::ToDisplayString(*v, tmpl::Dialect::kJinja);
-}
-
 }  // namespace
 
 Status AddGenericTests(Manifest& manifest, std::vector<Status>& errors) {
@@ -243,12 +238,11 @@ Status AddGenericTests(Manifest& manifest, std::vector<Status>& errors) {
 }
 
 std::string TestResultSql(const ParsedNode& test, const std::string& compiled_sql) {
-  std::string limit = ConfigText(test.config, "limit", "");
-  std::string fail_calc = ConfigText(test.config, "fail_calc", "count(*)");
-  return "select " + fail_calc + " as failures, " + fail_calc + " " + ConfigText(test.config, "warn_if", "!= 0") +
-         " as should_warn, " + fail_calc + " " + ConfigText(test.config, "error_if", "!= 0") +
-         " as should_error from (\n" + compiled_sql + (limit.empty() ? "" : "\nlimit " + limit) +
-         "\n) dbt_internal_test";
+  std::string limit = ConfigText(test, "limit", "");
+  std::string fail_calc = ConfigText(test, "fail_calc", "count(*)");
+  return "select " + fail_calc + " as failures, " + fail_calc + " " + ConfigText(test, "warn_if", "!= 0") +
+         " as should_warn, " + fail_calc + " " + ConfigText(test, "error_if", "!= 0") + " as should_error from (\n" +
+         compiled_sql + (limit.empty() ? "" : "\nlimit " + limit) + "\n) dbt_internal_test";
 }
 
 }  // namespace floe::models

@@ -9,12 +9,6 @@ namespace {
 
 using tmpl::Value;
 
-std::string ConfigText(const ParsedNode& node, std::string_view key, std::string_view fallback = "") {
-  const Value* v = node.config.Get(key);
-  if (!v || v->is_null() || v->is_undefined()) return std::string(fallback);
-  return v->is_string() ? v->AsString() : tmpl::ToDisplayString(*v, tmpl::Dialect::kJinja);
-}
-
 std::vector<std::string> ConfigList(const ParsedNode& node, std::string_view key) {
   std::vector<std::string> out;
   const Value* v = node.config.Get(key);
@@ -204,6 +198,12 @@ std::string RelationCatalog::TypeOf(const Relation& r) const {
 void RelationCatalog::Set(const Relation& r, std::string type) {
   std::lock_guard lock(mu_);
   types_[Key(r)] = std::move(type);
+}
+
+std::string ConfigText(const ParsedNode& node, std::string_view key, std::string_view fallback) {
+  const Value* v = node.config.Get(key);
+  if (!v || v->is_null() || v->is_undefined()) return std::string(fallback);
+  return v->is_string() ? v->AsString() : tmpl::ToDisplayString(*v, tmpl::Dialect::kJinja);
 }
 
 Result<std::string> RelationType(engine::Connection& con, const Relation& r, const MaterializeOptions& options) {

@@ -46,6 +46,10 @@ struct MaterializeResult {
   std::string sql;  // what ran (target/run/)
 };
 
+// A node's config value as text: a string as it is, other values as Jinja
+// prints them, `fallback` when unset or null.
+std::string ConfigText(const ParsedNode& node, std::string_view key, std::string_view fallback = "");
+
 // Whether `relation` exists, and as what: "table", "view" or "" when absent;
 // from `options.catalog` when there is one.
 Result<std::string> RelationType(engine::Connection& con, const Relation& relation,

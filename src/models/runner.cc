@@ -461,11 +461,6 @@ class Run {
     return v && v->Truthy();
   }
 
-  static std::string ConfigText(const ParsedNode& p, std::string_view key) {
-    const Value* v = p.config.Get(key);
-    return v && v->is_string() ? v->AsString() : "";
-  }
-
   // Whether this result stops what depends on the node.
   bool Blocks(const NodeResult& r) const { return r.status == "error" || r.status == "fail" || r.status == "skipped"; }
 

@@ -12,12 +12,6 @@ namespace {
 
 using tmpl::Value;
 
-std::string ConfigText(const ParsedNode& node, std::string_view key) {
-  const Value* v = node.config.Get(key);
-  if (!v || v->is_null() || v->is_undefined()) return "";
-  return v->is_string() ? v->AsString() : tmpl::ToDisplayString(*v, tmpl::Dialect::kJinja);
-}
-
 Status Atomically(engine::Connection& con, const std::string& body) {
   RETURN_IF_ERROR(con.Execute("BEGIN TRANSACTION"));
   Status s = con.Execute(body);
