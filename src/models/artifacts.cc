@@ -1,5 +1,8 @@
 #include "models/artifacts.h"
 
+#include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -60,10 +63,30 @@ Value FromJson(const json& j) {
   return Value();
 }
 
-// manifest.json is written as it is produced: for 10,000 nodes a JSON tree
-// built first costs more than parsing the project.
+// Artifacts are written as they are produced, a buffer at a time: for
+// 10,000 nodes a JSON tree (or the whole text) built first costs more than
+// parsing the project.
 class JsonOut {
  public:
+  // Writes to `file` + ".tmp"; Finish() renames it into place.
+  explicit JsonOut(std::filesystem::path file) : file_(std::move(file)) {
+    std::error_code ec;
+    std::filesystem::create_directories(file_.parent_path(), ec);
+    tmp_ = file_;
+    tmp_ += ".tmp";
+    stream_ = std::fopen(tmp_.c_str(), "wb");
+    if (!stream_) error_ = errno;
+    out_.reserve(kBuffer + 4096);
+  }
+  ~JsonOut() {
+    if (stream_) {  // not finished: an error on the way
+      std::fclose(stream_);
+      std::filesystem::remove(tmp_);
+    }
+  }
+  JsonOut(const JsonOut&) = delete;
+  JsonOut& operator=(const JsonOut&) = delete;
+
   JsonOut& Open(char bracket) {
     Separate();
     out_ += bracket;
@@ -73,7 +96,7 @@ class JsonOut {
   JsonOut& Close(char bracket) {
     out_ += bracket;
     fresh_ = false;
-    return *this;
+    return Flush(false);
   }
   JsonOut& Key(std::string_view key) {
     Separate();
@@ -88,9 +111,14 @@ class JsonOut {
     return *this;
   }
   JsonOut& StrOrNull(std::string_view v) { return v.empty() ? Raw("null") : Str(v); }
-  JsonOut& Raw(std::string_view json) {
+  JsonOut& Number(double v) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back the same
+    return Raw(std::string_view(buf, end - buf));
+  }
+  JsonOut& Raw(std::string_view text) {
     Separate();
-    out_ += json;
+    out_ += text;
     return *this;
   }
   JsonOut& Value(const tmpl::Value& v) { return Raw(tmpl::ToJson(v)); }
@@ -101,13 +129,40 @@ class JsonOut {
     return Close(']');
   }
   JsonOut& Field(std::string_view key, std::string_view v) { return Key(key).Str(v); }
-  std::string& text() { return out_; }
+
+  // Flushes, closes and renames the file into place.
+  Status Finish() {
+    Flush(true);
+    if (stream_ && std::fclose(stream_) != 0 && !error_) error_ = errno ? errno : EIO;
+    stream_ = nullptr;
+    std::error_code ec;
+    if (error_) {
+      std::filesystem::remove(tmp_, ec);
+      return IoError("cannot write " + tmp_.string() + ": " + std::strerror(error_));
+    }
+    std::filesystem::rename(tmp_, file_, ec);
+    if (ec) return IoError("cannot write " + file_.string() + ": " + ec.message());
+    return Status::Ok();
+  }
 
  private:
+  static constexpr size_t kBuffer = 1 << 20;
+
+  JsonOut& Flush(bool always) {
+    if (out_.size() < kBuffer && !always) return *this;
+    if (stream_ && !error_ && std::fwrite(out_.data(), 1, out_.size(), stream_) != out_.size())
+      error_ = errno ? errno : EIO;
+    out_.clear();
+    return *this;
+  }
   void Separate() {
     if (!fresh_) out_ += ',';
     fresh_ = false;
   }
+
+  std::filesystem::path file_, tmp_;
+  std::FILE* stream_ = nullptr;
+  int error_ = 0;  // errno of the first failure
   std::string out_;
   bool fresh_ = true;
 };
@@ -211,7 +266,7 @@ std::string NodeChecksum(const ParsedNode& p) {
 }
 
 Status WriteManifest(const Manifest& m, const std::filesystem::path& file) {
-  JsonOut out;
+  JsonOut out(file);
   out.Open('{').Key("metadata").Open('{');
   out.Field("dbt_schema_version", "https://schemas.getdbt.com/dbt/manifest/v12.json").Field("dbt_version", "1.9.0");
   out.Field("generated_at", m.generated_at).Field("invocation_id", m.invocation_id).Key("env").Raw("{}");
@@ -283,46 +338,72 @@ Status WriteManifest(const Manifest& m, const std::filesystem::path& file) {
   out.Close('}');
   for (const char* empty : {"group_map", "saved_queries", "semantic_models", "unit_tests"}) out.Key(empty).Raw("{}");
   out.Close('}');
-  return WriteText(out.text(), file);
+  return out.Finish();
 }
 
-Result<Value> WriteRunResults(const Manifest& m, const RunResults& results, const std::vector<std::string>& args,
-                              const std::filesystem::path& file) {
-  json list = json::array();
+Status WriteRunResults(const Manifest& m, const RunResults& results, const std::vector<std::string>& args,
+                       const std::filesystem::path& file) {
+  JsonOut out(file);
+  out.Open('{').Key("metadata").Open('{');
+  out.Field("dbt_schema_version", "https://schemas.getdbt.com/dbt/run-results/v6.json").Field("dbt_version", "1.9.0");
+  out.Field("generated_at", m.generated_at).Field("invocation_id", m.invocation_id).Key("env").Raw("{}").Close('}');
+  out.Key("results").Open('[');
   for (const auto& r : results.results) {
     const ParsedNode& p = m.nodes[r.node];
-    json timing = json::array();
-    if (!r.started_at.empty())
-      timing.push_back({{"name", "execute"}, {"started_at", r.started_at}, {"completed_at", r.completed_at}});
-    list.push_back(
-        {{"unique_id", p.node.unique_id},
-         {"status", r.status},
-         {"timing", timing},
-         {"thread_id", "Thread-1"},
-         {"execution_time", r.seconds},
-         {"adapter_response",
-          r.message.empty() || r.status == "error" ? json::object() : json({{"_message", r.message}})},
-         {"message", r.message.empty() ? json(nullptr) : json(r.message)},
-         {"failures", p.node.resource_type == ResourceType::kTest ? json(r.failures) : json(nullptr)},
-         {"compiled", !r.compiled_code.empty()},
-         {"compiled_code", r.compiled_code},
-         {"relation_name", p.node.resource_type == ResourceType::kTest ? json(nullptr) : json(p.relation.Rendered())}});
+    bool test = p.node.resource_type == ResourceType::kTest;
+    out.Open('{').Field("unique_id", p.node.unique_id).Field("status", r.status);
+    out.Key("timing").Open('[');
+    if (!r.started_at.empty()) {
+      out.Open('{').Field("name", "execute").Field("started_at", r.started_at);
+      out.Field("completed_at", r.completed_at).Close('}');
+    }
+    out.Close(']').Field("thread_id", "Thread-1").Key("execution_time").Number(r.seconds);
+    out.Key("adapter_response").Open('{');
+    if (!r.message.empty() && r.status != "error") out.Field("_message", r.message);
+    out.Close('}').Key("message").StrOrNull(r.message);
+    out.Key("failures");
+    test ? out.Number(static_cast<double>(r.failures)) : out.Raw("null");
+    out.Key("compiled").Raw(r.compiled_code.empty() ? "false" : "true").Field("compiled_code", r.compiled_code);
+    out.Key("relation_name");
+    test ? out.Raw("null") : out.Str(p.relation.Rendered());
+    out.Close('}');
   }
-  json j = {{"metadata",
-             {{"dbt_schema_version", "https://schemas.getdbt.com/dbt/run-results/v6.json"},
-              {"dbt_version", "1.9.0"},
-              {"generated_at", m.generated_at},
-              {"invocation_id", m.invocation_id},
-              {"env", json::object()}}},
-            {"results", std::move(list)},
-            {"elapsed_time", results.elapsed_seconds},
-            {"args", {{"invocation_command", "dbt " + [&] {
-                         std::string s;
-                         for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
-                         return s;
-                       }()}}}};
-  RETURN_IF_ERROR(WriteJson(j, file));
-  return FromJson(j);
+  out.Close(']').Key("elapsed_time").Number(results.elapsed_seconds);
+  std::string command = "dbt";
+  for (const auto& a : args) command += " " + a;
+  out.Key("args").Open('{').Field("invocation_command", command).Close('}').Close('}');
+  return out.Finish();
+}
+
+Value RunResultsValue(const Manifest& m, const RunResults& results) {
+  tmpl::ValueList list;
+  list.reserve(results.results.size());
+  for (const auto& r : results.results) {
+    const ParsedNode& p = m.nodes[r.node];
+    bool test = p.node.resource_type == ResourceType::kTest;
+    tmpl::ValueMap timing;
+    if (!r.started_at.empty()) {
+      timing.Set("name", Value("execute"));
+      timing.Set("started_at", Value(r.started_at));
+      timing.Set("completed_at", Value(r.completed_at));
+    }
+    tmpl::ValueMap adapter_response;
+    if (!r.message.empty() && r.status != "error") adapter_response.Set("_message", Value(r.message));
+    tmpl::ValueMap entry;
+    entry.Set("unique_id", Value(p.node.unique_id));
+    entry.Set("status", Value(r.status));
+    entry.Set("timing", timing.empty() ? Value(tmpl::ValueList{}) : Value(tmpl::ValueList{Value(std::move(timing))}));
+    entry.Set("thread_id", Value("Thread-1"));
+    entry.Set("execution_time", Value(r.seconds));
+    entry.Set("adapter_response", Value(std::move(adapter_response)));
+    entry.Set("message", r.message.empty() ? Value() : Value(r.message));
+    entry.Set("failures", test ? Value(r.failures) : Value());
+    entry.Set("compiled", Value(!r.compiled_code.empty()));
+    entry.Set("compiled_code", Value(r.compiled_code));
+    entry.Set("relation_name", test ? Value() : Value(p.relation.Rendered()));
+    list.push_back(Value(std::move(entry)));
+  }
+  return Value(std::move(list));
 }
 
 Status WriteCatalog(const Manifest& m, engine::Connection& con, const std::filesystem::path& file) {

@@ -23,9 +23,13 @@ Status WriteManifest(const Manifest& manifest, const std::filesystem::path& file
 // its file (a seed's CSV; a model's SQL). state:modified compares them.
 std::string NodeChecksum(const ParsedNode& node);
 
-// run_results.json; also returns it as a Value for flow outputs.
-Result<tmpl::Value> WriteRunResults(const Manifest& manifest, const RunResults& results,
-                                    const std::vector<std::string>& args, const std::filesystem::path& file);
+// run_results.json (v6), written as it is produced.
+Status WriteRunResults(const Manifest& manifest, const RunResults& results, const std::vector<std::string>& args,
+                       const std::filesystem::path& file);
+
+// The `results` list of run_results.json as a Value: on-run-end's
+// `results`, and flow task outputs.
+tmpl::Value RunResultsValue(const Manifest& manifest, const RunResults& results);
 
 // catalog.json: every relation of the project's nodes and sources with its
 // columns and types, read from the database.

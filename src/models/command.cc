@@ -588,13 +588,12 @@ class CommandRun {
     ASSIGN_OR_RETURN(RunResults results, RunNodes(*manifest_, *session, options));
     if (!fingerprints.empty()) RETURN_IF_ERROR(SaveFingerprints(results, fingerprints));
     RETURN_IF_ERROR(WriteManifest(*manifest_, target_dir_ / "manifest.json"));
-    ASSIGN_OR_RETURN(outcome_.run_results,
-                     WriteRunResults(*manifest_, results, args_, target_dir_ / "run_results.json"));
-    if (hooks) {
-      const Value* list = outcome_.run_results.Get("results");
+    RETURN_IF_ERROR(WriteRunResults(*manifest_, results, args_, target_dir_ / "run_results.json"));
+    bool end_hooks = hooks && !manifest_->project.on_run_end.empty();
+    if (end_hooks || env_.want_run_results) outcome_.run_results = RunResultsValue(*manifest_, results);
+    if (end_hooks)
       RETURN_IF_ERROR(RunHooks(*manifest_, *session, manifest_->project.on_run_end, "on-run-end", options.print,
-                               Value::MakeMap({{"results", list ? *list : Value(tmpl::ValueList{})}})));
-    }
+                               Value::MakeMap({{"results", outcome_.run_results}})));
     if (c == "docs generate") {
       ASSIGN_OR_RETURN(auto con, session->Connect());
       RETURN_IF_ERROR(WriteCatalog(*manifest_, *con, target_dir_ / "catalog.json"));
@@ -751,9 +750,8 @@ class CommandRun {
     n.config = Value(tmpl::ValueMap{});
     p.config = n.config;
     p.materialized = "view";
-    ASSIGN_OR_RETURN(p.code,
-                     tmpl::Template::Compile(sql, tmpl::SourceOrigin{.name = "--inline"}, manifest_->jinja->env));
-    if (sql.find("graph") != std::string::npos)  // parsing built it only if the project used it
+    RETURN_IF_ERROR(CompileCode(*manifest_, p).status());  // a syntax error before anything runs
+    if (sql.find("graph") != std::string::npos)            // parsing built it only if the project used it
       manifest_->jinja->globals.MutableMap().Set("graph", GraphValue(*manifest_));
     manifest_->nodes.push_back(std::move(p));
     return manifest_->nodes.size() - 1;

@@ -35,12 +35,16 @@ struct CommandEnvironment {
   // the session closes).
   std::function<bool()> cancelled;
   std::function<void(std::function<void()>)> set_interrupt;
+  // Fill CommandOutcome::run_results (flow tasks read it; the CLI does not).
+  bool want_run_results = false;
 };
 
 // What a command did, for flow task outputs.
 struct CommandOutcome {
-  int exit_code = 0;                 // dbt's: 0 success, 1 a node failed, 2 a usage or project error
-  tmpl::Value run_results;           // run_results.json as a Value (null when the command runs no nodes)
+  int exit_code = 0;  // dbt's: 0 success, 1 a node failed, 2 a usage or project error
+  // run_results.json's `results` list (null when the command ran no nodes,
+  // or the environment did not ask for it).
+  tmpl::Value run_results;
   std::filesystem::path target_dir;  // where manifest.json and run_results.json were written
 };
 

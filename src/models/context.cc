@@ -1,5 +1,5 @@
-// The values of dbt's Jinja context: `this`, `model`, `modules`, and the
-// per-render context built from the library's globals.
+// The values of dbt's Jinja context: `this`, `model`, `modules`, and what
+// a NodeScope serves to every render.
 #include <chrono>
 #include <ctime>
 
@@ -101,16 +101,28 @@ Value NodeValue(const ParsedNode& p) {
   return Value(std::move(m));
 }
 
-Value RenderContext(const JinjaLibrary& lib, const ParsedNode* node, RenderMode mode) {
-  ValueMap ctx;
-  for (const auto& [k, v] : lib.globals.AsMap()) ctx.Set(k, v);
-  ctx.Set("execute", Value(mode == RenderMode::kExecute));
-  if (node) {
-    std::string type = node->materialized == "view" ? "view" : "table";
-    ctx.Set("this", RelationValue(node->relation, type));
-    ctx.Set("model", NodeValue(*node));
+const Value* NodeScope::Global(std::string_view name) const {
+  if (name == "execute") {
+    if (execute_.is_null()) execute_ = Value(mode == RenderMode::kExecute);
+    return &execute_;
   }
-  return Value(std::move(ctx));
+  if (node && name == "this") {
+    if (this_.is_null()) this_ = RelationValue(node->relation, node->materialized == "view" ? "view" : "table");
+    return &this_;
+  }
+  if (node && name == "model") {
+    if (model_.is_null()) model_ = NodeValue(*node);
+    return &model_;
+  }
+  return manifest && manifest->jinja ? manifest->jinja->globals.Get(name) : nullptr;
+}
+
+std::vector<std::string> NodeScope::GlobalNames() const {
+  std::vector<std::string> names{"execute"};
+  if (node) names.insert(names.end(), {"this", "model"});
+  if (manifest && manifest->jinja && manifest->jinja->globals.is_map())
+    for (const auto& [k, v] : manifest->jinja->globals.AsMap()) names.push_back(k);
+  return names;
 }
 
 }  // namespace floe::models

@@ -74,7 +74,7 @@ Result<Value> Ref(CallArgs& args, RenderState& st) {
   const std::string& name = names.back();
   const Manifest* m = scope.manifest;
   if (scope.mode == RenderMode::kParse) {
-    scope.ref_calls.push_back({names, version, st.Error("").location()});
+    scope.ref_calls.push_back({names, version, st.Location()});
     std::string db = m ? m->target.database : "";
     std::string schema = m ? m->target.schema : "main";
     return RelationValue({db, schema, name});
@@ -140,7 +140,7 @@ Result<Value> Source(CallArgs& args, RenderState& st) {
   ASSIGN_OR_RETURN(std::string table, StringArg(st, args, 1, "table_name", "source"));
   const Manifest* m = scope.manifest;
   if (scope.mode == RenderMode::kParse) {
-    scope.source_calls.push_back({{source_name, table}, std::nullopt, st.Error("").location()});
+    scope.source_calls.push_back({{source_name, table}, std::nullopt, st.Location()});
     return RelationValue({m ? m->target.database : "", source_name, table});
   }
   std::optional<size_t> found = m ? m->ResolveSource(source_name, table) : std::nullopt;
@@ -330,7 +330,7 @@ Result<Value> Warn(CallArgs& args, RenderState& st) {
   ASSIGN_OR_RETURN(std::string msg, StringArg(st, args, 0, "msg", "exceptions.warn"));
   const NodeScope& scope = ScopeOf(st);
   if (scope.mode == RenderMode::kParse) {
-    scope.warnings.push_back({st.Error("").location(), msg});
+    scope.warnings.push_back({st.Location(), msg});
   } else if (scope.log) {
     scope.log("Warning: " + msg);
   }

@@ -43,7 +43,6 @@ struct ParsedNode {
   std::vector<std::string> depends_on_macros;  // unique ids
   std::vector<std::pair<std::string, std::optional<std::string>>> refs;  // as written: (name or pkg.name, version)
   bool enabled = true;
-  std::shared_ptr<const tmpl::Template> code;  // the compiled template of raw_code (null for seeds)
   // Tests: the node tested (its first `model` argument) and column; generic
   // tests keep their name and arguments for their SQL.
   std::optional<size_t> attached_node;
@@ -89,6 +88,12 @@ struct ParseOptions {
 // to a model that does not exist (with the closest name), a cycle (every
 // node on it), an unknown generic test.
 Result<std::unique_ptr<Manifest>> Parse(Project project, Target target, const ParseOptions& options);
+
+// The template of a node's raw_code, compiled against the manifest's
+// library (null for seeds). Parsing compiles each node to record its refs
+// and config, then lets the template go: for 10,000 models, keeping the
+// syntax trees until compile costs more than building them again.
+Result<std::shared_ptr<const tmpl::Template>> CompileCode(const Manifest& manifest, const ParsedNode& node);
 
 // `target` as Jinja sees it (dbt_project.yml values and every render):
 // the profile's keys plus name, profile_name, type, schema, database, path, threads.

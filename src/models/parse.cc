@@ -5,7 +5,6 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <thread>
 
 #include "core/id.h"
@@ -135,7 +134,7 @@ class Parser {
       if (!compiled.ok()) return compiled.status();
       NodeScope scope;
       scope.manifest = m_.get();
-      ASSIGN_OR_RETURN(text, (*compiled)->Render(RenderContext(*m_->jinja, nullptr, RenderMode::kParse), &scope));
+      ASSIGN_OR_RETURN(text, (*compiled)->Render(Value(), &scope));
       return Status::Ok();
     };
     for (auto& p : m_->nodes) {
@@ -338,28 +337,23 @@ class Parser {
   }
 
   // Renders one node in parse mode and keeps what it recorded.
-  Status ParseNode(ParsedNode& p) {
-    JinjaLibrary& lib = *m_->jinja;
+  Status ParseNode(size_t index) {
+    ParsedNode& p = m_->nodes[index];
     Node& n = p.node;
     if (!n.config.is_map()) n.config = Value(ValueMap{});
     if (n.resource_type != ResourceType::kSeed) {
-      std::string display = DisplayPath(m_->project, n.package_root, n.original_file_path);
-      tmpl::SourceOrigin origin{.name = display, .line = n.raw_code_line};
-      auto compiled = tmpl::Template::Compile(n.raw_code, origin, lib.env);
-      if (!compiled.ok()) return compiled.status();
-      p.code = *compiled;
+      ASSIGN_OR_RETURN(auto code, CompileCode(*m_, p));
       NodeScope scope;
       scope.mode = RenderMode::kParse;
       scope.manifest = m_.get();
       scope.node = &p;
-      Value context = RenderContext(lib, &p, RenderMode::kParse);
-      auto rendered = p.code->Render(context, &scope);
+      auto rendered = code->Render(Value(), &scope);
       if (!rendered.ok()) return rendered.status();
       MergeConfig(p, scope.config_calls);
-      std::lock_guard lock(recorded_mu_);
-      for (auto& w : scope.warnings) node_warnings_[p.node.unique_id].push_back(std::move(w));
-      ref_calls_[p.node.unique_id] = std::move(scope.ref_calls);
-      source_calls_[p.node.unique_id] = std::move(scope.source_calls);
+      Recorded& r = recorded_[index];
+      r.warnings = std::move(scope.warnings);
+      r.ref_calls = std::move(scope.ref_calls);
+      r.source_calls = std::move(scope.source_calls);
     } else {
       MergeConfig(p, ValueMap{});
     }
@@ -403,10 +397,11 @@ class Parser {
       bool generic = p.node.resource_type == ResourceType::kTest && !p.test_macro.empty();
       if (generic == generic_tests) todo.push_back(i);
     }
+    recorded_.resize(m_->nodes.size());  // each node's slot is written by the thread that parses it
     std::vector<Status> results(todo.size());
     std::atomic<size_t> next{0};
     auto work = [&] {
-      for (size_t k = next++; k < todo.size(); k = next++) results[k] = ParseNode(m_->nodes[todo[k]]);
+      for (size_t k = next++; k < todo.size(); k = next++) results[k] = ParseNode(todo[k]);
     };
     size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
     threads = std::min(threads, todo.size() / 64 + 1);  // a small project is not worth a thread
@@ -416,11 +411,9 @@ class Parser {
     for (auto& t : pool) t.join();
     for (size_t k = 0; k < todo.size(); ++k) {
       if (!results[k].ok()) errors_.push_back(results[k]);
-      auto w = node_warnings_.find(m_->nodes[todo[k]].node.unique_id);
-      if (w == node_warnings_.end()) continue;
-      for (auto& warning : w->second) m_->warnings.push_back(std::move(warning));
+      for (auto& warning : recorded_[todo[k]].warnings) m_->warnings.push_back(std::move(warning));
+      recorded_[todo[k]].warnings.clear();
     }
-    node_warnings_.clear();
     return errors_.empty() ? Status::Ok() : errors_.front();
   }
 
@@ -428,7 +421,6 @@ class Parser {
   Result<std::string> CallNamingMacro(const std::shared_ptr<const tmpl::Template>& call, std::string_view arg_name,
                                       const std::string& custom, const ParsedNode& p) {
     ValueMap ctx;
-    for (const auto& [k, v] : m_->jinja->globals.AsMap()) ctx.Set(k, v);
     ctx.Set(arg_name, custom.empty() ? Value() : Value(custom));
     ctx.Set("node", NodeValue(p));
     NodeScope scope;
@@ -482,8 +474,10 @@ class Parser {
   }
 
   Status LinkGraph() {
-    for (auto& p : m_->nodes) {
-      for (const auto& call : ref_calls_[p.node.unique_id]) {
+    recorded_.resize(m_->nodes.size());
+    for (size_t i = 0; i < m_->nodes.size(); ++i) {
+      ParsedNode& p = m_->nodes[i];
+      for (const auto& call : recorded_[i].ref_calls) {
         std::string package = call.args.size() == 2 ? call.args[0] : "";
         const std::string& name = call.args.back();
         std::optional<size_t> found = m_->ResolveRef(package, name, call.version, p.node.package);
@@ -505,7 +499,7 @@ class Parser {
         p.refs.emplace_back(call.args.size() == 2 ? call.args[0] + "." + name : name, call.version);
         AddUnique(p.depends_on, *found);
       }
-      for (const auto& call : source_calls_[p.node.unique_id]) {
+      for (const auto& call : recorded_[i].source_calls) {
         std::optional<size_t> found = m_->ResolveSource(call.args[0], call.args[1]);
         if (!found) {
           std::vector<std::string> names;
@@ -562,11 +556,13 @@ class Parser {
 
   std::unique_ptr<Manifest> m_;
   std::vector<Status> errors_;
-  // By unique id (nodes move as the vector grows); guarded by recorded_mu_
-  // while nodes parse in parallel.
-  std::mutex recorded_mu_;
-  std::map<std::string, std::vector<NodeScope::Call>, std::less<>> ref_calls_, source_calls_;
-  std::map<std::string, std::vector<Warning>, std::less<>> node_warnings_;
+  // What each node's parse render recorded, by node index (nodes are only
+  // appended, so indexes stay valid).
+  struct Recorded {
+    std::vector<NodeScope::Call> ref_calls, source_calls;
+    std::vector<Warning> warnings;
+  };
+  std::vector<Recorded> recorded_;
 };
 
 }  // namespace
@@ -670,6 +666,14 @@ Value TargetContext(const Target& t) {
   target.Set("path", Value(t.path));
   target.Set("threads", Value(int64_t(t.threads)));
   return Value(std::move(target));
+}
+
+Result<std::shared_ptr<const tmpl::Template>> CompileCode(const Manifest& m, const ParsedNode& p) {
+  const Node& n = p.node;
+  if (n.resource_type == ResourceType::kSeed) return std::shared_ptr<const tmpl::Template>();
+  tmpl::SourceOrigin origin{.name = DisplayPath(m.project, n.package_root, n.original_file_path),
+                            .line = n.raw_code_line};
+  return tmpl::Template::Compile(n.raw_code, origin, m.jinja->env);
 }
 
 Result<std::unique_ptr<Manifest>> Parse(Project project, Target target, const ParseOptions& options) {

@@ -2,8 +2,10 @@
 // files and installed packages, in a deterministic order.
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <system_error>
+#include <thread>
 
 #include "core/strings.h"
 #include "models/config_keys.h"
@@ -293,7 +295,37 @@ class Loader {
  public:
   Loader(Project& project, LoadState& state) : project_(project), state_(state) {}
 
-  // Discovers and reads every file of one package.
+  // Reads the SQL of every node LoadFiles found, on every core: for 10,000
+  // small files the system calls cost more than anything else in loading.
+  // The first unreadable file (in discovery order) is the error.
+  Status ReadCode() {
+    std::vector<Status> results(unread_.size());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t k = next++; k < unread_.size(); k = next++) {
+        Node& n = project_.nodes[unread_[k]];
+        auto text = internal::ReadWholeFile(n.package_root / n.original_file_path);
+        if (text.ok()) {
+          n.raw_code = std::move(*text);
+        } else {
+          results[k] = text.status();
+        }
+      }
+    };
+    size_t threads = std::min<size_t>(std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8),
+                                      unread_.size() / 256 + 1);  // a small project is not worth a thread
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    unread_.clear();
+    for (auto& r : results)
+      if (!r.ok()) return r;
+    return Status::Ok();
+  }
+
+  // Discovers every file of one package and reads all but the nodes' SQL
+  // (ReadCode reads that).
   Status LoadFiles(PackageLoad& pkg) {
     const Project& s = pkg.file->settings;
     const std::string& package = s.name;
@@ -419,12 +451,10 @@ class Loader {
     node.original_file_path = JoinPath(folder, rel);
     node.package_root = pkg.file->root;
     node.fqn = MakeFqn(package, rel, node.name);
-    if (read_code) {
-      ASSIGN_OR_RETURN(node.raw_code, internal::ReadWholeFile(pkg.file->root / node.original_file_path));
-    }
     node.config = tree != nullptr ? state_.TreeConfig(pkg, tree, node.fqn) : tmpl::Value(tmpl::ValueMap());
     if (const tmpl::Value* meta = node.config.Get("meta")) node.meta = *meta;
     const size_t index = project_.nodes.size();
+    if (read_code) unread_.push_back(index);
     std::string key = NameKey(package, node.name);
     switch (type) {
       case ResourceType::kModel:
@@ -439,6 +469,8 @@ class Loader {
       default:
         break;
     }
+    if (project_.nodes.size() == project_.nodes.capacity())  // moving 10,000 nodes is not free
+      project_.nodes.reserve(std::max<size_t>(1024, project_.nodes.capacity() * 4));
     project_.nodes.push_back(std::move(node));
     return Status::Ok();
   }
@@ -475,6 +507,7 @@ class Loader {
   Project& project_;
   LoadState& state_;
   std::set<std::string> docs_seen_;
+  std::vector<size_t> unread_;  // nodes whose SQL ReadCode reads
 };
 
 // Resolves packages.yml entries to installed folders; errors for those
@@ -625,6 +658,7 @@ Result<Project> LoadProject(const LoadOptions& options) {
 
   Loader loader(project, state);
   for (auto& pkg : loads) RETURN_IF_ERROR(loader.LoadFiles(pkg));
+  RETURN_IF_ERROR(loader.ReadCode());
   for (auto& pkg : loads) {
     for (const auto& file : pkg.property_files) RETURN_IF_ERROR(internal::LoadPropertyFile(file, pkg, state));
   }

@@ -7,7 +7,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -16,6 +15,7 @@
 #include "engine/session.h"
 #include "models/internal/dbt_context.h"
 #include "models/internal/generic_tests.h"
+#include "models/internal/load_util.h"
 #include "models/materialize.h"
 
 namespace floe::models {
@@ -51,14 +51,15 @@ size_t LeadingWith(const std::string& sql) {
 Result<std::string> Render(const Manifest& m, size_t index, engine::Connection* con, bool incremental,
                            std::vector<size_t>& ephemerals) {
   const ParsedNode& p = m.nodes[index];
-  if (!p.code) return std::string();
+  ASSIGN_OR_RETURN(auto code, CompileCode(m, p));
+  if (!code) return std::string();
   NodeScope scope;
   scope.mode = RenderMode::kExecute;
   scope.manifest = const_cast<Manifest*>(&m);  // execute mode reads only
   scope.node = const_cast<ParsedNode*>(&p);
   scope.connection = con;
   scope.incremental = incremental;
-  ASSIGN_OR_RETURN(std::string sql, p.code->Render(RenderContext(*m.jinja, &p, RenderMode::kExecute), &scope));
+  ASSIGN_OR_RETURN(std::string sql, code->Render(Value(), &scope));
   for (size_t e : scope.ephemeral_refs)
     if (std::find(ephemerals.begin(), ephemerals.end(), e) == ephemerals.end()) ephemerals.push_back(e);
   return sql;
@@ -283,20 +284,11 @@ class Run {
 
   std::string Counter(int number) const { return std::to_string(number) + " of " + std::to_string(total_) + " "; }
 
-  void WriteSql(const char* folder, const ParsedNode& p, const std::string& sql) {
-    if (options_.target_dir.empty()) return;
+  Status WriteSql(const char* folder, const ParsedNode& p, const std::string& sql) {
+    if (options_.target_dir.empty()) return Status::Ok();
     std::filesystem::path path = options_.target_dir / folder / p.node.package / p.node.original_file_path;
     if (p.node.resource_type == ResourceType::kTest && !p.test_macro.empty()) path = path / (p.node.name + ".sql");
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    // Unchanged SQL is not rewritten: rewriting 10,000 files costs more than
-    // compiling them (ext4 flushes a truncated file on close).
-    std::string text = sql + "\n";
-    if (std::ifstream in(path, std::ios::binary); in) {
-      std::string old((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (old == text) return;
-    }
-    std::ofstream(path, std::ios::binary) << text;
+    return internal::WriteIfChanged(path, sql + "\n");
   }
 
   Status RunHook(engine::Connection& con, const ParsedNode& p, std::string_view key) {
@@ -314,7 +306,7 @@ class Run {
       scope.manifest = const_cast<Manifest*>(&m_);
       scope.node = const_cast<ParsedNode*>(&p);
       scope.connection = &con;
-      ASSIGN_OR_RETURN(std::string sql, (*t)->Render(RenderContext(*m_.jinja, &p, RenderMode::kExecute), &scope));
+      ASSIGN_OR_RETURN(std::string sql, (*t)->Render(Value(), &scope));
       if (Trimmed(sql).empty()) continue;
       RETURN_IF_ERROR(con.Execute(sql));
     }
@@ -396,7 +388,7 @@ class Run {
     }
     ASSIGN_OR_RETURN(std::string sql, CompileNode(m_, i, &con, incremental));
     r.compiled_code = sql;
-    WriteSql("compiled", p, sql);
+    RETURN_IF_ERROR(WriteSql("compiled", p, sql));
     if (options_.command == Command::kCompile) {
       r.status = "success";
       return Status::Ok();
@@ -416,7 +408,7 @@ class Run {
         audit = table.Rendered();
       }
       std::string run_sql = TestResultSql(p, sql);
-      WriteSql("run", p, run_sql);
+      RETURN_IF_ERROR(WriteSql("run", p, run_sql));
       ASSIGN_OR_RETURN(engine::Table t, con.Query(run_sql));
       if (t.rows.empty()) return Internal("the test query returned no row");
       const auto& row = t.rows[0];
@@ -447,7 +439,7 @@ class Run {
     } else {
       ASSIGN_OR_RETURN(done, Materialize(con, p, sql, incremental, mo));
     }
-    WriteSql("run", p, done.sql);
+    RETURN_IF_ERROR(WriteSql("run", p, done.sql));
     RETURN_IF_ERROR(RunHook(con, p, "post_hook"));
     r.status = "success";
     r.message = done.message;
@@ -562,12 +554,6 @@ Status RunHooks(const Manifest& m, engine::Session& session, const std::vector<s
                 const tmpl::Value& extra_context) {
   if (hooks.empty()) return Status::Ok();
   ASSIGN_OR_RETURN(auto con, session.Connect());
-  ValueMap ctx;
-  Value base = RenderContext(*m.jinja, nullptr, RenderMode::kExecute);
-  for (const auto& [k, v] : base.AsMap()) ctx.Set(k, v);
-  if (extra_context.is_map())
-    for (const auto& [k, v] : extra_context.AsMap()) ctx.Set(k, v);
-  Value context(std::move(ctx));
   int n = 0;
   for (const auto& hook : hooks) {
     ++n;
@@ -581,7 +567,7 @@ Status RunHooks(const Manifest& m, engine::Session& session, const std::vector<s
     scope.connection = con.get();
     scope.log = print;
     auto t0 = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(std::string sql, (*t)->Render(context, &scope));
+    ASSIGN_OR_RETURN(std::string sql, (*t)->Render(extra_context, &scope));
     if (!Trimmed(sql).empty()) {
       Status s = con->Execute(sql);
       if (!s.ok()) return std::move(s).WithContext("hook " + name);

@@ -97,6 +97,7 @@ class DbtInvocation {
         .inline_profiles = profiles_,
         .cancelled = [this] { return ctx_.Cancelled(); },
         .set_interrupt = [this](std::function<void()> interrupt) { ctx_.SetInterrupt(std::move(interrupt)); },
+        .want_run_results = true,
     };
     std::string line = "dbt";
     for (const auto& a : args) line += " " + a;
@@ -116,8 +117,8 @@ class DbtInvocation {
       ValueList nodes;
       ValueMap summary;
       for (const char* k : {"pass", "warn", "error", "skip", "noOp"}) summary.Set(k, Value(int64_t{0}));
-      if (const Value* results = last_.run_results.Get("results"); results && results->is_list()) {
-        for (const auto& r : results->AsList()) {
+      if (last_.run_results.is_list()) {
+        for (const auto& r : last_.run_results.AsList()) {
           const Value* status = r.Get("status");
           std::string s = status && status->is_string() ? status->AsString() : "";
           std::string key = s == "success" || s == "pass" ? "pass"

@@ -91,6 +91,8 @@ Status RenderState::ErrorAt(const Node& node, std::string message) const {
 
 Status RenderState::Error(std::string message) const { return ErrorAt(current_offset_, std::move(message)); }
 
+SourceLocation RenderState::Location() const { return TemplateLocation(tmpl_.source_, tmpl_.origin_, current_offset_); }
+
 Result<std::string> RenderState::RenderRoot() {
   if (!tmpl_.root_) return tmpl_.source_;  // a literal: no tags, nothing parsed
   std::string out;
@@ -444,14 +446,16 @@ const Value* RenderState::Resolve(std::string_view name) {
       return frames_.front().Find(name);
     }
   }
-  return context_.Get(name);
+  if (const Value* v = context_.Get(name)) return v;
+  return host().Global(name);
 }
 
 const Value* RenderState::Lookup(std::string_view name) const {
   for (auto it = frames_.rbegin(); it != frames_.rend(); ++it) {
     if (const Value* v = it->Find(name)) return v;
   }
-  return context_.Get(name);
+  if (const Value* v = context_.Get(name)) return v;
+  return host().Global(name);
 }
 
 std::vector<std::string> RenderState::VisibleNames() const {
@@ -460,6 +464,7 @@ std::vector<std::string> RenderState::VisibleNames() const {
     for (const auto& [k, v] : frame) names.push_back(k);
   if (context_.is_map())
     for (const auto& [k, v] : context_.AsMap()) names.push_back(k);
+  for (auto& k : host().GlobalNames()) names.push_back(std::move(k));
   return names;
 }
 

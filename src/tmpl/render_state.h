@@ -30,6 +30,8 @@ class RenderState {
 
   // An error positioned at the expression being evaluated.
   Status Error(std::string message) const;
+  // Where the expression being evaluated is (cheaper than Error's).
+  SourceLocation Location() const;
 
   Result<Value> CallValue(const Value& callee, CallArgs& args);
   Result<Value> ApplyFilter(std::string_view name, const Value& input, CallArgs& args);

@@ -1,5 +1,7 @@
 #include "tmpl/template.h"
 
+#include <algorithm>
+
 #include "tmpl/internal/ast.h"
 #include "tmpl/internal/parser.h"
 #include "tmpl/render_state.h"
@@ -32,31 +34,50 @@ SourceOrigin OriginAt(std::string_view source, const SourceOrigin& origin, size_
 
 }  // namespace
 
-Status TemplateError(std::string_view source, const SourceOrigin& origin, size_t offset, std::string message) {
+namespace {
+
+// Where `offset` is: the start of its line in `source`, and its line and
+// column in the file.
+struct Position {
+  size_t line_start = 0;
+  int column_in_line = 0;
+  SourceLocation where;
+};
+
+Position PositionOf(std::string_view source, const SourceOrigin& origin, size_t offset) {
   offset = std::min(offset, source.size());
   size_t line_start = source.rfind('\n', offset == 0 ? 0 : offset - 1);
   line_start = (line_start == std::string_view::npos || offset == 0) ? 0 : line_start + 1;
   if (offset > 0 && source[offset - 1] == '\n') line_start = offset;
-  int line_in_source = 0;
-  for (size_t i = 0; i < line_start; ++i)
-    if (source[i] == '\n') ++line_in_source;
-  size_t line_end = source.find('\n', line_start);
-  if (line_end == std::string_view::npos) line_end = source.size();
+  int line_in_source = static_cast<int>(std::count(source.begin(), source.begin() + line_start, '\n'));
   int col_in_line = static_cast<int>(offset - line_start);
+  Position p;
+  p.line_start = line_start;
+  p.column_in_line = col_in_line;
+  p.where.file = origin.file.empty() ? origin.name : origin.file;
+  p.where.line = origin.line + line_in_source;
+  p.where.column = line_in_source == 0 ? origin.column + col_in_line : origin.indent + col_in_line + 1;
+  return p;
+}
 
-  SourceLocation where;
-  where.file = origin.file.empty() ? origin.name : origin.file;
-  where.line = origin.line + line_in_source;
-  where.column = line_in_source == 0 ? origin.column + col_in_line : origin.indent + col_in_line + 1;
+}  // namespace
 
-  std::string text(source.substr(line_start, line_end - line_start));
-  std::string caret(static_cast<size_t>(col_in_line), ' ');
+SourceLocation TemplateLocation(std::string_view source, const SourceOrigin& origin, size_t offset) {
+  return PositionOf(source, origin, offset).where;
+}
+
+Status TemplateError(std::string_view source, const SourceOrigin& origin, size_t offset, std::string message) {
+  Position p = PositionOf(source, origin, offset);
+  size_t line_end = source.find('\n', p.line_start);
+  if (line_end == std::string_view::npos) line_end = source.size();
+  std::string text(source.substr(p.line_start, line_end - p.line_start));
+  std::string caret(static_cast<size_t>(p.column_in_line), ' ');
   for (size_t i = 0; i < caret.size() && i < text.size(); ++i)
     if (text[i] == '\t') caret[i] = '\t';
   std::string full = std::move(message);
   if (!origin.file.empty() && origin.name != origin.file) full += " (in " + origin.name + ")";
   full += "\n    " + text + "\n    " + caret + "^";
-  return InvalidArgument(std::move(full)).WithLocation(std::move(where));
+  return InvalidArgument(std::move(full)).WithLocation(std::move(p.where));
 }
 
 const Filter* Environment::FindFilter(std::string_view name) const {
@@ -169,6 +190,10 @@ Result<std::string> RenderHost::Secret(std::string_view name) const {
 Result<Value> RenderHost::KvGet(std::string_view key, std::string_view) const {
   return FailedPrecondition("kv('" + std::string(key) + "') is not available here: no KV store");
 }
+
+const Value* RenderHost::Global(std::string_view) const { return nullptr; }
+
+std::vector<std::string> RenderHost::GlobalNames() const { return {}; }
 
 Result<std::shared_ptr<const Template>> RenderHost::LoadTemplate(std::string_view name) const {
   return FailedPrecondition("cannot load template '" + std::string(name) + "': no template loader here");

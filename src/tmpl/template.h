@@ -61,6 +61,12 @@ class RenderHost {
   virtual Result<Value> KvGet(std::string_view key, std::string_view ns) const;
   // {% import 'name' %}, {% from 'name' import ... %}, {% include 'name' %}.
   virtual Result<std::shared_ptr<const Template>> LoadTemplate(std::string_view name) const;
+  // A variable the render's context does not define: the host's own
+  // (dbt's `this` and `model`, built only when a template reads them), or
+  // nullptr. The value must live as long as the host.
+  virtual const Value* Global(std::string_view name) const;
+  // The names Global() serves, for "did you mean" hints.
+  virtual std::vector<std::string> GlobalNames() const;
 };
 
 using Filter = std::function<Result<Value>(const Value& input, CallArgs& args, RenderState& state)>;
@@ -141,6 +147,8 @@ struct TemplateBlock {
 // Turns a byte offset in `source` into a user-facing error: location plus the
 // offending line and a caret under the column.
 Status TemplateError(std::string_view source, const SourceOrigin& origin, size_t offset, std::string message);
+// Only the location TemplateError would give.
+SourceLocation TemplateLocation(std::string_view source, const SourceOrigin& origin, size_t offset);
 
 class Template {
  public:

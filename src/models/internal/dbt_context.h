@@ -64,6 +64,15 @@ class NodeScope : public tmpl::RenderHost {
   // Execute mode: ephemeral models this render referenced, for CTE injection.
   mutable std::vector<size_t> ephemeral_refs;
   mutable std::map<std::string, tmpl::Value, std::less<>> statements;  // load_result()
+
+  // dbt's context, beyond what a render passes itself: the library's
+  // globals, `execute`, and the node's `this` and `model`, built on first
+  // use (most models read neither, and a project renders every node twice).
+  const tmpl::Value* Global(std::string_view name) const override;
+  std::vector<std::string> GlobalNames() const override;
+
+ private:
+  mutable tmpl::Value execute_, this_, model_;
 };
 
 // Adds dbt's functions (ref, source, config, var, env_var, is_incremental,
@@ -90,9 +99,5 @@ tmpl::Value GraphValue(const Manifest& manifest);
 
 // `modules` in the context: datetime (now, utcnow, today), re? no.
 tmpl::Value ModulesValue();
-
-// The context of one render: the library's globals plus `this`, `model`,
-// `execute`.
-tmpl::Value RenderContext(const JinjaLibrary& lib, const ParsedNode* node, RenderMode mode);
 
 }  // namespace floe::models

@@ -44,6 +44,37 @@ Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
   return out;
 }
 
+Status WriteIfChanged(const std::filesystem::path& path, std::string_view text) {
+  if (int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC); in >= 0) {
+    struct stat st {};
+    bool same = ::fstat(in, &st) == 0 && static_cast<size_t>(st.st_size) == text.size();
+    std::string old(same ? text.size() : 0, '\0');
+    if (same) same = ::read(in, old.data(), old.size()) == static_cast<ssize_t>(old.size()) && old == text;
+    ::close(in);
+    if (same) return Status::Ok();
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == ENOENT) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
+  if (fd < 0) return IoError("cannot write " + path.string() + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      return IoError("cannot write " + path.string() + ": " + std::strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) return IoError("cannot write " + path.string() + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
 const tmpl::Environment& LoadEnvironment() {
   static const tmpl::Environment kEnv = [] {
     tmpl::Environment env = tmpl::Environment::Standard(tmpl::Dialect::kJinja);

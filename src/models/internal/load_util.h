@@ -22,6 +22,12 @@ using flow::YamlNode;
 // The file's bytes in one read. NotFound when it does not exist.
 Result<std::string> ReadWholeFile(const std::filesystem::path& path);
 
+// Writes `text` to `path` (creating its folders) unless the file holds
+// exactly `text` already: target/compiled and target/run are rewritten on
+// every command, and ext4 flushes a truncated file on close, so rewriting
+// 10,000 unchanged files costs more than compiling them.
+Status WriteIfChanged(const std::filesystem::path& path, std::string_view text);
+
 // The Jinja environment YAML templates compile against (env_var, var, ...).
 const tmpl::Environment& LoadEnvironment();
 
