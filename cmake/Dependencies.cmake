@@ -12,6 +12,11 @@ find_package(date REQUIRED)
 find_package(PkgConfig REQUIRED)
 # libgit2 1.5 (Debian 12) ships no CMake package, only a pkg-config file.
 pkg_check_modules(LIBGIT2 REQUIRED IMPORTED_TARGET libgit2)
+# jemalloc replaces glibc's malloc in the floe binary (not under the
+# sanitizers, which bring their own allocator): see src/CMakeLists.txt.
+if(NOT FLOE_SANITIZE AND NOT FLOE_FUZZ)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+endif()
 
 set(FLOE_DUCKDB_DIR "${PROJECT_SOURCE_DIR}/third_party/duckdb" CACHE PATH "DuckDB 1.4.4 prebuilt library and headers")
 if(NOT EXISTS "${FLOE_DUCKDB_DIR}/lib/libduckdb.so" OR NOT EXISTS "${FLOE_DUCKDB_DIR}/include/duckdb.hpp")

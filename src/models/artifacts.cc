@@ -1,11 +1,14 @@
 #include "models/artifacts.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/strings.h"
 #include "engine/session.h"
@@ -68,6 +71,8 @@ Value FromJson(const json& j) {
 // parsing the project.
 class JsonOut {
  public:
+  // Text in memory (a slice of a larger document, see Slice()).
+  JsonOut() = default;
   // Writes to `file` + ".tmp"; Finish() renames it into place.
   explicit JsonOut(std::filesystem::path file) : file_(std::move(file)) {
     std::error_code ec;
@@ -78,6 +83,7 @@ class JsonOut {
     if (!stream_) error_ = errno;
     out_.reserve(kBuffer + 4096);
   }
+  JsonOut(JsonOut&&) = default;
   ~JsonOut() {
     if (stream_) {  // not finished: an error on the way
       std::fclose(stream_);
@@ -86,6 +92,7 @@ class JsonOut {
   }
   JsonOut(const JsonOut&) = delete;
   JsonOut& operator=(const JsonOut&) = delete;
+  JsonOut& operator=(JsonOut&&) = delete;
 
   JsonOut& Open(char bracket) {
     Separate();
@@ -129,6 +136,17 @@ class JsonOut {
     return Close(']');
   }
   JsonOut& Field(std::string_view key, std::string_view v) { return Key(key).Str(v); }
+  void Clear() {
+    out_.clear();
+    fresh_ = true;
+  }
+  // Members (or items) another JsonOut rendered: `"k":v,"k2":v2`.
+  JsonOut& Slice(const JsonOut& part) {
+    if (part.out_.empty()) return *this;
+    Separate();
+    out_ += part.out_;
+    return Flush(false);
+  }
 
   // Flushes, closes and renames the file into place.
   Status Finish() {
@@ -149,7 +167,7 @@ class JsonOut {
   static constexpr size_t kBuffer = 1 << 20;
 
   JsonOut& Flush(bool always) {
-    if (out_.size() < kBuffer && !always) return *this;
+    if (!stream_ || (out_.size() < kBuffer && !always)) return *this;
     if (stream_ && !error_ && std::fwrite(out_.data(), 1, out_.size(), stream_) != out_.size())
       error_ = errno ? errno : EIO;
     out_.clear();
@@ -265,24 +283,42 @@ std::string NodeChecksum(const ParsedNode& p) {
   return storage::Sha256Hex(text);
 }
 
+// Writes `n` items rendered by `render` into `out`, in order, rendering
+// them on every core a round of slices at a time (so the text in memory
+// stays a few slices long).
+void WriteInParallel(JsonOut& out, size_t n, const std::function<void(JsonOut&, size_t)>& render) {
+  constexpr size_t kSlice = 512;
+  size_t threads = std::min<size_t>(std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8), n / kSlice + 1);
+  std::vector<JsonOut> slices(threads);
+  for (size_t round = 0; round < n; round += threads * kSlice) {
+    auto work = [&](size_t t) {
+      slices[t].Clear();
+      size_t begin = std::min(n, round + t * kSlice), end = std::min(n, begin + kSlice);
+      for (size_t k = begin; k < end; ++k) render(slices[t], k);
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& t : pool) t.join();
+    for (const auto& slice : slices) out.Slice(slice);
+  }
+}
+
 Status WriteManifest(const Manifest& m, const std::filesystem::path& file) {
   JsonOut out(file);
   out.Open('{').Key("metadata").Open('{');
   out.Field("dbt_schema_version", "https://schemas.getdbt.com/dbt/manifest/v12.json").Field("dbt_version", "1.9.0");
   out.Field("generated_at", m.generated_at).Field("invocation_id", m.invocation_id).Key("env").Raw("{}");
   out.Field("project_name", m.project.name).Field("adapter_type", "duckdb").Close('}');
-  std::vector<std::vector<std::string>> depends(m.nodes.size());
-  std::map<std::string, std::vector<std::string>, std::less<>> children;
+  std::vector<size_t> enabled, disabled;
+  for (size_t i = 0; i < m.nodes.size(); ++i) (m.nodes[i].enabled ? enabled : disabled).push_back(i);
+  // The nodes are most of the file (a project's every SQL file is in it).
   out.Key("nodes").Open('{');
-  for (size_t i = 0; i < m.nodes.size(); ++i) {
-    const ParsedNode& p = m.nodes[i];
-    depends[i] = DependsOn(m, p);
-    if (!p.enabled) continue;
-    children[p.node.unique_id];
-    for (const auto& parent : depends[i]) children[parent].push_back(p.node.unique_id);
-    out.Key(p.node.unique_id);
-    NodeJson(out, m, p, depends[i]);
-  }
+  WriteInParallel(out, enabled.size(), [&](JsonOut& part, size_t k) {
+    const ParsedNode& p = m.nodes[enabled[k]];
+    part.Key(p.node.unique_id);
+    NodeJson(part, m, p, DependsOn(m, p));
+  });
   out.Close('}');
   out.Key("sources").Open('{');
   for (const auto& s : m.sources) {
@@ -299,7 +335,6 @@ Status WriteManifest(const Manifest& m, const std::filesystem::path& file) {
     out.Key("meta").MapOrEmpty(s.meta).Key("config").Value(s.config);
     out.Key("fqn").Strings(s.fqn);
     out.Field("original_file_path", s.original_file_path).Field("path", s.original_file_path).Close('}');
-    children[s.unique_id];
   }
   out.Close('}');
   out.Key("macros").Open('{');
@@ -321,20 +356,49 @@ Status WriteManifest(const Manifest& m, const std::filesystem::path& file) {
   out.Close('}');
   for (const char* empty : {"exposures", "metrics", "groups", "selectors"}) out.Key(empty).Raw("{}");
   out.Key("disabled").Open('{');
-  for (size_t i = 0; i < m.nodes.size(); ++i) {
-    if (m.nodes[i].enabled) continue;
+  for (size_t i : disabled) {
     out.Key(m.nodes[i].node.unique_id).Open('[');
-    NodeJson(out, m, m.nodes[i], depends[i]);
+    NodeJson(out, m, m.nodes[i], DependsOn(m, m.nodes[i]));
     out.Close(']');
   }
   out.Close('}');
   out.Key("parent_map").Open('{');
-  for (size_t i = 0; i < m.nodes.size(); ++i)
-    if (m.nodes[i].enabled) out.Key(m.nodes[i].node.unique_id).Strings(depends[i]);
+  for (size_t i : enabled) {
+    const ParsedNode& p = m.nodes[i];
+    out.Key(p.node.unique_id).Open('[');
+    for (size_t d : p.depends_on) out.Str(m.nodes[d].node.unique_id);
+    for (size_t s : p.depends_on_sources) out.Str(m.sources[s].unique_id);
+    out.Close(']');
+  }
   for (const auto& s : m.sources) out.Key(s.unique_id).Raw("[]");
   out.Close('}');
+  // child_map: every enabled node, source and parent, by unique id; its
+  // children in node order.
+  std::vector<std::vector<size_t>> node_children(m.nodes.size()), source_children(m.sources.size());
+  std::vector<bool> node_listed(m.nodes.size());
+  for (size_t i : enabled) {
+    node_listed[i] = true;
+    for (size_t d : m.nodes[i].depends_on) {
+      node_listed[d] = true;
+      node_children[d].push_back(i);
+    }
+    for (size_t s : m.nodes[i].depends_on_sources) source_children[s].push_back(i);
+  }
+  struct Listed {
+    std::string_view id;
+    const std::vector<size_t>* children;
+  };
+  std::vector<Listed> listed;
+  for (size_t i = 0; i < m.nodes.size(); ++i)
+    if (node_listed[i]) listed.push_back({m.nodes[i].node.unique_id, &node_children[i]});
+  for (size_t s = 0; s < m.sources.size(); ++s) listed.push_back({m.sources[s].unique_id, &source_children[s]});
+  std::sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) { return a.id < b.id; });
   out.Key("child_map").Open('{');
-  for (const auto& [id, kids] : children) out.Key(id).Strings(kids);
+  for (const auto& [id, children] : listed) {
+    out.Key(id).Open('[');
+    for (size_t c : *children) out.Str(m.nodes[c].node.unique_id);
+    out.Close(']');
+  }
   out.Close('}');
   for (const char* empty : {"group_map", "saved_queries", "semantic_models", "unit_tests"}) out.Key(empty).Raw("{}");
   out.Close('}');

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -553,8 +554,15 @@ class CommandRun {
       Out("Nothing to do. Try checking your model configs and model specification args");
       return Status::Ok();
     }
-    ASSIGN_OR_RETURN(auto session, OpenSession(manifest_->target));
-    if (c == "show") return Show(*session, selected);
+    if (c == "show") {
+      ASSIGN_OR_RETURN(auto session, OpenSession(manifest_->target));
+      return Show(*session, selected);
+    }
+    // DuckDB opens (tens of milliseconds) while manifest.json is written;
+    // from here on nothing changes the manifest.
+    auto opening = std::async(std::launch::async, [this] { return OpenSession(manifest_->target); });
+    RETURN_IF_ERROR(WriteManifest(*manifest_, target_dir_ / "manifest.json"));
+    ASSIGN_OR_RETURN(auto session, opening.get());
     RunOptions options{.command = command,
                        .selected = selected,
                        .threads = flags_.threads.value_or(manifest_->target.threads),
@@ -587,7 +595,6 @@ class CommandRun {
           RunHooks(*manifest_, *session, manifest_->project.on_run_start, "on-run-start", options.print, Value()));
     ASSIGN_OR_RETURN(RunResults results, RunNodes(*manifest_, *session, options));
     if (!fingerprints.empty()) RETURN_IF_ERROR(SaveFingerprints(results, fingerprints));
-    RETURN_IF_ERROR(WriteManifest(*manifest_, target_dir_ / "manifest.json"));
     RETURN_IF_ERROR(WriteRunResults(*manifest_, results, args_, target_dir_ / "run_results.json"));
     bool end_hooks = hooks && !manifest_->project.on_run_end.empty();
     if (end_hooks || env_.want_run_results) outcome_.run_results = RunResultsValue(*manifest_, results);

@@ -328,6 +328,11 @@ class Loader {
   // (ReadCode reads that).
   Status LoadFiles(PackageLoad& pkg) {
     const Project& s = pkg.file->settings;
+    // Room for every file found (moving 10,000 nodes as the vector grows is not free).
+    auto make_room = [&](size_t files) {
+      std::vector<Node>& nodes = project_.nodes;
+      if (nodes.size() + files > nodes.capacity()) nodes.reserve(std::max(nodes.size() + files, 2 * nodes.capacity()));
+    };
     const std::string& package = s.name;
     const bool default_docs = s.docs_paths.empty();
     std::set<std::string> property_seen;  // original_file_path, as folders may overlap
@@ -344,6 +349,7 @@ class Loader {
 
     for (const auto& folder : s.model_paths) {
       ASSIGN_OR_RETURN(auto files, ListFiles(pkg.file->root / folder));
+      make_room(files.size());
       for (const auto& rel : files) {
         std::string_view ext = Extension(rel);
         std::string original = JoinPath(folder, rel);
@@ -469,8 +475,6 @@ class Loader {
       default:
         break;
     }
-    if (project_.nodes.size() == project_.nodes.capacity())  // moving 10,000 nodes is not free
-      project_.nodes.reserve(std::max<size_t>(1024, project_.nodes.capacity() * 4));
     project_.nodes.push_back(std::move(node));
     return Status::Ok();
   }

@@ -155,37 +155,49 @@ class Run {
 
   // The executed nodes a node waits for: its dependencies, looking through
   // ephemeral models (they are not run, but what they read must be).
-  void Upstream(size_t i, std::set<size_t>& out, std::set<size_t>& seen) const {
+  void Upstream(size_t i, std::vector<size_t>& out, std::vector<size_t>& seen) const {
     for (size_t d : m_.nodes[i].depends_on) {
-      if (!seen.insert(d).second) continue;
-      if (in_plan_.count(d)) {
-        out.insert(d);
+      if (std::find(seen.begin(), seen.end(), d) != seen.end()) continue;
+      seen.push_back(d);
+      if (in_plan_[d]) {
+        out.push_back(d);
       } else if (m_.nodes[d].materialized == "ephemeral") {
         Upstream(d, out, seen);
       }
     }
   }
 
+  // Indexed by node (10,000 models make maps and sets the cost of planning).
   void Plan() {
+    const size_t n = m_.nodes.size();
+    in_plan_.assign(n, false);
+    parents_.assign(n, {});
+    children_.assign(n, {});
+    waiting_.assign(n, 0);
+    skipped_.assign(n, false);
     for (size_t i : options_.selected)
-      if (Executes(m_.nodes[i])) in_plan_.insert(i);
-    plan_.assign(in_plan_.begin(), in_plan_.end());
+      if (Executes(m_.nodes[i])) in_plan_[i] = true;
+    for (size_t i = 0; i < n; ++i)
+      if (in_plan_[i]) plan_.push_back(i);
     for (size_t i : plan_) {
-      std::set<size_t> up, seen;
-      Upstream(i, up, seen);
-      parents_[i] = up;
+      std::vector<size_t> seen;
+      Upstream(i, parents_[i], seen);
     }
     if (options_.command == Command::kBuild) {
       // A model's children wait for its tests, unless the test itself
       // reads the child (a relationships test towards it).
+      std::vector<std::vector<size_t>> readers(n);  // node -> the executed non-tests that wait for it
+      for (size_t c : plan_)
+        if (m_.nodes[c].node.resource_type != ResourceType::kTest)
+          for (size_t parent : parents_[c]) readers[parent].push_back(c);
       for (size_t t : plan_) {
         if (m_.nodes[t].node.resource_type != ResourceType::kTest) continue;
         std::set<size_t> ancestors = Ancestors(t);
         for (size_t parent : parents_[t]) {
-          for (size_t c : plan_) {
-            if (c == t || m_.nodes[c].node.resource_type == ResourceType::kTest) continue;
-            if (!parents_[c].count(parent) || ancestors.count(c)) continue;
-            parents_[c].insert(t);
+          for (size_t c : readers[parent]) {
+            if (ancestors.count(c)) continue;
+            auto& waits = parents_[c];
+            if (std::find(waits.begin(), waits.end(), t) == waits.end()) waits.push_back(t);
           }
         }
       }
@@ -205,9 +217,7 @@ class Run {
     while (!stack.empty()) {
       size_t n = stack.back();
       stack.pop_back();
-      auto it = parents_.find(n);
-      if (it == parents_.end()) continue;
-      for (size_t p : it->second)
+      for (size_t p : parents_[n])
         if (out.insert(p).second) stack.push_back(p);
     }
     return out;
@@ -239,6 +249,7 @@ class Run {
     while (true) {
       size_t i;
       int number;
+      bool skip;
       {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [this] { return !ready_.empty() || done_ == total_; });
@@ -246,9 +257,10 @@ class Run {
         i = ready_.front();
         ready_.pop_front();
         number = ++started_;
+        skip = skipped_[i];
       }
       NodeResult r;
-      if (skipped_.count(i) || (options_.cancelled && options_.cancelled())) {
+      if (skip || (options_.cancelled && options_.cancelled())) {
         r = Skip(i, number);
       } else if (options_.unchanged.count(i)) {
         r = Unchanged(i, number);
@@ -472,12 +484,12 @@ class Run {
     }
     if (options_.command == Command::kCompile && r.status == "success") --results_.pass;  // compile prints no counts
     if (options_.fail_fast && (r.status == "error" || r.status == "fail")) {
-      for (size_t n : plan_) skipped_.insert(n);
+      for (size_t n : plan_) skipped_[n] = true;
     }
     results_.results.push_back(std::move(r));
     ++done_;
     for (size_t c : children_[i]) {
-      if (blocks) skipped_.insert(c);
+      if (blocks) skipped_[c] = true;
       if (--waiting_[c] == 0) ready_.push_back(c);
     }
     cv_.notify_all();
@@ -488,16 +500,16 @@ class Run {
   const RunOptions& options_;
 
   RelationCatalog catalog_;  // loaded before the first node runs
-  std::set<size_t> in_plan_;
-  std::vector<size_t> plan_;
-  std::map<size_t, std::set<size_t>> parents_;
-  std::map<size_t, std::vector<size_t>> children_;
-  std::map<size_t, size_t> waiting_;
+  std::vector<bool> in_plan_;
+  std::vector<size_t> plan_;                   // in node order
+  std::vector<std::vector<size_t>> parents_;   // the executed nodes each waits for
+  std::vector<std::vector<size_t>> children_;  // the executed nodes waiting for each
+  std::vector<size_t> waiting_;                // parents not finished yet
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<size_t> ready_;
-  std::set<size_t> skipped_;
+  std::vector<bool> skipped_;  // guarded by mu_
   size_t done_ = 0, total_ = 0;
   int started_ = 0;
   RunResults results_;

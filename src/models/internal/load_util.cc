@@ -46,12 +46,13 @@ Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
 
 Status WriteIfChanged(const std::filesystem::path& path, std::string_view text) {
   if (int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC); in >= 0) {
-    struct stat st {};
-    bool same = ::fstat(in, &st) == 0 && static_cast<size_t>(st.st_size) == text.size();
-    std::string old(same ? text.size() : 0, '\0');
-    if (same) same = ::read(in, old.data(), old.size()) == static_cast<ssize_t>(old.size()) && old == text;
+    // One byte more than `text`: a read that returns exactly text.size()
+    // bytes reached the end of a regular file of that size.
+    std::string old(text.size() + 1, '\0');
+    ssize_t n = ::read(in, old.data(), old.size());
     ::close(in);
-    if (same) return Status::Ok();
+    if (n == static_cast<ssize_t>(text.size()) && std::string_view(old.data(), text.size()) == text)
+      return Status::Ok();
   }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0 && errno == ENOENT) {
