@@ -51,6 +51,20 @@ TEST_F(CliTest, VersionPrints) {
   EXPECT_THAT(r.out, HasSubstr("floe "));
 }
 
+TEST_F(CliTest, GlobalOptionsWorkAfterTheSubcommand) {
+  fs::path other = home() / "elsewhere";
+  fs::create_directories(home());
+  std::ofstream(home() / "hello.yml") << "id: hello\nnamespace: dev\ntasks:\n  - id: say\n    type: core.Log\n"
+                                         "    message: hi\n";
+  auto r = testing::RunShell(std::string(FLOE_BINARY) + " run '" + (home() / "hello.yml").string() + "' --home '" +
+                             other.string() + "' 2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(fs::exists(other / "floe.db")) << "the run did not use --home given after `run`";
+  auto list = testing::RunShell(std::string(FLOE_BINARY) + " executions list --home '" + other.string() + "' 2>&1");
+  EXPECT_EQ(list.exit_code, 0) << list.out;
+  EXPECT_THAT(list.out, HasSubstr("hello"));
+}
+
 TEST_F(CliTest, ValidateReportsEveryErrorWithPositionsAndSuggestions) {
   std::string file = Source("tests/flows/invalid.yml");
   auto r = Floe("validate " + file + " " + Source("examples/level1_duckdb.yml"));

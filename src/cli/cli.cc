@@ -519,6 +519,9 @@ int RunMain(int argc, char** argv) {
   if (argc >= 2 && std::string_view(argv[1]) == "models") return ModelsMain(argc - 1, argv + 1);
   CLI::App app{"floe: a control plane for a DuckDB lakehouse"};
   app.require_subcommand(1);
+  // Global options are accepted after the subcommand too (`floe run f.yml
+  // --home DIR`), as users type them; subcommands inherit this.
+  app.fallthrough();
   std::string home_flag;
   app.add_option("--home", home_flag, "floe's home folder (default: $FLOE_HOME or ./.floe)");
   std::string flows_flag;

@@ -7,7 +7,6 @@ namespace floe::tmpl {
 Environment Environment::Standard(Dialect dialect) {
   Environment env;
   env.dialect = dialect;
-  env.trim_blocks = dialect == Dialect::kPebble;
   env.keep_trailing_newline = dialect == Dialect::kPebble;
   env.undefined = dialect == Dialect::kPebble ? UndefinedBehavior::kStrict : UndefinedBehavior::kLenient;
   builtins::AddStringFilters(env);

@@ -8,6 +8,7 @@
 
 #include "core/strings.h"
 #include "tmpl/internal/ast.h"
+#include "tmpl/internal/builtins.h"
 #include "tmpl/internal/render_util.h"
 #include "tmpl/json.h"
 #include "tmpl/render_state.h"
@@ -183,8 +184,10 @@ Result<Value> RenderState::EvalNode(const Node& node) {
       return env_.dialect == Dialect::kJinja ? b : Value(b.Truthy());
     }
     case NodeKind::kCoalesce: {
+      // `a ?? b`: b when a is undefined or null; Kestra's `a ??? b`: only
+      // when a is undefined (a null stays null).
       ASSIGN_OR_RETURN(Value a, Eval(*node.kids[0]));
-      if (!a.is_undefined() && !a.is_null()) return a;
+      if (!a.is_undefined() && (!a.is_null() || node.text == "???")) return a;
       return Eval(*node.kids[1]);
     }
     case NodeKind::kCondExpr: {
@@ -480,6 +483,23 @@ Result<Value> RenderState::EvalBinary(const Node& node) {
   RETURN_IF_ERROR(CheckDefined(a, *node.kids[0]));
   RETURN_IF_ERROR(CheckDefined(b, *node.kids[1]));
   if (op == "~") return Value(ToDisplayString(a, env_.dialect) + ToDisplayString(b, env_.dialect));
+  if (op == "contains") {
+    // Pebble: a list contains an item (or every item of a list), a map a
+    // key, a string a substring; null contains nothing.
+    if (a.is_null()) return Value(false);
+    auto has = [&](const Value& x) {
+      const ValueList& items = a.AsList();
+      return std::any_of(items.begin(), items.end(), [&](const Value& i) { return i.Equals(x); });
+    };
+    if (a.is_list()) {
+      if (!b.is_list()) return Value(has(b));
+      return Value(std::all_of(b.AsList().begin(), b.AsList().end(), has));
+    }
+    if (a.is_map()) return Value(a.AsMap().Find(ToDisplayString(b, env_.dialect)) != nullptr);
+    if (a.is_string()) return Value(a.AsString().find(ToDisplayString(b, env_.dialect)) != std::string::npos);
+    return ErrorAt(node, "'contains' needs a list, map or string on the left, got " + Describe(a));
+  }
+  if (op == "..") return builtins::PebbleRange(a, b, 1, *this);
   if (op == "in" || op == "not in") {
     bool found = false;
     if (b.is_string()) {

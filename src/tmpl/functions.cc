@@ -10,8 +10,40 @@
 
 namespace floe::tmpl::builtins {
 
+Result<Value> PebbleRange(const Value& start, const Value& end, int64_t step, RenderState& st) {
+  auto bound = [&](const Value& v) -> Result<int64_t> {
+    if (v.is_int()) return v.AsInt();
+    if (v.is_string() && v.AsString().size() == 1) return static_cast<unsigned char>(v.AsString()[0]);
+    return ArgError(st, "range", "takes ints or one-character strings, got " + std::string(v.TypeName()));
+  };
+  ASSIGN_OR_RETURN(int64_t from, bound(start));
+  ASSIGN_OR_RETURN(int64_t to, bound(end));
+  if (step == 0) return ArgError(st, "range", "step cannot be zero");
+  const bool chars = start.is_string();
+  ValueList out;
+  const int64_t limit = st.env().limits.max_loop_iterations;
+  for (int64_t i = from; step > 0 ? i <= to : i >= to; i += step) {
+    if (static_cast<int64_t>(out.size()) >= limit)
+      return ArgError(st, "range", "more than " + std::to_string(limit) + " items");
+    out.push_back(chars ? Value(std::string(1, static_cast<char>(i))) : Value(i));
+  }
+  return Value(std::move(out));
+}
+
 void AddFunctions(Environment& env) {
   env.AddFunction("range", [](Args& args, RenderState& st) -> Result<Value> {
+    if (st.dialect() == Dialect::kPebble) {
+      // Pebble: range(start, end[, step]), the end included.
+      if (args.positional.size() < 2 || args.positional.size() > 3)
+        return ArgError(st, "range", "takes a start and an end (included), and optionally a step");
+      int64_t step = 1;
+      if (args.positional.size() == 3) {
+        if (!args.positional[2].is_int()) return ArgError(st, "range", "the step must be an int");
+        step = args.positional[2].AsInt();
+      }
+      return PebbleRange(args.positional[0], args.positional[1], step, st);
+    }
+    // Jinja (Python): range([start,] stop[, step]), the stop excluded.
     int64_t start = 0, stop, step = 1;
     std::vector<int64_t> nums;
     for (const auto& v : args.positional) {

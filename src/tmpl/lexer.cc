@@ -89,7 +89,13 @@ Result<Token> Lexer::Lex() {
   if (c == '\'' || c == '"') return LexString(c);
   // Two-character operators first, then single characters.
   char next = pos + 1 < src_.size() ? src_[pos + 1] : '\0';
-  static constexpr std::string_view kPairs[] = {"**", "//", "==", "!=", "<=", ">=", "??"};
+  if (c == '?' && next == '?' && pos + 2 < src_.size() && src_[pos + 2] == '?') {  // Kestra's ???
+    t.type = Tok::kOp;
+    t.text = src_.substr(pos, 3);
+    pos += 3;
+    return t;
+  }
+  static constexpr std::string_view kPairs[] = {"**", "//", "==", "!=", "<=", ">=", "??", ".."};
   for (std::string_view op : kPairs) {
     if (c == op[0] && next == op[1]) {
       t.type = Tok::kOp;
@@ -117,6 +123,28 @@ Result<Token> Lexer::LexString(char quote) {
     if (i >= src_.size()) return Error(t.offset, "string is never closed");
     char c = src_[i];
     if (c == quote) break;
+    if (pebble_ && quote == '"' && c == '#' && i + 1 < src_.size() && src_[i + 1] == '{') {
+      // Pebble's "#{ expr }": skip to the matching brace (the expression may
+      // hold strings and maps); the parser reads the parts from `text`.
+      size_t open = i;
+      int depth = 0;
+      for (i += 1; i < src_.size(); ++i) {
+        char d = src_[i];
+        if (d == '\'' || d == '"') {
+          size_t close = src_.find(d, i + 1);
+          if (close == std::string_view::npos) break;
+          i = close;
+        } else if (d == '{') {
+          ++depth;
+        } else if (d == '}' && --depth == 0) {
+          break;
+        }
+      }
+      if (i >= src_.size()) return Error(open, "'#{' is never closed");
+      t.interpolated = true;
+      ++i;
+      continue;
+    }
     if (c == '\\' && i + 1 < src_.size()) {
       char e = src_[++i];
       switch (e) {

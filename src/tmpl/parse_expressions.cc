@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
 
 #include "tmpl/internal/parser_impl.h"
 
@@ -23,14 +24,15 @@ Result<NodePtr> Parser::ParseConditional() {
 }
 
 Result<NodePtr> Parser::ParseConditionalInner() {
-  ASSIGN_OR_RETURN(NodePtr expr, ParseCoalesce());
+  const bool pebble = dialect_ == Dialect::kPebble;
+  ASSIGN_OR_RETURN(NodePtr expr, pebble ? ParsePebble(0) : ParseCoalesce());
   while (true) {
     ASSIGN_OR_RETURN(Token t, lex_.Peek());
     if (AtName(t, "if")) {
-      // Jinja: then_value if cond [else other]
+      // Jinja: then_value if cond [else other] (accepted in Pebble too)
       (void)lex_.Next();
       auto node = arena_.New(NodeKind::kCondExpr, t.offset);
-      ASSIGN_OR_RETURN(NodePtr cond, ParseCoalesce());
+      ASSIGN_OR_RETURN(NodePtr cond, pebble ? ParsePebble(0) : ParseCoalesce());
       NodePtr other;
       ASSIGN_OR_RETURN(Token e, lex_.Peek());
       if (AtName(e, "else")) {
@@ -170,34 +172,160 @@ Result<NodePtr> Parser::ParseComparison() {
     }
     if (AtName(t, "is")) {
       (void)lex_.Next();
-      auto node = arena_.New(NodeKind::kTest, t.offset);
-      ASSIGN_OR_RETURN(Token name, lex_.Next());
-      if (AtName(name, "not")) {
-        node->negated = true;
-        ASSIGN_OR_RETURN(name, lex_.Next());
-      }
-      if (name.type != Tok::kName) return Error(name.offset, "expected a test name after 'is'");
-      node->text = name.text;
-      // Two-word Pebble tests: "is null", "is empty", "is divisible by(3)".
-      node->kids.push_back(std::move(left));
-      ASSIGN_OR_RETURN(Token next, lex_.Peek());
-      if (AtOp(next, "(")) {
-        RETURN_IF_ERROR(ParseArgs(*node));
-      } else if (next.type == Tok::kInt || next.type == Tok::kFloat || next.type == Tok::kString || AtOp(next, "[") ||
-                 AtOp(next, "{") ||
-                 (next.type == Tok::kName && next.text != "and" && next.text != "or" && next.text != "else" &&
-                  next.text != "if" && next.text != "is" && next.text != "not" && next.text != "in")) {
-        // Jinja: "x is divisibleby 3", "x is sameas none"
-        ASSIGN_OR_RETURN(NodePtr arg, ParsePostfix());
-        node->kids.push_back(std::move(arg));
-        node->names.emplace_back();
-      }
-      RETURN_IF_ERROR(CheckHeight(*node));
-      left = std::move(node);
+      ASSIGN_OR_RETURN(left, ParseTest(std::move(left), t));
       continue;
     }
     return left;
   }
+}
+
+Result<NodePtr> Parser::ParseTest(NodePtr left, const Token& t) {
+  auto node = arena_.New(NodeKind::kTest, t.offset);
+  ASSIGN_OR_RETURN(Token name, lex_.Next());
+  if (AtName(name, "not")) {
+    node->negated = true;
+    ASSIGN_OR_RETURN(name, lex_.Next());
+  }
+  if (name.type != Tok::kName) return Error(name.offset, "expected a test name after 'is'");
+  node->text = name.text;
+  // Two-word Pebble tests: "is null", "is empty", "is divisible by(3)".
+  node->kids.push_back(std::move(left));
+  ASSIGN_OR_RETURN(Token next, lex_.Peek());
+  if (AtOp(next, "(")) {
+    RETURN_IF_ERROR(ParseArgs(*node));
+  } else if (next.type == Tok::kInt || next.type == Tok::kFloat || next.type == Tok::kString || AtOp(next, "[") ||
+             AtOp(next, "{") ||
+             (next.type == Tok::kName && next.text != "and" && next.text != "or" && next.text != "else" &&
+              next.text != "if" && next.text != "is" && next.text != "not" && next.text != "in")) {
+    // Jinja: "x is divisibleby 3", "x is sameas none"
+    ASSIGN_OR_RETURN(NodePtr arg, ParsePostfix());
+    node->kids.push_back(std::move(arg));
+    node->names.emplace_back();
+  }
+  RETURN_IF_ERROR(CheckHeight(*node));
+  return node;
+}
+
+namespace {
+
+struct PebbleOperator {
+  int precedence;
+  NodeKind kind;
+};
+
+// Pebble's binary operators (CoreExtension; `??`, `???` from Kestra).
+std::optional<PebbleOperator> PebbleBinary(const Token& t) {
+  static const std::pair<std::string_view, PebbleOperator> kOps[] = {
+      {"or", {10, NodeKind::kOr}},         {"||", {10, NodeKind::kOr}},           {"and", {15, NodeKind::kAnd}},
+      {"is", {20, NodeKind::kTest}},       {"contains", {20, NodeKind::kBinary}}, {"in", {20, NodeKind::kBinary}},
+      {"==", {30, NodeKind::kBinary}},     {"!=", {30, NodeKind::kBinary}},       {"<", {30, NodeKind::kBinary}},
+      {">", {30, NodeKind::kBinary}},      {"<=", {30, NodeKind::kBinary}},       {">=", {30, NodeKind::kBinary}},
+      {"equals", {30, NodeKind::kBinary}}, {"+", {40, NodeKind::kBinary}},        {"-", {40, NodeKind::kBinary}},
+      {"*", {60, NodeKind::kBinary}},      {"/", {60, NodeKind::kBinary}},        {"//", {60, NodeKind::kBinary}},
+      {"%", {60, NodeKind::kBinary}},      {"**", {60, NodeKind::kBinary}},       {"|", {100, NodeKind::kFilter}},
+      {"~", {110, NodeKind::kBinary}},     {"..", {120, NodeKind::kBinary}},      {"??", {120, NodeKind::kCoalesce}},
+      {"???", {120, NodeKind::kCoalesce}},
+  };
+  if (t.type != Tok::kOp && t.type != Tok::kName) return std::nullopt;
+  for (const auto& [text, op] : kOps)
+    if (t.text == text) return op;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<NodePtr> Parser::ParsePebble(int min_precedence) {
+  if (++depth_ > kMaxExpressionHeight) return Error(lex_.pos, "expression nested too deeply");
+  struct Leave {
+    int& depth;
+    ~Leave() { --depth; }
+  } leave{depth_};
+  ASSIGN_OR_RETURN(Token t, lex_.Peek());
+  NodePtr left;
+  if (AtName(t, "not") || AtOp(t, "!") || AtOp(t, "-") || AtOp(t, "+")) {
+    // Pebble's `not` (precedence 5) takes a whole `and`/`or` chain; `-`
+    // and `+` (500) only what follows them.
+    (void)lex_.Next();
+    bool negation = AtName(t, "not") || AtOp(t, "!");
+    auto node = arena_.New(NodeKind::kUnary, t.offset);
+    node->text = negation ? "not" : std::string(t.text);
+    ASSIGN_OR_RETURN(NodePtr operand, ParsePebble(negation ? 5 : 500));
+    node->kids.push_back(std::move(operand));
+    RETURN_IF_ERROR(CheckHeight(*node));
+    left = std::move(node);
+  } else {
+    ASSIGN_OR_RETURN(left, ParsePostfix());
+  }
+  while (true) {
+    ASSIGN_OR_RETURN(Token op_token, lex_.Peek());
+    if (AtName(op_token, "not")) {  // `not in` (a floe extension, as `in`)
+      size_t saved = lex_.pos;
+      (void)lex_.Next();
+      ASSIGN_OR_RETURN(Token in, lex_.Next());
+      lex_.pos = saved;
+      if (!AtName(in, "in") || 20 < min_precedence) return left;
+      (void)lex_.Next();
+      (void)lex_.Next();
+      ASSIGN_OR_RETURN(NodePtr right, ParsePebble(21));
+      op_token.text = "not in";
+      ASSIGN_OR_RETURN(left, MakeBinary(NodeKind::kBinary, op_token, std::move(left), std::move(right)));
+      continue;
+    }
+    std::optional<PebbleOperator> op = PebbleBinary(op_token);
+    if (!op || op->precedence < min_precedence) return left;
+    (void)lex_.Next();
+    if (op->kind == NodeKind::kFilter) {
+      ASSIGN_OR_RETURN(left, ParseFilterCall(std::move(left)));
+      continue;
+    }
+    if (op->kind == NodeKind::kTest) {
+      ASSIGN_OR_RETURN(left, ParseTest(std::move(left), op_token));
+      continue;
+    }
+    ASSIGN_OR_RETURN(NodePtr right, ParsePebble(op->precedence + 1));  // left-associative
+    if (op_token.text == "equals") op_token.text = "==";
+    ASSIGN_OR_RETURN(left, MakeBinary(op->kind, op_token, std::move(left), std::move(right)));
+  }
+}
+
+Result<NodePtr> Parser::ParseInterpolated(const Token& t) {
+  // t.text is the whole literal with its quotes: "a #{ x } b".
+  const size_t begin = t.offset + 1, end = t.offset + t.text.size() - 1;
+  NodePtr result;
+  auto append = [&](NodePtr part) -> Status {
+    if (!result) {
+      result = std::move(part);
+      return Status::Ok();
+    }
+    Token concat = t;
+    concat.text = "~";
+    ASSIGN_OR_RETURN(result, MakeBinary(NodeKind::kBinary, concat, std::move(result), std::move(part)));
+    return Status::Ok();
+  };
+  size_t at = begin;
+  while (at < end) {
+    size_t open = src_.find("#{", at);
+    if (open == std::string_view::npos || open >= end) open = end;
+    if (open > at) {
+      auto text = arena_.New(NodeKind::kLiteral, static_cast<uint32_t>(at));
+      text->literal = Value(std::string(src_.substr(at, open - at)));  // as Pebble: escapes kept as written
+      RETURN_IF_ERROR(append(std::move(text)));
+    }
+    if (open == end) break;
+    size_t saved = lex_.pos;
+    lex_.pos = open + 2;
+    ASSIGN_OR_RETURN(NodePtr expr, ParseExpression());
+    ASSIGN_OR_RETURN(Token close, lex_.Next());
+    if (!AtOp(close, "}")) return Error(close.offset, "expected '}' to close '#{'");
+    at = lex_.pos;
+    lex_.pos = saved;
+    RETURN_IF_ERROR(append(std::move(expr)));
+  }
+  if (!result) {
+    result = arena_.New(NodeKind::kLiteral, t.offset);
+    result->literal = Value(std::string());
+  }
+  return result;
 }
 
 Result<NodePtr> Parser::ParseConcat() {
@@ -411,6 +539,7 @@ Result<NodePtr> Parser::ParsePrimary() {
       return node;
     }
     case Tok::kString: {
+      if (t.interpolated) return ParseInterpolated(t);
       auto node = arena_.New(NodeKind::kLiteral, t.offset);
       node->literal = Value(t.value);
       // Adjacent string literals concatenate, as in Jinja.

@@ -101,18 +101,11 @@ void Parser::SkipWhitespace() {
   while (lex_.pos < src_.size() && std::isspace(static_cast<unsigned char>(src_[lex_.pos]))) ++lex_.pos;
 }
 
-// After a block tag's %}: -%} strips all following whitespace; otherwise
-// trim_blocks drops a single newline.
+// After a block tag's %}: -%} strips all following whitespace. Newlines
+// after tags are otherwise kept, in both dialects: Kestra builds its Pebble
+// engine with newLineTrimming(false), and dbt's Jinja leaves trim_blocks off.
 void Parser::AfterBlockEnd(const Token& end) {
-  if (end.strip_after) {
-    SkipWhitespace();
-  } else if (trim_blocks_) {
-    if (lex_.pos < src_.size() && src_[lex_.pos] == '\n') {
-      ++lex_.pos;
-    } else if (lex_.pos + 1 < src_.size() && src_[lex_.pos] == '\r' && src_[lex_.pos + 1] == '\n') {
-      lex_.pos += 2;
-    }
-  }
+  if (end.strip_after) SkipWhitespace();
 }
 
 Status Parser::ExpectEnd(Tok type, size_t open) {
@@ -227,7 +220,7 @@ Status Parser::ParseFor(Node& block, uint32_t at) {
   if (in.type != Tok::kName || in.text != "in") return Error(in.offset, "expected 'in' in for loop");
   // The iterable must not swallow a trailing `if` filter: parse below the
   // conditional-expression level.
-  ASSIGN_OR_RETURN(NodePtr iterable, ParseOr());
+  ASSIGN_OR_RETURN(NodePtr iterable, dialect_ == Dialect::kPebble ? ParsePebble(0) : ParseOr());
   NodePtr filter;
   ASSIGN_OR_RETURN(Token maybe_if, lex_.Peek());
   if (maybe_if.type == Tok::kName && maybe_if.text == "if") {
@@ -563,9 +556,9 @@ Status Parser::ParseRaw(Node& block, const std::string& tag, size_t open) {
   }
 }
 
-Result<NodePtr> ParseTemplate(std::string_view source, const SourceOrigin& origin, bool trim_blocks, NodeArena& arena,
-                              std::vector<ParsedBlock>* blocks) {
-  Parser parser(source, origin, trim_blocks, arena, blocks);
+Result<NodePtr> ParseTemplate(std::string_view source, const SourceOrigin& origin, const Environment& env,
+                              NodeArena& arena, std::vector<ParsedBlock>* blocks) {
+  Parser parser(source, origin, env.dialect, arena, blocks);
   return parser.Run();
 }
 

@@ -241,10 +241,13 @@ Status RenderState::RenderFor(const Node& node, std::string& out) {
   } else if (iterable.is_list()) {
     list = &iterable.AsList();
   } else if (iterable.is_map()) {
-    // Iterating a map: keys, or (key, value) pairs when two names are given.
+    // Iterating a map: (key, value) pairs when two names are given; else
+    // Pebble's entries (`e.key`, `e.value`) or Jinja's keys.
     for (const auto& [k, v] : iterable.AsMap()) {
       if (node.names.size() == 2) {
         items.push_back(Value(ValueList{Value(k), v}));
+      } else if (env_.dialect == Dialect::kPebble) {
+        items.push_back(Value::MakeMap({{"key", Value(k)}, {"value", v}}));
       } else {
         items.push_back(Value(k));
       }
@@ -254,6 +257,7 @@ Status RenderState::RenderFor(const Node& node, std::string& out) {
     for (char c : iterable.AsString()) items.push_back(Value(std::string(1, c)));
     list = &items;
   } else if (iterable.is_null()) {
+    if (env_.dialect == Dialect::kPebble) return Status::Ok();  // Pebble renders nothing, not even `else`
     list = &items;
   } else {
     return ErrorAt(*node.kids[0], "cannot iterate over " + Describe(iterable));
@@ -276,17 +280,26 @@ Status RenderState::RenderFor(const Node& node, std::string& out) {
   }
   const size_t n = list->size();
   frames_.emplace_back();
-  // One `loop` map per loop, updated in place each iteration.
+  // One `loop` map per loop, updated in place each iteration. Pebble's has
+  // index and revindex from 0 (3 items: index 0 1 2, revindex 2 1 0), first,
+  // last and length; Jinja's counts from 1 and adds index0, revindex0,
+  // previtem and nextitem.
+  const bool pebble = env_.dialect == Dialect::kPebble;
   auto length = static_cast<int64_t>(n);
-  Value loop = Value::MakeMap({{"index", Value(int64_t{1})},
-                               {"index0", Value(int64_t{0})},
-                               {"revindex", Value(length)},
-                               {"revindex0", Value(length - 1)},
-                               {"first", Value(true)},
-                               {"last", Value(n == 1)},
-                               {"length", Value(length)},
-                               {"previtem", Value::Undefined("loop.previtem")},
-                               {"nextitem", Value::Undefined("loop.nextitem")}});
+  Value loop = pebble ? Value::MakeMap({{"index", Value(int64_t{0})},
+                                        {"revindex", Value(length - 1)},
+                                        {"first", Value(true)},
+                                        {"last", Value(n == 1)},
+                                        {"length", Value(length)}})
+                      : Value::MakeMap({{"index", Value(int64_t{1})},
+                                        {"index0", Value(int64_t{0})},
+                                        {"revindex", Value(length)},
+                                        {"revindex0", Value(length - 1)},
+                                        {"first", Value(true)},
+                                        {"last", Value(n == 1)},
+                                        {"length", Value(length)},
+                                        {"previtem", Value::Undefined("loop.previtem")},
+                                        {"nextitem", Value::Undefined("loop.nextitem")}});
   frames_.back().Set("loop", loop);
   ValueMap& fields = loop.MutableMap();
   Status status;
@@ -296,14 +309,19 @@ Status RenderState::RenderFor(const Node& node, std::string& out) {
       break;
     }
     auto index = static_cast<int64_t>(i);
-    fields.Set("index", Value(index + 1));
-    fields.Set("index0", Value(index));
-    fields.Set("revindex", Value(length - index));
-    fields.Set("revindex0", Value(length - index - 1));
     fields.Set("first", Value(i == 0));
     fields.Set("last", Value(i + 1 == n));
-    if (i > 0) fields.Set("previtem", (*list)[i - 1]);
-    fields.Set("nextitem", i + 1 < n ? (*list)[i + 1] : Value::Undefined("loop.nextitem"));
+    if (pebble) {
+      fields.Set("index", Value(index));
+      fields.Set("revindex", Value(length - index - 1));
+    } else {
+      fields.Set("index", Value(index + 1));
+      fields.Set("index0", Value(index));
+      fields.Set("revindex", Value(length - index));
+      fields.Set("revindex0", Value(length - index - 1));
+      if (i > 0) fields.Set("previtem", (*list)[i - 1]);
+      fields.Set("nextitem", i + 1 < n ? (*list)[i + 1] : Value::Undefined("loop.nextitem"));
+    }
     status = Assign(node.names, (*list)[i], node);
     if (!status.ok()) break;
     status = RenderBlock(*node.kids[1], out);

@@ -127,7 +127,7 @@ Result<std::shared_ptr<const Template>> Template::Compile(std::string_view sourc
   if (!t->literal_) {
     t->arena_ = std::make_unique<NodeArena>();
     std::vector<ParsedBlock> blocks;
-    ASSIGN_OR_RETURN(NodePtr root, ParseTemplate(t->source_, t->origin_, env.trim_blocks, *t->arena_, &blocks));
+    ASSIGN_OR_RETURN(NodePtr root, ParseTemplate(t->source_, t->origin_, env, *t->arena_, &blocks));
     t->root_ = root.release();
     t->blocks_.reserve(blocks.size());
     for (ParsedBlock& parsed : blocks) {

@@ -82,8 +82,6 @@ class Environment {
   Dialect dialect = Dialect::kPebble;
   UndefinedBehavior undefined = UndefinedBehavior::kStrict;
   Limits limits;
-  // Pebble drops the newline right after a `{% tag %}`; Jinja keeps it.
-  bool trim_blocks = true;
   // Jinja drops one newline at the very end of a template; Pebble keeps it.
   bool keep_trailing_newline = true;
 

@@ -79,7 +79,6 @@ Status WriteIfChanged(const std::filesystem::path& path, std::string_view text) 
 const tmpl::Environment& LoadEnvironment() {
   static const tmpl::Environment kEnv = [] {
     tmpl::Environment env = tmpl::Environment::Standard(tmpl::Dialect::kJinja);
-    env.trim_blocks = false;
     env.keep_trailing_newline = false;
     return env;
   }();

@@ -14,6 +14,10 @@ using Args = CallArgs;
 
 // An error naming the filter or function: "'round': method must be ...".
 Status ArgError(RenderState& st, std::string_view fn, std::string message);
+
+// Pebble's range (its `range()` and `..`): from `start` to `end` INCLUDED,
+// by `step` (negative counts down); ints, or one-character strings ('a'..'e').
+Result<Value> PebbleRange(const Value& start, const Value& end, int64_t step, RenderState& st);
 // Argument i (or keyword `name`) as text; `fallback` when absent (else an error).
 Result<std::string> StringArg(RenderState& st, std::string_view fn, const Args& args, size_t i, std::string_view name,
                               const char* fallback = nullptr);

@@ -19,14 +19,17 @@ struct Token {
   std::string_view text;
   std::string_view value;  // kString: escapes decoded; numbers: digits without '_'
   uint32_t offset = 0;
-  bool strip_after = false;  // for kBlockEnd/kVarEnd written as -%} / -}}
+  bool strip_after = false;   // for kBlockEnd/kVarEnd written as -%} / -}}
+  bool interpolated = false;  // Pebble: a "..." string holding #{ expr }; `text` is parsed again
 };
 
 // A cursor over the template source. The parser moves `pos` itself while it
 // scans text between tags, and asks for tokens inside tags.
 class Lexer {
  public:
-  Lexer(std::string_view src, const SourceOrigin& origin) : src_(src), origin_(origin) {}
+  // `pebble`: "#{ expr }" interpolates inside double-quoted strings.
+  Lexer(std::string_view src, const SourceOrigin& origin, bool pebble = false)
+      : src_(src), origin_(origin), pebble_(pebble) {}
 
   Result<Token> Next();
   Result<Token> Peek();
@@ -43,6 +46,7 @@ class Lexer {
 
   std::string_view src_;
   const SourceOrigin& origin_;
+  bool pebble_ = false;
   bool cached_ = false;
   size_t cached_start_ = 0;
   size_t cached_end_ = 0;

@@ -22,7 +22,7 @@ struct ParsedBlock {
 
 // Nodes are allocated in `arena`, which must outlive the returned tree.
 // Top-level definition blocks are appended to *blocks when it is given.
-Result<NodePtr> ParseTemplate(std::string_view source, const SourceOrigin& origin, bool trim_blocks, NodeArena& arena,
-                              std::vector<ParsedBlock>* blocks = nullptr);
+Result<NodePtr> ParseTemplate(std::string_view source, const SourceOrigin& origin, const Environment& env,
+                              NodeArena& arena, std::vector<ParsedBlock>* blocks = nullptr);
 
 }  // namespace floe::tmpl

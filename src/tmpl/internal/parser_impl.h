@@ -1,10 +1,15 @@
 // The template parser's class. Internal to tmpl: parser.cc holds the
 // template-level (tag) parsing, parse_expressions.cc the expressions.
 //
-// Expression precedence, lowest first (Jinja's, with Pebble's `??` and `?:`):
+// Expression precedence, lowest first.
+// Jinja (with floe's `??` and `?:`):
 //   x if c else y, c ? x : y  <  ??  <  or  <  and  <  not  <  comparisons, in,
 //   is  <  ~  <  + -  <  * / // %  <  **  <  unary - +  <  | filter  <
 //   postfix (.attr, [index], (call))  <  primary
+// Pebble (its CoreExtension, with Kestra's `??` and `???`), see ParsePebble:
+//   c ? x : y  <  not  <  or  <  and  <  is, contains, in  <  comparisons  <
+//   + -  <  * / // % **  <  | filter  <  ~  <  .. ?? ???  <  unary - +  <
+//   postfix  <  primary
 #pragma once
 
 #include <initializer_list>
@@ -21,9 +26,14 @@ namespace floe::tmpl {
 
 class Parser {
  public:
-  Parser(std::string_view src, const SourceOrigin& origin, bool trim_blocks, NodeArena& arena,
+  Parser(std::string_view src, const SourceOrigin& origin, Dialect dialect, NodeArena& arena,
          std::vector<ParsedBlock>* blocks)
-      : src_(src), origin_(origin), trim_blocks_(trim_blocks), lex_(src, origin), arena_(arena), blocks_(blocks) {}
+      : src_(src),
+        origin_(origin),
+        dialect_(dialect),
+        lex_(src, origin, dialect == Dialect::kPebble),
+        arena_(arena),
+        blocks_(blocks) {}
 
   Result<NodePtr> Run();
 
@@ -43,8 +53,7 @@ class Parser {
 
   void SkipWhitespace();
 
-  // After a block tag's %}: -%} strips all following whitespace; otherwise
-  // trim_blocks drops a single newline.
+  // After a block tag's %}: -%} strips all following whitespace.
   void AfterBlockEnd(const Token& end);
 
   Status ExpectEnd(Tok type, size_t open);
@@ -99,6 +108,16 @@ class Parser {
 
   Result<NodePtr> ParseCoalesce();
 
+  // Pebble's binary operators by precedence climbing: the operand of an
+  // operator of precedence p holds only operators above p.
+  Result<NodePtr> ParsePebble(int min_precedence);
+
+  // `left is [not] name [args]`, after `is`.
+  Result<NodePtr> ParseTest(NodePtr left, const Token& is);
+
+  // Pebble's "text #{ expr } text": the parts concatenated.
+  Result<NodePtr> ParseInterpolated(const Token& t);
+
   Result<NodePtr> MakeBinary(NodeKind kind, const Token& t, NodePtr a, NodePtr b);
 
   // Expression trees stay shallow enough to evaluate (and free) on any
@@ -146,7 +165,7 @@ class Parser {
 
   std::string_view src_;
   const SourceOrigin& origin_;
-  bool trim_blocks_;
+  Dialect dialect_;
   Lexer lex_;
   NodeArena& arena_;
   std::vector<ParsedBlock>* blocks_;  // may be null
