@@ -72,8 +72,12 @@ TEST_F(CliTest, ValidateReportsEveryErrorWithPositionsAndSuggestions) {
   EXPECT_THAT(r.out, HasSubstr(file + ":3:1: unknown key 'taks' in a flow (did you mean 'tasks'?)"));
   EXPECT_THAT(r.out, HasSubstr(file + ":11:9: duplicate task id 'hello'"));
   EXPECT_THAT(r.out, HasSubstr(file + ":12:11: unknown task type 'core.Lgo' (did you mean 'core.Log'"));
+  // Unknown filters and functions are load errors, with their position (Kestra's Pebble finds them only when
+  // the flow runs).
+  EXPECT_THAT(r.out, HasSubstr(file + ":16:28: unknown filter 'uper'"));
+  EXPECT_THAT(r.out, HasSubstr("did you mean 'upper'?"));
   EXPECT_THAT(r.out, HasSubstr("level1_duckdb.yml: ok"));
-  EXPECT_THAT(r.out, HasSubstr("3 errors"));
+  EXPECT_THAT(r.out, HasSubstr("4 errors"));
 }
 
 TEST_F(CliTest, RunsTheLevel1ExampleIntoTheLake) {

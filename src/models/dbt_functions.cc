@@ -52,8 +52,9 @@ Value EphemeralValue(const ParsedNode& node) {
 
 // The version argument of ref(): v= or version=, as a string.
 std::optional<std::string> VersionArg(const CallArgs& args) {
-  for (const auto& [k, v] : args.keyword) {
-    if (k == "v" || k == "version") {
+  for (const char* name : {"v", "version"}) {
+    if (const Value* found = args.Arg(args.positional.size(), name)) {  // keywords only
+      const Value& v = *found;
       if (v.is_null() || v.is_undefined()) return std::nullopt;
       return tmpl::ToDisplayString(v, tmpl::Dialect::kJinja);
     }
@@ -171,6 +172,7 @@ Value CurrentConfig(const NodeScope& scope) {
 
 Result<Value> Config(CallArgs& args, RenderState& st) {
   const NodeScope& scope = ScopeOf(st);
+  args.TakeAllKeywords();  // every key is checked at parse, a misspelled one warned
   if (scope.mode != RenderMode::kParse) return Value("");
   std::vector<std::pair<std::string, Value>> given;
   for (const auto& a : args.positional) {
@@ -270,17 +272,21 @@ Result<Value> RunQueryFn(CallArgs& args, RenderState& st) {
   return TableValue(*table);
 }
 
+// dbt's statement(name=None, fetch_result=False, auto_begin=True,
+// language='sql'). DuckDB commits each statement, as auto_begin=False asks.
 Result<Value> Statement(CallArgs& args, RenderState& st) {
   const NodeScope& scope = ScopeOf(st);
+  const Value* name = args.Arg(0, "name");
+  const Value* fetch = args.Arg(1, "fetch_result");
+  (void)args.Arg(2, "auto_begin");
+  const Value* language = args.Arg(3, "language");
+  const Value* caller = args.Arg(args.positional.size(), "caller");
+  if (language && language->is_string() && language->AsString() != "sql")
+    return st.Error("statement(): floe runs SQL statements only, not language '" + language->AsString() + "'");
   if (scope.mode == RenderMode::kParse || !scope.connection) return Value("");
-  const Value* caller = nullptr;
-  for (const auto& [k, v] : args.keyword)
-    if (k == "caller") caller = &v;
   if (!caller || !caller->is_callable()) return st.Error("statement() is used as {% call statement(...) %}");
   CallArgs none;
   ASSIGN_OR_RETURN(Value sql, st.CallValue(*caller, none));
-  const Value* name = args.Arg(0, "name");
-  const Value* fetch = args.Arg(1, "fetch_result");
   auto table = scope.connection->Query(tmpl::ToDisplayString(sql, tmpl::Dialect::kJinja));
   if (!table.ok()) return st.Error("statement: " + table.status().message());
   if (name && name->is_string()) {
@@ -381,7 +387,10 @@ std::string Attr(const Value& relation, std::string_view key) {
 
 Result<Value> AdapterGetRelation(CallArgs& args, RenderState& st) {
   const NodeScope& scope = ScopeOf(st);
-  if (scope.mode == RenderMode::kParse || !scope.connection) return Value();
+  if (scope.mode == RenderMode::kParse || !scope.connection) {
+    for (const char* name : {"database", "schema", "identifier"}) (void)args.Arg(args.positional.size(), name);
+    return Value();
+  }
   ASSIGN_OR_RETURN(std::string database, StringArg(st, args, 0, "database", "adapter.get_relation"));
   ASSIGN_OR_RETURN(std::string schema, StringArg(st, args, 1, "schema", "adapter.get_relation"));
   ASSIGN_OR_RETURN(std::string identifier, StringArg(st, args, 2, "identifier", "adapter.get_relation"));
@@ -399,8 +408,8 @@ Result<Value> AdapterGetRelation(CallArgs& args, RenderState& st) {
 
 Result<Value> AdapterGetColumns(CallArgs& args, RenderState& st) {
   const NodeScope& scope = ScopeOf(st);
-  if (scope.mode == RenderMode::kParse || !scope.connection) return Value(ValueList{});
   const Value* relation = args.Arg(0, "relation");
+  if (scope.mode == RenderMode::kParse || !scope.connection) return Value(ValueList{});
   if (!relation || !relation->is_map()) return st.Error("adapter.get_columns_in_relation() takes a relation");
   auto t = scope.connection->Query(
       "SELECT column_name, data_type FROM information_schema.columns WHERE lower(table_catalog) = lower(" +

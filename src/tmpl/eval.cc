@@ -124,7 +124,8 @@ Result<Value> RenderState::EvalName(const Node& node) {
     // A bare function name evaluates to a callable, so `{{ now() }}` and
     // passing functions around both work.
     const Function* fn = env_.FindFunction(node.text);
-    return Value::MakeCallable(node.text, [this, fn](CallArgs& args) { return (*fn)(args, *this); });
+    std::string name = node.text;
+    return Value::MakeCallable(name, [this, fn, name](CallArgs& args) { return CallFunction(*fn, name, args); });
   }
   return Value::Undefined(node.text, AvailableHint(node.text, VisibleNames()));
 }
@@ -235,7 +236,8 @@ Result<Value> RenderState::EvalAttr(const Node& node) {
     // `dbt_utils.star` with no variable dbt_utils: a namespaced function.
     std::string dotted = node.kids[0]->text + "." + name;
     if (const Function* fn = env_.FindFunction(dotted))
-      return Value::MakeCallable(dotted, [this, fn](CallArgs& args) { return (*fn)(args, *this); });
+      return Value::MakeCallable(dotted,
+                                 [this, fn, dotted](CallArgs& args) { return CallFunction(*fn, dotted, args); });
   }
   if (obj.is_undefined()) {
     // The first missing name is the one to report: `a.b.c` with `a` missing
@@ -377,7 +379,7 @@ Result<Value> RenderState::EvalCall(const Node& node) {
       if (const Function* fn = env_.FindFunction(dotted)) {
         RETURN_IF_ERROR(EvalArgs(node, 1, args));
         current_offset_ = base.offset;
-        return (*fn)(args, *this);
+        return CallFunction(*fn, dotted, args);
       }
       if (!env_.FindFunction(base.text))
         return ErrorAt(base, "unknown function '" + dotted + "'").WithHint(AvailableHint(dotted, env_.FunctionNames()));
@@ -401,7 +403,7 @@ Result<Value> RenderState::EvalCall(const Node& node) {
     if (const Function* fn = env_.FindFunction(callee_node.text)) {
       RETURN_IF_ERROR(EvalArgs(node, 1, args));
       current_offset_ = callee_node.offset;
-      return (*fn)(args, *this);
+      return CallFunction(*fn, callee_node.text, args);
     }
     return ErrorAt(callee_node, "unknown function '" + callee_node.text + "'")
         .WithHint(AvailableHint(callee_node.text, env_.FunctionNames()));
@@ -442,7 +444,19 @@ Result<Value> RenderState::ApplyFilter(std::string_view name, const Value& input
     if (!input.UndefinedHint().empty()) s = std::move(s).WithHint(input.UndefinedHint());
     return s;
   }
-  return (*filter)(input, args, *this);
+  const uint32_t at = current_offset_;
+  ASSIGN_OR_RETURN(Value out, (*filter)(input, args, *this));
+  if (const std::string* extra = args.UntakenKeyword())
+    return ErrorAt(at, "filter '" + std::string(name) + "' takes no argument named '" + *extra + "'");
+  return out;
+}
+
+Result<Value> RenderState::CallFunction(const Function& fn, std::string_view name, CallArgs& args) {
+  const uint32_t at = current_offset_;
+  ASSIGN_OR_RETURN(Value out, fn(args, *this));
+  if (const std::string* extra = args.UntakenKeyword())
+    return ErrorAt(at, "function '" + std::string(name) + "' takes no argument named '" + *extra + "'");
+  return out;
 }
 
 Result<bool> RenderState::ApplyTest(std::string_view name, const Value& input, CallArgs& args) {
@@ -450,6 +464,8 @@ Result<bool> RenderState::ApplyTest(std::string_view name, const Value& input, C
   if (!test) return Error("unknown test '" + std::string(name) + "'");
   auto r = (*test)(input, args);
   if (!r.ok()) return Error(r.status().message());
+  if (const std::string* extra = args.UntakenKeyword())
+    return Error("test '" + std::string(name) + "' takes no argument named '" + *extra + "'");
   return r;
 }
 

@@ -127,6 +127,7 @@ void AddCollectionFilters(Environment& env) {
     Args rest;
     rest.positional.assign(args.positional.begin() + 1, args.positional.end());
     rest.keyword = args.keyword;
+    args.TakeAllKeywords();  // the filter applied to each item checks them
     for (const auto& v : items) {
       Args copy = rest;
       ASSIGN_OR_RETURN(Value mapped, st.ApplyFilter(filter, v, copy));

@@ -59,7 +59,23 @@ void AddNumberAndJsonFilters(Environment& env) {
     if (!r.ok() && args.Arg(0, "default")) return *args.Arg(0, "default");
     return r;
   });
-  env.AddFilter("number", [](const Value& in, Args&, RenderState& st) { return ToNumber(in, st, "number", false); });
+  // Kestra: number(type) with INT, LONG, FLOAT, DOUBLE, BIGDECIMAL or
+  // BIGINTEGER; without a type, an int when the text is one.
+  env.AddFilter("number", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
+    ASSIGN_OR_RETURN(std::string type, StringArg(st, "number", args, 0, "type", ""));
+    if (type.empty()) return ToNumber(in, st, "number", false);
+    if (type == "INT" || type == "LONG" || type == "BIGINTEGER") {
+      if (in.is_string() && in.AsString().find_first_of(".eE") != std::string::npos)
+        return ArgError(st, "number", "'" + in.AsString() + "' is not an integer");
+      return ToNumber(in, st, "number", true);
+    }
+    if (type == "FLOAT" || type == "DOUBLE" || type == "BIGDECIMAL") {
+      ASSIGN_OR_RETURN(Value n, ToNumber(in, st, "number", false));
+      return n.is_int() ? Value(static_cast<double>(n.AsInt())) : n;
+    }
+    return ArgError(st, "number", "unknown type '" + type + "'")
+        .WithHint("use INT, LONG, FLOAT, DOUBLE, BIGDECIMAL or BIGINTEGER");
+  });
 }
 
 }  // namespace floe::tmpl::builtins

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <regex>
 
 #include "tmpl/internal/builtins.h"
 #include "tmpl/template.h"
@@ -60,9 +61,21 @@ void AddStringFilters(Environment& env) {
   });
   env.AddFilter("replace", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
     std::string s = Text(in, st);
-    // Pebble passes a map of replacements; Jinja passes (old, new[, count]).
-    if (args.positional.size() == 1 && args.positional[0].is_map()) {
+    // Pebble passes a map of replacements (Kestra: regexp=true makes the
+    // keys regular expressions and the values may use $1); Jinja passes
+    // (old, new[, count]).
+    if (!args.positional.empty() && args.positional[0].is_map()) {
+      const Value* regexp = args.Arg(1, "regexp");
+      if (regexp && !regexp->is_bool()) return ArgError(st, "replace", "regexp must be true or false");
       for (const auto& [from, to] : args.positional[0].AsMap()) {
+        if (regexp && regexp->AsBool()) {
+          try {
+            s = std::regex_replace(s, std::regex(from), Text(to, st));
+          } catch (const std::regex_error& e) {
+            return ArgError(st, "replace", "'" + from + "' is not a valid regular expression: " + e.what());
+          }
+          continue;
+        }
         if (from.empty()) continue;
         std::string out;
         size_t pos = 0, hit;

@@ -69,8 +69,12 @@ void AddFunctions(Environment& env) {
     }
     return Value(std::move(out));
   });
-  env.AddFunction("now",
-                  [](Args&, RenderState&) -> Result<Value> { return Value(FormatTimestamp(SystemClock().Now())); });
+  // Kestra: now(format, timeZone), formatted as the date filter does.
+  env.AddFunction("now", [](Args& args, RenderState& st) -> Result<Value> {
+    Value now(FormatTimestamp(SystemClock().Now()));
+    if (args.positional.empty() && args.keyword.empty()) return now;
+    return st.ApplyFilter("date", now, args);
+  });
   auto parse_json = [](Args& args, RenderState& st) -> Result<Value> {
     const Value* text = args.Arg(0, "text");
     if (!text) return ArgError(st, "fromJson", "needs a JSON string");
@@ -137,6 +141,7 @@ void AddFunctions(Environment& env) {
   });
   env.AddFunction("namespace", [](Args& args, RenderState&) -> Result<Value> {
     ValueMap ns;
+    args.TakeAllKeywords();
     for (const auto& [k, v] : args.keyword) ns.Set(k, v);
     return Value(std::move(ns));
   });
@@ -158,6 +163,7 @@ void AddFunctions(Environment& env) {
         return ArgError(st, "dict", "needs a map or a list of pairs, got " + std::string(from.TypeName()));
       }
     }
+    args.TakeAllKeywords();
     for (const auto& [k, v] : args.keyword) map.Set(k, v);
     return Value(std::move(map));
   });

@@ -34,6 +34,9 @@ class RenderState {
   SourceLocation Location() const;
 
   Result<Value> CallValue(const Value& callee, CallArgs& args);
+  // Calls an Environment function; a keyword argument it did not take is
+  // an error naming it.
+  Result<Value> CallFunction(const Function& fn, std::string_view name, CallArgs& args);
   Result<Value> ApplyFilter(std::string_view name, const Value& input, CallArgs& args);
   Result<bool> ApplyTest(std::string_view name, const Value& input, CallArgs& args);
   // Renders `source` as a template against the current context (`render()`).

@@ -1,9 +1,11 @@
 #include "tmpl/template.h"
 
 #include <algorithm>
+#include <set>
 
 #include "tmpl/internal/ast.h"
 #include "tmpl/internal/parser.h"
+#include "tmpl/internal/render_util.h"
 #include "tmpl/render_state.h"
 
 namespace floe::tmpl {
@@ -62,6 +64,50 @@ Position PositionOf(std::string_view source, const SourceOrigin& origin, size_t 
 
 }  // namespace
 
+namespace {
+
+// Names a template defines for itself: macros, set and loop targets, imports.
+void CollectDefined(const Node& node, std::set<std::string, std::less<>>& out) {
+  if (node.kind == NodeKind::kMacro) out.insert(node.text);
+  if (node.kind == NodeKind::kSet || node.kind == NodeKind::kSetBlock || node.kind == NodeKind::kFor ||
+      node.kind == NodeKind::kImport || node.kind == NodeKind::kFromImport || node.kind == NodeKind::kMacro ||
+      node.kind == NodeKind::kCallBlock)
+    out.insert(node.names.begin(), node.names.end());
+  for (const auto& kid : node.kids)
+    if (kid) CollectDefined(*kid, out);
+}
+
+// The first filter, test (or, in Pebble, function) the environment does
+// not have, as Pebble and Jinja2 report them when a template compiles.
+// Jinja's functions resolve at render time (dbt macros register as the
+// project's files compile), so they are not checked there.
+Status FindUnknownName(const Node& node, const std::set<std::string, std::less<>>& defined, std::string_view source,
+                       const SourceOrigin& origin, const Environment& env) {
+  auto unknown = [&](const char* what, const std::string& name, std::vector<std::string> names) {
+    return TemplateError(source, origin, node.offset, std::string("unknown ") + what + " '" + name + "'")
+        .WithHint(AvailableHint(name, names));
+  };
+  if (node.kind == NodeKind::kFilter && !env.FindFilter(node.text))
+    return unknown("filter", node.text, env.FilterNames());
+  if (node.kind == NodeKind::kTest && !env.FindTest(node.text)) return unknown("test", node.text, env.TestNames());
+  if (env.dialect == Dialect::kPebble && node.kind == NodeKind::kCall && node.kids[0] &&
+      node.kids[0]->kind == NodeKind::kName) {
+    const std::string& name = node.kids[0]->text;
+    if (!env.FindFunction(name) && !defined.count(name)) return unknown("function", name, env.FunctionNames());
+  }
+  for (const auto& kid : node.kids)
+    if (kid) RETURN_IF_ERROR(FindUnknownName(*kid, defined, source, origin, env));
+  return Status::Ok();
+}
+
+Status CheckNames(const Node& root, std::string_view source, const SourceOrigin& origin, const Environment& env) {
+  std::set<std::string, std::less<>> defined{"caller"};  // inside a macro a {% call %} block invokes
+  CollectDefined(root, defined);
+  return FindUnknownName(root, defined, source, origin, env);
+}
+
+}  // namespace
+
 SourceLocation TemplateLocation(std::string_view source, const SourceOrigin& origin, size_t offset) {
   return PositionOf(source, origin, offset).where;
 }
@@ -107,6 +153,12 @@ std::vector<std::string> Environment::FunctionNames() const {
   return names;
 }
 
+std::vector<std::string> Environment::TestNames() const {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : tests_) names.push_back(k);
+  return names;
+}
+
 Template::~Template() = default;
 
 Result<std::shared_ptr<const Template>> Template::Compile(std::string_view source, SourceOrigin origin,
@@ -129,6 +181,7 @@ Result<std::shared_ptr<const Template>> Template::Compile(std::string_view sourc
     std::vector<ParsedBlock> blocks;
     ASSIGN_OR_RETURN(NodePtr root, ParseTemplate(t->source_, t->origin_, env, *t->arena_, &blocks));
     t->root_ = root.release();
+    RETURN_IF_ERROR(CheckNames(*t->root_, t->source_, t->origin_, env));
     t->blocks_.reserve(blocks.size());
     for (ParsedBlock& parsed : blocks) {
       TemplateBlock& block = t->blocks_.emplace_back(std::move(parsed.block));

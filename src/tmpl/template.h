@@ -94,6 +94,7 @@ class Environment {
   const Test* FindTest(std::string_view name) const;
   std::vector<std::string> FilterNames() const;
   std::vector<std::string> FunctionNames() const;
+  std::vector<std::string> TestNames() const;
 
  private:
   std::map<std::string, Filter, std::less<>> filters_;

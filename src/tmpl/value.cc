@@ -160,8 +160,19 @@ std::string_view Value::TypeName() const {
 
 const Value* CallArgs::Arg(size_t i, std::string_view name) const {
   if (i < positional.size()) return &positional[i];
-  for (const auto& [k, v] : keyword)
-    if (k == name) return &v;
+  for (size_t k = 0; k < keyword.size(); ++k) {
+    if (keyword[k].first != name) continue;
+    keyword_taken.resize(keyword.size());
+    keyword_taken[k] = true;
+    return &keyword[k].second;
+  }
+  return nullptr;
+}
+
+const std::string* CallArgs::UntakenKeyword() const {
+  if (all_keywords_taken) return nullptr;
+  for (size_t k = 0; k < keyword.size(); ++k)
+    if (k >= keyword_taken.size() || !keyword_taken[k]) return &keyword[k].first;
   return nullptr;
 }
 

@@ -157,8 +157,17 @@ struct CallArgs {
   ValueList positional;
   std::vector<std::pair<std::string, Value>> keyword;
 
-  // Positional i, else keyword `name`, else nullptr.
+  // Positional i, else keyword `name` (which counts as taken), else nullptr.
   const Value* Arg(size_t i, std::string_view name) const;
+  // A callee that takes any keyword (namespace(), dict(), dbt's config())
+  // says so; the others' keywords are all asked for by name.
+  void TakeAllKeywords() const { all_keywords_taken = true; }
+  // The first keyword argument the callee never asked for: an argument it
+  // does not take (an error, never silently ignored). nullptr when none.
+  const std::string* UntakenKeyword() const;
+
+  mutable std::vector<bool> keyword_taken;  // by index into `keyword`
+  mutable bool all_keywords_taken = false;
 };
 
 inline size_t ValueMap::size() const { return entries_.size(); }
