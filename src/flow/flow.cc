@@ -21,10 +21,10 @@ namespace {
 const std::vector<std::string> kFlowKeys = {"id",          "namespace", "description",    "labels",         "inputs",
                                             "variables",   "tasks",     "errors",         "finally",        "outputs",
                                             "revision",    "disabled",  "afterExecution", "pluginDefaults", "retry",
-                                            "concurrency", "triggers"};
+                                            "concurrency", "triggers",  "taskDefaults"};
 // Keys of Kestra's flow model that floe does not run yet: an error, never
 // silently ignored.
-const std::vector<std::string> kFlowKeysNotYet = {"taskDefaults", "listeners", "sla", "checks"};
+const std::vector<std::string> kFlowKeysNotYet = {"listeners", "sla", "checks"};
 const std::vector<std::string> kTaskKeysNotYet = {"workerGroup", "logToFile", "taskCache"};
 const std::vector<std::string> kInputKeys = {"id",       "name",     "type",     "description",     "displayName",
                                              "required", "defaults", "values",   "options",         "validator",
@@ -134,7 +134,13 @@ class FlowParser final : public internal::FlowParseHost {
       if (disabled->ToValue().Truthy())
         Error(disabled->location, "this flow is disabled", "set disabled: false to run it");
     }
-    if (const YamlNode* defaults = doc.Find("pluginDefaults")) ParsePluginDefaults(*defaults);
+    // taskDefaults: Kestra's older name of pluginDefaults, still in real flows.
+    const YamlNode* plugin_defaults = doc.Find("pluginDefaults");
+    const YamlNode* task_defaults = doc.Find("taskDefaults");
+    if (plugin_defaults && task_defaults)
+      Error(task_defaults->location, "'taskDefaults' is the old name of 'pluginDefaults'; a flow has one of them",
+            "move these entries under pluginDefaults");
+    if (const YamlNode* defaults = plugin_defaults ? plugin_defaults : task_defaults) ParsePluginDefaults(*defaults);
     if (const YamlNode* revision = doc.Find("revision")) {
       tmpl::Value v = revision->ToValue();
       if (!v.is_int() || v.AsInt() < 1) {
@@ -494,6 +500,7 @@ class FlowParser final : public internal::FlowParseHost {
   bool ParseBranches(const PropertySpec& spec, const YamlNode::Entry& e, TaskSpec& task) {
     switch (spec.type) {
       case PropertyType::kTasks: {
+        if (e.value.is_null() && !spec.required) return true;  // `defaults: null`: an optional list left empty
         if (!e.value.is_sequence()) {
           Error(e.value.location, "'" + e.key + "' must be a list of tasks");
           return true;

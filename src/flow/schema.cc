@@ -55,8 +55,8 @@ Value PropertySchema(const PropertySpec& p) {
     case PropertyType::kAny:
       base = Value(ValueMap{});
       break;
-    case PropertyType::kTasks:
-      return Value::MakeMap({{"type", Str("array")}, {"items", TaskRef()}});
+    case PropertyType::kTasks:  // null reads as no tasks (`defaults: null`)
+      return Value::MakeMap({{"type", Strings({"array", "null"})}, {"items", TaskRef()}});
     case PropertyType::kTaskCases:
       return Value::MakeMap({{"type", Str("object")},
                              {"additionalProperties", Value::MakeMap({{"type", Str("array")}, {"items", TaskRef()}})}});
@@ -197,6 +197,15 @@ Value FlowJsonSchema(const TaskRegistry& registry) {
                                      {"items", Value::MakeMap({{"type", Str("object")},
                                                                {"required", Strings({"key", "value"})}})}}),
                  })}});
+  Value plugin_defaults = Value::MakeMap(
+      {{"type", Str("array")},
+       {"items",
+        Value::MakeMap({{"type", Str("object")},
+                        {"required", Strings({"type", "values"})},
+                        {"properties", Value::MakeMap({{"type", Value::MakeMap({{"type", Str("string")}})},
+                                                       {"values", Value::MakeMap({{"type", Str("object")}})},
+                                                       {"forced", Value::MakeMap({{"type", Str("boolean")}})}})},
+                        {"additionalProperties", Value(false)}})}});
   Value output = Value::MakeMap({
       {"type", Str("object")},
       {"required", Strings({"id", "value"})},
@@ -241,16 +250,8 @@ Value FlowJsonSchema(const TaskRegistry& registry) {
                   Value::MakeMap({{"limit", Value::MakeMap({{"type", Str("integer")}, {"minimum", Value(1)}})},
                                   {"behavior", Value::MakeMap({{"enum", Strings({"QUEUE", "CANCEL", "FAIL"})}})}})},
                  {"additionalProperties", Value(false)}})},
-           {"pluginDefaults",
-            Value::MakeMap(
-                {{"type", Str("array")},
-                 {"items", Value::MakeMap({{"type", Str("object")},
-                                           {"required", Strings({"type", "values"})},
-                                           {"properties",
-                                            Value::MakeMap({{"type", Value::MakeMap({{"type", Str("string")}})},
-                                                            {"values", Value::MakeMap({{"type", Str("object")}})},
-                                                            {"forced", Value::MakeMap({{"type", Str("boolean")}})}})},
-                                           {"additionalProperties", Value(false)}})}})},
+           {"pluginDefaults", plugin_defaults},
+           {"taskDefaults", plugin_defaults},  // the old name, still accepted
            {"triggers", Value::MakeMap({{"type", Str("array")},
                                         {"items", Value::MakeMap({{"$ref", Str("#/definitions/trigger")}})}})},
            {"revision", Value::MakeMap({{"type", Str("integer")}})},

@@ -152,7 +152,8 @@ void RegisterCoreTasks(flow::TaskRegistry& registry) {
       .properties = {{.name = "message",
                       .type = PropertyType::kAny,
                       .required = true,
-                      .description = "The message, or a list of messages; rendered as templates."},
+                      .description = "The message, or a list of messages; rendered as templates.",
+                      .aliases = {"format"}},  // the deprecated Echo task's name for it
                      {.name = "level",
                       .type = PropertyType::kEnum,
                       .description = "The log level; INFO by default.",

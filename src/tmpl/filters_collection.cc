@@ -82,6 +82,54 @@ void AddCollectionFilters(Environment& env) {
     return Value(std::move(items));
   });
   env.AddFilter("sort", SortFilter);
+  // Kestra: rsort sorts in reverse order.
+  env.AddFilter("rsort", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
+    ASSIGN_OR_RETURN(Value sorted, SortFilter(in, args, st));
+    ValueList items = sorted.AsList();
+    std::reverse(items.begin(), items.end());
+    return Value(std::move(items));
+  });
+  // Kestra: a | merge(b). The left side's type decides: two maps merge
+  // (b's keys win), a list gets b's items (or b itself, a map) appended.
+  env.AddFilter("merge", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
+    const Value* other = args.Arg(0, "items");
+    if (!other) return ArgError(st, "merge", "needs a map or a list to merge");
+    if (in.is_map()) {
+      if (!other->is_map())
+        return ArgError(st, "merge", "a map merges with a map, got " + std::string(other->TypeName()));
+      ValueMap out = in.AsMap();
+      for (const auto& [k, v] : other->AsMap()) out.Set(k, v);
+      return Value(std::move(out));
+    }
+    if (in.is_list()) {
+      ValueList out = in.AsList();
+      if (other->is_list()) {
+        out.insert(out.end(), other->AsList().begin(), other->AsList().end());
+      } else {
+        out.push_back(*other);
+      }
+      return Value(std::move(out));
+    }
+    return ArgError(st, "merge", "needs a map or a list on the left, got " + std::string(in.TypeName()));
+  });
+  if (env.dialect == Dialect::kPebble) {
+    // Pebble's slice(fromIndex=0, toIndex=length) of a list or a string,
+    // the end excluded (Jinja's slice filter groups a list instead).
+    env.AddFilter("slice", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
+      int64_t length = in.is_string() ? static_cast<int64_t>(in.AsString().size())
+                       : in.is_list() ? static_cast<int64_t>(in.AsList().size())
+                                      : -1;
+      if (length < 0) return ArgError(st, "slice", "needs a list or a string, got " + std::string(in.TypeName()));
+      ASSIGN_OR_RETURN(int64_t from, IntArg(st, "slice", args, 0, "fromIndex", 0));
+      ASSIGN_OR_RETURN(int64_t to, IntArg(st, "slice", args, 1, "toIndex", length));
+      if (from < 0 || to > length || from > to)
+        return ArgError(st, "slice",
+                        "indexes " + std::to_string(from) + ".." + std::to_string(to) + " are outside 0.." +
+                            std::to_string(length));
+      if (in.is_string()) return Value(in.AsString().substr(from, to - from));
+      return Value(ValueList(in.AsList().begin() + from, in.AsList().begin() + to));
+    });
+  }
   env.AddFilter("unique", [](const Value& in, Args&, RenderState& st) -> Result<Value> {
     ASSIGN_OR_RETURN(ValueList items, AsItems(in, st, "unique"));
     ValueList out;

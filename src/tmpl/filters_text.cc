@@ -102,6 +102,27 @@ void AddStringFilters(Environment& env) {
     }
     return Value(out + s.substr(pos));
   });
+  // Kestra: escapeChar('single'|'double'|'shell') escapes quotes for a
+  // quoted string of that kind (shell: ' becomes '\'').
+  env.AddFilter("escapeChar", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
+    ASSIGN_OR_RETURN(std::string type, StringArg(st, "escapeChar", args, 0, "type"));
+    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string s = Text(in, st), out;
+    for (char c : s) {
+      if (type == "single" && c == '\'') {
+        out += "\\'";
+      } else if (type == "double" && c == '"') {
+        out += "\\\"";
+      } else if (type == "shell" && c == '\'') {
+        out += "'\\''";
+      } else {
+        out += c;
+      }
+    }
+    if (type != "single" && type != "double" && type != "shell")
+      return ArgError(st, "escapeChar", "unknown type '" + type + "'").WithHint("use single, double or shell");
+    return Value(std::move(out));
+  });
   env.AddFilter("split", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
     std::string s = Text(in, st);
     const Value* sep_arg = args.Arg(0, "sep");

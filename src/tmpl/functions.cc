@@ -91,6 +91,40 @@ void AddFunctions(Environment& env) {
     ASSIGN_OR_RETURN(std::string out, st.RenderNested(text->AsString()));
     return Value(std::move(out));
   });
+  // Kestra: randomInt(lower, upper), upper excluded.
+  env.AddFunction("randomInt", [](Args& args, RenderState& st) -> Result<Value> {
+    ASSIGN_OR_RETURN(int64_t lower, IntArg(st, "randomInt", args, 0, "lower"));
+    ASSIGN_OR_RETURN(int64_t upper, IntArg(st, "randomInt", args, 1, "upper"));
+    if (upper <= lower) return ArgError(st, "randomInt", "upper must be greater than lower (it is excluded)");
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    return Value(lower + static_cast<int64_t>(rng() % static_cast<uint64_t>(upper - lower)));
+  });
+  // Kestra: id(), a short random id (base62 of 128 random bits).
+  env.AddFunction("id", [](Args&, RenderState&) -> Result<Value> {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    static constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    unsigned __int128 n = (static_cast<unsigned __int128>(rng()) << 64) | rng();
+    std::string out;
+    do {
+      out.insert(out.begin(), kDigits[static_cast<size_t>(n % 62)]);
+      n /= 62;
+    } while (n != 0);
+    return Value(std::move(out));
+  });
+  // Kestra: max(a, b, ...) and min(a, b, ...) over their arguments.
+  for (bool want_max : {true, false}) {
+    const char* name = want_max ? "max" : "min";
+    env.AddFunction(name, [want_max, name](Args& args, RenderState& st) -> Result<Value> {
+      if (args.positional.empty()) return ArgError(st, name, "needs at least one value");
+      Value best = args.positional[0];
+      for (size_t i = 1; i < args.positional.size(); ++i) {
+        const Value& v = args.positional[i];
+        ASSIGN_OR_RETURN(bool less, want_max ? Less(best, v, false) : Less(v, best, false));
+        if (less) best = v;
+      }
+      return best;
+    });
+  }
   env.AddFunction("uuid", [](Args&, RenderState&) -> Result<Value> {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     uint64_t hi = rng(), lo = rng();

@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "tmpl/internal/builtins.h"
+#include "tmpl/json.h"
 #include "tmpl/template.h"
 
 namespace floe::tmpl::builtins {
@@ -23,6 +24,9 @@ void AddTests(Environment& env) {
   simple("true", [](const Value& v) { return v.is_bool() && v.AsBool(); });
   simple("false", [](const Value& v) { return v.is_bool() && !v.AsBool(); });
   simple("mapping", [](const Value& v) { return v.is_map(); });
+  // Kestra's `json` test: a map, a list, or a string that parses as JSON.
+  simple("json",
+         [](const Value& v) { return v.is_map() || v.is_list() || (v.is_string() && ParseJson(v.AsString()).ok()); });
   simple("map", [](const Value& v) { return v.is_map(); });
   simple("iterable", [](const Value& v) { return v.is_list() || v.is_map() || v.is_string(); });
   simple("sequence", [](const Value& v) { return v.is_list() || v.is_string(); });
