@@ -8,8 +8,8 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <thread>
 
+#include "core/parallel.h"
 #include "core/strings.h"
 #include "engine/session.h"
 #include "models/internal/dbt_context.h"
@@ -22,49 +22,6 @@ namespace {
 
 using nlohmann::json;
 using tmpl::Value;
-
-json JsonOf(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kBool:
-      return v.AsBool();
-    case Value::Kind::kInt:
-      return v.AsInt();
-    case Value::Kind::kDouble:
-      return v.AsDouble();
-    case Value::Kind::kString:
-      return v.AsString();
-    case Value::Kind::kList: {
-      json a = json::array();
-      for (const auto& i : v.AsList()) a.push_back(JsonOf(i));
-      return a;
-    }
-    case Value::Kind::kMap: {
-      json o = json::object();
-      for (const auto& [k, x] : v.AsMap()) o[k] = JsonOf(x);
-      return o;
-    }
-    default:
-      return nullptr;
-  }
-}
-
-Value FromJson(const json& j) {
-  if (j.is_boolean()) return Value(j.get<bool>());
-  if (j.is_number_integer()) return Value(j.get<int64_t>());
-  if (j.is_number()) return Value(j.get<double>());
-  if (j.is_string()) return Value(j.get<std::string>());
-  if (j.is_array()) {
-    tmpl::ValueList l;
-    for (const auto& i : j) l.push_back(FromJson(i));
-    return Value(std::move(l));
-  }
-  if (j.is_object()) {
-    tmpl::ValueMap m;
-    for (auto it = j.begin(); it != j.end(); ++it) m.Set(it.key(), FromJson(it.value()));
-    return Value(std::move(m));
-  }
-  return Value();
-}
 
 // Artifacts are written as they are produced, a buffer at a time: for
 // 10,000 nodes a JSON tree (or the whole text) built first costs more than
@@ -168,8 +125,7 @@ class JsonOut {
 
   JsonOut& Flush(bool always) {
     if (!stream_ || (out_.size() < kBuffer && !always)) return *this;
-    if (stream_ && !error_ && std::fwrite(out_.data(), 1, out_.size(), stream_) != out_.size())
-      error_ = errno ? errno : EIO;
+    if (!error_ && std::fwrite(out_.data(), 1, out_.size(), stream_) != out_.size()) error_ = errno ? errno : EIO;
     out_.clear();
     return *this;
   }
@@ -288,18 +244,13 @@ std::string NodeChecksum(const ParsedNode& p) {
 // stays a few slices long).
 void WriteInParallel(JsonOut& out, size_t n, const std::function<void(JsonOut&, size_t)>& render) {
   constexpr size_t kSlice = 512;
-  size_t threads = std::min<size_t>(std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8), n / kSlice + 1);
-  std::vector<JsonOut> slices(threads);
-  for (size_t round = 0; round < n; round += threads * kSlice) {
-    auto work = [&](size_t t) {
+  std::vector<JsonOut> slices(std::min<size_t>(8, n / kSlice + 1));
+  for (size_t round = 0; round < n; round += slices.size() * kSlice) {
+    ParallelFor(slices.size(), 1, [&](size_t t) {
       slices[t].Clear();
       size_t begin = std::min(n, round + t * kSlice), end = std::min(n, begin + kSlice);
       for (size_t k = begin; k < end; ++k) render(slices[t], k);
-    };
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (auto& t : pool) t.join();
+    });
     for (const auto& slice : slices) out.Slice(slice);
   }
 }

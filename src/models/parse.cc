@@ -2,12 +2,11 @@
 // once in parse mode (ref/source/config recorded), generic tests expanded,
 // relations named, the graph linked and checked for cycles.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <functional>
-#include <thread>
 
 #include "core/id.h"
+#include "core/parallel.h"
 #include "core/strings.h"
 #include "models/config_keys.h"
 #include "models/internal/builtin_macros.h"
@@ -399,16 +398,7 @@ class Parser {
     }
     recorded_.resize(m_->nodes.size());  // each node's slot is written by the thread that parses it
     std::vector<Status> results(todo.size());
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-      for (size_t k = next++; k < todo.size(); k = next++) results[k] = ParseNode(todo[k]);
-    };
-    size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-    threads = std::min(threads, todo.size() / 64 + 1);  // a small project is not worth a thread
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
+    ParallelFor(todo.size(), 64, [&](size_t k) { results[k] = ParseNode(todo[k]); });
     for (size_t k = 0; k < todo.size(); ++k) {
       if (!results[k].ok()) errors_.push_back(results[k]);
       for (auto& warning : recorded_[todo[k]].warnings) m_->warnings.push_back(std::move(warning));

@@ -2,11 +2,10 @@
 // files and installed packages, in a deterministic order.
 
 #include <algorithm>
-#include <atomic>
 #include <set>
 #include <system_error>
-#include <thread>
 
+#include "core/parallel.h"
 #include "core/strings.h"
 #include "models/config_keys.h"
 #include "models/internal/load_util.h"
@@ -300,24 +299,15 @@ class Loader {
   // The first unreadable file (in discovery order) is the error.
   Status ReadCode() {
     std::vector<Status> results(unread_.size());
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-      for (size_t k = next++; k < unread_.size(); k = next++) {
-        Node& n = project_.nodes[unread_[k]];
-        auto text = internal::ReadWholeFile(n.package_root / n.original_file_path);
-        if (text.ok()) {
-          n.raw_code = std::move(*text);
-        } else {
-          results[k] = text.status();
-        }
+    ParallelFor(unread_.size(), 256, [&](size_t k) {
+      Node& n = project_.nodes[unread_[k]];
+      auto text = internal::ReadWholeFile(n.package_root / n.original_file_path);
+      if (text.ok()) {
+        n.raw_code = std::move(*text);
+      } else {
+        results[k] = text.status();
       }
-    };
-    size_t threads = std::min<size_t>(std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8),
-                                      unread_.size() / 256 + 1);  // a small project is not worth a thread
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
+    });
     unread_.clear();
     for (auto& r : results)
       if (!r.ok()) return r;

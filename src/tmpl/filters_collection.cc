@@ -27,6 +27,8 @@ Result<Value> SortFilter(const Value& in, Args& args, RenderState& st) {
   return Value(std::move(items));
 }
 
+}  // namespace
+
 Result<Value> MinMax(const Value& in, Args& args, RenderState& st, bool want_max) {
   ASSIGN_OR_RETURN(ValueList items, AsItems(in, st, want_max ? "max" : "min"));
   if (items.empty()) return Value::Undefined(want_max ? "max of an empty list" : "min of an empty list");
@@ -41,8 +43,6 @@ Result<Value> MinMax(const Value& in, Args& args, RenderState& st, bool want_max
   }
   return best;
 }
-
-}  // namespace
 
 void AddCollectionFilters(Environment& env) {
   auto length = [](const Value& in, Args&, RenderState& st) -> Result<Value> {
@@ -116,16 +116,16 @@ void AddCollectionFilters(Environment& env) {
     // Pebble's slice(fromIndex=0, toIndex=length) of a list or a string,
     // the end excluded (Jinja's slice filter groups a list instead).
     env.AddFilter("slice", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
-      int64_t length = in.is_string() ? static_cast<int64_t>(in.AsString().size())
-                       : in.is_list() ? static_cast<int64_t>(in.AsList().size())
-                                      : -1;
-      if (length < 0) return ArgError(st, "slice", "needs a list or a string, got " + std::string(in.TypeName()));
+      int64_t size = in.is_string() ? static_cast<int64_t>(in.AsString().size())
+                     : in.is_list() ? static_cast<int64_t>(in.AsList().size())
+                                    : -1;
+      if (size < 0) return ArgError(st, "slice", "needs a list or a string, got " + std::string(in.TypeName()));
       ASSIGN_OR_RETURN(int64_t from, IntArg(st, "slice", args, 0, "fromIndex", 0));
-      ASSIGN_OR_RETURN(int64_t to, IntArg(st, "slice", args, 1, "toIndex", length));
-      if (from < 0 || to > length || from > to)
-        return ArgError(st, "slice",
-                        "indexes " + std::to_string(from) + ".." + std::to_string(to) + " are outside 0.." +
-                            std::to_string(length));
+      ASSIGN_OR_RETURN(int64_t to, IntArg(st, "slice", args, 1, "toIndex", size));
+      if (from < 0 || to > size || from > to)
+        return ArgError(
+            st, "slice",
+            "indexes " + std::to_string(from) + ".." + std::to_string(to) + " are outside 0.." + std::to_string(size));
       if (in.is_string()) return Value(in.AsString().substr(from, to - from));
       return Value(ValueList(in.AsList().begin() + from, in.AsList().begin() + to));
     });

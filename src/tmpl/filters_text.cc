@@ -107,6 +107,8 @@ void AddStringFilters(Environment& env) {
   env.AddFilter("escapeChar", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
     ASSIGN_OR_RETURN(std::string type, StringArg(st, "escapeChar", args, 0, "type"));
     std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (type != "single" && type != "double" && type != "shell")
+      return ArgError(st, "escapeChar", "unknown type '" + type + "'").WithHint("use single, double or shell");
     std::string s = Text(in, st), out;
     for (char c : s) {
       if (type == "single" && c == '\'') {
@@ -119,8 +121,6 @@ void AddStringFilters(Environment& env) {
         out += c;
       }
     }
-    if (type != "single" && type != "double" && type != "shell")
-      return ArgError(st, "escapeChar", "unknown type '" + type + "'").WithHint("use single, double or shell");
     return Value(std::move(out));
   });
   env.AddFilter("split", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {

@@ -10,6 +10,12 @@
 
 namespace floe::tmpl::builtins {
 
+// The random numbers of randomInt, id and uuid: one generator per thread.
+std::mt19937_64& Random() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
 Result<Value> PebbleRange(const Value& start, const Value& end, int64_t step, RenderState& st) {
   auto bound = [&](const Value& v) -> Result<int64_t> {
     if (v.is_int()) return v.AsInt();
@@ -96,12 +102,12 @@ void AddFunctions(Environment& env) {
     ASSIGN_OR_RETURN(int64_t lower, IntArg(st, "randomInt", args, 0, "lower"));
     ASSIGN_OR_RETURN(int64_t upper, IntArg(st, "randomInt", args, 1, "upper"));
     if (upper <= lower) return ArgError(st, "randomInt", "upper must be greater than lower (it is excluded)");
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::mt19937_64& rng = Random();
     return Value(lower + static_cast<int64_t>(rng() % static_cast<uint64_t>(upper - lower)));
   });
   // Kestra: id(), a short random id (base62 of 128 random bits).
   env.AddFunction("id", [](Args&, RenderState&) -> Result<Value> {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::mt19937_64& rng = Random();
     static constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     unsigned __int128 n = (static_cast<unsigned __int128>(rng()) << 64) | rng();
     std::string out;
@@ -116,17 +122,12 @@ void AddFunctions(Environment& env) {
     const char* name = want_max ? "max" : "min";
     env.AddFunction(name, [want_max, name](Args& args, RenderState& st) -> Result<Value> {
       if (args.positional.empty()) return ArgError(st, name, "needs at least one value");
-      Value best = args.positional[0];
-      for (size_t i = 1; i < args.positional.size(); ++i) {
-        const Value& v = args.positional[i];
-        ASSIGN_OR_RETURN(bool less, want_max ? Less(best, v, false) : Less(v, best, false));
-        if (less) best = v;
-      }
-      return best;
+      Args none;
+      return MinMax(Value(args.positional), none, st, want_max);  // the filter's, over the arguments
     });
   }
   env.AddFunction("uuid", [](Args&, RenderState&) -> Result<Value> {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::mt19937_64& rng = Random();
     uint64_t hi = rng(), lo = rng();
     hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x4000ull;              // version 4
     lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 1

@@ -101,8 +101,13 @@ Status FindUnknownName(const Node& node, const std::set<std::string, std::less<>
 }
 
 Status CheckNames(const Node& root, std::string_view source, const SourceOrigin& origin, const Environment& env) {
-  std::set<std::string, std::less<>> defined{"caller"};  // inside a macro a {% call %} block invokes
-  CollectDefined(root, defined);
+  // Only Pebble's function names are checked against what the template
+  // defines (every model compiles this; Jinja's need no set).
+  std::set<std::string, std::less<>> defined;
+  if (env.dialect == Dialect::kPebble) {
+    defined.insert("caller");  // inside a macro a {% call %} block invokes
+    CollectDefined(root, defined);
+  }
   return FindUnknownName(root, defined, source, origin, env);
 }
 

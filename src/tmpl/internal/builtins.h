@@ -15,6 +15,10 @@ using Args = CallArgs;
 // An error naming the filter or function: "'round': method must be ...".
 Status ArgError(RenderState& st, std::string_view fn, std::string message);
 
+// The largest (smallest) item of a list, by `attribute` (args[1]) when
+// given; undefined for an empty list. The max/min filters and functions.
+Result<Value> MinMax(const Value& in, Args& args, RenderState& st, bool want_max);
+
 // Pebble's range (its `range()` and `..`): from `start` to `end` INCLUDED,
 // by `step` (negative counts down); ints, or one-character strings ('a'..'e').
 Result<Value> PebbleRange(const Value& start, const Value& end, int64_t step, RenderState& st);
