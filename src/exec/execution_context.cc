@@ -84,6 +84,48 @@ tmpl::Value RunningExecution::MaskValues(const tmpl::Value& map) const {
   return tmpl::Value(std::move(out));
 }
 
+namespace {
+
+// Kestra shows labels to templates nested at their dots, so
+// "system.correlationId" reads as {{ labels.system.correlationId }}.
+tmpl::Value NestedLabels(const tmpl::Value& flat) {
+  tmpl::ValueMap out;
+  if (!flat.is_map()) return tmpl::Value(std::move(out));
+  for (const auto& [key, value] : flat.AsMap()) {
+    tmpl::ValueMap* level = &out;
+    size_t start = 0;
+    for (size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', start)) {
+      std::string part = key.substr(start, dot - start);
+      tmpl::Value* next = level->Find(part);
+      if (!next || !next->is_map()) {
+        level->Set(part, tmpl::Value(tmpl::ValueMap{}));
+        next = level->Find(part);
+      }
+      level = &next->MutableMap();
+      start = dot + 1;
+    }
+    level->Set(key.substr(start), value);
+  }
+  return tmpl::Value(std::move(out));
+}
+
+// The value at `keys` under `root`, creating maps on the way.
+tmpl::Value* MapAt(tmpl::ValueMap& root, const std::vector<std::string>& keys) {
+  tmpl::ValueMap* level = &root;
+  tmpl::Value* at = nullptr;
+  for (const auto& key : keys) {
+    at = level->Find(key);
+    if (!at || !at->is_map()) {
+      level->Set(key, tmpl::Value(tmpl::ValueMap{}));
+      at = level->Find(key);
+    }
+    level = &at->MutableMap();
+  }
+  return at;
+}
+
+}  // namespace
+
 void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value labels) {
   // SECRET inputs are masked like secret() values.
   for (const auto& in : flow_.inputs) {
@@ -94,11 +136,14 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
   ctx.Set("flow", tmpl::Value::MakeMap({{"id", tmpl::Value(flow_.id)},
                                         {"namespace", tmpl::Value(flow_.namespace_)},
                                         {"revision", tmpl::Value(static_cast<int64_t>(std::max(flow_.revision, 1)))}}));
-  ctx.Set("execution", tmpl::Value::MakeMap(
-                           {{"id", tmpl::Value(execution_.id)}, {"startDate", tmpl::Value(FormatTimestamp(start_))}}));
+  ctx.Set("execution", tmpl::Value::MakeMap({{"id", tmpl::Value(execution_.id)},
+                                             {"startDate", tmpl::Value(FormatTimestamp(start_))},
+                                             {"originalId", tmpl::Value(execution_.id)}}));
   ctx.Set("inputs", inputs);
-  ctx.Set("labels", std::move(labels));
+  ctx.Set("labels", NestedLabels(labels));
+  labels_ = std::move(labels);
   ctx.Set("outputs", tmpl::Value(tmpl::ValueMap{}));
+  ctx.Set("tasks", tmpl::Value(tmpl::ValueMap{}));
   if (!trigger_.is_null()) ctx.Set("trigger", trigger_);
   ctx.Set("globals", tmpl::Value::MakeMap({{"lake", tmpl::Value(env_.settings.lake.string())}}));
   // Kestra exposes ENV_FOO as {{ envs.foo }}.
@@ -171,15 +216,31 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
 }
 
 Status RunningExecution::SetLabels(const std::vector<std::pair<std::string, std::string>>& labels) {
+  for (const auto& [k, v] : labels)
+    if (k.starts_with("system."))
+      return InvalidArgument("label '" + k + "': labels starting with 'system.' are reserved for floe");
   std::unique_lock lock(context_mu_);
-  tmpl::Value* current = context_.MutableMap().Find("labels");
-  tmpl::ValueMap updated = current && current->is_map() ? current->AsMap() : tmpl::ValueMap{};
+  tmpl::ValueMap updated = labels_.is_map() ? labels_.AsMap() : tmpl::ValueMap{};
   // Stored and seen masked: a label shows in every listing.
   for (const auto& [k, v] : labels) updated.Set(k, tmpl::Value(mask_.Mask(v)));
   tmpl::Value value(std::move(updated));
   RETURN_IF_ERROR(env_.store.SetExecutionLabels(execution_.id, tmpl::ToJson(value)));
-  context_.MutableMap().Set("labels", std::move(value));
+  context_.MutableMap().Set("labels", NestedLabels(value));
+  labels_ = std::move(value);
   return Status::Ok();
+}
+
+void RunningExecution::SetTaskState(const state::TaskRun& run) {
+  std::vector<std::string> keys{run.task_id};
+  if (run.loop_values_json != "[]") {
+    auto values = tmpl::ParseJson(run.loop_values_json);
+    if (values.ok() && values->is_list())
+      for (const auto& v : values->AsList()) keys.push_back(tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
+  }
+  std::unique_lock lock(context_mu_);
+  tmpl::Value* tasks = context_.is_map() ? context_.MutableMap().Find("tasks") : nullptr;
+  if (!tasks) return;  // before the context exists (a restore recreating runs)
+  MapAt(tasks->MutableMap(), keys)->MutableMap().Set("state", tmpl::Value(std::string(state::StateName(run.state))));
 }
 
 tmpl::Value RunningExecution::VariablesFor(const flow::TaskSpec& spec, const Scope& scope, const state::TaskRun& run) {
@@ -188,21 +249,26 @@ tmpl::Value RunningExecution::VariablesFor(const flow::TaskSpec& spec, const Sco
     std::shared_lock lock(context_mu_);
     for (const auto& [k, v] : context_.AsMap()) vars.Set(k, v);
   }
-  vars.Set("task", tmpl::Value::MakeMap({{"id", tmpl::Value(spec.id)}, {"type", tmpl::Value(spec.task_type->name)}}));
+  // The type as written in the flow: an alias stays an alias, as in Kestra.
+  vars.Set("task", tmpl::Value::MakeMap({{"id", tmpl::Value(spec.id)}, {"type", tmpl::Value(spec.type)}}));
   tmpl::ValueMap taskrun;
   taskrun.Set("id", tmpl::Value(run.id));
   taskrun.Set("attemptsCount", tmpl::Value(run.attempt - 1));
+  if (!run.history.empty()) taskrun.Set("startDate", tmpl::Value(FormatTimestamp(run.history.front().at)));
   if (!run.parent_id.empty()) taskrun.Set("parentId", tmpl::Value(run.parent_id));
-  if (!scope.iterations.empty()) {
+  if (!scope.iterations.empty())
     for (const auto& [k, v] : scope.iterations.back().AsMap()) taskrun.Set(k, v);
-    // Kestra's parent (the next iteration out) and parents (all, innermost first).
+  if (!scope.ancestors.empty()) {
+    // Kestra's parents: the enclosing task runs, nearest first, leaving out
+    // those without a value; parent is the first.
     tmpl::ValueList parents;
-    for (size_t i = scope.iterations.size() - 1; i-- > 0;)
-      parents.push_back(tmpl::Value::MakeMap({{"taskrun", scope.iterations[i]}}));
+    for (auto it = scope.ancestors.rbegin(); it != scope.ancestors.rend(); ++it)
+      if (!it->AsMap().empty()) parents.push_back(*it);
     if (!parents.empty()) vars.Set("parent", parents.front());
     vars.Set("parents", tmpl::Value(std::move(parents)));
   }
   vars.Set("taskrun", tmpl::Value(std::move(taskrun)));
+  if (!scope.worker_taskrun.is_null()) vars.Set("workerTaskrun", scope.worker_taskrun);
   return tmpl::Value(std::move(vars));
 }
 

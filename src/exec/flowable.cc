@@ -136,6 +136,14 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunFlowable(const flow::
                                                                     state::TaskRun& run, RunTaskContext& ctx) {
   Scope inner = scope;
   inner.parent_run_id = run.id;
+  // Kestra's {{ parents }} entry for this run: a value only when it is a
+  // ForEach iteration's direct child (Kestra gives other children none).
+  tmpl::Value entry = tmpl::Value(tmpl::ValueMap{});
+  if (scope.iteration_child && !scope.iterations.empty())
+    if (const tmpl::Value* value = scope.iterations.back().Get("value"))
+      entry = tmpl::Value::MakeMap({{"taskrun", tmpl::Value::MakeMap({{"value", *value}})}});
+  inner.ancestors.push_back(std::move(entry));
+  inner.iteration_child = false;
   const auto* errors = spec.Branch("errors");
   const auto* finally_tasks = spec.Branch("finally");
   auto ended = [](const Outcome& o, tmpl::Value outputs = tmpl::Value(tmpl::ValueMap{})) {
@@ -245,6 +253,7 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunForEach(const flow::T
                      it.iterations.push_back(tmpl::Value::MakeMap(
                          {{"value", tmpl::Value(values[i])}, {"iteration", tmpl::Value(static_cast<int64_t>(i))}}));
                      it.output_keys.push_back(values[i]);
+                     it.iteration_child = true;
                      return RunList(tasks, it, /*stop_at_failure=*/true);
                    }));
   ASSIGN_OR_RETURN(o, FinishWithHandlers(o, spec.Branch("errors"), spec.Branch("finally"), scope));
@@ -332,7 +341,6 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunLoopUntil(const flow:
 Result<RunningExecution::FlowableEnd> RunningExecution::RunWorkingDirectory(const flow::TaskSpec& spec,
                                                                             const Scope& scope, state::TaskRun& run,
                                                                             RunTaskContext& ctx) {
-  (void)run;
   ASSIGN_OR_RETURN(std::filesystem::path dir, ctx.WorkingDirectory());
   ASSIGN_OR_RETURN(std::optional<tmpl::Value> inputs, ctx.Property("inputFiles"));
   if (inputs) RETURN_IF_ERROR(flow::WriteInputFiles(ctx, "inputFiles", *inputs, dir));
@@ -340,6 +348,13 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunWorkingDirectory(cons
   if (ns_files) RETURN_IF_ERROR(flow::CopyNamespaceFiles(ctx, "namespaceFiles", *ns_files, dir));
   Scope inner = scope;
   inner.shared_workdir = dir;
+  // Kestra's {{ workerTaskrun }}: the WorkingDirectory's own task run.
+  tmpl::Value worker = tmpl::Value::MakeMap({{"id", tmpl::Value(run.id)},
+                                             {"taskId", tmpl::Value(spec.id)},
+                                             {"attemptsCount", tmpl::Value(run.attempt - 1)}});
+  if (!scope.iterations.empty())
+    if (const tmpl::Value* value = scope.iterations.back().Get("value")) worker.MutableMap().Set("value", *value);
+  inner.worker_taskrun = std::move(worker);
   ASSIGN_OR_RETURN(Outcome o,
                    RunWithHandlers(BranchOr(spec, "tasks"), spec.Branch("errors"), spec.Branch("finally"), inner));
   tmpl::ValueMap outputs;

@@ -46,6 +46,7 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
     latest[key] = &run;
   }
   for (const auto& [key, run] : latest) {
+    SetTaskState(*run);
     const flow::TaskType* type = env_.registry.Find(run->task_type);
     bool flowable = type && type->flowable != flow::Flowable::kNone;
     if (state::IsTerminal(run->state)) {

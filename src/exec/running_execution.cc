@@ -64,6 +64,8 @@ Result<std::string> RunningExecution::Start(const std::map<std::string, tmpl::Va
   tmpl::ValueMap given_labels;
   for (const auto& [k, v] : flow_.labels) given_labels.Set(k, tmpl::Value(v));
   for (const auto& [k, v] : extra_labels) given_labels.Set(k, tmpl::Value(v));
+  // Kestra gives every execution a correlation id; subflows carry their caller's.
+  if (!given_labels.Find(kCorrelationLabel)) given_labels.Set(kCorrelationLabel, tmpl::Value(execution_.id));
   tmpl::Value labels = MaskValues(tmpl::Value(std::move(given_labels)));
   execution_.labels_json = tmpl::ToJson(labels);
   execution_.state = State::kCreated;
@@ -263,6 +265,7 @@ void RunningExecution::Log(const std::string& task_run_id, const std::string& ta
 
 Status RunningExecution::CreateRun(state::TaskRun& run) {
   run.history.push_back({run.state, Now()});
+  SetTaskState(run);
   // A ForEach over secret values: the stored (and shown) loop values are
   // masked; this run keeps them to place its outputs.
   state::TaskRun shown = run;
@@ -280,6 +283,7 @@ Status RunningExecution::Transition(state::TaskRun& run, State state, state::Tra
   if (details.outputs_json) run.outputs_json = *details.outputs_json;
   if (details.error) run.error = *details.error;
   run.history.push_back({state, Now()});
+  SetTaskState(run);
   RETURN_IF_ERROR(env_.store.TransitionTaskRun(run.id, state, run.history.back().at, details));
   if (env_.events.has_subscribers())
     env_.events.Publish({.kind = ExecutionEvent::Kind::kTaskRunState, .task_run = run});

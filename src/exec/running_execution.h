@@ -39,6 +39,12 @@ struct Scope {
   std::vector<std::string> output_keys;
   // Set inside a WorkingDirectory: the folder its children share.
   std::optional<std::filesystem::path> shared_workdir;
+  // The enclosing flowables' task runs, outermost first, as Kestra's
+  // {{ parents }} shows them: {taskrun: {value}}, or {} for a run without a value.
+  std::vector<tmpl::Value> ancestors;
+  bool iteration_child = false;  // the tasks of a ForEach iteration, not nested deeper
+  // Inside a WorkingDirectory: its task run, as {{ workerTaskrun }}.
+  tmpl::Value worker_taskrun;
 };
 
 // How a list of tasks (or a branch) ended.
@@ -174,6 +180,9 @@ class RunningExecution {
   Status CheckResumeInputs();
 
   Status SetLabels(const std::vector<std::pair<std::string, std::string>>& labels);
+  // Records a task run's state as {{ tasks.<id>.state }} (nested under its
+  // loop values inside iterations: tasks.<id>.<value>.state).
+  void SetTaskState(const state::TaskRun& run);
 
   // Kill support: the watcher thread polls the store for KILLING.
   void WatchForKill();
@@ -194,8 +203,9 @@ class RunningExecution {
   std::optional<StoreKv> kv_;
   ExecutionServices services_;
 
-  std::shared_mutex context_mu_;  // guards context_'s outputs (written by concurrent branches)
+  std::shared_mutex context_mu_;  // guards context_ and labels_ (written by concurrent branches)
   tmpl::Value context_;
+  tmpl::Value labels_;  // the labels as stored ("system.correlationId" keys); context_ nests them
   tmpl::Value trigger_;  // the `trigger` variables; null when no trigger started it
 
   std::mutex mu_;  // guards what follows
@@ -221,6 +231,10 @@ class RunningExecution {
 // group with processes that did not die; its record is kept.
 Status StopProcessGroups(state::Store& store, const state::Execution& execution,
                          const std::function<void(const state::TaskRun&, const ProcessGroup&, int killed)>& stopped);
+
+// The label Kestra gives every execution (its id) and its subflows (the
+// caller's): {{ labels.system.correlationId }}.
+inline constexpr char kCorrelationLabel[] = "system.correlationId";
 
 // The key of a task run: its scope path and id.
 inline std::string RunKey(const Scope& scope, const std::string& task_id) { return scope.path + task_id; }

@@ -17,11 +17,14 @@ Result<RunningExecution::ChildCall> RunningExecution::ReadChildCall(RunTaskConte
   ASSIGN_OR_RETURN(call.wait, ctx.BoolOr("wait", true));
   ASSIGN_OR_RETURN(call.transmit_failed, ctx.BoolOr("transmitFailed", true));
   ASSIGN_OR_RETURN(bool inherit_labels, ctx.BoolOr("inheritLabels", false));
-  if (inherit_labels) {
+  {
+    // Kestra's subflows always carry their caller's system labels (its
+    // correlation id); inheritLabels passes the others too.
     std::shared_lock lock(context_mu_);
-    if (const tmpl::Value* current = context_.Get("labels"); current && current->is_map())
-      for (const auto& [k, v] : current->AsMap())
-        call.labels.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
+    if (labels_.is_map())
+      for (const auto& [k, v] : labels_.AsMap())
+        if (inherit_labels || k.starts_with("system."))
+          call.labels.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
   }
   ASSIGN_OR_RETURN(std::optional<tmpl::Value> extra, ctx.Property("labels"));
   if (extra) {

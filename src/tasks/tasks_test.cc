@@ -663,7 +663,7 @@ tasks:
 )");
   unsetenv("SECRET_LABEL_VALUE");
   ASSERT_EQ(e.state, State::kSuccess) << e.error;
-  EXPECT_EQ(e.labels_json, R"({"token":"******","plain":"visible"})");
+  EXPECT_EQ(e.labels_json, R"({"system.correlationId":")" + e.id + R"(","token":"******","plain":"visible"})");
   for (const auto& run : e.task_runs) EXPECT_THAT(run.loop_values_json, ::testing::Not(HasSubstr("label-value")));
   EXPECT_THAT(AllLogs(*store_, e.id), ::testing::Not(HasSubstr("label-value")));
 }
