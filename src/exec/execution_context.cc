@@ -256,7 +256,9 @@ tmpl::Value RunningExecution::VariablesFor(const flow::TaskSpec& spec, const Sco
   taskrun.Set("attemptsCount", tmpl::Value(run.attempt - 1));
   if (!run.history.empty()) taskrun.Set("startDate", tmpl::Value(FormatTimestamp(run.history.front().at)));
   if (!run.parent_id.empty()) taskrun.Set("parentId", tmpl::Value(run.parent_id));
-  if (!scope.iterations.empty())
+  // As in Kestra, only a ForEach iteration's direct children have a value;
+  // deeper tasks read it as {{ parent.taskrun.value }}.
+  if (scope.iteration_child && !scope.iterations.empty())
     for (const auto& [k, v] : scope.iterations.back().AsMap()) taskrun.Set(k, v);
   if (!scope.ancestors.empty()) {
     // Kestra's parents: the enclosing task runs, nearest first, leaving out
