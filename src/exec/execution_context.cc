@@ -167,6 +167,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
                                          .files = files_,
                                          .mask = &mask_,
                                          .namespace_ = flow_.namespace_,
+                                         .execution_id = execution_.id,
                                          .clock = env_.settings.clock});
   kv_.emplace(env_.store, *env_.settings.clock);
   services_ = ExecutionServices{

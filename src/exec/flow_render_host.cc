@@ -72,4 +72,48 @@ Result<tmpl::Value> FlowRenderHost::KvGet(std::string_view key, std::string_view
   return tmpl::ParseJson(entry->value_json);
 }
 
+Result<tmpl::Value> FlowRenderHost::ErrorLogs() const {
+  if (!s_.store || s_.execution_id.empty()) return FailedPrecondition("errorLogs() is not available here");
+  constexpr size_t kMaxLines = 25;  // as Kestra
+  tmpl::ValueList lines;
+  int64_t after = 0;
+  while (lines.size() < kMaxLines) {
+    ASSIGN_OR_RETURN(std::vector<state::LogEntry> page, s_.store->GetLogs(s_.execution_id, after));
+    if (page.empty()) break;
+    for (const auto& l : page) {
+      after = l.seq;
+      if (l.level != LogLevel::kError || lines.size() >= kMaxLines) continue;
+      lines.push_back(tmpl::Value::MakeMap({{"executionId", tmpl::Value(l.execution_id)},
+                                            {"namespace", tmpl::Value(s_.namespace_)},
+                                            {"taskId", tmpl::Value(l.task_id)},
+                                            {"taskRunId", tmpl::Value(l.task_run_id)},
+                                            {"timestamp", tmpl::Value(FormatTimestamp(l.at))},
+                                            {"level", tmpl::Value(std::string(LogLevelName(l.level)))},
+                                            {"message", tmpl::Value(l.message)}}));
+    }
+  }
+  return tmpl::Value(std::move(lines));
+}
+
+Result<int64_t> FlowRenderHost::FileSize(std::string_view uri) const {
+  if (storage::InternalStorage::IsStorageUri(uri)) return s_.storage->Size(uri);
+  if (uri.starts_with("s3://") && s_.object_stores) {
+    ASSIGN_OR_RETURN(storage::ObjectLocation at, s_.object_stores->Open(uri));
+    ASSIGN_OR_RETURN(storage::ObjectInfo info, at.store->Head(at.key));
+    return info.size;
+  }
+  ASSIGN_OR_RETURN(std::filesystem::path path, s_.files.Resolve(uri));
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) return IoError("cannot read the size of '" + std::string(uri) + "': " + ec.message());
+  return static_cast<int64_t>(size);
+}
+
+Result<std::string> FlowRenderHost::NamespaceFileUri(std::string_view path) const {
+  if (path.starts_with("/") || path.find("://") != std::string_view::npos)
+    return InvalidArgument("fileURI('" + std::string(path) + "'): give a path relative to the namespace's files");
+  ASSIGN_OR_RETURN(std::filesystem::path file, s_.files.Resolve(path));
+  return "file://" + file.string();
+}
+
 }  // namespace floe::exec

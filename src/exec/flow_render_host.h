@@ -28,6 +28,7 @@ class FlowRenderHost final : public tmpl::RenderHost {
     LocalFileAccess files;                           // the local files read() may reach
     SecretMask* mask = nullptr;                      // secrets read are added here
     std::string namespace_;                          // kv()'s default namespace
+    std::string execution_id;                        // whose logs errorLogs() reads
     const Clock* clock = &SystemClock();
   };
 
@@ -41,6 +42,13 @@ class FlowRenderHost final : public tmpl::RenderHost {
   Result<std::string> Secret(std::string_view name) const override;
   // The value stored with kv.Set (JSON-typed); NotFound when absent or expired.
   Result<tmpl::Value> KvGet(std::string_view key, std::string_view ns) const override;
+  // The execution's first 25 ERROR lines, as Kestra's errorLogs() gives them.
+  Result<tmpl::Value> ErrorLogs() const override;
+  // floe:// files, s3:// objects, namespace files and allowed local files.
+  Result<int64_t> FileSize(std::string_view uri) const override;
+  // file:// URI of an existing namespace file (Kestra gives kestra:///...;
+  // floe's tasks and read() take this one).
+  Result<std::string> NamespaceFileUri(std::string_view path) const override;
 
  private:
   Services s_;

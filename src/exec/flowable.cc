@@ -349,9 +349,8 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunWorkingDirectory(cons
   Scope inner = scope;
   inner.shared_workdir = dir;
   // Kestra's {{ workerTaskrun }}: the WorkingDirectory's own task run.
-  tmpl::Value worker = tmpl::Value::MakeMap({{"id", tmpl::Value(run.id)},
-                                             {"taskId", tmpl::Value(spec.id)},
-                                             {"attemptsCount", tmpl::Value(run.attempt - 1)}});
+  tmpl::Value worker = tmpl::Value::MakeMap(
+      {{"id", tmpl::Value(run.id)}, {"taskId", tmpl::Value(spec.id)}, {"attemptsCount", tmpl::Value(run.attempt - 1)}});
   if (!scope.iterations.empty())
     if (const tmpl::Value* value = scope.iterations.back().Get("value")) worker.MutableMap().Set("value", *value);
   inner.worker_taskrun = std::move(worker);

@@ -205,7 +205,7 @@ class RunningExecution {
 
   std::shared_mutex context_mu_;  // guards context_ and labels_ (written by concurrent branches)
   tmpl::Value context_;
-  tmpl::Value labels_;  // the labels as stored ("system.correlationId" keys); context_ nests them
+  tmpl::Value labels_;   // the labels as stored ("system.correlationId" keys); context_ nests them
   tmpl::Value trigger_;  // the `trigger` variables; null when no trigger started it
 
   std::mutex mu_;  // guards what follows

@@ -183,6 +183,44 @@ Status InternalStorage::Fetch(std::string_view uri, const fs::path& local) const
   return Status::Ok();
 }
 
+Result<int64_t> InternalStorage::Size(std::string_view uri) const {
+  ASSIGN_OR_RETURN(std::string key, KeyOf(uri));
+  ObjectInfo info;
+  Status s = WithRetries("reading the size of " + std::string(uri), [&]() -> Status {
+    ASSIGN_OR_RETURN(info, store_->Head(key));
+    return Status::Ok();
+  });
+  if (s.code() == StatusCode::kNotFound) return NotFound("no file in storage at " + std::string(uri));
+  RETURN_IF_ERROR(AsSeenByFlows(s, key, uri));
+  return info.size;
+}
+
+Status InternalStorage::Delete(std::string_view uri) const {
+  ASSIGN_OR_RETURN(std::string key, KeyOf(uri));
+  Status s = WithRetries("checking " + std::string(uri), [&]() -> Status { return store_->Head(key).status(); });
+  if (s.code() == StatusCode::kNotFound) return NotFound("no file in storage at " + std::string(uri));
+  RETURN_IF_ERROR(AsSeenByFlows(s, key, uri));
+  s = WithRetries("deleting " + std::string(uri), [&]() -> Status { return store_->Delete(key); });
+  return AsSeenByFlows(s, key, uri);
+}
+
+Result<std::vector<std::string>> InternalStorage::List(std::string_view folder_key) const {
+  RETURN_IF_ERROR(CheckStorageKey(folder_key));
+  std::vector<std::string> uris;
+  std::string token;
+  do {
+    ListPage page;
+    Status s = WithRetries("listing " + UriFor(folder_key) + "/", [&]() -> Status {
+      ASSIGN_OR_RETURN(page, store_->List(prefix_ + std::string(folder_key) + "/", "", token));
+      return Status::Ok();
+    });
+    RETURN_IF_ERROR(s);
+    for (const auto& object : page.objects) uris.push_back(UriFor(object.key.substr(prefix_.size())));
+    token = page.next_token;
+  } while (!token.empty());
+  return uris;
+}
+
 Result<std::string> InternalStorage::Read(std::string_view uri) const {
   ASSIGN_OR_RETURN(std::string key, KeyOf(uri));
   std::string data;

@@ -49,6 +49,13 @@ class InternalStorage {
   Status Fetch(std::string_view uri, const std::filesystem::path& local) const;
   // A floe:// URI's content.
   Result<std::string> Read(std::string_view uri) const;
+  // A floe:// URI's size in bytes; NotFound when there is no such file.
+  Result<int64_t> Size(std::string_view uri) const;
+  // Deletes a floe:// URI's file; NotFound when there is none.
+  Status Delete(std::string_view uri) const;
+  // The floe:// URIs of the files in folder `folder_key` (a key such as
+  // "executions/ID") and below it, sorted.
+  Result<std::vector<std::string>> List(std::string_view folder_key) const;
   // A local file with a floe:// URI's content: the stored file itself when
   // the store is a local folder (read it, do not change it), else a download
   // into `download_dir`.

@@ -16,6 +16,8 @@ Environment Environment::Standard(Dialect dialect) {
   builtins::AddEncodingFilters(env);
   builtins::AddTests(env);
   builtins::AddFunctions(env);
+  builtins::AddKestraFunctions(env);
+  builtins::AddJqFilter(env);
   return env;
 }
 

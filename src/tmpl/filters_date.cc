@@ -4,7 +4,9 @@
 // names from the system's tz database.
 #include <date/date.h>
 #include <date/tz.h>
+#include <strings.h>
 
+#include <array>
 #include <cctype>
 #include <chrono>
 
@@ -22,6 +24,65 @@ struct Instant {
 };
 
 constexpr const char* kIsoFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
+
+// Month and day names of the locales floe knows. English has Java's short
+// forms too; for the others only the full names (MMMM, EEEE) are known, and
+// a short form is an error rather than a guess.
+struct LocaleNames {
+  const char* language;
+  std::array<const char*, 12> months;
+  std::array<const char*, 7> days;  // Sunday first
+  bool short_forms;                 // the first three letters are Java's short form
+};
+
+constexpr LocaleNames kLocales[] = {
+    {"en",
+     {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+      "December"},
+     {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+     true},
+    {"fr",
+     {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+      "décembre"},
+     {"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"},
+     false},
+    {"de",
+     {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November",
+      "Dezember"},
+     {"Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"},
+     false},
+    {"es",
+     {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre",
+      "diciembre"},
+     {"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"},
+     false},
+    {"it",
+     {"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre",
+      "novembre", "dicembre"},
+     {"domenica", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato"},
+     false},
+};
+
+// "fr", "fr_FR", "fr-FR" -> French; empty -> English.
+Result<const LocaleNames*> FindLocale(std::string_view tag) {
+  std::string language(tag.substr(0, tag.find_first_of("_-")));
+  for (char& c : language) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (language.empty()) return &kLocales[0];
+  for (const auto& l : kLocales)
+    if (language == l.language) return &l;
+  return InvalidArgument("locale '" + std::string(tag) + "' is not supported")
+      .WithHint("floe knows the month and day names of en, fr, de, es and it");
+}
+
+// The name for a pattern letter run of `n` (MMM or MMMM, EEE or EEEE).
+Result<std::string> NameOf(const LocaleNames& l, const char* full, size_t n) {
+  if (n >= 4) return std::string(full);
+  if (!l.short_forms)
+    return InvalidArgument(std::string("short month and day names (MMM, EEE) are not known for locale '") + l.language +
+                           "'")
+        .WithHint("use MMMM or EEEE, or the locale 'en'");
+  return std::string(full).substr(0, 3);
+}
 
 bool Digits(std::string_view s, size_t at, size_t n) {
   if (at + n > s.size()) return false;
@@ -95,6 +156,165 @@ Result<Instant> ParseIso(std::string_view s) {
   return bad();
 }
 
+Result<std::chrono::minutes> ZoneOffset(std::string_view zone, Micros t, std::string* abbrev);
+
+// Reads `s` written in the Java `pattern` (Kestra's existingFormat). Fields
+// the pattern lacks default to the start of their unit (1970, January, 1,
+// midnight); without an offset or zone in it the time is UTC.
+Result<Instant> ParseWithPattern(std::string_view s, std::string_view pattern, const LocaleNames& names) {
+  auto bad = [&](std::string why) {
+    return InvalidArgument("'" + std::string(s) + "' does not match the format '" + std::string(pattern) + "': " + why);
+  };
+  int year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+  int64_t micros = 0;
+  bool pm = false, has_ampm = false;
+  std::optional<std::chrono::minutes> offset;
+  std::string zone;
+  size_t at = 0;
+  auto number = [&](size_t n, size_t max, int& out) -> bool {
+    // A run of n letters reads at least n digits; one letter reads up to max.
+    size_t start = at;
+    while (at < s.size() && at - start < std::max(n, max) && std::isdigit(static_cast<unsigned char>(s[at]))) ++at;
+    if (at - start < n || at == start) return false;
+    out = std::stoi(std::string(s.substr(start, at - start)));
+    return true;
+  };
+  auto name = [&](const auto& list, size_t n, int& out) -> Status {
+    for (size_t i = 0; i < list.size(); ++i) {
+      ASSIGN_OR_RETURN(std::string text, NameOf(names, list[i], n));
+      if (s.substr(at).size() >= text.size() && strncasecmp(s.data() + at, text.data(), text.size()) == 0) {
+        at += text.size();
+        out = static_cast<int>(i);
+        return Status::Ok();
+      }
+    }
+    return bad("no " + std::string(names.language) + " name at position " + std::to_string(at + 1));
+  };
+  for (size_t i = 0; i < pattern.size();) {
+    char c = pattern[i];
+    if (c == '\'') {
+      size_t close = pattern.find('\'', i + 1);
+      if (close == std::string_view::npos) return bad("unclosed quote in the format");
+      std::string_view literal = close == i + 1 ? "'" : pattern.substr(i + 1, close - i - 1);
+      if (s.substr(at, literal.size()) != literal) return bad("expected '" + std::string(literal) + "'");
+      at += literal.size();
+      i = close + 1;
+      continue;
+    }
+    if (!std::isalpha(static_cast<unsigned char>(c))) {
+      if (at >= s.size() || s[at] != c)
+        return bad(std::string("expected '") + c + "' at position " + std::to_string(at + 1));
+      ++at;
+      ++i;
+      continue;
+    }
+    size_t n = 1;
+    while (i + n < pattern.size() && pattern[i + n] == c) ++n;
+    i += n;
+    // Java's adjacent value parsing: a field followed directly by another
+    // letter ("yyyyMMdd") reads exactly its width.
+    bool adjacent = i < pattern.size() && std::isalpha(static_cast<unsigned char>(pattern[i]));
+    auto width = [&](size_t max) { return adjacent ? n : max; };
+    bool ok = true;
+    switch (c) {
+      case 'y':
+      case 'u':
+        ok = number(n == 2 ? 2 : n, n == 2 ? 2 : width(9), year);
+        if (ok && n == 2) year += 2000;
+        break;
+      case 'M':
+        if (n >= 3) {
+          RETURN_IF_ERROR(name(names.months, n, month));
+          ++month;
+        } else {
+          ok = number(n, width(2), month);
+        }
+        break;
+      case 'd':
+        ok = number(n, width(2), day);
+        break;
+      case 'E': {
+        int ignored;
+        RETURN_IF_ERROR(name(names.days, n, ignored));
+        break;
+      }
+      case 'H':
+        ok = number(n, width(2), hour);
+        break;
+      case 'h':
+        ok = number(n, width(2), hour);
+        has_ampm = true;
+        break;
+      case 'a':
+        if (strncasecmp(s.data() + at, "AM", std::min<size_t>(2, s.size() - at)) == 0 && at + 2 <= s.size()) {
+          at += 2;
+        } else if (at + 2 <= s.size() && strncasecmp(s.data() + at, "PM", 2) == 0) {
+          pm = true;
+          at += 2;
+        } else {
+          return bad("expected AM or PM at position " + std::to_string(at + 1));
+        }
+        break;
+      case 'm':
+        ok = number(n, width(2), minute);
+        break;
+      case 's':
+        ok = number(n, width(2), second);
+        break;
+      case 'S': {
+        size_t start = at;
+        while (at < s.size() && at - start < n && std::isdigit(static_cast<unsigned char>(s[at]))) ++at;
+        if (at - start != n) return bad("expected " + std::to_string(n) + " fraction digits");
+        std::string frac(s.substr(start, std::min<size_t>(n, 6)));
+        while (frac.size() < 6) frac += '0';
+        micros = std::stoll(frac);
+        break;
+      }
+      case 'X':
+      case 'x':
+      case 'Z': {
+        if (c == 'X' && at < s.size() && s[at] == 'Z') {
+          ++at;
+          offset = std::chrono::minutes(0);
+          break;
+        }
+        size_t start = at;
+        if (at < s.size() && (s[at] == '+' || s[at] == '-')) ++at;
+        while (at < s.size() && (std::isdigit(static_cast<unsigned char>(s[at])) || s[at] == ':')) ++at;
+        auto probe = ParseIso("2000-01-01T00:00" + std::string(s.substr(start, at - start)));
+        if (!probe.ok() || !probe->offset) return bad("expected an offset at position " + std::to_string(start + 1));
+        offset = probe->offset;
+        break;
+      }
+      case 'V':
+      case 'z': {
+        size_t start = at;
+        while (at < s.size() && !std::isspace(static_cast<unsigned char>(s[at]))) ++at;
+        zone = std::string(s.substr(start, at - start));
+        break;
+      }
+      default:
+        return bad(std::string("unsupported format letter '") + c + "'");
+    }
+    if (!ok) return bad(std::string("expected digits for '") + c + "' at position " + std::to_string(at + 1));
+  }
+  if (at != s.size()) return bad("unexpected text at position " + std::to_string(at + 1));
+  if (has_ampm) hour = hour % 12 + (pm ? 12 : 0);
+  date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
+                           date::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return bad("not a valid date or time");
+  Instant out{Micros(date::sys_days{ymd}) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
+                  std::chrono::seconds(second) + std::chrono::microseconds(micros),
+              offset};
+  if (!zone.empty() && !offset) {
+    auto o = ZoneOffset(zone, out.time, nullptr);
+    if (!o.ok()) return bad(o.status().message());
+    out.offset = *o;
+  }
+  if (out.offset) out.time -= *out.offset;
+  return out;
+}
+
 Result<Instant> ToInstant(const Value& v, RenderState& st, std::string_view fn) {
   if (v.is_int()) return Instant{Micros(std::chrono::seconds(v.AsInt())), std::nullopt};
   if (v.is_double())
@@ -143,10 +363,7 @@ std::string OffsetText(std::chrono::minutes offset, bool colon, bool z_for_zero)
 }
 
 Result<std::string> Format(std::string_view pattern, Micros utc, std::chrono::minutes offset, const std::string& zone,
-                           const std::string& abbrev) {
-  static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
-                                  "July",    "August",   "September", "October", "November", "December"};
-  static const char* kDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+                           const std::string& abbrev, const LocaleNames& names) {
   Micros local = utc + offset;
   auto day = std::chrono::floor<date::days>(local);
   date::year_month_day ymd{day};
@@ -197,12 +414,12 @@ Result<std::string> Format(std::string_view pattern, Micros utc, std::chrono::mi
         out += n == 2 ? Pad(static_cast<int>(ymd.year()) % 100, 2) : Pad(static_cast<int>(ymd.year()), n);
         break;
       case 'M':
-        if (n >= 4)
-          out += kMonths[static_cast<unsigned>(ymd.month()) - 1];
-        else if (n == 3)
-          out += std::string(kMonths[static_cast<unsigned>(ymd.month()) - 1]).substr(0, 3);
-        else
+        if (n >= 3) {
+          ASSIGN_OR_RETURN(std::string name, NameOf(names, names.months[static_cast<unsigned>(ymd.month()) - 1], n));
+          out += name;
+        } else {
           out += Pad(static_cast<unsigned>(ymd.month()), n);
+        }
         break;
       case 'd':
         out += Pad(static_cast<unsigned>(ymd.day()), n);
@@ -210,9 +427,11 @@ Result<std::string> Format(std::string_view pattern, Micros utc, std::chrono::mi
       case 'D':
         out += Pad(day_of_year, n);
         break;
-      case 'E':
-        out += n >= 4 ? kDays[wd.c_encoding()] : std::string(kDays[wd.c_encoding()]).substr(0, 3);
+      case 'E': {
+        ASSIGN_OR_RETURN(std::string name, NameOf(names, names.days[wd.c_encoding()], n));
+        out += name;
         break;
+      }
       case 'H':
         out += Pad(tod.hours().count(), n);
         break;
@@ -271,7 +490,7 @@ std::string NamedFormat(const std::string& f) {
 
 // Renders `t` in `zone` (or the input's own offset, else UTC).
 Result<Value> Render(RenderState& st, std::string_view fn, const Instant& t, const std::string& pattern,
-                     const std::string& zone) {
+                     const std::string& zone, const LocaleNames& names) {
   std::string abbrev = "UTC";
   std::chrono::minutes offset = t.offset.value_or(std::chrono::minutes(0));
   if (!zone.empty()) {
@@ -281,7 +500,7 @@ Result<Value> Render(RenderState& st, std::string_view fn, const Instant& t, con
   } else if (t.offset && t.offset->count() != 0) {
     abbrev = OffsetText(*t.offset, true, false);
   }
-  auto text = Format(NamedFormat(pattern), t.time, offset, zone.empty() ? abbrev : zone, abbrev);
+  auto text = Format(NamedFormat(pattern), t.time, offset, zone.empty() ? abbrev : zone, abbrev, names);
   if (!text.ok()) return ArgError(st, fn, text.status().ToString());
   return Value(std::move(*text));
 }
@@ -334,8 +553,40 @@ Result<Micros> AddUnits(Micros t, int64_t n, std::string unit, std::chrono::minu
       .WithHint("use SECONDS, MINUTES, HOURS, DAYS, WEEKS, MONTHS, YEARS (or MILLIS, MICROS, NANOS)");
 }
 
+// The input read with Kestra's `existingFormat` when given, else as
+// ISO-8601 or epoch seconds; and the `locale` of month and day names.
+struct DateInput {
+  Instant time;
+  const LocaleNames* names;
+};
+
+// `at` is the position of existingFormat (locale follows it) among the
+// filter's positional arguments; keyword-only when npos.
+Result<DateInput> ReadDateInput(const Value& in, Args& args, RenderState& st, std::string_view fn, size_t at) {
+  const Value* existing = args.Arg(at, "existingFormat");
+  const Value* locale = args.Arg(at == std::string::npos ? at : at + 1, "locale");
+  DateInput out{{}, &kLocales[0]};
+  if (locale) {
+    if (!locale->is_string()) return ArgError(st, fn, "locale must be text such as 'fr_FR'");
+    auto names = FindLocale(locale->AsString());
+    if (!names.ok()) return ArgError(st, fn, names.status().ToString());
+    out.names = *names;
+  }
+  if (existing && !existing->is_null()) {
+    if (!existing->is_string()) return ArgError(st, fn, "existingFormat must be a date format");
+    if (!in.is_string()) return ArgError(st, fn, "existingFormat reads text, got " + std::string(in.TypeName()));
+    auto t = ParseWithPattern(in.AsString(), NamedFormat(existing->AsString()), *out.names);
+    if (!t.ok()) return ArgError(st, fn, t.status().ToString());
+    out.time = *t;
+    return out;
+  }
+  ASSIGN_OR_RETURN(out.time, ToInstant(in, st, fn));
+  return out;
+}
+
 Result<Value> Timestamp(const Value& in, Args& args, RenderState& st, std::string_view fn, int64_t per_second) {
-  ASSIGN_OR_RETURN(Instant t, ToInstant(in, st, fn));
+  ASSIGN_OR_RETURN(DateInput input, ReadDateInput(in, args, st, fn, std::string::npos));
+  Instant t = input.time;
   ASSIGN_OR_RETURN(std::string zone, StringArg(st, fn, args, 0, "timeZone", ""));
   if (!zone.empty() && !t.offset) {
     // A local date-time read in the given zone.
@@ -357,13 +608,14 @@ Result<Value> Timestamp(const Value& in, Args& args, RenderState& st, std::strin
 
 void AddDateFilters(Environment& env) {
   env.AddFilter("date", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
-    ASSIGN_OR_RETURN(Instant t, ToInstant(in, st, "date"));
+    ASSIGN_OR_RETURN(DateInput input, ReadDateInput(in, args, st, "date", 2));
     ASSIGN_OR_RETURN(std::string format, StringArg(st, "date", args, 0, "format", kIsoFormat));
     ASSIGN_OR_RETURN(std::string zone, StringArg(st, "date", args, 1, "timeZone", ""));
-    return Render(st, "date", t, format, zone);
+    return Render(st, "date", input.time, format, zone, *input.names);
   });
   env.AddFilter("dateAdd", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
-    ASSIGN_OR_RETURN(Instant t, ToInstant(in, st, "dateAdd"));
+    ASSIGN_OR_RETURN(DateInput input, ReadDateInput(in, args, st, "dateAdd", 4));
+    Instant t = input.time;
     ASSIGN_OR_RETURN(int64_t amount, IntArg(st, "dateAdd", args, 0, "amount"));
     ASSIGN_OR_RETURN(std::string unit, StringArg(st, "dateAdd", args, 1, "unit"));
     ASSIGN_OR_RETURN(std::string format, StringArg(st, "dateAdd", args, 2, "format", kIsoFormat));
@@ -377,7 +629,7 @@ void AddDateFilters(Environment& env) {
     auto moved = AddUnits(t.time, amount, unit, offset);
     if (!moved.ok()) return ArgError(st, "dateAdd", moved.status().ToString());
     t.time = *moved;
-    return Render(st, "dateAdd", t, format, zone);
+    return Render(st, "dateAdd", t, format, zone, *input.names);
   });
   env.AddFilter("timestamp",
                 [](const Value& in, Args& a, RenderState& st) { return Timestamp(in, a, st, "timestamp", 1); });

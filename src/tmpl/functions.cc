@@ -90,13 +90,6 @@ void AddFunctions(Environment& env) {
   };
   env.AddFunction("fromJson", parse_json);
   env.AddFunction("json", parse_json);
-  env.AddFunction("render", [](Args& args, RenderState& st) -> Result<Value> {
-    const Value* text = args.Arg(0, "template");
-    if (!text) return ArgError(st, "render", "needs a template string");
-    if (!text->is_string()) return *text;
-    ASSIGN_OR_RETURN(std::string out, st.RenderNested(text->AsString()));
-    return Value(std::move(out));
-  });
   // Kestra: randomInt(lower, upper), upper excluded.
   env.AddFunction("randomInt", [](Args& args, RenderState& st) -> Result<Value> {
     ASSIGN_OR_RETURN(int64_t lower, IntArg(st, "randomInt", args, 0, "lower"));

@@ -249,6 +249,18 @@ Result<Value> RenderHost::KvGet(std::string_view key, std::string_view) const {
   return FailedPrecondition("kv('" + std::string(key) + "') is not available here: no KV store");
 }
 
+Result<Value> RenderHost::ErrorLogs() const {
+  return FailedPrecondition("errorLogs() is not available here: no running execution");
+}
+
+Result<int64_t> RenderHost::FileSize(std::string_view uri) const {
+  return FailedPrecondition("fileSize('" + std::string(uri) + "') is not available here: no file access");
+}
+
+Result<std::string> RenderHost::NamespaceFileUri(std::string_view path) const {
+  return FailedPrecondition("fileURI('" + std::string(path) + "') is not available here: no namespace files");
+}
+
 const Value* RenderHost::Global(std::string_view) const { return nullptr; }
 
 std::vector<std::string> RenderHost::GlobalNames() const { return {}; }

@@ -59,6 +59,13 @@ class RenderHost {
   virtual Result<std::string> Secret(std::string_view name) const;
   // kv('KEY'[, namespace]): the stored value.
   virtual Result<Value> KvGet(std::string_view key, std::string_view ns) const;
+  // errorLogs(): the running execution's ERROR log lines so far, oldest
+  // first, as maps (taskId, message, timestamp, level, ...).
+  virtual Result<Value> ErrorLogs() const;
+  // fileSize('uri'): a file's size in bytes.
+  virtual Result<int64_t> FileSize(std::string_view uri) const;
+  // fileURI('path'): the URI naming one of the namespace's files.
+  virtual Result<std::string> NamespaceFileUri(std::string_view path) const;
   // {% import 'name' %}, {% from 'name' import ... %}, {% include 'name' %}.
   virtual Result<std::shared_ptr<const Template>> LoadTemplate(std::string_view name) const;
   // A variable the render's context does not define: the host's own

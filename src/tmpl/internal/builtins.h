@@ -45,5 +45,7 @@ void AddDateFilters(Environment& env);
 void AddEncodingFilters(Environment& env);
 void AddTests(Environment& env);
 void AddFunctions(Environment& env);
+void AddKestraFunctions(Environment& env);
+void AddJqFilter(Environment& env);
 
 }  // namespace floe::tmpl::builtins
