@@ -137,9 +137,28 @@ std::vector<std::string> RunCorpusFlow(const fs::path& flow, const std::string& 
   if (doc->Get("state")->AsString() != e.state)
     problems.push_back("state " + doc->Get("state")->AsString() + ", expected " + e.state);
 
+  // Kestra keeps one task run with a list of attempts where floe records a
+  // run per attempt: a retry's run stands in for the attempt before it.
   std::vector<std::string> got_tasks;
-  for (const auto& r : doc->Get("taskRunList")->AsList())
-    got_tasks.push_back(RunName(r) + " " + r.Get("state")->AsString());
+  std::vector<std::pair<std::string, int64_t>> got_attempts;  // name, attempt
+  for (const auto& r : doc->Get("taskRunList")->AsList()) {
+    std::string name = RunName(r);
+    int64_t attempt = r.Get("attempt")->AsInt();
+    size_t replaced = got_tasks.size();
+    for (size_t i = got_attempts.size(); attempt > 1 && i-- > 0;)
+      if (got_attempts[i] == std::make_pair(name, attempt - 1)) {
+        replaced = i;
+        break;
+      }
+    std::string entry = name + " " + r.Get("state")->AsString();
+    if (replaced < got_tasks.size()) {
+      got_tasks[replaced] = entry;
+      got_attempts[replaced].second = attempt;
+    } else {
+      got_tasks.push_back(entry);
+      got_attempts.emplace_back(name, attempt);
+    }
+  }
   std::vector<std::string> want_tasks = e.tasks;
   std::sort(got_tasks.begin(), got_tasks.end());
   std::sort(want_tasks.begin(), want_tasks.end());

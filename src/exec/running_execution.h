@@ -132,7 +132,11 @@ class RunningExecution {
   static Outcome OutcomeOf(const flow::TaskSpec& task, state::State end);
   // One task, all attempts; returns its final state.
   Result<state::State> RunTask(const flow::TaskSpec& spec, const Scope& scope);
-  Result<state::State> RunAttempt(const flow::TaskSpec& spec, const Scope& scope, state::State success_state);
+  // `retries` says, once the attempt failed, whether another follows: when
+  // none does, a task with allowFailure ends WARNING (SUCCESS with
+  // allowWarning too) instead of FAILED, as in Kestra.
+  Result<state::State> RunAttempt(const flow::TaskSpec& spec, const Scope& scope, state::State success_state,
+                                  const std::function<bool()>& retries);
   Result<tmpl::Value> RunRunnable(const flow::TaskSpec& spec, RunTaskContext& ctx);
   void ForgetAttempts(const std::string& key);
 

@@ -98,14 +98,19 @@ Result<State> RunningExecution::RunTask(const flow::TaskSpec& spec, const Scope&
   }
   while (true) {
     State success = retries > 0 && spec.retry && spec.retry->warning_on_retry ? State::kWarning : State::kSuccess;
-    ASSIGN_OR_RETURN(State end, RunAttempt(spec, scope, success));
-    if (end != State::kFailed || !spec.retry || killed()) return end;
-    auto elapsed = std::chrono::duration_cast<Duration>(Now() - first_start);
     std::optional<Duration> delay;
-    {
+    bool asked = false;
+    auto another_attempt = [&] {
+      asked = true;
+      if (!spec.retry || killed()) return false;
+      auto elapsed = std::chrono::duration_cast<Duration>(Now() - first_start);
       std::lock_guard lock(mu_);
       delay = spec.retry->NextDelay(retries + 1, elapsed, rng_);
-    }
+      return delay.has_value();
+    };
+    ASSIGN_OR_RETURN(State end, RunAttempt(spec, scope, success, another_attempt));
+    if (end != State::kFailed) return end;
+    if (!asked) another_attempt();
     if (!delay) return end;
     ++retries;
     Log("", spec.id, LogLevel::kWarn,
@@ -130,7 +135,8 @@ void RunningExecution::ForgetAttempts(const std::string& key) {
   attempts_.erase(key);
 }
 
-Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Scope& scope, State success_state) {
+Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Scope& scope, State success_state,
+                                           const std::function<bool()>& retries) {
   std::string key = RunKey(scope, spec.id);
   state::TaskRun run;
   bool reused = false;
@@ -217,6 +223,13 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
   RETURN_IF_ERROR(store_error_);
   if (end.state == State::kFailed && killed()) end = {.state = State::kKilled, .error = "killed"};
   if (end.state == State::kSuccess) end.state = success_state;
+  if (end.state == State::kFailed && spec.allow_failure && !retries()) {
+    // Kestra: an allowed failure ends the task run WARNING; the error stays in its log.
+    Log(run.id, spec.id, LogLevel::kError, end.error);
+    Log(run.id, spec.id, LogLevel::kWarn, "task '" + spec.id + "' failed; allowed by its allowFailure");
+    RETURN_IF_ERROR(Transition(run, spec.allow_warning ? State::kSuccess : State::kWarning, {.error = end.error}));
+    return spec.allow_warning ? State::kSuccess : State::kWarning;
+  }
   if (end.state == State::kWarning && spec.allow_warning) end.state = State::kSuccess;
   switch (end.state) {
     case State::kSuccess:

@@ -50,7 +50,8 @@ void RegisterFlowableTasks(flow::TaskRegistry& registry) {
       .name = "flow.ForEach",
       .aliases = {"io.kestra.plugin.core.flow.ForEach"},
       .description = "Runs its tasks once per value; {{ taskrun.value }} and {{ taskrun.iteration }} name the "
-                     "current one in its direct children ({{ parent.taskrun.value }} deeper), and a child's outputs are under outputs.<child>[<value>].",
+                     "current one in its direct children ({{ parent.taskrun.value }} deeper), and a child's outputs "
+                     "are under outputs.<child>[<value>].",
       .properties = WithHandlers({{.name = "values",
                                    .type = PropertyType::kValues,
                                    .required = true,
