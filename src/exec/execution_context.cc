@@ -138,6 +138,8 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
                                         {"revision", tmpl::Value(static_cast<int64_t>(std::max(flow_.revision, 1)))}}));
   ctx.Set("execution", tmpl::Value::MakeMap({{"id", tmpl::Value(execution_.id)},
                                              {"startDate", tmpl::Value(FormatTimestamp(start_))},
+                                             // What tasks see: the execution runs while they do.
+                                             {"state", tmpl::Value("RUNNING")},
                                              {"originalId", tmpl::Value(execution_.id)}}));
   ctx.Set("inputs", inputs);
   ctx.Set("labels", NestedLabels(labels));

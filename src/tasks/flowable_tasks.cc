@@ -127,7 +127,9 @@ void RegisterFlowableTasks(flow::TaskRegistry& registry) {
   });
   registry.Register({
       .name = "flow.WorkingDirectory",
-      .aliases = KestraNames("WorkingDirectory"),
+      // Worker: the name WorkingDirectory had before Kestra 0.10, still in old flows.
+      .aliases = {"io.kestra.plugin.core.flow.WorkingDirectory", "io.kestra.core.tasks.flows.WorkingDirectory",
+                  "io.kestra.core.tasks.flows.Worker"},
       .description = "Runs its tasks in one shared folder: a file one writes, the next reads.",
       .properties = WithHandlers(
           {Tasks("tasks", true, "The tasks sharing the folder."),

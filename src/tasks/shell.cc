@@ -293,13 +293,22 @@ class ShellTask final : public flow::Task {
     if (runner) {
       const Value* type = runner->Get("type");
       std::string t = type && type->is_string() ? type->AsString() : "";
-      if (t != "io.kestra.plugin.core.runner.Process" &&
-          t != "io.kestra.core.models.tasks.runners.types.ProcessTaskRunner")
+      bool docker = t == "io.kestra.plugin.scripts.runner.docker.Docker";
+      if (docker)
+        ctx.Log(LogLevel::kWarn, "taskRunner Docker: there is no container runtime here; floe runs the commands as a "
+                                 "local process");
+      else if (t != "io.kestra.plugin.core.runner.Process" &&
+               t != "io.kestra.core.models.tasks.runners.types.ProcessTaskRunner")
         return ctx.PropertyError("taskRunner",
                                  "floe runs commands as local processes only (type "
-                                 "io.kestra.plugin.core.runner.Process), not '" +
+                                 "io.kestra.plugin.core.runner.Process, or Docker with a warning), not '" +
                                      t + "'");
     }
+    // The deprecated `runner: PROCESS | DOCKER` of Kestra's script tasks.
+    ASSIGN_OR_RETURN(std::optional<std::string> old_runner, ctx.OptionalString("runner"));
+    if (old_runner && *old_runner == "DOCKER")
+      ctx.Log(LogLevel::kWarn, "runner DOCKER: there is no container runtime here; floe runs the commands as a local "
+                               "process");
     ASSIGN_OR_RETURN(std::optional<std::string> image, ctx.OptionalString("containerImage"));
     if (image)
       ctx.Log(LogLevel::kWarn,
@@ -509,6 +518,10 @@ std::vector<flow::PropertySpec> CommonShellProperties() {
        .type = PropertyType::kMap,
        .description = "Only io.kestra.plugin.core.runner.Process: floe runs local processes."},
       {.name = "containerImage", .type = PropertyType::kString, .description = "Not used: reported in the log."},
+      {.name = "runner",
+       .type = PropertyType::kEnum,
+       .description = "Deprecated in Kestra: PROCESS, or DOCKER (run as a local process, with a warning).",
+       .enum_values = {"PROCESS", "DOCKER"}},
   };
 }
 

@@ -130,13 +130,16 @@ void AddCollectionFilters(Environment& env) {
       return Value(ValueList(in.AsList().begin() + from, in.AsList().begin() + to));
     });
   }
-  env.AddFilter("unique", [](const Value& in, Args&, RenderState& st) -> Result<Value> {
-    ASSIGN_OR_RETURN(ValueList items, AsItems(in, st, "unique"));
-    ValueList out;
-    for (const auto& v : items)
-      if (std::none_of(out.begin(), out.end(), [&](const Value& o) { return o.Equals(v); })) out.push_back(v);
-    return Value(std::move(out));
-  });
+  // Jinja's unique and Kestra's distinct: first occurrences, in order.
+  for (const char* name : {"unique", "distinct"}) {
+    env.AddFilter(name, [name](const Value& in, Args&, RenderState& st) -> Result<Value> {
+      ASSIGN_OR_RETURN(ValueList items, AsItems(in, st, name));
+      ValueList out;
+      for (const auto& v : items)
+        if (std::none_of(out.begin(), out.end(), [&](const Value& o) { return o.Equals(v); })) out.push_back(v);
+      return Value(std::move(out));
+    });
+  }
   env.AddFilter("list", [](const Value& in, Args&, RenderState& st) -> Result<Value> {
     ASSIGN_OR_RETURN(ValueList items, AsItems(in, st, "list"));
     return Value(std::move(items));

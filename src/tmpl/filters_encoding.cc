@@ -99,20 +99,47 @@ void WriteYaml(std::string& out, const Value& v, int indent) {
   }
 }
 
+// Java's URLEncoder, which Pebble's urlencode uses: letters, digits and
+// ".-*_" stay, a space is '+', every other byte %XX.
+std::string FormEncode(std::string_view in) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : in) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '*' || c == '_') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void AddEncodingFilters(Environment& env) {
   env.AddFilter("urlencode", [](const Value& in, Args&, RenderState& st) -> Result<Value> {
+    // Pebble encodes as Java's URLEncoder, Jinja as urllib's quote.
+    auto encode = [&](std::string_view text) {
+      return st.dialect() == Dialect::kPebble ? FormEncode(text) : UrlEncode(text);
+    };
     if (in.is_map()) {
       std::string out;
-      for (const auto& [k, v] : in.AsMap())
-        out += (out.empty() ? "" : "&") + UrlEncode(k) + "=" + UrlEncode(Text(v, st));
+      for (const auto& [k, v] : in.AsMap()) out += (out.empty() ? "" : "&") + encode(k) + "=" + encode(Text(v, st));
       return Value(std::move(out));
     }
-    return Value(UrlEncode(Text(in, st)));
+    return Value(encode(Text(in, st)));
   });
   env.AddFilter("urldecode", [](const Value& in, Args&, RenderState& st) -> Result<Value> {
-    return Value(UrlDecode(Text(in, st)));
+    std::string text = Text(in, st);
+    // Java's URLDecoder reads '+' as a space.
+    if (st.dialect() == Dialect::kPebble)
+      for (char& c : text)
+        if (c == '+') c = ' ';
+    return Value(UrlDecode(text));
   });
   env.AddFilter("base64encode", [](const Value& in, Args&, RenderState& st) -> Result<Value> {
     return Value(Base64Encode(Text(in, st)));

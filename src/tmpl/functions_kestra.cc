@@ -215,6 +215,22 @@ void AddKestraFunctions(Environment& env) {
     if (!size.ok()) return ArgError(st, "fileSize", size.status().ToString());
     return Value(*size);
   });
+  // Kestra's fileExists(uri) and isFileEmpty(uri).
+  env.AddFunction("fileExists", [](Args& args, RenderState& st) -> Result<Value> {
+    const Value* uri = args.Arg(0, "path");
+    if (!uri || !uri->is_string()) return ArgError(st, "fileExists", "needs a file URI or path");
+    auto size = st.host().FileSize(uri->AsString());
+    if (size.ok()) return Value(true);
+    if (size.status().code() == StatusCode::kNotFound) return Value(false);
+    return ArgError(st, "fileExists", size.status().ToString());
+  });
+  env.AddFunction("isFileEmpty", [](Args& args, RenderState& st) -> Result<Value> {
+    const Value* uri = args.Arg(0, "path");
+    if (!uri || !uri->is_string()) return ArgError(st, "isFileEmpty", "needs a file URI or path");
+    auto size = st.host().FileSize(uri->AsString());
+    if (!size.ok()) return ArgError(st, "isFileEmpty", size.status().ToString());
+    return Value(*size == 0);
+  });
   env.AddFunction("fileURI", [](Args& args, RenderState& st) -> Result<Value> {
     const Value* path = args.Arg(0, "path");
     if (!path || !path->is_string()) return ArgError(st, "fileURI", "needs a namespace file's path");
