@@ -200,6 +200,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
         return tmpl::Value(std::move(lines));
       },
       .execution_id = execution_.id,
+      .storage_prefix = StoragePrefix(),
       .clock = env_.settings.clock,
       .set_trigger_enabled = [this](const std::string& ns, const std::string& flow_id, const std::string& trigger_id,
                                     bool enabled) -> Status {

@@ -53,12 +53,46 @@ const flow::YamlNode::Entry* RunTaskContext::FindEntry(std::string_view name) co
 }
 
 Result<std::optional<tmpl::Value>> RunTaskContext::Property(std::string_view name) {
+  return RenderProperty(name, variables_);
+}
+
+Result<std::optional<tmpl::Value>> RunTaskContext::PropertyWith(std::string_view name, const tmpl::Value& extra) {
+  tmpl::ValueMap merged = variables_.AsMap();
+  if (extra.is_map())
+    for (const auto& [k, v] : extra.AsMap()) merged.Set(k, v);
+  return RenderProperty(name, tmpl::Value(std::move(merged)));
+}
+
+Result<bool> RunTaskContext::DeleteStorageFile(std::string_view uri) {
+  if (!storage::InternalStorage::IsStorageUri(uri))
+    return InvalidArgument("'" + std::string(uri) + "' is not a file of the execution's storage (floe://)");
+  std::string own = storage::InternalStorage::UriFor(services_.storage_prefix) + "/";
+  if (!uri.starts_with(own))
+    return FailedPrecondition("'" + std::string(uri) +
+                              "' belongs to another execution: a task deletes only its own "
+                              "execution's files");
+  Status s = services_.storage->Delete(uri);
+  if (s.code() == StatusCode::kNotFound) return false;
+  RETURN_IF_ERROR(s);
+  return true;
+}
+
+Result<std::vector<std::string>> RunTaskContext::PurgeExecutionFiles() {
+  ASSIGN_OR_RETURN(std::vector<std::string> uris, services_.storage->List(services_.storage_prefix));
+  for (const auto& uri : uris) {
+    Status s = services_.storage->Delete(uri);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+  }
+  return uris;
+}
+
+Result<std::optional<tmpl::Value>> RunTaskContext::RenderProperty(std::string_view name, const tmpl::Value& variables) {
   const flow::YamlNode::Entry* entry = FindEntry(name);
   if (!entry) return std::optional<tmpl::Value>();
   Result<tmpl::Value> rendered = tmpl::Value();
   {
     std::shared_lock lock(*services_.context_mu);
-    rendered = RenderNode(entry->value, variables_, services_.host);
+    rendered = RenderNode(entry->value, variables, services_.host);
   }
   if (!rendered.ok()) {
     Status s = std::move(rendered).status();

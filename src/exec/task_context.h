@@ -34,6 +34,7 @@ struct ExecutionServices {
   std::function<Status(const std::vector<std::pair<std::string, std::string>>&)> set_labels;
   std::function<Result<tmpl::Value>(const std::string&)> logs;  // an execution's log lines
   std::string execution_id;
+  std::string storage_prefix;           // the execution's files' key prefix in storage
   const Clock* clock = &SystemClock();  // Sleep, Pause delays, waits between rounds
   std::function<Status(const std::string& ns, const std::string& flow_id, const std::string& trigger_id, bool)>
       set_trigger_enabled;
@@ -56,6 +57,9 @@ class RunTaskContext final : public flow::TaskContext {
   ~RunTaskContext() override;
 
   Result<std::optional<tmpl::Value>> Property(std::string_view name) override;
+  Result<std::optional<tmpl::Value>> PropertyWith(std::string_view name, const tmpl::Value& extra) override;
+  Result<bool> DeleteStorageFile(std::string_view uri) override;
+  Result<std::vector<std::string>> PurgeExecutionFiles() override;
   Status PropertyError(std::string_view name, std::string message) const override;
   void Log(LogLevel level, std::string_view message) override { log_(level, message); }
   Result<std::filesystem::path> WorkingDirectory() override;
@@ -100,6 +104,7 @@ class RunTaskContext final : public flow::TaskContext {
 
  private:
   const flow::YamlNode::Entry* FindEntry(std::string_view name) const;
+  Result<std::optional<tmpl::Value>> RenderProperty(std::string_view name, const tmpl::Value& variables);
 
   const flow::TaskSpec& spec_;
   tmpl::Value variables_;

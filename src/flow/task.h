@@ -52,6 +52,10 @@ class TaskContext {
   // The property rendered with the execution's variables; nullopt when the
   // flow does not set it.
   virtual Result<std::optional<tmpl::Value>> Property(std::string_view name) = 0;
+  // The property rendered with `extra` (a map) on top of the execution's
+  // variables: a per-item expression (storage.FilterItems' filterCondition
+  // sees each item's fields).
+  virtual Result<std::optional<tmpl::Value>> PropertyWith(std::string_view name, const tmpl::Value& extra) = 0;
   // An error about property `name`, positioned at it in the flow file.
   virtual Status PropertyError(std::string_view name, std::string message) const = 0;
   // A task log line, stored with the task run (and masked of secrets).
@@ -68,6 +72,11 @@ class TaskContext {
   // storage (e.g. a query result), and the URI naming it: it is stored when
   // the task succeeds.
   virtual Result<std::pair<std::filesystem::path, std::string>> NewStorageFile(std::string_view name) = 0;
+  // Deletes a file of this execution's storage; false when there was none.
+  // Files of other executions are refused.
+  virtual Result<bool> DeleteStorageFile(std::string_view uri) = 0;
+  // Deletes every file of this execution's storage; returns their URIs.
+  virtual Result<std::vector<std::string>> PurgeExecutionFiles() = 0;
   // Makes `name` visible to this task's templates rendered after the call
   // (e.g. {{ workingDir }}, {{ outputFiles.out }}).
   virtual void AddVariable(std::string name, tmpl::Value value) = 0;

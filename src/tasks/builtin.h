@@ -22,5 +22,6 @@ void RegisterHttpTasks(flow::TaskRegistry& registry);
 void RegisterS3Tasks(flow::TaskRegistry& registry);
 void RegisterModelsTasks(flow::TaskRegistry& registry);
 void RegisterGitTasks(flow::TaskRegistry& registry);
+void RegisterStorageTasks(flow::TaskRegistry& registry);
 
 }  // namespace floe::tasks

@@ -295,8 +295,9 @@ class ShellTask final : public flow::Task {
       std::string t = type && type->is_string() ? type->AsString() : "";
       bool docker = t == "io.kestra.plugin.scripts.runner.docker.Docker";
       if (docker)
-        ctx.Log(LogLevel::kWarn, "taskRunner Docker: there is no container runtime here; floe runs the commands as a "
-                                 "local process");
+        ctx.Log(LogLevel::kWarn,
+                "taskRunner Docker: there is no container runtime here; floe runs the commands as a "
+                "local process");
       else if (t != "io.kestra.plugin.core.runner.Process" &&
                t != "io.kestra.core.models.tasks.runners.types.ProcessTaskRunner")
         return ctx.PropertyError("taskRunner",
@@ -307,8 +308,9 @@ class ShellTask final : public flow::Task {
     // The deprecated `runner: PROCESS | DOCKER` of Kestra's script tasks.
     ASSIGN_OR_RETURN(std::optional<std::string> old_runner, ctx.OptionalString("runner"));
     if (old_runner && *old_runner == "DOCKER")
-      ctx.Log(LogLevel::kWarn, "runner DOCKER: there is no container runtime here; floe runs the commands as a local "
-                               "process");
+      ctx.Log(LogLevel::kWarn,
+              "runner DOCKER: there is no container runtime here; floe runs the commands as a local "
+              "process");
     ASSIGN_OR_RETURN(std::optional<std::string> image, ctx.OptionalString("containerImage"));
     if (image)
       ctx.Log(LogLevel::kWarn,
