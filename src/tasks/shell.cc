@@ -1,6 +1,7 @@
-// scripts.Shell (Kestra's io.kestra.plugin.scripts.shell.Commands) and
-// scripts.ShellScript (…shell.Script): commands run by /bin/sh in the task's
-// working folder as a local process.
+// scripts.Shell (Kestra's io.kestra.plugin.scripts.shell.Commands),
+// scripts.ShellScript (…shell.Script), and the Python and Node Script and
+// Commands tasks: commands run by /bin/sh in the task's working folder as a
+// local process (a script goes to a file that python3 or node runs).
 //
 // stdout lines are logged at INFO, stderr lines at WARN, as they come. A line
 // `::{"outputs": {"rows": 3}}::` sets outputs (under `vars`, as in Kestra)
@@ -28,7 +29,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <optional>
+#include <random>
 #include <span>
 #include <thread>
 
@@ -36,6 +39,7 @@
 #include "flow/task_files.h"
 #include "tasks/builtin.h"
 #include "tasks/process_env.h"
+#include "tasks/script_helpers.h"
 #include "tmpl/json.h"
 #include "tmpl/template.h"
 
@@ -220,7 +224,7 @@ void CloseAllBut(std::span<int> keep) {
 
 class ShellTask final : public flow::Task {
  public:
-  explicit ShellTask(bool script) : script_(script) {}
+  ShellTask(ScriptLanguage language, bool script) : language_(language), script_(script) {}
 
   Result<Value> Run(flow::TaskContext& ctx) override {
     RETURN_IF_ERROR(CheckRunner(ctx));
@@ -235,9 +239,19 @@ class ShellTask final : public flow::Task {
     std::string body = fail_fast ? "set -e\n" : "";
     ASSIGN_OR_RETURN(std::vector<std::string> before, Lines(ctx, "beforeCommands"));
     for (const auto& c : before) body += c + "\n";
-    if (script_) {
+    std::optional<std::filesystem::path> script_file;
+    if (script_ && language_ == ScriptLanguage::kShell) {
       ASSIGN_OR_RETURN(std::string script, ctx.RequiredString("script"));
       body += script + "\n";
+    } else if (script_) {
+      // Kestra writes the script to a file in the working folder and runs it.
+      ASSIGN_OR_RETURN(std::string script, ctx.RequiredString("script"));
+      bool python = language_ == ScriptLanguage::kPython;
+      script_file = dir / (".floe_script_" + std::to_string(std::random_device{}()) + (python ? ".py" : ".js"));
+      std::ofstream out(*script_file, std::ios::binary);
+      out << script;
+      if (!out.flush()) return IoError("cannot write the script to '" + script_file->string() + "'");
+      body += std::string(python ? "python3" : "node") + " '" + script_file->string() + "'\n";
     } else {
       ASSIGN_OR_RETURN(std::vector<std::string> commands, Lines(ctx, "commands"));
       if (commands.empty()) return ctx.PropertyError("commands", "needs at least one command");
@@ -252,6 +266,17 @@ class ShellTask final : public flow::Task {
     if (vars) {
       for (const auto& [k, v] : vars->AsMap()) given.emplace_back(k, tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
     }
+    if (language_ != ScriptLanguage::kShell) {
+      // Kestra's helper module, found before anything the flow or floe's environment puts on the path.
+      ASSIGN_OR_RETURN(std::filesystem::path helpers, KestraHelperPath(language_));
+      const char* var = language_ == ScriptLanguage::kPython ? "PYTHONPATH" : "NODE_PATH";
+      std::string path = helpers.string();
+      for (const auto& [k, v] : given)
+        if (k == var) path += ":" + v;
+      if (path == helpers.string())
+        if (const char* inherited = std::getenv(var); inherited && *inherited) path += std::string(":") + inherited;
+      given.emplace_back(var, path);
+    }
     std::vector<std::string> env = ProcessEnvironment(environ, given);
     ASSIGN_OR_RETURN(bool warning_on_stderr, ctx.BoolOr("warningOnStdErr", false));
 
@@ -264,7 +289,12 @@ class ShellTask final : public flow::Task {
     };
     std::vector<std::string> argv = interpreter;
     argv.push_back(body);
-    ASSIGN_OR_RETURN(ProcessResult result, RunProcess(ctx, argv, env, dir, on_stdout, on_stderr));
+    Result<ProcessResult> ran = RunProcess(ctx, argv, env, dir, on_stdout, on_stderr);
+    if (script_file) {
+      std::error_code ec;
+      std::filesystem::remove(*script_file, ec);
+    }
+    ASSIGN_OR_RETURN(ProcessResult result, std::move(ran));
     if (result.cancelled) return Status(StatusCode::kCancelled, "commands stopped (cancelled)");
     if (result.signal)
       return Status(StatusCode::kFailedPrecondition, "commands killed by signal " + std::to_string(result.signal) +
@@ -495,6 +525,7 @@ class ShellTask final : public flow::Task {
     return result;
   }
 
+  ScriptLanguage language_;
   bool script_;
 };
 
@@ -542,7 +573,7 @@ void RegisterShellTasks(flow::TaskRegistry& registry) {
           },
       .description = "Runs shell commands in the task's working folder; stdout/stderr go to the log line by line.",
       .properties = commands,
-      .factory = [] { return std::make_unique<ShellTask>(false); },
+      .factory = [] { return std::make_unique<ShellTask>(ScriptLanguage::kShell, false); },
   });
   auto script = CommonShellProperties();
   script.insert(script.begin(),
@@ -552,8 +583,35 @@ void RegisterShellTasks(flow::TaskRegistry& registry) {
       .aliases = {"io.kestra.plugin.scripts.shell.Script"},
       .description = "Runs a multi-line shell script in the task's working folder.",
       .properties = script,
-      .factory = [] { return std::make_unique<ShellTask>(true); },
+      .factory = [] { return std::make_unique<ShellTask>(ScriptLanguage::kShell, true); },
   });
+  // Python and Node on the local interpreters (python3, node), with Kestra's
+  // helper module on their path.
+  struct Language {
+    ScriptLanguage language;
+    const char* floe_name;
+    const char* kestra_name;
+    const char* what;
+  };
+  for (const Language& l : {Language{ScriptLanguage::kPython, "Python", "python", "python3"},
+                            Language{ScriptLanguage::kNode, "Node", "node", "node"}}) {
+    registry.Register({
+        .name = std::string("scripts.") + l.floe_name + "Script",
+        .aliases = {std::string("io.kestra.plugin.scripts.") + l.kestra_name + ".Script"},
+        .description = std::string("Runs a script with the local ") + l.what +
+                       " in the task's working folder; Kestra.outputs({...}) sets outputs.vars.",
+        .properties = script,
+        .factory = [language = l.language] { return std::make_unique<ShellTask>(language, true); },
+    });
+    registry.Register({
+        .name = std::string("scripts.") + l.floe_name + "Commands",
+        .aliases = {std::string("io.kestra.plugin.scripts.") + l.kestra_name + ".Commands"},
+        .description = std::string("Runs shell commands (calling ") + l.what +
+                       ") with Kestra's helper module on the interpreter's path.",
+        .properties = commands,
+        .factory = [language = l.language] { return std::make_unique<ShellTask>(language, false); },
+    });
+  }
 }
 
 }  // namespace floe::tasks
