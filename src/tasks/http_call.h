@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -20,16 +21,20 @@ struct HttpResponse {
   std::string uri;
   std::string method;
   int64_t code = 0;
-  tmpl::ValueMap headers;  // lower-cased name -> list of values
-  std::string body;
+  tmpl::ValueMap headers;     // lower-cased name -> list of values
+  std::string body;           // empty when it went to a file
+  int64_t length = 0;         // bytes received
+  bool allow_failed = false;  // options.allowFailed: a 4xx or 5xx is an answer, not a failure
 };
 
 // Sends the request the context's properties describe and returns the
 // answer whatever its status; the caller decides what a 4xx or 5xx means.
 // Errors: bad properties (PropertyError), cancellation (kCancelled, when
 // ctx.Cancelled()), timeouts (kDeadlineExceeded, naming the options to
-// change), an answer over 64 MiB, and transport failures (kIoError).
-Result<HttpResponse> SendHttpRequest(flow::TaskContext& ctx);
+// change), an answer over 64 MiB (or options.maxContentLength), and
+// transport failures (kIoError). With `body_file` the body is written there
+// instead, without the 64 MiB limit.
+Result<HttpResponse> SendHttpRequest(flow::TaskContext& ctx, std::ofstream* body_file = nullptr);
 
 // The property schema of the request, for both types' registrations.
 std::vector<flow::PropertySpec> HttpRequestProperties();

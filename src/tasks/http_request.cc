@@ -5,7 +5,9 @@
 // call itself, shared with http.Trigger.
 #include <curl/curl.h>
 
+#include <fstream>
 #include <mutex>
+#include <set>
 
 #include "core/duration.h"
 #include "core/strings.h"
@@ -24,6 +26,9 @@ constexpr size_t kMaxBody = 64 << 20;  // a larger answer belongs in a file, not
 
 struct Response {
   std::string body;
+  std::ofstream* file = nullptr;  // the body goes here instead (http.Download)
+  int64_t length = 0;
+  int64_t max = kMaxBody;
   tmpl::ValueMap headers;
   bool too_large = false;
 };
@@ -31,11 +36,17 @@ struct Response {
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* r = static_cast<Response*>(user);
   size_t bytes = size * n;
-  if (r->body.size() + bytes > kMaxBody) {
+  if (r->length + static_cast<int64_t>(bytes) > r->max) {
     r->too_large = true;
     return 0;  // aborts the transfer
   }
-  r->body.append(data, bytes);
+  r->length += static_cast<int64_t>(bytes);
+  if (r->file) {
+    r->file->write(data, static_cast<std::streamsize>(bytes));
+    if (!*r->file) return 0;
+  } else {
+    r->body.append(data, bytes);
+  }
   return bytes;
 }
 
@@ -80,7 +91,7 @@ Result<long> Milliseconds(flow::TaskContext& ctx, const Value& options, std::str
 
 }  // namespace
 
-Result<HttpResponse> SendHttpRequest(flow::TaskContext& ctx) {
+Result<HttpResponse> SendHttpRequest(flow::TaskContext& ctx, std::ofstream* body_file) {
   InitCurlOnce();
   ASSIGN_OR_RETURN(std::string uri, ctx.RequiredString("uri"));
   ASSIGN_OR_RETURN(std::string method, ctx.StringOr("method", "GET"));
@@ -110,17 +121,104 @@ Result<HttpResponse> SendHttpRequest(flow::TaskContext& ctx) {
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
   long connect_ms = kDefaultConnectTimeoutMs, read_ms = 0, idle_ms = kDefaultReadIdleTimeoutMs;
+  if (body_file) {
+    response.file = body_file;
+    response.max = INT64_MAX;
+  }
+  // Kestra's options, in its older flat spelling and its newer nested one
+  // (timeout, auth, proxy, ssl).
+  std::string user, password, proxy_host, proxy_type = "HTTP", proxy_user, proxy_password;
+  int64_t proxy_port = 0;
+  bool insecure = false;
+  ASSIGN_OR_RETURN(std::optional<Value> ssl_options, ctx.OptionalMap("sslOptions"));
+  if (ssl_options)
+    if (const Value* v = ssl_options->Get("insecureTrustAllCertificates")) insecure = v->Truthy();
   if (options) {
+    static const std::set<std::string> kKnown = {"connectTimeout",
+                                                 "readTimeout",
+                                                 "readIdleTimeout",
+                                                 "followRedirects",
+                                                 "allowFailed",
+                                                 "maxContentLength",
+                                                 "basicAuthUser",
+                                                 "basicAuthPassword",
+                                                 "proxyType",
+                                                 "proxyAddress",
+                                                 "proxyPort",
+                                                 "proxyUsername",
+                                                 "proxyPassword",
+                                                 "timeout",
+                                                 "auth",
+                                                 "proxy",
+                                                 "ssl",
+                                                 "defaultCharset"};
     for (const auto& [k, v] : options->AsMap()) {
-      if (k != "connectTimeout" && k != "readTimeout" && k != "readIdleTimeout" && k != "followRedirects")
-        return ctx.PropertyError(
-            "options", "unknown option '" + k + "' (connectTimeout, readTimeout, readIdleTimeout, followRedirects)");
+      if (!kKnown.count(k))
+        return ctx.PropertyError("options", "unknown option '" + k +
+                                                "' (connectTimeout, readTimeout, readIdleTimeout, followRedirects, "
+                                                "allowFailed, maxContentLength, basicAuthUser, basicAuthPassword, "
+                                                "proxyType, proxyAddress, proxyPort, proxyUsername, proxyPassword, "
+                                                "timeout, auth, proxy, ssl)");
     }
-    ASSIGN_OR_RETURN(connect_ms, Milliseconds(ctx, *options, "connectTimeout", connect_ms));
-    ASSIGN_OR_RETURN(read_ms, Milliseconds(ctx, *options, "readTimeout", read_ms));
-    ASSIGN_OR_RETURN(idle_ms, Milliseconds(ctx, *options, "readIdleTimeout", idle_ms));
+    Value timeouts = *options;
+    if (const Value* nested = options->Get("timeout"); nested && nested->is_map()) timeouts = *nested;
+    ASSIGN_OR_RETURN(connect_ms, Milliseconds(ctx, timeouts, "connectTimeout", connect_ms));
+    ASSIGN_OR_RETURN(read_ms, Milliseconds(ctx, timeouts, "readTimeout", read_ms));
+    ASSIGN_OR_RETURN(idle_ms, Milliseconds(ctx, timeouts, "readIdleTimeout", idle_ms));
     if (const Value* follow = options->Get("followRedirects"))
       curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, follow->Truthy() ? 1L : 0L);
+    auto text = [](const Value* v) { return v ? tmpl::ToDisplayString(*v, tmpl::Dialect::kPebble) : std::string(); };
+    if (const Value* max = options->Get("maxContentLength")) {
+      if (!max->is_int() || max->AsInt() <= 0)
+        return ctx.PropertyError("options", "maxContentLength must be a positive number of bytes");
+      response.max = max->AsInt();
+    }
+    user = text(options->Get("basicAuthUser"));
+    password = text(options->Get("basicAuthPassword"));
+    if (const Value* auth = options->Get("auth"); auth && auth->is_map()) {
+      std::string type = text(auth->Get("type"));
+      if (!type.empty() && type != "BASIC")
+        return ctx.PropertyError("options", "auth type '" + type + "' is not supported (BASIC)");
+      user = text(auth->Get("username"));
+      password = text(auth->Get("password"));
+    }
+    proxy_host = text(options->Get("proxyAddress"));
+    if (const Value* p = options->Get("proxyPort"); p && p->is_int()) proxy_port = p->AsInt();
+    if (options->Get("proxyType")) proxy_type = text(options->Get("proxyType"));
+    proxy_user = text(options->Get("proxyUsername"));
+    proxy_password = text(options->Get("proxyPassword"));
+    if (const Value* proxy = options->Get("proxy"); proxy && proxy->is_map()) {
+      proxy_host = text(proxy->Get("address"));
+      if (const Value* p = proxy->Get("port"); p && p->is_int()) proxy_port = p->AsInt();
+      if (proxy->Get("type")) proxy_type = text(proxy->Get("type"));
+      proxy_user = text(proxy->Get("username"));
+      proxy_password = text(proxy->Get("password"));
+    }
+    if (const Value* ssl = options->Get("ssl"); ssl && ssl->is_map())
+      if (const Value* v = ssl->Get("insecureTrustAllCertificates")) insecure = v->Truthy();
+  }
+  if (!user.empty()) {
+    curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(h, CURLOPT_USERNAME, user.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, password.c_str());
+  }
+  if (!proxy_host.empty()) {
+    if (proxy_type != "HTTP" && proxy_type != "SOCKS" && proxy_type != "DIRECT")
+      return ctx.PropertyError("options", "proxy type '" + proxy_type + "' is not HTTP, SOCKS or DIRECT");
+    if (proxy_type != "DIRECT") {
+      curl_easy_setopt(h, CURLOPT_PROXY, proxy_host.c_str());
+      if (proxy_port > 0) curl_easy_setopt(h, CURLOPT_PROXYPORT, static_cast<long>(proxy_port));
+      curl_easy_setopt(h, CURLOPT_PROXYTYPE, proxy_type == "SOCKS" ? CURLPROXY_SOCKS5 : CURLPROXY_HTTP);
+      if (!proxy_user.empty()) {
+        curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, proxy_user.c_str());
+        curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, proxy_password.c_str());
+      }
+    }
+  }
+  if (insecure) {
+    ctx.Log(LogLevel::kWarn, "insecureTrustAllCertificates: the server's TLS certificate is not checked");
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (connect_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
   if (read_ms > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, read_ms);
@@ -163,7 +261,9 @@ Result<HttpResponse> SendHttpRequest(flow::TaskContext& ctx) {
   if (rc == CURLE_ABORTED_BY_CALLBACK) return Status(StatusCode::kCancelled, method + " " + uri + " cancelled");
   if (response.too_large)
     return Status(StatusCode::kFailedPrecondition,
-                  method + " " + uri + ": the answer is larger than " + std::to_string(kMaxBody >> 20) + " MiB");
+                  method + " " + uri + ": the answer is larger than " + std::to_string(response.max) + " bytes" +
+                      (response.max == kMaxBody ? " (use http.Download for large files)" : " (maxContentLength)"));
+  if (body_file && !*body_file) return IoError(method + " " + uri + ": cannot write the downloaded file");
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     return Status(StatusCode::kDeadlineExceeded,
                   method + " " + uri + " timed out: " + curl_easy_strerror(rc) + " (connectTimeout " +
@@ -175,11 +275,16 @@ Result<HttpResponse> SendHttpRequest(flow::TaskContext& ctx) {
   long code = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
   ctx.Log(LogLevel::kInfo, method + " " + uri + " -> " + std::to_string(code));
+  bool allow_failed = false;
+  if (options)
+    if (const Value* v = options->Get("allowFailed")) allow_failed = v->Truthy();
   return HttpResponse{.uri = uri,
                       .method = method,
                       .code = static_cast<int64_t>(code),
                       .headers = std::move(response.headers),
-                      .body = std::move(response.body)};
+                      .body = std::move(response.body),
+                      .length = response.length,
+                      .allow_failed = allow_failed};
 }
 
 std::vector<flow::PropertySpec> HttpRequestProperties() {
@@ -195,7 +300,12 @@ std::vector<flow::PropertySpec> HttpRequestProperties() {
            .type = PropertyType::kMap,
            .description = "{connectTimeout (default PT30S), readIdleTimeout (no byte received for this "
                           "long; default PT5M), readTimeout (the whole request; default none), "
-                          "followRedirects}."}};
+                          "followRedirects, allowFailed, maxContentLength, basicAuthUser, basicAuthPassword, "
+                          "proxyType, proxyAddress, proxyPort, proxyUsername, proxyPassword}, or Kestra's nested "
+                          "{timeout, auth, proxy, ssl}."},
+          {.name = "sslOptions",
+           .type = PropertyType::kMap,
+           .description = "{insecureTrustAllCertificates}: skip the TLS certificate check (logged)."}};
 }
 
 namespace {
@@ -205,7 +315,7 @@ class HttpRequestTask final : public flow::Task {
   Result<Value> Run(flow::TaskContext& ctx) override {
     ASSIGN_OR_RETURN(bool allow_failed, ctx.BoolOr("allowFailed", false));
     ASSIGN_OR_RETURN(HttpResponse response, SendHttpRequest(ctx));
-    if (response.code >= 400 && !allow_failed) {
+    if (response.code >= 400 && !allow_failed && !response.allow_failed) {
       std::string excerpt = response.body.substr(0, 500);
       return Status(StatusCode::kFailedPrecondition, response.method + " " + response.uri + " answered " +
                                                          std::to_string(response.code) +
@@ -220,9 +330,51 @@ class HttpRequestTask final : public flow::Task {
   }
 };
 
+// Kestra's http.Download: the answer's body streamed to a file in the
+// execution's storage (no size limit but maxContentLength).
+class HttpDownloadTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(bool fail_on_empty, ctx.BoolOr("failOnEmptyResponse", true));
+    ASSIGN_OR_RETURN(std::string uri, ctx.RequiredString("uri"));
+    std::string name = uri.substr(0, uri.find_first_of("?#"));
+    name = name.substr(name.find_last_of('/') + 1);
+    if (name.empty() || name.find("..") != std::string::npos) name = "download";
+    ASSIGN_OR_RETURN(auto target, ctx.NewStorageFile(name));
+    std::ofstream out(target.first, std::ios::binary);
+    ASSIGN_OR_RETURN(HttpResponse response, SendHttpRequest(ctx, &out));
+    if (!out.flush()) return IoError("cannot write '" + target.first.string() + "'");
+    if (response.code >= 400 && !response.allow_failed)
+      return Status(StatusCode::kFailedPrecondition,
+                    response.method + " " + response.uri + " answered " + std::to_string(response.code));
+    if (response.length == 0 && fail_on_empty)
+      return Status(StatusCode::kFailedPrecondition,
+                    response.method + " " + response.uri + " answered with an empty body (failOnEmptyResponse)");
+    return Value::MakeMap({{"uri", Value(target.second)},
+                           {"code", Value(response.code)},
+                           {"headers", Value(std::move(response.headers))},
+                           {"length", Value(response.length)}});
+  }
+};
+
 }  // namespace
 
 void RegisterHttpTasks(flow::TaskRegistry& registry) {
+  registry.Register({
+      .name = "http.Download",
+      .aliases = {"io.kestra.plugin.core.http.Download", "io.kestra.plugin.fs.http.Download",
+                  "io.kestra.core.tasks.http.Download"},
+      .description = "Downloads a file over HTTP into the execution's storage; outputs uri, code, headers, length.",
+      .properties =
+          [] {
+            std::vector<flow::PropertySpec> p = HttpRequestProperties();
+            p.push_back({.name = "failOnEmptyResponse",
+                         .type = PropertyType::kBool,
+                         .description = "Fail when the body is empty; true by default."});
+            return p;
+          }(),
+      .factory = [] { return std::make_unique<HttpDownloadTask>(); },
+  });
   registry.Register({
       .name = "http.Request",
       .aliases = {"io.kestra.plugin.core.http.Request", "io.kestra.plugin.fs.http.Request",
