@@ -192,6 +192,7 @@ Result<State> RunningExecution::RunToEnd() {
   tmpl::ValueMap outputs;
   for (const auto& out : flow_.outputs) {
     auto v = Render(out.value, context_);
+    if (v.ok()) v = flow::ConvertOutput(out, *v);
     if (!v.ok()) {
       RETURN_IF_ERROR(
           EndExecution(State::kFailed, Status(v.status()).WithContext("flow output '" + out.id + "'").ToString()));

@@ -690,7 +690,12 @@ class FlowParser final : public internal::FlowParseHost {
         out.id = *id;
         if (!ids.insert(*id).second) Error(node.Find("id")->location, "duplicate output id '" + *id + "'");
       }
-      if (auto t = Text(node.Find("type"), "type", false, node.location)) out.type = *t;
+      if (auto t = Text(node.Find("type"), "type", false, node.location)) {
+        out.type = *t;
+        if (!ParseInputType(*t))
+          Error(node.Find("type")->location, "flow output '" + out.id + "': unknown type '" + *t +
+                                                 "' (STRING, INT, FLOAT, BOOLEAN, DATE, DATETIME, JSON, ...)");
+      }
       if (auto d = Text(node.Find("description"), "description", false, node.location)) out.description = *d;
       if (const YamlNode* v = node.Find("value")) {
         out.value = *v;

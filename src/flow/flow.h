@@ -135,7 +135,7 @@ struct TriggerSpec {
 
 struct FlowOutput {
   std::string id;
-  std::string type;  // STRING, INT, ... as written; informative for now
+  std::string type;  // STRING, INT, ...: the value is converted to it (ConvertOutput)
   std::string description;
   YamlNode value;
   SourceLocation location;
@@ -203,5 +203,8 @@ Status CombineErrors(const std::vector<Status>& errors);
 // defaults, validators. Unknown names are errors. FILE inputs stay as the
 // given path; the executor stores the file.
 Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, tmpl::Value>& given);
+// A flow output's rendered value converted to its declared type, as Kestra
+// types outputs ("42" for an INT output is 42); an error when it is not one.
+Result<tmpl::Value> ConvertOutput(const FlowOutput& out, const tmpl::Value& rendered);
 
 }  // namespace floe::flow

@@ -738,3 +738,26 @@ tasks:
 
 }  // namespace
 }  // namespace floe::flow
+
+namespace floe::flow {
+namespace {
+
+TEST(FlowOutputTest, OutputsAreConvertedToTheirDeclaredType) {
+  FlowOutput out;
+  out.id = "answer";
+  out.type = "INT";
+  auto v = ConvertOutput(out, tmpl::Value("42"));
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->is_int());
+  EXPECT_EQ(v->AsInt(), 42);
+  auto bad = ConvertOutput(out, tmpl::Value("forty-two"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("output 'answer' (INT)"), std::string::npos) << bad.status().message();
+  out.type = "JSON";
+  auto json = ConvertOutput(out, tmpl::Value(R"({"a": [1]})"));
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_EQ(tmpl::ToJson(*json), R"({"a":[1]})");
+}
+
+}  // namespace
+}  // namespace floe::flow

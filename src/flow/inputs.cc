@@ -90,9 +90,10 @@ Status NotAChoice(const Input& in, const std::string& text) {
   return hint.empty() ? s : std::move(s).WithHint(hint);
 }
 
-Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given) {
+Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given, std::string_view kind = "input") {
   auto bad = [&](std::string why) -> Status {
-    return InvalidArgument("input '" + in.id + "' (" + std::string(InputTypeName(in.type)) + "): " + why);
+    return InvalidArgument(std::string(kind) + " '" + in.id + "' (" + std::string(InputTypeName(in.type)) +
+                           "): " + why);
   };
   std::string text = given.is_string() ? given.AsString() : tmpl::ToJson(given);
   switch (in.type) {
@@ -214,6 +215,16 @@ Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given) {
 }
 
 }  // namespace
+
+Result<tmpl::Value> ConvertOutput(const FlowOutput& out, const tmpl::Value& rendered) {
+  std::optional<InputType> type = ParseInputType(out.type);
+  // FILE outputs are URIs as given; an unknown type was reported at load.
+  if (!type || *type == InputType::kFile) return rendered;
+  Input as_input;
+  as_input.id = out.id;
+  as_input.type = *type;
+  return Convert(as_input, rendered, "output");
+}
 
 Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, tmpl::Value>& given) {
   std::vector<std::string> declared;
