@@ -307,6 +307,8 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunLoopUntil(const flow:
   for (int64_t i = 0;; ++i) {
     Scope round = scope;
     round.path += spec.id + "[" + std::to_string(i) + "]/";
+    // Kestra: the loop's children read {{ outputs.<loop>.iterationCount }}, from 1.
+    SetOutputs(spec.id, scope.output_keys, tmpl::Value::MakeMap({{"iterationCount", tmpl::Value(i + 1)}}));
     ASSIGN_OR_RETURN(Outcome o, RunList(tasks, round, /*stop_at_failure=*/true));
     if (o.stopped()) {
       ASSIGN_OR_RETURN(o, FinishWithHandlers(o, spec.Branch("errors"), spec.Branch("finally"), scope));

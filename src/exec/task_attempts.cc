@@ -243,11 +243,18 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
     case State::kPaused:
       RETURN_IF_ERROR(Transition(run, State::kPaused));
       return State::kPaused;
-    default:
+    default: {
       if (!end.error.empty())
         Log(run.id, spec.id, end.state == State::kKilled ? LogLevel::kWarn : LogLevel::kError, end.error);
-      RETURN_IF_ERROR(Transition(run, end.state, {.error = end.error}));
+      // A failed task may still have outputs (a Subflow's executionId and
+      // state): an errors branch reads them, as in Kestra.
+      bool has_outputs = end.outputs.is_map() && !end.outputs.AsMap().empty();
+      state::TransitionDetails details{.error = end.error};
+      if (has_outputs) details.outputs_json = tmpl::ToJson(end.outputs);
+      RETURN_IF_ERROR(Transition(run, end.state, details));
+      if (has_outputs) SetOutputs(spec.id, scope.output_keys, std::move(end.outputs));
       return end.state;
+    }
   }
 }
 
