@@ -101,7 +101,7 @@ variables:
 tasks:
   - id: a
     type: test.Echo
-    value: "{{ vars.twice }}"
+    value: "{{ render(vars.twice) | number }}"
   - id: b
     type: test.Echo
     value: "{{ outputs.a.value + 1 }} from {{ flow.namespace }}.{{ flow.id }} task {{ task.id }}"

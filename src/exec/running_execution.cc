@@ -165,14 +165,12 @@ Result<bool> RunningExecution::Admit() {
 
 // Runs the tasks, handlers and outputs; returns the state it ended in.
 Result<State> RunningExecution::RunToEnd() {
-  auto vars = Render(flow_.variables, context_);
-  if (!vars.ok()) {
-    RETURN_IF_ERROR(EndExecution(State::kFailed, Status(vars.status()).WithContext("flow variables").ToString()));
-    return State::kFailed;
-  }
   {
+    // As in Kestra, variables are not rendered: an expression in one is text
+    // until a task renders it with {{ render(vars.name) }}.
+    tmpl::Value vars = flow_.variables.ToValue();
     std::unique_lock lock(context_mu_);
-    context_.MutableMap().Set("vars", vars->is_map() ? *vars : tmpl::Value(tmpl::ValueMap{}));
+    context_.MutableMap().Set("vars", vars.is_map() ? vars : tmpl::Value(tmpl::ValueMap{}));
   }
 
   // Kestra's order: the tasks until one fails; then the `errors` tasks;
