@@ -80,6 +80,35 @@ TEST_F(CliTest, ValidateReportsEveryErrorWithPositionsAndSuggestions) {
   EXPECT_THAT(r.out, HasSubstr("4 errors"));
 }
 
+TEST_F(CliTest, ValidateRejectsWhatKestraRejects) {
+  // A validator that is not a regular expression, and a flow that calls
+  // itself through Subflow, directly or through another flow in the folder.
+  fs::path dir = home() / "flows";
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  auto subflow = [](const std::string& id) {
+    return "  - id: call_" + id +
+           "\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: dev\n    flowId: " + id + "\n";
+  };
+  std::string bad_regex = write("regex.yml",
+                                "id: regex\nnamespace: dev\ninputs:\n  - id: code\n    type: STRING\n"
+                                "    validator: \"[a-z\"\ntasks:\n  - id: log\n    type: core.Log\n    message: hi\n");
+  std::string self = write("self.yml", "id: self\nnamespace: dev\ntasks:\n" + subflow("self"));
+  std::string a = write("a.yml", "id: a\nnamespace: dev\ntasks:\n" + subflow("b"));
+  write("b.yml",
+        "id: b\nnamespace: dev\ntasks:\n  - id: wrapper\n    type: flow.Sequential\n    tasks:\n"
+        "      - id: call_a\n        type: io.kestra.plugin.core.flow.Subflow\n        namespace: dev\n"
+        "        flowId: a\n");
+  auto r = Floe("validate " + bad_regex + " " + self + " " + a + " --flows " + dir.string());
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(bad_regex + ":6:16: input 'code': validator '[a-z' is not a valid regular expression"));
+  EXPECT_THAT(r.out, HasSubstr(self + ":4:5: flow dev.self calls itself through Subflow: dev.self -> dev.self"));
+  EXPECT_THAT(r.out, HasSubstr(a + ":4:5: flow dev.a calls itself through Subflow: dev.a -> dev.b -> dev.a"));
+}
+
 TEST_F(CliTest, RunsTheLevel1ExampleIntoTheLake) {
   auto r = Floe("run " + Source("examples/level1_duckdb.yml") + " --json", /*with_stderr=*/false);
   ASSERT_EQ(r.exit_code, 0) << r.out;

@@ -238,7 +238,7 @@ int RunCommand(const Home& home, const RunOptions& opts) {
   return 128 + interrupted;
 }
 
-int ValidateCommand(const std::vector<std::string>& files) {
+int ValidateCommand(const Home& home, const std::vector<std::string>& files) {
   size_t errors = 0;
   for (const auto& file : files) {
     Result<std::string> text = flow::ReadFlowFile(file);
@@ -248,6 +248,13 @@ int ValidateCommand(const std::vector<std::string>& files) {
       continue;
     }
     flow::FlowParse parse = flow::ParseFlow(*text, file, BuiltinRegistry());
+    if (parse.errors.empty()) {
+      // Kestra refuses a flow that calls itself through Subflow: looked for
+      // in the flows folder and beside the file, as `floe run` finds subflows.
+      auto repo =
+          flow::FlowRepository::Scan({home.flows, std::filesystem::absolute(file).parent_path()}, BuiltinRegistry());
+      for (auto& e : flow::FindSubflowCycles(*parse.flow, repo)) parse.errors.push_back(std::move(e));
+    }
     for (const auto& e : parse.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
     errors += parse.errors.size();
     if (parse.errors.empty())
@@ -612,12 +619,12 @@ int RunMain(int argc, char** argv) {
     return kExitOk;
   }
   if (Status limits = ApplyTemplateLimits(); !limits.ok()) return Report(limits);
-  if (validate_cmd->parsed()) return ValidateCommand(validate_files);
   if (schema_cmd->parsed()) {
     std::printf("%s\n", tmpl::ToJson(flow::FlowJsonSchema(BuiltinRegistry()), 2).c_str());
     return kExitOk;
   }
   Home home = ResolveHome(home_flag, flows_flag, storage_flag);
+  if (validate_cmd->parsed()) return ValidateCommand(home, validate_files);
   if (flows_cmd->parsed()) return FlowsCommand(home);
   if (run_cmd->parsed()) {
     if (wait_flag && run.detach) return Report(InvalidArgument("--wait and --detach exclude each other"));

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -384,7 +385,19 @@ class FlowParser final : public internal::FlowParseHost {
       if ((in.type == InputType::kSelect || in.type == InputType::kMultiselect) && in.values.empty())
         Error(node.location, "a " + std::string(InputTypeName(in.type)) + " input needs 'values'");
       if (in.type == InputType::kArray && !in.item_type) Error(node.location, "an ARRAY input needs 'itemType'");
-      if (auto v = Text(node.Find("validator"), "validator", false, node.location)) in.validator = *v;
+      if (auto v = Text(node.Find("validator"), "validator", false, node.location)) {
+        in.validator = *v;
+        // Kestra rejects a flow whose validator does not compile.
+        try {
+          std::regex compiled(*v);
+        } catch (const std::regex_error& e) {
+          Error(node.Find("validator")->location,
+                "input '" + in.id + "': validator '" + *v + "' is not a valid regular expression (" + e.what() + ")");
+        }
+        if (in.type != InputType::kString && in.type != InputType::kSecret)
+          Error(node.Find("validator")->location,
+                "input '" + in.id + "': a validator applies to STRING and SECRET inputs");
+      }
       for (const char* bound : {"min", "max"}) {
         if (const YamlNode* b = node.Find(bound)) {
           tmpl::Value v = b->ToValue();

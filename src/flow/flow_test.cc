@@ -376,6 +376,10 @@ inputs:
     type: STRING
     validator: "[a-z]+"
     required: false
+  - id: token
+    type: SECRET
+    validator: "tok_[0-9]+"
+    required: false
   - id: n
     type: INT
     min: 1
@@ -437,6 +441,10 @@ TEST(InputsTest, RejectsBadValuesClearly) {
     EXPECT_THAT(v.status().ToString(), HasSubstr(expected));
   };
   check("s", "ABC", "does not match the validator");
+  // A SECRET's validator is checked too, and its error never shows the value.
+  check("token", "hunter2", "the value does not match the validator tok_[0-9]+");
+  EXPECT_THAT(ResolveInputs(f, {{"token", tmpl::Value("hunter2")}}).status().ToString(),
+              ::testing::Not(HasSubstr("hunter2")));
   check("n", "11", "above the maximum 10");
   check("n", "x", "'x' is not an integer");
   check("n", "99999999999999999999", "99999999999999999999 is out of range for an INT input");

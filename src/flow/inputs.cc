@@ -209,6 +209,15 @@ Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given, std::stri
     }
     case InputType::kSecret:
       if (!given.is_string() && !given.is_number()) return bad("expected text");
+      if (in.validator) {
+        // The value is a secret: the error never shows it.
+        try {
+          if (!std::regex_match(text, std::regex(*in.validator)))
+            return bad("the value does not match the validator " + *in.validator);
+        } catch (const std::regex_error& e) {
+          return bad("the validator '" + *in.validator + "' is not a valid regular expression: " + e.what());
+        }
+      }
       return tmpl::Value(text);
   }
   return bad("unsupported type");

@@ -37,4 +37,10 @@ class FlowRepository {
   std::vector<Entry> entries_;
 };
 
+// The Subflow (and ForEachItem) calls of `flow` that lead back to it through
+// the flows of `repo`: a flow calling itself, directly or through others.
+// One error per such call, at its place in `flow`, naming the cycle. Calls
+// whose namespace or flowId is a template are not followed.
+std::vector<Status> FindSubflowCycles(const Flow& flow, const FlowRepository& repo);
+
 }  // namespace floe::flow
