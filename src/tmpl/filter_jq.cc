@@ -5,6 +5,7 @@ extern "C" {  // jq 1.6's header has no C++ guard
 #include <jq.h>
 }
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -55,21 +56,82 @@ Result<JqProgram*> Compiled(const std::string& program) {
   return cache.emplace(program, std::move(compiled)).first->second.get();
 }
 
+// Values cross into jq and back directly, without JSON text in between.
+jv ToJv(const Value& v) {
+  if (v.is_bool()) return jv_bool(v.AsBool());
+  if (v.is_int()) return jv_number(static_cast<double>(v.AsInt()));
+  if (v.is_double()) return jv_number(v.AsDouble());
+  if (v.is_string()) return jv_string_sized(v.AsString().data(), static_cast<int>(v.AsString().size()));
+  if (v.is_list()) {
+    jv array = jv_array();
+    for (const auto& item : v.AsList()) array = jv_array_append(array, ToJv(item));
+    return array;
+  }
+  if (v.is_map()) {
+    jv object = jv_object();
+    for (const auto& [k, item] : v.AsMap())
+      object = jv_object_set(object, jv_string_sized(k.data(), static_cast<int>(k.size())), ToJv(item));
+    return object;
+  }
+  return jv_null();
+}
+
+// Consumes `v`.
+Value FromJv(jv v) {
+  Value out;
+  switch (jv_get_kind(v)) {
+    case JV_KIND_TRUE:
+      out = Value(true);
+      break;
+    case JV_KIND_FALSE:
+      out = Value(false);
+      break;
+    case JV_KIND_NUMBER: {
+      double d = jv_number_value(v);
+      // jq has only doubles: whole numbers read back as ints, as JSON text would.
+      if (std::trunc(d) == d && std::fabs(d) < 9.2e18)
+        out = Value(static_cast<int64_t>(d));
+      else
+        out = Value(d);
+      break;
+    }
+    case JV_KIND_STRING:
+      out = Value(std::string(jv_string_value(v), static_cast<size_t>(jv_string_length_bytes(jv_copy(v)))));
+      break;
+    case JV_KIND_ARRAY: {
+      ValueList items;
+      int n = jv_array_length(jv_copy(v));
+      for (int i = 0; i < n; ++i) items.push_back(FromJv(jv_array_get(jv_copy(v), i)));
+      out = Value(std::move(items));
+      break;
+    }
+    case JV_KIND_OBJECT: {
+      ValueMap map;
+      jv_object_foreach(v, key, item) {
+        map.Set(jv_string_value(key), FromJv(item));
+        jv_free(key);
+      }
+      out = Value(std::move(map));
+      break;
+    }
+    default:
+      break;
+  }
+  jv_free(v);
+  return out;
+}
+
 Result<Value> RunJq(const Value& in, const std::string& program) {
-  std::string input = tmpl::ToJson(in);
+  Value input = in;
   if (in.is_string()) {
-    if (!tmpl::ParseJson(in.AsString()).ok())
+    auto parsed = tmpl::ParseJson(in.AsString());
+    if (!parsed.ok())
       return InvalidArgument("its input is text that is not JSON: '" + in.AsString().substr(0, 80) +
                              (in.AsString().size() > 80 ? "...'" : "'"));
-    input = in.AsString();
+    input = std::move(*parsed);
   }
   ASSIGN_OR_RETURN(JqProgram * compiled, Compiled(program));
-  jv parsed = jv_parse_sized(input.data(), static_cast<int>(input.size()));
-  if (!jv_is_valid(parsed)) {
-    jv_free(parsed);
-    return InvalidArgument("its input is not JSON");
-  }
-  jq_start(compiled->jq, parsed, 0);
+  jq_start(compiled->jq, ToJv(input), 0);
   ValueList results;
   while (true) {
     jv result = jq_next(compiled->jq);
@@ -83,11 +145,7 @@ Result<Value> RunJq(const Value& in, const std::string& program) {
       jv_free(message);
       return InvalidArgument("'" + program + "' failed: " + why);
     }
-    jv text = jv_dump_string(result, 0);
-    auto value = tmpl::ParseJson(jv_string_value(text));
-    jv_free(text);
-    if (!value.ok()) return Internal("jq gave a result that is not JSON");
-    results.push_back(std::move(*value));
+    results.push_back(FromJv(result));
   }
   return Value(std::move(results));
 }
