@@ -27,9 +27,16 @@ const std::vector<std::string> kFlowKeys = {"id",          "namespace", "descrip
 // silently ignored.
 const std::vector<std::string> kFlowKeysNotYet = {"listeners", "sla", "checks"};
 const std::vector<std::string> kTaskKeysNotYet = {"workerGroup", "logToFile", "taskCache"};
-const std::vector<std::string> kInputKeys = {"id",       "name",     "type",     "description",     "displayName",
-                                             "required", "defaults", "values",   "options",         "validator",
-                                             "min",      "max",      "itemType", "allowCustomValue"};
+const std::vector<std::string> kInputKeys = {"id",          "name",
+                                             "type",        "description",
+                                             "displayName", "required",
+                                             "defaults",    "values",
+                                             "options",     "validator",
+                                             "min",         "max",
+                                             "itemType",    "allowCustomValue",
+                                             "after",       "before",
+                                             "extension",   "allowedFileExtensions",
+                                             "dependsOn"};
 const std::vector<std::string> kOutputKeys = {"id", "type", "value", "description", "displayName", "required"};
 
 bool ValidId(std::string_view id) {
@@ -401,11 +408,73 @@ class FlowParser final : public internal::FlowParseHost {
       for (const char* bound : {"min", "max"}) {
         if (const YamlNode* b = node.Find(bound)) {
           tmpl::Value v = b->ToValue();
-          if (!v.is_number()) {
+          bool is_min = std::string_view(bound) == "min";
+          if (in.type == InputType::kDuration) {
+            auto d = v.is_string() ? ParseDuration(v.AsString()) : Result<Duration>(InvalidArgument("not text"));
+            if (!d.ok())
+              Error(b->location, std::string("'") + bound + "' of a DURATION input must be an ISO duration like PT1H");
+            else
+              (is_min ? in.min_duration : in.max_duration) = *d;
+          } else if (!v.is_number()) {
             Error(b->location, std::string("'") + bound + "' must be a number");
           } else {
-            (std::string_view(bound) == "min" ? in.min : in.max) = v.AsDouble();
+            (is_min ? in.min : in.max) = v.AsDouble();
           }
+        }
+      }
+      for (const char* bound : {"after", "before"}) {
+        const YamlNode* b = node.Find(bound);
+        if (!b) continue;
+        bool dated = in.type == InputType::kDate || in.type == InputType::kDateTime || in.type == InputType::kTime;
+        if (!dated || !b->is_scalar()) {
+          Error(b->location, std::string("'") + bound +
+                                 "' applies to DATE, DATETIME and TIME inputs, as a value of "
+                                 "their type");
+          continue;
+        }
+        Input probe{.id = in.id, .type = in.type};
+        std::map<std::string, tmpl::Value> given{{in.id, tmpl::Value(b->scalar)}};
+        Flow f;
+        f.inputs.push_back(probe);
+        if (auto r = ResolveInputs(f, given); !r.ok()) {
+          Error(b->location, std::string("'") + bound + "': " + r.status().message());
+          continue;
+        }
+        (std::string_view(bound) == "after" ? in.after : in.before) = b->scalar;
+      }
+      for (const char* key : {"extension", "allowedFileExtensions"}) {
+        const YamlNode* ext = node.Find(key);
+        if (!ext) continue;
+        if (in.type != InputType::kFile) {
+          Error(ext->location, std::string("'") + key + "' applies to FILE inputs");
+          continue;
+        }
+        if (ext->is_scalar()) {
+          in.extensions.push_back(ext->scalar);
+        } else if (ext->is_sequence()) {
+          for (const auto& item : ext->items) in.extensions.push_back(item.scalar);
+        } else {
+          Error(ext->location, std::string("'") + key + "' must be an extension like .csv, or a list of them");
+        }
+      }
+      if (const YamlNode* dep = node.Find("dependsOn")) {
+        if (!dep->is_map()) {
+          Error(dep->location, "'dependsOn' must be a map with inputs and condition");
+        } else {
+          if (const YamlNode* ids = dep->Find("inputs"); ids && ids->is_sequence()) {
+            for (const auto& id : ids->items) {
+              bool earlier = false;
+              for (const auto& prior : flow.inputs) earlier = earlier || prior.id == id.scalar;
+              if (!earlier)
+                Error(id.location,
+                      "input '" + in.id + "' depends on '" + id.scalar + "', which is not declared before it");
+              in.depends_on.push_back(id.scalar);
+            }
+          }
+          if (const YamlNode* condition = dep->Find("condition")) in.depends_on_condition = *condition;
+          for (const auto& e : dep->entries)
+            if (e.key != "inputs" && e.key != "condition")
+              Error(e.value.location, "unknown key '" + e.key + "' in dependsOn (inputs, condition)");
         }
       }
       if (in.defaults) {

@@ -59,11 +59,18 @@ struct Input {
   std::string display_name;
   bool required = true;
   std::optional<tmpl::Value> defaults;
-  std::vector<std::string> values;       // SELECT / MULTISELECT choices
-  bool allow_custom_value = false;       // SELECT / MULTISELECT: values outside the choices too
-  std::optional<InputType> item_type;    // ARRAY: the type of each item (STRING by default)
-  std::optional<std::string> validator;  // STRING: a regular expression the whole value must match
-  std::optional<double> min, max;        // INT/FLOAT bounds, inclusive
+  std::vector<std::string> values;                     // SELECT / MULTISELECT choices
+  bool allow_custom_value = false;                     // SELECT / MULTISELECT: values outside the choices too
+  std::optional<InputType> item_type;                  // ARRAY: the type of each item (STRING by default)
+  std::optional<std::string> validator;                // STRING: a regular expression the whole value must match
+  std::optional<double> min, max;                      // INT/FLOAT bounds, inclusive
+  std::optional<Duration> min_duration, max_duration;  // DURATION bounds, inclusive
+  std::optional<std::string> after, before;            // DATE/DATETIME/TIME bounds, exclusive (Kestra's)
+  std::vector<std::string> extensions;                 // FILE: allowed name endings (".csv"); any when empty
+  // Kestra's dependsOn: the input counts (is required, takes its default)
+  // only when `condition` renders true against the inputs before it.
+  std::vector<std::string> depends_on;
+  std::optional<YamlNode> depends_on_condition;
   SourceLocation location;
 };
 

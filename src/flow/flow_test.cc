@@ -769,3 +769,93 @@ TEST(FlowOutputTest, OutputsAreConvertedToTheirDeclaredType) {
 
 }  // namespace
 }  // namespace floe::flow
+
+namespace floe::flow {
+namespace {
+
+TEST(InputsTest, KestrasInputOptions) {
+  FlowParse p = ParseFlow(R"(id: f
+namespace: dev
+inputs:
+  - id: mode
+    type: SELECT
+    values: [full, partial]
+    defaults: full
+  - id: since
+    type: DATE
+    after: "2020-01-01"
+    before: "2030-01-01"
+    dependsOn:
+      inputs: [mode]
+      condition: "{{ inputs.mode == 'partial' }}"
+  - id: window
+    type: DURATION
+    min: PT1M
+    max: PT1H
+    defaults: PT5M
+  - id: data
+    type: FILE
+    extension: .csv
+    required: false
+  - id: at
+    type: TIME
+    after: "08:00"
+    required: false
+tasks:
+  - id: a
+    type: core.Log
+    message: hi
+)",
+                          "flow.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
+  auto resolve = [&](std::map<std::string, tmpl::Value> given) { return ResolveInputs(*p.flow, given); };
+  // The condition does not hold: `since` is neither required nor accepted.
+  auto v = resolve({});
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->Get("since"), nullptr);
+  EXPECT_THAT(resolve({{"since", tmpl::Value("2024-01-01")}}).status().ToString(),
+              HasSubstr("its dependsOn condition does not hold"));
+  // It holds: `since` is required and checked against after/before.
+  EXPECT_THAT(resolve({{"mode", tmpl::Value("partial")}}).status().ToString(),
+              HasSubstr("missing required input 'since'"));
+  EXPECT_THAT(resolve({{"mode", tmpl::Value("partial")}, {"since", tmpl::Value("2019-12-31")}}).status().ToString(),
+              HasSubstr("is not after 2020-01-01"));
+  EXPECT_TRUE(resolve({{"mode", tmpl::Value("partial")}, {"since", tmpl::Value("2024-06-01")}}).ok());
+  EXPECT_THAT(resolve({{"window", tmpl::Value("PT30S")}}).status().ToString(),
+              HasSubstr("shorter than the minimum PT1M"));
+  EXPECT_THAT(resolve({{"data", tmpl::Value("x.json")}}).status().ToString(),
+              HasSubstr("does not end with an allowed extension (.csv)"));
+  EXPECT_THAT(resolve({{"at", tmpl::Value("07:59:59")}}).status().ToString(), HasSubstr("is not after 08:00"));
+  EXPECT_TRUE(resolve({{"at", tmpl::Value("08:00:01")}}).ok());
+}
+
+TEST(InputsTest, BadInputOptionsAreLoadErrors) {
+  FlowParse p = ParseFlow(R"(id: f
+namespace: dev
+inputs:
+  - id: d
+    type: DURATION
+    min: 5
+  - id: n
+    type: INT
+    after: "2020-01-01"
+  - id: later
+    type: STRING
+    dependsOn:
+      inputs: [nowhere]
+      condition: "{{ true }}"
+tasks:
+  - id: a
+    type: core.Log
+    message: hi
+)",
+                          "flow.yml", Registry());
+  std::string all;
+  for (const auto& e : p.errors) all += e.ToString() + "\n";
+  EXPECT_THAT(all, HasSubstr("flow.yml:6:10: 'min' of a DURATION input must be an ISO duration"));
+  EXPECT_THAT(all, HasSubstr("flow.yml:9:12: 'after' applies to DATE, DATETIME and TIME inputs"));
+  EXPECT_THAT(all, HasSubstr("depends on 'nowhere', which is not declared before it"));
+}
+
+}  // namespace
+}  // namespace floe::flow

@@ -1,5 +1,6 @@
 // ResolveInputs: typed, validated flow inputs from what a user passed.
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cmath>
 #include <regex>
@@ -90,6 +91,47 @@ Status NotAChoice(const Input& in, const std::string& text) {
   return hint.empty() ? s : std::move(s).WithHint(hint);
 }
 
+// Kestra's after/before on DATE, DATETIME and TIME inputs (both exclusive).
+// Values of one type compare as their instants; ISO text of one shape sorts
+// as its instant, and date-times are compared in UTC.
+// Seconds since 1970 of a valid DATE, DATETIME (offset applied; none is
+// UTC) or TIME (since midnight).
+double OrderKey(InputType type, std::string_view v) {
+  auto num = [&](size_t at, size_t n) { return std::stoi(std::string(v.substr(at, n))); };
+  double seconds = 0;
+  size_t i = 0;
+  if (type != InputType::kTime) {
+    std::chrono::year_month_day ymd{std::chrono::year{num(0, 4)}, std::chrono::month{static_cast<unsigned>(num(5, 2))},
+                                    std::chrono::day{static_cast<unsigned>(num(8, 2))}};
+    seconds = static_cast<double>(std::chrono::sys_days{ymd}.time_since_epoch().count()) * 86400;
+    if (type == InputType::kDate) return seconds;
+    i = 11;
+  }
+  seconds += num(i, 2) * 3600 + num(i + 3, 2) * 60;
+  i += 5;
+  if (i < v.size() && v[i] == ':') {
+    seconds += num(i + 1, 2);
+    i += 3;
+  }
+  if (i < v.size() && v[i] == '.') {
+    size_t start = i;
+    ++i;
+    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
+    seconds += std::stod("0" + std::string(v.substr(start, i - start)));
+  }
+  if (i < v.size() && (v[i] == '+' || v[i] == '-'))
+    seconds -= (v[i] == '-' ? -1 : 1) * (num(i + 1, 2) * 3600 + num(i + 4, 2) * 60);
+  return seconds;
+}
+
+template <typename Bad>
+Status CheckOrder(const Input& in, const std::string& text, Bad& bad) {
+  double at = OrderKey(in.type, text);
+  if (in.after && !(at > OrderKey(in.type, *in.after))) return bad("'" + text + "' is not after " + *in.after);
+  if (in.before && !(at < OrderKey(in.type, *in.before))) return bad("'" + text + "' is not before " + *in.before);
+  return Status::Ok();
+}
+
 Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given, std::string_view kind = "input") {
   auto bad = [&](std::string why) -> Status {
     return InvalidArgument(std::string(kind) + " '" + in.id + "' (" + std::string(InputTypeName(in.type)) +
@@ -146,13 +188,19 @@ Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given, std::stri
       return bad("'" + text + "' is not true or false");
     case InputType::kDate:
       if (!ValidDate(text)) return bad("'" + text + "' is not a date like 2026-01-31");
+      RETURN_IF_ERROR(CheckOrder(in, text, bad));
       return tmpl::Value(text);
     case InputType::kDateTime:
       if (!ValidDateTime(text)) return bad("'" + text + "' is not a date-time like 2026-01-31T08:00:00Z");
+      RETURN_IF_ERROR(CheckOrder(in, text, bad));
       return tmpl::Value(text);
     case InputType::kDuration: {
       auto d = ParseDuration(text);
       if (!d.ok()) return bad(d.status().message());
+      if (in.min_duration && *d < *in.min_duration)
+        return bad(text + " is shorter than the minimum " + FormatDuration(*in.min_duration));
+      if (in.max_duration && *d > *in.max_duration)
+        return bad(text + " is longer than the maximum " + FormatDuration(*in.max_duration));
       return tmpl::Value(text);
     }
     case InputType::kJson: {
@@ -161,9 +209,17 @@ Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given, std::stri
       if (!v.ok()) return bad(v.status().message());
       return v;
     }
-    case InputType::kFile:
+    case InputType::kFile: {
       if (!given.is_string() || text.empty()) return bad("expected a file path");
+      bool allowed = in.extensions.empty();
+      for (const auto& ext : in.extensions) allowed = allowed || text.ends_with(ext);
+      if (!allowed) {
+        std::string list;
+        for (const auto& ext : in.extensions) list += (list.empty() ? "" : ", ") + ext;
+        return bad("'" + text + "' does not end with an allowed extension (" + list + ")");
+      }
       return tmpl::Value(text);
+    }
     case InputType::kSelect:
       if (!in.allow_custom_value && std::find(in.values.begin(), in.values.end(), text) == in.values.end())
         return NotAChoice(in, text);
@@ -189,6 +245,7 @@ Result<tmpl::Value> Convert(const Input& in, const tmpl::Value& given, std::stri
     }
     case InputType::kTime:
       if (!ValidTime(text)) return bad("'" + text + "' is not a time like 08:30 or 08:30:15");
+      RETURN_IF_ERROR(CheckOrder(in, text, bad));
       return tmpl::Value(text);
     case InputType::kYaml: {
       if (!given.is_string()) return given;
@@ -256,6 +313,17 @@ Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, 
   tmpl::ValueMap out;
   for (const auto& in : flow.inputs) {
     auto it = given.find(in.id);
+    if (in.depends_on_condition) {
+      // Kestra's dependsOn: without its condition, the input is not asked for.
+      tmpl::Value context = tmpl::Value::MakeMap({{"inputs", tmpl::Value(out)}});
+      auto holds = RenderNode(*in.depends_on_condition, context, nullptr);
+      if (!holds.ok()) return Status(holds.status()).WithContext("input '" + in.id + "': dependsOn condition");
+      if (!holds->Truthy() || (holds->is_string() && (holds->AsString() == "false" || holds->AsString() == "0"))) {
+        if (it != given.end())
+          return InvalidArgument("input '" + in.id + "' is given, but its dependsOn condition does not hold");
+        continue;
+      }
+    }
     if (it != given.end()) {
       ASSIGN_OR_RETURN(tmpl::Value v, Convert(in, it->second));
       out.Set(in.id, std::move(v));
