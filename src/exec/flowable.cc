@@ -31,6 +31,7 @@ const std::vector<flow::TaskSpec>& BranchOr(const flow::TaskSpec& spec, std::str
 // The end of a flowable from its children's outcome.
 State StateOf(const Outcome& o) {
   if (o.killed) return State::kKilled;
+  if (o.cancelled) return State::kCancelled;
   if (o.paused) return State::kPaused;
   if (o.failed) return State::kFailed;
   return o.warning ? State::kWarning : State::kSuccess;
@@ -218,14 +219,15 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunFlowable(const flow::
 Result<Outcome> RunningExecution::FinishWithHandlers(Outcome outcome, const std::vector<flow::TaskSpec>* errors,
                                                      const std::vector<flow::TaskSpec>* finally_tasks,
                                                      const Scope& scope) {
-  if (outcome.paused || outcome.killed) return outcome;
+  // A cancelled execution ends at once, as a killed one: no handlers.
+  if (outcome.paused || outcome.killed || outcome.cancelled) return outcome;
   if (outcome.failed && errors && !errors->empty()) {
     Scope handler = scope;
     handler.path += "!errors/";
     ASSIGN_OR_RETURN(Outcome handled, RunList(*errors, handler, /*stop_at_failure=*/false));
     outcome.Merge(handled);
   }
-  if (finally_tasks && !finally_tasks->empty() && !outcome.paused && !outcome.killed) {
+  if (finally_tasks && !finally_tasks->empty() && !outcome.paused && !outcome.killed && !outcome.cancelled) {
     Scope handler = scope;
     handler.path += "!finally/";
     ASSIGN_OR_RETURN(Outcome after, RunList(*finally_tasks, handler, /*stop_at_failure=*/false));
@@ -375,8 +377,19 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunPause(const flow::Tas
     std::lock_guard lock(mu_);
     if (auto it = resume_outputs_.find(RunKey(scope, spec.id)); it != resume_outputs_.end()) resumed = it->second;
   }
-  if (resumed) return FlowableEnd{.outputs = tmpl::Value::MakeMap({{"onResume", *resumed}})};
+  // Kestra's deprecated Pause with child tasks: they run once the pause ends.
+  auto then_children = [&](FlowableEnd end) -> Result<FlowableEnd> {
+    const auto* children = spec.Branch("tasks");
+    if (!children || end.state != State::kSuccess) return end;
+    Scope inner = scope;
+    inner.parent_run_id = run.id;
+    ASSIGN_OR_RETURN(Outcome o, RunWithHandlers(*children, nullptr, nullptr, inner));
+    end.state = StateOf(o);
+    return end;
+  };
+  if (resumed) return then_children(FlowableEnd{.outputs = tmpl::Value::MakeMap({{"onResume", *resumed}})});
   ASSIGN_OR_RETURN(std::optional<std::string> delay_text, ctx.OptionalString("delay"));
+  ASSIGN_OR_RETURN(std::string behavior, ctx.StringOr("behavior", "RESUME"));
   if (!delay_text) return FlowableEnd{.state = State::kPaused};
   auto delay = ParseDuration(*delay_text);
   if (!delay.ok() || delay->count() < 0) return ctx.PropertyError("delay", "must be a duration like PT30S");
@@ -385,7 +398,15 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunPause(const flow::Tas
   if (!ctx.WaitFor(std::chrono::duration_cast<std::chrono::milliseconds>(*delay)))
     return FlowableEnd{.state = State::kKilled, .error = "killed while paused"};
   RETURN_IF_ERROR(Transition(run, State::kRunning));
-  return FlowableEnd{};
+  // Kestra's behavior once pauseDuration has passed.
+  std::string why = "paused for its whole pauseDuration (" + FormatDuration(*delay) + ")";
+  if (behavior == "WARN") {
+    ctx.Log(LogLevel::kWarn, why + "; behavior WARN");
+    return then_children(FlowableEnd{.state = State::kWarning});
+  }
+  if (behavior == "FAIL") return FlowableEnd{.state = State::kFailed, .error = why + "; behavior FAIL"};
+  if (behavior == "CANCEL") return FlowableEnd{.state = State::kCancelled, .error = why + "; behavior CANCEL"};
+  return then_children(FlowableEnd{});
 }
 
 // The values given on resume, checked against each paused Pause task's

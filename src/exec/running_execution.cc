@@ -16,6 +16,8 @@ void Outcome::Merge(const Outcome& o) {
   warning = warning || o.warning;
   paused = paused || o.paused;
   killed = killed || o.killed;
+  if (o.cancelled && !cancelled) cancelled_by = o.cancelled_by;
+  cancelled = cancelled || o.cancelled;
 }
 
 RunningExecution::RunningExecution(ExecutionEnv& env, const flow::Flow& flow) : env_(env), flow_(flow) {}
@@ -182,9 +184,15 @@ Result<State> RunningExecution::RunToEnd() {
     RETURN_IF_ERROR(env_.TransitionExecution(execution_, State::kPaused));
     return State::kPaused;
   }
-  State end = outcome.killed ? State::kKilled : outcome.failed ? State::kFailed : State::kSuccess;
+  State end = outcome.killed      ? State::kKilled
+              : outcome.cancelled ? State::kCancelled
+              : outcome.failed    ? State::kFailed
+                                  : State::kSuccess;
   if (end != State::kSuccess) {
-    RETURN_IF_ERROR(EndExecution(end, outcome.killed ? "killed" : "task '" + outcome.failed_task + "' failed"));
+    std::string why = outcome.killed      ? "killed"
+                      : outcome.cancelled ? "cancelled by task '" + outcome.cancelled_by + "'"
+                                          : "task '" + outcome.failed_task + "' failed";
+    RETURN_IF_ERROR(EndExecution(end, why));
     return end;
   }
   tmpl::ValueMap outputs;

@@ -54,8 +54,10 @@ struct Outcome {
   bool warning = false;     // a task ended WARNING, or an allowed failure
   bool paused = false;      // a Pause without delay stopped the run
   bool killed = false;      // the execution is being killed
+  bool cancelled = false;   // a task cancelled the execution (a Pause's behavior CANCEL)
+  std::string cancelled_by;
 
-  bool stopped() const { return failed || paused || killed; }
+  bool stopped() const { return failed || paused || killed || cancelled; }
   void Merge(const Outcome& o);
 };
 

@@ -37,7 +37,7 @@ Result<Outcome> RunningExecution::RunList(const std::vector<flow::TaskSpec>& tas
     }
     ASSIGN_OR_RETURN(State end, RunTask(task, scope));
     out.Merge(OutcomeOf(task, end));
-    if (out.paused || out.killed || (out.failed && stop_at_failure)) break;
+    if (out.paused || out.killed || out.cancelled || (out.failed && stop_at_failure)) break;
   }
   return out;
 }
@@ -58,6 +58,10 @@ Outcome RunningExecution::OutcomeOf(const flow::TaskSpec& task, State end) {
       break;
     case State::kKilled:
       out.killed = true;
+      break;
+    case State::kCancelled:
+      out.cancelled = true;
+      out.cancelled_by = task.id;
       break;
     case State::kPaused:
       out.paused = true;

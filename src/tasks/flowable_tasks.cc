@@ -217,9 +217,15 @@ void RegisterFlowableTasks(flow::TaskRegistry& registry) {
                       .type = PropertyType::kDuration,
                       .description = "Resume by itself after this long.",
                       .aliases = {"pauseDuration"}},
+                     {.name = "behavior",
+                      .type = PropertyType::kEnum,
+                      .description = "When pauseDuration has passed: RESUME (default), WARN (the task ends WARNING), "
+                                     "FAIL, or CANCEL (the execution ends CANCELLED).",
+                      .enum_values = {"RESUME", "WARN", "FAIL", "CANCEL"}},
                      {.name = "onResume",
                       .type = PropertyType::kList,
-                      .description = "Inputs asked for on resume (like flow inputs); they become the task's outputs."}},
+                      .description = "Inputs asked for on resume (like flow inputs); they become the task's outputs."},
+                     Tasks("tasks", false, "Deprecated in Kestra: tasks run once the pause ends.")},
       .flowable = Flowable::kPause,
   });
 }
