@@ -128,7 +128,13 @@ std::vector<std::string> RunCorpusFlow(const fs::path& flow, const std::string& 
   pending = e.pending;
   fs::path home = fs::temp_directory_path() / ("floe_corpus_" + std::to_string(getpid()) + "_" + flow.stem().string());
   fs::remove_all(home);
-  std::string subflows = (flow.parent_path() / "subflows").string();
+  // Subflow targets are copied into the run's own flows folder, where
+  // namespace files (<flows>/_files/) may be written too.
+  fs::path flows = home / "flows";
+  fs::create_directories(flows);
+  for (const auto& entry : fs::directory_iterator(flow.parent_path() / "subflows"))
+    fs::copy_file(entry.path(), flows / entry.path().filename());
+  std::string subflows = flows.string();
   std::string cmd = std::string(FLOE_BINARY) + " --home '" + home.string() + "' --flows '" + subflows + "' run '" +
                     flow.string() + "' --json " + ReplaceAll(e.args, "$API", api) + " 2>&1";
   testing::CommandResult run = testing::RunShell(cmd);

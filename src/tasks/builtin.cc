@@ -15,6 +15,7 @@ void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
   RegisterModelsTasks(registry);
   RegisterGitTasks(registry);
   RegisterStorageTasks(registry);
+  RegisterNamespaceTasks(registry);
   flow::RegisterServerTriggers(registry);
 }
 

@@ -23,5 +23,6 @@ void RegisterS3Tasks(flow::TaskRegistry& registry);
 void RegisterModelsTasks(flow::TaskRegistry& registry);
 void RegisterGitTasks(flow::TaskRegistry& registry);
 void RegisterStorageTasks(flow::TaskRegistry& registry);
+void RegisterNamespaceTasks(flow::TaskRegistry& registry);
 
 }  // namespace floe::tasks
