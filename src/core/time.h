@@ -14,12 +14,18 @@
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <string_view>
+
+#include "core/status.h"
 
 namespace floe {
 
 using Timestamp = std::chrono::system_clock::time_point;
 
 std::string FormatTimestamp(Timestamp t);
+// Reads ISO-8601: 2026-11-27, 2026-11-27T14:35:02, with a fraction and an
+// offset (Z, +01:00) or none (UTC).
+Result<Timestamp> ParseTimestamp(std::string_view text);
 
 class Clock {
  public:

@@ -199,6 +199,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
         }
         return tmpl::Value(std::move(lines));
       },
+      .store = &env_.store,
       .execution_id = execution_.id,
       .storage_prefix = StoragePrefix(),
       .clock = env_.settings.clock,

@@ -86,6 +86,22 @@ Result<std::vector<std::string>> RunTaskContext::PurgeExecutionFiles() {
   return uris;
 }
 
+Result<std::vector<flow::ExecutionSummary>> RunTaskContext::Executions(const std::string& ns,
+                                                                       const std::string& flow_id) {
+  if (!services_.store) return FailedPrecondition("no store to count executions in");
+  ASSIGN_OR_RETURN(std::vector<state::Execution> list,
+                   services_.store->ListExecutions({.namespace_ = ns, .flow_id = flow_id, .limit = 1000000}));
+  std::vector<flow::ExecutionSummary> out;
+  for (const auto& e : list)
+    out.push_back({e.namespace_, e.flow_id, std::string(state::StateName(e.state)), e.created()});
+  return out;
+}
+
+Result<int64_t> RunTaskContext::PurgeLogs(const flow::LogPurgeRequest& request) {
+  if (!services_.store) return FailedPrecondition("no store to purge logs in");
+  return services_.store->PurgeLogs({request.namespace_, request.flow_id, request.levels, request.start, request.end});
+}
+
 Result<std::optional<tmpl::Value>> RunTaskContext::RenderProperty(std::string_view name, const tmpl::Value& variables) {
   const flow::YamlNode::Entry* entry = FindEntry(name);
   if (!entry) return std::optional<tmpl::Value>();

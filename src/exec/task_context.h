@@ -13,6 +13,7 @@
 #include "exec/flow_render_host.h"
 #include "flow/flow.h"
 #include "flow/task.h"
+#include "state/store.h"
 #include "storage/internal_storage.h"
 #include "storage/object_stores.h"
 #include "tmpl/value.h"
@@ -33,6 +34,7 @@ struct ExecutionServices {
   const LocalFileAccess* files = nullptr;  // the local files tasks may read
   std::function<Status(const std::vector<std::pair<std::string, std::string>>&)> set_labels;
   std::function<Result<tmpl::Value>(const std::string&)> logs;  // an execution's log lines
+  state::Store* store = nullptr;                                // execution.Count, log.PurgeLogs
   std::string execution_id;
   std::string storage_prefix;           // the execution's files' key prefix in storage
   const Clock* clock = &SystemClock();  // Sleep, Pause delays, waits between rounds
@@ -82,6 +84,8 @@ class RunTaskContext final : public flow::TaskContext {
     return services_.logs(execution_id.empty() ? services_.execution_id : execution_id);
   }
   const std::string& ExecutionId() const override { return services_.execution_id; }
+  Result<std::vector<flow::ExecutionSummary>> Executions(const std::string& ns, const std::string& flow_id) override;
+  Result<int64_t> PurgeLogs(const flow::LogPurgeRequest& request) override;
   Status SetExecutionLabels(const std::vector<std::pair<std::string, std::string>>& labels) override {
     return services_.set_labels(labels);
   }

@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/process_group.h"
 #include "core/status.h"
+#include "core/time.h"
 #include "tmpl/value.h"
 
 namespace floe::flow {
@@ -41,6 +42,19 @@ class KvStore {
   // Whether the key existed.
   virtual Result<bool> Delete(const std::string& ns, const std::string& key) = 0;
   virtual Result<std::vector<std::string>> Keys(const std::string& ns, const std::string& prefix) = 0;
+};
+
+// An execution as execution.Count sees it.
+struct ExecutionSummary {
+  std::string namespace_, flow_id, state;
+  Timestamp created;
+};
+
+// Which log lines log.PurgeLogs deletes (see state::LogPurge).
+struct LogPurgeRequest {
+  std::string namespace_, flow_id;  // empty: any
+  std::vector<LogLevel> levels;     // empty: all
+  std::optional<Timestamp> start, end;
 };
 
 // What a running task can do. Implemented by the executor; every method
@@ -90,6 +104,10 @@ class TaskContext {
   virtual Result<tmpl::Value> ExecutionLogs(const std::string& execution_id) = 0;
   // The running execution's id.
   virtual const std::string& ExecutionId() const = 0;
+  // The executions of a flow (newest first); execution.Count.
+  virtual Result<std::vector<ExecutionSummary>> Executions(const std::string& ns, const std::string& flow_id) = 0;
+  // Deletes log lines; returns how many. log.PurgeLogs.
+  virtual Result<int64_t> PurgeLogs(const LogPurgeRequest& request) = 0;
   // Adds (or replaces) labels of the running execution.
   virtual Status SetExecutionLabels(const std::vector<std::pair<std::string, std::string>>& labels) = 0;
   // The running flow's id.

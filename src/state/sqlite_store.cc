@@ -580,6 +580,24 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     return out;
   }
 
+  Result<int64_t> PurgeLogs(const LogPurge& f) override {
+    std::lock_guard lock(mu_);
+    std::string levels;
+    for (LogLevel l : f.levels)
+      levels += std::string(levels.empty() ? "" : ",") + "'" + std::string(LogLevelName(l)) + "'";
+    std::string sql =
+        "DELETE FROM logs WHERE execution_id IN (SELECT id FROM executions WHERE (?1 = '' OR namespace = ?1 OR "
+        "namespace LIKE ?1 || '.%') AND (?2 = '' OR flow_id = ?2)) AND at_ms >= ?3 AND at_ms < ?4";
+    if (!levels.empty()) sql += " AND level IN (" + levels + ")";
+    ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
+    s.Bind(1, f.namespace_)
+        .Bind(2, f.flow_id)
+        .Bind(3, f.start ? ToMs(*f.start) : INT64_MIN)
+        .Bind(4, f.end ? ToMs(*f.end) : INT64_MAX);
+    if (s.Step() != SQLITE_DONE) return Fail("purge logs");
+    return static_cast<int64_t>(sqlite3_changes(db_));
+  }
+
  private:
   static constexpr const char* kSelectExecution =
       "SELECT id, namespace, flow_id, state, inputs, outputs, labels, flow_source, flow_path, error, trigger, "

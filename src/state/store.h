@@ -23,6 +23,16 @@
 
 namespace floe::state {
 
+// Which log lines PurgeLogs deletes: of the executions of a namespace (and
+// the namespaces under it) or of one flow, at the given levels (all when
+// empty), written in [start, end).
+struct LogPurge {
+  std::string namespace_;  // empty: any
+  std::string flow_id;     // empty: any
+  std::vector<LogLevel> levels;
+  std::optional<Timestamp> start, end;
+};
+
 struct TransitionDetails {
   std::optional<std::string> outputs_json;  // replace outputs when set
   std::optional<std::string> error;         // replace the error when set
@@ -70,6 +80,8 @@ class Store {
   // Log lines of an execution with seq > after_seq, oldest first.
   virtual Result<std::vector<LogEntry>> GetLogs(const std::string& execution_id, int64_t after_seq,
                                                 int limit = 10000) = 0;
+  // Deletes the log lines the filter selects; returns how many.
+  virtual Result<int64_t> PurgeLogs(const LogPurge& filter) = 0;
 
   // Triggers. Two servers may share one store: a trigger is evaluated only
   // under its lease, and every write of an evaluation's result checks the

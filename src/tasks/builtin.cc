@@ -16,6 +16,7 @@ void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
   RegisterGitTasks(registry);
   RegisterStorageTasks(registry);
   RegisterNamespaceTasks(registry);
+  RegisterExecutionTasks(registry);
   flow::RegisterServerTriggers(registry);
 }
 

@@ -24,5 +24,6 @@ void RegisterModelsTasks(flow::TaskRegistry& registry);
 void RegisterGitTasks(flow::TaskRegistry& registry);
 void RegisterStorageTasks(flow::TaskRegistry& registry);
 void RegisterNamespaceTasks(flow::TaskRegistry& registry);
+void RegisterExecutionTasks(flow::TaskRegistry& registry);
 
 }  // namespace floe::tasks
