@@ -210,6 +210,8 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunFlowable(const flow::
       return RunForEachItem(spec, ctx);
     case flow::Flowable::kPause:
       return RunPause(spec, scope, run, ctx);
+    case flow::Flowable::kTemplated:
+      return RunTemplated(spec, scope, run, ctx);
     case flow::Flowable::kNone:
       break;
   }

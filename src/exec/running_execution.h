@@ -183,6 +183,9 @@ class RunningExecution {
   Result<FlowableEnd> RunForEachItem(const flow::TaskSpec& spec, RunTaskContext& ctx);
   Result<FlowableEnd> RunPause(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
                                RunTaskContext& ctx);
+  // templated.cc
+  Result<FlowableEnd> RunTemplated(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
+                                   RunTaskContext& ctx);
   Status CheckResumeInputs();
 
   Status SetLabels(const std::vector<std::pair<std::string, std::string>>& labels);

@@ -53,6 +53,7 @@ enum class Flowable {
   kSubflow,
   kForEachItem,
   kPause,
+  kTemplated,  // runs the task its rendered `spec` describes (templating.TemplatedTask)
 };
 
 // Which part of floe starts executions for a trigger type, so the scheduler

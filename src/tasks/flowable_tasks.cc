@@ -228,6 +228,17 @@ void RegisterFlowableTasks(flow::TaskRegistry& registry) {
                      Tasks("tasks", false, "Deprecated in Kestra: tasks run once the pause ends.")},
       .flowable = Flowable::kPause,
   });
+  registry.Register({
+      .name = "templating.TemplatedTask",
+      .aliases = {"io.kestra.plugin.core.templating.TemplatedTask"},
+      .description = "Renders `spec`, reads it as one runnable task (type and properties), and runs it in its place; "
+                     "its outputs are this task's.",
+      .properties = {{.name = "spec",
+                      .type = PropertyType::kString,
+                      .required = true,
+                      .description = "The task as YAML text, templates allowed."}},
+      .flowable = Flowable::kTemplated,
+  });
 }
 
 }  // namespace floe::tasks
