@@ -93,7 +93,7 @@ Result<std::vector<flow::ExecutionSummary>> RunTaskContext::Executions(const std
                    services_.store->ListExecutions({.namespace_ = ns, .flow_id = flow_id, .limit = 1000000}));
   std::vector<flow::ExecutionSummary> out;
   for (const auto& e : list)
-    out.push_back({e.namespace_, e.flow_id, std::string(state::StateName(e.state)), e.created()});
+    out.push_back({e.id, e.namespace_, e.flow_id, std::string(state::StateName(e.state)), e.created()});
   return out;
 }
 

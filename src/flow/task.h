@@ -46,7 +46,7 @@ class KvStore {
 
 // An execution as execution.Count sees it.
 struct ExecutionSummary {
-  std::string namespace_, flow_id, state;
+  std::string id, namespace_, flow_id, state;
   Timestamp created;
 };
 

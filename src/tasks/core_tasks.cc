@@ -98,6 +98,18 @@ class FetchLogsTask final : public flow::Task {
  public:
   Result<Value> Run(flow::TaskContext& ctx) override {
     ASSIGN_OR_RETURN(std::string execution_id, ctx.StringOr("executionId", ""));
+    ASSIGN_OR_RETURN(std::optional<std::string> ns, ctx.OptionalString("namespace"));
+    ASSIGN_OR_RETURN(std::optional<std::string> flow_id, ctx.OptionalString("flowId"));
+    if (ns || flow_id) {
+      // Kestra names the execution by namespace, flowId and executionId: they must agree.
+      if (execution_id.empty()) return ctx.PropertyError("executionId", "needed with namespace and flowId");
+      ASSIGN_OR_RETURN(auto executions, ctx.Executions(ns.value_or(""), flow_id.value_or("")));
+      bool found = false;
+      for (const auto& e : executions) found = found || e.id == execution_id;
+      if (!found)
+        return ctx.PropertyError(
+            "executionId", "no execution " + execution_id + " of " + ns.value_or("*") + "." + flow_id.value_or("*"));
+    }
     ASSIGN_OR_RETURN(std::string level_name, ctx.StringOr("level", "INFO"));
     std::optional<LogLevel> min_level = ParseLogLevel(level_name);
     if (!min_level) return ctx.PropertyError("level", "unknown level '" + level_name + "'");
@@ -138,6 +150,8 @@ void RegisterCoreTasks(flow::TaskRegistry& registry) {
       .aliases = {"io.kestra.plugin.core.log.Fetch", "io.kestra.core.tasks.log.Fetch"},
       .description = "Writes an execution's log lines (this one by default) to a JSON-lines file: outputs uri, size.",
       .properties = {{.name = "executionId", .type = PropertyType::kString},
+                     {.name = "namespace", .type = PropertyType::kString, .description = "The execution's namespace."},
+                     {.name = "flowId", .type = PropertyType::kString, .description = "The execution's flow."},
                      {.name = "level",
                       .type = PropertyType::kEnum,
                       .enum_values = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}},
