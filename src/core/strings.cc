@@ -156,6 +156,19 @@ bool GlobMatches(std::string_view pattern, std::string_view path) {
   return fnmatch(p.c_str(), r.c_str(), flags) == 0;
 }
 
+void AppendUtf8(std::string& out, unsigned code) {
+  if (code < 0x80) {
+    out += static_cast<char>(code);
+  } else if (code < 0x800) {
+    out += static_cast<char>(0xC0 | (code >> 6));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else {
+    out += static_cast<char>(0xE0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  }
+}
+
 void AppendJsonQuoted(std::string& out, std::string_view s) {
   out += '"';
   size_t plain = 0;  // start of the run of characters that need no escape

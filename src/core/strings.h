@@ -28,7 +28,9 @@ std::string DidYouMean(std::string_view word, std::span<const std::string> candi
 // all digits, or too large for size_t.
 std::optional<size_t> ParseIndex(std::string_view digits);
 
-// Percent-encoding of everything but RFC 3986 unreserved characters.
+// A Unicode code point (below 0x10000) as UTF-8, appended to `out`.
+void AppendUtf8(std::string& out, unsigned code);
+
 // `s` as a JSON string literal, quotes included, appended to `out`.
 void AppendJsonQuoted(std::string& out, std::string_view s);
 inline std::string JsonQuote(std::string_view s) {
@@ -37,6 +39,7 @@ inline std::string JsonQuote(std::string_view s) {
   return out;
 }
 
+// Percent-encoding of everything but RFC 3986 unreserved characters.
 std::string UrlEncode(std::string_view s);
 // Undoes %XX escapes and '+' (form encoding); malformed escapes stay as text.
 std::string UrlDecode(std::string_view s);

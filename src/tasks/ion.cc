@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/strings.h"
 #include "tmpl/template.h"
 
 namespace floe::tasks {
@@ -87,17 +88,7 @@ class IonReader {
           if (at_ + digits > s_.size()) return Error("short escape");
           unsigned code = static_cast<unsigned>(std::strtoul(std::string(s_.substr(at_, digits)).c_str(), nullptr, 16));
           at_ += digits;
-          // UTF-8 of the code point (no surrogate pairs in Kestra's output).
-          if (code < 0x80) {
-            out += static_cast<char>(code);
-          } else if (code < 0x800) {
-            out += static_cast<char>(0xC0 | (code >> 6));
-            out += static_cast<char>(0x80 | (code & 0x3F));
-          } else {
-            out += static_cast<char>(0xE0 | (code >> 12));
-            out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (code & 0x3F));
-          }
+          AppendUtf8(out, code);  // no surrogate pairs in Kestra's output
           break;
         }
         default:
@@ -231,38 +222,6 @@ class IonReader {
   size_t at_ = 0;
 };
 
-std::string QuotedString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 bool PlainSymbol(const std::string& s) {
   if (s.empty() || !SymbolStart(s[0])) return false;
   for (char c : s)
@@ -292,7 +251,7 @@ std::string ToIon(const tmpl::Value& v) {
     if (text.find('e') == std::string::npos) text += "e0";
     return text;
   }
-  if (v.is_string()) return QuotedString(v.AsString());
+  if (v.is_string()) return JsonQuote(v.AsString());
   if (v.is_list()) {
     std::string out = "[";
     for (const auto& item : v.AsList()) out += (out.size() > 1 ? "," : "") + ToIon(item);
@@ -301,10 +260,10 @@ std::string ToIon(const tmpl::Value& v) {
   if (v.is_map()) {
     std::string out = "{";
     for (const auto& [k, item] : v.AsMap())
-      out += (out.size() > 1 ? "," : "") + (PlainSymbol(k) ? k : QuotedString(k)) + ":" + ToIon(item);
+      out += (out.size() > 1 ? "," : "") + (PlainSymbol(k) ? k : JsonQuote(k)) + ":" + ToIon(item);
     return out + "}";
   }
-  return QuotedString(tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
+  return JsonQuote(tmpl::ToDisplayString(v, tmpl::Dialect::kPebble));
 }
 
 }  // namespace floe::tasks

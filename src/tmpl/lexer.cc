@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "core/strings.h"
+
 namespace floe::tmpl {
 
 Result<Token> Lexer::Peek() {
@@ -197,19 +199,6 @@ Result<Token> Lexer::LexString(char quote) {
   t.value = decoded_.emplace_back(std::move(text));
   pos = i + 1;
   return t;
-}
-
-void Lexer::AppendUtf8(std::string& out, unsigned code) {
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xC0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    out += static_cast<char>(0xE0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  }
 }
 
 }  // namespace floe::tmpl

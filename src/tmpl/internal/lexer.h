@@ -39,7 +39,6 @@ class Lexer {
  private:
   Result<Token> Lex();
   Result<Token> LexString(char quote);
-  static void AppendUtf8(std::string& out, unsigned code);
   Status Error(size_t offset, std::string message) const {
     return TemplateError(src_, origin_, offset, std::move(message));
   }
