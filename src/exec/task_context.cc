@@ -63,6 +63,13 @@ Result<std::optional<tmpl::Value>> RunTaskContext::PropertyWith(std::string_view
   return RenderProperty(name, tmpl::Value(std::move(merged)));
 }
 
+std::optional<std::string> RunTaskContext::TaskRunValue() const {
+  const tmpl::Value* taskrun = variables_.Get("taskrun");
+  const tmpl::Value* value = taskrun ? taskrun->Get("value") : nullptr;
+  if (!value) return std::nullopt;
+  return tmpl::ToDisplayString(*value, tmpl::Dialect::kPebble);
+}
+
 Result<bool> RunTaskContext::DeleteStorageFile(std::string_view uri) {
   if (!storage::InternalStorage::IsStorageUri(uri))
     return InvalidArgument("'" + std::string(uri) + "' is not a file of the execution's storage (floe://)");

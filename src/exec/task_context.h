@@ -71,6 +71,7 @@ class RunTaskContext final : public flow::TaskContext {
   void AddVariable(std::string name, tmpl::Value value) override;
   const std::string& FlowNamespace() const override { return services_.namespace_; }
   const std::string& FlowId() const override { return services_.flow_id; }
+  std::optional<std::string> TaskRunValue() const override;
   Status SetTriggerEnabled(const std::string& ns, const std::string& flow_id, const std::string& trigger_id,
                            bool enabled) override {
     return services_.set_trigger_enabled(ns, flow_id, trigger_id, enabled);

@@ -112,6 +112,8 @@ class TaskContext {
   virtual Status SetExecutionLabels(const std::vector<std::pair<std::string, std::string>>& labels) = 0;
   // The running flow's id.
   virtual const std::string& FlowId() const = 0;
+  // {{ taskrun.value }}: the ForEach value this run is for, if any.
+  virtual std::optional<std::string> TaskRunValue() const = 0;
   // Enables or disables a flow's trigger (as `floe triggers enable|disable`
   // does). NotFound when no server or poll has loaded that trigger yet.
   virtual Status SetTriggerEnabled(const std::string& ns, const std::string& flow_id, const std::string& trigger_id,

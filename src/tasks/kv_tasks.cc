@@ -112,9 +112,11 @@ class KvGetKeysTask final : public flow::Task {
   }
 };
 
-// Kestra's older state store: a JSON map per name, merged on Set. Kept in
-// the flow namespace's KV store under "__state__/<name>" (so per namespace,
-// where Kestra's default was per flow).
+// Kestra's older state store: a JSON map per flow, name and (inside a
+// ForEach, unless taskrunValue is false) iteration value, merged on Set.
+// Kept in the namespace's KV store under "__state__/<flowId>/<name>[/<value>]".
+// States written by floe before it keyed them by flow ("__state__/<name>")
+// are still read, for the running flow's own states.
 enum class StateOp { kSet, kGet, kDelete };
 
 class StateTask final : public flow::Task {
@@ -123,10 +125,19 @@ class StateTask final : public flow::Task {
 
   Result<Value> Run(flow::TaskContext& ctx) override {
     ASSIGN_OR_RETURN(std::string name, ctx.StringOr("name", "default"));
-    std::string ns = ctx.FlowNamespace();
-    std::string key = "__state__/" + name;
+    ASSIGN_OR_RETURN(std::string ns, ctx.StringOr("namespace", ctx.FlowNamespace()));
+    ASSIGN_OR_RETURN(std::string flow_id, ctx.StringOr("flowId", ctx.FlowId()));
+    ASSIGN_OR_RETURN(bool by_value, ctx.BoolOr("taskrunValue", true));
+    std::string key = "__state__/" + flow_id + "/" + name;
+    std::optional<std::string> value = ctx.TaskRunValue();
+    if (by_value && value) key += "/" + *value;
+    std::string legacy = "__state__/" + name;
+    bool legacy_applies = ns == ctx.FlowNamespace() && flow_id == ctx.FlowId() && !(by_value && value);
     ASSIGN_OR_RETURN(bool error_on_missing, ctx.BoolOr("errorOnMissing", false));
     ASSIGN_OR_RETURN(std::optional<Value> current, ctx.Kv().Get(ns, key));
+    if (!current && legacy_applies) {
+      ASSIGN_OR_RETURN(current, ctx.Kv().Get(ns, legacy));
+    }
     switch (op_) {
       case StateOp::kSet: {
         ASSIGN_OR_RETURN(std::optional<Value> data, ctx.OptionalMap("data"));
@@ -135,6 +146,7 @@ class StateTask final : public flow::Task {
           for (const auto& [k, v] : data->AsMap()) merged.Set(k, v);
         int64_t count = static_cast<int64_t>(merged.size());
         RETURN_IF_ERROR(ctx.Kv().Put(ns, key, Value(std::move(merged)), std::nullopt));
+        if (legacy_applies) RETURN_IF_ERROR(ctx.Kv().Delete(ns, legacy).status());  // moved to the new key
         return Value::MakeMap({{"count", Value(count)}});
       }
       case StateOp::kGet: {
@@ -145,6 +157,10 @@ class StateTask final : public flow::Task {
       }
       case StateOp::kDelete: {
         ASSIGN_OR_RETURN(bool deleted, ctx.Kv().Delete(ns, key));
+        if (legacy_applies) {
+          ASSIGN_OR_RETURN(bool deleted_legacy, ctx.Kv().Delete(ns, legacy));
+          deleted = deleted || deleted_legacy;
+        }
         if (!deleted && error_on_missing) return NotFound("no state '" + name + "' in namespace '" + ns + "'");
         return Value::MakeMap({{"deleted", Value(deleted)}});
       }
@@ -249,25 +265,35 @@ void RegisterKvTasks(flow::TaskRegistry& registry) {
       .factory = [] { return std::make_unique<KvGetKeysTask>(); },
   });
   flow::PropertySpec name{.name = "name", .type = PropertyType::kString, .description = "The state's name."};
+  // Every state task names the state by namespace, flow, name and value.
+  auto state_properties = [&](std::vector<flow::PropertySpec> own) {
+    own.insert(own.begin(), name);
+    own.push_back(Namespace());
+    own.push_back({.name = "flowId", .type = PropertyType::kString, .description = "This flow's by default."});
+    own.push_back({.name = "taskrunValue",
+                   .type = PropertyType::kBool,
+                   .description = "Inside a ForEach, one state per value; true by default."});
+    return own;
+  };
   registry.Register({
       .name = "state.Set",
       .aliases = {"io.kestra.plugin.core.state.Set", "io.kestra.core.tasks.states.Set"},
       .description = "Older Kestra state store: merges `data` into the named state map.",
-      .properties = {name, {.name = "data", .type = PropertyType::kMap, .required = true}},
+      .properties = state_properties({{.name = "data", .type = PropertyType::kMap, .required = true}}),
       .factory = [] { return std::make_unique<StateTask>(StateOp::kSet); },
   });
   registry.Register({
       .name = "state.Get",
       .aliases = {"io.kestra.plugin.core.state.Get", "io.kestra.core.tasks.states.Get"},
       .description = "Older Kestra state store: reads the named state map into outputs.data.",
-      .properties = {name, ErrorOnMissing()},
+      .properties = state_properties({ErrorOnMissing()}),
       .factory = [] { return std::make_unique<StateTask>(StateOp::kGet); },
   });
   registry.Register({
       .name = "state.Delete",
       .aliases = {"io.kestra.plugin.core.state.Delete", "io.kestra.core.tasks.states.Delete"},
       .description = "Older Kestra state store: deletes the named state map.",
-      .properties = {name, ErrorOnMissing()},
+      .properties = state_properties({ErrorOnMissing()}),
       .factory = [] { return std::make_unique<StateTask>(StateOp::kDelete); },
   });
   registry.Register({

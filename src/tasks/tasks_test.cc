@@ -703,3 +703,39 @@ tasks:
 
 }  // namespace
 }  // namespace floe::tasks
+
+namespace floe::tasks {
+namespace {
+
+TEST_F(TasksTest, StatesWrittenBeforeTheyWereKeyedByFlowAreStillRead) {
+  // floe once kept a state per namespace and name; the flow that wrote it still reads (and moves) it.
+  ASSERT_TRUE(store_
+                  ->KvPut({.namespace_ = "dev",
+                           .key = "__state__/legacy",
+                           .value_json = R"({"kept": true})",
+                           .updated = SystemClock().Now()})
+                  .ok());
+  state::Execution e = Run(R"(id: f
+namespace: dev
+tasks:
+  - id: read
+    type: state.Get
+    name: legacy
+  - id: add
+    type: state.Set
+    name: legacy
+    data:
+      more: 1
+  - id: again
+    type: state.Get
+    name: legacy
+)");
+  ASSERT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(tmpl::ParseJson(e.task_runs[0].outputs_json)->Get("data")->Get("kept")->AsBool(), true);
+  auto again = tmpl::ParseJson(e.task_runs[2].outputs_json);
+  EXPECT_EQ(again->Get("count")->AsInt(), 2) << e.task_runs[2].outputs_json;
+  EXPECT_FALSE(store_->KvGet("dev", "__state__/legacy", SystemClock().Now())->has_value());
+}
+
+}  // namespace
+}  // namespace floe::tasks
