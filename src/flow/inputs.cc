@@ -1,12 +1,12 @@
 // ResolveInputs: typed, validated flow inputs from what a user passed.
 #include <cerrno>
-#include <chrono>
 #include <climits>
 #include <cmath>
 #include <regex>
 
 #include "core/duration.h"
 #include "core/strings.h"
+#include "core/time.h"
 #include "flow/flow.h"
 #include "tmpl/json.h"
 
@@ -91,42 +91,17 @@ Status NotAChoice(const Input& in, const std::string& text) {
   return hint.empty() ? s : std::move(s).WithHint(hint);
 }
 
-// Kestra's after/before on DATE, DATETIME and TIME inputs (both exclusive).
-// Values of one type compare as their instants; ISO text of one shape sorts
-// as its instant, and date-times are compared in UTC.
-// Seconds since 1970 of a valid DATE, DATETIME (offset applied; none is
-// UTC) or TIME (since midnight).
-double OrderKey(InputType type, std::string_view v) {
-  auto num = [&](size_t at, size_t n) { return std::stoi(std::string(v.substr(at, n))); };
-  double seconds = 0;
-  size_t i = 0;
-  if (type != InputType::kTime) {
-    std::chrono::year_month_day ymd{std::chrono::year{num(0, 4)}, std::chrono::month{static_cast<unsigned>(num(5, 2))},
-                                    std::chrono::day{static_cast<unsigned>(num(8, 2))}};
-    seconds = static_cast<double>(std::chrono::sys_days{ymd}.time_since_epoch().count()) * 86400;
-    if (type == InputType::kDate) return seconds;
-    i = 11;
-  }
-  seconds += num(i, 2) * 3600 + num(i + 3, 2) * 60;
-  i += 5;
-  if (i < v.size() && v[i] == ':') {
-    seconds += num(i + 1, 2);
-    i += 3;
-  }
-  if (i < v.size() && v[i] == '.') {
-    size_t start = i;
-    ++i;
-    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
-    seconds += std::stod("0" + std::string(v.substr(start, i - start)));
-  }
-  if (i < v.size() && (v[i] == '+' || v[i] == '-'))
-    seconds -= (v[i] == '-' ? -1 : 1) * (num(i + 1, 2) * 3600 + num(i + 4, 2) * 60);
-  return seconds;
+// When a valid DATE, DATETIME (its offset applied; none is UTC) or TIME (on
+// 1970-01-01) value falls.
+Timestamp OrderKey(InputType type, std::string_view v) {
+  auto t = ParseTimestamp(type == InputType::kTime ? "1970-01-01T" + std::string(v) : std::string(v));
+  return t.ok() ? *t : Timestamp{};  // values reaching here were validated
 }
 
+// Kestra's after/before on DATE, DATETIME and TIME inputs, both exclusive.
 template <typename Bad>
 Status CheckOrder(const Input& in, const std::string& text, Bad& bad) {
-  double at = OrderKey(in.type, text);
+  Timestamp at = OrderKey(in.type, text);
   if (in.after && !(at > OrderKey(in.type, *in.after))) return bad("'" + text + "' is not after " + *in.after);
   if (in.before && !(at < OrderKey(in.type, *in.before))) return bad("'" + text + "' is not before " + *in.before);
   return Status::Ok();
