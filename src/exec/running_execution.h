@@ -152,6 +152,20 @@ class RunningExecution {
     tmpl::Value outputs;
     std::string error;
   };
+  // RunRunnable, then the files it wrote stored: its outputs, or why it failed.
+  FlowableEnd RunRunnableToEnd(const flow::TaskSpec& spec, RunTaskContext& ctx);
+  // While it lives, a kill cancels `ctx` (one that came before cancels it at once).
+  class ActiveContext {
+   public:
+    ActiveContext(RunningExecution& e, RunTaskContext& ctx);
+    ~ActiveContext();
+    ActiveContext(const ActiveContext&) = delete;
+    ActiveContext& operator=(const ActiveContext&) = delete;
+
+   private:
+    RunningExecution& e_;
+    RunTaskContext& ctx_;
+  };
   Result<FlowableEnd> RunFlowable(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
                                   RunTaskContext& ctx);
   // Runs `count` items, item i once all of deps[i] succeeded, at most `limit`

@@ -194,35 +194,21 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
                        if (!spec.log_level || level >= *spec.log_level) Log(run.id, spec.id, level, message);
                      });
   ctx.set_task_run_id(run.id);
-  {
-    std::lock_guard lock(mu_);
-    active_.insert(&ctx);
-  }
-  if (killed()) ctx.Cancel();  // a kill that came before the registration
   FlowableEnd end;
-  if (spec.is_flowable()) {
-    // A flowable's own errors (a bad property) fail the task; the store's
-    // errors show again on the next transition.
-    Result<FlowableEnd> flowable = RunFlowable(spec, scope, run, ctx);
-    if (flowable.ok()) {
-      end = std::move(*flowable);
-    } else {
-      end = {.state = State::kFailed, .error = flowable.status().ToString()};
-    }
-  } else {
-    Result<tmpl::Value> outputs = RunRunnable(spec, ctx);
-    if (outputs.ok()) {
-      if (Status committed = ctx.CommitStorageFiles(); !committed.ok()) outputs = committed;
-    }
-    if (outputs.ok()) {
-      end = {.state = State::kSuccess, .outputs = std::move(*outputs)};
-    } else {
-      end = {.state = State::kFailed, .error = outputs.status().ToString()};
-    }
-  }
   {
-    std::lock_guard lock(mu_);
-    active_.erase(&ctx);
+    ActiveContext active(*this, ctx);
+    if (spec.is_flowable()) {
+      // A flowable's own errors (a bad property) fail the task; the store's
+      // errors show again on the next transition.
+      Result<FlowableEnd> flowable = RunFlowable(spec, scope, run, ctx);
+      if (flowable.ok()) {
+        end = std::move(*flowable);
+      } else {
+        end = {.state = State::kFailed, .error = flowable.status().ToString()};
+      }
+    } else {
+      end = RunRunnableToEnd(spec, ctx);
+    }
   }
   RETURN_IF_ERROR(store_error_);
   if (end.state == State::kFailed && killed()) end = {.state = State::kKilled, .error = "killed"};
@@ -260,6 +246,28 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
       return end.state;
     }
   }
+}
+
+RunningExecution::ActiveContext::ActiveContext(RunningExecution& e, RunTaskContext& ctx) : e_(e), ctx_(ctx) {
+  {
+    std::lock_guard lock(e_.mu_);
+    e_.active_.insert(&ctx_);
+  }
+  if (e_.killed()) ctx_.Cancel();  // a kill that came before the registration
+}
+
+RunningExecution::ActiveContext::~ActiveContext() {
+  std::lock_guard lock(e_.mu_);
+  e_.active_.erase(&ctx_);
+}
+
+RunningExecution::FlowableEnd RunningExecution::RunRunnableToEnd(const flow::TaskSpec& spec, RunTaskContext& ctx) {
+  Result<tmpl::Value> outputs = RunRunnable(spec, ctx);
+  if (outputs.ok()) {
+    if (Status committed = ctx.CommitStorageFiles(); !committed.ok()) outputs = committed;
+  }
+  if (!outputs.ok()) return {.state = State::kFailed, .error = outputs.status().ToString()};
+  return {.state = State::kSuccess, .outputs = std::move(*outputs)};
 }
 
 Result<tmpl::Value> RunningExecution::RunRunnable(const flow::TaskSpec& spec, RunTaskContext& ctx) {

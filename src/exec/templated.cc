@@ -31,21 +31,8 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunTemplated(const flow:
                            env_.settings.scratch / execution_.id / (run.id + "-templated"), scope.shared_workdir,
                            [&](LogLevel level, std::string_view message) { ctx.Log(level, message); });
   inner_ctx.set_task_run_id(run.id);
-  {
-    std::lock_guard lock(mu_);
-    active_.insert(&inner_ctx);
-  }
-  if (killed()) inner_ctx.Cancel();
-  Result<tmpl::Value> outputs = RunRunnable(inner, inner_ctx);
-  if (outputs.ok()) {
-    if (Status committed = inner_ctx.CommitStorageFiles(); !committed.ok()) outputs = committed;
-  }
-  {
-    std::lock_guard lock(mu_);
-    active_.erase(&inner_ctx);
-  }
-  if (!outputs.ok()) return FlowableEnd{.state = State::kFailed, .error = outputs.status().ToString()};
-  return FlowableEnd{.state = State::kSuccess, .outputs = std::move(*outputs)};
+  ActiveContext active(*this, inner_ctx);
+  return RunRunnableToEnd(inner, inner_ctx);
 }
 
 }  // namespace floe::exec
