@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "tests/support/shell.h"
@@ -390,6 +391,234 @@ TEST_F(CliTest, FlowsListsTheFlowsFolder) {
   auto broken = Floe("--flows " + Source("tests/flows") + " flows");
   EXPECT_EQ(broken.exit_code, 2);
   EXPECT_THAT(broken.out, HasSubstr("invalid.yml  (does not load)"));
+}
+
+// Writes a flow file into the test's home; returns its path.
+std::string WriteFlow(CliTest& t, const std::string& name, const std::string& yaml) {
+  fs::create_directories(t.home() / "flows");
+  fs::path file = t.home() / "flows" / (name + ".yml");
+  std::ofstream(file) << yaml;
+  return file.string();
+}
+
+std::string RunForId(CliTest& t, const std::string& flow, const std::string& args = "") {
+  auto run = t.Floe("--flows '" + (t.home() / "flows").string() + "' run " + flow + " " + args + " --json", false);
+  auto doc = tmpl::ParseJson(run.out);
+  return doc.ok() ? doc->Get("id")->AsString() : "no JSON: " + run.out;
+}
+
+// Kestra: a Pause without pauseDuration fails once its timeout has passed;
+// a resume after that does not resume it, and says why.
+TEST_F(CliTest, PauseTimeoutFailsThePauseInsteadOfResumingIt) {
+  std::string flow = WriteFlow(*this, "timed_pause", R"yaml(id: timed_pause
+namespace: dev
+tasks:
+  - id: approve
+    type: io.kestra.plugin.core.flow.Pause
+    timeout: PT1S
+  - id: after
+    type: core.Log
+    message: approved
+errors:
+  - id: alert
+    type: core.Log
+    message: "not approved in time"
+)yaml");
+  std::string id = RunForId(*this, flow);
+  ASSERT_EQ(StateOf(*this, id), "PAUSED") << id;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  auto late = Floe("executions resume " + id);
+  EXPECT_NE(late.exit_code, 0) << late.out;
+  EXPECT_THAT(late.out, HasSubstr("was not resumed: its pause task 'approve'"));
+  EXPECT_THAT(late.out, HasSubstr("timeout PT1S"));
+  EXPECT_EQ(StateOf(*this, id), "FAILED");
+  auto logs = Floe("logs " + id);
+  EXPECT_THAT(logs.out, HasSubstr("paused longer than its timeout"));
+  EXPECT_THAT(logs.out, HasSubstr("not approved in time"));
+  EXPECT_THAT(logs.out, ::testing::Not(HasSubstr("approved\n")));
+}
+
+// execution.Resume resumes another, paused execution with onResume inputs;
+// execution.PurgeExecutions deletes ended executions, their logs and files.
+TEST_F(CliTest, ResumeAndPurgeExecutionsTasks) {
+  std::string paused = WriteFlow(*this, "waits", R"yaml(id: waits
+namespace: dev.team
+tasks:
+  - id: ask
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: answer
+        type: STRING
+  - id: got
+    type: core.Log
+    message: "answer {{ outputs.ask.onResume.answer }}"
+)yaml");
+  std::string waiting = RunForId(*this, paused);
+  ASSERT_EQ(StateOf(*this, waiting), "PAUSED");
+  std::string resumer = WriteFlow(*this, "resumer", R"yaml(id: resumer
+namespace: dev
+inputs:
+  - id: target
+    type: STRING
+tasks:
+  - id: resume
+    type: io.kestra.plugin.core.execution.Resume
+    executionId: "{{ inputs.target }}"
+    namespace: dev.team
+    flowId: waits
+    inputs:
+      answer: yes please
+)yaml");
+  std::string resumed_by = RunForId(*this, resumer, "--input target=" + waiting);
+  EXPECT_EQ(StateOf(*this, resumed_by), "SUCCESS");
+  EXPECT_EQ(StateOf(*this, waiting), "SUCCESS");
+  EXPECT_THAT(Floe("logs " + waiting).out, HasSubstr("answer yes please"));
+  // Resuming it again is an error of the task, with why.
+  std::string again = RunForId(*this, resumer, "--input target=" + waiting);
+  EXPECT_EQ(StateOf(*this, again), "FAILED");
+  EXPECT_THAT(Floe("logs " + again).out, HasSubstr("cannot resume execution " + waiting + ": it is SUCCESS"));
+
+  std::string purge = WriteFlow(*this, "purge", R"yaml(id: purge
+namespace: ops
+tasks:
+  - id: purge
+    type: io.kestra.plugin.core.execution.PurgeExecutions
+    namespace: dev
+    states: [SUCCESS]
+    endDate: "{{ now() }}"
+  - id: counts
+    type: core.Log
+    message: "{{ outputs.purge.executionsCount }} executions, {{ outputs.purge.logsCount > 0 }}"
+)yaml");
+  std::string purged_by = RunForId(*this, purge);
+  EXPECT_EQ(StateOf(*this, purged_by), "SUCCESS");
+  // dev and dev.team: the two successful runs (waits, the first resumer); the failed resumer stays.
+  EXPECT_THAT(Floe("logs " + purged_by).out, HasSubstr("2 executions, true"));
+  EXPECT_EQ(StateOf(*this, waiting), "?");
+  EXPECT_EQ(StateOf(*this, again), "FAILED");
+}
+
+// WorkingDirectory cache: files matching its patterns are put back in the
+// next execution's folder, until the ttl passes.
+TEST_F(CliTest, WorkingDirectoryCacheKeepsFilesBetweenExecutions) {
+  std::string flow = WriteFlow(*this, "cached", R"yaml(id: cached
+namespace: dev
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    cache:
+      patterns: [deps/**]
+      ttl: PT1H
+    tasks:
+      - id: install
+        type: io.kestra.plugin.scripts.shell.Commands
+        commands:
+          - if [ -f deps/lib.txt ]; then echo "cached $(cat deps/lib.txt)"; else mkdir -p deps && echo v1 > deps/lib.txt && echo installed; fi
+)yaml");
+  std::string first = RunForId(*this, flow);
+  EXPECT_EQ(StateOf(*this, first), "SUCCESS");
+  EXPECT_THAT(Floe("logs " + first).out, HasSubstr("installed"));
+  std::string second = RunForId(*this, flow);
+  auto logs = Floe("logs " + second).out;
+  EXPECT_THAT(logs, HasSubstr("cached v1"));
+  EXPECT_THAT(logs, HasSubstr("restored 1 cached file(s)"));
+  EXPECT_THAT(logs, HasSubstr("the cached files did not change"));
+}
+
+// logToFile: the task's lines are in a file in execution storage, named on
+// its task run, and not in the logs.
+TEST_F(CliTest, LogToFileStoresTheTaskLinesAsAFile) {
+  std::string flow = WriteFlow(*this, "to_file", R"yaml(id: to_file
+namespace: dev
+tasks:
+  - id: quiet
+    type: core.Log
+    logToFile: true
+    message: written to a file
+)yaml");
+  std::string id = RunForId(*this, flow);
+  auto doc = tmpl::ParseJson(Floe("executions show " + id + " --json", false).out);
+  ASSERT_TRUE(doc.ok());
+  const tmpl::Value* file = doc->Get("taskRunList")->AsList()[0].Get("logFile");
+  ASSERT_NE(file, nullptr);
+  std::string uri = file->AsString();
+  EXPECT_THAT(uri, ::testing::StartsWith("floe:///dev/to_file/executions/" + id + "/tasks/quiet/"));
+  std::ifstream stored(home() / "storage" / uri.substr(std::string("floe:///").size()));
+  std::string content((std::istreambuf_iterator<char>(stored)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(content, HasSubstr("INFO written to a file"));
+  EXPECT_THAT(Floe("logs " + id).out, ::testing::Not(HasSubstr("written to a file")));
+}
+
+// A task retry with CREATE_NEW_EXECUTION: each failed execution ends
+// RETRIED, a new one runs the flow again, until maxAttempts executions.
+TEST_F(CliTest, RetryWithANewExecutionEndsTheFailedOneRetried) {
+  std::string flow = WriteFlow(*this, "retried", R"yaml(id: retried
+namespace: dev
+tasks:
+  - id: always
+    type: core.Fail
+    errorMessage: broken
+    retry:
+      type: constant
+      interval: PT0.1S
+      maxAttempts: 3
+      behavior: CREATE_NEW_EXECUTION
+)yaml");
+  std::string last = RunForId(*this, flow);
+  EXPECT_EQ(StateOf(*this, last), "FAILED");
+  auto list = Floe("executions list --json", false);
+  auto doc = tmpl::ParseJson(list.out);
+  ASSERT_TRUE(doc.ok()) << list.out;
+  std::map<std::string, int> states;
+  for (const auto& e : doc->AsList()) ++states[e.Get("state")->AsString()];
+  EXPECT_EQ(states["RETRIED"], 2);
+  EXPECT_EQ(states["FAILED"], 1);
+}
+
+// Kestra's flow `disabled: true`: it validates, and refuses to run.
+TEST_F(CliTest, ADisabledFlowValidatesAndRefusesToRun) {
+  std::string flow = WriteFlow(*this, "off", R"yaml(id: off
+namespace: dev
+disabled: true
+tasks:
+  - id: say
+    type: core.Log
+    message: hi
+)yaml");
+  auto checked = Floe("validate " + flow);
+  EXPECT_EQ(checked.exit_code, 0) << checked.out;
+  EXPECT_THAT(checked.out, HasSubstr("ok (dev.off, 1 tasks, disabled)"));
+  auto run = Floe("run " + flow);
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_THAT(run.out, HasSubstr("flow dev.off is disabled: it does not run"));
+  EXPECT_THAT(run.out, HasSubstr("set disabled: false"));
+}
+
+// Subflow scheduleDate: the subflow's execution starts at that date; a
+// waiting Subflow task waits for it.
+TEST_F(CliTest, SubflowScheduleDateStartsItLater) {
+  WriteFlow(*this, "child", R"yaml(id: child
+namespace: dev
+tasks:
+  - id: hi
+    type: core.Log
+    message: child ran
+)yaml");
+  std::string parent = WriteFlow(*this, "parent", R"yaml(id: parent
+namespace: dev
+tasks:
+  - id: later
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: dev
+    flowId: child
+    scheduleDate: "{{ now() | dateAdd(1500, 'MILLIS') }}"
+)yaml");
+  auto started = std::chrono::steady_clock::now();
+  std::string id = RunForId(*this, parent);
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(StateOf(*this, id), "SUCCESS");
+  EXPECT_GE(took, std::chrono::milliseconds(1400));
+  EXPECT_THAT(Floe("logs " + id).out, HasSubstr("is scheduled at"));
 }
 
 }  // namespace

@@ -258,8 +258,8 @@ int ValidateCommand(const Home& home, const std::vector<std::string>& files) {
     for (const auto& e : parse.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
     errors += parse.errors.size();
     if (parse.errors.empty())
-      std::printf("%s: ok (%s.%s, %zu tasks)\n", file.c_str(), parse.flow->namespace_.c_str(), parse.flow->id.c_str(),
-                  parse.flow->tasks.size());
+      std::printf("%s: ok (%s.%s, %zu tasks%s)\n", file.c_str(), parse.flow->namespace_.c_str(), parse.flow->id.c_str(),
+                  parse.flow->tasks.size(), parse.flow->disabled ? ", disabled" : "");
   }
   if (errors) std::fprintf(stderr, "%zu error%s\n", errors, errors == 1 ? "" : "s");
   return errors ? kExitUsage : kExitOk;

@@ -93,6 +93,7 @@ tmpl::Value ExecutionToValue(const state::Execution& e) {
     if (std::string value = LoopValue(t); !value.empty()) r.Set("value", tmpl::Value(value));
     r.Set("state", tmpl::Value(std::string(state::StateName(t.state))));
     if (!t.error.empty()) r.Set("error", tmpl::Value(t.error));
+    if (!t.log_file.empty()) r.Set("logFile", tmpl::Value(t.log_file));
     AddTimes(r, t.history);
     r.Set("outputs", ParsedOrText(t.outputs_json));
     r.Set("histories", Histories(t.history));

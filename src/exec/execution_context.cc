@@ -200,6 +200,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
         return tmpl::Value(std::move(lines));
       },
       .store = &env_.store,
+      .resume = env_.resume,
       .execution_id = execution_.id,
       .storage_prefix = StoragePrefix(),
       .clock = env_.settings.clock,

@@ -54,6 +54,11 @@ struct ExecutionEnv {
   std::function<Result<std::string>(std::shared_ptr<const flow::Flow>, const std::map<std::string, tmpl::Value>&,
                                     SubmitOptions)>
       submit;
+  // Resumes a PAUSED execution in the background (execution.Resume); an
+  // error when it cannot be (not paused, another flow's, bad inputs).
+  std::function<Status(const std::string& id, const std::string& ns, const std::string& flow_id,
+                       const std::map<std::string, tmpl::Value>& inputs)>
+      resume;
 
   const Clock& clock() const { return *settings.clock; }
   // Records an execution's new state in the store, then publishes it.

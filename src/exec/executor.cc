@@ -35,6 +35,9 @@ Executor::Executor(state::Store& store, const flow::TaskRegistry& registry, cons
       .slots = *slots_,
       .submit = [this](std::shared_ptr<const flow::Flow> flow, const std::map<std::string, tmpl::Value>& inputs,
                        SubmitOptions options) { return Submit(std::move(flow), inputs, std::move(options)); },
+      .resume = [this](
+                    const std::string& id, const std::string& ns, const std::string& flow_id,
+                    const std::map<std::string, tmpl::Value>& inputs) { return SubmitResume(id, ns, flow_id, inputs); },
   });
 }
 
@@ -44,6 +47,7 @@ struct Executor::Job {
   std::map<std::string, tmpl::Value> inputs;
   SubmitOptions options;
   std::unique_ptr<RunningExecution> running;
+  bool resumed = false;  // a paused execution going on: no retry policy applies
 };
 
 Executor::~Executor() {
@@ -93,15 +97,21 @@ Result<std::string> Executor::RunToEnd(RunningExecution& running, const flow::Fl
                                        const std::map<std::string, tmpl::Value>& inputs, const SubmitOptions& options) {
   std::string id = running.id();
   RETURN_IF_ERROR(running.Run());
-  if (!flow.retry) return id;
+  // A task's retry with CREATE_NEW_EXECUTION ended it RETRIED, with the wait it asked for.
+  std::optional<Duration> task_retry = running.NewExecutionRetry();
+  if (!flow.retry && !task_retry) return id;
   // The flow's retry: the failed tasks again (a restart), or a new execution.
   std::mt19937_64 rng{std::random_device{}()};
   Timestamp first = settings_.clock->Now();
   for (int attempts = 1;; ++attempts) {
     ASSIGN_OR_RETURN(State state, store_.GetExecutionState(id));
-    if (state != State::kFailed) return id;
-    auto elapsed = std::chrono::duration_cast<Duration>(settings_.clock->Now() - first);
-    std::optional<Duration> delay = flow.retry->NextDelay(attempts, elapsed, rng);
+    std::optional<Duration> delay;
+    if (state == State::kRetried) {
+      delay = task_retry;
+    } else if (state == State::kFailed && flow.retry) {
+      auto elapsed = std::chrono::duration_cast<Duration>(settings_.clock->Now() - first);
+      delay = flow.retry->NextDelay(attempts, elapsed, rng);
+    }
     if (!delay) return id;
     {
       Timestamp due = settings_.clock->Now() + *delay;
@@ -109,12 +119,14 @@ Result<std::string> Executor::RunToEnd(RunningExecution& running, const flow::Fl
       while (!stopping_ && settings_.clock->Now() < due) settings_.clock->WaitUntil(lock, pool_cv_, due);
       if (stopping_) return id;  // the failed execution stays as it is
     }
-    if (flow.retry->new_execution) {
+    if (state == State::kRetried || flow.retry->new_execution) {
       RunningExecution again(*env_, flow);
+      again.set_execution_attempt(attempts + 1);
       std::vector<std::pair<std::string, std::string>> labels = options.labels;
       labels.emplace_back("retryOf", id);
       ASSIGN_OR_RETURN(id, again.Start(inputs, labels, "", options.trigger));
       RETURN_IF_ERROR(again.Run());
+      task_retry = again.NewExecutionRetry();
     } else {
       RETURN_IF_ERROR(Restart(id));
     }
@@ -152,14 +164,42 @@ void Executor::PoolLoop() {
   std::unique_lock lock(pool_mu_);
   while (true) {
     ++idle_threads_;
-    pool_cv_.wait(lock, [this] { return stopping_ || (!draining_ && !queue_.empty()); });
+    // The first job due; one with a scheduleDate waits for it.
+    auto due = queue_.end();
+    while (true) {
+      if (stopping_) break;
+      std::optional<Timestamp> next;
+      due = queue_.end();
+      if (!draining_) {
+        Timestamp now = settings_.clock->Now();
+        for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+          const auto& at = (*it)->options.not_before;
+          if (!at || *at <= now) {
+            due = it;
+            break;
+          }
+          if (!next || *at < *next) next = *at;
+        }
+      }
+      if (due != queue_.end()) break;
+      if (next) {
+        settings_.clock->WaitUntil(lock, pool_cv_, *next);
+      } else {
+        pool_cv_.wait(lock);
+      }
+    }
     --idle_threads_;
     if (stopping_) return;
-    std::unique_ptr<Job> job = std::move(queue_.front());
-    queue_.pop_front();
+    std::unique_ptr<Job> job = std::move(*due);
+    queue_.erase(due);
     ++running_;
     lock.unlock();
-    Result<std::string> ended = RunToEnd(*job->running, *job->flow, job->inputs, job->options);
+    Result<std::string> ended = job->running->id();
+    if (job->resumed) {
+      if (Status s = job->running->Run(); !s.ok()) ended = s;
+    } else {
+      ended = RunToEnd(*job->running, *job->flow, job->inputs, job->options);
+    }
     if (!ended.ok()) Logger().Error("execution " + job->running->id() + ": " + ended.status().ToString());
     job.reset();  // releases the execution's lock before it counts as ended
     lock.lock();
@@ -333,13 +373,83 @@ Result<std::vector<std::string>> Executor::RecoverAll() {
   return recovered;
 }
 
+namespace {
+
+// The first of an execution's paused Pause tasks whose timeout has passed:
+// "task 'x' (timeout PT1H, paused at ...)", or "" when none has.
+std::string TimedOutPause(const state::Execution& e, const flow::Flow& flow, Timestamp now) {
+  for (const auto& run : e.task_runs) {
+    std::optional<Timestamp> paused = FirstPaused(run);
+    if (run.state != State::kPaused || !paused) continue;
+    const flow::TaskSpec* spec = flow::FindTask(flow, run.task_id);
+    if (!spec || !spec->timeout || !spec->task_type || spec->task_type->flowable != flow::Flowable::kPause) continue;
+    if (*paused + *spec->timeout > now) continue;
+    return "task '" + run.task_id + "' (paused at " + FormatTimestamp(*paused) + ", timeout " +
+           FormatDuration(*spec->timeout) + ")";
+  }
+  return "";
+}
+
+}  // namespace
+
 Status Executor::ResumePaused(const std::string& execution_id, const std::map<std::string, tmpl::Value>& inputs) {
   ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id));
   RETURN_IF_ERROR(NotIn(c.execution, {State::kPaused}, "resume"));
   ASSIGN_OR_RETURN(flow::Flow flow, StoredFlow(c.execution));
+  std::string timed_out = TimedOutPause(c.execution, flow, settings_.clock->Now());
   RunningExecution running(*env_, flow);
-  RETURN_IF_ERROR(running.Restore(c.execution, RestoreMode::kResume, std::move(c.lock), inputs));
-  return running.Run();
+  RETURN_IF_ERROR(running.Restore(c.execution, timed_out.empty() ? RestoreMode::kResume : RestoreMode::kExpirePause,
+                                  std::move(c.lock), inputs));
+  RETURN_IF_ERROR(running.Run());
+  if (!timed_out.empty())
+    return FailedPrecondition("execution " + execution_id + " was not resumed: its pause " + timed_out +
+                              " timed out, so that task failed and the execution went on from there");
+  return Status::Ok();
+}
+
+Status Executor::SubmitResume(const std::string& execution_id, const std::string& ns, const std::string& flow_id,
+                              const std::map<std::string, tmpl::Value>& inputs) {
+  ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id));
+  RETURN_IF_ERROR(NotIn(c.execution, {State::kPaused}, "resume"));
+  if ((!ns.empty() && c.execution.namespace_ != ns) || (!flow_id.empty() && c.execution.flow_id != flow_id))
+    return InvalidArgument("execution " + execution_id + " is of flow " + c.execution.namespace_ + "." +
+                           c.execution.flow_id + ", not " + ns + "." + flow_id);
+  auto job = std::make_unique<Job>();
+  ASSIGN_OR_RETURN(flow::Flow flow, StoredFlow(c.execution));
+  if (std::string timed_out = TimedOutPause(c.execution, flow, settings_.clock->Now()); !timed_out.empty())
+    return FailedPrecondition("execution " + execution_id + " cannot be resumed: its pause " + timed_out +
+                              " timed out");
+  job->flow = std::make_shared<const flow::Flow>(std::move(flow));
+  job->running = std::make_unique<RunningExecution>(*env_, *job->flow);
+  job->resumed = true;
+  RETURN_IF_ERROR(job->running->Restore(c.execution, RestoreMode::kResume, std::move(c.lock), inputs));
+  std::lock_guard lock(pool_mu_);
+  if (draining_) return FailedPrecondition("the executor is shutting down; not resuming " + execution_id);
+  queue_.push_back(std::move(job));
+  if (idle_threads_ == 0 && threads_.size() < static_cast<size_t>(std::max(1, settings_.max_running)))
+    threads_.emplace_back([this] { PoolLoop(); });
+  pool_cv_.notify_one();
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> Executor::ExpirePauses() {
+  std::vector<std::string> expired;
+  ASSIGN_OR_RETURN(auto paused, store_.ListExecutions({.state = State::kPaused, .limit = 100000}));
+  for (const auto& listed : paused) {
+    // Only a flow that sets a timeout somewhere can have one to expire.
+    if (listed.flow_source.find("timeout") == std::string::npos || !env_->SameStorage(listed).ok()) continue;
+    auto claimed = Claim(store_, settings_.locks, listed.id);
+    if (!claimed.ok()) continue;  // another process has it (resuming it, or expiring it)
+    if (claimed->execution.state != State::kPaused) continue;
+    auto flow = StoredFlow(claimed->execution);
+    if (!flow.ok()) continue;
+    if (TimedOutPause(claimed->execution, *flow, settings_.clock->Now()).empty()) continue;
+    RunningExecution running(*env_, *flow);
+    RETURN_IF_ERROR(running.Restore(claimed->execution, RestoreMode::kExpirePause, std::move(claimed->lock)));
+    RETURN_IF_ERROR(running.Run());
+    expired.push_back(listed.id);
+  }
+  return expired;
 }
 
 Status Executor::Restart(const std::string& execution_id) {

@@ -75,6 +75,9 @@ struct SubmitOptions {
   tmpl::Value trigger;  // the `trigger` variables (a map), when a trigger started it
   std::vector<std::pair<std::string, std::string>> labels;  // besides the flow's
   std::vector<std::string> secrets;                         // values to mask (a parent's secrets)
+  // Created at once (CREATED), run from then on (Kestra's scheduleDate). Held
+  // in memory: a process that stops before leaves it CREATED, for recovery.
+  std::optional<Timestamp> not_before;
 };
 
 class Executor {
@@ -133,7 +136,19 @@ class Executor {
 
   // Continues a PAUSED execution: its Pause task succeeds with `inputs` as
   // its outputs (checked against the task's onResume declarations).
+  // A Pause whose `timeout` has passed is not resumed: it fails (Kestra's
+  // behaviour when the timeout expires) and the call says so.
   Status ResumePaused(const std::string& execution_id, const std::map<std::string, tmpl::Value>& inputs);
+  // Ends every Pause (without pauseDuration) that has been PAUSED longer than
+  // its `timeout`: the task fails (WARNING with allowFailure) and its
+  // execution goes on from there, here. Returns those executions' ids.
+  // `floe server` calls it every second.
+  Result<std::vector<std::string>> ExpirePauses();
+  // ResumePaused in the background, on the pool (execution.Resume): the
+  // checks (paused, of flow `ns`.`flow_id` when given, onResume inputs) are
+  // made here, the rest runs later.
+  Status SubmitResume(const std::string& execution_id, const std::string& ns, const std::string& flow_id,
+                      const std::map<std::string, tmpl::Value>& inputs);
   // Runs a FAILED (or KILLED) execution again from its failed tasks; the
   // tasks that succeeded keep their outputs and are not run again.
   Status Restart(const std::string& execution_id);

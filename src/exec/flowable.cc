@@ -9,6 +9,7 @@
 #include "core/strings.h"
 #include "exec/running_execution.h"
 #include "flow/task_files.h"
+#include "storage/digest.h"
 #include "tmpl/json.h"
 
 namespace floe::exec {
@@ -33,6 +34,7 @@ State StateOf(const Outcome& o) {
   if (o.killed) return State::kKilled;
   if (o.cancelled) return State::kCancelled;
   if (o.paused) return State::kPaused;
+  if (o.retried) return State::kRetried;
   if (o.failed) return State::kFailed;
   return o.warning ? State::kWarning : State::kSuccess;
 }
@@ -206,8 +208,15 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunFlowable(const flow::
       return RunWorkingDirectory(spec, inner, run, ctx);
     case flow::Flowable::kSubflow:
       return RunSubflow(spec, ctx);
-    case flow::Flowable::kForEachItem:
-      return RunForEachItem(spec, ctx);
+    case flow::Flowable::kForEachItem: {
+      ASSIGN_OR_RETURN(FlowableEnd end, RunForEachItem(spec, inner, ctx));
+      if (!errors && !finally_tasks) return end;
+      Outcome o{.failed = end.state == State::kFailed, .warning = end.state == State::kWarning};
+      if (o.failed) o.failed_task = spec.id;
+      ASSIGN_OR_RETURN(o, FinishWithHandlers(o, errors, finally_tasks, inner));
+      end.state = StateOf(o);
+      return end;
+    }
     case flow::Flowable::kPause:
       return RunPause(spec, scope, run, ctx);
     case flow::Flowable::kTemplated:
@@ -221,8 +230,9 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunFlowable(const flow::
 Result<Outcome> RunningExecution::FinishWithHandlers(Outcome outcome, const std::vector<flow::TaskSpec>* errors,
                                                      const std::vector<flow::TaskSpec>* finally_tasks,
                                                      const Scope& scope) {
-  // A cancelled execution ends at once, as a killed one: no handlers.
-  if (outcome.paused || outcome.killed || outcome.cancelled) return outcome;
+  // A cancelled execution ends at once, as a killed one: no handlers; so
+  // does one a new execution retries.
+  if (outcome.paused || outcome.killed || outcome.cancelled || outcome.retried) return outcome;
   if (outcome.failed && errors && !errors->empty()) {
     Scope handler = scope;
     handler.path += "!errors/";
@@ -344,10 +354,53 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunLoopUntil(const flow:
   }
 }
 
+// A WorkingDirectory's `cache: {patterns, ttl}`, kept per flow and task
+// (and per ForEach value inside an iteration, as Kestra keys it).
+Result<std::optional<WorkdirCache>> RunningExecution::ReadWorkdirCache(const flow::TaskSpec& spec, const Scope& scope,
+                                                                       RunTaskContext& ctx) {
+  ASSIGN_OR_RETURN(std::optional<tmpl::Value> given, ctx.OptionalMap("cache"));
+  if (!given) return std::optional<WorkdirCache>();
+  WorkdirCache cache;
+  for (const auto& [k, v] : given->AsMap()) {
+    if (k == "patterns") {
+      if (!v.is_list() || v.AsList().empty())
+        return ctx.PropertyError("cache", "'patterns' must be a list of globs, like [node_modules/**]");
+      for (const auto& p : v.AsList()) {
+        if (!p.is_string() || p.AsString().empty())
+          return ctx.PropertyError("cache", "each of 'patterns' must be a glob");
+        cache.patterns.push_back(p.AsString());
+      }
+    } else if (k == "ttl") {
+      auto ttl = v.is_string() ? ParseDuration(v.AsString()) : Result<Duration>(InvalidArgument(""));
+      if (!ttl.ok() || ttl->count() <= 0)
+        return ctx.PropertyError("cache", "'ttl' must be a positive duration like PT1H");
+      cache.ttl = *ttl;
+    } else {
+      return ctx.PropertyError("cache", "unknown key '" + k + "' (patterns, ttl)");
+    }
+  }
+  if (cache.patterns.empty()) return ctx.PropertyError("cache", "'patterns' is required");
+  cache.key = flow_.namespace_ + "/" + flow_.id + "/" + spec.id + "/cache/";
+  if (!scope.iterations.empty())
+    if (const tmpl::Value* value = scope.iterations.back().Get("value"))
+      cache.key += storage::Md5Hex(tmpl::ToDisplayString(*value, tmpl::Dialect::kPebble)) + "/";
+  cache.key += "cache.bin";
+  return std::optional<WorkdirCache>(std::move(cache));
+}
+
 Result<RunningExecution::FlowableEnd> RunningExecution::RunWorkingDirectory(const flow::TaskSpec& spec,
                                                                             const Scope& scope, state::TaskRun& run,
                                                                             RunTaskContext& ctx) {
   ASSIGN_OR_RETURN(std::filesystem::path dir, ctx.WorkingDirectory());
+  ASSIGN_OR_RETURN(std::optional<WorkdirCache> cache, ReadWorkdirCache(spec, scope, ctx));
+  std::optional<Timestamp> restored;
+  auto cache_log = [&](LogLevel level, const std::string& message) { ctx.Log(level, "cache: " + message); };
+  std::filesystem::path cache_scratch = env_.settings.scratch / execution_.id / (run.id + "-cache");
+  if (cache) {
+    auto r = RestoreWorkdirCache(env_.storage, *cache, dir, cache_scratch, Now(), cache_log);
+    if (!r.ok()) return ctx.PropertyError("cache", r.status().ToString());
+    restored = *r;
+  }
   ASSIGN_OR_RETURN(std::optional<tmpl::Value> inputs, ctx.Property("inputFiles"));
   if (inputs) RETURN_IF_ERROR(flow::WriteInputFiles(ctx, "inputFiles", *inputs, dir));
   ASSIGN_OR_RETURN(std::optional<tmpl::Value> ns_files, ctx.Property("namespaceFiles"));
@@ -362,6 +415,13 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunWorkingDirectory(cons
   inner.worker_taskrun = std::move(worker);
   ASSIGN_OR_RETURN(Outcome o,
                    RunWithHandlers(BranchOr(spec, "tasks"), spec.Branch("errors"), spec.Branch("finally"), inner));
+  if (cache && !o.killed) {
+    // Kept whether the tasks succeeded or not, as Kestra does.
+    Status kept = SaveWorkdirCache(env_.storage, *cache, dir, cache_scratch, restored, Now(), cache_log);
+    std::error_code ec;
+    std::filesystem::remove_all(cache_scratch, ec);
+    if (!kept.ok()) ctx.Log(LogLevel::kWarn, "cache: not kept: " + kept.ToString());
+  }
   tmpl::ValueMap outputs;
   if (o.failed || o.stopped()) return FlowableEnd{.state = StateOf(o), .outputs = tmpl::Value(std::move(outputs))};
   ASSIGN_OR_RETURN(std::optional<tmpl::Value> patterns, ctx.Property("outputFiles"));
@@ -392,7 +452,19 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunPause(const flow::Tas
   if (resumed) return then_children(FlowableEnd{.outputs = tmpl::Value::MakeMap({{"onResume", *resumed}})});
   ASSIGN_OR_RETURN(std::optional<std::string> delay_text, ctx.OptionalString("delay"));
   ASSIGN_OR_RETURN(std::string behavior, ctx.StringOr("behavior", "RESUME"));
-  if (!delay_text) return FlowableEnd{.state = State::kPaused};
+  if (!delay_text) {
+    // Kestra: a pause without pauseDuration that outlives its timeout fails
+    // (the executor's `ExpirePauses` finds it; pauseDuration, when given, wins).
+    std::optional<Timestamp> paused = FirstPaused(run);
+    if (expire_pauses_ && spec.timeout && paused && *paused + *spec.timeout <= Now()) {
+      return FlowableEnd{.state = State::kFailed,
+                         .error = "paused longer than its timeout (" + FormatDuration(*spec.timeout) + ")"};
+    }
+    if (spec.timeout && !expire_pauses_)
+      ctx.Log(LogLevel::kInfo,
+              "paused; it fails unless resumed within its timeout of " + FormatDuration(*spec.timeout));
+    return FlowableEnd{.state = State::kPaused};
+  }
   auto delay = ParseDuration(*delay_text);
   if (!delay.ok() || delay->count() < 0) return ctx.PropertyError("delay", "must be a duration like PT30S");
   RETURN_IF_ERROR(Transition(run, State::kPaused));

@@ -98,6 +98,9 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
     case RestoreMode::kRestart:
       Log("", "", LogLevel::kInfo, "restarting execution " + execution_.id + " from its failed tasks");
       break;
+    case RestoreMode::kExpirePause:
+      expire_pauses_ = true;
+      break;
     case RestoreMode::kReplay:
       break;
   }

@@ -18,6 +18,13 @@ void Outcome::Merge(const Outcome& o) {
   killed = killed || o.killed;
   if (o.cancelled && !cancelled) cancelled_by = o.cancelled_by;
   cancelled = cancelled || o.cancelled;
+  if (o.retried && !retried) retried_task = o.retried_task;
+  retried = retried || o.retried;
+}
+
+std::optional<Duration> RunningExecution::NewExecutionRetry() {
+  std::lock_guard lock(mu_);
+  return new_execution_retry_;
 }
 
 RunningExecution::RunningExecution(ExecutionEnv& env, const flow::Flow& flow) : env_(env), flow_(flow) {}
@@ -42,7 +49,19 @@ std::string RunningExecution::StoragePrefix() const {
 Result<std::string> RunningExecution::Start(const std::map<std::string, tmpl::Value>& given,
                                             const std::vector<std::pair<std::string, std::string>>& extra_labels,
                                             const std::string& id, const tmpl::Value& trigger) {
-  ASSIGN_OR_RETURN(tmpl::Value inputs, flow::ResolveInputs(flow_, given));
+  if (flow_.disabled)
+    return FailedPrecondition("flow " + flow_.namespace_ + "." + flow_.id + " is disabled: it does not run")
+        .WithHint("set disabled: false in the flow to run it");
+  // Inputs' templates (SELECT expressions, dependsOn) may read kv() and secret().
+  FlowRenderHost inputs_host({.storage = &env_.storage,
+                              .object_stores = &env_.object_stores,
+                              .store = &env_.store,
+                              .secrets_file = env_.settings.secrets_file,
+                              .files = LocalFileAccess(NamespaceFiles(), env_.settings.allowed_paths),
+                              .mask = &mask_,
+                              .namespace_ = flow_.namespace_,
+                              .clock = env_.settings.clock});
+  ASSIGN_OR_RETURN(tmpl::Value inputs, flow::ResolveInputs(flow_, given, &inputs_host));
   execution_.id = id.empty() ? NewId() : id;
   trigger_ = trigger;
   execution_.storage = env_.storage.Location();
@@ -184,6 +203,15 @@ Result<State> RunningExecution::RunToEnd() {
     RETURN_IF_ERROR(env_.TransitionExecution(execution_, State::kPaused));
     return State::kPaused;
   }
+  if (std::optional<SlaEnd> sla = SlaStop(); sla && !outcome.paused) {
+    RETURN_IF_ERROR(EndExecution(sla->state, sla->why));
+    return sla->state;
+  }
+  if (outcome.retried && !outcome.killed) {
+    RETURN_IF_ERROR(EndExecution(State::kRetried, "task '" + outcome.retried_task +
+                                                      "' failed; its retry runs the flow again as a new execution"));
+    return State::kRetried;
+  }
   State end = outcome.killed      ? State::kKilled
               : outcome.cancelled ? State::kCancelled
               : outcome.failed    ? State::kFailed
@@ -224,6 +252,12 @@ void RunningExecution::WatchForKill() {
   while (!done_) {
     watch_cv_.wait_for(lock, env_.settings.kill_poll_interval, [this] { return done_.load(); });
     if (done_) return;
+    if (!flow_.slas.empty()) {
+      lock.unlock();
+      CheckSlas(/*assertions=*/false);
+      lock.lock();
+      if (killed_) return;
+    }
     auto state = env_.store.GetExecutionState(execution_.id);
     if (!state.ok() || *state != State::kKilling) continue;
     killed_ = true;

@@ -25,6 +25,7 @@
 #include "exec/secret_mask.h"
 #include "exec/store_kv.h"
 #include "exec/task_context.h"
+#include "exec/workdir_cache.h"
 
 namespace floe::exec {
 
@@ -56,16 +57,19 @@ struct Outcome {
   bool killed = false;      // the execution is being killed
   bool cancelled = false;   // a task cancelled the execution (a Pause's behavior CANCEL)
   std::string cancelled_by;
+  bool retried = false;  // a task's retry (CREATE_NEW_EXECUTION) stops this execution for a new one
+  std::string retried_task;
 
-  bool stopped() const { return failed || paused || killed || cancelled; }
+  bool stopped() const { return failed || paused || killed || cancelled || retried; }
   void Merge(const Outcome& o);
 };
 
 enum class RestoreMode {
-  kRecover,  // a dead process left it: interrupted runs become FAILED attempts and run again
-  kResume,   // it was PAUSED: the Pause task completes with the given inputs
-  kRestart,  // it FAILED: failed tasks run again, successful ones keep their outputs
-  kReplay,   // a new execution holding copies of another's earlier task runs
+  kRecover,      // a dead process left it: interrupted runs become FAILED attempts and run again
+  kResume,       // it was PAUSED: the Pause task completes with the given inputs
+  kExpirePause,  // it was PAUSED: Pause tasks whose timeout passed fail; others stay paused
+  kRestart,      // it FAILED: failed tasks run again, successful ones keep their outputs
+  kReplay,       // a new execution holding copies of another's earlier task runs
 };
 
 class RunningExecution {
@@ -92,6 +96,11 @@ class RunningExecution {
   Status Run();
 
   const std::string& id() const { return execution_.id; }
+  // Which execution of a chain of CREATE_NEW_EXECUTION retries this is (1: the first).
+  void set_execution_attempt(int attempt) { execution_attempt_ = attempt; }
+  // After Run: the wait before the new execution a task's CREATE_NEW_EXECUTION
+  // retry asked for (the execution ended RETRIED), if one did.
+  std::optional<Duration> NewExecutionRetry();
   // A secret value to mask before the execution starts (a subflow's
   // execution masks its parent's secrets).
   void AddSecret(std::string value) { mask_.Add(std::move(value)); }
@@ -180,6 +189,8 @@ class RunningExecution {
   Result<FlowableEnd> RunDag(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run, RunTaskContext& ctx);
   Result<FlowableEnd> RunLoopUntil(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
                                    RunTaskContext& ctx);
+  Result<std::optional<WorkdirCache>> ReadWorkdirCache(const flow::TaskSpec& spec, const Scope& scope,
+                                                       RunTaskContext& ctx);
   Result<FlowableEnd> RunWorkingDirectory(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
                                           RunTaskContext& ctx);
   // subflow.cc: a flow to run as a child execution, as the task says.
@@ -189,12 +200,23 @@ class RunningExecution {
     bool wait = true;
     bool transmit_failed = true;
     std::vector<std::pair<std::string, std::string>> labels;
+    std::optional<Timestamp> schedule_date;  // Kestra's scheduleDate: start it then, not now
   };
+  // Renders `node` against this execution's context as it stands (a
+  // subflow's, for its caller's deprecated `outputs`).
+  Result<tmpl::Value> RenderInContext(const flow::YamlNode& node);
   Result<ChildCall> ReadChildCall(RunTaskContext& ctx);
   Result<FlowableEnd> RunChild(const flow::TaskSpec& spec, const ChildCall& call,
                                std::map<std::string, tmpl::Value> inputs, RunTaskContext& ctx);
   Result<FlowableEnd> RunSubflow(const flow::TaskSpec& spec, RunTaskContext& ctx);
-  Result<FlowableEnd> RunForEachItem(const flow::TaskSpec& spec, RunTaskContext& ctx);
+  // `inner`: the scope of the ForEachItem's children.
+  Result<FlowableEnd> RunForEachItem(const flow::TaskSpec& spec, const Scope& inner, RunTaskContext& ctx);
+  // One of a flowable's own steps, recorded as a child task run of the
+  // flowable (ForEachItem's <id>_split, _items, _merge): its outputs are at
+  // outputs.<step id>. A step that succeeded before (a recovered execution)
+  // is not run again; its recorded outputs are returned.
+  Result<FlowableEnd> RunStep(const std::string& step_id, const std::string& type, const Scope& scope,
+                              const std::function<Result<FlowableEnd>()>& step);
   Result<FlowableEnd> RunPause(const flow::TaskSpec& spec, const Scope& scope, state::TaskRun& run,
                                RunTaskContext& ctx);
   // templated.cc
@@ -206,6 +228,18 @@ class RunningExecution {
   // Records a task run's state as {{ tasks.<id>.state }} (nested under its
   // loop values inside iterations: tasks.<id>.<value>.state).
   void SetTaskState(const state::TaskRun& run);
+
+  // sla.cc: the flow's SLAs, checked (`assertions`: the EXECUTION_ASSERTION
+  // ones too, after a task run ended); a broken one adds its labels and,
+  // with FAIL or CANCEL, stops the execution.
+  void CheckSlas(bool assertions);
+  void BreakSla(const flow::Sla& sla, const std::string& reason);
+  struct SlaEnd {
+    state::State state;
+    std::string why;
+  };
+  // How a broken SLA ends the execution, if one does.
+  std::optional<SlaEnd> SlaStop();
 
   // Kill support: the watcher thread polls the store for KILLING.
   void WatchForKill();
@@ -238,8 +272,16 @@ class RunningExecution {
   std::map<std::string, int> attempts_;                // key -> attempts already made
   std::set<std::string> retry_pending_;                // keys whose recorded failure may still be retried
   std::map<std::string, tmpl::Value> resume_outputs_;  // key of a resumed Pause -> its onResume inputs
+  bool expire_pauses_ = false;                         // restored to fail the Pauses whose timeout passed
   std::set<RunTaskContext*> active_;                   // running task contexts, cancelled on kill
   std::mt19937_64 rng_{std::random_device{}()};        // random retry delays
+
+  std::mutex sla_mu_;  // guards what follows
+  std::set<std::string> slas_broken_;
+  std::optional<SlaEnd> sla_end_;
+
+  int execution_attempt_ = 1;
+  std::optional<Duration> new_execution_retry_;  // guarded by mu_
 
   bool admitted_ = false;  // past the flow's concurrency limit
   std::atomic<bool> killed_{false};
@@ -260,6 +302,13 @@ Status StopProcessGroups(state::Store& store, const state::Execution& execution,
 inline constexpr char kCorrelationLabel[] = "system.correlationId";
 
 // The key of a task run: its scope path and id.
+// When a task run first paused (a Pause's timeout counts from then).
+inline std::optional<Timestamp> FirstPaused(const state::TaskRun& run) {
+  for (const auto& change : run.history)
+    if (change.state == state::State::kPaused) return change.at;
+  return std::nullopt;
+}
+
 inline std::string RunKey(const Scope& scope, const std::string& task_id) { return scope.path + task_id; }
 
 }  // namespace floe::exec

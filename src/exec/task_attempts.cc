@@ -1,3 +1,4 @@
+#include <fstream>
 #include <thread>
 
 #include "core/id.h"
@@ -37,7 +38,7 @@ Result<Outcome> RunningExecution::RunList(const std::vector<flow::TaskSpec>& tas
     }
     ASSIGN_OR_RETURN(State end, RunTask(task, scope));
     out.Merge(OutcomeOf(task, end));
-    if (out.paused || out.killed || out.cancelled || (out.failed && stop_at_failure)) break;
+    if (out.paused || out.killed || out.cancelled || out.retried || (out.failed && stop_at_failure)) break;
   }
   return out;
 }
@@ -66,6 +67,10 @@ Outcome RunningExecution::OutcomeOf(const flow::TaskSpec& task, State end) {
     case State::kPaused:
       out.paused = true;
       break;
+    case State::kRetried:
+      out.retried = true;
+      out.retried_task = task.id;
+      break;
     default:
       break;
   }
@@ -81,6 +86,13 @@ Result<Outcome> RunningExecution::RunWithHandlers(const std::vector<flow::TaskSp
 }
 
 Result<State> RunningExecution::RunTask(const flow::TaskSpec& spec, const Scope& scope) {
+  // Once the task run ended (its outputs recorded), the SLA assertions hold or break.
+  struct CheckAssertionsAfter {
+    RunningExecution& e;
+    ~CheckAssertionsAfter() {
+      if (!e.flow_.slas.empty()) e.CheckSlas(/*assertions=*/true);
+    }
+  } check_assertions{*this};
   std::string key = RunKey(scope, spec.id);
   Timestamp first_start = Now();
   int retries = 0;
@@ -106,7 +118,7 @@ Result<State> RunningExecution::RunTask(const flow::TaskSpec& spec, const Scope&
     bool asked = false;
     auto another_attempt = [&] {
       asked = true;
-      if (!spec.retry || killed()) return false;
+      if (!spec.retry || spec.retry->new_execution || killed()) return false;
       auto elapsed = std::chrono::duration_cast<Duration>(Now() - first_start);
       std::lock_guard lock(mu_);
       delay = spec.retry->NextDelay(retries + 1, elapsed, rng_);
@@ -189,12 +201,52 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
   if (run.state != State::kRunning) RETURN_IF_ERROR(Transition(run, State::kRunning));
 
   std::string prefix = StoragePrefix() + "/tasks/" + spec.id + "/" + run.id;
+  // logToFile: the task's lines go to a file, stored with the task run once it ends.
+  struct LogFile {
+    std::mutex mu;
+    std::filesystem::path path;
+    std::ofstream out;
+  } log_file;
+  if (spec.log_to_file) {
+    log_file.path = env_.settings.scratch / execution_.id / ("log-" + run.id + ".txt");
+    std::error_code ec;
+    std::filesystem::create_directories(log_file.path.parent_path(), ec);
+    log_file.out.open(log_file.path, std::ios::binary | std::ios::app);
+    if (!log_file.out) {
+      std::string error = "task '" + spec.id + "': cannot write its log file '" + log_file.path.string() + "'";
+      RETURN_IF_ERROR(Transition(run, State::kFailed, {.error = error}));
+      return State::kFailed;
+    }
+  }
   RunTaskContext ctx(spec, variables, services_, prefix, env_.settings.scratch / execution_.id / run.id,
                      scope.shared_workdir, [&](LogLevel level, std::string_view message) {
-                       if (!spec.log_level || level >= *spec.log_level) Log(run.id, spec.id, level, message);
+                       if (spec.log_level && level < *spec.log_level) return;
+                       if (!spec.log_to_file) return Log(run.id, spec.id, level, message);
+                       std::lock_guard lock(log_file.mu);
+                       log_file.out << FormatTimestamp(Now()) << " " << LogLevelName(level) << " "
+                                    << mask_.Mask(message) << "\n";
                      });
   ctx.set_task_run_id(run.id);
   FlowableEnd end;
+  auto store_log_file = [&]() -> Status {
+    if (!spec.log_to_file) return Status::Ok();
+    log_file.out.close();
+    std::string suffix = run.id.substr(run.id.size() - 5);
+    for (char& c : suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto uri = env_.storage.Put(log_file.path, prefix + "/log-" + suffix + ".txt");
+    if (!uri.ok()) {
+      // Not lost: the lines go to the log table instead.
+      Log(run.id, spec.id, LogLevel::kError,
+          "its log file could not be stored (" + uri.status().ToString() + "); its lines follow");
+      std::ifstream in(log_file.path, std::ios::binary);
+      for (std::string line; std::getline(in, line);) Log(run.id, spec.id, LogLevel::kInfo, line);
+    }
+    std::error_code ec;
+    std::filesystem::remove(log_file.path, ec);
+    if (!uri.ok()) return Status::Ok();
+    run.log_file = *uri;
+    return env_.store.SetTaskRunLogFile(run.id, *uri);
+  };
   {
     ActiveContext active(*this, ctx);
     if (spec.is_flowable()) {
@@ -211,8 +263,27 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
     }
   }
   RETURN_IF_ERROR(store_error_);
+  RETURN_IF_ERROR(store_log_file());
   if (end.state == State::kFailed && killed()) end = {.state = State::kKilled, .error = "killed"};
   if (end.state == State::kSuccess) end.state = success_state;
+  if (end.state == State::kFailed && !killed() && spec.retry && spec.retry->new_execution) {
+    // Kestra's CREATE_NEW_EXECUTION: this execution stops RETRIED and the
+    // executor runs the flow again as a new one, while the chain has attempts left.
+    std::optional<Duration> delay;
+    {
+      std::lock_guard lock(mu_);
+      delay = spec.retry->NextDelay(execution_attempt_, std::chrono::duration_cast<Duration>(Now() - start_), rng_);
+      if (delay && !new_execution_retry_) new_execution_retry_ = delay;
+    }
+    if (delay) {
+      Log(run.id, spec.id, LogLevel::kError, end.error);
+      Log(run.id, spec.id, LogLevel::kWarn,
+          "task '" + spec.id + "' failed; its retry (CREATE_NEW_EXECUTION) runs the flow again as a new execution in " +
+              FormatDuration(*delay));
+      RETURN_IF_ERROR(Transition(run, State::kRetried, {.error = end.error}));
+      return State::kRetried;
+    }
+  }
   if (end.state == State::kFailed && spec.allow_failure && !retries()) {
     // Kestra: an allowed failure ends the task run WARNING; the error stays in its log.
     Log(run.id, spec.id, LogLevel::kError, end.error);

@@ -109,6 +109,48 @@ Result<int64_t> RunTaskContext::PurgeLogs(const flow::LogPurgeRequest& request) 
   return services_.store->PurgeLogs({request.namespace_, request.flow_id, request.levels, request.start, request.end});
 }
 
+Result<flow::ExecutionPurgeCounts> RunTaskContext::PurgeExecutions(const flow::ExecutionPurgeRequest& request) {
+  if (!services_.store) return FailedPrecondition("no store to purge executions in");
+  state::ExecutionPurge filter{.namespace_ = request.namespace_,
+                               .flow_id = request.flow_id,
+                               .start = request.start,
+                               .end = request.end,
+                               .executions = request.executions,
+                               .logs = request.logs};
+  for (const auto& name : request.states) {
+    auto st = state::ParseState(name);
+    if (!st) return InvalidArgument("'" + name + "' is not an execution state");
+    if (!state::IsTerminal(*st))
+      return InvalidArgument("state " + name +
+                             ": only ended executions are purged (SUCCESS, WARNING, FAILED, "
+                             "KILLED, CANCELLED, SKIPPED, RETRIED)");
+    filter.states.push_back(*st);
+  }
+  ASSIGN_OR_RETURN(state::PurgedExecutions purged, services_.store->PurgeExecutions(filter));
+  flow::ExecutionPurgeCounts counts{
+      .executions = request.executions ? static_cast<int64_t>(purged.executions.size()) : 0, .logs = purged.logs};
+  if (request.storage) {
+    for (const auto& e : purged.executions) {
+      ASSIGN_OR_RETURN(std::vector<std::string> uris,
+                       services_.storage->List(e.namespace_ + "/" + e.flow_id + "/executions/" + e.id));
+      for (const auto& uri : uris) {
+        Status s = services_.storage->Delete(uri);
+        if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+        if (s.ok()) ++counts.storage_files;
+      }
+    }
+  }
+  return counts;
+}
+
+Status RunTaskContext::ResumeExecution(const std::string& execution_id, const std::string& ns,
+                                       const std::string& flow_id, const std::map<std::string, tmpl::Value>& inputs) {
+  if (!services_.resume) return FailedPrecondition("no executor to resume executions with");
+  if (execution_id == services_.execution_id)
+    return InvalidArgument("execution " + execution_id + " is this one, which is running, not paused");
+  return services_.resume(execution_id, ns, flow_id, inputs);
+}
+
 Result<std::optional<tmpl::Value>> RunTaskContext::RenderProperty(std::string_view name, const tmpl::Value& variables) {
   const flow::YamlNode::Entry* entry = FindEntry(name);
   if (!entry) return std::optional<tmpl::Value>();

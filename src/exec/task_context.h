@@ -34,7 +34,10 @@ struct ExecutionServices {
   const LocalFileAccess* files = nullptr;  // the local files tasks may read
   std::function<Status(const std::vector<std::pair<std::string, std::string>>&)> set_labels;
   std::function<Result<tmpl::Value>(const std::string&)> logs;  // an execution's log lines
-  state::Store* store = nullptr;                                // execution.Count, log.PurgeLogs
+  state::Store* store = nullptr;  // execution.Count, execution.PurgeExecutions, log.PurgeLogs
+  std::function<Status(const std::string&, const std::string&, const std::string&,
+                       const std::map<std::string, tmpl::Value>&)>
+      resume;  // execution.Resume (ExecutionEnv::resume)
   std::string execution_id;
   std::string storage_prefix;           // the execution's files' key prefix in storage
   const Clock* clock = &SystemClock();  // Sleep, Pause delays, waits between rounds
@@ -87,6 +90,9 @@ class RunTaskContext final : public flow::TaskContext {
   const std::string& ExecutionId() const override { return services_.execution_id; }
   Result<std::vector<flow::ExecutionSummary>> Executions(const std::string& ns, const std::string& flow_id) override;
   Result<int64_t> PurgeLogs(const flow::LogPurgeRequest& request) override;
+  Result<flow::ExecutionPurgeCounts> PurgeExecutions(const flow::ExecutionPurgeRequest& request) override;
+  Status ResumeExecution(const std::string& execution_id, const std::string& ns, const std::string& flow_id,
+                         const std::map<std::string, tmpl::Value>& inputs) override;
   Status SetExecutionLabels(const std::vector<std::pair<std::string, std::string>>& labels) override {
     return services_.set_labels(labels);
   }

@@ -19,24 +19,35 @@
 namespace floe::flow {
 namespace {
 
-const std::vector<std::string> kFlowKeys = {"id",          "namespace", "description",    "labels",         "inputs",
-                                            "variables",   "tasks",     "errors",         "finally",        "outputs",
-                                            "revision",    "disabled",  "afterExecution", "pluginDefaults", "retry",
-                                            "concurrency", "triggers",  "taskDefaults"};
+const std::vector<std::string> kFlowKeys = {
+    "id",     "namespace",   "description", "labels",       "inputs",   "variables",      "tasks",
+    "errors", "finally",     "outputs",     "revision",     "disabled", "afterExecution", "pluginDefaults",
+    "retry",  "concurrency", "triggers",    "taskDefaults", "sla"};
 // Keys of Kestra's flow model that floe does not run yet: an error, never
 // silently ignored.
-const std::vector<std::string> kFlowKeysNotYet = {"listeners", "sla", "checks"};
-const std::vector<std::string> kTaskKeysNotYet = {"workerGroup", "logToFile", "taskCache"};
-const std::vector<std::string> kInputKeys = {"id",          "name",
-                                             "type",        "description",
-                                             "displayName", "required",
-                                             "defaults",    "values",
-                                             "options",     "validator",
-                                             "min",         "max",
-                                             "itemType",    "allowCustomValue",
-                                             "after",       "before",
-                                             "extension",   "allowedFileExtensions",
-                                             "dependsOn"};
+const std::vector<std::string> kFlowKeysNotYet = {"listeners", "checks"};
+const std::vector<std::string> kTaskKeysNotYet = {"workerGroup", "taskCache"};
+const std::vector<std::string> kInputKeys = {"id",
+                                             "name",
+                                             "type",
+                                             "description",
+                                             "displayName",
+                                             "required",
+                                             "defaults",
+                                             "values",
+                                             "options",
+                                             "validator",
+                                             "min",
+                                             "max",
+                                             "itemType",
+                                             "allowCustomValue",
+                                             "after",
+                                             "before",
+                                             "extension",
+                                             "allowedFileExtensions",
+                                             "dependsOn",
+                                             "expression",
+                                             "autoSelectFirst"};
 const std::vector<std::string> kOutputKeys = {"id", "type", "value", "description", "displayName", "required"};
 
 bool ValidId(std::string_view id) {
@@ -139,8 +150,9 @@ class FlowParser final : public internal::FlowParseHost {
       flow.variables = *vars;
     }
     if (const YamlNode* disabled = doc.Find("disabled")) {
-      if (disabled->ToValue().Truthy())
-        Error(disabled->location, "this flow is disabled", "set disabled: false to run it");
+      tmpl::Value v = disabled->ToValue();
+      if (!v.is_bool()) Error(disabled->location, "'disabled' must be true or false");
+      flow.disabled = v.is_bool() && v.AsBool();
     }
     // taskDefaults: Kestra's older name of pluginDefaults, still in real flows.
     const YamlNode* plugin_defaults = doc.Find("pluginDefaults");
@@ -166,6 +178,7 @@ class FlowParser final : public internal::FlowParseHost {
       }
     }
     if (const YamlNode* c = doc.Find("concurrency")) ParseConcurrency(*c, flow);
+    if (const YamlNode* sla = doc.Find("sla")) ParseSlas(*sla, flow);
     const YamlNode* tasks = doc.Find("tasks");
     if (!tasks) {
       Error(top, "missing required key 'tasks'", "a flow needs at least one task");
@@ -232,6 +245,72 @@ class FlowParser final : public internal::FlowParseHost {
       if (!present)
         Error(node.location, Kind(task) + " '" + task.id + "' (" + task.task_type->name +
                                  ") is missing required property '" + spec.name + "'");
+    }
+  }
+
+  void ParseSlas(const YamlNode& node, Flow& flow) {
+    if (!node.is_sequence()) {
+      Error(node.location, "'sla' must be a list of {id, type, behavior, ...}");
+      return;
+    }
+    for (const auto& item : node.items) {
+      if (!item.is_map()) {
+        Error(item.location, "an sla must be a map with id, type and behavior");
+        continue;
+      }
+      CheckMapKeys(item, {"id", "type", "behavior", "duration", "assert", "labels"}, "an sla");
+      Sla sla;
+      auto id = Text(item.Find("id"), "id", true, item.location);
+      if (!id) continue;
+      sla.id = *id;
+      for (const auto& other : flow.slas)
+        if (other.id == sla.id) Error(item.Find("id")->location, "sla id '" + sla.id + "' is used twice");
+      const YamlNode* type = item.Find("type");
+      std::string t = type && type->is_scalar() ? type->scalar : "";
+      const YamlNode* behavior = item.Find("behavior");
+      std::string b = behavior && behavior->is_scalar() ? behavior->scalar : "";
+      if (b == "FAIL") {
+        sla.behavior = Sla::Behavior::kFail;
+      } else if (b == "CANCEL") {
+        sla.behavior = Sla::Behavior::kCancel;
+      } else if (b == "NONE") {
+        sla.behavior = Sla::Behavior::kNone;
+      } else {
+        Error(behavior ? behavior->location : item.location,
+              "sla '" + sla.id + "': 'behavior' must be FAIL, CANCEL or NONE");
+        continue;
+      }
+      if (t == "MAX_DURATION") {
+        sla.type = Sla::Type::kMaxDuration;
+        const YamlNode* d = item.Find("duration");
+        auto parsed = d && d->is_scalar() ? ParseDuration(d->scalar) : Result<Duration>(InvalidArgument("missing"));
+        if (!parsed.ok() || parsed->count() <= 0) {
+          Error(d ? d->location : item.location,
+                "sla '" + sla.id + "': MAX_DURATION needs a positive 'duration' like PT1H");
+          continue;
+        }
+        sla.duration = *parsed;
+      } else if (t == "EXECUTION_ASSERTION") {
+        sla.type = Sla::Type::kExecutionAssertion;
+        const YamlNode* a = item.Find("assert");
+        if (!a || !a->is_scalar() || a->scalar.empty()) {
+          Error(a ? a->location : item.location,
+                "sla '" + sla.id + "': EXECUTION_ASSERTION needs an 'assert' condition");
+          continue;
+        }
+        sla.assertion = *a;
+      } else {
+        Error(type ? type->location : item.location,
+              "sla '" + sla.id + "': 'type' must be MAX_DURATION or EXECUTION_ASSERTION");
+        continue;
+      }
+      if (const YamlNode* labels = item.Find("labels")) {
+        ParseLabels(*labels, sla.labels);
+        for (const auto& [k, v] : sla.labels)
+          if (k.starts_with("system."))
+            Error(labels->location, "sla '" + sla.id + "': label '" + k + "' is reserved (system.*)");
+      }
+      flow.slas.push_back(std::move(sla));
     }
   }
 
@@ -389,8 +468,24 @@ class FlowParser final : public internal::FlowParseHost {
           for (const auto& v : values->items) in.values.push_back(v.scalar);
         }
       }
-      if ((in.type == InputType::kSelect || in.type == InputType::kMultiselect) && in.values.empty())
-        Error(node.location, "a " + std::string(InputTypeName(in.type)) + " input needs 'values'");
+      bool choices = in.type == InputType::kSelect || in.type == InputType::kMultiselect;
+      if (const YamlNode* expression = node.Find("expression")) {
+        if (!choices) {
+          Error(expression->location, "'expression' gives the choices of a SELECT or MULTISELECT input");
+        } else if (values) {
+          Error(expression->location, "give either 'values' or 'expression', not both");
+        } else if (!expression->is_scalar() || !expression->tmpl) {
+          Error(expression->location, "'expression' must be a template, like \"{{ kv('choices') }}\"");
+        } else {
+          in.values_expression = *expression;
+        }
+      }
+      if (const YamlNode* first = node.Find("autoSelectFirst")) {
+        if (!choices) Error(first->location, "'autoSelectFirst' applies to SELECT and MULTISELECT inputs");
+        in.auto_select_first = first->ToValue().Truthy();
+      }
+      if (choices && in.values.empty() && !in.values_expression)
+        Error(node.location, "a " + std::string(InputTypeName(in.type)) + " input needs 'values' or 'expression'");
       if (in.type == InputType::kArray && !in.item_type) Error(node.location, "an ARRAY input needs 'itemType'");
       if (auto v = Text(node.Find("validator"), "validator", false, node.location)) {
         in.validator = *v;
@@ -517,6 +612,11 @@ class FlowParser final : public internal::FlowParseHost {
       if (!v.is_bool()) Error(allow->location, "'allowWarning' must be true or false");
       task.allow_warning = v.is_bool() && v.AsBool();
     }
+    if (const YamlNode* to_file = node.Find("logToFile")) {
+      tmpl::Value v = to_file->ToValue();
+      if (!v.is_bool()) Error(to_file->location, "'logToFile' must be true or false");
+      task.log_to_file = v.is_bool() && v.AsBool();
+    }
     if (const YamlNode* level = node.Find("logLevel")) {
       task.log_level = level->is_scalar() ? ParseLogLevel(level->scalar) : std::nullopt;
       if (!task.log_level) Error(level->location, "'logLevel' must be TRACE, DEBUG, INFO, WARN or ERROR");
@@ -531,9 +631,7 @@ class FlowParser final : public internal::FlowParseHost {
     }
     if (const YamlNode* retry = node.Find("retry")) {
       auto policy = ParseRetry(*retry);
-      if (policy.ok() && policy->new_execution) {
-        Error(retry->location, "a task's retry cannot CREATE_NEW_EXECUTION; put that retry on the flow");
-      } else if (policy.ok()) {
+      if (policy.ok()) {
         task.retry = *policy;
       } else {
         errors_.push_back(policy.status());

@@ -59,8 +59,13 @@ struct Input {
   std::string display_name;
   bool required = true;
   std::optional<tmpl::Value> defaults;
-  std::vector<std::string> values;                     // SELECT / MULTISELECT choices
-  bool allow_custom_value = false;                     // SELECT / MULTISELECT: values outside the choices too
+  std::vector<std::string> values;  // SELECT / MULTISELECT choices
+  bool allow_custom_value = false;  // SELECT / MULTISELECT: values outside the choices too
+  // SELECT / MULTISELECT: Kestra's `expression`, rendered when an execution
+  // starts (against the inputs before it, kv() and secret()) to the list of
+  // choices, instead of fixed `values`.
+  std::optional<YamlNode> values_expression;
+  bool auto_select_first = false;                      // SELECT / MULTISELECT: the first choice is the default
   std::optional<InputType> item_type;                  // ARRAY: the type of each item (STRING by default)
   std::optional<std::string> validator;                // STRING: a regular expression the whole value must match
   std::optional<double> min, max;                      // INT/FLOAT bounds, inclusive
@@ -95,6 +100,9 @@ struct TaskSpec {
   bool allow_warning = false;
   // Task log lines below this level are dropped.
   std::optional<LogLevel> log_level;
+  // Kestra's logToFile: the task's log lines go to a file in execution
+  // storage (the task run's log_file), not to the store's log table.
+  bool log_to_file = false;
   // An attempt running longer is stopped and fails.
   std::optional<Duration> timeout;
   // Failed attempts run again as new task runs while the policy allows.
@@ -155,6 +163,22 @@ struct Concurrency {
   Behavior behavior = Behavior::kQueue;
 };
 
+// Kestra's flow `sla`: a promise about every execution, checked while it
+// runs. MAX_DURATION: it ends within `duration` of its start.
+// EXECUTION_ASSERTION: `assertion` holds after every task run ends. When
+// one is broken: the execution gets `labels`, and FAIL ends it FAILED,
+// CANCEL ends it CANCELLED, NONE only says so.
+struct Sla {
+  enum class Type { kMaxDuration, kExecutionAssertion };
+  enum class Behavior { kFail, kCancel, kNone };
+  std::string id;
+  Type type = Type::kMaxDuration;
+  Behavior behavior = Behavior::kNone;
+  Duration duration{0};
+  std::optional<YamlNode> assertion;
+  std::vector<std::pair<std::string, std::string>> labels;
+};
+
 struct Flow {
   std::string id;
   std::string namespace_;
@@ -168,6 +192,10 @@ struct Flow {
   // Run after the execution ended (its state is final), e.g. to notify.
   std::vector<TaskSpec> after_execution;
   std::vector<FlowOutput> outputs;
+  std::vector<Sla> slas;
+  // Kestra's `disabled: true`: the flow loads and validates, but no
+  // execution of it starts (by hand, by a trigger or as a subflow).
+  bool disabled = false;
   std::vector<TriggerSpec> triggers;
   std::optional<RetryPolicy> retry;  // the whole execution's
   std::optional<Concurrency> concurrency;
@@ -209,7 +237,11 @@ Status CombineErrors(const std::vector<Status>& errors);
 // line, or typed values) against the flow's declarations: types, required,
 // defaults, validators. Unknown names are errors. FILE inputs stay as the
 // given path; the executor stores the file.
-Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, tmpl::Value>& given);
+// `host` serves the templates inputs render (dependsOn conditions, SELECT
+// expressions); without one, choices from an expression are not checked
+// (the executor checks them, with its host, when the execution starts).
+Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, tmpl::Value>& given,
+                                  const tmpl::RenderHost* host = nullptr);
 // A flow output's rendered value converted to its declared type, as Kestra
 // types outputs ("42" for an INT output is 42); an error when it is not one.
 Result<tmpl::Value> ConvertOutput(const FlowOutput& out, const tmpl::Value& rendered);

@@ -267,7 +267,35 @@ Result<tmpl::Value> ConvertOutput(const FlowOutput& out, const tmpl::Value& rend
   return Convert(as_input, rendered, "output");
 }
 
-Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, tmpl::Value>& given) {
+namespace {
+
+// A SELECT/MULTISELECT input with its choices rendered from its expression:
+// a list (or the JSON text of one) of values.
+Result<Input> WithChoices(const Input& in, const tmpl::Value& inputs, const tmpl::RenderHost* host) {
+  Input resolved = in;
+  if (!in.values_expression || !host) return resolved;
+  auto where = [&](std::string message) {
+    return InvalidArgument("input '" + in.id + "': expression " + std::move(message))
+        .WithLocation(in.values_expression->location);
+  };
+  auto rendered = RenderNode(*in.values_expression, tmpl::Value::MakeMap({{"inputs", inputs}}), host);
+  if (!rendered.ok()) return where(rendered.status().message());
+  tmpl::Value list = *rendered;
+  if (list.is_string()) {
+    auto parsed = tmpl::ParseJson(list.AsString());
+    if (!parsed.ok() || !parsed->is_list()) return where("must give a list of choices, not '" + list.AsString() + "'");
+    list = *parsed;
+  }
+  if (!list.is_list()) return where("must give a list of choices");
+  resolved.values.clear();
+  for (const auto& v : list.AsList()) resolved.values.push_back(v.is_string() ? v.AsString() : tmpl::ToJson(v));
+  return resolved;
+}
+
+}  // namespace
+
+Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, tmpl::Value>& given,
+                                  const tmpl::RenderHost* host) {
   std::vector<std::string> declared;
   for (const auto& in : flow.inputs) declared.push_back(in.id);
   for (const auto& [name, value] : given) {
@@ -291,7 +319,7 @@ Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, 
     if (in.depends_on_condition) {
       // Kestra's dependsOn: without its condition, the input is not asked for.
       tmpl::Value context = tmpl::Value::MakeMap({{"inputs", tmpl::Value(out)}});
-      auto holds = RenderNode(*in.depends_on_condition, context, nullptr);
+      auto holds = RenderNode(*in.depends_on_condition, context, host);
       if (!holds.ok()) return Status(holds.status()).WithContext("input '" + in.id + "': dependsOn condition");
       if (!holds->Truthy() || (holds->is_string() && (holds->AsString() == "false" || holds->AsString() == "0"))) {
         if (it != given.end())
@@ -299,11 +327,25 @@ Result<tmpl::Value> ResolveInputs(const Flow& flow, const std::map<std::string, 
         continue;
       }
     }
+    if (in.values_expression && !host) {
+      // Its choices are known only with a host: take the value as given.
+      if (it != given.end())
+        out.Set(in.id, it->second);
+      else if (in.defaults)
+        out.Set(in.id, *in.defaults);
+      continue;
+    }
+    ASSIGN_OR_RETURN(Input choosing, WithChoices(in, tmpl::Value(out), host));
     if (it != given.end()) {
-      ASSIGN_OR_RETURN(tmpl::Value v, Convert(in, it->second));
+      ASSIGN_OR_RETURN(tmpl::Value v, Convert(choosing, it->second));
       out.Set(in.id, std::move(v));
     } else if (in.defaults) {
-      ASSIGN_OR_RETURN(tmpl::Value v, Convert(in, *in.defaults));
+      ASSIGN_OR_RETURN(tmpl::Value v, Convert(choosing, *in.defaults));
+      out.Set(in.id, std::move(v));
+    } else if (choosing.auto_select_first && !choosing.values.empty()) {
+      tmpl::Value first(choosing.values.front());
+      if (in.type == InputType::kMultiselect) first = tmpl::Value(tmpl::ValueList{first});
+      ASSIGN_OR_RETURN(tmpl::Value v, Convert(choosing, first));
       out.Set(in.id, std::move(v));
     } else if (in.required) {
       return InvalidArgument("missing required input '" + in.id + "' (" + std::string(InputTypeName(in.type)) + ")")

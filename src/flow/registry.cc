@@ -63,8 +63,8 @@ const PropertySpec* TaskType::FindProperty(std::string_view property) const {
 }
 
 const std::vector<std::string>& CommonTaskKeys() {
-  static const std::vector<std::string> keys = {"id",    "type",  "description", "disabled",     "allowFailure",
-                                                "runIf", "retry", "timeout",     "allowWarning", "logLevel"};
+  static const std::vector<std::string> keys = {"id",    "type",    "description",  "disabled", "allowFailure", "runIf",
+                                                "retry", "timeout", "allowWarning", "logLevel", "logToFile"};
   return keys;
 }
 

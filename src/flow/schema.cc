@@ -86,6 +86,7 @@ void AddTaskKeys(ValueMap& properties) {
   properties.Set("allowFailure", Value::MakeMap({{"type", Str("boolean")}}));
   properties.Set("allowWarning", Value::MakeMap({{"type", Str("boolean")}}));
   properties.Set("logLevel", Value::MakeMap({{"enum", Strings({"TRACE", "DEBUG", "INFO", "WARN", "ERROR"})}}));
+  properties.Set("logToFile", Value::MakeMap({{"type", Str("boolean")}}));
   properties.Set("runIf", Value::MakeMap({{"type", Strings({"string", "boolean"})}}));
   properties.Set("timeout", Value::MakeMap({{"type", Str("string")}, {"pattern", Str("^[Pp]")}}));
   properties.Set(

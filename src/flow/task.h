@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,18 @@ struct LogPurgeRequest {
   std::string namespace_, flow_id;  // empty: any
   std::vector<LogLevel> levels;     // empty: all
   std::optional<Timestamp> start, end;
+};
+
+// Which executions execution.PurgeExecutions deletes (see state::ExecutionPurge).
+struct ExecutionPurgeRequest {
+  std::string namespace_, flow_id;  // empty: any
+  std::vector<std::string> states;  // state names; empty: any ended state
+  std::optional<Timestamp> start, end;
+  bool executions = true, logs = true, storage = true;
+};
+
+struct ExecutionPurgeCounts {
+  int64_t executions = 0, logs = 0, storage_files = 0;
 };
 
 // What a running task can do. Implemented by the executor; every method
@@ -108,6 +121,12 @@ class TaskContext {
   virtual Result<std::vector<ExecutionSummary>> Executions(const std::string& ns, const std::string& flow_id) = 0;
   // Deletes log lines; returns how many. log.PurgeLogs.
   virtual Result<int64_t> PurgeLogs(const LogPurgeRequest& request) = 0;
+  // Deletes ended executions, their logs and their files. execution.PurgeExecutions.
+  virtual Result<ExecutionPurgeCounts> PurgeExecutions(const ExecutionPurgeRequest& request) = 0;
+  // Resumes a PAUSED execution of flow `ns`.`flow_id` with its onResume
+  // `inputs`; it goes on in the background. execution.Resume.
+  virtual Status ResumeExecution(const std::string& execution_id, const std::string& ns, const std::string& flow_id,
+                                 const std::map<std::string, tmpl::Value>& inputs) = 0;
   // Adds (or replaces) labels of the running execution.
   virtual Status SetExecutionLabels(const std::vector<std::pair<std::string, std::string>>& labels) = 0;
   // The running flow's id.

@@ -52,6 +52,8 @@ tmpl::Value ExecutionJson(const state::Execution& e, int flow_revision) {
     run.Set("id", r.id);
     run.Set("taskId", r.task_id);
     run.Set("attempt", r.attempt);
+    // Kestra keeps logToFile's file on the attempt.
+    if (!r.log_file.empty()) run.Set("attempts", tmpl::ValueList{tmpl::Value::MakeMap({{"logFile", r.log_file}})});
     run.Set("outputs", ParsedOr(r.outputs_json, tmpl::Value(tmpl::ValueMap{})));
     run.Set("state", StateJson(r.state, r.history));
     runs.push_back(tmpl::Value(std::move(run)));

@@ -46,6 +46,9 @@ struct FloeServer::Impl {
   std::condition_variable watch_cv;
   bool stop_watching = false;
 
+  // Fails the Pauses whose timeout passed (Executor::ExpirePauses), every second.
+  std::thread pause_timer;
+
   MetricFamily<Counter>* executions_total = nullptr;
   MetricFamily<Histogram>* task_durations = nullptr;
   Gauge* queue_depth = nullptr;
@@ -60,6 +63,7 @@ struct FloeServer::Impl {
   Status AddRoutes();
   void ApplyFolderChanges(const FlowsFolder::Changes& changes, bool first);
   void Watch();
+  void ExpirePauses();
   void Recover(std::vector<std::string> ids);
 };
 
@@ -166,6 +170,23 @@ void FloeServer::Impl::Watch() {
   }
 }
 
+void FloeServer::Impl::ExpirePauses() {
+  std::unique_lock lock(watch_mu);
+  while (!stop_watching) {
+    watch_cv.wait_for(lock, std::chrono::seconds(1), [this] { return stop_watching; });
+    if (stop_watching) break;
+    lock.unlock();
+    auto expired = rt->executor().ExpirePauses();
+    if (!expired.ok()) {
+      std::fprintf(stderr, "floe server: pause timeouts: %s\n", expired.status().ToString().c_str());
+    } else {
+      for (const auto& id : *expired) std::fprintf(out, "execution %s: a pause timed out\n", id.c_str());
+      if (!expired->empty()) std::fflush(out);
+    }
+    lock.lock();
+  }
+}
+
 void FloeServer::Impl::Recover(std::vector<std::string> ids) {
   for (const std::string& id : ids) {
     if (shut_down.load()) break;
@@ -234,6 +255,7 @@ Result<std::unique_ptr<FloeServer>> FloeServer::Start(runtime::Home home, const 
   }
   impl->scheduler->Start();
   impl->watcher = std::thread([raw] { raw->Watch(); });
+  impl->pause_timer = std::thread([raw] { raw->ExpirePauses(); });
   impl->ready = true;
   std::fprintf(out, "floe server listening on %s (%zu flows, home %s)\n", impl->http->base_url().c_str(),
                impl->folder->flows().size(), home.root.string().c_str());
@@ -253,6 +275,7 @@ FloeServer::ShutdownReport FloeServer::Shutdown() {
   }
   s.watch_cv.notify_all();
   if (s.watcher.joinable()) s.watcher.join();
+  if (s.pause_timer.joinable()) s.pause_timer.join();
   s.scheduler->Stop();
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(s.config.shutdown_grace);

@@ -2,8 +2,8 @@
 
 namespace floe::state {
 namespace {
-constexpr std::string_view kNames[] = {"CREATED", "QUEUED", "RUNNING", "PAUSED", "RETRYING",  "SUCCESS",
-                                       "WARNING", "FAILED", "KILLING", "KILLED", "CANCELLED", "SKIPPED"};
+constexpr std::string_view kNames[] = {"CREATED", "QUEUED",  "RUNNING", "PAUSED",    "RETRYING", "SUCCESS", "WARNING",
+                                       "FAILED",  "KILLING", "KILLED",  "CANCELLED", "SKIPPED",  "RETRIED"};
 }
 
 std::string_view StateName(State s) { return kNames[static_cast<int>(s)]; }
@@ -22,6 +22,7 @@ bool IsTerminal(State s) {
     case State::kKilled:
     case State::kCancelled:
     case State::kSkipped:
+    case State::kRetried:
       return true;
     default:
       return false;

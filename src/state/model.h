@@ -28,11 +28,14 @@ enum class State {
   kKilled,
   kCancelled,
   kSkipped,
+  // Kestra's retry with CREATE_NEW_EXECUTION: this execution (and the task
+  // run that failed) stopped, and a new execution runs the flow again.
+  kRetried,
 };
 
 std::string_view StateName(State s);  // "CREATED", ...
 std::optional<State> ParseState(std::string_view name);
-// SUCCESS, WARNING, FAILED, KILLED, CANCELLED, SKIPPED: nothing more happens.
+// SUCCESS, WARNING, FAILED, KILLED, CANCELLED, SKIPPED, RETRIED: nothing more happens.
 bool IsTerminal(State s);
 
 struct StateChange {
@@ -59,6 +62,9 @@ struct TaskRun {
   // JSON list: the last is {{ taskrun.value }}; all of them place the run's
   // outputs at outputs.<task>[v1][v2]...
   std::string loop_values_json = "[]";
+  // With the task's logToFile: its log lines, as a file in execution storage
+  // (a floe:// URI), instead of the store's log table.
+  std::string log_file;
   std::vector<StateChange> history;
   // The process groups its commands run in, recorded before they start and
   // dropped once none of their processes is left: what a kill or a

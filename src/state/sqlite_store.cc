@@ -43,7 +43,7 @@ using internal::FromMs;
 using internal::Stmt;
 using internal::ToMs;
 
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS executions (
@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS task_runs (
   error TEXT NOT NULL DEFAULT '',
   parent_id TEXT NOT NULL DEFAULT '',
   scope TEXT NOT NULL DEFAULT '',
-  loop_values TEXT NOT NULL DEFAULT '[]'
+  loop_values TEXT NOT NULL DEFAULT '[]',
+  log_file TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS task_runs_by_execution ON task_runs(execution_id);
 CREATE TABLE IF NOT EXISTS task_run_states (
@@ -164,6 +165,9 @@ constexpr const char* kMigrationToV3 = R"sql(
 ALTER TABLE executions ADD COLUMN trigger TEXT NOT NULL DEFAULT '';
 ALTER TABLE executions ADD COLUMN storage TEXT NOT NULL DEFAULT '';
 )sql";
+constexpr const char* kMigrationToV7 = R"sql(
+ALTER TABLE task_runs ADD COLUMN log_file TEXT NOT NULL DEFAULT '';
+)sql";
 // Version 4 adds the task_run_processes table only, which kSchema creates
 // (IF NOT EXISTS) in a store of any earlier version.
 // Version 6 adds model_fingerprints only (kSchema creates it).
@@ -223,12 +227,24 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     if (s.ok() && version >= 1 && version < 3) s = Exec(kMigrationToV3);
     if (s.ok()) s = Exec(kSchema);
     if (s.ok() && version >= 1 && version < 5) s = Exec(kMigrationToV5);
+    if (s.ok() && version >= 1 && version < 7) {
+      // kSchema created task_runs with log_file only if it was missing.
+      auto has = HasColumn("task_runs", "log_file");
+      s = !has.ok() ? has.status() : *has ? Status::Ok() : Exec(kMigrationToV7);
+    }
     if (s.ok()) s = Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     if (!s.ok()) {
       Exec("ROLLBACK").IgnoreError();
       return s;
     }
     return Exec("COMMIT");
+  }
+
+  Result<bool> HasColumn(const std::string& table, const std::string& column) {
+    ASSIGN_OR_RETURN(Stmt q, Prepare("SELECT count(*) FROM pragma_table_info(?) WHERE name = ?"));
+    q.Bind(1, table).Bind(2, column);
+    if (q.Step() != SQLITE_ROW) return Fail("read the columns of " + table);
+    return q.Int(0) > 0;
   }
 
   Status CreateExecution(const Execution& e) override {
@@ -306,6 +322,15 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     return Transition("task_runs", "task_run_states", id, state, at, d);
   }
 
+  Status SetTaskRunLogFile(const std::string& id, const std::string& uri) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("UPDATE task_runs SET log_file = ? WHERE id = ?"));
+    s.Bind(1, uri).Bind(2, id);
+    if (s.Step() != SQLITE_DONE) return Fail("record a task run's log file");
+    if (sqlite3_changes(db_) == 0) return NotFound("no task run '" + id + "'");
+    return Status::Ok();
+  }
+
   Status AddProcessGroup(const std::string& task_run_id, const ProcessGroup& g) override {
     std::lock_guard lock(mu_);
     ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO task_run_processes(task_run_id, pgid, start_ticks, boot_id) "
@@ -356,8 +381,9 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
       e = ReadExecution(s);
     }
     ASSIGN_OR_RETURN(e.history, History("execution_states", "execution_id", id));
-    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT id, task_id, task_type, attempt, state, outputs, error, parent_id, "
-                                     "scope, loop_values FROM task_runs WHERE execution_id = ? ORDER BY rowid"));
+    ASSIGN_OR_RETURN(Stmt s,
+                     Prepare("SELECT id, task_id, task_type, attempt, state, outputs, error, parent_id, "
+                             "scope, loop_values, log_file FROM task_runs WHERE execution_id = ? ORDER BY rowid"));
     s.Bind(1, id);
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) {
@@ -373,6 +399,7 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
       t.parent_id = s.Text(7);
       t.scope = s.Text(8);
       t.loop_values_json = s.Text(9);
+      t.log_file = s.Text(10);
       e.task_runs.push_back(std::move(t));
     }
     if (rc != SQLITE_DONE) return Fail("read task runs");
@@ -596,6 +623,67 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
         .Bind(4, f.end ? ToMs(*f.end) : INT64_MAX);
     if (s.Step() != SQLITE_DONE) return Fail("purge logs");
     return static_cast<int64_t>(sqlite3_changes(db_));
+  }
+
+  Result<PurgedExecutions> PurgeExecutions(const ExecutionPurge& f) override {
+    std::lock_guard lock(mu_);
+    std::vector<State> states = f.states;
+    if (states.empty())
+      for (State st : {State::kSuccess, State::kWarning, State::kFailed, State::kKilled, State::kCancelled,
+                       State::kSkipped, State::kRetried})
+        states.push_back(st);
+    std::string in;
+    for (State st : states) {
+      if (!IsTerminal(st)) continue;  // a running execution is never purged
+      in += std::string(in.empty() ? "" : ",") + "'" + std::string(StateName(st)) + "'";
+    }
+    PurgedExecutions out;
+    if (in.empty()) return out;
+    Status s = InTransaction([&]() -> Status {
+      {
+        ASSIGN_OR_RETURN(
+            Stmt q, Prepare("SELECT e.id, e.namespace, e.flow_id FROM executions e WHERE (?1 = '' OR e.namespace = ?1 "
+                            "OR (?2 = '' AND e.namespace LIKE ?1 || '.%')) AND (?2 = '' OR e.flow_id = ?2) AND "
+                            "e.state IN (" +
+                            in +
+                            ") AND coalesce((SELECT min(at_ms) FROM execution_states WHERE execution_id = e.id), 0) "
+                            "BETWEEN ?3 AND ?4 ORDER BY e.id"));
+        q.Bind(1, f.namespace_)
+            .Bind(2, f.flow_id)
+            .Bind(3, f.start ? ToMs(*f.start) : INT64_MIN)
+            .Bind(4, f.end ? ToMs(*f.end) - 1 : INT64_MAX);
+        int rc;
+        while ((rc = q.Step()) == SQLITE_ROW) {
+          Execution e;
+          e.id = q.Text(0);
+          e.namespace_ = q.Text(1);
+          e.flow_id = q.Text(2);
+          out.executions.push_back(std::move(e));
+        }
+        if (rc != SQLITE_DONE) return Fail("find executions to purge");
+      }
+      for (const auto& e : out.executions) {
+        if (f.logs) {
+          ASSIGN_OR_RETURN(Stmt d, Prepare("DELETE FROM logs WHERE execution_id = ?"));
+          d.Bind(1, e.id);
+          if (d.Step() != SQLITE_DONE) return Fail("purge logs");
+          out.logs += sqlite3_changes(db_);
+        }
+        if (!f.executions) continue;
+        for (const char* sql :
+             {"DELETE FROM task_run_processes WHERE task_run_id IN (SELECT id FROM task_runs WHERE execution_id = ?)",
+              "DELETE FROM task_run_states WHERE task_run_id IN (SELECT id FROM task_runs WHERE execution_id = ?)",
+              "DELETE FROM task_runs WHERE execution_id = ?", "DELETE FROM execution_states WHERE execution_id = ?",
+              "DELETE FROM executions WHERE id = ?"}) {
+          ASSIGN_OR_RETURN(Stmt d, Prepare(sql));
+          d.Bind(1, e.id);
+          if (d.Step() != SQLITE_DONE) return Fail("purge execution");
+        }
+      }
+      return Status::Ok();
+    });
+    RETURN_IF_ERROR(s);
+    return out;
   }
 
  private:

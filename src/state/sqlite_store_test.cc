@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/id.h"
@@ -219,6 +220,56 @@ TEST_F(SqliteStoreTest, LogsComeBackInOrderAfterASeq) {
   auto rest = store_->GetLogs(e.id, (*first)[2].seq);
   ASSERT_EQ(rest->size(), 2u);
   EXPECT_EQ((*rest)[0].message, "line 3");
+}
+
+// PurgeExecutions deletes only ended executions matching the filter (a
+// namespace and those under it), with their runs, histories and logs.
+TEST_F(SqliteStoreTest, PurgesEndedExecutionsWithTheirRunsAndLogs) {
+  Timestamp t0 = SystemClock().Now();
+  auto make = [&](const std::string& ns, State end) {
+    Execution e = NewExecution();
+    e.namespace_ = ns;
+    e.history = {{State::kCreated, t0}};
+    EXPECT_TRUE(store_->CreateExecution(e).ok());
+    TaskRun run{.id = NewId(), .execution_id = e.id, .task_id = "t", .task_type = "core.Log"};
+    EXPECT_TRUE(store_->CreateTaskRun(run).ok());
+    EXPECT_TRUE(store_->SetTaskRunLogFile(run.id, "floe:///x/log-abcde.txt").ok());
+    EXPECT_TRUE(store_->TransitionExecution(e.id, end, t0).ok());
+    std::vector<LogEntry> logs{{.execution_id = e.id, .task_id = "t", .at = t0, .message = "a"},
+                               {.execution_id = e.id, .task_id = "t", .at = t0, .message = "b"}};
+    EXPECT_TRUE(store_->AppendLogs(logs).ok());
+    return e.id;
+  };
+  std::string done = make("dev", State::kSuccess);
+  std::string nested = make("dev.team", State::kFailed);
+  std::string running = make("dev", State::kRunning);
+  std::string other = make("prod", State::kSuccess);
+  EXPECT_EQ(store_->GetExecution(done)->task_runs[0].log_file, "floe:///x/log-abcde.txt");
+
+  auto none = store_->PurgeExecutions({.namespace_ = "dev", .end = t0 - std::chrono::hours(1)});
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->executions.empty());
+
+  auto purged = store_->PurgeExecutions({.namespace_ = "dev", .end = t0 + std::chrono::seconds(1)});
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  std::vector<std::string> ids;
+  for (const auto& e : purged->executions) ids.push_back(e.id);
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> want{done, nested};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(ids, want);
+  EXPECT_EQ(purged->logs, 4);
+  EXPECT_EQ(store_->GetExecution(done).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetLogs(done, 0)->size(), 0u);
+  EXPECT_TRUE(store_->GetExecution(running).ok()) << "a running execution is never purged";
+  EXPECT_TRUE(store_->GetExecution(other).ok());
+
+  // Only logs, of one flow in one namespace (not those under it).
+  auto logs_only = store_->PurgeExecutions(
+      {.namespace_ = "prod", .flow_id = "hello", .states = {State::kSuccess}, .executions = false});
+  ASSERT_TRUE(logs_only.ok());
+  EXPECT_EQ(logs_only->logs, 2);
+  EXPECT_TRUE(store_->GetExecution(other).ok());
 }
 
 // --skip-unchanged reads what the last successful builds recorded: per scope,

@@ -33,6 +33,24 @@ struct LogPurge {
   std::optional<Timestamp> start, end;
 };
 
+// Which executions PurgeExecutions deletes: ended ones only (never one that
+// may still run) of a namespace and the namespaces under it (only that
+// namespace when a flow is named) or of a flow, in the given states (any
+// ended state when empty), started in [start, end).
+struct ExecutionPurge {
+  std::string namespace_;  // empty: any
+  std::string flow_id;     // empty: any
+  std::vector<State> states;
+  std::optional<Timestamp> start, end;
+  bool executions = true;  // the executions with their task runs and histories
+  bool logs = true;        // their log lines
+};
+
+struct PurgedExecutions {
+  std::vector<Execution> executions;  // id, namespace and flow of each one matched
+  int64_t logs = 0;                   // log lines deleted
+};
+
 struct TransitionDetails {
   std::optional<std::string> outputs_json;  // replace outputs when set
   std::optional<std::string> error;         // replace the error when set
@@ -46,6 +64,8 @@ class Store {
   virtual Status CreateExecution(const Execution& execution) = 0;
   virtual Status TransitionExecution(const std::string& id, State state, Timestamp at,
                                      const TransitionDetails& details = {}) = 0;
+  // Records where a task run's log lines went (its logToFile file's URI).
+  virtual Status SetTaskRunLogFile(const std::string& id, const std::string& uri) = 0;
   // Moves the execution to RUNNING if fewer than `limit` executions of its
   // flow are RUNNING (atomically: concurrent callers cannot both pass);
   // returns whether it did.
@@ -82,6 +102,9 @@ class Store {
                                                 int limit = 10000) = 0;
   // Deletes the log lines the filter selects; returns how many.
   virtual Result<int64_t> PurgeLogs(const LogPurge& filter) = 0;
+  // Deletes the executions (and/or their log lines) `filter` matches, in one
+  // transaction; returns which ones matched.
+  virtual Result<PurgedExecutions> PurgeExecutions(const ExecutionPurge& filter) = 0;
 
   // Triggers. Two servers may share one store: a trigger is evaluated only
   // under its lease, and every write of an evaluation's result checks the

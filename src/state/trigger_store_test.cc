@@ -404,7 +404,7 @@ PRAGMA user_version=4;
                                -1, &stmt, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 6);  // migrated to the current schema
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 7);  // migrated to the current schema
   EXPECT_EQ(sqlite3_column_int(stmt, 1), 0);
   sqlite3_finalize(stmt);
   sqlite3_close(check);

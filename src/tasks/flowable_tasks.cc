@@ -26,6 +26,16 @@ std::vector<PropertySpec> WithHandlers(std::vector<PropertySpec> properties) {
   return properties;
 }
 
+// The subflow tasks' revision and scheduleDate.
+const PropertySpec kRevision{.name = "revision",
+                             .type = PropertyType::kInt,
+                             .description =
+                                 "The subflow's revision: floe runs the one its flows folder holds, "
+                                 "and fails when that is not this one."};
+const PropertySpec kScheduleDate{.name = "scheduleDate",
+                                 .type = PropertyType::kString,
+                                 .description = "Start the subflow's execution at this date-time, not now."};
+
 }  // namespace
 
 void RegisterFlowableTasks(flow::TaskRegistry& registry) {
@@ -141,7 +151,11 @@ void RegisterFlowableTasks(flow::TaskRegistry& registry) {
             .description = "Glob patterns of files kept in the execution's storage after the tasks ran."},
            {.name = "namespaceFiles",
             .type = PropertyType::kAny,
-            .description = "Copy the namespace's files in: true, or {enabled, include, exclude} with globs."}}),
+            .description = "Copy the namespace's files in: true, or {enabled, include, exclude} with globs."},
+           {.name = "cache",
+            .type = PropertyType::kMap,
+            .description = "{patterns: [globs], ttl: PT1H}: files kept after the tasks ran and put back before they "
+                           "run next time, until ttl has passed."}}),
       .flowable = Flowable::kWorkingDirectory,
   });
   registry.Register({
@@ -187,7 +201,13 @@ void RegisterFlowableTasks(flow::TaskRegistry& registry) {
                       .description = "Fail this task when the subflow fails (true by default; needs wait)."},
                      {.name = "inheritLabels",
                       .type = PropertyType::kBool,
-                      .description = "Give the subflow this execution's labels too."}},
+                      .description = "Give the subflow this execution's labels too."},
+                     {.name = "outputs",
+                      .type = PropertyType::kMap,
+                      .description = "Deprecated in Kestra: outputs rendered in the subflow's context, for a "
+                                     "subflow that declares none; outputs.<id>.outputs.<key>."},
+                     kRevision,
+                     kScheduleDate},
       .flowable = Flowable::kSubflow,
   });
   registry.Register({
@@ -199,14 +219,21 @@ void RegisterFlowableTasks(flow::TaskRegistry& registry) {
                       .type = PropertyType::kString,
                       .required = true,
                       .description = "The file (a floe:// URI or a path) whose lines are the items."},
-                     {.name = "batch", .type = PropertyType::kMap, .description = "{rows: N}: lines per batch (1)."},
+                     {.name = "batch",
+                      .type = PropertyType::kMap,
+                      .description = "rows: N (lines per batch, 1 by default), bytes: \"10MB\" (about this much per "
+                                     "batch) or partitions: N (this many batches); separator (\\n)."},
                      {.name = "namespace", .type = PropertyType::kString, .required = true},
                      {.name = "flowId", .type = PropertyType::kString, .required = true},
                      {.name = "inputs", .type = PropertyType::kMap, .description = "The subflow's inputs per batch."},
                      {.name = "labels", .type = PropertyType::kAny},
                      {.name = "wait", .type = PropertyType::kBool},
                      {.name = "transmitFailed", .type = PropertyType::kBool},
-                     {.name = "inheritLabels", .type = PropertyType::kBool}},
+                     {.name = "inheritLabels", .type = PropertyType::kBool},
+                     kRevision,
+                     kScheduleDate,
+                     Tasks("errors", false, "Tasks run when the task fails."),
+                     Tasks("finally", false, "Tasks run at the end, whatever happened.")},
       .flowable = Flowable::kForEachItem,
   });
   registry.Register({

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "flow/task_files.h"
+#include "storage/row_split.h"
 #include "tasks/builtin.h"
 #include "tasks/ion.h"
 #include "tmpl/json.h"
@@ -20,44 +21,6 @@ std::vector<std::string> StorageNames(const std::string& name) {
   return {"io.kestra.plugin.core.storage." + name, "io.kestra.core.tasks.storages." + name};
 }
 
-// Rows of a file split at `separator`, read a chunk at a time; the last row
-// may lack the separator.
-class RowReader {
- public:
-  RowReader(const std::filesystem::path& path, std::string separator)
-      : in_(path, std::ios::binary), separator_(std::move(separator)) {}
-  bool ok() const { return static_cast<bool>(in_) || in_.eof(); }
-
-  // The next row without its separator; false at the end.
-  bool Next(std::string& row) {
-    while (true) {
-      size_t at = buffer_.find(separator_, start_);
-      if (at != std::string::npos) {
-        row.assign(buffer_, start_, at - start_);
-        start_ = at + separator_.size();
-        return true;
-      }
-      if (in_.eof()) {
-        if (start_ >= buffer_.size()) return false;
-        row.assign(buffer_, start_, std::string::npos);
-        start_ = buffer_.size();
-        return true;
-      }
-      buffer_.erase(0, start_);
-      start_ = 0;
-      char chunk[1 << 16];
-      in_.read(chunk, sizeof chunk);
-      buffer_.append(chunk, static_cast<size_t>(in_.gcount()));
-    }
-  }
-
- private:
-  std::ifstream in_;
-  std::string separator_;
-  std::string buffer_;
-  size_t start_ = 0;
-};
-
 Result<int64_t> IntOr(flow::TaskContext& ctx, std::string_view name, int64_t fallback) {
   ASSIGN_OR_RETURN(std::optional<Value> v, ctx.Property(name));
   if (!v) return fallback;
@@ -68,22 +31,6 @@ Result<int64_t> IntOr(flow::TaskContext& ctx, std::string_view name, int64_t fal
     if (!v->AsString().empty() && *end == '\0') return static_cast<int64_t>(n);
   }
   return ctx.PropertyError(name, "must be an integer");
-}
-
-// "10KB", "1MB", "512" (bytes; units of 1024 as Kestra's DataSize).
-Result<int64_t> ByteSize(flow::TaskContext& ctx, std::string_view name, const std::string& text) {
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  std::string unit = text.substr(digits);
-  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  int64_t scale = unit.empty() || unit == "B" ? 1
-                  : unit == "KB"              ? 1024
-                  : unit == "MB"              ? 1024 * 1024
-                  : unit == "GB"              ? 1024 * 1024 * 1024
-                                              : 0;
-  if (digits == 0 || scale == 0)
-    return ctx.PropertyError(name, "'" + text + "' is not a size such as 512, 10KB or 1MB");
-  return std::stoll(text.substr(0, digits)) * scale;
 }
 
 // A local file to read for a URI property (floe://, s3://, allowed local paths).
@@ -126,65 +73,32 @@ class SplitTask final : public flow::Task {
  public:
   Result<Value> Run(flow::TaskContext& ctx) override {
     ASSIGN_OR_RETURN(std::filesystem::path path, InputFile(ctx, "from"));
-    ASSIGN_OR_RETURN(std::string separator, ctx.StringOr("separator", "\n"));
-    if (separator.empty()) return ctx.PropertyError("separator", "must not be empty");
-    ASSIGN_OR_RETURN(int64_t rows, IntOr(ctx, "rows", 0));
-    ASSIGN_OR_RETURN(int64_t partitions, IntOr(ctx, "partitions", 0));
+    storage::RowSplit split;
+    ASSIGN_OR_RETURN(split.separator, ctx.StringOr("separator", "\n"));
+    if (split.separator.empty()) return ctx.PropertyError("separator", "must not be empty");
+    ASSIGN_OR_RETURN(split.rows, IntOr(ctx, "rows", 0));
+    ASSIGN_OR_RETURN(split.partitions, IntOr(ctx, "partitions", 0));
     ASSIGN_OR_RETURN(std::optional<std::string> bytes_text, ctx.OptionalString("bytes"));
-    int64_t bytes = 0;
     if (bytes_text) {
-      ASSIGN_OR_RETURN(bytes, ByteSize(ctx, "bytes", *bytes_text));
+      auto bytes = storage::ParseByteSize(*bytes_text);
+      if (!bytes.ok()) return ctx.PropertyError("bytes", bytes.status().message());
+      split.bytes = *bytes;
     }
-    int given = (rows > 0) + (partitions > 0) + (bytes > 0);
-    if (given != 1)
-      return ctx.PropertyError("rows", "give exactly one of rows, partitions or bytes (a positive number)");
+    if (Status s = storage::CheckRowSplit(split); !s.ok()) return ctx.PropertyError("rows", s.message());
     std::string extension = path.extension().string();
-    RowReader reader(path, separator);
-    if (!reader.ok()) return IoError("cannot read '" + path.string() + "'");
-
-    std::vector<std::pair<std::ofstream, std::string>> files;  // stream, URI
-    std::vector<int64_t> sizes;
-    auto open_file = [&]() -> Status {
-      ASSIGN_OR_RETURN(auto target, ctx.NewStorageFile("part-" + std::to_string(files.size()) + extension));
-      files.emplace_back(std::ofstream(target.first, std::ios::binary), target.second);
-      sizes.push_back(0);
-      return Status::Ok();
-    };
-    if (partitions > 0)
-      for (int64_t i = 0; i < partitions; ++i) RETURN_IF_ERROR(open_file());
-    std::string row;
-    int64_t n = 0;
-    while (reader.Next(row)) {
-      size_t index;
-      if (partitions > 0) {
-        index = static_cast<size_t>(n % partitions);
-      } else {
-        bool full =
-            files.empty() ||
-            (rows > 0 ? sizes.back() >= rows
-                      : sizes.back() > 0 && sizes.back() + static_cast<int64_t>(row.size() + separator.size()) > bytes);
-        if (full) RETURN_IF_ERROR(open_file());
-        index = files.size() - 1;
-      }
-      files[index].first << row << separator;
-      sizes[index] += rows > 0 ? 1 : static_cast<int64_t>(row.size() + separator.size());
-      ++n;
-    }
-    tmpl::ValueList uris;
-    for (size_t i = 0; i < files.size(); ++i) {
-      if (!files[i].first.flush()) return IoError("cannot write a part of '" + path.string() + "'");
-      files[i].first.close();
-      uris.push_back(Value(files[i].second));
-    }
+    std::vector<std::string> uris;
+    ASSIGN_OR_RETURN(std::vector<int64_t> rows,
+                     storage::SplitRows(path, split, [&](size_t i) -> Result<std::filesystem::path> {
+                       ASSIGN_OR_RETURN(auto target, ctx.NewStorageFile("part-" + std::to_string(i) + extension));
+                       uris.push_back(target.second);
+                       return target.first;
+                     }));
     // Empty partitions are written (the storage expects every file it was
     // promised) but not listed, as Kestra drops them.
-    if (partitions > 0) {
-      tmpl::ValueList non_empty;
-      for (size_t i = 0; i < files.size(); ++i)
-        if (sizes[i] > 0) non_empty.push_back(uris[i]);
-      uris = std::move(non_empty);
-    }
-    return Value::MakeMap({{"uris", Value(std::move(uris))}});
+    tmpl::ValueList listed;
+    for (size_t i = 0; i < uris.size(); ++i)
+      if (rows[i] > 0 || split.partitions == 0) listed.push_back(Value(uris[i]));
+    return Value::MakeMap({{"uris", Value(std::move(listed))}});
   }
 };
 
@@ -225,7 +139,7 @@ class ReverseTask final : public flow::Task {
     ASSIGN_OR_RETURN(std::filesystem::path path, InputFile(ctx, "from"));
     ASSIGN_OR_RETURN(std::string separator, ctx.StringOr("separator", "\n"));
     if (separator.empty()) return ctx.PropertyError("separator", "must not be empty");
-    RowReader reader(path, separator);
+    storage::RowReader reader(path, separator);
     if (!reader.ok()) return IoError("cannot read '" + path.string() + "'");
     std::vector<std::string> rows;
     std::string row;

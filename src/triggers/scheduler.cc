@@ -125,6 +125,7 @@ Status Scheduler::SetFlows(std::vector<std::shared_ptr<const flow::Flow>> flows)
   Timestamp now = impl_->clock.Now();
   for (const auto& f : flows) {
     by_name[f->namespace_ + "." + f->id] = f;
+    if (f->disabled) continue;  // a disabled flow's triggers start nothing
     for (const auto& spec : f->triggers) {
       LoadedTrigger t{.flow = f, .spec = &spec, .key = {f->namespace_, f->id, spec.spec.id}};
       std::string where = f->source_path + ": trigger '" + spec.spec.id + "'";
