@@ -621,5 +621,36 @@ tasks:
   EXPECT_THAT(Floe("logs " + id).out, HasSubstr("is scheduled at"));
 }
 
+// A SELECT input's choices from an expression over the KV store, as
+// Kestra's docs show it: a value outside them is refused, naming them.
+TEST_F(CliTest, SelectChoicesFromTheKvStore) {
+  std::string setter = WriteFlow(*this, "set_choices", R"yaml(id: set_choices
+namespace: dev
+tasks:
+  - id: put
+    type: io.kestra.plugin.core.kv.Set
+    key: regions
+    value: ["eu-west-1", "us-east-1"]
+)yaml");
+  std::string picker = WriteFlow(*this, "pick", R"yaml(id: pick
+namespace: dev
+inputs:
+  - id: region
+    type: SELECT
+    expression: "{{ kv('regions') }}"
+tasks:
+  - id: show
+    type: core.Log
+    message: "region {{ inputs.region }}"
+)yaml");
+  EXPECT_EQ(StateOf(*this, RunForId(*this, setter)), "SUCCESS");
+  std::string ok = RunForId(*this, picker, "--input region=us-east-1");
+  EXPECT_EQ(StateOf(*this, ok), "SUCCESS");
+  EXPECT_THAT(Floe("logs " + ok).out, HasSubstr("region us-east-1"));
+  auto bad = Floe("run " + picker + " --input region=ap-south-1");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.out, HasSubstr("'ap-south-1' is not one of eu-west-1, us-east-1"));
+}
+
 }  // namespace
 }  // namespace floe

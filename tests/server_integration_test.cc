@@ -327,6 +327,37 @@ triggers:
   EXPECT_EQ(StopServer(), 0);
 }
 
+// The server fails a Pause (without pauseDuration) once its timeout has
+// passed, as Kestra's executor does; the execution goes on from there.
+TEST_F(ServerTest, APauseTimeoutIsEnforcedByTheServer) {
+  WriteFlow("approval.yml", R"(id: approval
+namespace: test.server
+tasks:
+  - id: approve
+    type: io.kestra.plugin.core.flow.Pause
+    timeout: PT1S
+    allowFailure: true
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: went on
+triggers:
+  - id: ask
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: ask
+)");
+  StartServer();
+  HttpResult r = Http("POST", "/api/v1/executions/webhook/test.server/approval/ask");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string id = Get(Json(r.body), {"id"});
+  WaitForExecution(id, {"PAUSED"});
+  tmpl::Value done = WaitForExecution(id, {"SUCCESS", "WARNING", "FAILED"});
+  // allowFailure: the timed-out Pause ends WARNING and the next task runs.
+  EXPECT_EQ(Get(done, {"state"}), "WARNING");
+  EXPECT_THAT(testing::Slurp(log()), HasSubstr("execution " + id + ": a pause timed out"));
+  EXPECT_THAT(Floe("logs " + id).out, HasSubstr("paused longer than its timeout (PT1S)"));
+  EXPECT_EQ(StopServer(), 0);
+}
+
 constexpr char kDailyFlow[] = R"(id: daily
 namespace: test.server
 tasks:

@@ -40,14 +40,9 @@ State StateOf(const Outcome& o) {
 }
 
 Result<int64_t> IntProperty(flow::TaskContext& ctx, std::string_view name, int64_t fallback) {
-  ASSIGN_OR_RETURN(std::optional<tmpl::Value> v, ctx.Property(name));
-  if (!v) return fallback;
-  if (v->is_int() && v->AsInt() >= 0) return v->AsInt();
-  if (v->is_string()) {
-    auto parsed = ParseIndex(v->AsString());
-    if (parsed) return static_cast<int64_t>(*parsed);
-  }
-  return ctx.PropertyError(name, "must be a whole number, 0 or more");
+  ASSIGN_OR_RETURN(int64_t n, ctx.IntOr(name, fallback));
+  if (n < 0) return ctx.PropertyError(name, "must be a whole number, 0 or more");
+  return n;
 }
 
 // ForEach values: a list, a map (each entry as {"key", "value"}), or JSON

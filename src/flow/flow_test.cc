@@ -857,5 +857,88 @@ tasks:
   EXPECT_THAT(all, HasSubstr("depends on 'nowhere', which is not declared before it"));
 }
 
+TEST(FlowTest, SlaLogToFileAndDisabledParse) {
+  FlowParse p = ParseFlow(R"(id: f
+namespace: dev
+disabled: true
+sla:
+  - id: fast
+    type: MAX_DURATION
+    behavior: FAIL
+    duration: PT10M
+    labels:
+      late: "yes"
+  - id: rows
+    type: EXECUTION_ASSERTION
+    behavior: NONE
+    assert: "{{ outputs.a is defined }}"
+tasks:
+  - id: a
+    type: core.Log
+    message: hi
+    logToFile: true
+)",
+                          "flow.yml", Registry());
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
+  EXPECT_TRUE(p.flow->disabled);
+  ASSERT_EQ(p.flow->slas.size(), 2u);
+  EXPECT_EQ(p.flow->slas[0].type, Sla::Type::kMaxDuration);
+  EXPECT_EQ(p.flow->slas[0].behavior, Sla::Behavior::kFail);
+  EXPECT_EQ(p.flow->slas[0].duration, std::chrono::minutes(10));
+  ASSERT_EQ(p.flow->slas[0].labels.size(), 1u);
+  EXPECT_EQ(p.flow->slas[1].type, Sla::Type::kExecutionAssertion);
+  ASSERT_TRUE(p.flow->slas[1].assertion);
+  EXPECT_TRUE(p.flow->tasks[0].log_to_file);
+}
+
+TEST(FlowTest, BadSlasAndSelectExpressionsAreLoadErrors) {
+  FlowParse p = ParseFlow(R"(id: f
+namespace: dev
+inputs:
+  - id: both
+    type: SELECT
+    values: [a]
+    expression: "{{ ['b'] }}"
+  - id: text
+    type: STRING
+    expression: "{{ ['b'] }}"
+  - id: none
+    type: MULTISELECT
+sla:
+  - id: s1
+    type: MAX_DURATION
+    behavior: FAIL
+  - id: s2
+    type: EXECUTION_ASSERTION
+    behavior: SOMETIMES
+    assert: "{{ true }}"
+  - id: s3
+    type: SLOW
+    behavior: NONE
+  - id: s4
+    type: MAX_DURATION
+    behavior: NONE
+    duration: PT1M
+    labels:
+      system.x: y
+tasks:
+  - id: a
+    type: core.Log
+    message: hi
+    logToFile: sometimes
+)",
+                          "flow.yml", Registry());
+  std::string all;
+  for (const auto& e : p.errors) all += e.ToString() + "\n";
+  EXPECT_THAT(all, HasSubstr("flow.yml:7:17: give either 'values' or 'expression', not both"));
+  EXPECT_THAT(all, HasSubstr("flow.yml:10:17: 'expression' gives the choices of a SELECT or MULTISELECT input"));
+  EXPECT_THAT(all, HasSubstr("a MULTISELECT input needs 'values' or 'expression'"));
+  EXPECT_THAT(all, HasSubstr("sla 's1': MAX_DURATION needs a positive 'duration' like PT1H"));
+  EXPECT_THAT(all, HasSubstr("flow.yml:19:15: sla 's2': 'behavior' must be FAIL, CANCEL or NONE"));
+  EXPECT_THAT(all, HasSubstr("flow.yml:22:11: sla 's3': 'type' must be MAX_DURATION or EXECUTION_ASSERTION"));
+  EXPECT_THAT(all, HasSubstr("sla 's4': label 'system.x' is reserved"));
+  EXPECT_THAT(all, HasSubstr("flow.yml:34:16: 'logToFile' must be true or false"));
+}
+
 }  // namespace
 }  // namespace floe::flow

@@ -173,6 +173,9 @@ Value InputSchema() {
            {"options", Value::MakeMap({{"type", Str("array")}})},
            {"itemType", Value::MakeMap({{"enum", Strings(InputTypeNames())}})},
            {"allowCustomValue", Value::MakeMap({{"type", Str("boolean")}})},
+           {"expression", Value::MakeMap({{"type", Str("string")},
+                                          {"description", Str("SELECT/MULTISELECT: a template giving the choices")}})},
+           {"autoSelectFirst", Value::MakeMap({{"type", Str("boolean")}})},
            {"validator", Value::MakeMap({{"type", Str("string")}})},
            {"min", Value::MakeMap({{"type", Strings({"number", "string"})},
                                    {"description", Str("A number, or an ISO duration for DURATION")}})},
@@ -263,6 +266,22 @@ Value FlowJsonSchema(const TaskRegistry& registry) {
                   Value::MakeMap({{"limit", Value::MakeMap({{"type", Str("integer")}, {"minimum", Value(1)}})},
                                   {"behavior", Value::MakeMap({{"enum", Strings({"QUEUE", "CANCEL", "FAIL"})}})}})},
                  {"additionalProperties", Value(false)}})},
+           {"sla",
+            Value::MakeMap(
+                {{"type", Str("array")},
+                 {"items",
+                  Value::MakeMap(
+                      {{"type", Str("object")},
+                       {"required", Strings({"id", "type", "behavior"})},
+                       {"properties",
+                        Value::MakeMap(
+                            {{"id", Value::MakeMap({{"type", Str("string")}})},
+                             {"type", Value::MakeMap({{"enum", Strings({"MAX_DURATION", "EXECUTION_ASSERTION"})}})},
+                             {"behavior", Value::MakeMap({{"enum", Strings({"FAIL", "CANCEL", "NONE"})}})},
+                             {"duration", Value::MakeMap({{"type", Str("string")}})},
+                             {"assert", Value::MakeMap({{"type", Str("string")}})},
+                             {"labels", labels}})},
+                       {"additionalProperties", Value(false)}})}})},
            {"pluginDefaults", plugin_defaults},
            {"taskDefaults", plugin_defaults},  // the old name, still accepted
            {"triggers", Value::MakeMap({{"type", Str("array")},

@@ -1,5 +1,8 @@
 #include "flow/task.h"
 
+#include <cerrno>
+#include <cstdlib>
+
 #include "tmpl/json.h"
 
 namespace floe::flow {
@@ -34,6 +37,20 @@ Result<bool> TaskContext::BoolOr(std::string_view name, bool fallback) {
   if (v->is_bool()) return v->AsBool();
   if (v->is_string() && (v->AsString() == "true" || v->AsString() == "false")) return v->AsString() == "true";
   return PropertyError(name, "expected true or false, got " + std::string(v->TypeName()));
+}
+
+Result<int64_t> TaskContext::IntOr(std::string_view name, int64_t fallback) {
+  ASSIGN_OR_RETURN(std::optional<tmpl::Value> v, Property(name));
+  if (!v || v->is_null()) return fallback;
+  if (v->is_int()) return v->AsInt();
+  if (v->is_string() && !v->AsString().empty()) {
+    const std::string& text = v->AsString();
+    char* end = nullptr;
+    errno = 0;
+    long long n = std::strtoll(text.c_str(), &end, 10);
+    if (*end == '\0' && errno == 0) return static_cast<int64_t>(n);
+  }
+  return PropertyError(name, "must be a whole number, got " + std::string(v->TypeName()));
 }
 
 Result<std::optional<tmpl::Value>> TaskContext::OptionalMap(std::string_view name) {

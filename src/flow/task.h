@@ -162,6 +162,8 @@ class TaskContext {
   Result<std::optional<std::string>> OptionalString(std::string_view name);
   Result<std::string> StringOr(std::string_view name, std::string fallback);
   Result<bool> BoolOr(std::string_view name, bool fallback);
+  // A whole number, or text of one.
+  Result<int64_t> IntOr(std::string_view name, int64_t fallback);
   Result<std::optional<tmpl::Value>> OptionalMap(std::string_view name);
 };
 

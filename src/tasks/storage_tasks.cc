@@ -21,18 +21,6 @@ std::vector<std::string> StorageNames(const std::string& name) {
   return {"io.kestra.plugin.core.storage." + name, "io.kestra.core.tasks.storages." + name};
 }
 
-Result<int64_t> IntOr(flow::TaskContext& ctx, std::string_view name, int64_t fallback) {
-  ASSIGN_OR_RETURN(std::optional<Value> v, ctx.Property(name));
-  if (!v) return fallback;
-  if (v->is_int()) return v->AsInt();
-  if (v->is_string()) {
-    char* end = nullptr;
-    long long n = std::strtoll(v->AsString().c_str(), &end, 10);
-    if (!v->AsString().empty() && *end == '\0') return static_cast<int64_t>(n);
-  }
-  return ctx.PropertyError(name, "must be an integer");
-}
-
 // A local file to read for a URI property (floe://, s3://, allowed local paths).
 Result<std::filesystem::path> InputFile(flow::TaskContext& ctx, std::string_view name) {
   ASSIGN_OR_RETURN(std::string uri, ctx.RequiredString(name));
@@ -76,8 +64,8 @@ class SplitTask final : public flow::Task {
     storage::RowSplit split;
     ASSIGN_OR_RETURN(split.separator, ctx.StringOr("separator", "\n"));
     if (split.separator.empty()) return ctx.PropertyError("separator", "must not be empty");
-    ASSIGN_OR_RETURN(split.rows, IntOr(ctx, "rows", 0));
-    ASSIGN_OR_RETURN(split.partitions, IntOr(ctx, "partitions", 0));
+    ASSIGN_OR_RETURN(split.rows, ctx.IntOr("rows", 0));
+    ASSIGN_OR_RETURN(split.partitions, ctx.IntOr("partitions", 0));
     ASSIGN_OR_RETURN(std::optional<std::string> bytes_text, ctx.OptionalString("bytes"));
     if (bytes_text) {
       auto bytes = storage::ParseByteSize(*bytes_text);
