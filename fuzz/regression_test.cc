@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "fuzz/avro_fuzz_target.h"
 #include "fuzz/flow_fuzz_target.h"
 #include "fuzz/template_fuzz_target.h"
 #include "fuzz/xml_fuzz_target.h"
@@ -31,6 +32,8 @@ TEST(FuzzRegressionTest, TemplateInputs) { EXPECT_GT(Replay("template", FuzzTemp
 TEST(FuzzRegressionTest, FlowInputs) { EXPECT_GT(Replay("flow", FuzzFlow), 0); }
 
 TEST(FuzzRegressionTest, XmlInputs) { EXPECT_GT(Replay("xml", FuzzXml), 0); }
+
+TEST(FuzzRegressionTest, AvroInputs) { EXPECT_GT(Replay("avro", FuzzAvro), 0); }
 
 }  // namespace
 }  // namespace floe::fuzz
