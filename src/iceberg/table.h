@@ -1,0 +1,60 @@
+// Iceberg tables over a catalog and object stores: create, load, append
+// data files as a snapshot (optimistic concurrency: a commit that loses the
+// race is rebased onto the winner and retried), and plan the live data
+// files of any snapshot. The data files themselves are written by the
+// caller (DuckDB); this layer writes manifests, manifest lists and
+// metadata files, and commits them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "iceberg/manifest.h"
+#include "iceberg/metadata.h"
+#include "iceberg/sql_catalog.h"
+#include "storage/object_stores.h"
+
+namespace floe::iceberg {
+
+struct LoadedTable {
+  TableIdent ident;
+  std::string metadata_location;
+  TableMetadata metadata;
+};
+
+class Tables {
+ public:
+  Tables(SqlCatalog& catalog, storage::ObjectStores& stores, const Clock& clock = SystemClock());
+
+  // A new, empty v2 table at `location` (a folder or s3:// prefix), its
+  // first metadata file written before the catalog records it.
+  Result<LoadedTable> Create(const TableIdent& ident, const std::string& location, Schema schema,
+                             PartitionSpec spec = {}, std::map<std::string, std::string> properties = {});
+  Result<LoadedTable> Load(const TableIdent& ident);
+  // Adds `files` as one "append" snapshot on the main branch. A concurrent
+  // commit makes this one re-read the table and try again on top of it
+  // (table properties commit.retry.num-retries (4), commit.retry.min-wait-ms
+  // (100) and commit.retry.max-wait-ms (60000), as Iceberg's); what a
+  // failed attempt wrote is deleted.
+  Result<LoadedTable> Append(const TableIdent& ident, const std::vector<DataFile>& files);
+  // The live data files (ADDED and EXISTING entries) of a snapshot, the
+  // current one by default, with inherited snapshot ids and sequence numbers.
+  Result<std::vector<ManifestEntry>> PlanFiles(const LoadedTable& table, std::optional<int64_t> snapshot_id = {});
+
+ private:
+  Result<std::string> Read(const std::string& uri);
+  Status Write(const std::string& uri, std::string_view bytes);
+  void Delete(const std::string& uri);
+
+  SqlCatalog& catalog_;
+  storage::ObjectStores& stores_;
+  const Clock& clock_;
+};
+
+// A random version-4 UUID, as Iceberg names metadata files and tables.
+std::string NewUuid();
+
+}  // namespace floe::iceberg
