@@ -4,6 +4,7 @@
 
 #include "iceberg/avro.h"
 #include "iceberg/manifest.h"
+#include "iceberg/metadata.h"
 
 namespace floe::fuzz {
 
@@ -15,6 +16,12 @@ void FuzzAvro(const uint8_t* data, size_t size) {
   if (manifest.ok()) sink = sink + manifest->entries.size();
   auto list = iceberg::ReadManifestList(bytes, "fuzz.avro");
   if (list.ok()) sink = sink + list->manifests.size();
+  // The same bytes as table metadata JSON: what parses must write and parse again.
+  auto metadata = iceberg::ParseTableMetadata(bytes, "fuzz.metadata.json");
+  if (metadata.ok()) {
+    auto json = iceberg::TableMetadataToJson(*metadata);
+    if (json.ok() && !iceberg::ParseTableMetadata(*json, "again.metadata.json").ok()) __builtin_trap();
+  }
   (void)sink;
 }
 

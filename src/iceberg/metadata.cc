@@ -144,6 +144,18 @@ const Snapshot* TableMetadata::CurrentSnapshot() const {
   return current_snapshot_id ? FindSnapshot(*current_snapshot_id) : nullptr;
 }
 
+const Snapshot* TableMetadata::SnapshotAsOf(int64_t timestamp_ms) const {
+  const Snapshot* found = nullptr;
+  for (const auto& [ts, id] : snapshot_log)
+    if (ts <= timestamp_ms) found = FindSnapshot(id);
+  return found;
+}
+
+const Snapshot* TableMetadata::SnapshotOfRef(const std::string& ref) const {
+  auto it = refs.find(ref);
+  return it == refs.end() ? nullptr : FindSnapshot(it->second.snapshot_id);
+}
+
 Result<TableMetadata> ParseTableMetadata(std::string_view text, const std::string& name) {
   auto json = tmpl::ParseJson(std::string(text));
   if (!json.ok()) return Status(json.status()).WithContext("table metadata " + name);

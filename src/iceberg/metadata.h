@@ -76,6 +76,11 @@ struct TableMetadata {
   const PartitionSpec* FindSpec(int id) const;
   const Snapshot* FindSnapshot(int64_t id) const;
   const Snapshot* CurrentSnapshot() const;
+  // Time travel: the snapshot that was the table's current one at
+  // `timestamp_ms` (from the snapshot log), nullptr before the first one.
+  const Snapshot* SnapshotAsOf(int64_t timestamp_ms) const;
+  // The snapshot a branch or tag points at; nullptr when there is no such ref.
+  const Snapshot* SnapshotOfRef(const std::string& ref) const;
 };
 
 // `name` (the metadata file) is for errors: every error names it and the

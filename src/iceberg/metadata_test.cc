@@ -79,6 +79,10 @@ TEST(TableMetadataTest, ReadsV2AsSparkWritesIt) {
   EXPECT_EQ(m->refs.at("main").snapshot_id, 3055729675574597004);
   EXPECT_FALSE(m->refs.at("v1").branch);
   EXPECT_EQ(m->refs.at("v1").max_ref_age_ms, 86400000);
+  // Time travel: the snapshot log says which snapshot was current when.
+  EXPECT_EQ(m->SnapshotAsOf(1515100955769), nullptr);
+  EXPECT_EQ(m->SnapshotAsOf(1515100955770)->snapshot_id, 3051729675574597004);
+  EXPECT_EQ(m->SnapshotOfRef("v1")->snapshot_id, 3051729675574597004);
 
   // Written again and read back: the same table.
   auto json = TableMetadataToJson(*m, 2);

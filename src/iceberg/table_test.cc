@@ -92,6 +92,11 @@ TEST_F(TableTest, AppendsAreSnapshotsAndEverySnapshotPlansItsFiles) {
   ASSERT_TRUE(then.ok());
   EXPECT_EQ(then->size(), 2u);
   EXPECT_EQ(tables_->PlanFiles(*loaded, 42).status().code(), StatusCode::kNotFound);
+  // Time travel by timestamp and by ref.
+  EXPECT_EQ(m.SnapshotAsOf(m.snapshots[0].timestamp_ms - 1), nullptr);
+  EXPECT_EQ(m.SnapshotAsOf(current->timestamp_ms + 1), current);
+  EXPECT_EQ(m.SnapshotOfRef("main"), current);
+  EXPECT_EQ(m.SnapshotOfRef("nope"), nullptr);
 
   // The manifest list summarizes the partitions it holds.
   auto list_bytes = stores_.Open(current->manifest_list);
