@@ -76,22 +76,16 @@ Result<tmpl::Value> FlowRenderHost::ErrorLogs() const {
   if (!s_.store || s_.execution_id.empty()) return FailedPrecondition("errorLogs() is not available here");
   constexpr size_t kMaxLines = 25;  // as Kestra
   tmpl::ValueList lines;
-  int64_t after = 0;
-  while (lines.size() < kMaxLines) {
-    ASSIGN_OR_RETURN(std::vector<state::LogEntry> page, s_.store->GetLogs(s_.execution_id, after));
-    if (page.empty()) break;
-    for (const auto& l : page) {
-      after = l.seq;
-      if (l.level != LogLevel::kError || lines.size() >= kMaxLines) continue;
-      lines.push_back(tmpl::Value::MakeMap({{"executionId", tmpl::Value(l.execution_id)},
-                                            {"namespace", tmpl::Value(s_.namespace_)},
-                                            {"taskId", tmpl::Value(l.task_id)},
-                                            {"taskRunId", tmpl::Value(l.task_run_id)},
-                                            {"timestamp", tmpl::Value(FormatTimestamp(l.at))},
-                                            {"level", tmpl::Value(std::string(LogLevelName(l.level)))},
-                                            {"message", tmpl::Value(l.message)}}));
-    }
-  }
+  ASSIGN_OR_RETURN(std::vector<state::LogEntry> errors,
+                   s_.store->GetLogs(s_.execution_id, 0, static_cast<int>(kMaxLines), LogLevel::kError));
+  for (const auto& l : errors)
+    lines.push_back(tmpl::Value::MakeMap({{"executionId", tmpl::Value(l.execution_id)},
+                                          {"namespace", tmpl::Value(s_.namespace_)},
+                                          {"taskId", tmpl::Value(l.task_id)},
+                                          {"taskRunId", tmpl::Value(l.task_run_id)},
+                                          {"timestamp", tmpl::Value(FormatTimestamp(l.at))},
+                                          {"level", tmpl::Value(std::string(LogLevelName(l.level)))},
+                                          {"message", tmpl::Value(l.message)}}));
   return tmpl::Value(std::move(lines));
 }
 

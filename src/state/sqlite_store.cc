@@ -585,11 +585,14 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     return out;
   }
 
-  Result<std::vector<LogEntry>> GetLogs(const std::string& execution_id, int64_t after_seq, int limit) override {
+  Result<std::vector<LogEntry>> GetLogs(const std::string& execution_id, int64_t after_seq, int limit,
+                                        std::optional<LogLevel> level) override {
     std::lock_guard lock(mu_);
     ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT seq, task_run_id, task_id, at_ms, level, message FROM logs "
-                                     "WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?"));
+                                     "WHERE execution_id = ?1 AND seq > ?2 AND (?4 IS NULL OR level = ?4) "
+                                     "ORDER BY seq LIMIT ?3"));
     s.Bind(1, execution_id).Bind(2, after_seq).Bind(3, int64_t{limit});
+    if (level) s.Bind(4, LogLevelName(*level));
     std::vector<LogEntry> out;
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) {

@@ -220,6 +220,21 @@ TEST_F(SqliteStoreTest, LogsComeBackInOrderAfterASeq) {
   auto rest = store_->GetLogs(e.id, (*first)[2].seq);
   ASSERT_EQ(rest->size(), 2u);
   EXPECT_EQ((*rest)[0].message, "line 3");
+  // Only the lines at one level (errorLogs() reads the ERROR ones), up to a limit.
+  std::vector<LogEntry> errors;
+  for (int i = 0; i < 3; ++i)
+    errors.push_back({.execution_id = e.id,
+                      .task_id = "t",
+                      .at = SystemClock().Now(),
+                      .level = LogLevel::kError,
+                      .message = "error " + std::to_string(i)});
+  ASSERT_TRUE(store_->AppendLogs(errors).ok());
+  auto only = store_->GetLogs(e.id, 0, 2, LogLevel::kError);
+  ASSERT_TRUE(only.ok());
+  ASSERT_EQ(only->size(), 2u);
+  EXPECT_EQ((*only)[0].message, "error 0");
+  EXPECT_EQ((*only)[1].level, LogLevel::kError);
+  EXPECT_EQ(store_->GetLogs(e.id, 0, 10000, LogLevel::kWarn)->size(), 0u);
 }
 
 // PurgeExecutions deletes only ended executions matching the filter (a

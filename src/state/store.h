@@ -97,9 +97,10 @@ class Store {
   virtual Result<std::string> ResolveExecutionId(const std::string& prefix) = 0;
   // Newest first; task runs are not filled.
   virtual Result<std::vector<Execution>> ListExecutions(const ExecutionFilter& filter) = 0;
-  // Log lines of an execution with seq > after_seq, oldest first.
-  virtual Result<std::vector<LogEntry>> GetLogs(const std::string& execution_id, int64_t after_seq,
-                                                int limit = 10000) = 0;
+  // Log lines of an execution with seq > after_seq, oldest first; only
+  // those at `level` when it is given (errorLogs() asks for ERROR lines).
+  virtual Result<std::vector<LogEntry>> GetLogs(const std::string& execution_id, int64_t after_seq, int limit = 10000,
+                                                std::optional<LogLevel> level = std::nullopt) = 0;
   // Deletes the log lines the filter selects; returns how many.
   virtual Result<int64_t> PurgeLogs(const LogPurge& filter) = 0;
   // Deletes the executions (and/or their log lines) `filter` matches, in one
