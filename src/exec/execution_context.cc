@@ -1,5 +1,6 @@
 #include <cctype>
 
+#include "exec/execution_lock.h"
 #include "exec/running_execution.h"
 #include "tmpl/json.h"
 
@@ -201,6 +202,8 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
       },
       .store = &env_.store,
       .resume = env_.resume,
+      .execution_in_use = [locks =
+                               env_.settings.locks](const std::string& id) { return ExecutionLock::IsHeld(locks, id); },
       .execution_id = execution_.id,
       .storage_prefix = StoragePrefix(),
       .clock = env_.settings.clock,

@@ -54,6 +54,12 @@ struct ExecutionEnv {
   std::function<Result<std::string>(std::shared_ptr<const flow::Flow>, const std::map<std::string, tmpl::Value>&,
                                     SubmitOptions)>
       submit;
+  // Runs a started execution to its end, with the retries that start new
+  // executions (a task's or the flow's CREATE_NEW_EXECUTION); returns the id
+  // of the last one. A waiting Subflow runs its child through it.
+  std::function<Result<std::string>(RunningExecution&, const flow::Flow&, const std::map<std::string, tmpl::Value>&,
+                                    const SubmitOptions&)>
+      run_to_end;
   // Resumes a PAUSED execution in the background (execution.Resume); an
   // error when it cannot be (not paused, another flow's, bad inputs).
   std::function<Status(const std::string& id, const std::string& ns, const std::string& flow_id,

@@ -35,6 +35,9 @@ Executor::Executor(state::Store& store, const flow::TaskRegistry& registry, cons
       .slots = *slots_,
       .submit = [this](std::shared_ptr<const flow::Flow> flow, const std::map<std::string, tmpl::Value>& inputs,
                        SubmitOptions options) { return Submit(std::move(flow), inputs, std::move(options)); },
+      .run_to_end = [this](RunningExecution& running, const flow::Flow& flow,
+                           const std::map<std::string, tmpl::Value>& inputs,
+                           const SubmitOptions& options) { return RunToEnd(running, flow, inputs, options); },
       .resume = [this](
                     const std::string& id, const std::string& ns, const std::string& flow_id,
                     const std::map<std::string, tmpl::Value>& inputs) { return SubmitResume(id, ns, flow_id, inputs); },
@@ -96,6 +99,7 @@ Result<std::string> Executor::Run(const flow::Flow& flow, const std::map<std::st
 Result<std::string> Executor::RunToEnd(RunningExecution& running, const flow::Flow& flow,
                                        const std::map<std::string, tmpl::Value>& inputs, const SubmitOptions& options) {
   std::string id = running.id();
+  Timestamp chain_start = settings_.clock->Now();
   RETURN_IF_ERROR(running.Run());
   // A task's retry with CREATE_NEW_EXECUTION ended it RETRIED, with the wait it asked for.
   std::optional<Duration> task_retry = running.NewExecutionRetry();
@@ -121,7 +125,7 @@ Result<std::string> Executor::RunToEnd(RunningExecution& running, const flow::Fl
     }
     if (state == State::kRetried || flow.retry->new_execution) {
       RunningExecution again(*env_, flow);
-      again.set_execution_attempt(attempts + 1);
+      again.set_execution_attempt(attempts + 1, chain_start);
       std::vector<std::pair<std::string, std::string>> labels = options.labels;
       labels.emplace_back("retryOf", id);
       ASSIGN_OR_RETURN(id, again.Start(inputs, labels, "", options.trigger));
@@ -156,7 +160,7 @@ Result<std::string> Executor::Submit(std::shared_ptr<const flow::Flow> flow,
   // A thread per running execution, up to max_running; idle ones are reused.
   if (idle_threads_ == 0 && threads_.size() < static_cast<size_t>(std::max(1, settings_.max_running)))
     threads_.emplace_back([this] { PoolLoop(); });
-  pool_cv_.notify_one();
+  pool_cv_.notify_all();  // retry waits share the condition: wake an idle thread for sure
   return id;
 }
 
@@ -423,12 +427,17 @@ Status Executor::SubmitResume(const std::string& execution_id, const std::string
   job->running = std::make_unique<RunningExecution>(*env_, *job->flow);
   job->resumed = true;
   RETURN_IF_ERROR(job->running->Restore(c.execution, RestoreMode::kResume, std::move(c.lock), inputs));
+  return Enqueue(std::move(job));
+}
+
+Status Executor::Enqueue(std::unique_ptr<Job> job) {
   std::lock_guard lock(pool_mu_);
-  if (draining_) return FailedPrecondition("the executor is shutting down; not resuming " + execution_id);
+  if (draining_)
+    return FailedPrecondition("the executor is shutting down; execution " + job->running->id() + " stays as it is");
   queue_.push_back(std::move(job));
   if (idle_threads_ == 0 && threads_.size() < static_cast<size_t>(std::max(1, settings_.max_running)))
     threads_.emplace_back([this] { PoolLoop(); });
-  pool_cv_.notify_one();
+  pool_cv_.notify_all();  // retry waits share the condition: wake an idle thread for sure
   return Status::Ok();
 }
 
@@ -444,9 +453,18 @@ Result<std::vector<std::string>> Executor::ExpirePauses() {
     auto flow = StoredFlow(claimed->execution);
     if (!flow.ok()) continue;
     if (TimedOutPause(claimed->execution, *flow, settings_.clock->Now()).empty()) continue;
-    RunningExecution running(*env_, *flow);
-    RETURN_IF_ERROR(running.Restore(claimed->execution, RestoreMode::kExpirePause, std::move(claimed->lock)));
-    RETURN_IF_ERROR(running.Run());
+    // It goes on in the pool (bounded by max_running, drained on shutdown);
+    // one that cannot does not stop the others.
+    auto job = std::make_unique<Job>();
+    job->flow = std::make_shared<const flow::Flow>(std::move(*flow));
+    job->running = std::make_unique<RunningExecution>(*env_, *job->flow);
+    job->resumed = true;
+    Status s = job->running->Restore(claimed->execution, RestoreMode::kExpirePause, std::move(claimed->lock));
+    if (s.ok()) s = Enqueue(std::move(job));
+    if (!s.ok()) {
+      Logger().Error("execution " + listed.id + ": its timed-out pause: " + s.ToString());
+      continue;
+    }
     expired.push_back(listed.id);
   }
   return expired;

@@ -141,8 +141,8 @@ class Executor {
   Status ResumePaused(const std::string& execution_id, const std::map<std::string, tmpl::Value>& inputs);
   // Ends every Pause (without pauseDuration) that has been PAUSED longer than
   // its `timeout`: the task fails (WARNING with allowFailure) and its
-  // execution goes on from there, here. Returns those executions' ids.
-  // `floe server` calls it every second.
+  // execution goes on from there, in the pool. Returns those executions'
+  // ids. `floe server` calls it every second.
   Result<std::vector<std::string>> ExpirePauses();
   // ResumePaused in the background, on the pool (execution.Resume): the
   // checks (paused, of flow `ns`.`flow_id` when given, onResume inputs) are
@@ -164,6 +164,8 @@ class Executor {
 
  private:
   struct Job;
+  // Queues a job on the pool (a thread is started when none is idle).
+  Status Enqueue(std::unique_ptr<Job> job);
   void PoolLoop();
   Result<std::optional<std::string>> PollTrigger(const flow::Flow& flow, const std::string& trigger_id,
                                                  std::shared_ptr<const flow::Flow> submit);

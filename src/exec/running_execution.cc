@@ -126,6 +126,10 @@ Status RunningExecution::Run() {
   } stop_watcher{this, watcher};
 
   ASSIGN_OR_RETURN(State end, RunToEnd());
+  // Its state is final: SLAs no longer apply, and a stop an SLA asked for
+  // (not a kill) does not reach the afterExecution tasks.
+  ended_ = true;
+  if (SlaStop() && !kill_requested_) killed_ = false;
   if (end == State::kPaused || flow_.after_execution.empty()) return Status::Ok();
   // afterExecution tasks see the final state; the execution has ended, so
   // their failures are logged, not turned into its state.
@@ -260,6 +264,7 @@ void RunningExecution::WatchForKill() {
     }
     auto state = env_.store.GetExecutionState(execution_.id);
     if (!state.ok() || *state != State::kKilling) continue;
+    kill_requested_ = true;
     killed_ = true;
     {
       std::lock_guard active_lock(mu_);

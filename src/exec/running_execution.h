@@ -97,7 +97,12 @@ class RunningExecution {
 
   const std::string& id() const { return execution_.id; }
   // Which execution of a chain of CREATE_NEW_EXECUTION retries this is (1: the first).
-  void set_execution_attempt(int attempt) { execution_attempt_ = attempt; }
+  // `chain_start`: when the chain's first execution started (a retry's
+  // maxDuration counts from then).
+  void set_execution_attempt(int attempt, Timestamp chain_start) {
+    execution_attempt_ = attempt;
+    chain_start_ = chain_start;
+  }
   // After Run: the wait before the new execution a task's CREATE_NEW_EXECUTION
   // retry asked for (the execution ended RETRIED), if one did.
   std::optional<Duration> NewExecutionRetry();
@@ -281,10 +286,13 @@ class RunningExecution {
   std::optional<SlaEnd> sla_end_;
 
   int execution_attempt_ = 1;
+  std::optional<Timestamp> chain_start_;         // unset: this execution's start
   std::optional<Duration> new_execution_retry_;  // guarded by mu_
 
-  bool admitted_ = false;  // past the flow's concurrency limit
-  std::atomic<bool> killed_{false};
+  bool admitted_ = false;                    // past the flow's concurrency limit
+  std::atomic<bool> killed_{false};          // stop: a kill, or an SLA's FAIL/CANCEL
+  std::atomic<bool> kill_requested_{false};  // a kill (KILLING in the store)
+  std::atomic<bool> ended_{false};           // its final state is recorded
   std::atomic<bool> done_{false};
   std::mutex watch_mu_;
   std::condition_variable watch_cv_;

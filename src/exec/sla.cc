@@ -10,6 +10,7 @@ namespace floe::exec {
 using state::State;
 
 void RunningExecution::CheckSlas(bool assertions) {
+  if (ended_) return;  // an ended execution breaks no SLA (its afterExecution tasks run after)
   for (const auto& sla : flow_.slas) {
     {
       std::lock_guard lock(sla_mu_);

@@ -42,7 +42,7 @@ Result<RunningExecution::ChildCall> RunningExecution::ReadChildCall(RunTaskConte
   // only when it is that one.
   ASSIGN_OR_RETURN(std::optional<tmpl::Value> revision, ctx.Property("revision"));
   if (revision) {
-    int64_t wanted = revision->is_int() ? revision->AsInt() : 0;
+    ASSIGN_OR_RETURN(int64_t wanted, ctx.IntOr("revision", 0));
     int current = child.revision > 0 ? child.revision : 1;
     if (wanted < 1) return ctx.PropertyError("revision", "must be a whole number >= 1");
     if (wanted != current)
@@ -92,12 +92,19 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunChild(const flow::Tas
   auto id = sub.Start(inputs, call.labels);
   if (!id.ok()) return failed(Status(id.status()).WithContext("task '" + spec.id + "': subflow").ToString());
   ctx.Log(LogLevel::kInfo, "subflow " + name + " runs as execution " + *id);
-  RETURN_IF_ERROR(sub.Run());
+  ASSIGN_OR_RETURN(std::string last, env_.run_to_end(sub, *call.flow, inputs, {.labels = call.labels}));
+  if (last != *id) ctx.Log(LogLevel::kInfo, "subflow " + name + " was retried as execution " + last);
+  *id = last;
   ASSIGN_OR_RETURN(state::Execution done, env_.store.GetExecution(*id));
   ASSIGN_OR_RETURN(tmpl::Value sub_outputs, tmpl::ParseJson(done.outputs_json));
   // Kestra's deprecated Subflow `outputs`: rendered in the subflow's
   // context, for a subflow that declares no outputs of its own.
   if (const flow::YamlNode* declared = spec.properties.Find("outputs")) {
+    if (last != sub.id()) {
+      ctx.Log(LogLevel::kWarn, "subflow " + name +
+                                   " was retried as a new execution; this task's deprecated `outputs` are rendered "
+                                   "in its first execution's context");
+    }
     if (!call.flow->outputs.empty()) {
       ctx.Log(LogLevel::kWarn,
               "subflow " + name + " declares its own outputs; this task's deprecated `outputs` are not used");
@@ -112,7 +119,8 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunChild(const flow::Tas
   tmpl::Value outputs = tmpl::Value::MakeMap({{"executionId", tmpl::Value(*id)},
                                               {"state", tmpl::Value(std::string(state::StateName(done.state)))},
                                               {"outputs", sub_outputs}});
-  bool bad = done.state == State::kFailed || done.state == State::kKilled || done.state == State::kCancelled;
+  bool bad = done.state == State::kFailed || done.state == State::kKilled || done.state == State::kCancelled ||
+             done.state == State::kRetried;
   if (bad && call.transmit_failed)
     return FlowableEnd{.state = State::kFailed,
                        .outputs = outputs,
@@ -143,6 +151,7 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunStep(const std::strin
     if (auto it = finished_.find(key); it != finished_.end() && it->second == State::kSuccess) {
       std::shared_lock context_lock(context_mu_);
       const tmpl::Value* outputs = context_.Get("outputs")->Get(step_id);
+      for (const auto& k : scope.output_keys) outputs = outputs ? outputs->Get(k) : nullptr;
       return FlowableEnd{.outputs = outputs ? *outputs : tmpl::Value(tmpl::ValueMap{})};
     }
     run.attempt = ++attempts_[key];
@@ -153,7 +162,9 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunStep(const std::strin
   run.task_type = type;
   run.parent_id = scope.parent_run_id;
   run.scope = scope.path;
-  run.loop_values_json = "[]";
+  tmpl::ValueList loop;
+  for (const auto& k : scope.output_keys) loop.push_back(tmpl::Value(k));
+  run.loop_values_json = tmpl::ToJson(tmpl::Value(std::move(loop)));
   RETURN_IF_ERROR(CreateRun(run));
   RETURN_IF_ERROR(Transition(run, State::kRunning));
   Result<FlowableEnd> end = step();
@@ -242,13 +253,13 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunForEachItem(const flo
           batch_inputs.push_back(std::move(inputs));
         }
         ctx.Log(LogLevel::kInfo, std::to_string(batch_uris.size()) + " batch(es) to " + call->ns + "." + call->flow_id);
-        tmpl::ValueList ids;
+        std::vector<tmpl::Value> ids(batch_uris.size());  // in batch order
         std::map<std::string, int64_t> states;
         std::string first_error;
         ASSIGN_OR_RETURN(Outcome o, RunConcurrently(batch_uris.size(), 0, {}, [&](size_t i) -> Result<Outcome> {
                            ASSIGN_OR_RETURN(FlowableEnd end, RunChild(spec, *call, batch_inputs[i], ctx));
                            std::lock_guard lock(mu);
-                           if (const tmpl::Value* id = end.outputs.Get("executionId")) ids.push_back(*id);
+                           if (const tmpl::Value* id = end.outputs.Get("executionId")) ids[i] = *id;
                            if (const tmpl::Value* st = end.outputs.Get("state")) ++states[st->AsString()];
                            if (const tmpl::Value* out = end.outputs.Get("outputs")) subflow_outputs[i] = *out;
                            Outcome one;
@@ -265,7 +276,7 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunForEachItem(const flo
         tmpl::Value outputs =
             tmpl::Value::MakeMap({{"numberOfBatches", tmpl::Value(static_cast<int64_t>(batch_uris.size()))},
                                   {"iterations", tmpl::Value(std::move(iterations))},
-                                  {"executionIds", tmpl::Value(std::move(ids))}});
+                                  {"executionIds", tmpl::Value(tmpl::ValueList(ids.begin(), ids.end()))}});
         if (o.failed) return FlowableEnd{.state = State::kFailed, .outputs = outputs, .error = first_error};
         return FlowableEnd{.state = o.warning ? State::kWarning : State::kSuccess, .outputs = outputs};
       }));
@@ -273,18 +284,28 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunForEachItem(const flo
     return FlowableEnd{.state = State::kFailed, .outputs = ran.outputs, .error = ran.error};
 
   const std::string merge_type = "io.kestra.plugin.core.flow.ForEachItem$ForEachItemMergeOutputs";
-  ASSIGN_OR_RETURN(FlowableEnd merged, RunStep(spec.id + "_merge", merge_type, inner, [&]() -> Result<FlowableEnd> {
-                     ASSIGN_OR_RETURN(std::filesystem::path dir, ctx.WorkingDirectory());
-                     std::filesystem::path file = dir / "subflow-outputs.ion";
-                     std::ofstream out(file, std::ios::binary);
-                     // JSON maps are Ion text: a line per batch, as Kestra's merged outputs file.
-                     for (const auto& o : subflow_outputs)
-                       out << tmpl::ToJson(o.is_map() ? o : tmpl::Value(tmpl::ValueMap{})) << "\n";
-                     if (!out.flush()) return IoError("cannot write '" + file.string() + "'");
-                     out.close();
-                     ASSIGN_OR_RETURN(std::string uri, ctx.StoreFile(file, "subflow-outputs.ion"));
-                     return FlowableEnd{.outputs = tmpl::Value::MakeMap({{"subflowOutputs", tmpl::Value(uri)}})};
-                   }));
+  ASSIGN_OR_RETURN(
+      FlowableEnd merged, RunStep(spec.id + "_merge", merge_type, inner, [&]() -> Result<FlowableEnd> {
+        ASSIGN_OR_RETURN(std::filesystem::path dir, ctx.WorkingDirectory());
+        std::filesystem::path file = dir / "subflow-outputs.ion";
+        std::ofstream out(file, std::ios::binary);
+        // JSON maps are Ion text: a line per batch, as Kestra's merged outputs file.
+        // After a recovery `_items` did not run here again: its
+        // subflows' outputs are read back from the store.
+        const tmpl::Value* ids = ran.outputs.Get("executionIds");
+        for (size_t i = 0; i < subflow_outputs.size(); ++i) {
+          tmpl::Value o = subflow_outputs[i];
+          if (!o.is_map() && ids && ids->is_list() && i < ids->AsList().size() && ids->AsList()[i].is_string()) {
+            ASSIGN_OR_RETURN(state::Execution done, env_.store.GetExecution(ids->AsList()[i].AsString()));
+            ASSIGN_OR_RETURN(o, tmpl::ParseJson(done.outputs_json.empty() ? "{}" : done.outputs_json));
+          }
+          out << tmpl::ToJson(o.is_map() ? o : tmpl::Value(tmpl::ValueMap{})) << "\n";
+        }
+        if (!out.flush()) return IoError("cannot write '" + file.string() + "'");
+        out.close();
+        ASSIGN_OR_RETURN(std::string uri, ctx.StoreFile(file, "subflow-outputs.ion"));
+        return FlowableEnd{.outputs = tmpl::Value::MakeMap({{"subflowOutputs", tmpl::Value(uri)}})};
+      }));
   if (merged.state == State::kFailed) return merged;
   return FlowableEnd{.state = ran.state, .outputs = ran.outputs};
 }

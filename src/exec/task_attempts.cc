@@ -231,7 +231,8 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
   auto store_log_file = [&]() -> Status {
     if (!spec.log_to_file) return Status::Ok();
     log_file.out.close();
-    std::string suffix = run.id.substr(run.id.size() - 5);
+    std::string file_id = NewId();  // a run resumed (a Pause) writes a file of its own
+    std::string suffix = file_id.substr(file_id.size() - 5);
     for (char& c : suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     auto uri = env_.storage.Put(log_file.path, prefix + "/log-" + suffix + ".txt");
     if (!uri.ok()) {
@@ -272,7 +273,8 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
     std::optional<Duration> delay;
     {
       std::lock_guard lock(mu_);
-      delay = spec.retry->NextDelay(execution_attempt_, std::chrono::duration_cast<Duration>(Now() - start_), rng_);
+      Timestamp since = chain_start_.value_or(start_);
+      delay = spec.retry->NextDelay(execution_attempt_, std::chrono::duration_cast<Duration>(Now() - since), rng_);
       if (delay && !new_execution_retry_) new_execution_retry_ = delay;
     }
     if (delay) {

@@ -116,7 +116,8 @@ Result<flow::ExecutionPurgeCounts> RunTaskContext::PurgeExecutions(const flow::E
                                .start = request.start,
                                .end = request.end,
                                .executions = request.executions,
-                               .logs = request.logs};
+                               .logs = request.logs,
+                               .in_use = services_.execution_in_use};
   for (const auto& name : request.states) {
     auto st = state::ParseState(name);
     if (!st) return InvalidArgument("'" + name + "' is not an execution state");

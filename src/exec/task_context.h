@@ -38,6 +38,8 @@ struct ExecutionServices {
   std::function<Status(const std::string&, const std::string&, const std::string&,
                        const std::map<std::string, tmpl::Value>&)>
       resume;  // execution.Resume (ExecutionEnv::resume)
+  // Whether a live process holds an execution (its lock): never purged.
+  std::function<bool(const std::string&)> execution_in_use;
   std::string execution_id;
   std::string storage_prefix;           // the execution's files' key prefix in storage
   const Clock* clock = &SystemClock();  // Sleep, Pause delays, waits between rounds

@@ -86,16 +86,18 @@ Status SaveWorkdirCache(const storage::InternalStorage& storage, const WorkdirCa
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    std::string rel = std::filesystem::relative(it->path(), dir, ec).generic_string();
+    // An entry that cannot be read (a dangling symlink) is skipped, not the scan.
+    std::error_code entry_ec;
+    if (!it->is_regular_file(entry_ec)) continue;
+    std::string rel = std::filesystem::relative(it->path(), dir, entry_ec).generic_string();
+    if (entry_ec) continue;
     bool wanted = false;
     for (const auto& p : cache.patterns) wanted = wanted || GlobMatches(p, rel);
     if (!wanted) continue;
     matched.emplace_back(rel, it->path());
     if (restored) {
-      auto written = std::filesystem::last_write_time(it->path(), ec);
-      auto written_at = std::chrono::file_clock::to_sys(written);
-      if (!ec && written_at > *restored) changed = true;
+      auto written = std::filesystem::last_write_time(it->path(), entry_ec);
+      if (entry_ec || std::chrono::file_clock::to_sys(written) > *restored) changed = true;
     }
   }
   if (ec) return IoError("cannot list '" + dir.string() + "': " + ec.message());

@@ -617,7 +617,8 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
       levels += std::string(levels.empty() ? "" : ",") + "'" + std::string(LogLevelName(l)) + "'";
     std::string sql =
         "DELETE FROM logs WHERE execution_id IN (SELECT id FROM executions WHERE (?1 = '' OR namespace = ?1 OR "
-        "namespace LIKE ?1 || '.%') AND (?2 = '' OR flow_id = ?2)) AND at_ms >= ?3 AND at_ms < ?4";
+        "substr(namespace, 1, length(?1) + 1) = ?1 || '.') AND (?2 = '' OR flow_id = ?2)) AND at_ms >= ?3 AND "
+        "at_ms < ?4";
     if (!levels.empty()) sql += " AND level IN (" + levels + ")";
     ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
     s.Bind(1, f.namespace_)
@@ -646,7 +647,8 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
       {
         ASSIGN_OR_RETURN(
             Stmt q, Prepare("SELECT e.id, e.namespace, e.flow_id FROM executions e WHERE (?1 = '' OR e.namespace = ?1 "
-                            "OR (?2 = '' AND e.namespace LIKE ?1 || '.%')) AND (?2 = '' OR e.flow_id = ?2) AND "
+                            "OR (?2 = '' AND substr(e.namespace, 1, length(?1) + 1) = ?1 || '.')) AND (?2 = '' OR "
+                            "e.flow_id = ?2) AND "
                             "e.state IN (" +
                             in +
                             ") AND coalesce((SELECT min(at_ms) FROM execution_states WHERE execution_id = e.id), 0) "
@@ -657,6 +659,7 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
             .Bind(4, f.end ? ToMs(*f.end) - 1 : INT64_MAX);
         int rc;
         while ((rc = q.Step()) == SQLITE_ROW) {
+          if (f.in_use && f.in_use(q.Text(0))) continue;
           Execution e;
           e.id = q.Text(0);
           e.namespace_ = q.Text(1);

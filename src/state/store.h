@@ -11,6 +11,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -44,6 +45,9 @@ struct ExecutionPurge {
   std::optional<Timestamp> start, end;
   bool executions = true;  // the executions with their task runs and histories
   bool logs = true;        // their log lines
+  // Whether a live process still has the execution (its afterExecution
+  // tasks, a retry's wait): such an execution is kept. Unset: none has.
+  std::function<bool(const std::string& execution_id)> in_use;
 };
 
 struct PurgedExecutions {

@@ -1,6 +1,7 @@
 #include "storage/row_split.h"
 
 #include <cctype>
+#include <cstdint>
 
 namespace floe::storage {
 
@@ -41,7 +42,9 @@ Result<int64_t> ParseByteSize(const std::string& text) {
                                               : 0;
   if (digits == 0 || digits > 12 || scale == 0)
     return InvalidArgument("'" + text + "' is not a size such as 512, 10KB or 1MB");
-  return std::stoll(text.substr(0, digits)) * scale;
+  int64_t n = std::stoll(text.substr(0, digits));
+  if (n > INT64_MAX / scale) return InvalidArgument("'" + text + "' is too large a size");
+  return n * scale;
 }
 
 Status CheckRowSplit(const RowSplit& split) {
