@@ -279,6 +279,26 @@ TEST_F(SqliteStoreTest, PurgesEndedExecutionsWithTheirRunsAndLogs) {
   EXPECT_TRUE(store_->GetExecution(running).ok()) << "a running execution is never purged";
   EXPECT_TRUE(store_->GetExecution(other).ok());
 
+  // Namespaces match exactly: no SQL wildcard ('_'), no case folding.
+  std::string underscore = make("my_team", State::kSuccess);
+  std::string lookalike = make("myXteam.a", State::kSuccess);
+  std::string upper = make("MY_TEAM.b", State::kSuccess);
+  std::string child = make("my_team.sales", State::kSuccess);
+  auto exact = store_->PurgeExecutions({.namespace_ = "my_team", .end = t0 + std::chrono::seconds(1)});
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_EQ(exact->executions.size(), 2u);
+  EXPECT_EQ(store_->GetExecution(underscore).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetExecution(child).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->GetExecution(lookalike).ok());
+  EXPECT_TRUE(store_->GetExecution(upper).ok());
+  // An execution a live process still holds is kept.
+  auto held = store_->PurgeExecutions({.namespace_ = "myXteam",
+                                       .end = t0 + std::chrono::seconds(1),
+                                       .in_use = [&](const std::string& id) { return id == lookalike; }});
+  ASSERT_TRUE(held.ok());
+  EXPECT_TRUE(held->executions.empty());
+  EXPECT_TRUE(store_->GetExecution(lookalike).ok());
+
   // Only logs, of one flow in one namespace (not those under it).
   auto logs_only = store_->PurgeExecutions(
       {.namespace_ = "prod", .flow_id = "hello", .states = {State::kSuccess}, .executions = false});
