@@ -322,6 +322,20 @@ Status RunningExecution::CreateRun(state::TaskRun& run) {
   return Status::Ok();
 }
 
+Status RunningExecution::CreateRunIn(state::TaskRun& run, const std::string& task_id, const std::string& task_type,
+                                     const Scope& scope) {
+  run.id = NewId();
+  run.execution_id = execution_.id;
+  run.task_id = task_id;
+  run.task_type = task_type;
+  run.parent_id = scope.parent_run_id;
+  run.scope = scope.path;
+  tmpl::ValueList loop;
+  for (const auto& k : scope.output_keys) loop.push_back(tmpl::Value(k));
+  run.loop_values_json = tmpl::ToJson(tmpl::Value(std::move(loop)));
+  return CreateRun(run);
+}
+
 Status RunningExecution::Transition(state::TaskRun& run, State state, state::TransitionDetails details) {
   run.state = state;
   if (details.outputs_json) details.outputs_json = mask_.Mask(*details.outputs_json);

@@ -128,6 +128,9 @@ class RunningExecution {
   void Log(const std::string& task_run_id, const std::string& task_id, LogLevel level, std::string_view message);
   Status Transition(state::TaskRun& run, state::State state, state::TransitionDetails details = {});
   Status CreateRun(state::TaskRun& run);
+  // A new task run of `task_id` in `scope` (its first attempt's fields set
+  // but `attempt`), recorded in the store.
+  Status CreateRunIn(state::TaskRun& run, const std::string& task_id, const std::string& task_type, const Scope& scope);
 
   // The template variables of a task run in `scope`: the execution's
   // context plus taskrun/parent/parents/task.

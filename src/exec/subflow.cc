@@ -156,16 +156,7 @@ Result<RunningExecution::FlowableEnd> RunningExecution::RunStep(const std::strin
     }
     run.attempt = ++attempts_[key];
   }
-  run.id = NewId();
-  run.execution_id = execution_.id;
-  run.task_id = step_id;
-  run.task_type = type;
-  run.parent_id = scope.parent_run_id;
-  run.scope = scope.path;
-  tmpl::ValueList loop;
-  for (const auto& k : scope.output_keys) loop.push_back(tmpl::Value(k));
-  run.loop_values_json = tmpl::ToJson(tmpl::Value(std::move(loop)));
-  RETURN_IF_ERROR(CreateRun(run));
+  RETURN_IF_ERROR(CreateRunIn(run, step_id, type, scope));
   RETURN_IF_ERROR(Transition(run, State::kRunning));
   Result<FlowableEnd> end = step();
   if (!end.ok()) end = FlowableEnd{.state = State::kFailed, .error = end.status().ToString()};

@@ -167,16 +167,7 @@ Result<State> RunningExecution::RunAttempt(const flow::TaskSpec& spec, const Sco
     }
   }
   if (!reused) {
-    run.id = NewId();
-    run.execution_id = execution_.id;
-    run.task_id = spec.id;
-    run.task_type = spec.task_type->name;
-    run.parent_id = scope.parent_run_id;
-    run.scope = scope.path;
-    tmpl::ValueList loop;
-    for (const auto& k : scope.output_keys) loop.push_back(tmpl::Value(k));
-    run.loop_values_json = tmpl::ToJson(tmpl::Value(std::move(loop)));
-    RETURN_IF_ERROR(CreateRun(run));
+    RETURN_IF_ERROR(CreateRunIn(run, spec.id, spec.task_type->name, scope));
   }
   tmpl::Value variables = VariablesFor(spec, scope, run);
   if (!reused && spec.run_if) {

@@ -92,14 +92,6 @@ std::optional<tmpl::Value> StatValue(const Type& type, const std::string& text) 
   }
 }
 
-bool Less(const tmpl::Value& a, const tmpl::Value& b) {
-  if (a.is_int() && b.is_int()) return a.AsInt() < b.AsInt();
-  if (a.is_number() && b.is_number()) return a.AsDouble() < b.AsDouble();
-  if (a.is_string() && b.is_string()) return a.AsString() < b.AsString();
-  if (a.is_bool() && b.is_bool()) return !a.AsBool() && b.AsBool();
-  return false;
-}
-
 }  // namespace
 
 Status WriteParquet(engine::Connection& con, const std::string& query, const std::string& path, const Schema& schema) {
@@ -144,8 +136,8 @@ Result<DataFile> DescribeParquet(engine::Connection& con, const std::string& pat
       if (!all_null) no_bounds.insert(id);
       continue;
     }
-    if (!lows.count(id) || Less(*low, lows[id])) lows[id] = *low;
-    if (!highs.count(id) || Less(highs[id], *high)) highs[id] = *high;
+    if (!lows.count(id) || ValueLess(*low, lows[id])) lows[id] = *low;
+    if (!highs.count(id) || ValueLess(highs[id], *high)) highs[id] = *high;
   }
   for (const auto& [group, rows] : group_rows) file.record_count += rows;
   for (const auto& [id, low] : lows) {

@@ -48,15 +48,6 @@ int64_t Counter(const Snapshot* s, const std::string& key) {
   return it == s->summary.end() ? 0 : std::atoll(it->second.c_str());
 }
 
-// Orders partition values of one type: numbers, text (as bytes), booleans.
-bool Less(const tmpl::Value& a, const tmpl::Value& b) {
-  if (a.is_int() && b.is_int()) return a.AsInt() < b.AsInt();
-  if (a.is_number() && b.is_number()) return a.AsDouble() < b.AsDouble();
-  if (a.is_string() && b.is_string()) return a.AsString() < b.AsString();
-  if (a.is_bool() && b.is_bool()) return !a.AsBool() && b.AsBool();
-  return false;
-}
-
 // Per spec field: whether a null appears and the lowest and highest values.
 Result<std::vector<FieldSummary>> Summaries(const PartitionSpec& spec, const Schema& schema,
                                             const std::vector<DataFile>& files) {
@@ -71,8 +62,8 @@ Result<std::vector<FieldSummary>> Summaries(const PartitionSpec& spec, const Sch
         out[i].contains_null = true;
         continue;
       }
-      if (!low || Less(v, *low)) low = v;
-      if (!high || Less(*high, v)) high = v;
+      if (!low || ValueLess(v, *low)) low = v;
+      if (!high || ValueLess(*high, v)) high = v;
     }
     if (low) {
       ASSIGN_OR_RETURN(std::string lower, ToBound(type, *low));

@@ -59,6 +59,14 @@ constexpr int64_t kMicrosPerHour = 3600000000;
 
 }  // namespace
 
+bool ValueLess(const tmpl::Value& a, const tmpl::Value& b) {
+  if (a.is_int() && b.is_int()) return a.AsInt() < b.AsInt();
+  if (a.is_number() && b.is_number()) return a.AsDouble() < b.AsDouble();
+  if (a.is_string() && b.is_string()) return a.AsString() < b.AsString();
+  if (a.is_bool() && b.is_bool()) return !a.AsBool() && b.AsBool();
+  return false;
+}
+
 Result<std::string> ToBound(const Type& type, const tmpl::Value& v) {
   switch (type.kind) {
     case K::kBoolean:

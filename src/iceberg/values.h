@@ -20,6 +20,10 @@
 
 namespace floe::iceberg {
 
+// Orders two values of one primitive type (numbers, text as bytes,
+// booleans): for bounds and partition summaries.
+bool ValueLess(const tmpl::Value& a, const tmpl::Value& b);
+
 Result<std::string> ToBound(const Type& type, const tmpl::Value& value);
 // Reads a bound back; an old bound of a promoted column is read by its
 // length (a 4-byte long was written as an int, a 4-byte double as a float).
