@@ -36,6 +36,15 @@ Result<std::unique_ptr<Session>> Session::Open(const SessionOptions& options) {
     return IoError("cannot open DuckDB database '" + path + "': " + DuckDbErrorText(e));
   }
   impl->database_name = path == ":memory:" ? "memory" : std::filesystem::path(path).stem().string();
+  for (const auto& registrar : options.functions) {
+    Status s;
+    try {
+      s = registrar(*impl->db->instance);
+    } catch (const std::exception& e) {
+      s = Internal(DuckDbErrorText(e));
+    }
+    if (!s.ok()) return std::move(s).WithContext("registering functions in DuckDB database '" + path + "'");
+  }
   // Per-connection settings: DuckDB keeps these in each connection's client
   // context, so every connection the session makes repeats them.
   if (options.working_directory)

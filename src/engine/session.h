@@ -30,7 +30,15 @@
 #include "core/status.h"
 #include "tmpl/value.h"
 
+namespace duckdb {
+class DatabaseInstance;
+}
+
 namespace floe::engine {
+
+// Registers functions in a database as it opens (the iceberg module's
+// iceberg_scan). Only modules that include DuckDB's headers write one.
+using FunctionRegistrar = std::function<Status(duckdb::DatabaseInstance&)>;
 
 struct SessionOptions {
   // Empty or ":memory:": a fresh in-memory database; otherwise a DuckDB file,
@@ -47,6 +55,8 @@ struct SessionOptions {
   std::vector<std::pair<std::string, std::string>> settings;
   // Statements run once on open, after the settings (ATTACH ..., CREATE SECRET ...).
   std::vector<std::string> init_sql;
+  // Run on open, before the extensions, settings and statements.
+  std::vector<FunctionRegistrar> functions;
 };
 
 enum class FetchType {

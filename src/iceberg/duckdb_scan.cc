@@ -1,0 +1,461 @@
+// iceberg_scan is DuckDB's parquet_scan with floe's MultiFileReader: the
+// reader binds the table's schema (columns identified by field id) and
+// hands DuckDB a file list that plans lazily, after the optimizer has
+// pushed the query's filters into it.
+#include "iceberg/duckdb_scan.h"
+
+#include <mutex>
+
+#include "duckdb.hpp"
+#include "duckdb/catalog/catalog_entry/table_function_catalog_entry.hpp"
+#include "duckdb/common/multi_file/multi_file_list.hpp"
+#include "duckdb/common/multi_file/multi_file_reader.hpp"
+#include "duckdb/main/extension/extension_loader.hpp"
+#include "duckdb/parser/expression/constant_expression.hpp"
+#include "duckdb/planner/expression/bound_between_expression.hpp"
+#include "duckdb/planner/expression/bound_columnref_expression.hpp"
+#include "duckdb/planner/expression/bound_comparison_expression.hpp"
+#include "duckdb/planner/expression/bound_conjunction_expression.hpp"
+#include "duckdb/planner/expression/bound_constant_expression.hpp"
+#include "duckdb/planner/expression/bound_operator_expression.hpp"
+
+namespace floe::iceberg {
+namespace {
+
+namespace dd = duckdb;
+using K = Type::Kind;
+
+struct ScanInfo : dd::TableFunctionInfo {
+  ScanFunctionOptions options;
+  std::shared_ptr<storage::ObjectStores> stores = std::make_shared<storage::ObjectStores>();
+};
+
+[[noreturn]] void Throw(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kIoError:
+    case StatusCode::kUnavailable:
+    case StatusCode::kInternal:
+      throw dd::IOException(s.message());
+    default:
+      throw dd::InvalidInputException(s.message());
+  }
+}
+
+dd::LogicalType DuckType(const Type& t) {
+  switch (t.kind) {
+    case K::kBoolean:
+      return dd::LogicalType::BOOLEAN;
+    case K::kInt:
+      return dd::LogicalType::INTEGER;
+    case K::kLong:
+      return dd::LogicalType::BIGINT;
+    case K::kFloat:
+      return dd::LogicalType::FLOAT;
+    case K::kDouble:
+      return dd::LogicalType::DOUBLE;
+    case K::kDecimal:
+      return dd::LogicalType::DECIMAL(static_cast<uint8_t>(t.precision), static_cast<uint8_t>(t.scale));
+    case K::kDate:
+      return dd::LogicalType::DATE;
+    case K::kTime:
+      return dd::LogicalType::TIME;
+    case K::kTimestamp:
+      return dd::LogicalType::TIMESTAMP;
+    case K::kTimestampTz:
+      return dd::LogicalType::TIMESTAMP_TZ;
+    case K::kString:
+      return dd::LogicalType::VARCHAR;
+    case K::kUuid:
+      return dd::LogicalType::UUID;
+    case K::kFixed:
+    case K::kBinary:
+      return dd::LogicalType::BLOB;
+    case K::kStruct: {
+      dd::child_list_t<dd::LogicalType> children;
+      for (const auto& f : t.fields) children.emplace_back(f.name, DuckType(*f.type));
+      return dd::LogicalType::STRUCT(std::move(children));
+    }
+    case K::kList:
+      return dd::LogicalType::LIST(DuckType(*t.element));
+    case K::kMap:
+      return dd::LogicalType::MAP(DuckType(*t.key), DuckType(*t.value));
+  }
+  return dd::LogicalType::SQLNULL;
+}
+
+// A column as the Parquet scan maps it: by field id, with NULL for files
+// written before the column existed.
+dd::MultiFileColumnDefinition Column(const std::string& name, int id, const Type& type) {
+  dd::MultiFileColumnDefinition c(name, DuckType(type));
+  c.identifier = dd::Value::INTEGER(id);
+  c.default_expression = dd::make_uniq<dd::ConstantExpression>(dd::Value(c.type));
+  if (type.kind == K::kStruct) {
+    for (const auto& f : type.fields) c.children.push_back(Column(f.name, f.id, *f.type));
+  } else if (type.kind == K::kList) {
+    c.children.push_back(Column("element", type.element_id, *type.element));
+  } else if (type.kind == K::kMap) {
+    c.children.push_back(Column("key", type.key_id, *type.key));
+    c.children.push_back(Column("value", type.value_id, *type.value));
+  }
+  return c;
+}
+
+// What one iceberg_scan call shares between its reader and its file lists:
+// the table and snapshot, chosen at bind.
+struct ScanState {
+  const ScanInfo* info = nullptr;
+  std::string name;
+  ScanOptions options;
+  std::optional<ScanPlanner> planner;
+
+  void Bind() {
+    std::unique_ptr<SqlCatalog> catalog;
+    if (!info->options.catalog.empty()) {
+      auto opened = SqlCatalog::Open(info->options.catalog);
+      if (!opened.ok()) Throw(opened.status());
+      catalog = std::move(*opened);
+    }
+    auto table = OpenTable(name, catalog.get(), *info->stores);
+    if (!table.ok()) Throw(table.status());
+    auto p = ScanPlanner::Start(std::move(*table), options, *info->stores);
+    if (!p.ok()) Throw(p.status());
+    planner.emplace(std::move(*p));
+  }
+};
+
+// --- filters -> Predicate ----------------------------------------------------
+
+std::optional<tmpl::Value> Literal(const dd::Value& constant, const Type& type, const dd::LogicalType& column_type) {
+  if (constant.IsNull()) return std::nullopt;
+  dd::Value v = constant;
+  if (v.type() != column_type && !v.DefaultTryCastAs(column_type)) return std::nullopt;
+  switch (type.kind) {
+    case K::kBoolean:
+      return tmpl::Value(dd::BooleanValue::Get(v));
+    case K::kInt:
+    case K::kLong:
+      return tmpl::Value(v.GetValue<int64_t>());
+    case K::kFloat:
+    case K::kDouble:
+      return tmpl::Value(v.GetValue<double>());
+    case K::kDate:
+      return tmpl::Value(static_cast<int64_t>(v.GetValue<dd::date_t>().days));
+    case K::kTime:
+      return tmpl::Value(static_cast<int64_t>(v.GetValue<dd::dtime_t>().micros));
+    case K::kTimestamp:
+    case K::kTimestampTz:
+      return tmpl::Value(static_cast<int64_t>(v.GetValueUnsafe<int64_t>()));
+    case K::kString:
+    case K::kBinary:
+    case K::kFixed:
+      return tmpl::Value(dd::StringValue::Get(v));
+    default:
+      return std::nullopt;  // decimal, uuid: not pruned
+  }
+}
+
+class FilterConverter {
+ public:
+  FilterConverter(const dd::MultiFilePushdownInfo& info, const Schema& schema) : info_(info), schema_(schema) {}
+
+  Predicate Convert(const dd::Expression& e) const {
+    switch (e.GetExpressionClass()) {
+      case dd::ExpressionClass::BOUND_CONJUNCTION: {
+        auto& c = e.Cast<dd::BoundConjunctionExpression>();
+        std::vector<Predicate> children;
+        for (const auto& child : c.children) children.push_back(Convert(*child));
+        if (e.GetExpressionType() == dd::ExpressionType::CONJUNCTION_AND) return Predicate::And(std::move(children));
+        if (e.GetExpressionType() == dd::ExpressionType::CONJUNCTION_OR) return Predicate::Or(std::move(children));
+        return Predicate::True();
+      }
+      case dd::ExpressionClass::BOUND_COMPARISON: {
+        auto& c = e.Cast<dd::BoundComparisonExpression>();
+        auto op = ComparisonOp(e.GetExpressionType());
+        if (!op) return Predicate::True();
+        if (auto p = Leaf(*op, *c.left, *c.right)) return *p;
+        if (auto p = Leaf(Flip(*op), *c.right, *c.left)) return *p;
+        return Predicate::True();
+      }
+      case dd::ExpressionClass::BOUND_BETWEEN: {
+        auto& b = e.Cast<dd::BoundBetweenExpression>();
+        auto lower = Leaf(b.lower_inclusive ? Predicate::kGtEq : Predicate::kGt, *b.input, *b.lower);
+        auto upper = Leaf(b.upper_inclusive ? Predicate::kLtEq : Predicate::kLt, *b.input, *b.upper);
+        return Predicate::And({lower.value_or(Predicate::True()), upper.value_or(Predicate::True())});
+      }
+      case dd::ExpressionClass::BOUND_OPERATOR: {
+        auto& o = e.Cast<dd::BoundOperatorExpression>();
+        if (o.children.empty()) return Predicate::True();
+        auto field = Field(*o.children[0]);
+        if (!field) return Predicate::True();
+        if (e.GetExpressionType() == dd::ExpressionType::OPERATOR_IS_NULL)
+          return Predicate{.op = Predicate::kIsNull, .field_id = field->first->id};
+        if (e.GetExpressionType() == dd::ExpressionType::OPERATOR_IS_NOT_NULL)
+          return Predicate{.op = Predicate::kNotNull, .field_id = field->first->id};
+        if (e.GetExpressionType() == dd::ExpressionType::COMPARE_IN) {
+          Predicate in{.op = Predicate::kIn, .field_id = field->first->id};
+          for (size_t i = 1; i < o.children.size(); ++i) {
+            if (o.children[i]->GetExpressionClass() != dd::ExpressionClass::BOUND_CONSTANT) return Predicate::True();
+            auto& value = o.children[i]->Cast<dd::BoundConstantExpression>().value;
+            if (value.IsNull()) continue;  // x IN (NULL, ...) matches no row through the NULL
+            auto lit = Literal(value, *field->first->type, field->second);
+            if (!lit) return Predicate::True();
+            in.literals.push_back(*lit);
+          }
+          return in;
+        }
+        return Predicate::True();
+      }
+      default:
+        return Predicate::True();
+    }
+  }
+
+ private:
+  static std::optional<Predicate::Op> ComparisonOp(dd::ExpressionType t) {
+    switch (t) {
+      case dd::ExpressionType::COMPARE_EQUAL:
+        return Predicate::kEq;
+      case dd::ExpressionType::COMPARE_NOTEQUAL:
+        return Predicate::kNotEq;
+      case dd::ExpressionType::COMPARE_LESSTHAN:
+        return Predicate::kLt;
+      case dd::ExpressionType::COMPARE_LESSTHANOREQUALTO:
+        return Predicate::kLtEq;
+      case dd::ExpressionType::COMPARE_GREATERTHAN:
+        return Predicate::kGt;
+      case dd::ExpressionType::COMPARE_GREATERTHANOREQUALTO:
+        return Predicate::kGtEq;
+      default:
+        return std::nullopt;
+    }
+  }
+  static Predicate::Op Flip(Predicate::Op op) {
+    switch (op) {
+      case Predicate::kLt:
+        return Predicate::kGt;
+      case Predicate::kLtEq:
+        return Predicate::kGtEq;
+      case Predicate::kGt:
+        return Predicate::kLt;
+      case Predicate::kGtEq:
+        return Predicate::kLtEq;
+      default:
+        return op;
+    }
+  }
+
+  // The schema field and DuckDB type a column reference of this scan names.
+  std::optional<std::pair<const NestedField*, dd::LogicalType>> Field(const dd::Expression& e) const {
+    if (e.GetExpressionClass() != dd::ExpressionClass::BOUND_COLUMN_REF) return std::nullopt;
+    auto& ref = e.Cast<dd::BoundColumnRefExpression>();
+    if (ref.binding.table_index != info_.table_index || ref.binding.column_index >= info_.column_ids.size())
+      return std::nullopt;
+    dd::column_t global = info_.column_ids[ref.binding.column_index];
+    if (global >= schema_.fields.size()) return std::nullopt;  // a virtual column (filename, ...)
+    const NestedField& f = schema_.fields[global];
+    if (!f.type || !f.type->is_primitive()) return std::nullopt;
+    return std::make_pair(&f, ref.return_type);
+  }
+
+  std::optional<Predicate> Leaf(Predicate::Op op, const dd::Expression& column, const dd::Expression& constant) const {
+    auto field = Field(column);
+    if (!field || constant.GetExpressionClass() != dd::ExpressionClass::BOUND_CONSTANT) return std::nullopt;
+    const dd::Value& value = constant.Cast<dd::BoundConstantExpression>().value;
+    if (value.IsNull()) return Predicate{.op = Predicate::kFalse};  // a comparison with NULL is never true
+    auto lit = Literal(value, *field->first->type, field->second);
+    if (!lit) return std::nullopt;
+    return Predicate::Compare(op, field->first->id, *lit);
+  }
+
+  const dd::MultiFilePushdownInfo& info_;
+  const Schema& schema_;
+};
+
+// --- the file list -------------------------------------------------------------
+
+class IcebergFileList : public dd::MultiFileList {
+ public:
+  IcebergFileList(std::shared_ptr<ScanState> state, Predicate filter)
+      : dd::MultiFileList(dd::vector<dd::OpenFileInfo>{dd::OpenFileInfo(state->name)},
+                          dd::FileGlobOptions::ALLOW_EMPTY),
+        state_(std::move(state)),
+        filter_(std::move(filter)) {}
+
+  const std::shared_ptr<ScanState>& state() const { return state_; }
+
+  dd::unique_ptr<dd::MultiFileList> ComplexFilterPushdown(
+      dd::ClientContext&, const dd::MultiFileOptions&, dd::MultiFilePushdownInfo& info,
+      dd::vector<dd::unique_ptr<dd::Expression>>& filters) override {
+    if (!state_->planner || filters.empty()) return nullptr;
+    FilterConverter converter(info, state_->planner->schema());
+    std::vector<Predicate> all = {filter_};
+    bool any = false;
+    for (const auto& f : filters) {
+      Predicate p = converter.Convert(*f);
+      any = any || p.op != Predicate::kTrue;
+      all.push_back(std::move(p));
+    }
+    // The filters stay in `filters`: DuckDB still applies them to each row.
+    if (!any) return nullptr;
+    return dd::make_uniq<IcebergFileList>(state_, Predicate::And(std::move(all)));
+  }
+
+  dd::vector<dd::OpenFileInfo> GetAllFiles() override {
+    const auto& files = Planned();
+    dd::vector<dd::OpenFileInfo> out;
+    for (const auto& f : files) out.emplace_back(f.path);
+    return out;
+  }
+  dd::FileExpandResult GetExpandResult() override {
+    size_t n = Planned().size();
+    return n == 0   ? dd::FileExpandResult::NO_FILES
+           : n == 1 ? dd::FileExpandResult::SINGLE_FILE
+                    : dd::FileExpandResult::MULTIPLE_FILES;
+  }
+  dd::idx_t GetTotalFileCount() override { return Planned().size(); }
+  dd::unique_ptr<dd::NodeStatistics> GetCardinality(dd::ClientContext&) override {
+    if (!state_->planner || state_->planner->EstimatedRows() < 0) return nullptr;
+    return dd::make_uniq<dd::NodeStatistics>(static_cast<dd::idx_t>(state_->planner->EstimatedRows()));
+  }
+  dd::unique_ptr<dd::MultiFileList> Copy() override { return dd::make_uniq<IcebergFileList>(state_, filter_); }
+
+ protected:
+  dd::OpenFileInfo GetFile(dd::idx_t i) override {
+    const auto& files = Planned();
+    return i < files.size() ? dd::OpenFileInfo(files[i].path) : dd::OpenFileInfo("");
+  }
+
+ private:
+  const std::vector<PlannedFile>& Planned() {
+    std::lock_guard lock(mu_);
+    if (planned_) return *planned_;
+    if (!state_->planner) throw dd::InternalException("iceberg_scan: the file list was read before the bind");
+    auto plan = state_->planner->Plan(filter_);
+    if (!plan.ok()) Throw(plan.status());
+    if (state_->info->options.on_scan) {
+      const OpenedTable& t = state_->planner->table();
+      state_->info->options.on_scan(ScanReport{.table = state_->name,
+                                               .metadata_location = t.metadata_location,
+                                               .snapshot_id = state_->planner->snapshot_id(),
+                                               .moved = t.moved(),
+                                               .found_location = t.found_location,
+                                               .stats = plan->stats});
+    }
+    planned_ = std::move(plan->files);
+    return *planned_;
+  }
+
+  std::shared_ptr<ScanState> state_;
+  Predicate filter_;
+  std::mutex mu_;
+  std::optional<std::vector<PlannedFile>> planned_;
+};
+
+// --- the reader ----------------------------------------------------------------
+
+class IcebergReader : public dd::MultiFileReader {
+ public:
+  explicit IcebergReader(const ScanInfo* info) : info_(info) { function_name = "iceberg_scan"; }
+
+  static dd::unique_ptr<dd::MultiFileReader> Create(const dd::TableFunction& function) {
+    return dd::make_uniq<IcebergReader>(dynamic_cast<const ScanInfo*>(function.function_info.get()));
+  }
+
+  dd::shared_ptr<dd::MultiFileList> CreateFileList(dd::ClientContext&, const dd::vector<dd::string>& paths,
+                                                   const dd::FileGlobInput&) override {
+    if (paths.size() != 1) throw dd::BinderException("iceberg_scan reads one table: give its name or path");
+    state_ = std::make_shared<ScanState>();
+    state_->info = info_;
+    state_->name = paths[0];
+    return dd::make_shared_ptr<IcebergFileList>(state_, Predicate::True());
+  }
+
+  bool ParseOption(const dd::string& key, const dd::Value& value, dd::MultiFileOptions& options,
+                   dd::ClientContext& context) override {
+    if (key == "snapshot_id") {
+      if (value.IsNull()) throw dd::BinderException("iceberg_scan: snapshot_id must not be NULL");
+      state_->options.snapshot_id = value.GetValue<int64_t>();
+      return true;
+    }
+    if (key == "as_of") {
+      if (value.IsNull()) throw dd::BinderException("iceberg_scan: as_of must not be NULL");
+      dd::Value ts = value;
+      if (!ts.DefaultTryCastAs(dd::LogicalType::TIMESTAMP_TZ))
+        throw dd::BinderException("iceberg_scan: as_of must be a timestamp, not " + value.ToString());
+      state_->options.as_of_ms = ts.GetValueUnsafe<int64_t>() / 1000;
+      return true;
+    }
+    if (key == "ref") {
+      if (value.IsNull()) throw dd::BinderException("iceberg_scan: ref must not be NULL");
+      state_->options.ref = dd::StringValue::Get(value);
+      return true;
+    }
+    return dd::MultiFileReader::ParseOption(key, value, options, context);
+  }
+
+  bool Bind(dd::MultiFileOptions&, dd::MultiFileList& files, dd::vector<dd::LogicalType>& return_types,
+            dd::vector<dd::string>& names, dd::MultiFileReaderBindData& bind_data) override {
+    auto& list = dynamic_cast<IcebergFileList&>(files);
+    list.state()->Bind();
+    for (const auto& f : list.state()->planner->schema().fields) {
+      dd::MultiFileColumnDefinition column = Column(f.name, f.id, *f.type);
+      names.push_back(column.name);
+      return_types.push_back(column.type);
+      bind_data.schema.push_back(std::move(column));
+    }
+    bind_data.mapping = dd::MultiFileColumnMappingMode::BY_FIELD_ID;
+    return true;
+  }
+
+  void BindOptions(dd::MultiFileOptions& options, dd::MultiFileList& files, dd::vector<dd::LogicalType>& return_types,
+                   dd::vector<dd::string>& names, dd::MultiFileReaderBindData& bind_data) override {
+    // Partitions come from the table's metadata, not from folder names.
+    options.auto_detect_hive_partitioning = false;
+    options.hive_partitioning = false;
+    options.union_by_name = false;
+    dd::MultiFileReader::BindOptions(options, files, return_types, names, bind_data);
+  }
+
+  dd::unique_ptr<dd::MultiFileReader> Copy() const override {
+    auto copy = dd::make_uniq<IcebergReader>(info_);
+    copy->state_ = state_;
+    return std::move(copy);
+  }
+
+ private:
+  const ScanInfo* info_;
+  std::shared_ptr<ScanState> state_;
+};
+
+}  // namespace
+
+engine::FunctionRegistrar IcebergScanFunction(ScanFunctionOptions options) {
+  return [options = std::move(options)](dd::DatabaseInstance& db) -> Status {
+    dd::ExtensionLoader loader(db, "floe_iceberg");
+    auto parquet = loader.TryGetTableFunction("parquet_scan");
+    if (!parquet) return Internal("DuckDB has no parquet_scan function to read Iceberg data files with");
+    dd::TableFunctionSet set = parquet->Cast<dd::TableFunctionCatalogEntry>().functions;
+    auto info = dd::make_shared_ptr<ScanInfo>();
+    info->options = options;
+    for (auto& f : set.functions) {
+      f.name = "iceberg_scan";
+      f.get_multi_file_reader = IcebergReader::Create;
+      f.function_info = info;
+      // A plan holding iceberg_scan is not serialized, and the table's own
+      // statistics stand for the files'.
+      f.serialize = nullptr;
+      f.deserialize = nullptr;
+      f.statistics = nullptr;
+      f.get_bind_info = nullptr;
+      f.named_parameters.erase("schema");
+      f.named_parameters["snapshot_id"] = dd::LogicalType::BIGINT;
+      f.named_parameters["as_of"] = dd::LogicalType::TIMESTAMP_TZ;
+      f.named_parameters["ref"] = dd::LogicalType::VARCHAR;
+    }
+    set.name = "iceberg_scan";
+    loader.RegisterFunction(std::move(set));
+    return Status::Ok();
+  };
+}
+
+}  // namespace floe::iceberg

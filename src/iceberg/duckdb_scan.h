@@ -1,0 +1,44 @@
+// iceberg_scan: Iceberg tables as a DuckDB table function.
+//
+//   SELECT * FROM iceberg_scan('lake.orders');                      -- a catalog table
+//   SELECT * FROM iceberg_scan('/data/warehouse/lake/orders');      -- a folder (or s3://...)
+//   SELECT * FROM iceberg_scan('lake.orders', snapshot_id => 42);   -- time travel
+//   SELECT * FROM iceberg_scan('lake.orders', as_of => TIMESTAMPTZ '2026-12-01 10:00:00+00');
+//   SELECT * FROM iceberg_scan('lake.orders', ref => 'audit');      -- a branch or tag
+//
+// DuckDB's own Parquet scan reads the files; the planner (scan.h) chooses
+// them, pruning by the query's filters before any file is opened. Columns
+// are matched by field id, so renamed and added columns read right.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "engine/session.h"
+#include "iceberg/scan.h"
+
+namespace floe::iceberg {
+
+// What one iceberg_scan read: for logs, for tests of pruning, and for
+// recording the snapshots an execution read.
+struct ScanReport {
+  std::string table;  // as named in the query
+  std::string metadata_location;
+  int64_t snapshot_id = 0;  // 0: the table had no snapshot
+  bool moved = false;       // read from another folder than the one it records
+  std::string found_location;
+  ScanStats stats;
+};
+
+struct ScanFunctionOptions {
+  // The SQL catalog's SQLite database; empty: only tables named by path.
+  std::filesystem::path catalog;
+  // Called (from DuckDB's threads) each time a scan has planned its files.
+  std::function<void(const ScanReport&)> on_scan;
+};
+
+// For engine::SessionOptions::functions.
+engine::FunctionRegistrar IcebergScanFunction(ScanFunctionOptions options);
+
+}  // namespace floe::iceberg
