@@ -18,6 +18,7 @@
 #include "duckdb/planner/expression/bound_conjunction_expression.hpp"
 #include "duckdb/planner/expression/bound_constant_expression.hpp"
 #include "duckdb/planner/expression/bound_operator_expression.hpp"
+#include "iceberg/values.h"
 
 namespace floe::iceberg {
 namespace {
@@ -427,9 +428,36 @@ class IcebergReader : public dd::MultiFileReader {
   std::shared_ptr<ScanState> state_;
 };
 
+// iceberg_bucket(value, n): the spec's bucket transform, for writes.
+void BucketFunction(dd::DataChunk& args, dd::ExpressionState&, dd::Vector& result) {
+  const dd::LogicalType& input = args.data[0].GetType();
+  K kind = input.id() == dd::LogicalTypeId::DATE           ? K::kDate
+           : input.id() == dd::LogicalTypeId::TIMESTAMP    ? K::kTimestamp
+           : input.id() == dd::LogicalTypeId::TIMESTAMP_TZ ? K::kTimestampTz
+           : input.id() == dd::LogicalTypeId::VARCHAR      ? K::kString
+           : input.id() == dd::LogicalTypeId::BLOB         ? K::kBinary
+                                                           : K::kLong;
+  TypePtr type = Type::Primitive(kind);
+  for (dd::idx_t i = 0; i < args.size(); ++i) {
+    dd::Value v = args.data[0].GetValue(i);
+    dd::Value n = args.data[1].GetValue(i);
+    if (v.IsNull() || n.IsNull()) {
+      result.SetValue(i, dd::Value(dd::LogicalType::INTEGER));
+      continue;
+    }
+    int32_t buckets = n.GetValue<int32_t>();
+    if (buckets <= 0) throw dd::InvalidInputException("iceberg_bucket: the number of buckets must be positive");
+    auto literal = Literal(v, *type, input);
+    if (!literal) throw dd::InvalidInputException("iceberg_bucket: cannot hash " + v.ToString());
+    auto hash = BucketHash(*type, *literal);
+    if (!hash.ok()) throw dd::InvalidInputException("iceberg_bucket: " + hash.status().message());
+    result.SetValue(i, dd::Value::INTEGER((*hash & 0x7fffffff) % buckets));
+  }
+}
+
 }  // namespace
 
-engine::FunctionRegistrar IcebergScanFunction(ScanFunctionOptions options) {
+engine::FunctionRegistrar IcebergFunctions(ScanFunctionOptions options) {
   return [options = std::move(options)](dd::DatabaseInstance& db) -> Status {
     dd::ExtensionLoader loader(db, "floe_iceberg");
     auto parquet = loader.TryGetTableFunction("parquet_scan");
@@ -454,6 +482,12 @@ engine::FunctionRegistrar IcebergScanFunction(ScanFunctionOptions options) {
     }
     set.name = "iceberg_scan";
     loader.RegisterFunction(std::move(set));
+
+    dd::ScalarFunctionSet bucket("iceberg_bucket");
+    for (const auto& t : {dd::LogicalType::BIGINT, dd::LogicalType::DATE, dd::LogicalType::TIMESTAMP,
+                          dd::LogicalType::TIMESTAMP_TZ, dd::LogicalType::VARCHAR, dd::LogicalType::BLOB})
+      bucket.AddFunction(dd::ScalarFunction({t, dd::LogicalType::INTEGER}, dd::LogicalType::INTEGER, BucketFunction));
+    loader.RegisterFunction(std::move(bucket));
     return Status::Ok();
   };
 }

@@ -38,7 +38,8 @@ struct ScanFunctionOptions {
   std::function<void(const ScanReport&)> on_scan;
 };
 
-// For engine::SessionOptions::functions.
-engine::FunctionRegistrar IcebergScanFunction(ScanFunctionOptions options);
+// For engine::SessionOptions::functions: iceberg_scan, and
+// iceberg_bucket(value, n), the spec's bucket transform (for writes).
+engine::FunctionRegistrar IcebergFunctions(ScanFunctionOptions options);
 
 }  // namespace floe::iceberg

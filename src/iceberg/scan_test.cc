@@ -30,10 +30,10 @@ class ScanTest : public ::testing::Test {
     ASSERT_TRUE(catalog_->CreateNamespace({"lake"}).ok());
     tables_ = std::make_unique<Tables>(*catalog_, stores_);
     auto session = engine::Session::Open(
-        {.functions = {IcebergScanFunction({.catalog = dir_ / "floe.db", .on_scan = [this](const ScanReport& r) {
-                                              std::lock_guard lock(mu_);
-                                              reports_.push_back(r);
-                                            }})}});
+        {.functions = {IcebergFunctions({.catalog = dir_ / "floe.db", .on_scan = [this](const ScanReport& r) {
+                                           std::lock_guard lock(mu_);
+                                           reports_.push_back(r);
+                                         }})}});
     ASSERT_TRUE(session.ok()) << session.status().ToString();
     session_ = std::move(*session);
     con_ = std::move(*session_->Connect());

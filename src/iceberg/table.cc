@@ -147,7 +147,27 @@ Result<LoadedTable> Tables::Load(const TableIdent& ident) {
 
 Result<LoadedTable> Tables::Append(const TableIdent& ident, const std::vector<DataFile>& files) {
   if (files.empty()) return InvalidArgument("nothing to append to " + ident.ToString());
+  return Commit(ident, TableChange{.operation = "append", .added = files});
+}
+
+namespace {
+
+// The head of `branch` (main: the current snapshot); a branch that does not
+// exist yet starts from the current snapshot.
+const Snapshot* BranchHead(const TableMetadata& m, const std::string& branch) {
+  auto ref = m.refs.find(branch);
+  if (ref != m.refs.end()) return m.FindSnapshot(ref->second.snapshot_id);
+  return m.CurrentSnapshot();
+}
+
+}  // namespace
+
+Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& change) {
+  if (change.added.empty() && change.removed.empty())
+    return InvalidArgument("nothing to commit to " + ident.ToString());
   ASSIGN_OR_RETURN(LoadedTable table, Load(ident));
+  if (auto ref = table.metadata.refs.find(change.branch); ref != table.metadata.refs.end() && !ref->second.branch)
+    return FailedPrecondition(ident.ToString() + ": '" + change.branch + "' is a tag; commits go to branches");
   const int64_t retries = Property(table.metadata, "commit.retry.num-retries", 4);
   const int64_t min_wait = Property(table.metadata, "commit.retry.min-wait-ms", 100);
   const int64_t max_wait = Property(table.metadata, "commit.retry.max-wait-ms", 60000);
@@ -159,42 +179,137 @@ Result<LoadedTable> Tables::Append(const TableIdent& ident, const std::vector<Da
   const Schema* schema = &manifest.schema;
   const PartitionSpec* spec = &manifest.spec;
   int64_t added_rows = 0, added_bytes = 0;
-  for (const auto& f : files) {
+  for (const auto& f : change.added) {
     manifest.entries.push_back({.status = EntryStatus::kAdded, .file = f});
     added_rows += f.record_count;
     added_bytes += f.file_size_in_bytes;
   }
-  ASSIGN_OR_RETURN(std::string manifest_bytes, WriteManifest(manifest));
-  ASSIGN_OR_RETURN(std::vector<FieldSummary> summaries, Summaries(*spec, *schema, files));
-  std::string manifest_path = table.metadata.location + "/metadata/" + NewUuid() + "-m0.avro";
-  RETURN_IF_ERROR(Write(manifest_path, manifest_bytes));
+  std::string manifest_path;
+  std::string manifest_bytes;
+  std::vector<FieldSummary> summaries;
+  if (!change.added.empty()) {
+    ASSIGN_OR_RETURN(manifest_bytes, WriteManifest(manifest));
+    ASSIGN_OR_RETURN(summaries, Summaries(*spec, *schema, change.added));
+    manifest_path = table.metadata.location + "/metadata/" + NewUuid() + "-m0.avro";
+    RETURN_IF_ERROR(Write(manifest_path, manifest_bytes));
+  }
+  auto give_up = [&](Status s) {
+    if (!manifest_path.empty()) Delete(manifest_path);
+    return s;
+  };
 
   for (int64_t attempt = 0;; ++attempt) {
     const TableMetadata& base = table.metadata;
-    const Snapshot* parent = base.CurrentSnapshot();
+    const Snapshot* parent = BranchHead(base, change.branch);
     int64_t sequence = base.last_sequence_number + 1;
     int64_t snapshot_id = NewSnapshotId();
     ManifestList list{.snapshot_id = snapshot_id,
                       .parent_snapshot_id = parent ? std::optional<int64_t>(parent->snapshot_id) : std::nullopt,
                       .sequence_number = sequence};
-    list.manifests.push_back({.manifest_path = manifest_path,
-                              .manifest_length = static_cast<int64_t>(manifest_bytes.size()),
-                              .partition_spec_id = spec->spec_id,
-                              .sequence_number = sequence,
-                              .min_sequence_number = sequence,
-                              .added_snapshot_id = snapshot_id,
-                              .added_files_count = static_cast<int32_t>(files.size()),
-                              .added_rows_count = added_rows,
-                              .partitions = summaries});
-    if (parent) {
-      ASSIGN_OR_RETURN(std::string previous, Read(parent->manifest_list));
-      ASSIGN_OR_RETURN(ManifestList kept, ReadManifestList(previous, parent->manifest_list));
-      for (auto& m : kept.manifests) list.manifests.push_back(std::move(m));
+    if (!change.added.empty()) {
+      list.manifests.push_back({.manifest_path = manifest_path,
+                                .manifest_length = static_cast<int64_t>(manifest_bytes.size()),
+                                .partition_spec_id = spec->spec_id,
+                                .sequence_number = sequence,
+                                .min_sequence_number = sequence,
+                                .added_snapshot_id = snapshot_id,
+                                .added_files_count = static_cast<int32_t>(change.added.size()),
+                                .added_rows_count = added_rows,
+                                .partitions = summaries});
     }
-    ASSIGN_OR_RETURN(std::string list_bytes, WriteManifestList(list));
+    // The parent's manifests are kept; those that hold a removed file are
+    // written again with it DELETED (and the rest EXISTING).
+    std::vector<std::string> written;  // this attempt's files, deleted if it fails
+    auto cleanup = [&] {
+      for (const auto& f : written) Delete(f);
+    };
+    auto fail = [&](Status s) {
+      cleanup();
+      return give_up(std::move(s));
+    };
+    std::set<std::string> found;
+    int64_t deleted_rows = 0, deleted_bytes = 0, deleted_files = 0;
+    if (parent) {
+      auto previous = Read(parent->manifest_list);
+      if (!previous.ok()) return give_up(previous.status());
+      auto kept = ReadManifestList(*previous, parent->manifest_list);
+      if (!kept.ok()) return give_up(kept.status());
+      for (auto& mf : kept->manifests) {
+        if (change.removed.empty() || mf.deletes) {
+          list.manifests.push_back(std::move(mf));
+          continue;
+        }
+        auto bytes = Read(mf.manifest_path);
+        if (!bytes.ok()) return fail(bytes.status());
+        auto old = ReadManifest(*bytes, mf.manifest_path);
+        if (!old.ok()) return fail(old.status());
+        InheritFrom(mf, old->entries);
+        bool touched = false;
+        for (const auto& e : old->entries)
+          touched = touched || (e.status != EntryStatus::kDeleted && change.removed.count(e.file.file_path));
+        if (!touched) {
+          list.manifests.push_back(std::move(mf));
+          continue;
+        }
+        const PartitionSpec* old_spec = base.FindSpec(mf.partition_spec_id);
+        if (!old_spec)
+          return fail(FailedPrecondition(mf.manifest_path + " uses partition spec " +
+                                         std::to_string(mf.partition_spec_id) +
+                                         ", which the table's metadata does not hold"));
+        Manifest rewritten{.schema = *schema, .spec = *old_spec};
+        ManifestFile out{.partition_spec_id = mf.partition_spec_id,
+                         .sequence_number = sequence,
+                         .min_sequence_number = sequence,
+                         .added_snapshot_id = snapshot_id};
+        std::vector<DataFile> live;
+        for (auto& e : old->entries) {
+          if (e.status == EntryStatus::kDeleted) continue;
+          out.min_sequence_number = std::min(out.min_sequence_number, e.sequence_number.value_or(sequence));
+          if (change.removed.count(e.file.file_path)) {
+            found.insert(e.file.file_path);
+            deleted_rows += e.file.record_count;
+            deleted_bytes += e.file.file_size_in_bytes;
+            ++deleted_files;
+            ++out.deleted_files_count;
+            out.deleted_rows_count += e.file.record_count;
+            e.status = EntryStatus::kDeleted;
+            e.snapshot_id = snapshot_id;
+          } else {
+            ++out.existing_files_count;
+            out.existing_rows_count += e.file.record_count;
+            e.status = EntryStatus::kExisting;
+            live.push_back(e.file);
+          }
+          rewritten.entries.push_back(std::move(e));
+        }
+        auto rewritten_bytes = WriteManifest(rewritten);
+        if (!rewritten_bytes.ok()) return fail(rewritten_bytes.status());
+        auto live_summaries = Summaries(*old_spec, *schema, live);
+        if (!live_summaries.ok()) return fail(live_summaries.status());
+        out.partitions = *live_summaries;
+        out.manifest_path =
+            base.location + "/metadata/" + NewUuid() + "-m" + std::to_string(written.size() + 1) + ".avro";
+        out.manifest_length = static_cast<int64_t>(rewritten_bytes->size());
+        Status put = Write(out.manifest_path, *rewritten_bytes);
+        if (!put.ok()) return fail(put);
+        written.push_back(out.manifest_path);
+        list.manifests.push_back(std::move(out));
+      }
+    }
+    if (found.size() != change.removed.size()) {
+      for (const auto& path : change.removed)
+        if (!found.count(path))
+          return fail(FailedPrecondition(ident.ToString() + ": data file " + path + " is no longer in branch '" +
+                                         change.branch +
+                                         "' (a concurrent commit removed or rewrote it); read the table again"));
+    }
+    auto list_bytes = WriteManifestList(list);
+    if (!list_bytes.ok()) return fail(list_bytes.status());
     std::string list_path = base.location + "/metadata/snap-" + std::to_string(snapshot_id) + "-" +
                             std::to_string(attempt + 1) + "-" + NewUuid() + ".avro";
-    RETURN_IF_ERROR(Write(list_path, list_bytes));
+    Status put = Write(list_path, *list_bytes);
+    if (!put.ok()) return fail(put);
+    written.push_back(list_path);
 
     TableMetadata next = base;
     int64_t now = std::max(Ms(clock_.Now()), base.last_updated_ms);
@@ -204,51 +319,68 @@ Result<LoadedTable> Tables::Append(const TableIdent& ident, const std::vector<Da
                       .timestamp_ms = now,
                       .manifest_list = list_path,
                       .schema_id = schema->schema_id};
-    snapshot.summary = {
-        {"operation", "append"},
-        {"added-data-files", std::to_string(files.size())},
-        {"added-records", std::to_string(added_rows)},
-        {"added-files-size", std::to_string(added_bytes)},
-        {"changed-partition-count", std::to_string(spec->fields.empty() ? 1 : files.size())},
-        {"total-data-files", std::to_string(Counter(parent, "total-data-files") + static_cast<int64_t>(files.size()))},
-        {"total-records", std::to_string(Counter(parent, "total-records") + added_rows)},
-        {"total-files-size", std::to_string(Counter(parent, "total-files-size") + added_bytes)},
-        {"total-delete-files", std::to_string(Counter(parent, "total-delete-files"))},
-        {"total-position-deletes", std::to_string(Counter(parent, "total-position-deletes"))},
-        {"total-equality-deletes", std::to_string(Counter(parent, "total-equality-deletes"))},
+    auto total = [&](const std::string& key, int64_t delta) {
+      return std::to_string(std::max<int64_t>(0, Counter(parent, key) + delta));
     };
+    snapshot.summary = {{"operation", change.operation}};
+    if (!change.added.empty()) {
+      snapshot.summary["added-data-files"] = std::to_string(change.added.size());
+      snapshot.summary["added-records"] = std::to_string(added_rows);
+      snapshot.summary["added-files-size"] = std::to_string(added_bytes);
+    }
+    if (deleted_files) {
+      snapshot.summary["deleted-data-files"] = std::to_string(deleted_files);
+      snapshot.summary["deleted-records"] = std::to_string(deleted_rows);
+      snapshot.summary["removed-files-size"] = std::to_string(deleted_bytes);
+    }
+    snapshot.summary["total-data-files"] =
+        total("total-data-files", static_cast<int64_t>(change.added.size()) - deleted_files);
+    snapshot.summary["total-records"] = total("total-records", added_rows - deleted_rows);
+    snapshot.summary["total-files-size"] = total("total-files-size", added_bytes - deleted_bytes);
+    snapshot.summary["total-delete-files"] = total("total-delete-files", 0);
+    snapshot.summary["total-position-deletes"] = total("total-position-deletes", 0);
+    snapshot.summary["total-equality-deletes"] = total("total-equality-deletes", 0);
     next.snapshots.push_back(snapshot);
-    next.current_snapshot_id = snapshot_id;
-    next.refs["main"] = SnapshotRef{.snapshot_id = snapshot_id};
+    SnapshotRef ref;
+    if (auto old = base.refs.find(change.branch); old != base.refs.end()) ref = old->second;
+    ref.snapshot_id = snapshot_id;
+    ref.branch = true;
+    next.refs[change.branch] = ref;
+    if (change.branch == "main") {
+      next.current_snapshot_id = snapshot_id;
+      next.snapshot_log.emplace_back(now, snapshot_id);
+    }
     next.last_sequence_number = sequence;
     next.last_updated_ms = now;
-    next.snapshot_log.emplace_back(now, snapshot_id);
     next.metadata_log.emplace_back(base.last_updated_ms, table.metadata_location);
-    ASSIGN_OR_RETURN(std::string json, TableMetadataToJson(next, 2));
+    auto json = TableMetadataToJson(next, 2);
+    if (!json.ok()) return fail(json.status());
     std::string file = MetadataFile(base.location, std::max(MetadataVersion(table.metadata_location), 0) + 1);
-    RETURN_IF_ERROR(Write(file, json));
+    put = Write(file, *json);
+    if (!put.ok()) return fail(put);
+    written.push_back(file);
 
     Status committed = catalog_.CommitTable(ident, table.metadata_location, file);
     if (committed.ok()) return LoadedTable{ident, file, std::move(next)};
     // Lost the race (or failed): what this attempt wrote goes.
-    Delete(file);
-    Delete(list_path);
+    cleanup();
     if (committed.code() != StatusCode::kFailedPrecondition || attempt >= retries) {
-      Delete(manifest_path);
       if (committed.code() == StatusCode::kFailedPrecondition)
-        return Status(committed).WithContext("appending to " + ident.ToString() + ": gave up after " +
-                                             std::to_string(retries) + " retries (commit.retry.num-retries)");
-      return committed;
+        return give_up(Status(committed).WithContext("committing to " + ident.ToString() + ": gave up after " +
+                                                     std::to_string(retries) + " retries (commit.retry.num-retries)"));
+      return give_up(committed);
     }
     int64_t wait = std::min<int64_t>(max_wait, min_wait << std::min<int64_t>(attempt, 20));
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(0, wait)(Rng())));
-    // An append rebases onto whatever committed meanwhile.
-    ASSIGN_OR_RETURN(table, Load(ident));
+    // Rebase onto whatever committed meanwhile; the loop validates again.
+    auto reloaded = Load(ident);
+    if (!reloaded.ok()) return give_up(reloaded.status());
+    table = std::move(*reloaded);
     if (table.metadata.CurrentSchema()->schema_id != schema->schema_id ||
         table.metadata.DefaultSpec()->spec_id != spec->spec_id) {
-      Delete(manifest_path);
-      return FailedPrecondition("appending to " + ident.ToString() +
-                                ": the table's schema or partition spec changed meanwhile; write the files again");
+      return give_up(FailedPrecondition("committing to " + ident.ToString() +
+                                        ": the table's schema or partition spec changed meanwhile; write the files "
+                                        "again"));
     }
   }
 }

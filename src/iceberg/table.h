@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,21 @@ struct LoadedTable {
   TableMetadata metadata;
 };
 
+// One commit's change to a table: data files added and removed, as one
+// snapshot on a branch.
+struct TableChange {
+  // The snapshot summary's operation: append, overwrite, delete, replace.
+  std::string operation = "append";
+  std::vector<DataFile> added;
+  // Data files to remove, by the path the metadata records. Every one must
+  // still be in the branch when the commit lands: a concurrent commit that
+  // removed or rewrote one makes this one fail (FailedPrecondition), while
+  // concurrent appends are kept (snapshot isolation, as Iceberg's default).
+  std::set<std::string> removed;
+  // A branch that does not exist yet starts from the current snapshot.
+  std::string branch = "main";
+};
+
 class Tables {
  public:
   Tables(SqlCatalog& catalog, storage::ObjectStores& stores, const Clock& clock = SystemClock());
@@ -40,6 +56,10 @@ class Tables {
   // (100) and commit.retry.max-wait-ms (60000), as Iceberg's); what a
   // failed attempt wrote is deleted.
   Result<LoadedTable> Append(const TableIdent& ident, const std::vector<DataFile>& files);
+  // Commits `change` as one snapshot, with the same retries as Append: a
+  // commit that loses the race is rebased onto the winner and validated
+  // again.
+  Result<LoadedTable> Commit(const TableIdent& ident, const TableChange& change);
   // The live data files (ADDED and EXISTING entries) of a snapshot, the
   // current one by default, with inherited snapshot ids and sequence numbers.
   Result<std::vector<ManifestEntry>> PlanFiles(const LoadedTable& table, std::optional<int64_t> snapshot_id = {});
