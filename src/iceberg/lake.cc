@@ -1,0 +1,307 @@
+#include "iceberg/lake.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "iceberg/duckdb_scan.h"
+#include "iceberg/writer.h"
+
+namespace floe::iceberg {
+namespace {
+
+using K = Type::Kind;
+
+std::string Quote(const std::string& s, char q) {
+  std::string out(1, q);
+  for (char c : s) {
+    if (c == q) out += q;
+    out += c;
+  }
+  return out + q;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+Result<TypePtr> IcebergTypeOf(const std::string& duck, const std::string& column) {
+  std::string t = Lower(duck);
+  if (t == "bigint") return Type::Primitive(K::kLong);
+  if (t == "integer" || t == "smallint" || t == "tinyint" || t == "usmallint" || t == "utinyint")
+    return Type::Primitive(K::kInt);
+  if (t == "uinteger") return Type::Primitive(K::kLong);
+  if (t == "double") return Type::Primitive(K::kDouble);
+  if (t == "float") return Type::Primitive(K::kFloat);
+  if (t == "boolean") return Type::Primitive(K::kBoolean);
+  if (t == "varchar") return Type::Primitive(K::kString);
+  if (t == "date") return Type::Primitive(K::kDate);
+  if (t == "time") return Type::Primitive(K::kTime);
+  if (t == "timestamp" || t == "timestamp_ms" || t == "timestamp_s") return Type::Primitive(K::kTimestamp);
+  if (t == "timestamp with time zone") return Type::Primitive(K::kTimestampTz);
+  if (t == "blob") return Type::Primitive(K::kBinary);
+  if (t == "uuid") return Type::Primitive(K::kUuid);
+  if (t.starts_with("decimal(")) return ParsePrimitiveType(t);
+  return InvalidArgument("column '" + column + "' is of DuckDB type " + duck +
+                         ", which has no Iceberg type floe creates tables with; cast it in the query or give a schema");
+}
+
+}  // namespace
+
+Result<TableIdent> ParseTableIdent(const std::string& name) {
+  size_t dot = name.rfind('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == name.size())
+    return InvalidArgument("'" + name + "' is not a table name: write namespace.table (e.g. lake.orders)");
+  ASSIGN_OR_RETURN(Namespace ns, ParseNamespace(name.substr(0, dot)));
+  return TableIdent{ns, name.substr(dot + 1)};
+}
+
+Result<PartitionSpec> ParsePartitionBy(const std::vector<std::string>& fields, const Schema& schema) {
+  PartitionSpec spec;
+  int next_id = 1000;
+  for (const auto& raw : fields) {
+    std::string text = Trim(raw);
+    std::string fn = "identity", column = text;
+    int param = 0;
+    size_t open = text.find('(');
+    if (open != std::string::npos) {
+      if (text.back() != ')') return InvalidArgument("partition field '" + raw + "': expected name(column)");
+      fn = Lower(Trim(text.substr(0, open)));
+      std::vector<std::string> args;
+      std::string inside = text.substr(open + 1, text.size() - open - 2);
+      for (size_t start = 0;;) {
+        size_t comma = inside.find(',', start);
+        args.push_back(Trim(inside.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      std::vector<std::string> columns;
+      for (const auto& a : args) {
+        bool number = !a.empty() && std::all_of(a.begin(), a.end(), [](char c) { return std::isdigit(c); });
+        if (number) {
+          param = std::atoi(a.c_str());
+        } else {
+          columns.push_back(a);
+        }
+      }
+      if (columns.size() != 1) return InvalidArgument("partition field '" + raw + "': name one column");
+      column = columns[0];
+    }
+    const NestedField* source = schema.FindField(column);
+    if (!source) {
+      std::string known;
+      for (const auto& f : schema.fields) known += (known.empty() ? "" : ", ") + f.name;
+      return InvalidArgument("partition field '" + raw + "': the table has no column '" + column +
+                             "' (its columns: " + known + ")");
+    }
+    Transform t;
+    std::string suffix;
+    if (fn == "identity") {
+    } else if (fn == "year" || fn == "years") {
+      t.kind = Transform::Kind::kYear, suffix = "_year";
+    } else if (fn == "month" || fn == "months") {
+      t.kind = Transform::Kind::kMonth, suffix = "_month";
+    } else if (fn == "day" || fn == "days" || fn == "date") {
+      t.kind = Transform::Kind::kDay, suffix = "_day";
+    } else if (fn == "hour" || fn == "hours" || fn == "date_hour") {
+      t.kind = Transform::Kind::kHour, suffix = "_hour";
+    } else if (fn == "bucket") {
+      t.kind = Transform::Kind::kBucket, suffix = "_bucket";
+    } else if (fn == "truncate") {
+      t.kind = Transform::Kind::kTruncate, suffix = "_trunc";
+    } else if (fn == "void") {
+      t.kind = Transform::Kind::kVoid, suffix = "_null";
+    } else {
+      return InvalidArgument("partition field '" + raw + "': unknown transform '" + fn +
+                             "' (identity, year, month, day, hour, bucket(N, col), truncate(W, col), void)");
+    }
+    if (t.kind == Transform::Kind::kBucket || t.kind == Transform::Kind::kTruncate) {
+      if (param <= 0)
+        return InvalidArgument("partition field '" + raw + "': give a positive width, e.g. " + fn + "(16, " + column +
+                               ")");
+      t.param = param;
+    }
+    auto result = TransformResultType(t, *source->type);
+    if (!result.ok()) return Status(result.status()).WithContext("partition field '" + raw + "'");
+    spec.fields.push_back(
+        {.source_id = source->id, .field_id = next_id++, .name = source->name + suffix, .transform = t});
+  }
+  return spec;
+}
+
+Result<Schema> SchemaOfQuery(engine::Connection& con, const std::string& query) {
+  ASSIGN_OR_RETURN(engine::Table described, con.Query("SELECT * FROM (" + query + ") LIMIT 0"));
+  Schema schema;
+  int id = 1;
+  for (const auto& c : described.columns) {
+    ASSIGN_OR_RETURN(TypePtr type, IcebergTypeOf(c.type, c.name));
+    schema.fields.push_back(NestedField{.id = id++, .name = c.name, .type = type});
+  }
+  if (schema.fields.empty()) return InvalidArgument("the query returns no columns");
+  return schema;
+}
+
+Result<std::unique_ptr<Lake>> Lake::Open(const LakeOptions& options) {
+  std::unique_ptr<Lake> lake(new Lake());
+  lake->options_ = options;
+  ASSIGN_OR_RETURN(lake->catalog_, SqlCatalog::Open(options.catalog));
+  lake->tables_ = std::make_unique<Tables>(*lake->catalog_, lake->stores_);
+  ASSIGN_OR_RETURN(lake->session_,
+                   engine::Session::Open({.functions = {IcebergFunctions({.catalog = options.catalog})}}));
+  ASSIGN_OR_RETURN(lake->con_, lake->session_->Connect());
+  return lake;
+}
+
+Lake::~Lake() {
+  con_.reset();
+  session_.reset();
+}
+
+Result<LoadedTable> Lake::CreateTable(const CreateTableRequest& request) {
+  ASSIGN_OR_RETURN(TableIdent ident, ParseTableIdent(request.table));
+  if (catalog_->LoadTable(ident).ok()) {
+    if (request.if_not_exists) return tables_->Load(ident);
+    return Status(StatusCode::kAlreadyExists, "table " + ident.ToString() + " already exists");
+  }
+  if (!catalog_->NamespaceProperties(ident.ns).ok()) {
+    Status created = catalog_->CreateNamespace(ident.ns);
+    if (!created.ok() && created.code() != StatusCode::kAlreadyExists) return created;
+  }
+  if (request.schema && !request.query.empty())
+    return InvalidArgument("give the table's columns or a query to take them from, not both");
+  Schema schema;
+  if (request.schema) {
+    schema = *request.schema;
+  } else if (!request.query.empty()) {
+    ASSIGN_OR_RETURN(schema, SchemaOfQuery(*con_, request.query));
+  } else {
+    return InvalidArgument("table " + ident.ToString() + " needs columns: a schema, or a query to take them from");
+  }
+  ASSIGN_OR_RETURN(PartitionSpec spec, ParsePartitionBy(request.partition_by, schema));
+  std::string location = request.location;
+  if (location.empty()) {
+    if (options_.warehouse.empty()) return InvalidArgument("no warehouse to put table " + ident.ToString() + " in");
+    location = options_.warehouse;
+    for (const auto& level : ident.ns) location += "/" + level;
+    location += "/" + ident.name;
+  }
+  ASSIGN_OR_RETURN(LoadedTable table, tables_->Create(ident, location, schema, spec, request.properties));
+  if (request.query.empty()) return table;
+  ASSIGN_OR_RETURN(WriteResult written, Write({.table = request.table, .query = request.query}));
+  return written.table;
+}
+
+Result<WriteResult> Lake::Write(const WriteRequest& request) {
+  ASSIGN_OR_RETURN(TableIdent ident, ParseTableIdent(request.table));
+  switch (request.mode) {
+    case WriteMode::kAppend: {
+      ASSIGN_OR_RETURN(LoadedTable table, tables_->Load(ident));
+      ASSIGN_OR_RETURN(std::vector<DataFile> files, WriteDataFiles(*con_, table.metadata, request.query, stores_));
+      WriteResult result{.table = table};
+      if (files.empty()) return result;
+      auto committed = tables_->Commit(ident, {.operation = "append", .added = files, .branch = request.branch});
+      if (!committed.ok()) {
+        DeleteUncommitted(files, stores_);
+        return committed.status();
+      }
+      result.table = std::move(*committed);
+      result.committed = true;
+      result.added_files = static_cast<int64_t>(files.size());
+      for (const auto& f : files) result.added_records += f.record_count;
+      return result;
+    }
+    case WriteMode::kOverwrite:
+      return Rewrite(ident, request.where.empty() ? "true" : request.where, request.query, "overwrite", request.branch);
+    case WriteMode::kMerge: {
+      if (request.keys.empty()) return InvalidArgument("a merge needs key columns");
+      // The source is read once: staged, checked for duplicate keys, then
+      // both the rows to replace and the rows to add come from it.
+      const std::string staged = "__floe_merge_" + NewUuid().substr(0, 8);
+      RETURN_IF_ERROR(con_->Execute("CREATE TEMP TABLE \"" + staged + "\" AS " + request.query));
+      struct Drop {
+        engine::Connection& con;
+        std::string name;
+        ~Drop() { con.Execute("DROP TABLE IF EXISTS \"" + name + "\"").IgnoreError(); }
+      } drop{*con_, staged};
+      std::string keys;
+      for (const auto& k : request.keys) keys += (keys.empty() ? "" : ", ") + Quote(k, '"');
+      auto dupes = con_->Query("SELECT count(*) FROM (SELECT " + keys + " FROM \"" + staged + "\" GROUP BY " + keys +
+                               " HAVING count(*) > 1)");
+      if (!dupes.ok()) return Status(dupes.status()).WithContext("merge keys");
+      if (!dupes->rows.empty() && dupes->rows[0][0].AsInt() > 0)
+        return InvalidArgument("the rows to merge repeat " + std::to_string(dupes->rows[0][0].AsInt()) + " key(s) (" +
+                               keys + "): each key may appear once");
+      return Rewrite(ident, "(" + keys + ") IN (SELECT " + keys + " FROM \"" + staged + "\")",
+                     "SELECT * FROM \"" + staged + "\"", "overwrite", request.branch);
+    }
+  }
+  return Internal("unknown write mode");
+}
+
+Result<WriteResult> Lake::Delete(const std::string& table, const std::string& where, const std::string& branch) {
+  if (Trim(where).empty()) return InvalidArgument("a delete needs a condition ('true' deletes every row)");
+  ASSIGN_OR_RETURN(TableIdent ident, ParseTableIdent(table));
+  return Rewrite(ident, where, "", "delete", branch);
+}
+
+Result<WriteResult> Lake::Rewrite(const TableIdent& ident, const std::string& affected, const std::string& query,
+                                  const std::string& operation, const std::string& branch) {
+  ASSIGN_OR_RETURN(LoadedTable table, tables_->Load(ident));
+  std::string scan = "iceberg_scan(" + Quote(ident.ToString(), '\'') +
+                     (branch != "main" && table.metadata.refs.count(branch) ? ", ref => " + Quote(branch, '\'') : "") +
+                     ", filename = true)";
+  // The files holding affected rows, and how many each holds.
+  auto hits = con_->Query("SELECT filename, count(*) FROM " + scan + " WHERE " + affected + " GROUP BY filename");
+  if (!hits.ok()) return Status(hits.status()).WithContext("finding the rows to replace");
+  std::set<std::string> removed;
+  std::string in_list;
+  int64_t deleted = 0;
+  for (const auto& row : hits->rows) {
+    removed.insert(row[0].AsString());
+    in_list += (in_list.empty() ? "" : ", ") + Quote(row[0].AsString(), '\'');
+  }
+  WriteResult result{.table = table};
+  std::vector<DataFile> added;
+  auto abandon = [&](Status s) {
+    DeleteUncommitted(added, stores_);
+    return s;
+  };
+  if (!removed.empty()) {
+    // The rows that stay in those files. A row the condition gives NULL for
+    // is not affected (as in SQL's DELETE).
+    auto kept = WriteDataFiles(*con_, table.metadata,
+                               "SELECT * EXCLUDE (filename) FROM " + scan + " WHERE filename IN (" + in_list +
+                                   ") AND NOT coalesce((" + affected + "), false)",
+                               stores_);
+    if (!kept.ok()) return Status(kept.status()).WithContext("rewriting the files that hold the rows");
+    added = std::move(*kept);
+    for (const auto& row : hits->rows) deleted += row[1].AsInt();
+  }
+  if (!query.empty()) {
+    auto fresh = WriteDataFiles(*con_, table.metadata, query, stores_);
+    if (!fresh.ok()) return abandon(fresh.status());
+    for (auto& f : *fresh) {
+      result.added_records += f.record_count;
+      added.push_back(std::move(f));
+    }
+  }
+  if (removed.empty() && added.empty()) return result;
+  auto committed =
+      tables_->Commit(ident, {.operation = operation, .added = added, .removed = removed, .branch = branch});
+  if (!committed.ok()) return abandon(committed.status());
+  result.table = std::move(*committed);
+  result.committed = true;
+  result.deleted_records = deleted;
+  result.added_files = static_cast<int64_t>(added.size());
+  result.removed_files = static_cast<int64_t>(removed.size());
+  return result;
+}
+
+}  // namespace floe::iceberg
