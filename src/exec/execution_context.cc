@@ -182,6 +182,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
       .namespace_ = flow_.namespace_,
       .flow_id = flow_.id,
       .namespace_files = NamespaceFiles(),
+      .lake = env_.settings.iceberg,
       .files = &files_,
       .set_labels = [this](const std::vector<std::pair<std::string, std::string>>& added) { return SetLabels(added); },
       .logs = [this](const std::string& id) -> Result<tmpl::Value> {

@@ -40,6 +40,7 @@ class WorkerSlots;
 
 struct ExecutorSettings {
   std::filesystem::path lake;          // exposed to flows as {{ globals.lake }}
+  flow::LakeSettings iceberg;          // the Iceberg catalog and warehouse
   std::filesystem::path scratch;       // parent of task working directories
   std::filesystem::path locks;         // one lock file per execution being run
   std::filesystem::path secrets_file;  // YAML map NAME: value for secret(); may not exist

@@ -31,6 +31,7 @@ struct ExecutionServices {
   std::string namespace_;
   std::string flow_id;
   std::filesystem::path namespace_files;   // this namespace's files
+  flow::LakeSettings lake;                 // the Iceberg catalog and warehouse
   const LocalFileAccess* files = nullptr;  // the local files tasks may read
   std::function<Status(const std::vector<std::pair<std::string, std::string>>&)> set_labels;
   std::function<Result<tmpl::Value>(const std::string&)> logs;  // an execution's log lines
@@ -83,6 +84,7 @@ class RunTaskContext final : public flow::TaskContext {
   }
   std::filesystem::path NamespaceFilesDir() const override { return services_.namespace_files; }
   flow::KvStore& Kv() override { return *services_.kv; }
+  const flow::LakeSettings& Lake() const override { return services_.lake; }
   // Replaces the template variables (a LoopUntil's condition sees each
   // round's outputs).
   void ResetVariables(tmpl::Value variables);

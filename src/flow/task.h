@@ -45,6 +45,13 @@ class KvStore {
   virtual Result<std::vector<std::string>> Keys(const std::string& ns, const std::string& prefix) = 0;
 };
 
+// Where the lakehouse's Iceberg tables live: the SQL catalog (a SQLite
+// database) and the warehouse folder (or s3:// prefix) new tables go under.
+struct LakeSettings {
+  std::filesystem::path catalog;
+  std::string warehouse;
+};
+
 // An execution as execution.Count sees it.
 struct ExecutionSummary {
   std::string id, namespace_, flow_id, state;
@@ -112,6 +119,8 @@ class TaskContext {
   virtual const std::string& FlowNamespace() const = 0;
   virtual std::filesystem::path NamespaceFilesDir() const = 0;
   virtual KvStore& Kv() = 0;
+  // The Iceberg catalog and warehouse (iceberg.* tasks, iceberg_scan).
+  virtual const LakeSettings& Lake() const = 0;
   // The log lines of an execution (this one when `execution_id` is empty), as
   // {timestamp, level, taskId, message} maps, oldest first.
   virtual Result<tmpl::Value> ExecutionLogs(const std::string& execution_id) = 0;

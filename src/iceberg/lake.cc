@@ -5,6 +5,7 @@
 
 #include "iceberg/duckdb_scan.h"
 #include "iceberg/writer.h"
+#include "tmpl/json.h"
 
 namespace floe::iceberg {
 namespace {
@@ -154,7 +155,8 @@ Result<std::unique_ptr<Lake>> Lake::Open(const LakeOptions& options) {
   ASSIGN_OR_RETURN(lake->catalog_, SqlCatalog::Open(options.catalog));
   lake->tables_ = std::make_unique<Tables>(*lake->catalog_, lake->stores_);
   ASSIGN_OR_RETURN(lake->session_,
-                   engine::Session::Open({.functions = {IcebergFunctions({.catalog = options.catalog})}}));
+                   engine::Session::Open({.working_directory = options.working_directory,
+                                          .functions = {IcebergFunctions({.catalog = options.catalog})}}));
   ASSIGN_OR_RETURN(lake->con_, lake->session_->Connect());
   return lake;
 }
@@ -249,6 +251,53 @@ Result<WriteResult> Lake::Delete(const std::string& table, const std::string& wh
   if (Trim(where).empty()) return InvalidArgument("a delete needs a condition ('true' deletes every row)");
   ASSIGN_OR_RETURN(TableIdent ident, ParseTableIdent(table));
   return Rewrite(ident, where, "", "delete", branch);
+}
+
+Result<WriteResult> Lake::Compact(const std::string& name, int64_t target_file_bytes) {
+  ASSIGN_OR_RETURN(TableIdent ident, ParseTableIdent(name));
+  ASSIGN_OR_RETURN(LoadedTable table, tables_->Load(ident));
+  if (target_file_bytes <= 0) {
+    target_file_bytes = int64_t{512} << 20;
+    if (auto p = table.metadata.properties.find("write.target-file-size-bytes"); p != table.metadata.properties.end())
+      target_file_bytes = std::max<int64_t>(1, std::atoll(p->second.c_str()));
+  }
+  ASSIGN_OR_RETURN(std::vector<ManifestEntry> live, tables_->PlanFiles(table));
+  // Small files by partition (spec and tuple).
+  std::map<std::string, std::vector<std::string>> groups;
+  for (const auto& e : live) {
+    if (e.file.file_size_in_bytes * 4 >= target_file_bytes * 3) continue;
+    std::string key;
+    for (const auto& v : e.file.partition) key += tmpl::ToJson(v) + "\x1f";
+    groups[key].push_back(e.file.file_path);
+  }
+  std::set<std::string> removed;
+  std::string in_list;
+  for (const auto& [key, files] : groups) {
+    if (files.size() < 2) continue;
+    for (const auto& f : files) {
+      removed.insert(f);
+      in_list += (in_list.empty() ? "" : ", ") + Quote(f, '\'');
+    }
+  }
+  WriteResult result{.table = table};
+  if (removed.empty()) return result;
+  std::string scan = "iceberg_scan(" + Quote(ident.ToString(), '\'') + ", filename = true)";
+  ASSIGN_OR_RETURN(
+      std::vector<DataFile> added,
+      WriteDataFiles(*con_, table.metadata,
+                     "SELECT * EXCLUDE (filename) FROM " + scan + " WHERE filename IN (" + in_list + ")", stores_));
+  auto committed = tables_->Commit(ident, {.operation = "replace", .added = added, .removed = removed});
+  if (!committed.ok()) {
+    DeleteUncommitted(added, stores_);
+    return committed.status();
+  }
+  result.table = std::move(*committed);
+  result.committed = true;
+  result.added_files = static_cast<int64_t>(added.size());
+  result.removed_files = static_cast<int64_t>(removed.size());
+  for (const auto& f : added) result.added_records += f.record_count;
+  result.deleted_records = result.added_records;
+  return result;
 }
 
 Result<WriteResult> Lake::Rewrite(const TableIdent& ident, const std::string& affected, const std::string& query,

@@ -24,6 +24,8 @@ namespace floe::iceberg {
 struct LakeOptions {
   std::filesystem::path catalog;  // the SQL catalog's SQLite database
   std::string warehouse;          // new tables go to <warehouse>/<namespace>/<name>
+  // Relative paths in the queries' reads are looked up here.
+  std::optional<std::filesystem::path> working_directory;
 };
 
 struct CreateTableRequest {
@@ -73,6 +75,12 @@ class Lake {
   Result<WriteResult> Write(const WriteRequest& request);
   // Deletes the rows `where` matches (a SQL condition).
   Result<WriteResult> Delete(const std::string& table, const std::string& where, const std::string& branch = "main");
+  // Rewrites the small data files of each partition (smaller than 3/4 of
+  // the target size: `target_file_bytes`, else the table's
+  // write.target-file-size-bytes, else 512 MiB) into one file per partition
+  // of the current spec, as one "replace" commit. Partitions with a single
+  // small file are left alone.
+  Result<WriteResult> Compact(const std::string& table, int64_t target_file_bytes = 0);
 
  private:
   Lake() = default;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "core/id.h"
+#include "iceberg/evolution.h"
+#include "tmpl/json.h"
 
 namespace floe::iceberg {
 namespace {
@@ -114,6 +116,104 @@ TEST_F(LakeTest, BadRequestsAreClearErrors) {
   EXPECT_TRUE(lake_->CreateTable({.table = "s.t", .query = "SELECT 1 AS a", .if_not_exists = true}).ok());
   EXPECT_THAT(lake_->Delete("s.t", "nope = 1").status().message(), HasSubstr("nope"));
   EXPECT_FALSE(lake_->Write({.table = "s.missing", .query = "SELECT 1 AS a"}).ok());
+}
+
+// Appends, deletes and schema changes, then every snapshot is read back
+// with the schema and rows it had.
+TEST_F(LakeTest, EverySnapshotReadsWhatTheTableHeldThenThroughSchemaChanges) {
+  ASSERT_TRUE(lake_->CreateTable({.table = "s.t", .query = "SELECT 1 AS id, 10 AS amt"}).ok());
+  TableIdent t = *ParseTableIdent("s.t");
+  auto evolve = [&](std::vector<SchemaChange> changes) {
+    auto r = lake_->tables().UpdateMetadata(t, [&](TableMetadata& m) { return EvolveSchema(m, changes); });
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  };
+  evolve({{.kind = SchemaChange::kRename, .column = "amt", .name = "amount"},
+          {.kind = SchemaChange::kAdd, .column = "note", .type = "string"},
+          {.kind = SchemaChange::kWiden, .column = "amount", .type = "long"}});
+  ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 2 AS id, 20 AS amount, 'two' AS note"}).ok());
+  ASSERT_TRUE(lake_->Delete("s.t", "id = 1").ok());
+  evolve({{.kind = SchemaChange::kDrop, .column = "note"}, {.kind = SchemaChange::kMoveFirst, .column = "amount"}});
+  ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 3 AS id, 30 AS amount"}).ok());
+
+  auto loaded = lake_->tables().Load(t);
+  ASSERT_TRUE(loaded.ok());
+  std::vector<std::string> seen;
+  for (const auto& s : loaded->metadata.snapshots) {
+    auto table = lake_->connection().Query("SELECT * FROM iceberg_scan('s.t', snapshot_id => " +
+                                           std::to_string(s.snapshot_id) + ") ORDER BY ALL");
+    ASSERT_TRUE(table.ok()) << table.status().ToString();
+    std::string text;
+    for (const auto& c : table->columns) text += c.name + " ";
+    for (const auto& row : table->rows) {
+      text += "|";
+      for (const auto& v : row) text += " " + (v.is_null() ? std::string("null") : tmpl::ToJson(v));
+    }
+    seen.push_back(text);
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"id amt | 1 10", "id amount note | 1 10 null| 2 20 \"two\"",
+                                            "id amount note | 2 20 \"two\"", "amount id | 20 2| 30 3"}));
+  // The current schema reads the renamed column under its new name.
+  EXPECT_EQ(Int("SELECT sum(amount) FROM iceberg_scan('s.t')"), 50);
+
+  auto bad = lake_->tables().UpdateMetadata(t, [&](TableMetadata& m) {
+    return EvolveSchema(m, {{.kind = SchemaChange::kWiden, .column = "amount", .type = "int"}});
+  });
+  EXPECT_THAT(bad.status().message(), HasSubstr("cannot widen to int"));
+  bad = lake_->tables().UpdateMetadata(
+      t, [&](TableMetadata& m) { return EvolveSchema(m, {{.kind = SchemaChange::kDrop, .column = "nope"}}); });
+  EXPECT_THAT(bad.status().message(), HasSubstr("no column 'nope' (the columns: amount, id)"));
+}
+
+TEST_F(LakeTest, MaintenanceCompactsExpiresRollsBackAndPublishes) {
+  ASSERT_TRUE(
+      lake_->CreateTable({.table = "s.t", .query = "SELECT 0 AS id, 'eu' AS region", .partition_by = {"region"}}).ok());
+  for (int i = 1; i < 6; ++i)
+    ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT " + std::to_string(i) + " AS id, 'eu' AS region"}).ok());
+  ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 9 AS id, 'us' AS region"}).ok());
+  TableIdent t = *ParseTableIdent("s.t");
+  int64_t before_compaction = *lake_->tables().Load(t)->metadata.current_snapshot_id;
+
+  auto compacted = lake_->Compact("s.t");
+  ASSERT_TRUE(compacted.ok()) << compacted.status().ToString();
+  EXPECT_EQ(compacted->removed_files, 6) << "the six small 'eu' files; 'us' has one";
+  EXPECT_EQ(compacted->added_files, 1);
+  EXPECT_EQ(lake_->tables().PlanFiles(compacted->table)->size(), 2u);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 7);
+  EXPECT_EQ(compacted->table.metadata.CurrentSnapshot()->summary.at("operation"), "replace");
+
+  // Expiring all but the last snapshot deletes what only older ones reached.
+  auto expired = lake_->tables().ExpireSnapshots(t, std::numeric_limits<int64_t>::max(), 1);
+  ASSERT_TRUE(expired.ok()) << expired.status().ToString();
+  EXPECT_EQ(expired->snapshots, 7);
+  EXPECT_EQ(expired->data_files, 6);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 7);
+  auto gone = lake_->connection().Query("SELECT * FROM iceberg_scan('s.t', snapshot_id => " +
+                                        std::to_string(before_compaction) + ")");
+  EXPECT_THAT(gone.status().message(), HasSubstr("has no snapshot"));
+  int parquet = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir_ / "warehouse"))
+    parquet += e.path().extension() == ".parquet";
+  EXPECT_EQ(parquet, 2);
+
+  // Write-audit-publish: a branch, then main fast-forwarded onto it.
+  ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 100 AS id, 'eu' AS region", .branch = "audit"}).ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 7);
+  auto published = lake_->tables().Publish(t, "audit");
+  ASSERT_TRUE(published.ok()) << published.status().ToString();
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 8);
+  int64_t published_id = *published->metadata.current_snapshot_id;
+  ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 101 AS id, 'eu' AS region", .branch = "audit2"}).ok());
+  ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 102 AS id, 'eu' AS region"}).ok());
+  EXPECT_THAT(lake_->tables().Publish(t, "audit2").status().message(), HasSubstr("main has moved on"));
+
+  auto rolled = lake_->tables().Rollback(t, published_id);
+  ASSERT_TRUE(rolled.ok()) << rolled.status().ToString();
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 8);
+  EXPECT_THAT(lake_->tables().Rollback(t, 12345).status().message(), HasSubstr("no snapshot 12345"));
+  ASSERT_TRUE(lake_->tables().SetRef(t, "v1", /*branch=*/false, published_id).ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t', ref => 'v1')"), 8);
+  EXPECT_THAT(lake_->Write({.table = "s.t", .query = "SELECT 1 AS id", .branch = "v1"}).status().message(),
+              HasSubstr("is a tag"));
 }
 
 }  // namespace

@@ -145,6 +145,106 @@ Result<LoadedTable> Tables::Load(const TableIdent& ident) {
   return LoadedTable{ident, location, std::move(m)};
 }
 
+Result<LoadedTable> Tables::UpdateMetadata(const TableIdent& ident, const std::function<Status(TableMetadata&)>& edit) {
+  ASSIGN_OR_RETURN(LoadedTable table, Load(ident));
+  const int64_t retries = Property(table.metadata, "commit.retry.num-retries", 4);
+  const int64_t min_wait = Property(table.metadata, "commit.retry.min-wait-ms", 100);
+  for (int64_t attempt = 0;; ++attempt) {
+    TableMetadata next = table.metadata;
+    RETURN_IF_ERROR(edit(next));
+    next.last_updated_ms = std::max(Ms(clock_.Now()), table.metadata.last_updated_ms);
+    next.metadata_log.emplace_back(table.metadata.last_updated_ms, table.metadata_location);
+    ASSIGN_OR_RETURN(std::string json, TableMetadataToJson(next, 2));
+    std::string file = MetadataFile(next.location, std::max(MetadataVersion(table.metadata_location), 0) + 1);
+    RETURN_IF_ERROR(Write(file, json));
+    Status committed = catalog_.CommitTable(ident, table.metadata_location, file);
+    if (committed.ok()) return LoadedTable{ident, file, std::move(next)};
+    Delete(file);
+    if (committed.code() != StatusCode::kFailedPrecondition || attempt >= retries) return committed;
+    std::this_thread::sleep_for(std::chrono::milliseconds(
+        std::uniform_int_distribution<int64_t>(0, min_wait << std::min<int64_t>(attempt, 10))(Rng())));
+    ASSIGN_OR_RETURN(table, Load(ident));
+  }
+}
+
+namespace {
+
+bool IsAncestor(const TableMetadata& m, int64_t ancestor, int64_t of) {
+  for (const Snapshot* s = m.FindSnapshot(of); s;
+       s = s->parent_snapshot_id ? m.FindSnapshot(*s->parent_snapshot_id) : nullptr)
+    if (s->snapshot_id == ancestor) return true;
+  return false;
+}
+
+void MoveMain(TableMetadata& m, int64_t snapshot_id, int64_t now_ms) {
+  m.current_snapshot_id = snapshot_id;
+  SnapshotRef ref = m.refs.count("main") ? m.refs["main"] : SnapshotRef{};
+  ref.snapshot_id = snapshot_id;
+  m.refs["main"] = ref;
+  m.snapshot_log.emplace_back(now_ms, snapshot_id);
+}
+
+}  // namespace
+
+Result<LoadedTable> Tables::Rollback(const TableIdent& ident, int64_t snapshot_id) {
+  int64_t now = Ms(clock_.Now());
+  return UpdateMetadata(ident, [&](TableMetadata& m) -> Status {
+    if (!m.FindSnapshot(snapshot_id))
+      return NotFound(ident.ToString() + " has no snapshot " + std::to_string(snapshot_id));
+    if (!m.current_snapshot_id || !IsAncestor(m, snapshot_id, *m.current_snapshot_id))
+      return FailedPrecondition(ident.ToString() + ": snapshot " + std::to_string(snapshot_id) +
+                                " is not an ancestor of the current snapshot; roll back only along main's history");
+    MoveMain(m, snapshot_id, std::max(now, m.last_updated_ms));
+    return Status::Ok();
+  });
+}
+
+Result<LoadedTable> Tables::Publish(const TableIdent& ident, const std::string& branch) {
+  int64_t now = Ms(clock_.Now());
+  return UpdateMetadata(ident, [&](TableMetadata& m) -> Status {
+    auto ref = m.refs.find(branch);
+    if (ref == m.refs.end() || !ref->second.branch)
+      return NotFound(ident.ToString() + " has no branch '" + branch + "'");
+    int64_t head = ref->second.snapshot_id;
+    if (m.current_snapshot_id && !IsAncestor(m, *m.current_snapshot_id, head))
+      return FailedPrecondition(ident.ToString() + ": main has moved on since branch '" + branch +
+                                "' was made; it cannot be fast-forwarded (write the branch again from main)");
+    if (m.current_snapshot_id != head) MoveMain(m, head, std::max(now, m.last_updated_ms));
+    return Status::Ok();
+  });
+}
+
+Result<LoadedTable> Tables::SetRef(const TableIdent& ident, const std::string& name, bool branch, int64_t snapshot_id) {
+  if (name.empty()) return InvalidArgument("a branch or tag needs a name");
+  if (name == "main" && !branch) return InvalidArgument("'main' is the main branch; it cannot be a tag");
+  int64_t now = Ms(clock_.Now());
+  return UpdateMetadata(ident, [&](TableMetadata& m) -> Status {
+    int64_t target = snapshot_id ? snapshot_id : m.current_snapshot_id.value_or(0);
+    if (!target) return FailedPrecondition(ident.ToString() + " has no snapshot to point '" + name + "' at");
+    if (!m.FindSnapshot(target)) return NotFound(ident.ToString() + " has no snapshot " + std::to_string(target));
+    if (auto old = m.refs.find(name); old != m.refs.end() && old->second.branch != branch)
+      return FailedPrecondition(ident.ToString() + ": '" + name + "' is a " + (old->second.branch ? "branch" : "tag") +
+                                " already");
+    if (name == "main") {
+      MoveMain(m, target, std::max(now, m.last_updated_ms));
+      return Status::Ok();
+    }
+    SnapshotRef ref = m.refs.count(name) ? m.refs[name] : SnapshotRef{};
+    ref.snapshot_id = target;
+    ref.branch = branch;
+    m.refs[name] = ref;
+    return Status::Ok();
+  });
+}
+
+Result<LoadedTable> Tables::DropRef(const TableIdent& ident, const std::string& name) {
+  if (name == "main") return InvalidArgument("the main branch cannot be dropped");
+  return UpdateMetadata(ident, [&](TableMetadata& m) -> Status {
+    if (!m.refs.erase(name)) return NotFound(ident.ToString() + " has no branch or tag '" + name + "'");
+    return Status::Ok();
+  });
+}
+
 Result<LoadedTable> Tables::Append(const TableIdent& ident, const std::vector<DataFile>& files) {
   if (files.empty()) return InvalidArgument("nothing to append to " + ident.ToString());
   return Commit(ident, TableChange{.operation = "append", .added = files});

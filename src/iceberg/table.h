@@ -6,6 +6,7 @@
 // metadata files, and commits them.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -41,6 +42,12 @@ struct TableChange {
   std::string branch = "main";
 };
 
+struct ExpireResult {
+  LoadedTable table;
+  int64_t snapshots = 0;                                      // expired
+  int64_t data_files = 0, manifests = 0, manifest_lists = 0;  // deleted
+};
+
 class Tables {
  public:
   Tables(SqlCatalog& catalog, storage::ObjectStores& stores, const Clock& clock = SystemClock());
@@ -60,6 +67,28 @@ class Tables {
   // commit that loses the race is rebased onto the winner and validated
   // again.
   Result<LoadedTable> Commit(const TableIdent& ident, const TableChange& change);
+  // A change to the metadata alone (refs, schemas, specs, properties,
+  // snapshots), applied by `edit` to the current metadata and committed; a
+  // commit that loses the race re-reads the table and applies `edit` again,
+  // so `edit` validates what it relies on.
+  Result<LoadedTable> UpdateMetadata(const TableIdent& ident, const std::function<Status(TableMetadata&)>& edit);
+
+  // Points main back at `snapshot_id`, which must be an ancestor of the
+  // current snapshot.
+  Result<LoadedTable> Rollback(const TableIdent& ident, int64_t snapshot_id);
+  // Fast-forwards main onto `branch`: main's snapshot must be an ancestor of
+  // the branch's (else FailedPrecondition: main moved on since the fork).
+  Result<LoadedTable> Publish(const TableIdent& ident, const std::string& branch);
+  // Creates or moves a branch or tag to a snapshot (the current one when 0).
+  Result<LoadedTable> SetRef(const TableIdent& ident, const std::string& name, bool branch, int64_t snapshot_id = 0);
+  Result<LoadedTable> DropRef(const TableIdent& ident, const std::string& name);
+
+  // Removes the snapshots older than `older_than_ms`, keeping every branch's
+  // and tag's snapshot and the last `retain_last` of main's history, then
+  // deletes the manifest lists, manifests and data files no kept snapshot
+  // reaches. Time travel to an expired snapshot is an error afterwards.
+  Result<ExpireResult> ExpireSnapshots(const TableIdent& ident, int64_t older_than_ms, int retain_last = 1);
+
   // The live data files (ADDED and EXISTING entries) of a snapshot, the
   // current one by default, with inherited snapshot ids and sequence numbers.
   Result<std::vector<ManifestEntry>> PlanFiles(const LoadedTable& table, std::optional<int64_t> snapshot_id = {});

@@ -62,11 +62,18 @@ Home ResolveHome(const std::string& home_flag, const std::string& flows_flag, co
   return home;
 }
 
+flow::LakeSettings Home::lake_settings() const {
+  const char* warehouse = std::getenv("FLOE_WAREHOUSE");
+  return flow::LakeSettings{.catalog = database(),
+                            .warehouse = warehouse && *warehouse ? warehouse : (lake() / "warehouse").string()};
+}
+
 exec::ExecutorSettings Home::executor_settings(std::vector<std::filesystem::path> extra_flow_dirs) const {
   std::vector<std::filesystem::path> dirs = {flows};
   for (auto& d : extra_flow_dirs) dirs.push_back(std::move(d));
   return exec::ExecutorSettings{
       .lake = lake(),
+      .iceberg = lake_settings(),
       .scratch = scratch(),
       .locks = locks(),
       .secrets_file = root / "secrets.yml",

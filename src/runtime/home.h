@@ -3,7 +3,9 @@
 //   <home>/floe.db     SQLite state (executions, task runs, logs)
 //   <home>/storage/    execution files (floe:// URIs), unless --storage or
 //                      $FLOE_STORAGE names another folder or an s3://bucket/prefix
-//   <home>/lake/       the local lake folder ({{ globals.lake }})
+//   <home>/lake/       the local lake folder ({{ globals.lake }}); Iceberg
+//                      tables under lake/warehouse (or $FLOE_WAREHOUSE),
+//                      their catalog in floe.db
 //   <home>/tmp/        task working directories, removed after each run
 //   <home>/locks/      a lock per execution being run (see exec/execution_lock.h)
 //   <home>/secrets.yml secrets as NAME: value (besides $SECRET_<NAME>)
@@ -39,6 +41,9 @@ struct Home {
   std::string storage;  // a folder or s3://bucket/prefix
   std::filesystem::path database() const { return root / "floe.db"; }
   std::filesystem::path lake() const { return root / "lake"; }
+  // The Iceberg SQL catalog (in floe.db) and the warehouse: <lake>/warehouse,
+  // unless $FLOE_WAREHOUSE names another folder or an s3:// prefix.
+  flow::LakeSettings lake_settings() const;
   std::filesystem::path scratch() const { return root / "tmp"; }
   std::filesystem::path locks() const { return root / "locks"; }
   // `extra_flow_dirs` are searched for subflows too (the running flow's folder).

@@ -17,6 +17,7 @@ void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
   RegisterStorageTasks(registry);
   RegisterNamespaceTasks(registry);
   RegisterExecutionTasks(registry);
+  RegisterIcebergTasks(registry);
   flow::RegisterServerTriggers(registry);
 }
 

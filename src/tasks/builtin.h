@@ -25,5 +25,6 @@ void RegisterGitTasks(flow::TaskRegistry& registry);
 void RegisterStorageTasks(flow::TaskRegistry& registry);
 void RegisterNamespaceTasks(flow::TaskRegistry& registry);
 void RegisterExecutionTasks(flow::TaskRegistry& registry);
+void RegisterIcebergTasks(flow::TaskRegistry& registry);
 
 }  // namespace floe::tasks

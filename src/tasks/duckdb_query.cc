@@ -1,8 +1,11 @@
 // duckdb.Query: runs SQL in an embedded DuckDB, with Kestra's properties.
 #include <fstream>
+#include <map>
+#include <mutex>
 
 #include "engine/session.h"
 #include "flow/task_files.h"
+#include "iceberg/duckdb_scan.h"
 #include "tasks/builtin.h"
 #include "tmpl/template.h"
 
@@ -33,6 +36,21 @@ class DuckDbQueryTask final : public flow::Task {
     ctx.AddVariable("outputFiles", Value(output_paths));
 
     engine::SessionOptions options{.working_directory = wd};
+    // iceberg_scan over the lakehouse's catalog; each table read is logged
+    // and its snapshot recorded in the outputs (what the run read).
+    std::mutex scans_mu;
+    std::map<std::string, int64_t> snapshots_read;
+    options.functions.push_back(iceberg::IcebergFunctions(
+        {.catalog = ctx.Lake().catalog, .on_scan = [&](const iceberg::ScanReport& r) {
+           std::lock_guard lock(scans_mu);
+           snapshots_read[r.table] = r.snapshot_id;
+           ctx.Log(LogLevel::kInfo, "iceberg_scan('" + r.table + "'): snapshot " + std::to_string(r.snapshot_id) +
+                                        ", " + std::to_string(r.stats.files - r.stats.files_skipped) + " of " +
+                                        std::to_string(r.stats.files) + " data file(s) to read, " +
+                                        std::to_string(r.stats.manifests_skipped) + " of " +
+                                        std::to_string(r.stats.manifests) + " manifest(s) skipped" +
+                                        (r.moved ? "; the table was moved: read from " + r.found_location : ""));
+         }}));
     ASSIGN_OR_RETURN(options.database, Database(ctx, wd));
     ASSIGN_OR_RETURN(options.time_zone, ctx.StringOr("timeZoneId", ""));
     engine::QueryRequest request;
@@ -72,6 +90,11 @@ class DuckDbQueryTask final : public flow::Task {
     }
     if (request.fetch != engine::FetchType::kNone)
       ctx.Log(LogLevel::kInfo, "query returned " + std::to_string(result->size) + " row(s)");
+    if (!snapshots_read.empty()) {
+      tmpl::ValueMap read;
+      for (const auto& [table, snapshot] : snapshots_read) read.Set(table, Value(snapshot));
+      outputs.Set("icebergSnapshots", Value(std::move(read)));
+    }
     if (!output_names.empty()) {
       tmpl::ValueMap stored;
       for (const auto& name : output_names) {

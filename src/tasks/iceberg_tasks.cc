@@ -1,0 +1,249 @@
+// iceberg.* tasks: create, write and delete from Iceberg tables of the
+// lakehouse's catalog (TaskContext::Lake), each write one commit.
+#include "iceberg/lake.h"
+#include "tasks/builtin.h"
+#include "tmpl/json.h"
+
+namespace floe::tasks {
+namespace {
+
+using flow::PropertyType;
+using tmpl::Value;
+
+Result<std::unique_ptr<iceberg::Lake>> OpenLake(flow::TaskContext& ctx) {
+  ASSIGN_OR_RETURN(std::filesystem::path wd, ctx.WorkingDirectory());
+  return iceberg::Lake::Open(
+      {.catalog = ctx.Lake().catalog, .warehouse = ctx.Lake().warehouse, .working_directory = wd});
+}
+
+Result<std::vector<std::string>> StringList(flow::TaskContext& ctx, std::string_view name) {
+  ASSIGN_OR_RETURN(std::optional<Value> v, ctx.Property(name));
+  std::vector<std::string> out;
+  if (!v || v->is_null()) return out;
+  if (v->is_string()) return std::vector<std::string>{v->AsString()};
+  if (!v->is_list()) return ctx.PropertyError(name, "must be a list of names");
+  for (const auto& item : v->AsList()) {
+    if (!item.is_string()) return ctx.PropertyError(name, "must be a list of names");
+    out.push_back(item.AsString());
+  }
+  return out;
+}
+
+Value SnapshotId(const iceberg::LoadedTable& t) {
+  return t.metadata.current_snapshot_id ? Value(*t.metadata.current_snapshot_id) : Value();
+}
+
+Value WriteOutputs(const iceberg::WriteResult& r, const std::string& branch) {
+  std::optional<int64_t> snapshot;
+  if (auto ref = r.table.metadata.refs.find(branch); ref != r.table.metadata.refs.end())
+    snapshot = ref->second.snapshot_id;
+  return Value::MakeMap({{"committed", Value(r.committed)},
+                         {"snapshotId", snapshot ? Value(*snapshot) : Value()},
+                         {"addedRecords", Value(r.added_records)},
+                         {"deletedRecords", Value(r.deleted_records)},
+                         {"addedFiles", Value(r.added_files)},
+                         {"removedFiles", Value(r.removed_files)}});
+}
+
+void LogWrite(flow::TaskContext& ctx, const std::string& table, const iceberg::WriteResult& r,
+              const std::string& branch) {
+  if (!r.committed) {
+    ctx.Log(LogLevel::kInfo, table + ": nothing to change, no commit");
+    return;
+  }
+  const iceberg::SnapshotRef& ref = r.table.metadata.refs.at(branch);
+  ctx.Log(LogLevel::kInfo, table + ": committed snapshot " + std::to_string(ref.snapshot_id) +
+                               (branch == "main" ? "" : " on branch '" + branch + "'") + " (+" +
+                               std::to_string(r.added_records) + " rows in " + std::to_string(r.added_files) +
+                               " file(s), -" + std::to_string(r.deleted_records) + " rows)");
+}
+
+class CreateTableTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    iceberg::CreateTableRequest request;
+    ASSIGN_OR_RETURN(request.table, ctx.RequiredString("table"));
+    ASSIGN_OR_RETURN(request.query, ctx.StringOr("sql", ""));
+    ASSIGN_OR_RETURN(std::optional<Value> columns, ctx.Property("columns"));
+    if (columns && !columns->is_null()) {
+      ASSIGN_OR_RETURN(request.schema, Columns(ctx, *columns));
+    } else if (request.query.empty()) {
+      return ctx.PropertyError("columns", "give the table's columns, or 'sql' to take them (and rows) from");
+    }
+    ASSIGN_OR_RETURN(request.partition_by, StringList(ctx, "partitionBy"));
+    ASSIGN_OR_RETURN(std::optional<Value> props, ctx.Property("properties"));
+    if (props && !props->is_null()) {
+      if (!props->is_map()) return ctx.PropertyError("properties", "must be a map of names to values");
+      for (const auto& [k, v] : props->AsMap()) request.properties[k] = v.is_string() ? v.AsString() : tmpl::ToJson(v);
+    }
+    ASSIGN_OR_RETURN(request.location, ctx.StringOr("location", ""));
+    ASSIGN_OR_RETURN(request.if_not_exists, ctx.BoolOr("ifNotExists", false));
+    ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
+    auto table = lake->CreateTable(request);
+    if (!table.ok()) {
+      if (table.status().message().find("partition field") != std::string::npos)
+        return ctx.PropertyError("partitionBy", table.status().message());
+      return table.status();
+    }
+    ctx.Log(LogLevel::kInfo, "table " + request.table + " at " + table->metadata.location);
+    return Value::MakeMap({{"table", Value(request.table)},
+                           {"location", Value(table->metadata.location)},
+                           {"metadataLocation", Value(table->metadata_location)},
+                           {"snapshotId", SnapshotId(*table)}});
+  }
+
+ private:
+  static Result<iceberg::Schema> Columns(flow::TaskContext& ctx, const Value& columns) {
+    if (!columns.is_list() || columns.AsList().empty())
+      return ctx.PropertyError("columns", "must be a list of {name, type} maps");
+    iceberg::Schema schema;
+    int id = 1;
+    for (const auto& c : columns.AsList()) {
+      const Value* name = c.is_map() ? c.AsMap().Find("name") : nullptr;
+      const Value* type = c.is_map() ? c.AsMap().Find("type") : nullptr;
+      if (!name || !name->is_string() || !type || !type->is_string())
+        return ctx.PropertyError("columns", "each column needs a 'name' and a 'type' (long, string, date, ...)");
+      auto parsed = iceberg::ParsePrimitiveType(type->AsString());
+      if (!parsed.ok())
+        return ctx.PropertyError("columns", "column '" + name->AsString() + "': " + parsed.status().message());
+      const Value* required = c.AsMap().Find("required");
+      const Value* doc = c.AsMap().Find("doc");
+      schema.fields.push_back({.id = id++,
+                               .name = name->AsString(),
+                               .required = required && required->is_bool() && required->AsBool(),
+                               .type = *parsed,
+                               .doc = doc && doc->is_string() ? doc->AsString() : ""});
+    }
+    return schema;
+  }
+};
+
+class WriteTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    iceberg::WriteRequest request;
+    ASSIGN_OR_RETURN(request.table, ctx.RequiredString("table"));
+    ASSIGN_OR_RETURN(request.query, ctx.RequiredString("sql"));
+    ASSIGN_OR_RETURN(std::string mode, ctx.StringOr("mode", "APPEND"));
+    if (mode == "APPEND") {
+      request.mode = iceberg::WriteMode::kAppend;
+    } else if (mode == "OVERWRITE") {
+      request.mode = iceberg::WriteMode::kOverwrite;
+    } else if (mode == "MERGE") {
+      request.mode = iceberg::WriteMode::kMerge;
+    } else {
+      return ctx.PropertyError("mode", "must be APPEND, OVERWRITE or MERGE, not '" + mode + "'");
+    }
+    ASSIGN_OR_RETURN(request.where, ctx.StringOr("where", ""));
+    if (!request.where.empty() && request.mode != iceberg::WriteMode::kOverwrite)
+      return ctx.PropertyError("where", "only an OVERWRITE takes a condition");
+    ASSIGN_OR_RETURN(request.keys, StringList(ctx, "keys"));
+    if (request.mode == iceberg::WriteMode::kMerge && request.keys.empty())
+      return ctx.PropertyError("keys", "a MERGE needs the key columns rows are matched on");
+    ASSIGN_OR_RETURN(request.branch, ctx.StringOr("branch", "main"));
+    ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
+    ASSIGN_OR_RETURN(iceberg::WriteResult r, lake->Write(request));
+    LogWrite(ctx, request.table, r, request.branch);
+    return WriteOutputs(r, request.branch);
+  }
+};
+
+class DeleteTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(std::string table, ctx.RequiredString("table"));
+    ASSIGN_OR_RETURN(std::string where, ctx.RequiredString("where"));
+    ASSIGN_OR_RETURN(std::string branch, ctx.StringOr("branch", "main"));
+    ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
+    ASSIGN_OR_RETURN(iceberg::WriteResult r, lake->Delete(table, where, branch));
+    LogWrite(ctx, table, r, branch);
+    return WriteOutputs(r, branch);
+  }
+};
+
+flow::PropertySpec TableProperty() {
+  return {.name = "table",
+          .type = PropertyType::kString,
+          .required = true,
+          .description = "The table in the lakehouse's catalog: namespace.name (e.g. lake.orders)."};
+}
+flow::PropertySpec BranchProperty() {
+  return {.name = "branch",
+          .type = PropertyType::kString,
+          .description = "The branch to commit to (main by default; a new branch starts from the current snapshot)."};
+}
+
+}  // namespace
+
+void RegisterIcebergTasks(flow::TaskRegistry& registry) {
+  registry.Register({
+      .name = "iceberg.CreateTable",
+      .description = "Creates an Iceberg table in the lakehouse's catalog, from columns or from a query (whose "
+                     "rows become its first snapshot).",
+      .properties =
+          {
+              TableProperty(),
+              {.name = "columns",
+               .type = PropertyType::kList,
+               .description = "The columns: a list of {name, type, required, doc}; types are Iceberg's (long, "
+                              "string, date, timestamptz, decimal(9,2), ...)."},
+              {.name = "sql",
+               .type = PropertyType::kString,
+               .description = "A query: the table takes its columns, and its first rows, from the result."},
+              {.name = "partitionBy",
+               .type = PropertyType::kList,
+               .description = "Partition fields in Spark's forms: region, day(at), month(at), bucket(16, id), "
+                              "truncate(4, name)."},
+              {.name = "properties", .type = PropertyType::kMap, .description = "Table properties."},
+              {.name = "location",
+               .type = PropertyType::kString,
+               .description = "Where the table lives (a folder or s3:// prefix); default the warehouse's "
+                              "<namespace>/<name>."},
+              {.name = "ifNotExists",
+               .type = PropertyType::kBool,
+               .description = "Succeed, changing nothing, when the table exists (default false: an error)."},
+          },
+      .factory = [] { return std::make_unique<CreateTableTask>(); },
+  });
+  registry.Register({
+      .name = "iceberg.Write",
+      .description = "Writes a query's rows to an Iceberg table as one commit: APPEND, OVERWRITE (the whole table "
+                     "or the rows 'where' matches) or MERGE on key columns.",
+      .properties =
+          {
+              TableProperty(),
+              {.name = "sql",
+               .type = PropertyType::kString,
+               .required = true,
+               .description = "The rows to write; its columns are matched to the table's by name."},
+              {.name = "mode",
+               .type = PropertyType::kEnum,
+               .description = "APPEND (default), OVERWRITE or MERGE.",
+               .enum_values = {"APPEND", "OVERWRITE", "MERGE"}},
+              {.name = "where",
+               .type = PropertyType::kString,
+               .description = "OVERWRITE: a SQL condition; only the rows it matches are replaced."},
+              {.name = "keys",
+               .type = PropertyType::kList,
+               .description = "MERGE: the key columns; table rows with a key in the new rows are replaced."},
+              BranchProperty(),
+          },
+      .factory = [] { return std::make_unique<WriteTask>(); },
+  });
+  registry.Register({
+      .name = "iceberg.Delete",
+      .description = "Deletes the rows a SQL condition matches from an Iceberg table, as one commit.",
+      .properties =
+          {
+              TableProperty(),
+              {.name = "where",
+               .type = PropertyType::kString,
+               .required = true,
+               .description = "The rows to delete: a SQL condition on the table's columns."},
+              BranchProperty(),
+          },
+      .factory = [] { return std::make_unique<DeleteTask>(); },
+  });
+}
+
+}  // namespace floe::tasks
