@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "cli/command_support.h"
+#include "cli/iceberg_commands.h"
 #include "cli/models_command.h"
 #include "cli/render.h"
 #include "cli/server_commands.h"
@@ -603,6 +604,8 @@ int RunMain(int argc, char** argv) {
 
   ServerCommands server_commands;  // server, triggers list|enable|disable|unlock, backfill
   server_commands.Add(app, *triggers_cmd);
+  IcebergCommands iceberg_commands;
+  iceberg_commands.Add(app);
 
   auto* version_cmd = app.add_subcommand("version", "Print floe's version");
   auto* schema_cmd =
@@ -646,6 +649,7 @@ int RunMain(int argc, char** argv) {
   if (logs_cmd->parsed()) return LogsCommand(home, logs_id, follow);
   if (poll_cmd->parsed()) return TriggersCommand(home, trigger_opts);
   if (std::optional<int> exit = server_commands.Run(home)) return *exit;
+  if (std::optional<int> exit = iceberg_commands.Run(home)) return *exit;
   return kExitUsage;
 }
 

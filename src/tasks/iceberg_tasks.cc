@@ -1,5 +1,7 @@
 // iceberg.* tasks: create, write and delete from Iceberg tables of the
 // lakehouse's catalog (TaskContext::Lake), each write one commit.
+#include "core/duration.h"
+#include "iceberg/evolution.h"
 #include "iceberg/lake.h"
 #include "tasks/builtin.h"
 #include "tmpl/json.h"
@@ -53,9 +55,10 @@ void LogWrite(flow::TaskContext& ctx, const std::string& table, const iceberg::W
   }
   const iceberg::SnapshotRef& ref = r.table.metadata.refs.at(branch);
   ctx.Log(LogLevel::kInfo, table + ": committed snapshot " + std::to_string(ref.snapshot_id) +
-                               (branch == "main" ? "" : " on branch '" + branch + "'") + " (+" +
-                               std::to_string(r.added_records) + " rows in " + std::to_string(r.added_files) +
-                               " file(s), -" + std::to_string(r.deleted_records) + " rows)");
+                               (branch == "main" ? "" : " on branch '" + branch + "'") + ": +" +
+                               std::to_string(r.added_records) + " row(s), -" + std::to_string(r.deleted_records) +
+                               " row(s); " + std::to_string(r.added_files) + " data file(s) written, " +
+                               std::to_string(r.removed_files) + " replaced");
 }
 
 class CreateTableTask final : public flow::Task {
@@ -161,6 +164,166 @@ class DeleteTask final : public flow::Task {
   }
 };
 
+Result<iceberg::TableIdent> Ident(flow::TaskContext& ctx) {
+  ASSIGN_OR_RETURN(std::string table, ctx.RequiredString("table"));
+  auto ident = iceberg::ParseTableIdent(table);
+  if (!ident.ok()) return ctx.PropertyError("table", ident.status().message());
+  return *ident;
+}
+
+Value TableOutputs(const iceberg::LoadedTable& t) {
+  return Value::MakeMap({{"snapshotId", SnapshotId(t)}, {"metadataLocation", Value(t.metadata_location)}});
+}
+
+class ExpireSnapshotsTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(iceberg::TableIdent ident, Ident(ctx));
+    ASSIGN_OR_RETURN(std::string older_than, ctx.StringOr("olderThan", "P5D"));
+    auto age = ParseDuration(older_than);
+    if (!age.ok() || age->count() < 0) return ctx.PropertyError("olderThan", "must be a duration like P5D or PT1H");
+    ASSIGN_OR_RETURN(int64_t retain_last, ctx.IntOr("retainLast", 1));
+    if (retain_last < 1) return ctx.PropertyError("retainLast", "must be at least 1");
+    int64_t cutoff =
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            (SystemClock().Now() - std::chrono::duration_cast<Timestamp::duration>(*age)).time_since_epoch())
+            .count();
+    ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
+    ASSIGN_OR_RETURN(iceberg::ExpireResult r,
+                     lake->tables().ExpireSnapshots(ident, cutoff, static_cast<int>(retain_last)));
+    ctx.Log(LogLevel::kInfo, ident.ToString() + ": expired " + std::to_string(r.snapshots) + " snapshot(s), deleted " +
+                                 std::to_string(r.data_files) + " data file(s) and " + std::to_string(r.manifests) +
+                                 " manifest(s)");
+    return Value::MakeMap({{"expiredSnapshots", Value(r.snapshots)},
+                           {"deletedDataFiles", Value(r.data_files)},
+                           {"deletedManifests", Value(r.manifests)},
+                           {"deletedManifestLists", Value(r.manifest_lists)}});
+  }
+};
+
+class CompactTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(std::string table, ctx.RequiredString("table"));
+    ASSIGN_OR_RETURN(int64_t target, ctx.IntOr("targetFileSizeBytes", 0));
+    if (target < 0) return ctx.PropertyError("targetFileSizeBytes", "must be positive");
+    ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
+    ASSIGN_OR_RETURN(iceberg::WriteResult r, lake->Compact(table, target));
+    ctx.Log(LogLevel::kInfo, r.committed ? table + ": rewrote " + std::to_string(r.removed_files) +
+                                               " small file(s) as " + std::to_string(r.added_files)
+                                         : table + ": no partition has several small files; nothing to compact");
+    return WriteOutputs(r, "main");
+  }
+};
+
+class RollbackTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(iceberg::TableIdent ident, Ident(ctx));
+    ASSIGN_OR_RETURN(std::optional<Value> id, ctx.Property("snapshotId"));
+    if (!id || !id->is_int()) return ctx.PropertyError("snapshotId", "must be the id of a snapshot of the table");
+    ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
+    ASSIGN_OR_RETURN(iceberg::LoadedTable t, lake->tables().Rollback(ident, id->AsInt()));
+    ctx.Log(LogLevel::kInfo, ident.ToString() + ": main is back at snapshot " + std::to_string(id->AsInt()));
+    return TableOutputs(t);
+  }
+};
+
+class PublishTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(iceberg::TableIdent ident, Ident(ctx));
+    ASSIGN_OR_RETURN(std::string branch, ctx.RequiredString("branch"));
+    ASSIGN_OR_RETURN(bool drop, ctx.BoolOr("dropBranch", false));
+    ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
+    ASSIGN_OR_RETURN(iceberg::LoadedTable t, lake->tables().Publish(ident, branch));
+    if (drop) {
+      ASSIGN_OR_RETURN(t, lake->tables().DropRef(ident, branch));
+    }
+    ctx.Log(LogLevel::kInfo, ident.ToString() + ": main now at branch '" + branch + "''s snapshot " +
+                                 std::to_string(t.metadata.current_snapshot_id.value_or(0)));
+    return TableOutputs(t);
+  }
+};
+
+// Schema and partition evolution, and properties.
+class AlterTableTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(iceberg::TableIdent ident, Ident(ctx));
+    std::vector<iceberg::SchemaChange> changes;
+    ASSIGN_OR_RETURN(std::optional<Value> add, ctx.Property("addColumns"));
+    if (add && !add->is_null()) {
+      if (!add->is_list()) return ctx.PropertyError("addColumns", "must be a list of {name, type, doc}");
+      for (const auto& c : add->AsList()) {
+        const Value* name = c.is_map() ? c.AsMap().Find("name") : nullptr;
+        const Value* type = c.is_map() ? c.AsMap().Find("type") : nullptr;
+        const Value* doc = c.is_map() ? c.AsMap().Find("doc") : nullptr;
+        if (!name || !name->is_string() || !type || !type->is_string())
+          return ctx.PropertyError("addColumns", "each new column needs a 'name' and a 'type'");
+        changes.push_back({.kind = iceberg::SchemaChange::kAdd,
+                           .column = name->AsString(),
+                           .type = type->AsString(),
+                           .doc = doc && doc->is_string() ? doc->AsString() : ""});
+      }
+    }
+    ASSIGN_OR_RETURN(std::vector<std::string> drop, StringList(ctx, "dropColumns"));
+    for (auto& d : drop) changes.push_back({.kind = iceberg::SchemaChange::kDrop, .column = std::move(d)});
+    RETURN_IF_ERROR(Pairs(ctx, "renameColumns", iceberg::SchemaChange::kRename, changes));
+    RETURN_IF_ERROR(Pairs(ctx, "widenColumns", iceberg::SchemaChange::kWiden, changes));
+    ASSIGN_OR_RETURN(std::optional<Value> partition, ctx.Property("partitionBy"));
+    ASSIGN_OR_RETURN(std::optional<Value> props, ctx.Property("properties"));
+    if (changes.empty() && !partition && !props)
+      return ctx.PropertyError("addColumns",
+                               "nothing to change: give addColumns, dropColumns, renameColumns, widenColumns, "
+                               "partitionBy or properties");
+    ASSIGN_OR_RETURN(std::vector<std::string> partition_by, StringList(ctx, "partitionBy"));
+    ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
+    auto t = lake->tables().UpdateMetadata(ident, [&](iceberg::TableMetadata& m) -> Status {
+      if (!changes.empty()) RETURN_IF_ERROR(iceberg::EvolveSchema(m, changes));
+      if (partition) {
+        auto spec = iceberg::ParsePartitionBy(partition_by, *m.CurrentSchema());
+        if (!spec.ok()) return ctx.PropertyError("partitionBy", spec.status().message());
+        RETURN_IF_ERROR(iceberg::EvolveSpec(m, *spec));
+      }
+      if (props && props->is_map())
+        for (const auto& [k, v] : props->AsMap()) {
+          if (v.is_null()) {
+            m.properties.erase(k);
+          } else {
+            m.properties[k] = v.is_string() ? v.AsString() : tmpl::ToJson(v);
+          }
+        }
+      return Status::Ok();
+    });
+    if (!t.ok()) return t.status();
+    std::string columns;
+    for (const auto& f : t->metadata.CurrentSchema()->fields)
+      columns += (columns.empty() ? "" : ", ") + f.name + " " + f.type->ToString();
+    ctx.Log(LogLevel::kInfo, ident.ToString() + ": schema " + std::to_string(t->metadata.current_schema_id) + " (" +
+                                 columns + "), partition spec " + std::to_string(t->metadata.default_spec_id));
+    return Value::MakeMap({{"schemaId", Value(int64_t{t->metadata.current_schema_id})},
+                           {"specId", Value(int64_t{t->metadata.default_spec_id})},
+                           {"metadataLocation", Value(t->metadata_location)}});
+  }
+
+ private:
+  // {old: new} maps (renameColumns, widenColumns).
+  static Status Pairs(flow::TaskContext& ctx, std::string_view property, iceberg::SchemaChange::Kind kind,
+                      std::vector<iceberg::SchemaChange>& changes) {
+    ASSIGN_OR_RETURN(std::optional<Value> v, ctx.Property(property));
+    if (!v || v->is_null()) return Status::Ok();
+    if (!v->is_map()) return ctx.PropertyError(property, "must be a map of column: value");
+    for (const auto& [column, value] : v->AsMap()) {
+      if (!value.is_string()) return ctx.PropertyError(property, "'" + column + "' must map to text");
+      iceberg::SchemaChange c{.kind = kind, .column = column};
+      (kind == iceberg::SchemaChange::kRename ? c.name : c.type) = value.AsString();
+      changes.push_back(std::move(c));
+    }
+    return Status::Ok();
+  }
+};
+
 flow::PropertySpec TableProperty() {
   return {.name = "table",
           .type = PropertyType::kString,
@@ -243,6 +406,82 @@ void RegisterIcebergTasks(flow::TaskRegistry& registry) {
               BranchProperty(),
           },
       .factory = [] { return std::make_unique<DeleteTask>(); },
+  });
+  registry.Register({
+      .name = "iceberg.AlterTable",
+      .description = "Evolves an Iceberg table's schema (by field id: no data is rewritten), partitioning and "
+                     "properties, as one commit.",
+      .properties =
+          {
+              TableProperty(),
+              {.name = "addColumns", .type = PropertyType::kList, .description = "New columns: {name, type, doc}."},
+              {.name = "dropColumns", .type = PropertyType::kList, .description = "Columns to drop."},
+              {.name = "renameColumns", .type = PropertyType::kMap, .description = "old name: new name."},
+              {.name = "widenColumns",
+               .type = PropertyType::kMap,
+               .description = "column: wider type (int to long, float to double, decimal precision up)."},
+              {.name = "partitionBy",
+               .type = PropertyType::kList,
+               .description = "The new partitioning (Spark's forms); data already written keeps its own."},
+              {.name = "properties",
+               .type = PropertyType::kMap,
+               .description = "Table properties to set (null removes one)."},
+          },
+      .factory = [] { return std::make_unique<AlterTableTask>(); },
+  });
+  registry.Register({
+      .name = "iceberg.ExpireSnapshots",
+      .description = "Expires old snapshots of an Iceberg table and deletes the files only they reached.",
+      .properties =
+          {
+              TableProperty(),
+              {.name = "olderThan",
+               .type = PropertyType::kDuration,
+               .description = "Snapshots older than this go (default P5D, as Iceberg's)."},
+              {.name = "retainLast",
+               .type = PropertyType::kInt,
+               .description = "The last snapshots of main always kept (default 1)."},
+          },
+      .factory = [] { return std::make_unique<ExpireSnapshotsTask>(); },
+  });
+  registry.Register({
+      .name = "iceberg.Compact",
+      .description = "Rewrites the small data files of each partition into one, as one commit.",
+      .properties =
+          {
+              TableProperty(),
+              {.name = "targetFileSizeBytes",
+               .type = PropertyType::kInt,
+               .description = "Files under 3/4 of this are small (default the table's "
+                              "write.target-file-size-bytes, else 512 MiB)."},
+          },
+      .factory = [] { return std::make_unique<CompactTask>(); },
+  });
+  registry.Register({
+      .name = "iceberg.Rollback",
+      .description = "Points an Iceberg table's main branch back at an earlier snapshot of its history.",
+      .properties =
+          {
+              TableProperty(),
+              {.name = "snapshotId",
+               .type = PropertyType::kInt,
+               .required = true,
+               .description = "The snapshot: an ancestor of the current one."},
+          },
+      .factory = [] { return std::make_unique<RollbackTask>(); },
+  });
+  registry.Register({
+      .name = "iceberg.Publish",
+      .description = "Fast-forwards an Iceberg table's main branch onto a branch (write-audit-publish).",
+      .properties =
+          {
+              TableProperty(),
+              {.name = "branch", .type = PropertyType::kString, .required = true, .description = "The branch."},
+              {.name = "dropBranch",
+               .type = PropertyType::kBool,
+               .description = "Drop the branch once published (default false)."},
+          },
+      .factory = [] { return std::make_unique<PublishTask>(); },
   });
 }
 
