@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +22,7 @@ namespace floe {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 namespace fs = std::filesystem;
 
 using testing::CommandResult;  // out: stdout and stderr together
@@ -108,6 +110,45 @@ TEST_F(CliTest, ValidateRejectsWhatKestraRejects) {
   EXPECT_THAT(r.out, HasSubstr(bad_regex + ":6:16: input 'code': validator '[a-z' is not a valid regular expression"));
   EXPECT_THAT(r.out, HasSubstr(self + ":4:5: flow dev.self calls itself through Subflow: dev.self -> dev.self"));
   EXPECT_THAT(r.out, HasSubstr(a + ":4:5: flow dev.a calls itself through Subflow: dev.a -> dev.b -> dev.a"));
+}
+
+TEST_F(CliTest, RunsTheLevel3IcebergExampleAndItsFailedAudit) {
+  auto r = Floe("run " + Source("examples/level3_iceberg.yml") + " --json", /*with_stderr=*/false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto doc = tmpl::ParseJson(r.out);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString() << "\n" << r.out;
+  std::string table = doc->Get("outputs")->Get("table")->AsString();
+  std::string published = doc->Get("outputs")->Get("published_snapshot")->AsString();
+
+  auto snapshots = Floe("iceberg snapshots " + table);
+  EXPECT_EQ(snapshots.exit_code, 0) << snapshots.out;
+  EXPECT_THAT(snapshots.out, HasSubstr(published));
+  EXPECT_THAT(snapshots.out, HasSubstr("replace")) << "the compaction's snapshot";
+  auto describe = Floe("iceberg describe " + table);
+  EXPECT_THAT(describe.out, HasSubstr("customer_id"));
+  EXPECT_THAT(describe.out, HasSubstr("day(ordered_at)"));
+  EXPECT_THAT(describe.out, Not(HasSubstr("audit"))) << "the published branch was dropped";
+
+  // A bad batch: the audit fails, and main keeps what it had before the batch.
+  auto bad = Floe("run " + Source("examples/level3_iceberg.yml") + " --input bad_batch=true --json", false);
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  auto bad_doc = tmpl::ParseJson(bad.out);
+  ASSERT_TRUE(bad_doc.ok()) << bad.out;
+  std::string bad_id = bad_doc->Get("id")->AsString();
+  std::string bad_table = "demo.orders_" + bad_id;
+  std::transform(bad_table.begin(), bad_table.end(), bad_table.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  auto refs = Floe("iceberg describe " + bad_table);
+  EXPECT_THAT(refs.out, HasSubstr("audit        branch"));
+  auto logs = Floe("logs " + bad_id);
+  EXPECT_THAT(logs.out, HasSubstr("the audit found 10 negative amount(s); branch 'audit' of " + bad_table));
+  auto files = Floe("iceberg files " + bad_table + " --ref audit");
+  auto main_files = Floe("iceberg files " + bad_table);
+  EXPECT_NE(files.out, main_files.out);
+
+  auto missing = Floe("iceberg describe demo.nope");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.out, HasSubstr("demo.nope"));
 }
 
 TEST_F(CliTest, RunsTheLevel1ExampleIntoTheLake) {
