@@ -123,6 +123,13 @@ Value Long(int64_t v) { return Value(v); }
 
 }  // namespace
 
+Result<Snapshot> SnapshotFromJson(const tmpl::Value& json, const std::string& where) {
+  return ParseSnapshot(json, 2, where);
+}
+Result<SortOrder> SortOrderFromJson(const tmpl::Value& json, const std::string& where) {
+  return ParseSortOrder(json, where);
+}
+
 const Schema* TableMetadata::FindSchema(int id) const {
   for (const auto& s : schemas)
     if (s.schema_id == id) return &s;

@@ -86,6 +86,11 @@ struct TableMetadata {
 // `name` (the metadata file) is for errors: every error names it and the
 // field that is wrong.
 Result<TableMetadata> ParseTableMetadata(std::string_view json, const std::string& name);
+// One snapshot and one sort order in their v2 JSON forms (the REST
+// catalog's add-snapshot and add-sort-order updates); `where` is for errors.
+Result<Snapshot> SnapshotFromJson(const tmpl::Value& json, const std::string& where);
+Result<SortOrder> SortOrderFromJson(const tmpl::Value& json, const std::string& where);
+
 // The v2 JSON of `metadata` (pretty when `indent`). A v1 snapshot that lists
 // its manifests without a manifest list cannot be written as v2: an error.
 Result<std::string> TableMetadataToJson(const TableMetadata& metadata, int indent = 0);

@@ -11,6 +11,7 @@
 #include "runtime/runtime.h"
 #include "server/flows_folder.h"
 #include "server/http_server.h"
+#include "server/iceberg_routes.h"
 #include "server/metrics.h"
 #include "server/webhook_route.h"
 #include "triggers/scheduler.h"
@@ -32,6 +33,11 @@ struct FloeServer::Impl {
   MetricsRegistry metrics;
   exec::EventBus::Subscription metrics_events;
   std::unique_ptr<FlowsFolder> folder;
+  // The Iceberg REST catalog over the home's catalog and warehouse.
+  std::unique_ptr<iceberg::SqlCatalog> iceberg_catalog;
+  storage::ObjectStores iceberg_stores;
+  std::unique_ptr<iceberg::Tables> iceberg_tables;
+  std::unique_ptr<iceberg::RestCatalog> iceberg_rest;
 
   std::atomic<bool> ready{false};
   std::atomic<bool> shut_down{false};
@@ -145,7 +151,11 @@ Status FloeServer::Impl::AddRoutes() {
     r.headers.Set("Content-Type", std::string(MetricsRegistry::kContentType));
     return r;
   }));
-  return Status::Ok();
+  flow::LakeSettings lake = home.lake_settings();
+  ASSIGN_OR_RETURN(iceberg_catalog, iceberg::SqlCatalog::Open(lake.catalog));
+  iceberg_tables = std::make_unique<iceberg::Tables>(*iceberg_catalog, iceberg_stores);
+  iceberg_rest = std::make_unique<iceberg::RestCatalog>(*iceberg_catalog, *iceberg_tables, lake.warehouse);
+  return AddIcebergRoutes(*http, *iceberg_rest);
 }
 
 void FloeServer::Impl::ApplyFolderChanges(const FlowsFolder::Changes& changes, bool first) {

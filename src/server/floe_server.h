@@ -21,6 +21,8 @@
 //                                       (Kestra's shape), or when the trigger says `wait: true`, the
 //                                       execution once it ended (its outputs with returnOutputs);
 //                                       404 no such webhook; 429 the executor's queue is full
+//   /v1/...                             the Iceberg REST catalog (server/iceberg_routes.h) over the
+//                                       home's Iceberg catalog and warehouse
 //
 // Thread safety: Start and Shutdown from one thread; the rest is internal.
 #pragma once
