@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -197,6 +198,53 @@ TEST_F(ScanTest, ReadsTablesByPathAndFollowsAMovedTable) {
   // A folder that holds no table says so.
   auto empty = con_->Query("SELECT * FROM iceberg_scan('" + (dir_ / "nothing").string() + "')");
   EXPECT_THAT(empty.status().message(), HasSubstr("no Iceberg table at"));
+}
+
+// Damaged files: every read fails clearly, naming the file, and nothing
+// half-read is returned.
+TEST_F(ScanTest, DamagedMetadataManifestsAndDataFilesAreErrorsNamingTheFile) {
+  TableIdent orders{{"lake"}, "orders"};
+  ASSERT_TRUE(tables_->Create(orders, Location(), OrdersSchema(), ByRegion()).ok());
+  DataFile file = Write(0, 10, "eu");
+  auto appended = tables_->Append(orders, {file});
+  ASSERT_TRUE(appended.ok());
+  auto truncate = [](const std::string& path, double keep) {
+    auto size = std::filesystem::file_size(path);
+    std::filesystem::resize_file(path, static_cast<uintmax_t>(static_cast<double>(size) * keep));
+  };
+  auto error = [&]() {
+    auto r = con_->Query("SELECT count(*) FROM iceberg_scan('lake.orders')");
+    return r.ok() ? std::string("no error") : r.status().message();
+  };
+
+  // A data file cut in half.
+  std::string data_copy = file.file_path + ".bak";
+  std::filesystem::copy_file(file.file_path, data_copy);
+  truncate(file.file_path, 0.5);
+  EXPECT_THAT(error(), HasSubstr(file.file_path));
+  std::filesystem::rename(data_copy, file.file_path);
+  EXPECT_EQ(Count("SELECT count(*) FROM iceberg_scan('lake.orders')"), 10);
+
+  // A manifest and then the manifest list, truncated.
+  std::string list_path = appended->metadata.CurrentSnapshot()->manifest_list;
+  std::ifstream list_in(list_path, std::ios::binary);
+  auto list_bytes = ReadManifestList(std::string(std::istreambuf_iterator<char>(list_in), {}), list_path);
+  ASSERT_TRUE(list_bytes.ok()) << list_bytes.status().ToString();
+  std::string manifest = list_bytes->manifests[0].manifest_path;
+  std::filesystem::copy_file(manifest, manifest + ".bak");
+  truncate(manifest, 0.6);
+  EXPECT_THAT(error(), HasSubstr(manifest));
+  std::filesystem::rename(manifest + ".bak", manifest);
+  std::string list = appended->metadata.CurrentSnapshot()->manifest_list;
+  std::filesystem::copy_file(list, list + ".bak");
+  truncate(list, 0.3);
+  EXPECT_THAT(error(), HasSubstr(list));
+  std::filesystem::rename(list + ".bak", list);
+
+  // The metadata file itself, damaged: the catalog points at it.
+  std::string metadata = appended->metadata_location;
+  { std::ofstream(metadata, std::ios::trunc) << "{\"format-version\": 2, \"table-uuid\": "; }
+  EXPECT_THAT(error(), HasSubstr(metadata));
 }
 
 TEST_F(ScanTest, PruningNeverDropsAFileThatMayMatch) {

@@ -100,10 +100,48 @@ Result<std::string> PartitionExpr(const PartitionField& field, const std::string
   return Internal(name + ": unknown transform");
 }
 
+std::string TwoDigits(int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); }
+
+// "2026-01-04" for a day number (proleptic Gregorian).
+std::string DayText(int64_t days) {
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  return std::to_string(yoe + era * 400 + (m <= 2)) + "-" + TwoDigits(m) + "-" + TwoDigits(d);
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// A partition value as Iceberg writes it in paths: dates, months, years and
+// hours in their human forms (2026-01-04, 2026-01, 2026, 2026-01-04-10).
+std::string HumanValue(const PartitionField& field, const Type& source, const tmpl::Value& v) {
+  if (v.is_null() || !v.is_int()) return v.is_null() ? "null" : v.is_string() ? v.AsString() : Literal(v);
+  int64_t n = v.AsInt();
+  switch (field.transform.kind) {
+    case Transform::Kind::kDay:
+      return DayText(n);
+    case Transform::Kind::kYear:
+      return std::to_string(1970 + n);
+    case Transform::Kind::kMonth:
+      return std::to_string(1970 + FloorDiv(n, 12)) + "-" + TwoDigits(n - FloorDiv(n, 12) * 12 + 1);
+    case Transform::Kind::kHour:
+      return DayText(FloorDiv(n, 24)) + "-" + TwoDigits(n - FloorDiv(n, 24) * 24);
+    case Transform::Kind::kIdentity:
+      if (source.kind == K::kDate) return DayText(n);
+      return Literal(v);
+    default:
+      return Literal(v);
+  }
+}
+
 // A partition value in a folder name: safe characters kept, others %XX.
-std::string PathValue(const tmpl::Value& v) {
-  if (v.is_null()) return "null";
-  std::string text = v.is_string() ? v.AsString() : Literal(v);
+std::string PathValue(const PartitionField& field, const Type& source, const tmpl::Value& v) {
+  std::string text = HumanValue(field, source, v);
   std::string out;
   for (unsigned char c : text) {
     if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
@@ -244,7 +282,8 @@ Result<std::vector<DataFile>> WriteDataFiles(engine::Connection& con, const Tabl
     std::string where, folder;
     for (size_t i = 0; i < exprs.size(); ++i) {
       where += (i ? " AND " : " WHERE ") + ("(" + exprs[i] + ") IS NOT DISTINCT FROM " + Literal(tuple[i]));
-      folder += spec->fields[i].name + "=" + PathValue(tuple[i]) + "/";
+      folder += spec->fields[i].name + "=" +
+                PathValue(spec->fields[i], *schema->FindField(spec->fields[i].source_id)->type, tuple[i]) + "/";
     }
     std::string path = data + "/" + folder + NewUuid() + ".parquet";
     if (!path.starts_with("s3://")) {
