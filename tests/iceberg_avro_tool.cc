@@ -35,8 +35,8 @@ tmpl::Value Shown(const avro::Schema& s, const tmpl::Value& v) {
       return tmpl::Value::MakeMap({{"hex", tmpl::Value(Hex(v.AsString()))}});
     case T::kRecord: {
       tmpl::ValueMap m;
-      for (const auto& f : s.fields)
-        if (const tmpl::Value* fv = v.Get(f.name)) m.Set(f.name, Shown(*f.schema, *fv));
+      for (size_t i = 0; i < s.fields.size() && v.is_list() && i < v.AsList().size(); ++i)
+        m.Set(s.fields[i].name, Shown(*s.fields[i].schema, v.AsList()[i]));
       return tmpl::Value(std::move(m));
     }
     case T::kArray: {

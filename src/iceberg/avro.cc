@@ -230,9 +230,10 @@ Status EncodeAt(const Schema& s, const tmpl::Value& v, std::string& out, const s
       return InvalidArgument(path + ": '" + v.AsString() + "' is not a symbol of enum " + s.name);
     }
     case Schema::Type::kRecord:
-      if (!v.is_map()) return mismatch();
-      for (const auto& f : s.fields) {
-        const tmpl::Value* fv = v.Get(f.name);
+      if (!v.is_map() && !(v.is_list() && v.AsList().size() == s.fields.size())) return mismatch();
+      for (size_t i = 0; i < s.fields.size(); ++i) {
+        const Field& f = s.fields[i];
+        const tmpl::Value* fv = v.is_list() ? &v.AsList()[i] : v.Get(f.name);
         tmpl::Value missing = f.has_default ? f.default_value : tmpl::Value();
         RETURN_IF_ERROR(EncodeAt(*f.schema, fv ? *fv : missing, out, path + "." + f.name, depth + 1));
       }
@@ -323,13 +324,14 @@ Result<tmpl::Value> DecodeAt(const Schema& s, std::string_view& data, int depth)
       return tmpl::Value(s.symbols[static_cast<size_t>(i)]);
     }
     case Schema::Type::kRecord: {
-      tmpl::ValueMap m;
+      tmpl::ValueList fields;
+      fields.reserve(s.fields.size());
       for (const auto& f : s.fields) {
         auto fv = DecodeAt(*f.schema, data, depth + 1);
         if (!fv.ok()) return Status(fv.status()).WithContext("field '" + f.name + "'");
-        m.Set(f.name, std::move(*fv));
+        fields.push_back(std::move(*fv));
       }
-      return tmpl::Value(std::move(m));
+      return tmpl::Value(std::move(fields));
     }
     case Schema::Type::kArray:
     case Schema::Type::kMap: {
@@ -486,6 +488,18 @@ const Field* Schema::FindField(std::string_view n) const {
   for (const auto& f : fields)
     if (f.name == n) return &f;
   return nullptr;
+}
+
+int Schema::FieldIndex(std::string_view n) const {
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (fields[i].name == n) return static_cast<int>(i);
+  return -1;
+}
+
+int Schema::FieldIndexById(int id) const {
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (fields[i].field_id == id) return static_cast<int>(i);
+  return -1;
 }
 
 const Field* Schema::FindFieldById(int id) const {

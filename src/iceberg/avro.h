@@ -1,8 +1,10 @@
 // Avro, as Iceberg uses it: schemas (with Iceberg's field-id, element-id,
 // key-id/value-id attributes kept), the binary encoding, and object
 // container files with the null, deflate and snappy codecs. Values are
-// tmpl::Values: records are maps in field order, bytes and fixed are
-// strings holding the raw bytes, a union is its branch's value.
+// tmpl::Values: a record is read as a list of its fields' values in field
+// order (no name per value: manifests hold thousands of records) and
+// written from such a list or from a map by field name; bytes and fixed
+// are strings holding the raw bytes, a union is its branch's value.
 #pragma once
 
 #include <map>
@@ -58,6 +60,9 @@ struct Schema {
 
   const Field* FindField(std::string_view name) const;
   const Field* FindFieldById(int id) const;
+  // The position of a field, or -1.
+  int FieldIndex(std::string_view name) const;
+  int FieldIndexById(int id) const;
   // A union of null and one type: that type; else nullptr.
   SchemaPtr NonNullBranch() const;
 };

@@ -94,7 +94,11 @@ TEST(AvroTest, EncodesAndDecodesEveryTypeIcebergUses) {
     auto out = Decode(**s, view);
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     EXPECT_TRUE(view.empty());
-    EXPECT_EQ(tmpl::ToJson(*out), tmpl::ToJson(in));
+    // Records come back as lists in field order; written again, the same bytes.
+    ASSERT_TRUE(out->is_list());
+    std::string again;
+    ASSERT_TRUE(Encode(**s, *out, again).ok());
+    EXPECT_EQ(again, bytes);
   }
   std::string bytes;
   tmpl::Value bad = Entry(1, 5);
@@ -113,7 +117,10 @@ TEST(AvroTest, ContainerFilesRoundTripWithEveryCodecFloeWrites) {
     EXPECT_EQ(file->metadata.at("format-version"), "2");
     EXPECT_EQ(file->metadata.count("avro.schema"), 0u);
     ASSERT_EQ(file->records.size(), records.size());
-    EXPECT_EQ(tmpl::ToJson(file->records[299]), tmpl::ToJson(records[299]));
+    std::string read_back, written;
+    ASSERT_TRUE(Encode(*file->schema, file->records[299], read_back).ok());
+    ASSERT_TRUE(Encode(*file->schema, records[299], written).ok());
+    EXPECT_EQ(read_back, written);
   }
   auto empty = WriteContainer(kSchema, {}, {});
   ASSERT_TRUE(empty.ok());
@@ -153,7 +160,7 @@ TEST(AvroTest, ReadsSnappyBlocks) {
   snappy_file += snappy + sync;
   auto read = ReadContainer(snappy_file, "snappy.avro");
   ASSERT_TRUE(read.ok()) << read.status().ToString();
-  EXPECT_EQ(read->records[0].Get("s")->AsString(), "abcabcabc");
+  EXPECT_EQ(read->records[0].AsList()[0].AsString(), "abcabcabc");
   std::string damaged = snappy_file;
   damaged[damaged.size() - 17] ^= 0x55;  // the CRC
   EXPECT_THAT(ReadContainer(damaged, "snappy.avro").status().message(), HasSubstr("CRC32"));

@@ -51,10 +51,10 @@ Value MapToAvro(const std::map<int, T>& m) {
 // Reads a field by its Iceberg field id (files name some fields differently:
 // added_files_count / added_data_files_count); nullptr when absent or null.
 const Value* ById(const avro::Schema& record, const Value& value, int id) {
-  const avro::Field* f = record.FindFieldById(id);
-  if (!f) return nullptr;
-  const Value* v = value.Get(f->name);
-  return v && !v->is_null() ? v : nullptr;
+  int i = record.FieldIndexById(id);
+  if (i < 0 || !value.is_list() || static_cast<size_t>(i) >= value.AsList().size()) return nullptr;
+  const Value* v = &value.AsList()[static_cast<size_t>(i)];
+  return !v->is_null() ? v : nullptr;
 }
 
 // The record schema behind a field (through an optional union).
@@ -88,9 +88,11 @@ std::map<int, T> MapFromAvro(const Value* v) {
   std::map<int, T> out;
   if (!v || !v->is_list()) return out;
   for (const auto& item : v->AsList()) {
-    const Value* k = item.Get("key");
-    const Value* val = item.Get("value");
-    if (!k || !k->is_int() || !val) continue;
+    // Iceberg's map records: key, then value.
+    if (!item.is_list() || item.AsList().size() != 2) continue;
+    const Value* k = &item.AsList()[0];
+    const Value* val = &item.AsList()[1];
+    if (!k->is_int()) continue;
     if constexpr (std::is_same_v<T, int64_t>) {
       if (val->is_int()) out[static_cast<int>(k->AsInt())] = val->AsInt();
     } else {
@@ -249,6 +251,7 @@ Result<Manifest> ReadManifest(std::string_view bytes, const std::string& name) {
   const avro::Schema* data_file = RecordOf(entry, 2);
   if (!data_file) return bad("its entries have no data_file (field 2)");
   const avro::Schema* partition = RecordOf(*data_file, 102);
+  m.entries.reserve(file.records.size());
   for (size_t i = 0; i < file.records.size(); ++i) {
     const Value& r = file.records[i];
     auto where = [&](const Status& s) {
@@ -280,9 +283,10 @@ Result<Manifest> ReadManifest(std::string_view bytes, const std::string& name) {
     d.file_size_in_bytes = *size;
     if (const Value* p = ById(*data_file, *f, 102); p && partition) {
       for (const auto& pf : m.spec.fields) {
-        const avro::Field* af = partition->FindFieldById(pf.field_id);
-        const Value* v = af ? p->Get(af->name) : p->Get(pf.name);
-        d.partition.push_back(v ? *v : Value());
+        int i = partition->FieldIndexById(pf.field_id);
+        if (i < 0) i = partition->FieldIndex(pf.name);
+        bool present = i >= 0 && p->is_list() && static_cast<size_t>(i) < p->AsList().size();
+        d.partition.push_back(present ? p->AsList()[static_cast<size_t>(i)] : Value());
       }
     }
     d.column_sizes = MapFromAvro<int64_t>(ById(*data_file, *f, 108));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/parallel.h"
 #include "iceberg/values.h"
 
 namespace floe::iceberg {
@@ -360,6 +361,9 @@ Result<ScanPlan> ScanPlanner::Plan(const Predicate& filter) const {
                                                   " lists its manifests without a manifest list (an old v1 form)");
   ASSIGN_OR_RETURN(std::string list_bytes, ReadTableFile(table_, snapshot_->manifest_list, *stores_));
   ASSIGN_OR_RETURN(ManifestList list, ReadManifestList(list_bytes, ResolveTablePath(table_, snapshot_->manifest_list)));
+  // The manifests to read: summaries first, then every chosen one read and
+  // filtered on all cores, kept in manifest order.
+  std::vector<std::pair<const ManifestFile*, const PartitionSpec*>> chosen;
   for (const auto& mf : list.manifests) {
     if (mf.deletes) {
       // A delete manifest with live entries: floe does not apply deletes yet.
@@ -382,19 +386,44 @@ Result<ScanPlan> ScanPlanner::Plan(const Predicate& filter) const {
       ++plan.stats.manifests_skipped;
       continue;
     }
-    ASSIGN_OR_RETURN(std::string bytes, ReadTableFile(table_, mf.manifest_path, *stores_));
-    ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(bytes, mf.manifest_path));
-    InheritFrom(mf, manifest.entries);
-    for (auto& e : manifest.entries) {
+    chosen.emplace_back(&mf, spec);
+  }
+  struct Part {
+    Status status;
+    std::vector<PlannedFile> files;
+    int64_t seen = 0, skipped = 0;
+  };
+  std::vector<Part> parts(chosen.size());
+  ParallelFor(chosen.size(), 16, [&](size_t i) {
+    const auto& [mf, spec] = chosen[i];
+    Part& part = parts[i];
+    auto bytes = ReadTableFile(table_, mf->manifest_path, *stores_);
+    if (!bytes.ok()) {
+      part.status = bytes.status();
+      return;
+    }
+    auto manifest = ReadManifest(*bytes, mf->manifest_path);
+    if (!manifest.ok()) {
+      part.status = manifest.status();
+      return;
+    }
+    InheritFrom(*mf, manifest->entries);
+    for (auto& e : manifest->entries) {
       if (e.status == EntryStatus::kDeleted) continue;
-      ++plan.stats.files;
+      ++part.seen;
       if (!FileMayMatch(filter, e.file, *spec, schema_)) {
-        ++plan.stats.files_skipped;
+        ++part.skipped;
         continue;
       }
       std::string path = ResolveTablePath(table_, e.file.file_path);
-      plan.files.push_back(PlannedFile{.entry = std::move(e), .path = std::move(path)});
+      part.files.push_back(PlannedFile{.entry = std::move(e), .path = std::move(path)});
     }
+  });
+  for (auto& part : parts) {
+    RETURN_IF_ERROR(part.status);
+    plan.stats.files += part.seen;
+    plan.stats.files_skipped += part.skipped;
+    for (auto& f : part.files) plan.files.push_back(std::move(f));
   }
   return plan;
 }

@@ -262,6 +262,74 @@ const Snapshot* BranchHead(const TableMetadata& m, const std::string& branch) {
 
 }  // namespace
 
+Status Tables::MergeManifests(const TableMetadata& base, const Schema& schema, const PartitionSpec& spec,
+                              int64_t snapshot_id, int64_t sequence, ManifestList& list,
+                              std::vector<std::string>& written) {
+  const int64_t min_count = Property(base, "commit.manifest.min-count-to-merge", 100);
+  const int64_t target = Property(base, "commit.manifest.target-size-bytes", int64_t{8} << 20);
+  // Candidates: the parent's data manifests of the default spec (not this
+  // commit's own new manifest, nor rewritten ones, which carry its id).
+  std::vector<size_t> candidates;
+  for (size_t i = 0; i < list.manifests.size(); ++i) {
+    const ManifestFile& mf = list.manifests[i];
+    if (!mf.deletes && mf.partition_spec_id == spec.spec_id && mf.added_snapshot_id != snapshot_id)
+      candidates.push_back(i);
+  }
+  if (static_cast<int64_t>(candidates.size()) < min_count) return Status::Ok();
+  // Bins of consecutive manifests up to the target size.
+  std::vector<std::vector<size_t>> bins(1);
+  int64_t size = 0;
+  for (size_t i : candidates) {
+    if (size > 0 && size + list.manifests[i].manifest_length > target) {
+      bins.emplace_back();
+      size = 0;
+    }
+    bins.back().push_back(i);
+    size += list.manifests[i].manifest_length;
+  }
+  std::set<size_t> replaced;
+  std::vector<ManifestFile> merged_files;
+  for (const auto& bin : bins) {
+    if (bin.size() < 2) continue;
+    Manifest merged{.schema = schema, .spec = spec};
+    ManifestFile out{.partition_spec_id = spec.spec_id,
+                     .sequence_number = sequence,
+                     .min_sequence_number = sequence,
+                     .added_snapshot_id = snapshot_id};
+    std::vector<DataFile> live;
+    for (size_t i : bin) {
+      const ManifestFile& mf = list.manifests[i];
+      ASSIGN_OR_RETURN(std::string bytes, Read(mf.manifest_path));
+      ASSIGN_OR_RETURN(Manifest m, ReadManifest(bytes, mf.manifest_path));
+      InheritFrom(mf, m.entries);
+      for (auto& e : m.entries) {
+        if (e.status == EntryStatus::kDeleted) continue;
+        e.status = EntryStatus::kExisting;
+        out.min_sequence_number = std::min(out.min_sequence_number, e.sequence_number.value_or(sequence));
+        ++out.existing_files_count;
+        out.existing_rows_count += e.file.record_count;
+        live.push_back(e.file);
+        merged.entries.push_back(std::move(e));
+      }
+    }
+    ASSIGN_OR_RETURN(std::string bytes, WriteManifest(merged));
+    ASSIGN_OR_RETURN(out.partitions, Summaries(spec, schema, live));
+    out.manifest_path = base.location + "/metadata/" + NewUuid() + "-m" + std::to_string(written.size() + 1) + ".avro";
+    out.manifest_length = static_cast<int64_t>(bytes.size());
+    RETURN_IF_ERROR(Write(out.manifest_path, bytes));
+    written.push_back(out.manifest_path);
+    merged_files.push_back(std::move(out));
+    replaced.insert(bin.begin(), bin.end());
+  }
+  if (replaced.empty()) return Status::Ok();
+  std::vector<ManifestFile> kept;
+  for (size_t i = 0; i < list.manifests.size(); ++i)
+    if (!replaced.count(i)) kept.push_back(std::move(list.manifests[i]));
+  for (auto& m : merged_files) kept.push_back(std::move(m));
+  list.manifests = std::move(kept);
+  return Status::Ok();
+}
+
 Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& change) {
   if (change.added.empty() && change.removed.empty())
     return InvalidArgument("nothing to commit to " + ident.ToString());
@@ -402,6 +470,15 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
           return fail(FailedPrecondition(ident.ToString() + ": data file " + path + " is no longer in branch '" +
                                          change.branch +
                                          "' (a concurrent commit removed or rewrote it); read the table again"));
+    }
+    // As Iceberg's appends do: once the parent's data manifests of the
+    // default spec reach commit.manifest.min-count-to-merge (100), they are
+    // merged into manifests of up to commit.manifest.target-size-bytes
+    // (8 MiB), so planning reads a few manifests, not one per commit.
+    auto merge = base.properties.find("commit.manifest-merge.enabled");
+    if (merge == base.properties.end() || merge->second == "true") {
+      Status merged = MergeManifests(base, *schema, *spec, snapshot_id, sequence, list, written);
+      if (!merged.ok()) return fail(merged);
     }
     auto list_bytes = WriteManifestList(list);
     if (!list_bytes.ok()) return fail(list_bytes.status());

@@ -95,6 +95,10 @@ class Tables {
 
  private:
   Result<std::string> Read(const std::string& uri);
+  // Merges the parent's small data manifests in `list` (see Commit);
+  // what it writes is added to `written`.
+  Status MergeManifests(const TableMetadata& base, const Schema& schema, const PartitionSpec& spec, int64_t snapshot_id,
+                        int64_t sequence, ManifestList& list, std::vector<std::string>& written);
   Status Write(const std::string& uri, std::string_view bytes);
   void Delete(const std::string& uri);
 
