@@ -151,6 +151,29 @@ TEST_F(CliTest, RunsTheLevel3IcebergExampleAndItsFailedAudit) {
   EXPECT_THAT(missing.out, HasSubstr("demo.nope"));
 }
 
+TEST_F(CliTest, AnIcebergTriggerFiresOnNewSnapshots) {
+  fs::create_directories(home());
+  ASSERT_EQ(Floe("iceberg create lake.events --column id:long").exit_code, 0);
+  fs::path watcher = home() / "watch.yml";
+  std::ofstream(watcher) << "id: watch\nnamespace: t\ntasks:\n  - id: say\n    type: core.Log\n"
+                            "    message: \"new {{ trigger.snapshotIds | length }} {{ trigger.summary.operation }}\"\n"
+                            "triggers:\n  - id: on_commit\n    type: iceberg.Trigger\n    table: lake.events\n"
+                            "    interval: PT1S\n";
+  fs::path writer = home() / "write.yml";
+  std::ofstream(writer) << "id: write\nnamespace: t\ntasks:\n  - id: w\n    type: iceberg.Write\n"
+                           "    table: lake.events\n    sql: SELECT 1 AS id\n";
+  auto first = Floe("triggers poll " + watcher.string());
+  EXPECT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_THAT(first.out, Not(HasSubstr("execution"))) << "the first poll only records where the table is";
+  ASSERT_EQ(Floe("run " + writer.string()).exit_code, 0);
+  ASSERT_EQ(Floe("run " + writer.string()).exit_code, 0);
+  auto fired = Floe("triggers poll " + watcher.string());
+  EXPECT_EQ(fired.exit_code, 0) << fired.out;
+  EXPECT_THAT(fired.out, HasSubstr("new 2 append"));
+  auto quiet = Floe("triggers poll " + watcher.string());
+  EXPECT_THAT(quiet.out, Not(HasSubstr("new "))) << "nothing new since";
+}
+
 TEST_F(CliTest, RunsTheLevel1ExampleIntoTheLake) {
   auto r = Floe("run " + Source("examples/level1_duckdb.yml") + " --json", /*with_stderr=*/false);
   ASSERT_EQ(r.exit_code, 0) << r.out;

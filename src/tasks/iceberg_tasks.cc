@@ -3,6 +3,7 @@
 #include "core/duration.h"
 #include "iceberg/evolution.h"
 #include "iceberg/lake.h"
+#include "storage/object_stores.h"
 #include "tasks/builtin.h"
 #include "tmpl/json.h"
 
@@ -324,6 +325,51 @@ class AlterTableTask final : public flow::Task {
   }
 };
 
+// iceberg.Trigger: fires when a branch of a table (main by default) moves
+// to a new snapshot. The first poll only records where it is.
+class SnapshotTrigger final : public flow::PollingTrigger {
+ public:
+  Result<std::optional<Value>> Poll(flow::TaskContext& ctx, Value& state) override {
+    ASSIGN_OR_RETURN(iceberg::TableIdent ident, Ident(ctx));
+    ASSIGN_OR_RETURN(std::string ref, ctx.StringOr("ref", "main"));
+    ASSIGN_OR_RETURN(auto catalog, iceberg::SqlCatalog::Open(ctx.Lake().catalog));
+    storage::ObjectStores stores;
+    iceberg::Tables tables(*catalog, stores);
+    ASSIGN_OR_RETURN(iceberg::LoadedTable t, tables.Load(ident));
+    const iceberg::TableMetadata& m = t.metadata;
+    auto head = m.refs.find(ref);
+    std::optional<int64_t> current;
+    if (head != m.refs.end()) current = head->second.snapshot_id;
+    const Value* seen = state.is_map() ? state.Get("snapshotId") : nullptr;
+    bool first = !state.is_map();
+    state = Value::MakeMap({{"snapshotId", current ? Value(*current) : Value()}});
+    std::optional<int64_t> previous;
+    if (seen && seen->is_int()) previous = seen->AsInt();
+    if (first || !current || current == previous) return std::optional<Value>();
+    // The snapshots committed since the last poll, oldest first, along the
+    // branch's history (just the new head when the history was rewritten).
+    tmpl::ValueList ids;
+    for (const iceberg::Snapshot* s = m.FindSnapshot(*current); s;
+         s = s->parent_snapshot_id ? m.FindSnapshot(*s->parent_snapshot_id) : nullptr) {
+      if (previous && s->snapshot_id == *previous) break;
+      ids.insert(ids.begin(), Value(s->snapshot_id));
+      if (ids.size() >= 1000) break;
+    }
+    const iceberg::Snapshot* s = m.FindSnapshot(*current);
+    tmpl::ValueMap summary;
+    if (s)
+      for (const auto& [k, v] : s->summary) summary.Set(k, Value(v));
+    ctx.Log(LogLevel::kInfo, ident.ToString() + ": '" + ref + "' moved to snapshot " + std::to_string(*current));
+    return std::optional<Value>(Value::MakeMap({{"table", Value(ident.ToString())},
+                                                {"ref", Value(ref)},
+                                                {"snapshotId", Value(*current)},
+                                                {"previousSnapshotId", previous ? Value(*previous) : Value()},
+                                                {"snapshotIds", Value(std::move(ids))},
+                                                {"summary", Value(std::move(summary))},
+                                                {"metadataLocation", Value(t.metadata_location)}}));
+  }
+};
+
 flow::PropertySpec TableProperty() {
   return {.name = "table",
           .type = PropertyType::kString,
@@ -482,6 +528,18 @@ void RegisterIcebergTasks(flow::TaskRegistry& registry) {
                .description = "Drop the branch once published (default false)."},
           },
       .factory = [] { return std::make_unique<PublishTask>(); },
+  });
+  registry.Register({
+      .name = "iceberg.Trigger",
+      .description = "Polls an Iceberg table: a new snapshot on a branch (main by default) starts an execution with "
+                     "trigger.snapshotId, trigger.snapshotIds (every snapshot since the last poll, oldest first), "
+                     "trigger.previousSnapshotId and trigger.summary.",
+      .properties =
+          {
+              TableProperty(),
+              {.name = "ref", .type = PropertyType::kString, .description = "The branch to watch (main)."},
+          },
+      .trigger_factory = [] { return std::make_unique<SnapshotTrigger>(); },
   });
 }
 
