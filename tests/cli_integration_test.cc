@@ -174,6 +174,36 @@ TEST_F(CliTest, AnIcebergTriggerFiresOnNewSnapshots) {
   EXPECT_THAT(quiet.out, Not(HasSubstr("new "))) << "nothing new since";
 }
 
+TEST_F(CliTest, AReplayReadsTheIcebergSnapshotsTheRunRead) {
+  fs::create_directories(home());
+  ASSERT_EQ(Floe("iceberg create lake.t --sql 'SELECT 1 AS id'").exit_code, 0);
+  fs::path reader = home() / "read.yml";
+  std::ofstream(reader) << "id: read\nnamespace: t\ntasks:\n  - id: q\n    type: duckdb.Query\n"
+                           "    fetchType: FETCH_ONE\n    sql: SELECT count(*) AS n FROM iceberg_scan('lake.t')\n";
+  fs::path writer = home() / "write.yml";
+  std::ofstream(writer) << "id: write\nnamespace: t\ntasks:\n  - id: w\n    type: iceberg.Write\n"
+                           "    table: lake.t\n    sql: SELECT 2 AS id\n";
+  auto first = Floe("run " + reader.string() + " --json", false);
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  auto doc = tmpl::ParseJson(first.out);
+  ASSERT_TRUE(doc.ok()) << first.out;
+  std::string id = doc->Get("id")->AsString();
+  ASSERT_EQ(Floe("run " + writer.string()).exit_code, 0);
+
+  auto count = [&](const std::string& args) -> int64_t {
+    auto r = Floe("executions replay " + id + " --task q " + args);
+    std::string replayed = r.out.substr(std::string("execution ").size(), 26);
+    auto show = Floe("executions show " + replayed + " --json", false);
+    auto d = tmpl::ParseJson(show.out);
+    if (r.exit_code != 0 || !d.ok()) return -1;
+    for (const auto& run : d->Get("taskRunList")->AsList())
+      if (run.Get("taskId")->AsString() == "q") return run.Get("outputs")->Get("row")->Get("n")->AsInt();
+    return -1;
+  };
+  EXPECT_EQ(count(""), 1) << "the replay reads the snapshot the first run read";
+  EXPECT_EQ(count("--latest"), 2) << "--latest reads the table as it is now";
+}
+
 TEST_F(CliTest, RunsTheLevel1ExampleIntoTheLake) {
   auto r = Floe("run " + Source("examples/level1_duckdb.yml") + " --json", /*with_stderr=*/false);
   ASSERT_EQ(r.exit_code, 0) << r.out;

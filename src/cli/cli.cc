@@ -315,6 +315,7 @@ struct ControlOptions {
   std::string id;
   std::vector<std::string> inputs;  // resume
   std::string task;                 // replay
+  bool latest = false;              // replay: current Iceberg data
 };
 
 int ControlCommand(const Home& home, std::string_view action, const ControlOptions& opts) {
@@ -350,7 +351,7 @@ int ControlCommand(const Home& home, std::string_view action, const ControlOptio
     if (!s.ok()) return Report(s);
     return Finish(store, *id, false);
   }
-  auto replayed = executor.Replay(*id, opts.task);
+  auto replayed = executor.Replay(*id, opts.task, opts.latest);
   if (!replayed.ok()) return Report(replayed.status());
   return Finish(store, *replayed, false);
 }
@@ -583,6 +584,8 @@ int RunMain(int argc, char** argv) {
       "replay", "A new execution that keeps the task runs before --task and runs the rest again");
   replay_cmd->add_option("id", control.id, "Execution id (a unique prefix is enough)")->required();
   replay_cmd->add_option("--task", control.task, "The task to replay from")->required();
+  replay_cmd->add_flag("--latest", control.latest,
+                       "Read Iceberg tables as they are now, not at the snapshots the first run read");
 
   auto* flows_cmd = app.add_subcommand("flows", "List the flows of the flows folder and check that they load");
 

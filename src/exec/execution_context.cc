@@ -87,6 +87,13 @@ tmpl::Value RunningExecution::MaskValues(const tmpl::Value& map) const {
 
 namespace {
 
+// A replay's Iceberg pins (Execution::pins_json); null when there are none.
+tmpl::Value ParsedPins(const std::string& json) {
+  if (json.empty()) return tmpl::Value();
+  auto parsed = tmpl::ParseJson(json);
+  return parsed.ok() ? *parsed : tmpl::Value();
+}
+
 // Kestra shows labels to templates nested at their dots, so
 // "system.correlationId" reads as {{ labels.system.correlationId }}.
 tmpl::Value NestedLabels(const tmpl::Value& flat) {
@@ -183,6 +190,7 @@ void RunningExecution::BuildContext(const tmpl::Value& inputs, tmpl::Value label
       .flow_id = flow_.id,
       .namespace_files = NamespaceFiles(),
       .lake = env_.settings.iceberg,
+      .pins = ParsedPins(execution_.pins_json),
       .files = &files_,
       .set_labels = [this](const std::vector<std::pair<std::string, std::string>>& added) { return SetLabels(added); },
       .logs = [this](const std::string& id) -> Result<tmpl::Value> {

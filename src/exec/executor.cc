@@ -479,7 +479,7 @@ Status Executor::Restart(const std::string& execution_id) {
   return running.Run();
 }
 
-Result<std::string> Executor::Replay(const std::string& execution_id, const std::string& task_id) {
+Result<std::string> Executor::Replay(const std::string& execution_id, const std::string& task_id, bool latest) {
   ASSIGN_OR_RETURN(state::Execution old, store_.GetExecution(execution_id));
   if (!state::IsTerminal(old.state) && old.state != State::kPaused)
     return FailedPrecondition("cannot replay execution " + old.id + " while it is " +
@@ -510,6 +510,16 @@ Result<std::string> Executor::Replay(const std::string& execution_id, const std:
   copy.labels_json = old.labels_json;
   copy.trigger_json = old.trigger_json;
   copy.storage = old.storage;  // its kept runs' files are there
+  if (!latest) {
+    // What the runs to repeat read from Iceberg tables, read again.
+    tmpl::ValueMap pins;
+    for (size_t i = first; i < old.task_runs.size(); ++i) {
+      auto outputs = tmpl::ParseJson(old.task_runs[i].outputs_json);
+      const tmpl::Value* read = outputs.ok() && outputs->is_map() ? outputs->Get("icebergSnapshots") : nullptr;
+      if (read && read->is_map()) pins.Set(old.task_runs[i].task_id, *read);
+    }
+    if (!pins.empty()) copy.pins_json = tmpl::ToJson(tmpl::Value(std::move(pins)));
+  }
   copy.state = State::kCreated;
   copy.history.push_back({State::kCreated, settings_.clock->Now()});
   RETURN_IF_ERROR(store_.CreateExecution(copy));

@@ -155,8 +155,10 @@ class Executor {
   Status Restart(const std::string& execution_id);
   // A new execution of the same flow revision and inputs that keeps every
   // task run that ended before `task_id` first started, and runs the rest.
-  // Returns the new execution's id.
-  Result<std::string> Replay(const std::string& execution_id, const std::string& task_id);
+  // The tasks it runs again read the Iceberg snapshots they read the first
+  // time (their `icebergSnapshots` outputs), unless `latest`. Returns the
+  // new execution's id.
+  Result<std::string> Replay(const std::string& execution_id, const std::string& task_id, bool latest = false);
   // Asks to kill an execution. A running one is stopped by the process
   // running it (its tasks are cancelled; shells get SIGTERM, then SIGKILL);
   // one no live process runs (paused, or left by a dead process) is marked

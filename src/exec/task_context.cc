@@ -14,6 +14,10 @@ RunTaskContext::RunTaskContext(const flow::TaskSpec& spec, tmpl::Value variables
       scratch_(std::move(scratch)),
       staging_(scratch_.string() + ".files"),
       log_(std::move(log)) {
+  lake_ = services_.lake;
+  if (const tmpl::Value* pins = services_.pins.is_map() ? services_.pins.Get(spec.id) : nullptr; pins && pins->is_map())
+    for (const auto& [table, snapshot] : pins->AsMap())
+      if (snapshot.is_int()) lake_.pinned[table] = snapshot.AsInt();
   if (shared_workdir) {
     working_directory_ = std::move(shared_workdir);
     owns_working_directory_ = false;

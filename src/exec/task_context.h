@@ -32,6 +32,7 @@ struct ExecutionServices {
   std::string flow_id;
   std::filesystem::path namespace_files;   // this namespace's files
   flow::LakeSettings lake;                 // the Iceberg catalog and warehouse
+  tmpl::Value pins;                        // a replay's {taskId: {table: snapshotId}} (Execution::pins_json)
   const LocalFileAccess* files = nullptr;  // the local files tasks may read
   std::function<Status(const std::vector<std::pair<std::string, std::string>>&)> set_labels;
   std::function<Result<tmpl::Value>(const std::string&)> logs;  // an execution's log lines
@@ -84,7 +85,7 @@ class RunTaskContext final : public flow::TaskContext {
   }
   std::filesystem::path NamespaceFilesDir() const override { return services_.namespace_files; }
   flow::KvStore& Kv() override { return *services_.kv; }
-  const flow::LakeSettings& Lake() const override { return services_.lake; }
+  const flow::LakeSettings& Lake() const override { return lake_; }
   // Replaces the template variables (a LoopUntil's condition sees each
   // round's outputs).
   void ResetVariables(tmpl::Value variables);
@@ -124,6 +125,7 @@ class RunTaskContext final : public flow::TaskContext {
   const flow::TaskSpec& spec_;
   tmpl::Value variables_;
   const ExecutionServices& services_;
+  flow::LakeSettings lake_;  // services_.lake with this task's replay pins
   std::string storage_prefix_;
   std::filesystem::path scratch_;
   // Files tasks write for storage and files downloaded for them; removed

@@ -50,6 +50,9 @@ class KvStore {
 struct LakeSettings {
   std::filesystem::path catalog;
   std::string warehouse;
+  // A replayed task's tables and the snapshots it read the first time
+  // (iceberg_scan reads those unless the query names a snapshot itself).
+  std::map<std::string, int64_t> pinned;
 };
 
 // An execution as execution.Count sees it.

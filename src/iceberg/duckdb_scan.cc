@@ -109,7 +109,14 @@ struct ScanState {
   ScanOptions options;
   std::optional<ScanPlanner> planner;
 
+  bool pinned = false;
+
   void Bind() {
+    auto pin = info->options.pinned.find(name);
+    if (pin != info->options.pinned.end() && !options.snapshot_id && !options.as_of_ms && options.ref.empty()) {
+      options.snapshot_id = pin->second;
+      pinned = true;
+    }
     std::unique_ptr<SqlCatalog> catalog;
     if (!info->options.catalog.empty()) {
       auto opened = SqlCatalog::Open(info->options.catalog);
@@ -276,11 +283,18 @@ class FilterConverter {
 
 class IcebergFileList : public dd::MultiFileList {
  public:
-  IcebergFileList(std::shared_ptr<ScanState> state, Predicate filter)
+  // The plan of one filter, shared by the list's copies: planned once.
+  struct Plan {
+    std::mutex mu;
+    std::optional<std::vector<PlannedFile>> files;
+  };
+
+  IcebergFileList(std::shared_ptr<ScanState> state, Predicate filter, std::shared_ptr<Plan> plan = nullptr)
       : dd::MultiFileList(dd::vector<dd::OpenFileInfo>{dd::OpenFileInfo(state->name)},
                           dd::FileGlobOptions::ALLOW_EMPTY),
         state_(std::move(state)),
-        filter_(std::move(filter)) {}
+        filter_(std::move(filter)),
+        plan_(plan ? std::move(plan) : std::make_shared<Plan>()) {}
 
   const std::shared_ptr<ScanState>& state() const { return state_; }
 
@@ -318,7 +332,7 @@ class IcebergFileList : public dd::MultiFileList {
     if (!state_->planner || state_->planner->EstimatedRows() < 0) return nullptr;
     return dd::make_uniq<dd::NodeStatistics>(static_cast<dd::idx_t>(state_->planner->EstimatedRows()));
   }
-  dd::unique_ptr<dd::MultiFileList> Copy() override { return dd::make_uniq<IcebergFileList>(state_, filter_); }
+  dd::unique_ptr<dd::MultiFileList> Copy() override { return dd::make_uniq<IcebergFileList>(state_, filter_, plan_); }
 
  protected:
   dd::OpenFileInfo GetFile(dd::idx_t i) override {
@@ -328,8 +342,8 @@ class IcebergFileList : public dd::MultiFileList {
 
  private:
   const std::vector<PlannedFile>& Planned() {
-    std::lock_guard lock(mu_);
-    if (planned_) return *planned_;
+    std::lock_guard lock(plan_->mu);
+    if (plan_->files) return *plan_->files;
     if (!state_->planner) throw dd::InternalException("iceberg_scan: the file list was read before the bind");
     auto plan = state_->planner->Plan(filter_);
     if (!plan.ok()) Throw(plan.status());
@@ -339,17 +353,17 @@ class IcebergFileList : public dd::MultiFileList {
                                                .metadata_location = t.metadata_location,
                                                .snapshot_id = state_->planner->snapshot_id(),
                                                .moved = t.moved(),
+                                               .pinned = state_->pinned,
                                                .found_location = t.found_location,
                                                .stats = plan->stats});
     }
-    planned_ = std::move(plan->files);
-    return *planned_;
+    plan_->files = std::move(plan->files);
+    return *plan_->files;
   }
 
   std::shared_ptr<ScanState> state_;
   Predicate filter_;
-  std::mutex mu_;
-  std::optional<std::vector<PlannedFile>> planned_;
+  std::shared_ptr<Plan> plan_;
 };
 
 // --- the reader ----------------------------------------------------------------

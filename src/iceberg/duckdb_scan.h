@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "engine/session.h"
@@ -27,6 +28,7 @@ struct ScanReport {
   std::string metadata_location;
   int64_t snapshot_id = 0;  // 0: the table had no snapshot
   bool moved = false;       // read from another folder than the one it records
+  bool pinned = false;      // read at the snapshot ScanFunctionOptions::pinned gave
   std::string found_location;
   ScanStats stats;
 };
@@ -34,6 +36,9 @@ struct ScanReport {
 struct ScanFunctionOptions {
   // The SQL catalog's SQLite database; empty: only tables named by path.
   std::filesystem::path catalog;
+  // Tables read at a fixed snapshot unless the query names one (a replay
+  // reading what the first run read), by the name the query gives.
+  std::map<std::string, int64_t> pinned;
   // Called (from DuckDB's threads) each time a scan has planned its files.
   std::function<void(const ScanReport&)> on_scan;
 };

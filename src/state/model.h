@@ -82,6 +82,9 @@ struct Execution {
   std::string labels_json = "{}";
   std::string trigger_json;  // the `trigger` variables of an execution a trigger started; empty otherwise
   std::string storage;       // where its files are (a folder's or bucket's URI); empty before schema 3
+  // A replay's Iceberg snapshots, {taskId: {table: snapshotId}}: what the
+  // replayed tasks read again (schema 8). Empty: the tables' current data.
+  std::string pins_json;
   std::string flow_source;   // the flow's YAML as it ran
   std::string flow_path;
   std::string error;

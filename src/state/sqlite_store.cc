@@ -18,12 +18,12 @@ namespace internal {
 
 Status InsertExecution(SqliteConnection& c, const Execution& e) {
   {
-    ASSIGN_OR_RETURN(Stmt s,
-                     c.Prepare("INSERT INTO executions(id, namespace, flow_id, state, inputs, outputs, labels, "
-                               "flow_source, flow_path, error, trigger, storage) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
+    ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT INTO executions(id, namespace, flow_id, state, inputs, outputs, labels, "
+                                       "flow_source, flow_path, error, trigger, storage, pins) "
+                                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     s.Bind(1, e.id).Bind(2, e.namespace_).Bind(3, e.flow_id).Bind(4, StateName(e.state)).Bind(5, e.inputs_json);
     s.Bind(6, e.outputs_json).Bind(7, e.labels_json).Bind(8, e.flow_source).Bind(9, e.flow_path).Bind(10, e.error);
-    s.Bind(11, e.trigger_json).Bind(12, e.storage);
+    s.Bind(11, e.trigger_json).Bind(12, e.storage).Bind(13, e.pins_json);
     int rc = s.Step();
     if (rc == SQLITE_CONSTRAINT) return Status(StatusCode::kAlreadyExists, "execution '" + e.id + "' already exists");
     if (rc != SQLITE_DONE) return c.Fail("insert execution");
@@ -43,7 +43,7 @@ using internal::FromMs;
 using internal::Stmt;
 using internal::ToMs;
 
-constexpr int kSchemaVersion = 7;
+constexpr int kSchemaVersion = 8;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS executions (
@@ -58,7 +58,8 @@ CREATE TABLE IF NOT EXISTS executions (
   flow_path TEXT NOT NULL,
   error TEXT NOT NULL DEFAULT '',
   trigger TEXT NOT NULL DEFAULT '',
-  storage TEXT NOT NULL DEFAULT ''
+  storage TEXT NOT NULL DEFAULT '',
+  pins TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS executions_by_flow ON executions(namespace, flow_id, id);
 CREATE TABLE IF NOT EXISTS execution_states (
@@ -165,6 +166,9 @@ constexpr const char* kMigrationToV3 = R"sql(
 ALTER TABLE executions ADD COLUMN trigger TEXT NOT NULL DEFAULT '';
 ALTER TABLE executions ADD COLUMN storage TEXT NOT NULL DEFAULT '';
 )sql";
+constexpr const char* kMigrationToV8 = R"sql(
+ALTER TABLE executions ADD COLUMN pins TEXT NOT NULL DEFAULT '';
+)sql";
 constexpr const char* kMigrationToV7 = R"sql(
 ALTER TABLE task_runs ADD COLUMN log_file TEXT NOT NULL DEFAULT '';
 )sql";
@@ -231,6 +235,10 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
       // kSchema created task_runs with log_file only if it was missing.
       auto has = HasColumn("task_runs", "log_file");
       s = !has.ok() ? has.status() : *has ? Status::Ok() : Exec(kMigrationToV7);
+    }
+    if (s.ok() && version >= 1 && version < 8) {
+      auto has = HasColumn("executions", "pins");
+      s = !has.ok() ? has.status() : *has ? Status::Ok() : Exec(kMigrationToV8);
     }
     if (s.ok()) s = Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     if (!s.ok()) {
@@ -695,7 +703,7 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
  private:
   static constexpr const char* kSelectExecution =
       "SELECT id, namespace, flow_id, state, inputs, outputs, labels, flow_source, flow_path, error, trigger, "
-      "storage "
+      "storage, pins "
       "FROM executions";
 
   static KvEntry ReadKv(Stmt& s) {
@@ -718,6 +726,7 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     e.error = s.Text(9);
     e.trigger_json = s.Text(10);
     e.storage = s.Text(11);
+    e.pins_json = s.Text(12);
     return e;
   }
 

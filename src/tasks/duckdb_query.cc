@@ -41,7 +41,7 @@ class DuckDbQueryTask final : public flow::Task {
     std::mutex scans_mu;
     std::map<std::string, int64_t> snapshots_read;
     options.functions.push_back(iceberg::IcebergFunctions(
-        {.catalog = ctx.Lake().catalog, .on_scan = [&](const iceberg::ScanReport& r) {
+        {.catalog = ctx.Lake().catalog, .pinned = ctx.Lake().pinned, .on_scan = [&](const iceberg::ScanReport& r) {
            std::lock_guard lock(scans_mu);
            snapshots_read[r.table] = r.snapshot_id;
            ctx.Log(LogLevel::kInfo, "iceberg_scan('" + r.table + "'): snapshot " + std::to_string(r.snapshot_id) +
@@ -49,6 +49,7 @@ class DuckDbQueryTask final : public flow::Task {
                                         std::to_string(r.stats.files) + " data file(s) to read, " +
                                         std::to_string(r.stats.manifests_skipped) + " of " +
                                         std::to_string(r.stats.manifests) + " manifest(s) skipped" +
+                                        (r.pinned ? "; the snapshot the replayed run read" : "") +
                                         (r.moved ? "; the table was moved: read from " + r.found_location : ""));
          }}));
     ASSIGN_OR_RETURN(options.database, Database(ctx, wd));
