@@ -86,7 +86,10 @@ Result<Snapshot> ParseSnapshot(const Value& json, int version, const std::string
       if (m.is_string()) s.v1_manifests.push_back(m.AsString());
   }
   ASSIGN_OR_RETURN(s.summary, named.StringMap("summary"));
-  if (version >= 2 && !s.summary.count("operation")) return named.Error("summary", "needs an 'operation'");
+  // A v2 snapshot says what it did; one from before the table's upgrade
+  // from v1 (sequence number 0) may not.
+  if (version >= 2 && s.sequence_number > 0 && !s.summary.count("operation"))
+    return named.Error("summary", "needs an 'operation'");
   ASSIGN_OR_RETURN(auto schema_id, named.Long("schema-id", false));
   if (schema_id) s.schema_id = static_cast<int>(*schema_id);
   return s;
