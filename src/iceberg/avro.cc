@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <cstring>
+#include <limits>
 #include <random>
 
 #include "tmpl/json.h"
@@ -338,13 +339,8 @@ Result<tmpl::Value> DecodeAt(const Schema& s, std::string_view& data, int depth)
       tmpl::ValueList list;
       tmpl::ValueMap map;
       while (true) {
-        ASSIGN_OR_RETURN(int64_t count, ReadLong(data));
+        ASSIGN_OR_RETURN(int64_t count, ReadBlockCount(data));
         if (count == 0) break;
-        if (count < 0) {
-          count = -count;
-          ASSIGN_OR_RETURN(int64_t block_bytes, ReadLong(data));
-          (void)block_bytes;
-        }
         // Each item takes at least a byte, except nulls: a count beyond the
         // data left is a damaged file, not a reason to allocate.
         if (count > static_cast<int64_t>(data.size()) + 1 && s.items->type != Schema::Type::kNull)
@@ -551,7 +547,28 @@ Status Encode(const Schema& schema, const tmpl::Value& value, std::string& out) 
 
 Result<tmpl::Value> Decode(const Schema& schema, std::string_view& data) { return DecodeAt(schema, data, 0); }
 
+Result<int64_t> ReadBlockCount(std::string_view& data) {
+  ASSIGN_OR_RETURN(int64_t count, ReadLong(data));
+  if (count >= 0) return count;
+  if (count == std::numeric_limits<int64_t>::min()) return InvalidArgument("a block count out of range");
+  ASSIGN_OR_RETURN(int64_t block_bytes, ReadLong(data));
+  (void)block_bytes;
+  return -count;
+}
+
 Result<ContainerFile> ReadContainer(std::string_view bytes, const std::string& name) {
+  std::vector<tmpl::Value> records;
+  ASSIGN_OR_RETURN(ContainerFile file,
+                   ReadContainerWith(bytes, name, [&](const Schema& schema, std::string_view& data) -> Status {
+                     ASSIGN_OR_RETURN(tmpl::Value record, Decode(schema, data));
+                     records.push_back(std::move(record));
+                     return Status::Ok();
+                   }));
+  file.records = std::move(records);
+  return file;
+}
+
+Result<ContainerFile> ReadContainerWith(std::string_view bytes, const std::string& name, const RecordReader& read) {
   std::string_view data = bytes;
   auto at = [&](Status s) {
     return Status(s).WithContext("Avro file " + name + " at byte " + std::to_string(bytes.size() - data.size()));
@@ -562,14 +579,10 @@ Result<ContainerFile> ReadContainer(std::string_view bytes, const std::string& n
   ContainerFile file;
   std::map<std::string, std::string> header;
   while (true) {
-    auto count = ReadLong(data);
+    auto count = ReadBlockCount(data);
     if (!count.ok()) return at(count.status());
     if (*count == 0) break;
     int64_t n = *count;
-    if (n < 0) {
-      n = -n;
-      if (auto size = ReadLong(data); !size.ok()) return at(size.status());
-    }
     for (int64_t i = 0; i < n; ++i) {
       std::string parts[2];
       for (auto& part : parts) {
@@ -595,6 +608,7 @@ Result<ContainerFile> ReadContainer(std::string_view bytes, const std::string& n
     return InvalidArgument("Avro file " + name + ": codec '" + codec + "' is not supported (null, deflate, snappy)");
   for (const auto& [k, v] : header)
     if (!k.starts_with("avro.")) file.metadata[k] = v;
+  int64_t records = 0;
   while (!data.empty()) {
     auto count = ReadLong(data);
     if (!count.ok()) return at(count.status());
@@ -619,12 +633,9 @@ Result<ContainerFile> ReadContainer(std::string_view bytes, const std::string& n
       plain = std::string(*block);
     }
     std::string_view objects = plain;
-    for (int64_t i = 0; i < *count; ++i) {
-      auto record = Decode(*file.schema, objects);
-      if (!record.ok())
-        return Status(record.status())
-            .WithContext("Avro file " + name + ": record " + std::to_string(file.records.size()));
-      file.records.push_back(std::move(*record));
+    for (int64_t i = 0; i < *count; ++i, ++records) {
+      Status s = read(*file.schema, objects);
+      if (!s.ok()) return std::move(s).WithContext("Avro file " + name + ": record " + std::to_string(records));
     }
     if (!objects.empty()) return at(InvalidArgument("a data block has bytes after its last record"));
   }

@@ -7,6 +7,7 @@
 // are strings holding the raw bytes, a union is its branch's value.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -89,6 +90,11 @@ struct ContainerFile {
 // Reads a whole object container file; errors name `name` and the byte
 // offset where it broke.
 Result<ContainerFile> ReadContainer(std::string_view bytes, const std::string& name);
+// The same, handing each record's bytes to `read` (which must consume
+// exactly one record) instead of decoding it into `records`: for readers
+// that decode straight into their own types (manifests).
+using RecordReader = std::function<Status(const Schema& schema, std::string_view& data)>;
+Result<ContainerFile> ReadContainerWith(std::string_view bytes, const std::string& name, const RecordReader& read);
 // Writes one: the schema's JSON text, extra header entries, the records.
 Result<std::string> WriteContainer(const std::string& schema_json, const std::map<std::string, std::string>& metadata,
                                    const std::vector<tmpl::Value>& records, Codec codec = Codec::kDeflate);
@@ -96,5 +102,8 @@ Result<std::string> WriteContainer(const std::string& schema_json, const std::ma
 // The varint primitives (zig-zag), exposed for tests.
 void WriteLong(int64_t v, std::string& out);
 Result<int64_t> ReadLong(std::string_view& data);
+// The item count of an array, map or header block: a negative count is
+// followed by the block's size in bytes, which is skipped. 0 ends them.
+Result<int64_t> ReadBlockCount(std::string_view& data);
 
 }  // namespace floe::iceberg::avro

@@ -215,13 +215,254 @@ Result<std::string> WriteManifest(const Manifest& m) {
   return avro::WriteContainer(schema_json, metadata, records);
 }
 
+namespace {
+
+using SchemaType = avro::Schema::Type;
+
+// Manifest entries decoded straight from their Avro bytes into
+// ManifestEntry, fields found by Iceberg field id (so v1 files and writers
+// that name or order fields differently read the same); fields floe does not
+// keep are skipped. Thousands of entries per manifest: no generic values.
+class EntryDecoder {
+ public:
+  Status Decode(const avro::Schema& entry, std::string_view& data, ManifestEntry& e) {
+    if (entry.type != SchemaType::kRecord) return InvalidArgument("an entry is not a record");
+    bool has_status = false, has_file = false;
+    for (const auto& f : entry.fields) {
+      ASSIGN_OR_RETURN(const avro::Schema* s, Branch(*f.schema, data));
+      if (!s) continue;
+      switch (f.field_id.value_or(-1)) {
+        case 0: {
+          ASSIGN_OR_RETURN(int64_t status, Long(*s, data, "status"));
+          if (status < 0 || status > 2) return InvalidArgument("status " + std::to_string(status));
+          e.status = static_cast<EntryStatus>(status);
+          has_status = true;
+          break;
+        }
+        case 1: {
+          ASSIGN_OR_RETURN(e.snapshot_id, Long(*s, data, "snapshot_id"));
+          break;
+        }
+        case 3: {
+          ASSIGN_OR_RETURN(e.sequence_number, Long(*s, data, "sequence_number"));
+          break;
+        }
+        case 4: {
+          ASSIGN_OR_RETURN(e.file_sequence_number, Long(*s, data, "file_sequence_number"));
+          break;
+        }
+        case 2: {
+          RETURN_IF_ERROR(DataFileFields(*s, data, e.file));
+          has_file = true;
+          break;
+        }
+        default:
+          RETURN_IF_ERROR(Skip(*s, data));
+      }
+    }
+    if (!has_status) return InvalidArgument("no status (field 0)");
+    if (!has_file) return InvalidArgument("no data_file (field 2)");
+    return Status::Ok();
+  }
+
+ private:
+  // A union's branch after reading its index; nullptr for its null branch.
+  static Result<const avro::Schema*> Branch(const avro::Schema& s, std::string_view& data) {
+    if (s.type != SchemaType::kUnion) return &s;
+    ASSIGN_OR_RETURN(int64_t i, avro::ReadLong(data));
+    if (i < 0 || static_cast<size_t>(i) >= s.branches.size())
+      return InvalidArgument("a union has no branch " + std::to_string(i));
+    const avro::Schema* b = s.branches[static_cast<size_t>(i)].get();
+    return b->type == SchemaType::kNull ? nullptr : b;
+  }
+  static Result<int64_t> Long(const avro::Schema& s, std::string_view& data, const char* what) {
+    if (s.type != SchemaType::kInt && s.type != SchemaType::kLong)
+      return InvalidArgument(std::string(what) + " is not an int or long");
+    return avro::ReadLong(data);
+  }
+  static Result<std::string_view> Bytes(const avro::Schema& s, std::string_view& data, const char* what) {
+    if (s.type != SchemaType::kBytes && s.type != SchemaType::kString && s.type != SchemaType::kFixed)
+      return InvalidArgument(std::string(what) + " is not bytes or a string");
+    int64_t n = s.size;
+    if (s.type != SchemaType::kFixed) {
+      ASSIGN_OR_RETURN(n, avro::ReadLong(data));
+    }
+    if (n < 0 || static_cast<size_t>(n) > data.size())
+      return InvalidArgument(std::string(what) + ": the data ends inside it");
+    std::string_view out = data.substr(0, static_cast<size_t>(n));
+    data.remove_prefix(static_cast<size_t>(n));
+    return out;
+  }
+  static Status Skip(const avro::Schema& s, std::string_view& data) { return avro::Decode(s, data).status(); }
+
+  // Each item of an array (its blocks, as Avro writes them).
+  template <typename Fn>
+  static Status Items(const avro::Schema& array, std::string_view& data, const Fn& each) {
+    if (array.type != SchemaType::kArray) return Skip(array, data);
+    while (true) {
+      ASSIGN_OR_RETURN(int64_t count, avro::ReadBlockCount(data));
+      if (count == 0) return Status::Ok();
+      if (count > static_cast<int64_t>(data.size()) + 1)
+        return InvalidArgument("a block of " + std::to_string(count) + " items runs past the data");
+      for (int64_t i = 0; i < count; ++i) RETURN_IF_ERROR(each(*array.items, data));
+    }
+  }
+
+  // Iceberg's int-keyed maps: arrays of {key, value} records.
+  template <typename T>
+  static Status IntMap(const avro::Schema& s, std::string_view& data, std::map<int, T>& out) {
+    return Items(s, data, [&](const avro::Schema& item, std::string_view& d) -> Status {
+      if (item.type != SchemaType::kRecord) return Skip(item, d);
+      std::optional<int64_t> key;
+      std::optional<T> value;
+      for (const auto& f : item.fields) {
+        ASSIGN_OR_RETURN(const avro::Schema* fs, Branch(*f.schema, d));
+        if (!fs) continue;
+        if (f.name == "key") {
+          ASSIGN_OR_RETURN(key, Long(*fs, d, "a map key"));
+        } else if (f.name == "value") {
+          if constexpr (std::is_same_v<T, int64_t>) {
+            ASSIGN_OR_RETURN(value, Long(*fs, d, "a map value"));
+          } else {
+            ASSIGN_OR_RETURN(std::string_view b, Bytes(*fs, d, "a map value"));
+            value = std::string(b);
+          }
+        } else {
+          RETURN_IF_ERROR(Skip(*fs, d));
+        }
+      }
+      if (key && value) out[static_cast<int>(*key)] = std::move(*value);
+      return Status::Ok();
+    });
+  }
+
+  static Status DataFileFields(const avro::Schema& s, std::string_view& data, DataFile& d) {
+    if (s.type != SchemaType::kRecord) return InvalidArgument("data_file is not a record");
+    bool has_path = false, has_count = false, has_size = false;
+    for (const auto& f : s.fields) {
+      ASSIGN_OR_RETURN(const avro::Schema* fs, Branch(*f.schema, data));
+      if (!fs) continue;
+      switch (f.field_id.value_or(-1)) {
+        case 134: {
+          ASSIGN_OR_RETURN(int64_t content, Long(*fs, data, "content"));
+          if (content < 0 || content > 2) return InvalidArgument("content " + std::to_string(content));
+          d.content = static_cast<FileContent>(content);
+          break;
+        }
+        case 100: {
+          ASSIGN_OR_RETURN(std::string_view path, Bytes(*fs, data, "file_path"));
+          d.file_path = std::string(path);
+          has_path = true;
+          break;
+        }
+        case 101: {
+          if (fs->type == SchemaType::kEnum) {
+            ASSIGN_OR_RETURN(int64_t i, avro::ReadLong(data));
+            if (i >= 0 && static_cast<size_t>(i) < fs->symbols.size())
+              d.file_format = fs->symbols[static_cast<size_t>(i)];
+          } else {
+            ASSIGN_OR_RETURN(std::string_view format, Bytes(*fs, data, "file_format"));
+            d.file_format = std::string(format);
+          }
+          break;
+        }
+        case 102: {
+          // The partition tuple in the record's field order; ReadManifest
+          // puts it in the spec's.
+          if (fs->type != SchemaType::kRecord) return InvalidArgument("partition is not a record");
+          for (const auto& pf : fs->fields) {
+            ASSIGN_OR_RETURN(tmpl::Value v, avro::Decode(*pf.schema, data));
+            d.partition.push_back(std::move(v));
+          }
+          break;
+        }
+        case 103: {
+          ASSIGN_OR_RETURN(d.record_count, Long(*fs, data, "record_count"));
+          has_count = true;
+          break;
+        }
+        case 104: {
+          ASSIGN_OR_RETURN(d.file_size_in_bytes, Long(*fs, data, "file_size_in_bytes"));
+          has_size = true;
+          break;
+        }
+        case 108: {
+          RETURN_IF_ERROR(IntMap(*fs, data, d.column_sizes));
+          break;
+        }
+        case 109: {
+          RETURN_IF_ERROR(IntMap(*fs, data, d.value_counts));
+          break;
+        }
+        case 110: {
+          RETURN_IF_ERROR(IntMap(*fs, data, d.null_value_counts));
+          break;
+        }
+        case 137: {
+          RETURN_IF_ERROR(IntMap(*fs, data, d.nan_value_counts));
+          break;
+        }
+        case 125: {
+          RETURN_IF_ERROR(IntMap(*fs, data, d.lower_bounds));
+          break;
+        }
+        case 128: {
+          RETURN_IF_ERROR(IntMap(*fs, data, d.upper_bounds));
+          break;
+        }
+        case 132: {
+          RETURN_IF_ERROR(Items(*fs, data, [&](const avro::Schema& item, std::string_view& dd) -> Status {
+            ASSIGN_OR_RETURN(int64_t o, Long(item, dd, "a split offset"));
+            d.split_offsets.push_back(o);
+            return Status::Ok();
+          }));
+          break;
+        }
+        case 135: {
+          RETURN_IF_ERROR(Items(*fs, data, [&](const avro::Schema& item, std::string_view& dd) -> Status {
+            ASSIGN_OR_RETURN(int64_t id, Long(item, dd, "an equality id"));
+            d.equality_ids.push_back(static_cast<int>(id));
+            return Status::Ok();
+          }));
+          break;
+        }
+        case 140: {
+          ASSIGN_OR_RETURN(int64_t order, Long(*fs, data, "sort_order_id"));
+          d.sort_order_id = static_cast<int>(order);
+          break;
+        }
+        default:
+          RETURN_IF_ERROR(Skip(*fs, data));
+      }
+    }
+    if (!has_path) return InvalidArgument("no file_path (field 100)");
+    if (!has_count) return InvalidArgument("no record_count (field 103)");
+    if (!has_size) return InvalidArgument("no file_size_in_bytes (field 104)");
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
 Result<Manifest> ReadManifest(std::string_view bytes, const std::string& name) {
-  ASSIGN_OR_RETURN(avro::ContainerFile file, avro::ReadContainer(bytes, name));
-  auto bad = [&](const std::string& why) { return InvalidArgument("manifest " + name + ": " + why); };
   Manifest m;
+  EntryDecoder decoder;
+  auto read = [&](const avro::Schema& entry, std::string_view& data) -> Status {
+    ManifestEntry e;
+    Status s = decoder.Decode(entry, data, e);
+    if (!s.ok()) return std::move(s).WithContext("entry " + std::to_string(m.entries.size()));
+    m.entries.push_back(std::move(e));
+    return Status::Ok();
+  };
+  auto file = avro::ReadContainerWith(bytes, name, read);
+  if (!file.ok()) {
+    Status s = file.status();
+    return s.message().find("manifest " + name) == std::string::npos ? std::move(s).WithContext("manifest " + name) : s;
+  }
+  auto bad = [&](const std::string& why) { return InvalidArgument("manifest " + name + ": " + why); };
   auto meta = [&](const char* key) -> const std::string* {
-    auto it = file.metadata.find(key);
-    return it == file.metadata.end() ? nullptr : &it->second;
+    auto it = file->metadata.find(key);
+    return it == file->metadata.end() ? nullptr : &it->second;
   };
   if (const std::string* v = meta("format-version")) {
     m.format_version = std::atoi(v->c_str());
@@ -247,62 +488,27 @@ Result<Manifest> ReadManifest(std::string_view bytes, const std::string& name) {
   }
   if (const std::string* id = meta("partition-spec-id")) m.spec.spec_id = std::atoi(id->c_str());
 
-  const avro::Schema& entry = *file.schema;
-  const avro::Schema* data_file = RecordOf(entry, 2);
+  // Partition values in the spec's order (by field id, else by name).
+  const avro::Schema* data_file = RecordOf(*file->schema, 2);
   if (!data_file) return bad("its entries have no data_file (field 2)");
   const avro::Schema* partition = RecordOf(*data_file, 102);
-  m.entries.reserve(file.records.size());
-  for (size_t i = 0; i < file.records.size(); ++i) {
-    const Value& r = file.records[i];
-    auto where = [&](const Status& s) {
-      return Status(s).WithContext("manifest " + name + ": entry " + std::to_string(i));
-    };
-    ManifestEntry e;
-    auto status = Required(entry, r, 0, "status");
-    if (!status.ok()) return where(status.status());
-    if (*status < 0 || *status > 2) return where(InvalidArgument("status " + std::to_string(*status)));
-    e.status = static_cast<EntryStatus>(*status);
-    e.snapshot_id = Maybe(entry, r, 1);
-    e.sequence_number = Maybe(entry, r, 3);
-    e.file_sequence_number = Maybe(entry, r, 4);
+  std::vector<int> order;  // spec field -> record field, -1 when absent
+  bool identity = partition && partition->fields.size() == m.spec.fields.size();
+  for (size_t i = 0; i < m.spec.fields.size(); ++i) {
+    int at = partition ? partition->FieldIndexById(m.spec.fields[i].field_id) : -1;
+    if (at < 0 && partition) at = partition->FieldIndex(m.spec.fields[i].name);
+    order.push_back(at);
+    identity = identity && at == static_cast<int>(i);
+  }
+  for (auto& e : m.entries) {
     if (m.format_version == 1) e.sequence_number = e.file_sequence_number = 0;
-    const Value* f = ById(entry, r, 2);
-    if (!f) return where(InvalidArgument("no data_file"));
-    DataFile& d = e.file;
-    d.content = static_cast<FileContent>(Or(*data_file, *f, 134, 0));
-    const Value* path = ById(*data_file, *f, 100);
-    const Value* format = ById(*data_file, *f, 101);
-    if (!path || !path->is_string()) return where(InvalidArgument("no file_path"));
-    d.file_path = path->AsString();
-    d.file_format = format && format->is_string() ? format->AsString() : "";
-    auto count = Required(*data_file, *f, 103, "record_count");
-    auto size = Required(*data_file, *f, 104, "file_size_in_bytes");
-    if (!count.ok()) return where(count.status());
-    if (!size.ok()) return where(size.status());
-    d.record_count = *count;
-    d.file_size_in_bytes = *size;
-    if (const Value* p = ById(*data_file, *f, 102); p && partition) {
-      for (const auto& pf : m.spec.fields) {
-        int i = partition->FieldIndexById(pf.field_id);
-        if (i < 0) i = partition->FieldIndex(pf.name);
-        bool present = i >= 0 && p->is_list() && static_cast<size_t>(i) < p->AsList().size();
-        d.partition.push_back(present ? p->AsList()[static_cast<size_t>(i)] : Value());
-      }
-    }
-    d.column_sizes = MapFromAvro<int64_t>(ById(*data_file, *f, 108));
-    d.value_counts = MapFromAvro<int64_t>(ById(*data_file, *f, 109));
-    d.null_value_counts = MapFromAvro<int64_t>(ById(*data_file, *f, 110));
-    d.nan_value_counts = MapFromAvro<int64_t>(ById(*data_file, *f, 137));
-    d.lower_bounds = MapFromAvro<std::string>(ById(*data_file, *f, 125));
-    d.upper_bounds = MapFromAvro<std::string>(ById(*data_file, *f, 128));
-    if (const Value* offsets = ById(*data_file, *f, 132); offsets && offsets->is_list())
-      for (const auto& o : offsets->AsList())
-        if (o.is_int()) d.split_offsets.push_back(o.AsInt());
-    if (const Value* ids = ById(*data_file, *f, 135); ids && ids->is_list())
-      for (const auto& id : ids->AsList())
-        if (id.is_int()) d.equality_ids.push_back(static_cast<int>(id.AsInt()));
-    if (auto order = Maybe(*data_file, *f, 140)) d.sort_order_id = static_cast<int>(*order);
-    m.entries.push_back(std::move(e));
+    if (identity) continue;
+    std::vector<Value> by_spec;
+    for (int at : order)
+      by_spec.push_back(at >= 0 && static_cast<size_t>(at) < e.file.partition.size()
+                            ? e.file.partition[static_cast<size_t>(at)]
+                            : Value());
+    e.file.partition = std::move(by_spec);
   }
   return m;
 }

@@ -74,7 +74,8 @@ Result<Snapshot> ParseSnapshot(const Value& json, int version, const std::string
   Reader named(json, where + ": snapshot " + std::to_string(s.snapshot_id));
   ASSIGN_OR_RETURN(s.parent_snapshot_id, named.Long("parent-snapshot-id", false));
   ASSIGN_OR_RETURN(auto seq, named.Long("sequence-number", version >= 2));
-  s.sequence_number = seq.value_or(0);
+  // v1 has no sequence numbers: every v1 snapshot's is 0, whatever it says.
+  s.sequence_number = version >= 2 ? seq.value_or(0) : 0;
   ASSIGN_OR_RETURN(auto ts, named.Long("timestamp-ms", true));
   s.timestamp_ms = *ts;
   ASSIGN_OR_RETURN(auto list, named.String("manifest-list", version >= 2));

@@ -408,6 +408,7 @@ Result<ScanPlan> ScanPlanner::Plan(const Predicate& filter) const {
       return;
     }
     InheritFrom(*mf, manifest->entries);
+    part.files.reserve(manifest->entries.size());
     for (auto& e : manifest->entries) {
       if (e.status == EntryStatus::kDeleted) continue;
       ++part.seen;
@@ -419,6 +420,9 @@ Result<ScanPlan> ScanPlanner::Plan(const Predicate& filter) const {
       part.files.push_back(PlannedFile{.entry = std::move(e), .path = std::move(path)});
     }
   });
+  size_t total = 0;
+  for (const auto& part : parts) total += part.files.size();
+  plan.files.reserve(total);
   for (auto& part : parts) {
     RETURN_IF_ERROR(part.status);
     plan.stats.files += part.seen;
