@@ -50,6 +50,36 @@ TEST(S3TasksTest, KestraS3TasksRunAgainstTheServer) {
             "raw/refunds.csv; deleted 1");
 }
 
+// Iceberg tables in an S3 warehouse: manifests, metadata and data files
+// on S3, read back by catalog name and by path (a path needs listing: the
+// lenient server, as for DuckDB's globs).
+TEST(S3TasksTest, IcebergTablesInAnS3Warehouse) {
+  tmpl::Value state = testing::S3TestServerState();
+  ASSERT_TRUE(state.Get("endpoint"));
+  std::string secret = state.Get("secret_key")->AsString();
+  std::string endpoint = state.Get("lenient_endpoint")->AsString();
+  storage::S3Client s3(
+      {.endpoint = endpoint,
+       .path_style = true,
+       .credentials = {.access_key_id = state.Get("access_key")->AsString(), .secret_access_key = secret}});
+  std::string bucket = "iceberg-" + std::to_string(getpid());
+  ASSERT_TRUE(s3.CreateBucket(bucket).ok());
+  std::string warehouse = "s3://" + bucket + "/warehouse";
+  std::string env = AwsEnv(state, secret) + " AWS_ENDPOINT_URL_S3=" + endpoint + " FLOE_WAREHOUSE=" + warehouse;
+  std::string flow = std::string(FLOE_SOURCE_DIR) + "/tests/flows/s3/iceberg_on_s3.yml";
+  CommandResult run = Floe(env, "run " + flow + " --input table_path=" + warehouse + "/lake/events --json");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  auto doc = tmpl::ParseJson(run.out);
+  ASSERT_TRUE(doc.ok()) << run.out;
+  // 100 rows + 10, less ids 0-9; 'us' rows are the odd ids 11..99; the first snapshot had 100.
+  EXPECT_EQ(doc->Get("outputs")->Get("counts")->AsString(), "100 45 100");
+  auto listed = s3.ListAll(bucket, "warehouse/lake/events/metadata/");
+  ASSERT_TRUE(listed.ok());
+  int metadata = 0;
+  for (const auto& o : *listed) metadata += o.key.ends_with(".metadata.json");
+  EXPECT_EQ(metadata, 4) << "created, written, written, deleted";
+}
+
 // s3:// in DuckDB SQL. Against the lenient server: DuckDB lists prefixes
 // ending in '/', a query value moto cannot verify (tests/support/s3_server.py).
 // Execution files on S3: every file an execution makes lands under the
