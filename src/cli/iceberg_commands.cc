@@ -26,12 +26,13 @@ std::string PartitionText(const tmpl::Value& v) { return v.is_string() ? v.AsStr
 struct IcebergCommands::Options {
   CLI::App* root = nullptr;
   CLI::App *ls = nullptr, *describe = nullptr, *history = nullptr, *snapshots = nullptr, *files = nullptr,
-           *create = nullptr, *expire = nullptr, *compact = nullptr, *rollback = nullptr, *publish = nullptr;
-  std::string table, ns, sql, location, older_than = "P5D", branch;
+           *create = nullptr, *expire = nullptr, *compact = nullptr, *rollback = nullptr, *publish = nullptr,
+           *orphans = nullptr;
+  std::string table, ns, sql, location, older_than = "P5D", orphans_older_than = "P3D", branch;
   std::vector<std::string> columns, partition_by;
   int64_t snapshot = 0, target = 0;
   int retain_last = 1;
-  bool json = false;
+  bool json = false, dry_run = false;
 };
 
 IcebergCommands::IcebergCommands() : options_(std::make_unique<Options>()) {}
@@ -65,6 +66,10 @@ void IcebergCommands::Add(CLI::App& app) {
   table_arg(o.expire);
   o.expire->add_option("--older-than", o.older_than, "Snapshots older than this go (default P5D)");
   o.expire->add_option("--retain-last", o.retain_last, "Always keep this many of main's last snapshots (default 1)");
+  o.orphans = o.root->add_subcommand("remove-orphans", "Delete files under the table that its metadata never reaches");
+  table_arg(o.orphans);
+  o.orphans->add_option("--older-than", o.orphans_older_than, "Only files older than this (default P3D)");
+  o.orphans->add_flag("--dry-run", o.dry_run, "List them, delete nothing");
   o.compact = o.root->add_subcommand("compact", "Rewrite each partition's small data files into one");
   table_arg(o.compact);
   o.compact->add_option("--target-file-size", o.target, "Bytes; files under 3/4 of it are small");
@@ -132,15 +137,25 @@ std::optional<int> IcebergCommands::Run(const runtime::Home& home) {
   if (o.expire->parsed()) {
     auto age = ParseDuration(o.older_than);
     if (!age.ok()) return Report(InvalidArgument("--older-than: '" + o.older_than + "' is not a duration like P5D"));
-    int64_t cutoff =
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            (SystemClock().Now() - std::chrono::duration_cast<Timestamp::duration>(*age)).time_since_epoch())
-            .count();
+    int64_t cutoff = iceberg::CutoffMs(*age);
     auto r = lake.tables().ExpireSnapshots(*ident, cutoff, o.retain_last);
     if (!r.ok()) return Report(r.status());
     std::printf("expired %lld snapshot(s); deleted %lld data file(s), %lld manifest(s), %lld manifest list(s)\n",
                 static_cast<long long>(r->snapshots), static_cast<long long>(r->data_files),
                 static_cast<long long>(r->manifests), static_cast<long long>(r->manifest_lists));
+    return kExitOk;
+  }
+  if (o.orphans->parsed()) {
+    auto age = ParseDuration(o.orphans_older_than);
+    if (!age.ok())
+      return Report(InvalidArgument("--older-than: '" + o.orphans_older_than + "' is not a duration like P3D"));
+    int64_t cutoff = iceberg::CutoffMs(*age);
+    auto r = lake.tables().RemoveOrphanFiles(*ident, cutoff, o.dry_run);
+    if (!r.ok()) return Report(r.status());
+    for (const auto& f : r->deleted) std::printf("%s%s\n", o.dry_run ? "orphan " : "deleted ", f.c_str());
+    std::printf("%zu orphan file(s) %s; %zu newer than %s left; %lld reachable\n", r->deleted.size(),
+                o.dry_run ? "found" : "deleted", r->too_new.size(), o.orphans_older_than.c_str(),
+                static_cast<long long>(r->kept));
     return kExitOk;
   }
   if (o.compact->parsed()) {

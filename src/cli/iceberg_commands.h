@@ -1,5 +1,5 @@
 // `floe iceberg ls|describe|history|snapshots|files|create|expire|compact|
-// rollback|publish`: the lakehouse's Iceberg tables (the catalog in the
+// remove-orphans|rollback|publish`: the lakehouse's Iceberg tables (the catalog in the
 // home's floe.db, the warehouse under its lake folder or $FLOE_WAREHOUSE).
 //
 //   IcebergCommands iceberg;

@@ -1,6 +1,7 @@
 // Tables::ExpireSnapshots: metadata first (one commit), then the files only
 // the expired snapshots reached. A crash between the two leaves unreferenced
 // files behind, never a snapshot without its files.
+#include <limits>
 #include <set>
 
 #include "iceberg/table.h"
@@ -76,6 +77,51 @@ Result<ExpireResult> Tables::ExpireSnapshots(const TableIdent& ident, int64_t ol
     }
     Delete(s.manifest_list);
     ++result.manifest_lists;
+  }
+  return result;
+}
+
+Result<OrphanResult> Tables::RemoveOrphanFiles(const TableIdent& ident, int64_t older_than_ms, bool dry_run) {
+  ASSIGN_OR_RETURN(LoadedTable table, Load(ident));
+  const TableMetadata& m = table.metadata;
+  // Everything the metadata reaches, every snapshot's files included.
+  std::set<std::string> reached = {table.metadata_location};
+  for (const auto& [ms, file] : m.metadata_log) reached.insert(file);
+  std::set<std::string> manifests;
+  for (const auto& s : m.snapshots) {
+    if (s.manifest_list.empty()) continue;
+    reached.insert(s.manifest_list);
+    ASSIGN_OR_RETURN(std::string bytes, Read(s.manifest_list));
+    ASSIGN_OR_RETURN(ManifestList list, ReadManifestList(bytes, s.manifest_list));
+    for (const auto& mf : list.manifests) manifests.insert(mf.manifest_path);
+  }
+  for (const auto& path : manifests) {
+    reached.insert(path);
+    ASSIGN_OR_RETURN(std::string bytes, Read(path));
+    ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(bytes, path));
+    for (const auto& e : manifest.entries) reached.insert(e.file.file_path);
+  }
+  ASSIGN_OR_RETURN(storage::ObjectLocation at, stores_.Open(m.location + "/"));
+  auto listed = storage::ListAll(*at.store, at.key);
+  if (!listed.ok()) return Status(listed.status()).WithContext("listing " + m.location);
+  OrphanResult result;
+  const std::string prefix = m.location + "/";
+  for (const auto& o : *listed) {
+    std::string uri = prefix + o.key.substr(at.key.size());
+    if (reached.count(uri) || reached.count(at.store->Uri(o.key)) || o.key.ends_with("version-hint.text")) {
+      ++result.kept;
+      continue;
+    }
+    auto modified = ParseTimestamp(o.last_modified);
+    int64_t ms = modified.ok()
+                     ? std::chrono::duration_cast<std::chrono::milliseconds>(modified->time_since_epoch()).count()
+                     : std::numeric_limits<int64_t>::max();
+    if (ms >= older_than_ms) {
+      result.too_new.push_back(uri);
+      continue;
+    }
+    if (!dry_run) Delete(uri);
+    result.deleted.push_back(uri);
   }
   return result;
 }

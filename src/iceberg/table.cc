@@ -77,6 +77,10 @@ Result<std::vector<FieldSummary>> Summaries(const PartitionSpec& spec, const Sch
 
 }  // namespace
 
+int64_t CutoffMs(std::chrono::nanoseconds age, const Clock& clock) {
+  return Ms(clock.Now() - std::chrono::duration_cast<Timestamp::duration>(age));
+}
+
 std::string NewUuid() {
   uint64_t hi = Rng()(), lo = Rng()();
   hi = (hi & ~0xf000ULL) | 0x4000ULL;                         // version 4

@@ -42,6 +42,12 @@ struct TableChange {
   std::string branch = "main";
 };
 
+struct OrphanResult {
+  int64_t kept = 0;                  // files the table's metadata reaches
+  std::vector<std::string> deleted;  // files it does not, older than the cutoff, deleted
+  std::vector<std::string> too_new;  // unreachable but newer than the cutoff: left (a write in flight)
+};
+
 struct ExpireResult {
   LoadedTable table;
   int64_t snapshots = 0;                                      // expired
@@ -89,6 +95,13 @@ class Tables {
   // reaches. Time travel to an expired snapshot is an error afterwards.
   Result<ExpireResult> ExpireSnapshots(const TableIdent& ident, int64_t older_than_ms, int retain_last = 1);
 
+  // Deletes the files under the table's location that no metadata file,
+  // snapshot, manifest list or manifest of the table reaches (left by
+  // failed or killed writes), if last modified before `older_than_ms`
+  // (Iceberg's default is 3 days: newer ones may belong to a commit in
+  // flight). `dry_run` only lists them.
+  Result<OrphanResult> RemoveOrphanFiles(const TableIdent& ident, int64_t older_than_ms, bool dry_run = false);
+
   // The live data files (ADDED and EXISTING entries) of a snapshot, the
   // current one by default, with inherited snapshot ids and sequence numbers.
   Result<std::vector<ManifestEntry>> PlanFiles(const LoadedTable& table, std::optional<int64_t> snapshot_id = {});
@@ -106,6 +119,10 @@ class Tables {
   storage::ObjectStores& stores_;
   const Clock& clock_;
 };
+
+// Milliseconds since the epoch, `age` before now: the cutoff of snapshot
+// expiry and orphan-file removal.
+int64_t CutoffMs(std::chrono::nanoseconds age, const Clock& clock = SystemClock());
 
 // A random version-4 UUID, as Iceberg names metadata files and tables.
 std::string NewUuid();

@@ -185,10 +185,7 @@ class ExpireSnapshotsTask final : public flow::Task {
     if (!age.ok() || age->count() < 0) return ctx.PropertyError("olderThan", "must be a duration like P5D or PT1H");
     ASSIGN_OR_RETURN(int64_t retain_last, ctx.IntOr("retainLast", 1));
     if (retain_last < 1) return ctx.PropertyError("retainLast", "must be at least 1");
-    int64_t cutoff =
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            (SystemClock().Now() - std::chrono::duration_cast<Timestamp::duration>(*age)).time_since_epoch())
-            .count();
+    int64_t cutoff = iceberg::CutoffMs(*age);
     ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
     ASSIGN_OR_RETURN(iceberg::ExpireResult r,
                      lake->tables().ExpireSnapshots(ident, cutoff, static_cast<int>(retain_last)));
@@ -199,6 +196,28 @@ class ExpireSnapshotsTask final : public flow::Task {
                            {"deletedDataFiles", Value(r.data_files)},
                            {"deletedManifests", Value(r.manifests)},
                            {"deletedManifestLists", Value(r.manifest_lists)}});
+  }
+};
+
+class RemoveOrphanFilesTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(iceberg::TableIdent ident, Ident(ctx));
+    ASSIGN_OR_RETURN(std::string older_than, ctx.StringOr("olderThan", "P3D"));
+    auto age = ParseDuration(older_than);
+    if (!age.ok() || age->count() < 0) return ctx.PropertyError("olderThan", "must be a duration like P3D");
+    ASSIGN_OR_RETURN(bool dry_run, ctx.BoolOr("dryRun", false));
+    int64_t cutoff = iceberg::CutoffMs(*age);
+    ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
+    ASSIGN_OR_RETURN(iceberg::OrphanResult r, lake->tables().RemoveOrphanFiles(ident, cutoff, dry_run));
+    tmpl::ValueList files;
+    for (const auto& f : r.deleted) files.push_back(Value(f));
+    ctx.Log(LogLevel::kInfo, ident.ToString() + ": " + std::to_string(r.deleted.size()) + " orphan file(s) " +
+                                 (dry_run ? "found" : "deleted") + ", " + std::to_string(r.too_new.size()) +
+                                 " newer than " + older_than + " left");
+    return Value::MakeMap({{"orphanFiles", Value(std::move(files))},
+                           {"deleted", Value(!dry_run)},
+                           {"tooNew", Value(static_cast<int64_t>(r.too_new.size()))}});
   }
 };
 
@@ -489,6 +508,20 @@ void RegisterIcebergTasks(flow::TaskRegistry& registry) {
                .description = "The last snapshots of main always kept (default 1)."},
           },
       .factory = [] { return std::make_unique<ExpireSnapshotsTask>(); },
+  });
+  registry.Register({
+      .name = "iceberg.RemoveOrphanFiles",
+      .description = "Deletes the files under an Iceberg table's location that none of its metadata reaches "
+                     "(left by failed writes).",
+      .properties =
+          {
+              TableProperty(),
+              {.name = "olderThan",
+               .type = PropertyType::kDuration,
+               .description = "Only files last modified before this (default P3D, as Iceberg's)."},
+              {.name = "dryRun", .type = PropertyType::kBool, .description = "List them, delete nothing."},
+          },
+      .factory = [] { return std::make_unique<RemoveOrphanFilesTask>(); },
   });
   registry.Register({
       .name = "iceberg.Compact",
