@@ -400,12 +400,14 @@ PRAGMA user_version=4;
   sqlite3_stmt* stmt = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(check,
                                "SELECT (SELECT user_version FROM pragma_user_version), "
-                               "(SELECT count(*) FROM sqlite_master WHERE name = 'trigger_states')",
+                               "(SELECT count(*) FROM sqlite_master WHERE name = 'trigger_states'), "
+                               "(SELECT count(*) FROM pragma_table_info('executions') WHERE name = 'pins')",
                                -1, &stmt, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 7);  // migrated to the current schema
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 8);  // migrated to the current schema
   EXPECT_EQ(sqlite3_column_int(stmt, 1), 0);
+  EXPECT_EQ(sqlite3_column_int(stmt, 2), 1) << "executions gained the replay pins (schema 8)";
   sqlite3_finalize(stmt);
   sqlite3_close(check);
   std::filesystem::remove_all(dir);
