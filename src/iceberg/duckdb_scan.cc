@@ -110,10 +110,12 @@ struct ScanState {
   std::optional<ScanPlanner> planner;
 
   bool pinned = false;
+  bool chosen = false;
 
   void Bind() {
+    chosen = options.snapshot_id || options.as_of_ms || !options.ref.empty();
     auto pin = info->options.pinned.find(name);
-    if (pin != info->options.pinned.end() && !options.snapshot_id && !options.as_of_ms && options.ref.empty()) {
+    if (pin != info->options.pinned.end() && !chosen && pin->second != 0) {
       options.snapshot_id = pin->second;
       pinned = true;
     }
@@ -144,8 +146,11 @@ std::optional<tmpl::Value> Literal(const dd::Value& constant, const Type& type, 
     case K::kLong:
       return tmpl::Value(v.GetValue<int64_t>());
     case K::kFloat:
-    case K::kDouble:
-      return tmpl::Value(v.GetValue<double>());
+    case K::kDouble: {
+      double d = v.GetValue<double>();
+      if (d != d) return std::nullopt;  // NaN sorts above every number: nothing to prune by
+      return tmpl::Value(d);
+    }
     case K::kDate:
       return tmpl::Value(static_cast<int64_t>(v.GetValue<dd::date_t>().days));
     case K::kTime:
@@ -354,6 +359,7 @@ class IcebergFileList : public dd::MultiFileList {
                                                .snapshot_id = state_->planner->snapshot_id(),
                                                .moved = t.moved(),
                                                .pinned = state_->pinned,
+                                               .chosen = state_->chosen,
                                                .found_location = t.found_location,
                                                .stats = plan->stats});
     }

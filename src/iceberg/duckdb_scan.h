@@ -29,6 +29,7 @@ struct ScanReport {
   int64_t snapshot_id = 0;  // 0: the table had no snapshot
   bool moved = false;       // read from another folder than the one it records
   bool pinned = false;      // read at the snapshot ScanFunctionOptions::pinned gave
+  bool chosen = false;      // the query named the snapshot itself (snapshot_id, as_of, ref)
   std::string found_location;
   ScanStats stats;
 };

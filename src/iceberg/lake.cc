@@ -156,6 +156,7 @@ Result<std::unique_ptr<Lake>> Lake::Open(const LakeOptions& options) {
   lake->tables_ = std::make_unique<Tables>(*lake->catalog_, lake->stores_);
   ASSIGN_OR_RETURN(lake->session_,
                    engine::Session::Open({.working_directory = options.working_directory,
+                                          .time_zone = "UTC",
                                           .functions = {IcebergFunctions({.catalog = options.catalog})}}));
   ASSIGN_OR_RETURN(lake->con_, lake->session_->Connect());
   return lake;
@@ -208,7 +209,11 @@ Result<WriteResult> Lake::Write(const WriteRequest& request) {
       ASSIGN_OR_RETURN(std::vector<DataFile> files, WriteDataFiles(*con_, table.metadata, request.query, stores_));
       WriteResult result{.table = table};
       if (files.empty()) return result;
-      auto committed = tables_->Commit(ident, {.operation = "append", .added = files, .branch = request.branch});
+      auto committed = tables_->Commit(ident, {.operation = "append",
+                                               .added = files,
+                                               .branch = request.branch,
+                                               .spec_id = table.metadata.DefaultSpec()->spec_id,
+                                               .schema_id = table.metadata.CurrentSchema()->schema_id});
       if (!committed.ok()) {
         DeleteUncommitted(files, stores_);
         return committed.status();
@@ -286,7 +291,12 @@ Result<WriteResult> Lake::Compact(const std::string& name, int64_t target_file_b
       std::vector<DataFile> added,
       WriteDataFiles(*con_, table.metadata,
                      "SELECT * EXCLUDE (filename) FROM " + scan + " WHERE filename IN (" + in_list + ")", stores_));
-  auto committed = tables_->Commit(ident, {.operation = "replace", .added = added, .removed = removed});
+  auto committed = tables_->Commit(ident, {.operation = "replace",
+                                           .added = added,
+                                           .removed = removed,
+                                           .spec_id = table.metadata.DefaultSpec()->spec_id,
+                                           .schema_id = table.metadata.CurrentSchema()->schema_id,
+                                           .read_snapshot = table.metadata.current_snapshot_id.value_or(0)});
   if (!committed.ok()) {
     DeleteUncommitted(added, stores_);
     return committed.status();
@@ -342,8 +352,16 @@ Result<WriteResult> Lake::Rewrite(const TableIdent& ident, const std::string& af
     }
   }
   if (removed.empty() && added.empty()) return result;
-  auto committed =
-      tables_->Commit(ident, {.operation = operation, .added = added, .removed = removed, .branch = branch});
+  const SnapshotRef* head = nullptr;
+  if (auto r = table.metadata.refs.find(branch); r != table.metadata.refs.end()) head = &r->second;
+  int64_t read_from = head ? head->snapshot_id : table.metadata.current_snapshot_id.value_or(0);
+  auto committed = tables_->Commit(ident, {.operation = operation,
+                                           .added = added,
+                                           .removed = removed,
+                                           .branch = branch,
+                                           .spec_id = table.metadata.DefaultSpec()->spec_id,
+                                           .schema_id = table.metadata.CurrentSchema()->schema_id,
+                                           .read_snapshot = read_from});
   if (!committed.ok()) return abandon(committed.status());
   result.table = std::move(*committed);
   result.committed = true;

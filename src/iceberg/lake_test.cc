@@ -219,6 +219,31 @@ TEST_F(LakeTest, MaintenanceCompactsExpiresRollsBackAndPublishes) {
               HasSubstr("is a tag"));
 }
 
+// Found in review: partition values come from the rows as the table types
+// them; a change computed from rows the branch no longer holds fails.
+TEST_F(LakeTest, PartitionsFollowTheTableTypesAndStaleRewritesFail) {
+  auto created = lake_->CreateTable({.table = "s.p",
+                                     .schema = *SchemaFromJson(*tmpl::ParseJson(R"json({"type": "struct", "fields": [
+                                       {"id": 1, "name": "n", "required": false, "type": "long"}]})json")),
+                                     .partition_by = {"n"}});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto written = lake_->Write({.table = "s.p", .query = "SELECT 2.7 AS n"});
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.p') WHERE n = 3"), 1);
+  auto files = lake_->tables().PlanFiles(*lake_->tables().Load(*ParseTableIdent("s.p")));
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 1u);
+  ASSERT_TRUE(files->front().file.partition[0].is_int());
+  EXPECT_EQ(files->front().file.partition[0].AsInt(), 3) << "the long written, not the 2.7 the query gave";
+
+  TableIdent t = *ParseTableIdent("s.p");
+  auto table = lake_->tables().Load(t);
+  auto stale = lake_->tables().Commit(t, {.operation = "delete",
+                                          .removed = {files->front().file.file_path},
+                                          .read_snapshot = *table->metadata.current_snapshot_id + 1});
+  EXPECT_THAT(stale.status().message(), HasSubstr("since the rows were read"));
+}
+
 TEST_F(LakeTest, OrphanFilesGoAndEverythingTheTableReachesStays) {
   ASSERT_TRUE(lake_->CreateTable({.table = "s.t", .query = "SELECT 1 AS id", .partition_by = {"id"}}).ok());
   ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 2 AS id"}).ok());

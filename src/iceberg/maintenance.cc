@@ -30,7 +30,13 @@ Result<ExpireResult> Tables::ExpireSnapshots(const TableIdent& ident, int64_t ol
     m.snapshots = std::move(remaining);
     std::set<int64_t> gone;
     for (const auto& s : expired) gone.insert(s.snapshot_id);
-    std::erase_if(m.snapshot_log, [&](const auto& entry) { return gone.count(entry.second) > 0; });
+    // As Iceberg's: the log keeps only what follows the last expired
+    // snapshot, so time travel to before it fails instead of reading an
+    // older snapshot that survived (a tag's).
+    size_t last_gone = 0;
+    for (size_t i = 0; i < m.snapshot_log.size(); ++i)
+      if (gone.count(m.snapshot_log[i].second)) last_gone = i + 1;
+    m.snapshot_log.erase(m.snapshot_log.begin(), m.snapshot_log.begin() + static_cast<std::ptrdiff_t>(last_gone));
     return Status::Ok();
   });
   if (!committed.ok()) return committed.status();
@@ -101,27 +107,30 @@ Result<OrphanResult> Tables::RemoveOrphanFiles(const TableIdent& ident, int64_t 
     ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(bytes, path));
     for (const auto& e : manifest.entries) reached.insert(e.file.file_path);
   }
-  ASSIGN_OR_RETURN(storage::ObjectLocation at, stores_.Open(m.location + "/"));
-  auto listed = storage::ListAll(*at.store, at.key);
-  if (!listed.ok()) return Status(listed.status()).WithContext("listing " + m.location);
+  // Only the table's own data and metadata folders: a table nested under
+  // this one's location (lake.orders.daily under lake.orders) is not ours.
   OrphanResult result;
-  const std::string prefix = m.location + "/";
-  for (const auto& o : *listed) {
-    std::string uri = prefix + o.key.substr(at.key.size());
-    if (reached.count(uri) || reached.count(at.store->Uri(o.key)) || o.key.ends_with("version-hint.text")) {
-      ++result.kept;
-      continue;
+  for (const std::string folder : {m.location + "/data/", m.location + "/metadata/"}) {
+    ASSIGN_OR_RETURN(storage::ObjectLocation at, stores_.Open(folder));
+    auto listed = storage::ListAll(*at.store, at.key);
+    if (!listed.ok()) return Status(listed.status()).WithContext("listing " + folder);
+    for (const auto& o : *listed) {
+      std::string uri = folder + o.key.substr(at.key.size());
+      if (reached.count(uri) || reached.count(at.store->Uri(o.key)) || o.key.ends_with("version-hint.text")) {
+        ++result.kept;
+        continue;
+      }
+      auto modified = ParseTimestamp(o.last_modified);
+      int64_t ms = modified.ok()
+                       ? std::chrono::duration_cast<std::chrono::milliseconds>(modified->time_since_epoch()).count()
+                       : std::numeric_limits<int64_t>::max();
+      if (ms >= older_than_ms) {
+        result.too_new.push_back(uri);
+        continue;
+      }
+      if (!dry_run) Delete(uri);
+      result.deleted.push_back(uri);
     }
-    auto modified = ParseTimestamp(o.last_modified);
-    int64_t ms = modified.ok()
-                     ? std::chrono::duration_cast<std::chrono::milliseconds>(modified->time_since_epoch()).count()
-                     : std::numeric_limits<int64_t>::max();
-    if (ms >= older_than_ms) {
-      result.too_new.push_back(uri);
-      continue;
-    }
-    if (!dry_run) Delete(uri);
-    result.deleted.push_back(uri);
   }
   return result;
 }

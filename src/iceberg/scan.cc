@@ -278,7 +278,12 @@ bool ManifestMayMatch(const Predicate& filter, const ManifestFile& manifest, con
     return PartitionLeafMayMatch(p, spec, schema, [&](size_t i) -> std::optional<Domain> {
       const FieldSummary& s = (*manifest.partitions)[i];
       const Type& t = *(*type)->fields[i].type;
-      Domain d{.may_have_null = s.contains_null, .may_have_value = s.lower_bound.has_value()};
+      // A NaN is a value outside the bounds; writers may not say whether
+      // there are any.
+      bool floating = t.kind == Type::Kind::kFloat || t.kind == Type::Kind::kDouble;
+      Domain d{.may_have_null = s.contains_null,
+               .may_have_value = s.lower_bound.has_value() || (floating && s.contains_nan.value_or(true))};
+      if (floating && s.contains_nan.value_or(true)) return std::optional<Domain>();
       if (s.lower_bound) {
         auto v = FromBound(t, *s.lower_bound);
         if (!v.ok()) return std::nullopt;

@@ -62,9 +62,15 @@ Result<std::vector<FieldSummary>> Summaries(const PartitionSpec& spec, const Sch
         out[i].contains_null = true;
         continue;
       }
+      if (v.is_double() && v.AsDouble() != v.AsDouble()) {  // NaN is never a bound
+        out[i].contains_nan = true;
+        continue;
+      }
       if (!low || ValueLess(v, *low)) low = v;
       if (!high || ValueLess(*high, v)) high = v;
     }
+    if (!out[i].contains_nan && (type.kind == Type::Kind::kFloat || type.kind == Type::Kind::kDouble))
+      out[i].contains_nan = false;
     if (low) {
       ASSIGN_OR_RETURN(std::string lower, ToBound(type, *low));
       ASSIGN_OR_RETURN(std::string upper, ToBound(type, *high));
@@ -340,6 +346,11 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
   ASSIGN_OR_RETURN(LoadedTable table, Load(ident));
   if (auto ref = table.metadata.refs.find(change.branch); ref != table.metadata.refs.end() && !ref->second.branch)
     return FailedPrecondition(ident.ToString() + ": '" + change.branch + "' is a tag; commits go to branches");
+  if ((change.spec_id && *change.spec_id != table.metadata.DefaultSpec()->spec_id) ||
+      (change.schema_id && *change.schema_id != table.metadata.CurrentSchema()->schema_id))
+    return FailedPrecondition("committing to " + ident.ToString() +
+                              ": the table's schema or partition spec changed since the files were written; write "
+                              "them again");
   const int64_t retries = Property(table.metadata, "commit.retry.num-retries", 4);
   const int64_t min_wait = Property(table.metadata, "commit.retry.min-wait-ms", 100);
   const int64_t max_wait = Property(table.metadata, "commit.retry.max-wait-ms", 60000);
@@ -373,6 +384,11 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
   for (int64_t attempt = 0;; ++attempt) {
     const TableMetadata& base = table.metadata;
     const Snapshot* parent = BranchHead(base, change.branch);
+    if (change.read_snapshot && *change.read_snapshot != (parent ? parent->snapshot_id : 0))
+      return give_up(FailedPrecondition("committing to " + ident.ToString() + ": branch '" + change.branch +
+                                        "' moved from snapshot " + std::to_string(*change.read_snapshot) + " to " +
+                                        std::to_string(parent ? parent->snapshot_id : 0) +
+                                        " since the rows were read; run it again"));
     int64_t sequence = base.last_sequence_number + 1;
     int64_t snapshot_id = NewSnapshotId();
     ManifestList list{.snapshot_id = snapshot_id,

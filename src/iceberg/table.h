@@ -40,6 +40,14 @@ struct TableChange {
   std::set<std::string> removed;
   // A branch that does not exist yet starts from the current snapshot.
   std::string branch = "main";
+  // The partition spec and schema the added files were written with: a
+  // commit that finds others current fails (the files would be mislabelled).
+  std::optional<int> spec_id, schema_id;
+  // For changes computed from the table's rows (overwrite, merge, delete,
+  // compaction): the branch's snapshot they were read from (0: none). The
+  // commit fails if the branch moved since, rather than keep rows the
+  // change never saw (serializable, as Iceberg's default for these).
+  std::optional<int64_t> read_snapshot;
 };
 
 struct OrphanResult {

@@ -62,8 +62,6 @@ Result<std::string> PartitionExpr(const PartitionField& field, const std::string
           return "epoch_us(" + c + ")";
         case K::kTime:
           return "datediff('microsecond', TIME '00:00:00', " + c + ")";
-        case K::kDecimal:
-          return "CAST(replace(CAST(" + c + " AS VARCHAR), '.', '') AS BIGINT)";
         case K::kBoolean:
         case K::kInt:
         case K::kLong:
@@ -252,13 +250,19 @@ Result<std::vector<DataFile>> WriteDataFiles(engine::Connection& con, const Tabl
                              " row(s) have it NULL");
   }
 
+  // The rows as the table types them: partition values are computed from
+  // these (a value cast to decimal(10,2) or to a timestamp partitions as
+  // what is written, not as what the query gave).
+  const std::string typed_ident = Ident(staged + "_typed");
+  RETURN_IF_ERROR(
+      con.Execute("CREATE TEMP TABLE " + typed_ident + " AS SELECT " + projection + " FROM " + staged_ident));
+  DropStaged drop_typed{con, typed_ident};
   // The partitions present, each written as its own file.
   std::vector<std::string> exprs;
   for (const auto& pf : spec->fields) {
     const NestedField* source = schema->FindField(pf.source_id);
     if (!source) return FailedPrecondition("partition field '" + pf.name + "' has no source column");
-    auto it = columns.find(Lower(source->name));
-    std::string c = it == columns.end() ? "CAST(NULL AS " + DuckDbTypeSql(*source->type) + ")" : Ident(it->second);
+    std::string c = Ident(source->name);
     ASSIGN_OR_RETURN(std::string e, PartitionExpr(pf, c, *source->type));
     exprs.push_back(e);
   }
@@ -268,7 +272,7 @@ Result<std::vector<DataFile>> WriteDataFiles(engine::Connection& con, const Tabl
   } else {
     std::string select;
     for (size_t i = 0; i < exprs.size(); ++i) select += (i ? ", " : "") + exprs[i] + " AS p" + std::to_string(i);
-    ASSIGN_OR_RETURN(engine::Table parts, con.Query("SELECT DISTINCT " + select + " FROM " + staged_ident));
+    ASSIGN_OR_RETURN(engine::Table parts, con.Query("SELECT DISTINCT " + select + " FROM " + typed_ident));
     tuples = std::move(parts.rows);
   }
   ASSIGN_OR_RETURN(engine::Table count, con.Query("SELECT count(*) FROM " + staged_ident));
@@ -290,7 +294,7 @@ Result<std::vector<DataFile>> WriteDataFiles(engine::Connection& con, const Tabl
       std::error_code ec;
       std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     }
-    Status written = WriteParquet(con, "SELECT " + projection + " FROM " + staged_ident + where, path, *schema);
+    Status written = WriteParquet(con, "SELECT * FROM " + typed_ident + where, path, *schema);
     if (!written.ok()) {
       DeleteUncommitted(files, stores);
       return written;

@@ -43,7 +43,8 @@ class DuckDbQueryTask final : public flow::Task {
     options.functions.push_back(iceberg::IcebergFunctions(
         {.catalog = ctx.Lake().catalog, .pinned = ctx.Lake().pinned, .on_scan = [&](const iceberg::ScanReport& r) {
            std::lock_guard lock(scans_mu);
-           snapshots_read[r.table] = r.snapshot_id;
+           // What a replay pins: the tables read at their current snapshot.
+           if (!r.chosen && r.snapshot_id != 0) snapshots_read[r.table] = r.snapshot_id;
            ctx.Log(LogLevel::kInfo, "iceberg_scan('" + r.table + "'): snapshot " + std::to_string(r.snapshot_id) +
                                         ", " + std::to_string(r.stats.files - r.stats.files_skipped) + " of " +
                                         std::to_string(r.stats.files) + " data file(s) to read, " +
