@@ -165,7 +165,8 @@ void Planning(const fs::path& dir) {
   std::ifstream in(largest, std::ios::binary);
   std::string manifest_bytes((std::istreambuf_iterator<char>(in)), {});
   size_t entries = 0;
-  double decode = MedianMs(5, [&] { entries = iceberg::ReadManifest(manifest_bytes, largest.string())->entries.size(); });
+  double decode =
+      MedianMs(5, [&] { entries = iceberg::ReadManifest(manifest_bytes, largest.string())->entries.size(); });
   std::printf("planning: 1,000 snapshots, 10,000 data files\n");
   std::printf("  decoding the largest manifest (%zu entries, %zu bytes) %.1f ms\n", entries, manifest_bytes.size(),
               decode);

@@ -85,7 +85,7 @@ struct Execution {
   // A replay's Iceberg snapshots, {taskId: {table: snapshotId}}: what the
   // replayed tasks read again (schema 8). Empty: the tables' current data.
   std::string pins_json;
-  std::string flow_source;   // the flow's YAML as it ran
+  std::string flow_source;  // the flow's YAML as it ran
   std::string flow_path;
   std::string error;
   std::vector<StateChange> history;
