@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "iceberg/duckdb_scan.h"
+#include "iceberg/sql_text.h"
 #include "iceberg/writer.h"
 #include "tmpl/json.h"
 
@@ -12,15 +13,6 @@ namespace {
 
 using K = Type::Kind;
 
-std::string Quote(const std::string& s, char q) {
-  std::string out(1, q);
-  for (char c : s) {
-    if (c == q) out += q;
-    out += c;
-  }
-  return out + q;
-}
-
 std::string Trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   size_t i = 0;
@@ -28,13 +20,8 @@ std::string Trim(std::string s) {
   return s.substr(i);
 }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 Result<TypePtr> IcebergTypeOf(const std::string& duck, const std::string& column) {
-  std::string t = Lower(duck);
+  std::string t = AsciiLower(duck);
   if (t == "bigint") return Type::Primitive(K::kLong);
   if (t == "integer" || t == "smallint" || t == "tinyint" || t == "usmallint" || t == "utinyint")
     return Type::Primitive(K::kInt);
@@ -74,7 +61,7 @@ Result<PartitionSpec> ParsePartitionBy(const std::vector<std::string>& fields, c
     size_t open = text.find('(');
     if (open != std::string::npos) {
       if (text.back() != ')') return InvalidArgument("partition field '" + raw + "': expected name(column)");
-      fn = Lower(Trim(text.substr(0, open)));
+      fn = AsciiLower(Trim(text.substr(0, open)));
       std::vector<std::string> args;
       std::string inside = text.substr(open + 1, text.size() - open - 2);
       for (size_t start = 0;;) {
@@ -238,7 +225,7 @@ Result<WriteResult> Lake::Write(const WriteRequest& request) {
         ~Drop() { con.Execute("DROP TABLE IF EXISTS \"" + name + "\"").IgnoreError(); }
       } drop{*con_, staged};
       std::string keys;
-      for (const auto& k : request.keys) keys += (keys.empty() ? "" : ", ") + Quote(k, '"');
+      for (const auto& k : request.keys) keys += (keys.empty() ? "" : ", ") + SqlIdent(k);
       auto dupes = con_->Query("SELECT count(*) FROM (SELECT " + keys + " FROM \"" + staged + "\" GROUP BY " + keys +
                                " HAVING count(*) > 1)");
       if (!dupes.ok()) return Status(dupes.status()).WithContext("merge keys");
@@ -281,12 +268,12 @@ Result<WriteResult> Lake::Compact(const std::string& name, int64_t target_file_b
     if (files.size() < 2) continue;
     for (const auto& f : files) {
       removed.insert(f);
-      in_list += (in_list.empty() ? "" : ", ") + Quote(f, '\'');
+      in_list += (in_list.empty() ? "" : ", ") + SqlString(f);
     }
   }
   WriteResult result{.table = table};
   if (removed.empty()) return result;
-  std::string scan = "iceberg_scan(" + Quote(ident.ToString(), '\'') + ", filename = true)";
+  std::string scan = "iceberg_scan(" + SqlString(ident.ToString()) + ", filename = true)";
   ASSIGN_OR_RETURN(
       std::vector<DataFile> added,
       WriteDataFiles(*con_, table.metadata,
@@ -313,8 +300,8 @@ Result<WriteResult> Lake::Compact(const std::string& name, int64_t target_file_b
 Result<WriteResult> Lake::Rewrite(const TableIdent& ident, const std::string& affected, const std::string& query,
                                   const std::string& operation, const std::string& branch) {
   ASSIGN_OR_RETURN(LoadedTable table, tables_->Load(ident));
-  std::string scan = "iceberg_scan(" + Quote(ident.ToString(), '\'') +
-                     (branch != "main" && table.metadata.refs.count(branch) ? ", ref => " + Quote(branch, '\'') : "") +
+  std::string scan = "iceberg_scan(" + SqlString(ident.ToString()) +
+                     (branch != "main" && table.metadata.refs.count(branch) ? ", ref => " + SqlString(branch) : "") +
                      ", filename = true)";
   // The files holding affected rows, and how many each holds.
   auto hits = con_->Query("SELECT filename, count(*) FROM " + scan + " WHERE " + affected + " GROUP BY filename");
@@ -324,7 +311,7 @@ Result<WriteResult> Lake::Rewrite(const TableIdent& ident, const std::string& af
   int64_t deleted = 0;
   for (const auto& row : hits->rows) {
     removed.insert(row[0].AsString());
-    in_list += (in_list.empty() ? "" : ", ") + Quote(row[0].AsString(), '\'');
+    in_list += (in_list.empty() ? "" : ", ") + SqlString(row[0].AsString());
   }
   WriteResult result{.table = table};
   std::vector<DataFile> added;

@@ -4,19 +4,11 @@
 #include <set>
 
 #include "core/strings.h"
+#include "iceberg/sql_text.h"
 #include "iceberg/values.h"
 
 namespace floe::iceberg {
 namespace {
-
-std::string Quote(const std::string& s, char q) {
-  std::string out(1, q);
-  for (char c : s) {
-    if (c == q) out += q;
-    out += c;
-  }
-  return out + q;
-}
 
 // DuckDB's FIELD_IDS value for a type: the id, or a struct with
 // __duckdb_field_id and the children's ids.
@@ -24,7 +16,7 @@ std::string FieldIds(int id, const Type& t) {
   std::string out = "{__duckdb_field_id: " + std::to_string(id);
   switch (t.kind) {
     case Type::Kind::kStruct:
-      for (const auto& f : t.fields) out += ", " + Quote(f.name, '"') + ": " + FieldIds(f.id, *f.type);
+      for (const auto& f : t.fields) out += ", " + SqlIdent(f.name) + ": " + FieldIds(f.id, *f.type);
       break;
     case Type::Kind::kList:
       out += ", element: " + FieldIds(t.element_id, *t.element);
@@ -97,8 +89,8 @@ std::optional<tmpl::Value> StatValue(const Type& type, const std::string& text) 
 Status WriteParquet(engine::Connection& con, const std::string& query, const std::string& path, const Schema& schema) {
   std::string ids;
   for (const auto& f : schema.fields)
-    ids += (ids.empty() ? "" : ", ") + Quote(f.name, '"') + ": " + FieldIds(f.id, *f.type);
-  std::string sql = "COPY (" + query + ") TO " + Quote(path, '\'') + " (FORMAT PARQUET, FIELD_IDS {" + ids + "})";
+    ids += (ids.empty() ? "" : ", ") + SqlIdent(f.name) + ": " + FieldIds(f.id, *f.type);
+  std::string sql = "COPY (" + query + ") TO " + SqlString(path) + " (FORMAT PARQUET, FIELD_IDS {" + ids + "})";
   Status s = con.Execute(sql);
   return s.ok() ? s : std::move(s).WithContext("writing the Iceberg data file " + path);
 }
@@ -108,7 +100,7 @@ Result<DataFile> DescribeParquet(engine::Connection& con, const std::string& pat
   auto table = con.Query(
       "SELECT row_group_id, row_group_num_rows, path_in_schema, num_values, stats_null_count, stats_min_value, "
       "stats_max_value, total_compressed_size FROM parquet_metadata(" +
-      Quote(path, '\'') + ")");
+      SqlString(path) + ")");
   if (!table.ok()) return Status(table.status()).WithContext("reading the footer of " + path);
   DataFile file{.file_path = path, .partition = std::move(partition), .file_size_in_bytes = size};
   std::map<int64_t, int64_t> group_rows;

@@ -4,21 +4,13 @@
 #include <cctype>
 
 #include "iceberg/parquet_files.h"
+#include "iceberg/sql_text.h"
 #include "iceberg/table.h"
 
 namespace floe::iceberg {
 namespace {
 
 using K = Type::Kind;
-
-std::string Ident(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string Literal(const tmpl::Value& v) {
   if (v.is_null()) return "NULL";
@@ -29,17 +21,7 @@ std::string Literal(const tmpl::Value& v) {
     std::snprintf(buf, sizeof buf, "%.17g", v.AsDouble());
     return std::string("CAST('") + buf + "' AS DOUBLE)";
   }
-  std::string out = "'";
-  for (char c : v.AsString()) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+  return SqlString(v.AsString());
 }
 
 bool IsTimestamp(const Type& t) { return t.kind == K::kTimestamp || t.kind == K::kTimestampTz; }
@@ -187,7 +169,7 @@ std::string DuckDbTypeSql(const Type& t) {
     case K::kStruct: {
       std::string out = "STRUCT(";
       for (size_t i = 0; i < t.fields.size(); ++i)
-        out += (i ? ", " : "") + Ident(t.fields[i].name) + " " + DuckDbTypeSql(*t.fields[i].type);
+        out += (i ? ", " : "") + SqlIdent(t.fields[i].name) + " " + DuckDbTypeSql(*t.fields[i].type);
       return out + ")";
     }
     case K::kList:
@@ -211,7 +193,7 @@ Result<std::vector<DataFile>> WriteDataFiles(engine::Connection& con, const Tabl
   const PartitionSpec* spec = table.DefaultSpec();
   if (!schema || !spec) return FailedPrecondition("the table's metadata has no current schema or partition spec");
   const std::string staged = "__floe_iceberg_write_" + NewUuid().substr(0, 8);
-  const std::string staged_ident = Ident(staged);
+  const std::string staged_ident = SqlIdent(staged);
   RETURN_IF_ERROR(con.Execute("CREATE TEMP TABLE " + staged_ident + " AS " + query));
   struct DropStaged {
     engine::Connection& con;
@@ -222,29 +204,29 @@ Result<std::vector<DataFile>> WriteDataFiles(engine::Connection& con, const Tabl
   // The query's columns, by name (DuckDB's names are case-insensitive).
   ASSIGN_OR_RETURN(engine::Table described, con.Query("SELECT * FROM " + staged_ident + " LIMIT 0"));
   std::map<std::string, std::string> columns;  // lower-case name -> the query's spelling
-  for (const auto& c : described.columns) columns[Lower(c.name)] = c.name;
+  for (const auto& c : described.columns) columns[AsciiLower(c.name)] = c.name;
   std::string projection;
   std::set<std::string> used;
   for (const auto& f : schema->fields) {
-    auto it = columns.find(Lower(f.name));
+    auto it = columns.find(AsciiLower(f.name));
     if (it == columns.end() && f.required)
       return InvalidArgument("the rows have no column '" + f.name + "', which the table requires");
-    std::string value = it == columns.end() ? "NULL" : Ident(it->second);
+    std::string value = it == columns.end() ? "NULL" : SqlIdent(it->second);
     if (it != columns.end()) used.insert(it->first);
     projection += (projection.empty() ? "" : ", ") +
-                  ("CAST(" + value + " AS " + DuckDbTypeSql(*f.type) + ") AS " + Ident(f.name));
+                  ("CAST(" + value + " AS " + DuckDbTypeSql(*f.type) + ") AS " + SqlIdent(f.name));
   }
   std::string known;
   for (const auto& f : schema->fields) known += (known.empty() ? "" : ", ") + f.name;
   for (const auto& c : described.columns)
-    if (!used.count(Lower(c.name)))
+    if (!used.count(AsciiLower(c.name)))
       return InvalidArgument("the rows have a column '" + c.name + "' that the table does not (its columns: " + known +
                              ")");
   for (const auto& f : schema->fields) {
     if (!f.required) continue;
-    auto it = columns.find(Lower(f.name));
+    auto it = columns.find(AsciiLower(f.name));
     ASSIGN_OR_RETURN(engine::Table nulls,
-                     con.Query("SELECT count(*) FROM " + staged_ident + " WHERE " + Ident(it->second) + " IS NULL"));
+                     con.Query("SELECT count(*) FROM " + staged_ident + " WHERE " + SqlIdent(it->second) + " IS NULL"));
     if (!nulls.rows.empty() && nulls.rows[0][0].is_int() && nulls.rows[0][0].AsInt() > 0)
       return InvalidArgument("column '" + f.name + "' is required, and " + std::to_string(nulls.rows[0][0].AsInt()) +
                              " row(s) have it NULL");
@@ -253,7 +235,7 @@ Result<std::vector<DataFile>> WriteDataFiles(engine::Connection& con, const Tabl
   // The rows as the table types them: partition values are computed from
   // these (a value cast to decimal(10,2) or to a timestamp partitions as
   // what is written, not as what the query gave).
-  const std::string typed_ident = Ident(staged + "_typed");
+  const std::string typed_ident = SqlIdent(staged + "_typed");
   RETURN_IF_ERROR(
       con.Execute("CREATE TEMP TABLE " + typed_ident + " AS SELECT " + projection + " FROM " + staged_ident));
   DropStaged drop_typed{con, typed_ident};
@@ -262,7 +244,7 @@ Result<std::vector<DataFile>> WriteDataFiles(engine::Connection& con, const Tabl
   for (const auto& pf : spec->fields) {
     const NestedField* source = schema->FindField(pf.source_id);
     if (!source) return FailedPrecondition("partition field '" + pf.name + "' has no source column");
-    std::string c = Ident(source->name);
+    std::string c = SqlIdent(source->name);
     ASSIGN_OR_RETURN(std::string e, PartitionExpr(pf, c, *source->type));
     exprs.push_back(e);
   }
