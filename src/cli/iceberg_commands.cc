@@ -171,8 +171,11 @@ std::optional<int> IcebergCommands::Run(const runtime::Home& home) {
     return kExitOk;
   }
   if (o.rollback->parsed() || o.publish->parsed()) {
-    auto r =
-        o.rollback->parsed() ? lake.tables().Rollback(*ident, o.snapshot) : lake.tables().Publish(*ident, o.branch);
+    auto published = [&]() -> Result<iceberg::LoadedTable> {
+      ASSIGN_OR_RETURN(auto tables, lake.tables().Publish({*ident}, o.branch));
+      return std::move(tables[0]);
+    };
+    auto r = o.rollback->parsed() ? lake.tables().Rollback(*ident, o.snapshot) : published();
     if (!r.ok()) return Report(r.status());
     std::printf("%s: main is at snapshot %lld\n", o.table.c_str(),
                 static_cast<long long>(r->metadata.current_snapshot_id.value_or(0)));

@@ -54,7 +54,9 @@ int ModelsMain(int argc, char** argv) {
         "  flags as dbt spells them: -s/--select, --exclude, --selector, --full-refresh, --threads N,\n"
         "  --vars '{k: v}', --target NAME, --profiles-dir DIR, --project-dir DIR, --fail-fast, --state DIR\n"
         "  --skip-unchanged: build only nodes whose SQL, config, seed data or upstream changed since their\n"
-        "  last successful build (fingerprints kept in floe's home: --home, $FLOE_HOME or ./.floe)\n");
+        "  last successful build (fingerprints kept in floe's home: --home, $FLOE_HOME or ./.floe)\n"
+        "  models materialized as 'iceberg' are tables in the home's Iceberg catalog; build --audit-branch NAME\n"
+        "  writes them to that branch and publishes them to main only when every test passes\n");
     return args.empty() ? 2 : 0;
   }
   models::CommandEnvironment env{
@@ -63,20 +65,27 @@ int ModelsMain(int argc, char** argv) {
       .err = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); },
   };
   // Only commands that build need the store; `ls` or `parse` leave no trace.
+  // Those that run SQL can read the home's Iceberg tables.
   static const std::vector<std::string> kBuilding = {"build", "run", "seed", "snapshot", "test"};
   std::unique_ptr<state::Store> store;
   std::unique_ptr<StoreFingerprints> fingerprints;
   std::string command = args[0] == "dbt" && args.size() > 1 ? args[1] : args[0];
-  if (std::find(kBuilding.begin(), kBuilding.end(), command) != kBuilding.end()) {
+  bool building = std::find(kBuilding.begin(), kBuilding.end(), command) != kBuilding.end();
+  if (building || command == "show" || command == "compile") {
     runtime::Home home = runtime::ResolveHome(home_flag, "", "");
-    auto opened = state::OpenSqliteStore(home.database());
-    if (!opened.ok()) {
-      std::fprintf(stderr, "error: %s\n", opened.status().ToString().c_str());
-      return 2;
+    flow::LakeSettings lake = home.lake_settings();
+    env.lake_catalog = lake.catalog;
+    env.lake_warehouse = lake.warehouse;
+    if (building) {
+      auto opened = state::OpenSqliteStore(home.database());
+      if (!opened.ok()) {
+        std::fprintf(stderr, "error: %s\n", opened.status().ToString().c_str());
+        return 2;
+      }
+      store = std::move(*opened);
+      fingerprints = std::make_unique<StoreFingerprints>(*store);
+      env.fingerprints = fingerprints.get();
     }
-    store = std::move(*opened);
-    fingerprints = std::make_unique<StoreFingerprints>(*store);
-    env.fingerprints = fingerprints.get();
   }
   return models::RunCommand(args, env).exit_code;
 }

@@ -440,7 +440,7 @@ class IcebergReader : public dd::MultiFileReader {
   dd::unique_ptr<dd::MultiFileReader> Copy() const override {
     auto copy = dd::make_uniq<IcebergReader>(info_);
     copy->state_ = state_;
-    return std::move(copy);
+    return copy;
   }
 
  private:

@@ -26,6 +26,10 @@ Result<TypePtr> IcebergTypeOf(const std::string& duck, const std::string& column
   if (t == "integer" || t == "smallint" || t == "tinyint" || t == "usmallint" || t == "utinyint")
     return Type::Primitive(K::kInt);
   if (t == "uinteger") return Type::Primitive(K::kLong);
+  // Iceberg has no wider integers: sums of integers (HUGEINT in DuckDB) and
+  // unsigned 64-bit ones keep every value as decimals, as Spark types them.
+  if (t == "hugeint") return ParsePrimitiveType("decimal(38, 0)");
+  if (t == "ubigint") return ParsePrimitiveType("decimal(20, 0)");
   if (t == "double") return Type::Primitive(K::kDouble);
   if (t == "float") return Type::Primitive(K::kFloat);
   if (t == "boolean") return Type::Primitive(K::kBoolean);

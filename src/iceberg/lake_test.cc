@@ -201,13 +201,13 @@ TEST_F(LakeTest, MaintenanceCompactsExpiresRollsBackAndPublishes) {
   // Write-audit-publish: a branch, then main fast-forwarded onto it.
   ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 100 AS id, 'eu' AS region", .branch = "audit"}).ok());
   EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 7);
-  auto published = lake_->tables().Publish(t, "audit");
+  auto published = lake_->tables().Publish({t}, "audit");
   ASSERT_TRUE(published.ok()) << published.status().ToString();
   EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 8);
-  int64_t published_id = *published->metadata.current_snapshot_id;
+  int64_t published_id = *(*published)[0].metadata.current_snapshot_id;
   ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 101 AS id, 'eu' AS region", .branch = "audit2"}).ok());
   ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 102 AS id, 'eu' AS region"}).ok());
-  EXPECT_THAT(lake_->tables().Publish(t, "audit2").status().message(), HasSubstr("main has moved on"));
+  EXPECT_THAT(lake_->tables().Publish({t}, "audit2").status().message(), HasSubstr("main has moved on"));
 
   auto rolled = lake_->tables().Rollback(t, published_id);
   ASSERT_TRUE(rolled.ok()) << rolled.status().ToString();
@@ -242,6 +242,50 @@ TEST_F(LakeTest, PartitionsFollowTheTableTypesAndStaleRewritesFail) {
                                           .removed = {files->front().file.file_path},
                                           .read_snapshot = *table->metadata.current_snapshot_id + 1});
   EXPECT_THAT(stale.status().message(), HasSubstr("since the rows were read"));
+}
+
+TEST_F(LakeTest, PublishingSeveralTablesMovesAllOrNone) {
+  for (const char* t : {"s.a", "s.b"}) {
+    ASSERT_TRUE(lake_->CreateTable({.table = t, .query = "SELECT 1 AS id"}).ok());
+    ASSERT_TRUE(lake_->Write({.table = t, .query = "SELECT 2 AS id", .branch = "audit"}).ok());
+  }
+  TableIdent a{{"s"}, "a"}, b{{"s"}, "b"};
+  // b's main moves on: it cannot be fast-forwarded, so a must not move either.
+  ASSERT_TRUE(lake_->Write({.table = "s.b", .query = "SELECT 3 AS id"}).ok());
+  int64_t a_main = *lake_->tables().Load(a)->metadata.current_snapshot_id;
+  auto refused = lake_->tables().Publish({a, b}, "audit");
+  EXPECT_THAT(refused.status().message(), HasSubstr("main has moved on"));
+  EXPECT_EQ(*lake_->tables().Load(a)->metadata.current_snapshot_id, a_main);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.a')"), 1);
+
+  ASSERT_TRUE(lake_->tables().SetRef(b, "audit", true).ok());  // the branch again from main
+  ASSERT_TRUE(lake_->Write({.table = "s.b", .query = "SELECT 4 AS id", .branch = "audit"}).ok());
+  auto published = lake_->tables().Publish({a, b}, "audit", /*drop_branch=*/true);
+  ASSERT_TRUE(published.ok()) << published.status().ToString();
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.a')"), 2);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.b')"), 3);
+  EXPECT_EQ(lake_->tables().Load(b)->metadata.refs.count("audit"), 0u);
+}
+
+TEST_F(LakeTest, AColumnAnOldSpecUsedCanBeDroppedAndItsFilesRewritten) {
+  ASSERT_TRUE(lake_
+                  ->CreateTable({.table = "s.t",
+                                 .query = "SELECT i AS id, 'r' || (i % 2) AS region FROM range(4) t(i)",
+                                 .partition_by = {"region"}})
+                  .ok());
+  TableIdent t{{"s"}, "t"};
+  ASSERT_TRUE(lake_->tables().UpdateMetadata(t, [](TableMetadata& m) { return EvolveSpec(m, {}); }).ok());
+  ASSERT_TRUE(
+      lake_->tables()
+          .UpdateMetadata(
+              t, [](TableMetadata& m) { return EvolveSchema(m, {{.kind = SchemaChange::kDrop, .column = "region"}}); })
+          .ok());
+  // Deleting rewrites the old spec's manifests, whose partitions name the
+  // dropped column.
+  auto deleted = lake_->Delete("s.t", "id = 1");
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 3);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t') WHERE id = 1"), 0);
 }
 
 TEST_F(LakeTest, OrphanFilesGoAndEverythingTheTableReachesStays) {

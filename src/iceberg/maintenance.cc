@@ -110,7 +110,7 @@ Result<OrphanResult> Tables::RemoveOrphanFiles(const TableIdent& ident, int64_t 
   // Only the table's own data and metadata folders: a table nested under
   // this one's location (lake.orders.daily under lake.orders) is not ours.
   OrphanResult result;
-  for (const std::string folder : {m.location + "/data/", m.location + "/metadata/"}) {
+  for (const std::string& folder : {m.location + "/data/", m.location + "/metadata/"}) {
     ASSIGN_OR_RETURN(storage::ObjectLocation at, stores_.Open(folder));
     auto listed = storage::ListAll(*at.store, at.key);
     if (!listed.ok()) return Status(listed.status()).WithContext("listing " + folder);

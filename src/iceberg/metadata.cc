@@ -140,6 +140,16 @@ const Schema* TableMetadata::FindSchema(int id) const {
   return nullptr;
 }
 const Schema* TableMetadata::CurrentSchema() const { return FindSchema(current_schema_id); }
+const Schema* TableMetadata::SchemaFor(const PartitionSpec& spec) const {
+  auto holds = [&](const Schema* s) {
+    return s && std::all_of(spec.fields.begin(), spec.fields.end(),
+                            [&](const PartitionField& f) { return s->FindField(f.source_id) != nullptr; });
+  };
+  if (const Schema* current = CurrentSchema(); holds(current)) return current;
+  for (auto it = schemas.rbegin(); it != schemas.rend(); ++it)
+    if (holds(&*it)) return &*it;
+  return nullptr;
+}
 const PartitionSpec* TableMetadata::FindSpec(int id) const {
   for (const auto& s : specs)
     if (s.spec_id == id) return &s;

@@ -72,6 +72,10 @@ struct TableMetadata {
 
   const Schema* CurrentSchema() const;
   const Schema* FindSchema(int id) const;
+  // The schema to describe `spec`'s partitions with: the current one when
+  // it holds every source column, else the newest that does (a source
+  // dropped after the spec was replaced); null when none does.
+  const Schema* SchemaFor(const PartitionSpec& spec) const;
   const PartitionSpec* DefaultSpec() const;
   const PartitionSpec* FindSpec(int id) const;
   const Snapshot* FindSnapshot(int64_t id) const;

@@ -307,20 +307,39 @@ Result<std::vector<TableIdent>> SqlCatalog::ListTables(const Namespace& ns) {
 }
 
 Status SqlCatalog::CommitTable(const TableIdent& table, const std::string& expected, const std::string& next) {
+  return CommitTables({{table, expected, next}});
+}
+
+Status SqlCatalog::CommitTables(const std::vector<TableCommit>& commits) {
   std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db,
-         "UPDATE iceberg_tables SET metadata_location = ?1, previous_metadata_location = metadata_location "
-         "WHERE catalog_name = ?2 AND table_namespace = ?3 AND table_name = ?4 AND metadata_location = ?5");
-  s.Bind(1, next).Bind(2, impl_->name).Bind(3, NamespaceToString(table.ns)).Bind(4, table.name).Bind(5, expected);
-  if (s.Step() != SQLITE_DONE) return impl_->Fail("commit table " + table.ToString());
-  if (sqlite3_changes(impl_->db) == 1) return Status::Ok();
-  Stmt now(impl_->db,
-           "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? AND "
-           "table_name = ?");
-  now.Bind(1, impl_->name).Bind(2, NamespaceToString(table.ns)).Bind(3, table.name);
-  if (now.Step() != SQLITE_ROW) return NotFound("table " + table.ToString() + " does not exist");
-  return FailedPrecondition("commit conflict on table " + table.ToString() + ": it is at " + now.Text(0) + ", not at " +
-                            expected + " (another writer committed first)");
+  RETURN_IF_ERROR(impl_->Exec("BEGIN IMMEDIATE"));
+  Status s = Status::Ok();
+  for (const auto& c : commits) {
+    Stmt u(impl_->db,
+           "UPDATE iceberg_tables SET metadata_location = ?1, previous_metadata_location = metadata_location "
+           "WHERE catalog_name = ?2 AND table_namespace = ?3 AND table_name = ?4 AND metadata_location = ?5");
+    u.Bind(1, c.new_location).Bind(2, impl_->name).Bind(3, NamespaceToString(c.table.ns)).Bind(4, c.table.name);
+    u.Bind(5, c.expected_location);
+    if (u.Step() != SQLITE_DONE) {
+      s = impl_->Fail("commit table " + c.table.ToString());
+      break;
+    }
+    if (sqlite3_changes(impl_->db) == 1) continue;
+    Stmt now(impl_->db,
+             "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? AND "
+             "table_name = ?");
+    now.Bind(1, impl_->name).Bind(2, NamespaceToString(c.table.ns)).Bind(3, c.table.name);
+    s = now.Step() != SQLITE_ROW
+            ? NotFound("table " + c.table.ToString() + " does not exist")
+            : FailedPrecondition("commit conflict on table " + c.table.ToString() + ": it is at " + now.Text(0) +
+                                 ", not at " + c.expected_location + " (another writer committed first)");
+    break;
+  }
+  if (!s.ok()) {
+    impl_->Exec("ROLLBACK").IgnoreError();  // the error that matters is `s`
+    return s;
+  }
+  return impl_->Exec("COMMIT");
 }
 
 Status SqlCatalog::DropTable(const TableIdent& table) {

@@ -55,6 +55,13 @@ class SqlCatalog {
   // `expected_location`; otherwise FailedPrecondition naming what it points
   // at now (another writer committed first: re-read, re-validate, retry).
   Status CommitTable(const TableIdent& table, const std::string& expected_location, const std::string& new_location);
+  // Several tables' commits as one: every table moves, or none does (the
+  // first conflict is the error).
+  struct TableCommit {
+    TableIdent table;
+    std::string expected_location, new_location;
+  };
+  Status CommitTables(const std::vector<TableCommit>& commits);
   Status DropTable(const TableIdent& table);
   Status RenameTable(const TableIdent& from, const TableIdent& to);
 

@@ -156,24 +156,49 @@ Result<LoadedTable> Tables::Load(const TableIdent& ident) {
 }
 
 Result<LoadedTable> Tables::UpdateMetadata(const TableIdent& ident, const std::function<Status(TableMetadata&)>& edit) {
-  ASSIGN_OR_RETURN(LoadedTable table, Load(ident));
-  const int64_t retries = Property(table.metadata, "commit.retry.num-retries", 4);
-  const int64_t min_wait = Property(table.metadata, "commit.retry.min-wait-ms", 100);
+  ASSIGN_OR_RETURN(std::vector<LoadedTable> updated,
+                   UpdateTogether({ident}, [&](const TableIdent&, TableMetadata& m) { return edit(m); }));
+  return std::move(updated[0]);
+}
+
+Result<std::vector<LoadedTable>> Tables::UpdateTogether(
+    const std::vector<TableIdent>& idents, const std::function<Status(const TableIdent&, TableMetadata&)>& edit) {
+  if (idents.empty()) return std::vector<LoadedTable>{};
+  std::vector<LoadedTable> tables;
+  for (const auto& ident : idents) {
+    ASSIGN_OR_RETURN(LoadedTable t, Load(ident));
+    tables.push_back(std::move(t));
+  }
+  const int64_t retries = Property(tables[0].metadata, "commit.retry.num-retries", 4);
+  const int64_t min_wait = Property(tables[0].metadata, "commit.retry.min-wait-ms", 100);
   for (int64_t attempt = 0;; ++attempt) {
-    TableMetadata next = table.metadata;
-    RETURN_IF_ERROR(edit(next));
-    next.last_updated_ms = std::max(Ms(clock_.Now()), table.metadata.last_updated_ms);
-    next.metadata_log.emplace_back(table.metadata.last_updated_ms, table.metadata_location);
-    ASSIGN_OR_RETURN(std::string json, TableMetadataToJson(next, 2));
-    std::string file = MetadataFile(next.location, std::max(MetadataVersion(table.metadata_location), 0) + 1);
-    RETURN_IF_ERROR(Write(file, json));
-    Status committed = catalog_.CommitTable(ident, table.metadata_location, file);
-    if (committed.ok()) return LoadedTable{ident, file, std::move(next)};
-    Delete(file);
+    std::vector<LoadedTable> next;
+    std::vector<SqlCatalog::TableCommit> commits;
+    auto abandon = [&](Status s) {
+      for (const auto& c : commits) Delete(c.new_location);
+      return s;
+    };
+    for (const auto& table : tables) {
+      TableMetadata m = table.metadata;
+      if (Status s = edit(table.ident, m); !s.ok()) return abandon(s);
+      m.last_updated_ms = std::max(Ms(clock_.Now()), table.metadata.last_updated_ms);
+      m.metadata_log.emplace_back(table.metadata.last_updated_ms, table.metadata_location);
+      auto json = TableMetadataToJson(m, 2);
+      if (!json.ok()) return abandon(json.status());
+      std::string file = MetadataFile(m.location, std::max(MetadataVersion(table.metadata_location), 0) + 1);
+      if (Status s = Write(file, *json); !s.ok()) return abandon(s);
+      commits.push_back({table.ident, table.metadata_location, file});
+      next.push_back(LoadedTable{table.ident, file, std::move(m)});
+    }
+    Status committed = catalog_.CommitTables(commits);
+    if (committed.ok()) return next;
+    abandon(committed).IgnoreError();  // the written files are unreachable; the commit's error is what matters
     if (committed.code() != StatusCode::kFailedPrecondition || attempt >= retries) return committed;
     std::this_thread::sleep_for(std::chrono::milliseconds(
         std::uniform_int_distribution<int64_t>(0, min_wait << std::min<int64_t>(attempt, 10))(Rng())));
-    ASSIGN_OR_RETURN(table, Load(ident));
+    for (auto& t : tables) {
+      ASSIGN_OR_RETURN(t, Load(t.ident));
+    }
   }
 }
 
@@ -209,9 +234,10 @@ Result<LoadedTable> Tables::Rollback(const TableIdent& ident, int64_t snapshot_i
   });
 }
 
-Result<LoadedTable> Tables::Publish(const TableIdent& ident, const std::string& branch) {
+Result<std::vector<LoadedTable>> Tables::Publish(const std::vector<TableIdent>& idents, const std::string& branch,
+                                                 bool drop_branch) {
   int64_t now = Ms(clock_.Now());
-  return UpdateMetadata(ident, [&](TableMetadata& m) -> Status {
+  return UpdateTogether(idents, [&](const TableIdent& ident, TableMetadata& m) -> Status {
     auto ref = m.refs.find(branch);
     if (ref == m.refs.end() || !ref->second.branch)
       return NotFound(ident.ToString() + " has no branch '" + branch + "'");
@@ -220,6 +246,7 @@ Result<LoadedTable> Tables::Publish(const TableIdent& ident, const std::string& 
       return FailedPrecondition(ident.ToString() + ": main has moved on since branch '" + branch +
                                 "' was made; it cannot be fast-forwarded (write the branch again from main)");
     if (m.current_snapshot_id != head) MoveMain(m, head, std::max(now, m.last_updated_ms));
+    if (drop_branch && branch != "main") m.refs.erase(branch);
     return Status::Ok();
   });
 }
@@ -444,7 +471,11 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
           return fail(FailedPrecondition(mf.manifest_path + " uses partition spec " +
                                          std::to_string(mf.partition_spec_id) +
                                          ", which the table's metadata does not hold"));
-        Manifest rewritten{.schema = *schema, .spec = *old_spec};
+        const Schema* spec_schema = base.SchemaFor(*old_spec);
+        if (!spec_schema)
+          return fail(FailedPrecondition("partition spec " + std::to_string(old_spec->spec_id) +
+                                         " has a source column no schema of the table holds"));
+        Manifest rewritten{.schema = *spec_schema, .spec = *old_spec};
         ManifestFile out{.partition_spec_id = mf.partition_spec_id,
                          .sequence_number = sequence,
                          .min_sequence_number = sequence,
@@ -472,7 +503,7 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
         }
         auto rewritten_bytes = WriteManifest(rewritten);
         if (!rewritten_bytes.ok()) return fail(rewritten_bytes.status());
-        auto live_summaries = Summaries(*old_spec, *schema, live);
+        auto live_summaries = Summaries(*old_spec, *spec_schema, live);
         if (!live_summaries.ok()) return fail(live_summaries.status());
         out.partitions = *live_summaries;
         out.manifest_path =

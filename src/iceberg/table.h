@@ -86,13 +86,19 @@ class Tables {
   // commit that loses the race re-reads the table and applies `edit` again,
   // so `edit` validates what it relies on.
   Result<LoadedTable> UpdateMetadata(const TableIdent& ident, const std::function<Status(TableMetadata&)>& edit);
+  // UpdateMetadata for several tables committed as one: every table takes
+  // its edit, or none does.
+  Result<std::vector<LoadedTable>> UpdateTogether(const std::vector<TableIdent>& idents,
+                                                  const std::function<Status(const TableIdent&, TableMetadata&)>& edit);
 
   // Points main back at `snapshot_id`, which must be an ancestor of the
   // current snapshot.
   Result<LoadedTable> Rollback(const TableIdent& ident, int64_t snapshot_id);
-  // Fast-forwards main onto `branch`: main's snapshot must be an ancestor of
-  // the branch's (else FailedPrecondition: main moved on since the fork).
-  Result<LoadedTable> Publish(const TableIdent& ident, const std::string& branch);
+  // Fast-forwards main onto `branch` in every table, as one commit: main's
+  // snapshot must be an ancestor of the branch's (else FailedPrecondition:
+  // main moved on since the fork). `drop_branch` removes the branch too.
+  Result<std::vector<LoadedTable>> Publish(const std::vector<TableIdent>& idents, const std::string& branch,
+                                           bool drop_branch = false);
   // Creates or moves a branch or tag to a snapshot (the current one when 0).
   Result<LoadedTable> SetRef(const TableIdent& ident, const std::string& name, bool branch, int64_t snapshot_id = 0);
   Result<LoadedTable> DropRef(const TableIdent& ident, const std::string& name);

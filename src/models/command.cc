@@ -11,9 +11,11 @@
 #include "engine/session.h"
 #include "flow/yaml_node.h"
 #include "git/clone.h"
+#include "iceberg/duckdb_scan.h"
 #include "models/artifacts.h"
 #include "models/fingerprint.h"
 #include "models/internal/dbt_context.h"
+#include "models/lake_models.h"
 #include "models/manifest.h"
 #include "models/materialize.h"
 #include "models/packages.h"
@@ -34,7 +36,7 @@ constexpr int kExitUsage = 2;
 struct Flags {
   std::string command;
   std::optional<std::filesystem::path> project_dir, profiles_dir, state_dir;
-  std::string target, selector, vars_text, inline_sql;
+  std::string target, selector, vars_text, inline_sql, audit_branch;
   std::string output = "selector";  // ls --output: selector, name, path or json
   std::vector<std::string> select, exclude, resource_types;
   std::optional<int> threads;
@@ -61,7 +63,8 @@ const std::map<std::string, int, std::less<>> kValueFlags = {{"--project-dir", 0
                                                              {"-o", 0},
                                                              {"--resource-type", 3},
                                                              {"--log-format", 0},
-                                                             {"--target-path", 0}};
+                                                             {"--target-path", 0},
+                                                             {"--audit-branch", 0}};
 
 const std::vector<std::string> kCommands = {"build", "run",  "test",  "seed", "snapshot", "compile", "ls",
                                             "list",  "show", "parse", "deps", "clean",    "debug",   "docs"};
@@ -137,6 +140,13 @@ Result<Flags> ParseFlags(const std::vector<std::string>& given) {
     if (a == "--vars") f.vars_text = values[0];
     if (a == "--selector") f.selector = values[0];
     if (a == "--inline") f.inline_sql = values[0];
+    if (a == "--audit-branch") {
+      if (f.command != "build")
+        return InvalidArgument(
+            "--audit-branch belongs to build: it publishes what the models wrote once their "
+            "tests pass");
+      f.audit_branch = values[0];
+    }
     if (a == "--output" || a == "-o") {
       f.output = values[0];
       if (f.output != "selector" && f.output != "name" && f.output != "path" && f.output != "json")
@@ -412,6 +422,7 @@ class CommandRun {
 
   Result<std::unique_ptr<engine::Session>> OpenSession(const Target& target) {
     engine::SessionOptions o{.database = target.path, .working_directory = project_dir_};
+    if (!env_.lake_catalog.empty()) o.functions.push_back(iceberg::IcebergFunctions({.catalog = env_.lake_catalog}));
     o.extensions = target.extensions;
     o.settings = target.settings;
     for (const auto& a : target.attach) {
@@ -593,7 +604,10 @@ class CommandRun {
     if (hooks)
       RETURN_IF_ERROR(
           RunHooks(*manifest_, *session, manifest_->project.on_run_start, "on-run-start", options.print, Value()));
+    ASSIGN_OR_RETURN(std::unique_ptr<LakeModels> lake, OpenLake(selected, command));
+    options.lake = lake.get();
     ASSIGN_OR_RETURN(RunResults results, RunNodes(*manifest_, *session, options));
+    if (lake) RETURN_IF_ERROR(FinishAudit(*lake, *session, results));
     if (!fingerprints.empty()) RETURN_IF_ERROR(SaveFingerprints(results, fingerprints));
     RETURN_IF_ERROR(WriteRunResults(*manifest_, results, args_, target_dir_ / "run_results.json"));
     bool end_hooks = hooks && !manifest_->project.on_run_end.empty();
@@ -617,6 +631,65 @@ class CommandRun {
     }
     Summary(results, command);
     outcome_.exit_code = results.success() ? kExitOk : kExitFailure;
+    return Status::Ok();
+  }
+
+  // The lake the run's 'iceberg' models write to; null when it writes none
+  // (and audits nothing).
+  Result<std::unique_ptr<LakeModels>> OpenLake(const std::vector<size_t>& selected, Command command) {
+    std::vector<std::string> unaudited;
+    bool writes_lake = false;
+    for (size_t i : selected) {
+      const ParsedNode& p = manifest_->nodes[i];
+      ResourceType t = p.node.resource_type;
+      if (!p.enabled || t == ResourceType::kTest || t == ResourceType::kAnalysis) continue;
+      if (t == ResourceType::kModel && p.materialized == "iceberg") {
+        writes_lake = true;
+      } else if (t != ResourceType::kModel || (p.materialized != "view" && p.materialized != "ephemeral")) {
+        unaudited.push_back(p.node.name);
+      }
+    }
+    if (command == Command::kCompile || command == Command::kTest || (!writes_lake && flags_.audit_branch.empty()))
+      return std::unique_ptr<LakeModels>();
+    if (env_.lake_catalog.empty())
+      return FailedPrecondition(
+          "the selection builds Iceberg models, which need floe's Iceberg catalog: run them "
+          "with `floe models` or a models task");
+    if (!flags_.audit_branch.empty() && !unaudited.empty()) {
+      std::string names;
+      for (const auto& n : unaudited) names += (names.empty() ? "" : ", ") + n;
+      Err("[WARNING]: --audit-branch audits only Iceberg models; these write their DuckDB relations directly: " +
+          names);
+    }
+    return LakeModels::Open(
+        {.catalog = env_.lake_catalog, .warehouse = env_.lake_warehouse, .working_directory = project_dir_},
+        flags_.audit_branch, target_dir_ / "iceberg_staging");
+  }
+
+  // Write-audit-publish's last step: main moves onto the audited branch in
+  // every table when every node passed; otherwise main stays as it was.
+  // Either way the views read main again.
+  Status FinishAudit(LakeModels& lake, engine::Session& session, const RunResults& results) {
+    if (lake.audit_branch().empty()) return Status::Ok();
+    std::vector<std::string> tables = lake.Written();
+    std::string names;
+    for (const auto& t : tables) names += (names.empty() ? "" : ", ") + t;
+    Status published = Status::Ok();
+    if (tables.empty()) {
+      Out("Audit branch '" + lake.audit_branch() + "': no Iceberg table was written");
+    } else if (results.success()) {
+      published = lake.Publish();
+      if (published.ok())
+        Out("Published " + std::to_string(tables.size()) + " Iceberg table(s) from branch '" + lake.audit_branch() +
+            "' to main, together: " + names);
+    } else {
+      Err("Audit failed: main is untouched. The data that failed is in branch '" + lake.audit_branch() + "' of " +
+          names);
+    }
+    ASSIGN_OR_RETURN(auto con, session.Connect());
+    RETURN_IF_ERROR(lake.ViewsReadMain(*con));
+    if (!published.ok())
+      return Status(published).WithContext("publishing branch '" + lake.audit_branch() + "' (main is untouched)");
     return Status::Ok();
   }
 

@@ -2,6 +2,8 @@
 // `run --vars '{x: 1}'`, `test`, `seed`, `snapshot`, `compile`, `ls`,
 // `show`, `parse`, `deps`, `clean`, `debug`, `docs generate`. Used by
 // `floe models ...` and by the models.Build / DbtCLI flow tasks.
+// `build --audit-branch NAME` writes Iceberg models into that branch and
+// publishes them to main only when every test passes (lake_models.h).
 //
 //   CommandEnvironment env{.working_directory = ".", .out = print, .err = print};
 //   int exit_code = RunCommand({"build", "-s", "orders+"}, env);
@@ -35,6 +37,11 @@ struct CommandEnvironment {
   // the session closes).
   std::function<bool()> cancelled;
   std::function<void(std::function<void()>)> set_interrupt;
+  // floe's Iceberg catalog (its SQLite database) and warehouse, for
+  // iceberg_scan in models and models materialized as 'iceberg'; empty:
+  // neither is available.
+  std::filesystem::path lake_catalog;
+  std::string lake_warehouse;
   // Fill CommandOutcome::run_results (flow tasks read it; the CLI does not).
   bool want_run_results = false;
 };

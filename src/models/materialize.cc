@@ -3,34 +3,12 @@
 #include <algorithm>
 
 #include "engine/session.h"
+#include "models/lake_models.h"
 
 namespace floe::models {
 namespace {
 
 using tmpl::Value;
-
-std::vector<std::string> ConfigList(const ParsedNode& node, std::string_view key) {
-  std::vector<std::string> out;
-  const Value* v = node.config.Get(key);
-  if (!v) return out;
-  if (v->is_string()) {
-    out.push_back(v->AsString());
-  } else if (v->is_list()) {
-    for (const auto& item : v->AsList())
-      if (item.is_string()) out.push_back(item.AsString());
-  }
-  return out;
-}
-
-// Runs `body` in one transaction; rolls back on failure so the old relation
-// stays as it was.
-Status Atomically(engine::Connection& con, const std::string& body) {
-  RETURN_IF_ERROR(con.Execute("BEGIN TRANSACTION"));
-  Status s = con.Execute(body);
-  if (s.ok()) s = con.Execute("COMMIT");
-  if (!s.ok()) con.Execute("ROLLBACK").IgnoreError();  // the error that matters is `s`
-  return s;
-}
 
 std::string Target(const Relation& r) { return r.Rendered(); }
 
@@ -58,7 +36,7 @@ Result<MaterializeResult> BuildView(engine::Connection& con, const ParsedNode& n
   std::string body;
   if (existing == "table") body += "DROP TABLE " + target + ";\n";
   body += "CREATE OR REPLACE VIEW " + target + " AS (\n" + sql + "\n);";
-  RETURN_IF_ERROR(Atomically(con, body));
+  RETURN_IF_ERROR(RunAtomically(con, body));
   return MaterializeResult{"OK", -1, body};
 }
 
@@ -68,7 +46,7 @@ Result<MaterializeResult> BuildTable(engine::Connection& con, const ParsedNode& 
   std::string body;
   if (existing == "view") body += "DROP VIEW " + target + ";\n";
   body += "CREATE OR REPLACE TABLE " + target + " AS (\n" + sql + "\n);";
-  RETURN_IF_ERROR(Atomically(con, body));
+  RETURN_IF_ERROR(RunAtomically(con, body));
   return MaterializeResult{"OK", -1, body};
 }
 
@@ -147,11 +125,32 @@ Result<MaterializeResult> BuildIncremental(engine::Connection& con, const Parsed
     return InvalidArgument("unknown incremental_strategy '" + strategy +
                            "'; floe supports append, delete+insert, merge and insert_overwrite");
   }
-  RETURN_IF_ERROR(Atomically(con, body));
+  RETURN_IF_ERROR(RunAtomically(con, body));
   return MaterializeResult{"OK", -1, body};
 }
 
 }  // namespace
+
+std::vector<std::string> ConfigList(const ParsedNode& node, std::string_view key) {
+  std::vector<std::string> out;
+  const Value* v = node.config.Get(key);
+  if (!v) return out;
+  if (v->is_string()) {
+    out.push_back(v->AsString());
+  } else if (v->is_list()) {
+    for (const auto& item : v->AsList())
+      if (item.is_string()) out.push_back(item.AsString());
+  }
+  return out;
+}
+
+Status RunAtomically(engine::Connection& con, const std::string& body) {
+  RETURN_IF_ERROR(con.Execute("BEGIN TRANSACTION"));
+  Status s = con.Execute(body);
+  if (s.ok()) s = con.Execute("COMMIT");
+  if (!s.ok()) con.Execute("ROLLBACK").IgnoreError();  // the error that matters is `s`
+  return s;
+}
 
 std::string QuoteIdentifier(std::string_view identifier) {
   std::string out = "\"";
@@ -231,8 +230,15 @@ Result<MaterializeResult> Materialize(engine::Connection& con, const ParsedNode&
     if (incremental && existing == "table" && !options.full_refresh) return built(BuildIncremental(con, node, sql));
     return built(BuildTable(con, node, sql, existing));
   }
+  if (m == "iceberg") {
+    if (!options.lake)
+      return FailedPrecondition("model '" + node.node.name +
+                                "' is materialized as 'iceberg', which needs floe's Iceberg catalog: build it with "
+                                "`floe models` or a models task");
+    return options.lake->Build(con, node, sql, incremental && !options.full_refresh, options);
+  }
   return InvalidArgument("unknown materialization '" + m +
-                         "'; floe builds view, table, incremental, ephemeral, seed and snapshot");
+                         "'; floe builds view, table, incremental, iceberg, ephemeral, seed and snapshot");
 }
 
 }  // namespace floe::models

@@ -34,10 +34,13 @@ class RelationCatalog {
   std::map<std::string, std::string, std::less<>> types_;
 };
 
+class LakeModels;
+
 struct MaterializeOptions {
   bool full_refresh = false;
   std::filesystem::path project_root;  // seeds' CSV files are relative to their package root
   RelationCatalog* catalog = nullptr;  // null: information_schema is asked each time
+  LakeModels* lake = nullptr;          // where 'iceberg' models go (lake_models.h); null: nowhere
 };
 
 struct MaterializeResult {
@@ -49,13 +52,19 @@ struct MaterializeResult {
 // A node's config value as text: a string as it is, other values as Jinja
 // prints them, `fallback` when unset or null.
 std::string ConfigText(const ParsedNode& node, std::string_view key, std::string_view fallback = "");
+// A config value that is a name or a list of names (unique_key, partition_by).
+std::vector<std::string> ConfigList(const ParsedNode& node, std::string_view key);
+
+// Runs `body` (statements) in one transaction; rolls back on failure so
+// the old relation stays as it was.
+Status RunAtomically(engine::Connection& con, const std::string& body);
 
 // Whether `relation` exists, and as what: "table", "view" or "" when absent;
 // from `options.catalog` when there is one.
 Result<std::string> RelationType(engine::Connection& con, const Relation& relation,
                                  const MaterializeOptions& options = {});
 
-// Builds a model (view, table, incremental) or snapshot from its compiled
+// Builds a model (view, table, incremental, iceberg) from its compiled
 // SQL. `incremental` says the target exists and is not being fully refreshed.
 Result<MaterializeResult> Materialize(engine::Connection& con, const ParsedNode& node, const std::string& sql,
                                       bool incremental, const MaterializeOptions& options);

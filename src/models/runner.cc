@@ -16,6 +16,7 @@
 #include "models/internal/dbt_context.h"
 #include "models/internal/generic_tests.h"
 #include "models/internal/load_util.h"
+#include "models/lake_models.h"
 #include "models/materialize.h"
 
 namespace floe::models {
@@ -386,7 +387,7 @@ class Run {
 
   Status ExecuteNode(engine::Connection& con, const ParsedNode& p, size_t i, NodeResult& r) {
     ResourceType type = p.node.resource_type;
-    MaterializeOptions mo{.full_refresh = options_.full_refresh, .catalog = &catalog_};
+    MaterializeOptions mo{.full_refresh = options_.full_refresh, .catalog = &catalog_, .lake = options_.lake};
     if (type == ResourceType::kSeed) {
       if (options_.command == Command::kCompile) return Status::Ok();
       ASSIGN_OR_RETURN(MaterializeResult done, LoadSeed(con, p, mo));
@@ -397,6 +398,9 @@ class Run {
     bool incremental = false;
     if (p.materialized == "incremental" && !options_.full_refresh && options_.command != Command::kCompile) {
       incremental = catalog_.TypeOf(p.relation) == "table";
+    } else if (p.materialized == "iceberg" && !options_.full_refresh && options_.command != Command::kCompile &&
+               options_.lake) {
+      ASSIGN_OR_RETURN(incremental, options_.lake->Exists(p));
     }
     ASSIGN_OR_RETURN(std::string sql, CompileNode(m_, i, &con, incremental));
     r.compiled_code = sql;

@@ -25,6 +25,8 @@ namespace floe::models {
 
 enum class Command { kRun, kTest, kSeed, kSnapshot, kBuild, kCompile };
 
+class LakeModels;
+
 struct RunOptions {
   Command command = Command::kBuild;
   std::vector<size_t> selected;  // node indexes; the caller has selected them
@@ -36,6 +38,7 @@ struct RunOptions {
   std::set<size_t> unchanged;
   std::function<bool()> cancelled;   // true: nodes not started yet are skipped
   std::filesystem::path target_dir;  // compiled/ and run/ SQL are written here (empty: not written)
+  LakeModels* lake = nullptr;        // builds the 'iceberg' models (null: they fail, saying why)
   // Every line of dbt-style output ("1 of 5 START sql view model ...").
   std::function<void(const std::string&)> print;
 };

@@ -12,14 +12,6 @@ namespace {
 
 using tmpl::Value;
 
-Status Atomically(engine::Connection& con, const std::string& body) {
-  RETURN_IF_ERROR(con.Execute("BEGIN TRANSACTION"));
-  Status s = con.Execute(body);
-  if (s.ok()) s = con.Execute("COMMIT");
-  if (!s.ok()) con.Execute("ROLLBACK").IgnoreError();  // `s` is the error to report
-  return s;
-}
-
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;  // DuckDB's column names are case-insensitive
@@ -90,7 +82,7 @@ Result<MaterializeResult> BuildSnapshot(engine::Connection& con, const ParsedNod
   ASSIGN_OR_RETURN(std::string existing, RelationType(con, snap.relation, options));
   if (existing.empty()) {
     std::string body = "CREATE TABLE " + target + " AS " + versioned(src) + ";";
-    RETURN_IF_ERROR(Atomically(con, body));
+    RETURN_IF_ERROR(RunAtomically(con, body));
     if (options.catalog) options.catalog->Set(snap.relation, "table");
     return MaterializeResult{"OK", -1, body};
   }
@@ -142,7 +134,7 @@ Result<MaterializeResult> BuildSnapshot(engine::Connection& con, const ParsedNod
   body += "INSERT INTO " + target + " (" + cols + ", dbt_scd_id, dbt_updated_at, dbt_valid_from, dbt_valid_to) " +
           versioned(news) + ";\n";
   body += "DROP TABLE " + news + "; DROP TABLE " + changes + ";";
-  RETURN_IF_ERROR(Atomically(con, body));
+  RETURN_IF_ERROR(RunAtomically(con, body));
   return MaterializeResult{"OK", -1, body};
 }
 

@@ -256,10 +256,8 @@ class PublishTask final : public flow::Task {
     ASSIGN_OR_RETURN(std::string branch, ctx.RequiredString("branch"));
     ASSIGN_OR_RETURN(bool drop, ctx.BoolOr("dropBranch", false));
     ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
-    ASSIGN_OR_RETURN(iceberg::LoadedTable t, lake->tables().Publish(ident, branch));
-    if (drop) {
-      ASSIGN_OR_RETURN(t, lake->tables().DropRef(ident, branch));
-    }
+    ASSIGN_OR_RETURN(std::vector<iceberg::LoadedTable> published, lake->tables().Publish({ident}, branch, drop));
+    const iceberg::LoadedTable& t = published[0];
     ctx.Log(LogLevel::kInfo, ident.ToString() + ": main now at branch '" + branch + "''s snapshot " +
                                  std::to_string(t.metadata.current_snapshot_id.value_or(0)));
     return TableOutputs(t);

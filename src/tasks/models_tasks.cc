@@ -97,6 +97,8 @@ class DbtInvocation {
         .inline_profiles = profiles_,
         .cancelled = [this] { return ctx_.Cancelled(); },
         .set_interrupt = [this](std::function<void()> interrupt) { ctx_.SetInterrupt(std::move(interrupt)); },
+        .lake_catalog = ctx_.Lake().catalog,
+        .lake_warehouse = ctx_.Lake().warehouse,
         .want_run_results = true,
     };
     std::string line = "dbt";
