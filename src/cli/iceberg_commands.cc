@@ -27,7 +27,7 @@ struct IcebergCommands::Options {
   CLI::App* root = nullptr;
   CLI::App *ls = nullptr, *describe = nullptr, *history = nullptr, *snapshots = nullptr, *files = nullptr,
            *create = nullptr, *expire = nullptr, *compact = nullptr, *rollback = nullptr, *publish = nullptr,
-           *orphans = nullptr;
+           *orphans = nullptr, *cherry_pick = nullptr, *rewrite_manifests = nullptr;
   std::string table, ns, sql, location, older_than = "P5D", orphans_older_than = "P3D", branch;
   std::vector<std::string> columns, partition_by;
   int64_t snapshot = 0, target = 0;
@@ -79,6 +79,12 @@ void IcebergCommands::Add(CLI::App& app) {
   o.publish = o.root->add_subcommand("publish", "Fast-forward main onto a branch");
   table_arg(o.publish);
   o.publish->add_option("branch", o.branch, "The branch")->required();
+  o.cherry_pick = o.root->add_subcommand("cherry-pick", "Apply one snapshot's change (from a branch) to main");
+  table_arg(o.cherry_pick);
+  o.cherry_pick->add_option("snapshot", o.snapshot, "The snapshot id")->required();
+  o.rewrite_manifests =
+      o.root->add_subcommand("rewrite-manifests", "Rewrite the current snapshot's manifests, sorted by partition");
+  table_arg(o.rewrite_manifests);
 }
 
 std::optional<int> IcebergCommands::Run(const runtime::Home& home) {
@@ -170,12 +176,26 @@ std::optional<int> IcebergCommands::Run(const runtime::Home& home) {
     }
     return kExitOk;
   }
-  if (o.rollback->parsed() || o.publish->parsed()) {
-    auto published = [&]() -> Result<iceberg::LoadedTable> {
+  if (o.rewrite_manifests->parsed()) {
+    auto r = lake.tables().RewriteManifests(*ident);
+    if (!r.ok()) return Report(r.status());
+    if (r->created == 0) {
+      std::printf("nothing to rewrite: each partition spec has one manifest\n");
+    } else {
+      std::printf("rewrote %lld manifest(s) as %lld in snapshot %lld\n", static_cast<long long>(r->replaced),
+                  static_cast<long long>(r->created),
+                  static_cast<long long>(r->table.metadata.current_snapshot_id.value_or(0)));
+    }
+    return kExitOk;
+  }
+  if (o.rollback->parsed() || o.publish->parsed() || o.cherry_pick->parsed()) {
+    auto moved = [&]() -> Result<iceberg::LoadedTable> {
+      if (o.rollback->parsed()) return lake.tables().Rollback(*ident, o.snapshot);
+      if (o.cherry_pick->parsed()) return lake.tables().CherryPick(*ident, o.snapshot);
       ASSIGN_OR_RETURN(auto tables, lake.tables().Publish({*ident}, o.branch));
       return std::move(tables[0]);
     };
-    auto r = o.rollback->parsed() ? lake.tables().Rollback(*ident, o.snapshot) : published();
+    auto r = moved();
     if (!r.ok()) return Report(r.status());
     std::printf("%s: main is at snapshot %lld\n", o.table.c_str(),
                 static_cast<long long>(r->metadata.current_snapshot_id.value_or(0)));

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <limits>
+#include <set>
 
 #include "core/id.h"
 #include "iceberg/evolution.h"
@@ -286,6 +287,88 @@ TEST_F(LakeTest, AColumnAnOldSpecUsedCanBeDroppedAndItsFilesRewritten) {
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 3);
   EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t') WHERE id = 1"), 0);
+}
+
+TEST_F(LakeTest, CherryPickAppliesOneSnapshotToMain) {
+  ASSERT_TRUE(lake_->CreateTable({.table = "s.t", .query = "SELECT 1 AS id"}).ok());
+  TableIdent t{{"s"}, "t"};
+  auto head = [&](const std::string& branch) { return lake_->tables().Load(t)->metadata.refs.at(branch).snapshot_id; };
+  // Made from main's head: main moves to it.
+  ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 2 AS id", .branch = "b"}).ok());
+  int64_t b = head("b");
+  auto forwarded = lake_->tables().CherryPick(t, b);
+  ASSERT_TRUE(forwarded.ok()) << forwarded.status().ToString();
+  EXPECT_EQ(*forwarded->metadata.current_snapshot_id, b);
+
+  // Made from an older main: its files are added on top of what main has now.
+  ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 3 AS id", .branch = "c"}).ok());
+  int64_t c = head("c");
+  ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 4 AS id"}).ok());
+  auto picked = lake_->tables().CherryPick(t, c);
+  ASSERT_TRUE(picked.ok()) << picked.status().ToString();
+  const Snapshot* now = picked->metadata.CurrentSnapshot();
+  EXPECT_NE(now->snapshot_id, c);
+  EXPECT_EQ(now->summary.at("source-snapshot-id"), std::to_string(c));
+  EXPECT_EQ(now->summary.at("operation"), "append");
+  EXPECT_EQ(Int("SELECT sum(id) FROM iceberg_scan('s.t')"), 1 + 2 + 3 + 4);
+  EXPECT_THAT(lake_->tables().CherryPick(t, c).status().message(), HasSubstr("was cherry-picked before"));
+  EXPECT_THAT(lake_->tables().CherryPick(t, b).status().message(), HasSubstr("already in main's history"));
+
+  // A delete carries its removed files over; they must still be in main.
+  ASSERT_TRUE(lake_->tables().SetRef(t, "d", true).ok());
+  ASSERT_TRUE(lake_->Delete("s.t", "id = 4", "d").ok());
+  int64_t d = head("d");
+  ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 5 AS id"}).ok());
+  ASSERT_TRUE(lake_->tables().CherryPick(t, d).ok());
+  EXPECT_EQ(Int("SELECT sum(id) FROM iceberg_scan('s.t')"), 1 + 2 + 3 + 5);
+  ASSERT_TRUE(lake_->tables().SetRef(t, "e", true).ok());
+  ASSERT_TRUE(lake_->Delete("s.t", "id = 5", "e").ok());
+  int64_t e = head("e");
+  ASSERT_TRUE(lake_->Delete("s.t", "id = 5").ok());
+  EXPECT_THAT(lake_->tables().CherryPick(t, e).status().message(), HasSubstr("is no longer in branch 'main'"));
+}
+
+TEST_F(LakeTest, RewriteManifestsKeepsTheDataAndItsHistory) {
+  ASSERT_TRUE(
+      lake_
+          ->CreateTable(
+              {.table = "s.t",
+               .schema = Schema{.fields = {{.id = 1, .name = "id", .type = Type::Primitive(Type::Kind::kLong)},
+                                           {.id = 2, .name = "region", .type = Type::Primitive(Type::Kind::kString)}}},
+               .partition_by = {"region"}})
+          .ok());
+  TableIdent t{{"s"}, "t"};
+  for (int i = 0; i < 6; ++i)
+    ASSERT_TRUE(
+        lake_
+            ->Write({.table = "s.t",
+                     .query = "SELECT " + std::to_string(i) + " AS id, 'r" + std::to_string(i % 3) + "' AS region"})
+            .ok());
+  int64_t before = *lake_->tables().Load(t)->metadata.current_snapshot_id;
+  auto rewritten = lake_->tables().RewriteManifests(t);
+  ASSERT_TRUE(rewritten.ok()) << rewritten.status().ToString();
+  EXPECT_EQ(rewritten->replaced, 6);
+  EXPECT_EQ(rewritten->created, 1);
+  const Snapshot* now = rewritten->table.metadata.CurrentSnapshot();
+  EXPECT_EQ(now->summary.at("operation"), "replace");
+  EXPECT_EQ(now->summary.at("total-records"), "6");
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 6);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t', snapshot_id => " + std::to_string(before) + ")"), 6);
+  // The entries keep the snapshot each file was added in.
+  auto files = lake_->tables().PlanFiles(rewritten->table);
+  ASSERT_TRUE(files.ok());
+  std::set<int64_t> added_in;
+  for (const auto& e : *files) added_in.insert(*e.snapshot_id);
+  EXPECT_EQ(added_in.size(), 6u);
+  // Later commits build on the rewritten manifests.
+  ASSERT_TRUE(lake_->Delete("s.t", "region = 'r1'").ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 4);
+  // One manifest per spec already: nothing to rewrite, nothing committed.
+  int64_t after_delete = *lake_->tables().Load(t)->metadata.current_snapshot_id;
+  auto again = lake_->tables().RewriteManifests(t);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->created, 0);
+  EXPECT_EQ(*again->table.metadata.current_snapshot_id, after_delete);
 }
 
 TEST_F(LakeTest, OrphanFilesGoAndEverythingTheTableReachesStays) {

@@ -1,87 +1,11 @@
 #include "iceberg/table.h"
 
-#include <random>
 #include <thread>
 
+#include "iceberg/internal/commit_util.h"
 #include "iceberg/values.h"
 
 namespace floe::iceberg {
-namespace {
-
-int64_t Ms(Timestamp t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count(); }
-
-std::mt19937_64& Rng() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng;
-}
-
-int64_t NewSnapshotId() { return static_cast<int64_t>(Rng()() & 0x7fffffffffffffffULL) | 1; }
-
-// "…/metadata/00007-<uuid>.metadata.json" -> 7; -1 when not so named.
-int MetadataVersion(const std::string& location) {
-  size_t slash = location.rfind('/');
-  std::string name = location.substr(slash == std::string::npos ? 0 : slash + 1);
-  size_t dash = name.find('-');
-  if (dash == std::string::npos || dash == 0) return -1;
-  for (size_t i = 0; i < dash; ++i)
-    if (!std::isdigit(static_cast<unsigned char>(name[i]))) return -1;
-  return std::atoi(name.substr(0, dash).c_str());
-}
-
-std::string MetadataFile(const std::string& location, int version) {
-  char prefix[16];
-  std::snprintf(prefix, sizeof prefix, "%05d", version);
-  return location + "/metadata/" + prefix + "-" + NewUuid() + ".metadata.json";
-}
-
-int64_t Property(const TableMetadata& m, const std::string& key, int64_t fallback) {
-  auto it = m.properties.find(key);
-  if (it == m.properties.end()) return fallback;
-  char* end = nullptr;
-  long long v = std::strtoll(it->second.c_str(), &end, 10);
-  return *end == '\0' && !it->second.empty() ? v : fallback;
-}
-
-int64_t Counter(const Snapshot* s, const std::string& key) {
-  if (!s) return 0;
-  auto it = s->summary.find(key);
-  return it == s->summary.end() ? 0 : std::atoll(it->second.c_str());
-}
-
-// Per spec field: whether a null appears and the lowest and highest values.
-Result<std::vector<FieldSummary>> Summaries(const PartitionSpec& spec, const Schema& schema,
-                                            const std::vector<DataFile>& files) {
-  ASSIGN_OR_RETURN(TypePtr partition, PartitionType(spec, schema));
-  std::vector<FieldSummary> out(spec.fields.size());
-  for (size_t i = 0; i < spec.fields.size(); ++i) {
-    const Type& type = *partition->fields[i].type;
-    std::optional<tmpl::Value> low, high;
-    for (const auto& f : files) {
-      const tmpl::Value& v = f.partition[i];
-      if (v.is_null()) {
-        out[i].contains_null = true;
-        continue;
-      }
-      if (v.is_double() && v.AsDouble() != v.AsDouble()) {  // NaN is never a bound
-        out[i].contains_nan = true;
-        continue;
-      }
-      if (!low || ValueLess(v, *low)) low = v;
-      if (!high || ValueLess(*high, v)) high = v;
-    }
-    if (!out[i].contains_nan && (type.kind == Type::Kind::kFloat || type.kind == Type::Kind::kDouble))
-      out[i].contains_nan = false;
-    if (low) {
-      ASSIGN_OR_RETURN(std::string lower, ToBound(type, *low));
-      ASSIGN_OR_RETURN(std::string upper, ToBound(type, *high));
-      out[i].lower_bound = lower;
-      out[i].upper_bound = upper;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 int64_t CutoffMs(std::chrono::nanoseconds age, const Clock& clock) {
   return Ms(clock.Now() - std::chrono::duration_cast<Timestamp::duration>(age));
@@ -200,86 +124,6 @@ Result<std::vector<LoadedTable>> Tables::UpdateTogether(
       ASSIGN_OR_RETURN(t, Load(t.ident));
     }
   }
-}
-
-namespace {
-
-bool IsAncestor(const TableMetadata& m, int64_t ancestor, int64_t of) {
-  for (const Snapshot* s = m.FindSnapshot(of); s;
-       s = s->parent_snapshot_id ? m.FindSnapshot(*s->parent_snapshot_id) : nullptr)
-    if (s->snapshot_id == ancestor) return true;
-  return false;
-}
-
-void MoveMain(TableMetadata& m, int64_t snapshot_id, int64_t now_ms) {
-  m.current_snapshot_id = snapshot_id;
-  SnapshotRef ref = m.refs.count("main") ? m.refs["main"] : SnapshotRef{};
-  ref.snapshot_id = snapshot_id;
-  m.refs["main"] = ref;
-  m.snapshot_log.emplace_back(now_ms, snapshot_id);
-}
-
-}  // namespace
-
-Result<LoadedTable> Tables::Rollback(const TableIdent& ident, int64_t snapshot_id) {
-  int64_t now = Ms(clock_.Now());
-  return UpdateMetadata(ident, [&](TableMetadata& m) -> Status {
-    if (!m.FindSnapshot(snapshot_id))
-      return NotFound(ident.ToString() + " has no snapshot " + std::to_string(snapshot_id));
-    if (!m.current_snapshot_id || !IsAncestor(m, snapshot_id, *m.current_snapshot_id))
-      return FailedPrecondition(ident.ToString() + ": snapshot " + std::to_string(snapshot_id) +
-                                " is not an ancestor of the current snapshot; roll back only along main's history");
-    MoveMain(m, snapshot_id, std::max(now, m.last_updated_ms));
-    return Status::Ok();
-  });
-}
-
-Result<std::vector<LoadedTable>> Tables::Publish(const std::vector<TableIdent>& idents, const std::string& branch,
-                                                 bool drop_branch) {
-  int64_t now = Ms(clock_.Now());
-  return UpdateTogether(idents, [&](const TableIdent& ident, TableMetadata& m) -> Status {
-    auto ref = m.refs.find(branch);
-    if (ref == m.refs.end() || !ref->second.branch)
-      return NotFound(ident.ToString() + " has no branch '" + branch + "'");
-    int64_t head = ref->second.snapshot_id;
-    if (m.current_snapshot_id && !IsAncestor(m, *m.current_snapshot_id, head))
-      return FailedPrecondition(ident.ToString() + ": main has moved on since branch '" + branch +
-                                "' was made; it cannot be fast-forwarded (write the branch again from main)");
-    if (m.current_snapshot_id != head) MoveMain(m, head, std::max(now, m.last_updated_ms));
-    if (drop_branch && branch != "main") m.refs.erase(branch);
-    return Status::Ok();
-  });
-}
-
-Result<LoadedTable> Tables::SetRef(const TableIdent& ident, const std::string& name, bool branch, int64_t snapshot_id) {
-  if (name.empty()) return InvalidArgument("a branch or tag needs a name");
-  if (name == "main" && !branch) return InvalidArgument("'main' is the main branch; it cannot be a tag");
-  int64_t now = Ms(clock_.Now());
-  return UpdateMetadata(ident, [&](TableMetadata& m) -> Status {
-    int64_t target = snapshot_id ? snapshot_id : m.current_snapshot_id.value_or(0);
-    if (!target) return FailedPrecondition(ident.ToString() + " has no snapshot to point '" + name + "' at");
-    if (!m.FindSnapshot(target)) return NotFound(ident.ToString() + " has no snapshot " + std::to_string(target));
-    if (auto old = m.refs.find(name); old != m.refs.end() && old->second.branch != branch)
-      return FailedPrecondition(ident.ToString() + ": '" + name + "' is a " + (old->second.branch ? "branch" : "tag") +
-                                " already");
-    if (name == "main") {
-      MoveMain(m, target, std::max(now, m.last_updated_ms));
-      return Status::Ok();
-    }
-    SnapshotRef ref = m.refs.count(name) ? m.refs[name] : SnapshotRef{};
-    ref.snapshot_id = target;
-    ref.branch = branch;
-    m.refs[name] = ref;
-    return Status::Ok();
-  });
-}
-
-Result<LoadedTable> Tables::DropRef(const TableIdent& ident, const std::string& name) {
-  if (name == "main") return InvalidArgument("the main branch cannot be dropped");
-  return UpdateMetadata(ident, [&](TableMetadata& m) -> Status {
-    if (!m.refs.erase(name)) return NotFound(ident.ToString() + " has no branch or tag '" + name + "'");
-    return Status::Ok();
-  });
 }
 
 Result<LoadedTable> Tables::Append(const TableIdent& ident, const std::vector<DataFile>& files) {
@@ -550,7 +394,8 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
     auto total = [&](const std::string& key, int64_t delta) {
       return std::to_string(std::max<int64_t>(0, Counter(parent, key) + delta));
     };
-    snapshot.summary = {{"operation", change.operation}};
+    snapshot.summary = change.summary;
+    snapshot.summary["operation"] = change.operation;
     if (!change.added.empty()) {
       snapshot.summary["added-data-files"] = std::to_string(change.added.size());
       snapshot.summary["added-records"] = std::to_string(added_rows);

@@ -48,6 +48,8 @@ struct TableChange {
   // commit fails if the branch moved since, rather than keep rows the
   // change never saw (serializable, as Iceberg's default for these).
   std::optional<int64_t> read_snapshot;
+  // More snapshot summary properties (a cherry-pick's source-snapshot-id).
+  std::map<std::string, std::string> summary;
 };
 
 struct OrphanResult {
@@ -102,6 +104,12 @@ class Tables {
   // Creates or moves a branch or tag to a snapshot (the current one when 0).
   Result<LoadedTable> SetRef(const TableIdent& ident, const std::string& name, bool branch, int64_t snapshot_id = 0);
   Result<LoadedTable> DropRef(const TableIdent& ident, const std::string& name);
+  // Applies one snapshot's change (from a branch, or a staged snapshot) to
+  // main: a fast-forward when main is its parent, else a new snapshot with
+  // the same added and removed data files (the removed ones must still be
+  // in main), recording source-snapshot-id. A snapshot already in main's
+  // history, or cherry-picked before, is refused.
+  Result<LoadedTable> CherryPick(const TableIdent& ident, int64_t snapshot_id);
 
   // Removes the snapshots older than `older_than_ms`, keeping every branch's
   // and tag's snapshot and the last `retain_last` of main's history, then
@@ -115,6 +123,17 @@ class Tables {
   // (Iceberg's default is 3 days: newer ones may belong to a commit in
   // flight). `dry_run` only lists them.
   Result<OrphanResult> RemoveOrphanFiles(const TableIdent& ident, int64_t older_than_ms, bool dry_run = false);
+
+  // Rewrites the current snapshot's data manifests, per partition spec,
+  // sorted by partition into manifests of up to
+  // commit.manifest.target-size-bytes (8 MiB), as one "replace" snapshot
+  // with the same data: planning then reads few manifests and skips more.
+  // Nothing is committed when each spec already has one manifest.
+  struct RewriteManifestsResult {
+    LoadedTable table;
+    int64_t replaced = 0, created = 0;  // manifests
+  };
+  Result<RewriteManifestsResult> RewriteManifests(const TableIdent& ident);
 
   // The live data files (ADDED and EXISTING entries) of a snapshot, the
   // current one by default, with inherited snapshot ids and sequence numbers.

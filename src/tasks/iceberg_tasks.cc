@@ -236,16 +236,50 @@ class CompactTask final : public flow::Task {
   }
 };
 
+Result<int64_t> SnapshotIdProperty(flow::TaskContext& ctx) {
+  ASSIGN_OR_RETURN(std::optional<Value> id, ctx.Property("snapshotId"));
+  if (!id || !id->is_int()) return ctx.PropertyError("snapshotId", "must be the id of a snapshot of the table");
+  return id->AsInt();
+}
+
 class RollbackTask final : public flow::Task {
  public:
   Result<Value> Run(flow::TaskContext& ctx) override {
     ASSIGN_OR_RETURN(iceberg::TableIdent ident, Ident(ctx));
-    ASSIGN_OR_RETURN(std::optional<Value> id, ctx.Property("snapshotId"));
-    if (!id || !id->is_int()) return ctx.PropertyError("snapshotId", "must be the id of a snapshot of the table");
+    ASSIGN_OR_RETURN(int64_t id, SnapshotIdProperty(ctx));
     ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
-    ASSIGN_OR_RETURN(iceberg::LoadedTable t, lake->tables().Rollback(ident, id->AsInt()));
-    ctx.Log(LogLevel::kInfo, ident.ToString() + ": main is back at snapshot " + std::to_string(id->AsInt()));
+    ASSIGN_OR_RETURN(iceberg::LoadedTable t, lake->tables().Rollback(ident, id));
+    ctx.Log(LogLevel::kInfo, ident.ToString() + ": main is back at snapshot " + std::to_string(id));
     return TableOutputs(t);
+  }
+};
+
+class CherryPickTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(iceberg::TableIdent ident, Ident(ctx));
+    ASSIGN_OR_RETURN(int64_t id, SnapshotIdProperty(ctx));
+    ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
+    ASSIGN_OR_RETURN(iceberg::LoadedTable t, lake->tables().CherryPick(ident, id));
+    ctx.Log(LogLevel::kInfo, ident.ToString() + ": snapshot " + std::to_string(id) + " applied to main as snapshot " +
+                                 std::to_string(t.metadata.current_snapshot_id.value_or(0)));
+    return TableOutputs(t);
+  }
+};
+
+class RewriteManifestsTask final : public flow::Task {
+ public:
+  Result<Value> Run(flow::TaskContext& ctx) override {
+    ASSIGN_OR_RETURN(iceberg::TableIdent ident, Ident(ctx));
+    ASSIGN_OR_RETURN(auto lake, OpenLake(ctx));
+    ASSIGN_OR_RETURN(iceberg::Tables::RewriteManifestsResult r, lake->tables().RewriteManifests(ident));
+    ctx.Log(LogLevel::kInfo, r.created ? ident.ToString() + ": rewrote " + std::to_string(r.replaced) +
+                                             " manifest(s) as " + std::to_string(r.created)
+                                       : ident.ToString() + ": one manifest per partition spec already");
+    return Value::MakeMap({{"snapshotId", SnapshotId(r.table)},
+                           {"metadataLocation", Value(r.table.metadata_location)},
+                           {"manifestsReplaced", Value(r.replaced)},
+                           {"manifestsCreated", Value(r.created)}});
   }
 };
 
@@ -546,6 +580,24 @@ void RegisterIcebergTasks(flow::TaskRegistry& registry) {
                .description = "The snapshot: an ancestor of the current one."},
           },
       .factory = [] { return std::make_unique<RollbackTask>(); },
+  });
+  registry.Register({
+      .name = "iceberg.CherryPick",
+      .description = "Applies one snapshot's change (from a branch, say) to an Iceberg table's main branch: a "
+                     "fast-forward when main is its parent, else a new snapshot adding and removing the same files.",
+      .properties =
+          {
+              TableProperty(),
+              {.name = "snapshotId", .type = PropertyType::kInt, .required = true, .description = "The snapshot."},
+          },
+      .factory = [] { return std::make_unique<CherryPickTask>(); },
+  });
+  registry.Register({
+      .name = "iceberg.RewriteManifests",
+      .description = "Rewrites the current snapshot's manifests sorted by partition, into few of up to "
+                     "commit.manifest.target-size-bytes, as one snapshot with the same data.",
+      .properties = {TableProperty()},
+      .factory = [] { return std::make_unique<RewriteManifestsTask>(); },
   });
   registry.Register({
       .name = "iceberg.Publish",
