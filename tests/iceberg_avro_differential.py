@@ -192,6 +192,18 @@ def floe_writes(tmp):
         check(f["upper_bounds"] == [{"key": 2, "value": b"eu"}], f"entry {i}: upper_bounds")
         check(f["column_sizes"] is None, f"entry {i}: column_sizes should be null when not given")
 
+    # A delete manifest: content "deletes", entries of position delete files.
+    meta, records = read(os.path.join(tmp, "deletes.avro"))
+    check(meta.get("content") == "deletes", "delete manifest content is not deletes")
+    check_fields("manifest_entry", json.loads(meta["avro.schema"]), ENTRY)
+    check(len(records) == 1, f"delete manifest has {len(records)} entries")
+    if records:
+        f = records[0]["data_file"]
+        check(f["content"] == 1 and f["file_path"] == "data/region=eu/0-deletes.parquet" and f["record_count"] == 2,
+              f"position delete entry {f}")
+        check(f["lower_bounds"] == [{"key": 2147483546, "value": b"data/region=eu/0.parquet"}],
+              f"position delete file_path bound {f['lower_bounds']}")
+
     # The manifest list.
     meta, records = read(os.path.join(tmp, "manifest-list.avro"))
     check(meta.get("snapshot-id") == "123456789", "manifest list snapshot-id")
@@ -213,7 +225,7 @@ def floe_writes(tmp):
                               {"contains_null": False, "contains_nan": None, "lower_bound": None, "upper_bound": None}],
           f"partition summaries {m['partitions']}")
     # floe reads its own files back as python3-avro does.
-    for name in ("manifest.avro", "manifest-list.avro"):
+    for name in ("manifest.avro", "deletes.avro", "manifest-list.avro"):
         _, theirs = read(os.path.join(tmp, name))
         ours = floe_read(os.path.join(tmp, name))["records"]
         check(ours == shown(theirs), f"{name}: floe and python3-avro read different records")

@@ -81,6 +81,23 @@ int Write(const std::string& dir) {
     m.entries.push_back(e);
   }
   auto manifest = WriteManifest(m);
+  // A delete manifest: one position delete file for the first data file.
+  Manifest d{.schema = m.schema, .spec = m.spec, .deletes = true};
+  ManifestEntry del;
+  del.file.content = FileContent::kPositionDeletes;
+  del.file.file_path = "data/region=eu/0-deletes.parquet";
+  del.file.partition = {tmpl::Value("eu"), tmpl::Value(int64_t{19000})};
+  del.file.record_count = 2;
+  del.file.file_size_in_bytes = 500;
+  del.file.lower_bounds = {{2147483546, "data/region=eu/0.parquet"}};
+  del.file.upper_bounds = {{2147483546, "data/region=eu/0.parquet"}};
+  d.entries.push_back(del);
+  auto deletes = WriteManifest(d);
+  if (!deletes.ok()) {
+    std::fprintf(stderr, "%s\n", deletes.status().ToString().c_str());
+    return 1;
+  }
+  std::ofstream(dir + "/deletes.avro", std::ios::binary) << *deletes;
   ManifestList list{.snapshot_id = 123456789, .sequence_number = 1};
   list.manifests.push_back(
       {.manifest_path = dir + "/manifest.avro",

@@ -10,6 +10,7 @@
 #include "duckdb/catalog/catalog_entry/table_function_catalog_entry.hpp"
 #include "duckdb/common/multi_file/multi_file_list.hpp"
 #include "duckdb/common/multi_file/multi_file_reader.hpp"
+#include "duckdb/common/multi_file/multi_file_states.hpp"
 #include "duckdb/main/extension/extension_loader.hpp"
 #include "duckdb/parser/expression/constant_expression.hpp"
 #include "duckdb/planner/expression/bound_between_expression.hpp"
@@ -103,11 +104,20 @@ dd::MultiFileColumnDefinition Column(const std::string& name, int id, const Type
 
 // What one iceberg_scan call shares between its reader and its file lists:
 // the table and snapshot, chosen at bind.
+// Positions of deleted rows, by the data file path the delete file names.
+using DeletedRows = std::map<std::string, std::vector<int64_t>>;
+
 struct ScanState {
   const ScanInfo* info = nullptr;
   std::string name;
   ScanOptions options;
   std::optional<ScanPlanner> planner;
+
+  // Merge-on-read: the planned files that have deletes (by the path read),
+  // and each delete file's rows once read.
+  std::mutex deletes_mu;
+  std::map<std::string, PlannedFile> with_deletes;
+  std::map<std::string, std::shared_ptr<const DeletedRows>> delete_files;
 
   bool pinned = false;
   bool chosen = false;
@@ -363,6 +373,11 @@ class IcebergFileList : public dd::MultiFileList {
                                                .found_location = t.found_location,
                                                .stats = plan->stats});
     }
+    {
+      std::lock_guard deletes_lock(state_->deletes_mu);
+      for (const auto& f : plan->files)
+        if (!f.position_deletes.empty()) state_->with_deletes[f.path] = f;
+    }
     plan_->files = std::move(plan->files);
     return *plan_->files;
   }
@@ -373,6 +388,28 @@ class IcebergFileList : public dd::MultiFileList {
 };
 
 // --- the reader ----------------------------------------------------------------
+
+// Drops the rows at the deleted positions (sorted) of one data file.
+class PositionDeleteFilter : public dd::DeleteFilter {
+ public:
+  explicit PositionDeleteFilter(std::vector<int64_t> positions) : positions_(std::move(positions)) {}
+  dd::idx_t Filter(dd::row_t start, dd::idx_t count, dd::SelectionVector& result) override {
+    auto next = std::lower_bound(positions_.begin(), positions_.end(), static_cast<int64_t>(start));
+    result.Initialize(STANDARD_VECTOR_SIZE);  // the Parquet reader hands over an empty one
+    dd::idx_t kept = 0;
+    for (dd::idx_t i = 0; i < count; ++i) {
+      if (next != positions_.end() && *next == static_cast<int64_t>(start + i)) {
+        ++next;
+        continue;
+      }
+      result.set_index(kept++, i);
+    }
+    return kept;
+  }
+
+ private:
+  std::vector<int64_t> positions_;
+};
 
 class IcebergReader : public dd::MultiFileReader {
  public:
@@ -437,6 +474,33 @@ class IcebergReader : public dd::MultiFileReader {
     dd::MultiFileReader::BindOptions(options, files, return_types, names, bind_data);
   }
 
+  // Merge-on-read: a file with position deletes skips the deleted rows.
+  void FinalizeBind(dd::MultiFileReaderData& reader_data, const dd::MultiFileOptions& file_options,
+                    const dd::MultiFileReaderBindData& options,
+                    const dd::vector<dd::MultiFileColumnDefinition>& global_columns,
+                    const dd::vector<dd::ColumnIndex>& global_column_ids, dd::ClientContext& context,
+                    dd::optional_ptr<dd::MultiFileReaderGlobalState> global_state) override {
+    dd::MultiFileReader::FinalizeBind(reader_data, file_options, options, global_columns, global_column_ids, context,
+                                      global_state);
+    if (!state_ || !reader_data.reader) return;
+    PlannedFile file;
+    {
+      std::lock_guard lock(state_->deletes_mu);
+      auto it = state_->with_deletes.find(reader_data.reader->file.path);
+      if (it == state_->with_deletes.end()) return;
+      file = it->second;
+    }
+    std::vector<int64_t> positions;
+    for (const auto& d : file.position_deletes) {
+      auto rows = DeleteFileRows(d, context);
+      auto hit = rows->find(file.entry.file.file_path);
+      if (hit != rows->end()) positions.insert(positions.end(), hit->second.begin(), hit->second.end());
+    }
+    std::sort(positions.begin(), positions.end());
+    positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+    reader_data.reader->deletion_filter = dd::make_uniq<PositionDeleteFilter>(std::move(positions));
+  }
+
   dd::unique_ptr<dd::MultiFileReader> Copy() const override {
     auto copy = dd::make_uniq<IcebergReader>(info_);
     copy->state_ = state_;
@@ -444,6 +508,33 @@ class IcebergReader : public dd::MultiFileReader {
   }
 
  private:
+  // A position delete file's rows, read once per scan (on a connection of
+  // its own: this runs while the query's own is busy).
+  std::shared_ptr<const DeletedRows> DeleteFileRows(const std::string& path, dd::ClientContext& context) {
+    {
+      std::lock_guard lock(state_->deletes_mu);
+      auto it = state_->delete_files.find(path);
+      if (it != state_->delete_files.end()) return it->second;
+    }
+    dd::Connection con(*context.db);
+    std::string quoted = "'";
+    for (char c : path) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    quoted += "'";
+    auto result = con.Query("SELECT file_path, pos FROM read_parquet(" + quoted + ") ORDER BY file_path, pos");
+    if (result->HasError())
+      throw dd::IOException("iceberg_scan: cannot read position delete file " + path + ": " + result->GetError());
+    auto rows = std::make_shared<DeletedRows>();
+    for (dd::idx_t i = 0; i < result->RowCount(); ++i) {
+      dd::Value file = result->GetValue(0, i), pos = result->GetValue(1, i);
+      if (file.IsNull() || pos.IsNull())
+        throw dd::IOException("iceberg_scan: position delete file " + path + " has a row without file_path or pos");
+      (*rows)[dd::StringValue::Get(file)].push_back(pos.GetValue<int64_t>());
+    }
+    std::lock_guard lock(state_->deletes_mu);
+    state_->delete_files[path] = rows;
+    return rows;
+  }
+
   const ScanInfo* info_;
   std::shared_ptr<ScanState> state_;
 };

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "iceberg/duckdb_scan.h"
+#include "iceberg/scan.h"
 #include "iceberg/sql_text.h"
 #include "iceberg/writer.h"
 #include "tmpl/json.h"
@@ -246,7 +247,61 @@ Result<WriteResult> Lake::Write(const WriteRequest& request) {
 Result<WriteResult> Lake::Delete(const std::string& table, const std::string& where, const std::string& branch) {
   if (Trim(where).empty()) return InvalidArgument("a delete needs a condition ('true' deletes every row)");
   ASSIGN_OR_RETURN(TableIdent ident, ParseTableIdent(table));
+  ASSIGN_OR_RETURN(LoadedTable loaded, tables_->Load(ident));
+  auto mode = loaded.metadata.properties.find("write.delete.mode");
+  if (mode != loaded.metadata.properties.end() && mode->second == "merge-on-read")
+    return DeletePositions(loaded, where, branch);
+  if (mode != loaded.metadata.properties.end() && mode->second != "copy-on-write")
+    return InvalidArgument(ident.ToString() + ": write.delete.mode is '" + mode->second +
+                           "'; it must be copy-on-write or merge-on-read");
   return Rewrite(ident, where, "", "delete", branch);
+}
+
+Result<WriteResult> Lake::DeletePositions(const LoadedTable& table, const std::string& where,
+                                          const std::string& branch) {
+  const TableIdent& ident = table.ident;
+  const SnapshotRef* head = nullptr;
+  if (auto r = table.metadata.refs.find(branch); r != table.metadata.refs.end()) head = &r->second;
+  const int64_t read_from = head ? head->snapshot_id : table.metadata.current_snapshot_id.value_or(0);
+  std::string scan = "iceberg_scan(" + SqlString(ident.ToString()) +
+                     (branch != "main" && head ? ", ref => " + SqlString(branch) : "") +
+                     ", filename = true, file_row_number = true)";
+  const std::string staged = "__floe_deletes_" + NewUuid().substr(0, 8);
+  Status found = con_->Execute("CREATE TEMP TABLE \"" + staged +
+                               "\" AS SELECT filename AS file_path, file_row_number AS pos FROM " + scan +
+                               " WHERE coalesce((" + where + "), false)");
+  if (!found.ok()) return Status(found).WithContext("finding the rows to delete");
+  struct Drop {
+    engine::Connection& con;
+    std::string name;
+    ~Drop() { con.Execute("DROP TABLE IF EXISTS \"" + name + "\"").IgnoreError(); }
+  } drop{*con_, staged};
+  ASSIGN_OR_RETURN(engine::Table count, con_->Query("SELECT count(*) FROM \"" + staged + "\""));
+  WriteResult result{.table = table};
+  const int64_t deleted = count.rows.empty() ? 0 : count.rows[0][0].AsInt();
+  if (deleted == 0) return result;
+  // Each data file's partition, for its delete file's.
+  std::map<std::string, std::pair<int, std::vector<tmpl::Value>>> partitions;
+  OpenedTable opened{.name = ident.ToString(),
+                     .metadata_location = table.metadata_location,
+                     .metadata = table.metadata,
+                     .found_location = table.metadata.location};
+  ASSIGN_OR_RETURN(ScanPlanner planner, ScanPlanner::Start(std::move(opened), {.snapshot_id = read_from}, stores_));
+  ASSIGN_OR_RETURN(ScanPlan plan, planner.Plan(Predicate::True()));
+  for (auto& f : plan.files) partitions[f.entry.file.file_path] = {f.spec_id, std::move(f.entry.file.partition)};
+  ASSIGN_OR_RETURN(auto deletes,
+                   WritePositionDeletes(*con_, table.metadata, "\"" + staged + "\"", partitions, stores_));
+  auto committed = tables_->Commit(
+      ident, {.operation = "delete", .added_deletes = deletes, .branch = branch, .read_snapshot = read_from});
+  if (!committed.ok()) {
+    for (const auto& [spec, files] : deletes) DeleteUncommitted(files, stores_);
+    return committed.status();
+  }
+  result.table = std::move(*committed);
+  result.committed = true;
+  result.deleted_records = deleted;
+  for (const auto& [spec, files] : deletes) result.added_files += static_cast<int64_t>(files.size());
+  return result;
 }
 
 Result<WriteResult> Lake::Compact(const std::string& name, int64_t target_file_bytes) {

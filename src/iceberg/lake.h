@@ -73,7 +73,9 @@ class Lake {
 
   Result<LoadedTable> CreateTable(const CreateTableRequest& request);
   Result<WriteResult> Write(const WriteRequest& request);
-  // Deletes the rows `where` matches (a SQL condition).
+  // Deletes the rows `where` matches (a SQL condition): copy-on-write, or
+  // merge-on-read (position delete files) when the table's
+  // write.delete.mode says so.
   Result<WriteResult> Delete(const std::string& table, const std::string& where, const std::string& branch = "main");
   // Rewrites the small data files of each partition (smaller than 3/4 of
   // the target size: `target_file_bytes`, else the table's
@@ -88,6 +90,8 @@ class Lake {
   // columns) matches by their other rows, adds `query`'s rows, as one commit.
   Result<WriteResult> Rewrite(const TableIdent& ident, const std::string& affected, const std::string& query,
                               const std::string& operation, const std::string& branch);
+  // Merge-on-read delete: position delete files for the matching rows.
+  Result<WriteResult> DeletePositions(const LoadedTable& table, const std::string& where, const std::string& branch);
 
   LakeOptions options_;
   std::unique_ptr<SqlCatalog> catalog_;

@@ -371,6 +371,61 @@ TEST_F(LakeTest, RewriteManifestsKeepsTheDataAndItsHistory) {
   EXPECT_EQ(*again->table.metadata.current_snapshot_id, after_delete);
 }
 
+TEST_F(LakeTest, MergeOnReadDeletesWritePositionDeleteFilesThatScansApply) {
+  ASSERT_TRUE(lake_
+                  ->CreateTable({.table = "s.t",
+                                 .query = "SELECT i AS id, ['eu', 'us'][1 + i % 2] AS region FROM range(10) t(i)",
+                                 .partition_by = {"region"},
+                                 .properties = {{"write.delete.mode", "merge-on-read"}}})
+                  .ok());
+  TableIdent t{{"s"}, "t"};
+  int64_t before = *lake_->tables().Load(t)->metadata.current_snapshot_id;
+  auto deleted = lake_->Delete("s.t", "id IN (2, 3, 7)");
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(deleted->deleted_records, 3);
+  EXPECT_EQ(deleted->added_files, 2) << "one position delete file per partition";
+  EXPECT_EQ(deleted->removed_files, 0) << "no data file is rewritten";
+  const Snapshot* s = deleted->table.metadata.CurrentSnapshot();
+  EXPECT_EQ(s->summary.at("operation"), "delete");
+  EXPECT_EQ(s->summary.at("added-position-deletes"), "3");
+  EXPECT_EQ(s->summary.at("total-delete-files"), "2");
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 7);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t') WHERE id IN (2, 3, 7)"), 0);
+  EXPECT_EQ(Int("SELECT sum(id) FROM iceberg_scan('s.t') WHERE region = 'us'"), 1 + 5 + 9);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t', snapshot_id => " + std::to_string(before) + ")"), 10);
+
+  // Deletes stack; a later append is not touched by earlier deletes; a
+  // copy-on-write rewrite of a file with deletes keeps only live rows.
+  ASSERT_TRUE(lake_->Delete("s.t", "id = 4").ok());
+  ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 2 AS id, 'eu' AS region"}).ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 7);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t') WHERE id = 2"), 1);
+  ASSERT_TRUE(
+      lake_
+          ->Write(
+              {.table = "s.t", .query = "SELECT 0 AS id, 'eu' AS region", .mode = WriteMode::kMerge, .keys = {"id"}})
+          .ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 7);
+  auto compacted = lake_->Compact("s.t");
+  ASSERT_TRUE(compacted.ok()) << compacted.status().ToString();
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 7);
+  EXPECT_EQ(Int("SELECT sum(id) FROM iceberg_scan('s.t')"), 0 + 1 + 2 + 5 + 6 + 8 + 9);
+}
+
+TEST_F(LakeTest, PositionDeletesApplyAcrossRowGroupsAndSkippedOnes) {
+  ASSERT_TRUE(lake_
+                  ->CreateTable({.table = "s.big",
+                                 .query = "SELECT i AS id FROM range(300000) t(i)",
+                                 .properties = {{"write.delete.mode", "merge-on-read"}}})
+                  .ok());
+  ASSERT_TRUE(lake_->Delete("s.big", "id % 1000 = 7").ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.big')"), 300000 - 300);
+  // A filter that skips the first row groups: positions still line up.
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.big') WHERE id >= 250000"), 50000 - 50);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.big') WHERE id = 250007"), 0);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.big') WHERE id = 250008"), 1);
+}
+
 TEST_F(LakeTest, OrphanFilesGoAndEverythingTheTableReachesStays) {
   ASSERT_TRUE(lake_->CreateTable({.table = "s.t", .query = "SELECT 1 AS id", .partition_by = {"id"}}).ok());
   ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 2 AS id"}).ok());

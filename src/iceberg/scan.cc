@@ -1,9 +1,12 @@
 #include "iceberg/scan.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "core/parallel.h"
 #include "iceberg/values.h"
+#include "tmpl/json.h"
 
 namespace floe::iceberg {
 namespace {
@@ -369,17 +372,15 @@ Result<ScanPlan> ScanPlanner::Plan(const Predicate& filter) const {
   // The manifests to read: summaries first, then every chosen one read and
   // filtered on all cores, kept in manifest order.
   std::vector<std::pair<const ManifestFile*, const PartitionSpec*>> chosen;
+  std::vector<std::pair<int, ManifestEntry>> deletes;  // live delete files (spec, entry), inherited fields filled in
   for (const auto& mf : list.manifests) {
     if (mf.deletes) {
-      // A delete manifest with live entries: floe does not apply deletes yet.
       ASSIGN_OR_RETURN(std::string bytes, ReadTableFile(table_, mf.manifest_path, *stores_));
-      ASSIGN_OR_RETURN(Manifest deletes, ReadManifest(bytes, mf.manifest_path));
-      for (const auto& e : deletes.entries)
-        if (e.status != EntryStatus::kDeleted)
-          return Status(StatusCode::kUnimplemented, "table " + table_.name + ": snapshot " +
-                                                        std::to_string(snapshot_->snapshot_id) +
-                                                        " has delete files (merge-on-read, e.g. " + e.file.file_path +
-                                                        "); floe reads copy-on-write tables only so far");
+      ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(bytes, mf.manifest_path));
+      InheritFrom(mf, manifest.entries);
+      for (auto& e : manifest.entries) {
+        if (e.status != EntryStatus::kDeleted) deletes.emplace_back(mf.partition_spec_id, std::move(e));
+      }
       continue;
     }
     ++plan.stats.manifests;
@@ -422,7 +423,7 @@ Result<ScanPlan> ScanPlanner::Plan(const Predicate& filter) const {
         continue;
       }
       std::string path = ResolveTablePath(table_, e.file.file_path);
-      part.files.push_back(PlannedFile{.entry = std::move(e), .path = std::move(path)});
+      part.files.push_back(PlannedFile{.entry = std::move(e), .path = std::move(path), .spec_id = spec->spec_id});
     }
   });
   size_t total = 0;
@@ -434,7 +435,51 @@ Result<ScanPlan> ScanPlanner::Plan(const Predicate& filter) const {
     plan.stats.files_skipped += part.skipped;
     for (auto& f : part.files) plan.files.push_back(std::move(f));
   }
+  if (!deletes.empty()) RETURN_IF_ERROR(AssignDeletes(deletes, plan));
   return plan;
+}
+
+Status ScanPlanner::AssignDeletes(const std::vector<std::pair<int, ManifestEntry>>& deletes, ScanPlan& plan) const {
+  // Delete files by spec and partition: a delete file applies only to data
+  // files of its own partition.
+  auto key = [](int spec_id, const std::vector<tmpl::Value>& partition) {
+    std::string k = std::to_string(spec_id);
+    for (const auto& v : partition) k += "\x1f" + tmpl::ToJson(v);
+    return k;
+  };
+  std::map<std::string, std::vector<const ManifestEntry*>> by_partition;
+  int64_t min_data_sequence = INT64_MAX;
+  for (const auto& f : plan.files) min_data_sequence = std::min(min_data_sequence, f.entry.sequence_number.value_or(0));
+  for (const auto& [spec_id, d] : deletes) {
+    if (d.file.content == FileContent::kEqualityDeletes) {
+      // Global when unpartitioned; refused whenever it may apply at all.
+      if (d.sequence_number.value_or(0) > min_data_sequence)
+        return Status(StatusCode::kUnimplemented,
+                      "table " + table_.name + ": " + d.file.file_path +
+                          " is an equality delete file (merge-on-read, as Flink writes them); floe applies position "
+                          "deletes only so far");
+      continue;
+    }
+    by_partition[key(spec_id, d.file.partition)].push_back(&d);
+  }
+  constexpr int kFilePathId = 2147483546;  // the spec's reserved field id of file_path in delete files
+  std::set<std::string> used;
+  for (auto& f : plan.files) {
+    auto group = by_partition.find(key(f.spec_id, f.entry.file.partition));
+    if (group == by_partition.end()) continue;
+    const int64_t data_sequence = f.entry.sequence_number.value_or(0);
+    for (const ManifestEntry* d : group->second) {
+      if (d->sequence_number.value_or(0) < data_sequence) continue;
+      auto low = d->file.lower_bounds.find(kFilePathId);
+      auto high = d->file.upper_bounds.find(kFilePathId);
+      if (low != d->file.lower_bounds.end() && f.entry.file.file_path < low->second) continue;
+      if (high != d->file.upper_bounds.end() && f.entry.file.file_path > high->second) continue;
+      f.position_deletes.push_back(ResolveTablePath(table_, d->file.file_path));
+      used.insert(d->file.file_path);
+    }
+  }
+  plan.stats.delete_files = static_cast<int64_t>(used.size());
+  return Status::Ok();
 }
 
 }  // namespace floe::iceberg

@@ -68,11 +68,17 @@ struct ScanOptions {
 struct PlannedFile {
   ManifestEntry entry;  // a data file, with inherited snapshot id and sequence numbers
   std::string path;     // where to read it (resolved when the table moved)
+  int spec_id = 0;      // the partition spec of its manifest
+  // The position delete files that apply to it (merge-on-read), resolved
+  // like `path`: their rows whose file_path is entry.file.file_path name
+  // positions of deleted rows.
+  std::vector<std::string> position_deletes;
 };
 
 struct ScanStats {
   int64_t manifests = 0, manifests_skipped = 0;
   int64_t files = 0, files_skipped = 0;
+  int64_t delete_files = 0;  // position delete files applied to the files read
 };
 
 struct ScanPlan {
@@ -95,12 +101,16 @@ class ScanPlanner {
   // The total rows of the snapshot, from its summary (-1 when unknown).
   int64_t EstimatedRows() const;
 
-  // The data files that may hold rows matching `filter`. Delete files are
-  // refused clearly for now (floe writes copy-on-write deletes).
+  // The data files that may hold rows matching `filter`, each with the
+  // position delete files that apply to it (same partition, a sequence
+  // number at least the file's, and the file's path within the delete
+  // file's bounds). Equality deletes are refused clearly.
   Result<ScanPlan> Plan(const Predicate& filter) const;
 
  private:
   ScanPlanner(OpenedTable table, storage::ObjectStores& stores) : table_(std::move(table)), stores_(&stores) {}
+  // Gives each planned file the delete files (with their specs) that apply to it.
+  Status AssignDeletes(const std::vector<std::pair<int, ManifestEntry>>& deletes, ScanPlan& plan) const;
 
   OpenedTable table_;
   storage::ObjectStores* stores_;

@@ -212,7 +212,7 @@ Status Tables::MergeManifests(const TableMetadata& base, const Schema& schema, c
 }
 
 Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& change) {
-  if (change.added.empty() && change.removed.empty())
+  if (change.added.empty() && change.removed.empty() && change.added_deletes.empty())
     return InvalidArgument("nothing to commit to " + ident.ToString());
   ASSIGN_OR_RETURN(LoadedTable table, Load(ident));
   if (auto ref = table.metadata.refs.find(change.branch); ref != table.metadata.refs.end() && !ref->second.branch)
@@ -247,10 +247,39 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
     manifest_path = table.metadata.location + "/metadata/" + NewUuid() + "-m0.avro";
     RETURN_IF_ERROR(Write(manifest_path, manifest_bytes));
   }
+  // The delete files' manifests (one per spec), written once like the data one.
+  std::vector<ManifestFile> delete_manifests;
+  int64_t added_delete_files = 0, added_positions = 0, added_delete_bytes = 0;
   auto give_up = [&](Status s) {
     if (!manifest_path.empty()) Delete(manifest_path);
+    for (const auto& mf : delete_manifests) Delete(mf.manifest_path);
     return s;
   };
+  for (const auto& [spec_id, files] : change.added_deletes) {
+    const PartitionSpec* delete_spec = table.metadata.FindSpec(spec_id);
+    const Schema* delete_schema = delete_spec ? table.metadata.SchemaFor(*delete_spec) : nullptr;
+    if (!delete_schema)
+      return give_up(FailedPrecondition(ident.ToString() + " has no partition spec " + std::to_string(spec_id)));
+    Manifest deletes{.schema = *delete_schema, .spec = *delete_spec, .deletes = true};
+    ManifestFile mf{.partition_spec_id = spec_id, .deletes = true};
+    for (const auto& f : files) {
+      deletes.entries.push_back({.status = EntryStatus::kAdded, .file = f});
+      ++mf.added_files_count;
+      mf.added_rows_count += f.record_count;
+      ++added_delete_files;
+      added_positions += f.record_count;
+      added_delete_bytes += f.file_size_in_bytes;
+    }
+    auto bytes = WriteManifest(deletes);
+    if (!bytes.ok()) return give_up(bytes.status());
+    auto summaries = Summaries(*delete_spec, *delete_schema, files);
+    if (!summaries.ok()) return give_up(summaries.status());
+    mf.partitions = std::move(*summaries);
+    mf.manifest_path = table.metadata.location + "/metadata/" + NewUuid() + "-d" + std::to_string(spec_id) + ".avro";
+    mf.manifest_length = static_cast<int64_t>(bytes->size());
+    if (Status put = Write(mf.manifest_path, *bytes); !put.ok()) return give_up(put);
+    delete_manifests.push_back(std::move(mf));
+  }
 
   for (int64_t attempt = 0;; ++attempt) {
     const TableMetadata& base = table.metadata;
@@ -275,6 +304,11 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
                                 .added_files_count = static_cast<int32_t>(change.added.size()),
                                 .added_rows_count = added_rows,
                                 .partitions = summaries});
+    }
+    for (ManifestFile mf : delete_manifests) {
+      mf.sequence_number = mf.min_sequence_number = sequence;
+      mf.added_snapshot_id = snapshot_id;
+      list.manifests.push_back(std::move(mf));
     }
     // The parent's manifests are kept; those that hold a removed file are
     // written again with it DELETED (and the rest EXISTING).
@@ -410,8 +444,14 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
         total("total-data-files", static_cast<int64_t>(change.added.size()) - deleted_files);
     snapshot.summary["total-records"] = total("total-records", added_rows - deleted_rows);
     snapshot.summary["total-files-size"] = total("total-files-size", added_bytes - deleted_bytes);
-    snapshot.summary["total-delete-files"] = total("total-delete-files", 0);
-    snapshot.summary["total-position-deletes"] = total("total-position-deletes", 0);
+    if (added_delete_files) {
+      snapshot.summary["added-delete-files"] = std::to_string(added_delete_files);
+      snapshot.summary["added-position-delete-files"] = std::to_string(added_delete_files);
+      snapshot.summary["added-position-deletes"] = std::to_string(added_positions);
+      snapshot.summary["added-files-size"] = std::to_string(added_bytes + added_delete_bytes);
+    }
+    snapshot.summary["total-delete-files"] = total("total-delete-files", added_delete_files);
+    snapshot.summary["total-position-deletes"] = total("total-position-deletes", added_positions);
     snapshot.summary["total-equality-deletes"] = total("total-equality-deletes", 0);
     next.snapshots.push_back(snapshot);
     SnapshotRef ref;

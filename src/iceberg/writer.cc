@@ -6,6 +6,7 @@
 #include "iceberg/parquet_files.h"
 #include "iceberg/sql_text.h"
 #include "iceberg/table.h"
+#include "tmpl/json.h"
 
 namespace floe::iceberg {
 namespace {
@@ -292,6 +293,61 @@ Result<std::vector<DataFile>> WriteDataFiles(engine::Connection& con, const Tabl
     files.push_back(std::move(*file));
   }
   return files;
+}
+
+Result<std::map<int, std::vector<DataFile>>> WritePositionDeletes(
+    engine::Connection& con, const TableMetadata& table, const std::string& rows,
+    const std::map<std::string, std::pair<int, std::vector<tmpl::Value>>>& partitions, storage::ObjectStores& stores) {
+  // The spec's reserved fields of position delete files.
+  Schema schema{
+      .fields = {{.id = 2147483546, .name = "file_path", .required = true, .type = Type::Primitive(K::kString)},
+                 {.id = 2147483545, .name = "pos", .required = true, .type = Type::Primitive(K::kLong)}}};
+  ASSIGN_OR_RETURN(engine::Table files, con.Query("SELECT DISTINCT file_path FROM " + rows + " ORDER BY 1"));
+  // The data files of each partition.
+  std::map<std::pair<int, std::string>, std::pair<std::vector<tmpl::Value>, std::vector<std::string>>> groups;
+  for (const auto& row : files.rows) {
+    const std::string path = row[0].AsString();
+    auto p = partitions.find(path);
+    if (p == partitions.end()) return Internal("no partition known for data file " + path);
+    std::string key;
+    for (const auto& v : p->second.second) key += tmpl::ToJson(v) + "\x1f";
+    auto& group = groups[{p->second.first, key}];
+    group.first = p->second.second;
+    group.second.push_back(path);
+  }
+  std::string data = table.location + "/data";
+  if (auto p = table.properties.find("write.data.path"); p != table.properties.end() && !p->second.empty())
+    data = p->second;
+  std::map<int, std::vector<DataFile>> out;
+  std::vector<DataFile> written;
+  auto abandon = [&](Status s) {
+    DeleteUncommitted(written, stores);
+    return s;
+  };
+  for (const auto& [key, group] : groups) {
+    std::string in;
+    for (const auto& path : group.second) in += (in.empty() ? "" : ", ") + SqlString(path);
+    std::string path = data + "/" + NewUuid() + "-deletes.parquet";
+    if (!path.starts_with("s3://")) {
+      std::error_code ec;
+      std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    }
+    Status put = WriteParquet(con,
+                              "SELECT file_path, pos::BIGINT AS pos FROM " + rows + " WHERE file_path IN (" + in +
+                                  ") ORDER BY file_path, pos",
+                              path, schema);
+    written.push_back(DataFile{.file_path = path});
+    if (!put.ok()) return abandon(put);
+    auto at = stores.Open(path);
+    if (!at.ok()) return abandon(at.status());
+    auto info = at->store->Head(at->key);
+    if (!info.ok()) return abandon(info.status());
+    auto file = DescribeParquet(con, path, info->size, schema, group.first);
+    if (!file.ok()) return abandon(file.status());
+    file->content = FileContent::kPositionDeletes;
+    out[key.first].push_back(std::move(*file));
+  }
+  return out;
 }
 
 }  // namespace floe::iceberg

@@ -6,6 +6,7 @@
 // the caller commits the files (Tables::Commit) or deletes them.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,15 @@ namespace floe::iceberg {
 // folder is `<location>/data`, or its write.data.path property.
 Result<std::vector<DataFile>> WriteDataFiles(engine::Connection& con, const TableMetadata& table,
                                              const std::string& query, storage::ObjectStores& stores);
+
+// Merge-on-read deletes: `rows` (a relation with columns file_path and pos:
+// the data files' paths as the metadata records them, and the positions of
+// their deleted rows) written as position delete files, one per partition
+// of the data files, which `partitions` gives (path -> spec id and tuple).
+// Returned by spec id, described as Iceberg's position delete files.
+Result<std::map<int, std::vector<DataFile>>> WritePositionDeletes(
+    engine::Connection& con, const TableMetadata& table, const std::string& rows,
+    const std::map<std::string, std::pair<int, std::vector<tmpl::Value>>>& partitions, storage::ObjectStores& stores);
 
 // DuckDB's type for an Iceberg type, in SQL ("BIGINT", "DECIMAL(9,2)",
 // "STRUCT(\"a\" INTEGER)[]").

@@ -45,13 +45,16 @@ class DuckDbQueryTask final : public flow::Task {
            std::lock_guard lock(scans_mu);
            // What a replay pins: the tables read at their current snapshot.
            if (!r.chosen && r.snapshot_id != 0) snapshots_read[r.table] = r.snapshot_id;
-           ctx.Log(LogLevel::kInfo, "iceberg_scan('" + r.table + "'): snapshot " + std::to_string(r.snapshot_id) +
-                                        ", " + std::to_string(r.stats.files - r.stats.files_skipped) + " of " +
-                                        std::to_string(r.stats.files) + " data file(s) to read, " +
-                                        std::to_string(r.stats.manifests_skipped) + " of " +
-                                        std::to_string(r.stats.manifests) + " manifest(s) skipped" +
-                                        (r.pinned ? "; the snapshot the replayed run read" : "") +
-                                        (r.moved ? "; the table was moved: read from " + r.found_location : ""));
+           ctx.Log(LogLevel::kInfo,
+                   "iceberg_scan('" + r.table + "'): snapshot " + std::to_string(r.snapshot_id) + ", " +
+                       std::to_string(r.stats.files - r.stats.files_skipped) + " of " + std::to_string(r.stats.files) +
+                       " data file(s) to read, " + std::to_string(r.stats.manifests_skipped) + " of " +
+                       std::to_string(r.stats.manifests) + " manifest(s) skipped" +
+                       (r.stats.delete_files
+                            ? ", " + std::to_string(r.stats.delete_files) + " position delete file(s) applied"
+                            : "") +
+                       (r.pinned ? "; the snapshot the replayed run read" : "") +
+                       (r.moved ? "; the table was moved: read from " + r.found_location : ""));
          }}));
     ASSIGN_OR_RETURN(options.database, Database(ctx, wd));
     ASSIGN_OR_RETURN(options.time_zone, ctx.StringOr("timeZoneId", ""));
