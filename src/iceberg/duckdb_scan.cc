@@ -20,6 +20,7 @@
 #include "duckdb/planner/expression/bound_constant_expression.hpp"
 #include "duckdb/planner/expression/bound_operator_expression.hpp"
 #include "iceberg/values.h"
+#include "iceberg/writer.h"
 
 namespace floe::iceberg {
 namespace {
@@ -376,7 +377,7 @@ class IcebergFileList : public dd::MultiFileList {
     {
       std::lock_guard deletes_lock(state_->deletes_mu);
       for (const auto& f : plan->files)
-        if (!f.position_deletes.empty()) state_->with_deletes[f.path] = f;
+        if (!f.position_deletes.empty() || !f.equality_deletes.empty()) state_->with_deletes[f.path] = f;
     }
     plan_->files = std::move(plan->files);
     return *plan_->files;
@@ -496,6 +497,10 @@ class IcebergReader : public dd::MultiFileReader {
       auto hit = rows->find(file.entry.file.file_path);
       if (hit != rows->end()) positions.insert(positions.end(), hit->second.begin(), hit->second.end());
     }
+    for (const auto& d : file.equality_deletes) {
+      std::vector<int64_t> hit = EqualityDeletedRows(file.path, d, context);
+      positions.insert(positions.end(), hit.begin(), hit.end());
+    }
     std::sort(positions.begin(), positions.end());
     positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
     reader_data.reader->deletion_filter = dd::make_uniq<PositionDeleteFilter>(std::move(positions));
@@ -508,6 +513,39 @@ class IcebergReader : public dd::MultiFileReader {
   }
 
  private:
+  // The positions of `data`'s rows that an equality delete file deletes:
+  // both files read by field id, rows matching on every equality column
+  // (a null matches a null, as the spec says).
+  std::vector<int64_t> EqualityDeletedRows(const std::string& data, const PlannedFile::EqualityDelete& d,
+                                           dd::ClientContext& context) {
+    std::string columns, on;
+    for (size_t i = 0; i < d.field_ids.size(); ++i) {
+      const NestedField* field = state_->planner->schema().FindField(d.field_ids[i]);
+      if (!field)
+        throw dd::IOException("iceberg_scan: equality delete file " + d.path + " names field " +
+                              std::to_string(d.field_ids[i]) + ", which the schema read does not hold");
+      std::string c = "c" + std::to_string(i);
+      columns += (i ? ", " : "") + std::to_string(field->id) + ": {name: '" + c + "', type: '" +
+                 DuckDbTypeSql(*field->type) + "', default_value: NULL}";
+      on += (i ? " AND " : "") + std::string("d.") + c + " IS NOT DISTINCT FROM e." + c;
+    }
+    const std::string schema = "schema = MAP {" + columns + "}";
+    auto quoted = [](const std::string& text) {
+      std::string out = "'";
+      for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+      return out + "'";
+    };
+    dd::Connection con(*context.db);
+    auto result =
+        con.Query("SELECT d.file_row_number FROM read_parquet(" + quoted(data) + ", file_row_number = true, " + schema +
+                  ") AS d SEMI JOIN read_parquet(" + quoted(d.path) + ", " + schema + ") AS e ON " + on);
+    if (result->HasError())
+      throw dd::IOException("iceberg_scan: cannot apply equality delete file " + d.path + ": " + result->GetError());
+    std::vector<int64_t> rows;
+    for (dd::idx_t i = 0; i < result->RowCount(); ++i) rows.push_back(result->GetValue(0, i).GetValue<int64_t>());
+    return rows;
+  }
+
   // A position delete file's rows, read once per scan (on a connection of
   // its own: this runs while the query's own is busy).
   std::shared_ptr<const DeletedRows> DeleteFileRows(const std::string& path, dd::ClientContext& context) {

@@ -426,6 +426,36 @@ TEST_F(LakeTest, PositionDeletesApplyAcrossRowGroupsAndSkippedOnes) {
   EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.big') WHERE id = 250008"), 1);
 }
 
+TEST_F(LakeTest, EqualityDeletesApplyByFieldIdToOlderFilesOnly) {
+  ASSERT_TRUE(lake_
+                  ->CreateTable({.table = "s.e",
+                                 .query = "SELECT i AS id, CASE WHEN i = 9 THEN NULL ELSE ['eu', 'us'][1 + i % 2] "
+                                          "END AS region FROM range(10) t(i)"})
+                  .ok());
+  TableIdent t{{"s"}, "e"};
+  // As Flink writes them: the deleted values of the equality columns, here
+  // under another column name (field ids decide), with a null that matches
+  // nulls.
+  std::string path = (dir_ / "eq-deletes.parquet").string();
+  ASSERT_TRUE(
+      lake_->connection()
+          .Execute("COPY (SELECT 'us' AS r UNION ALL SELECT NULL) TO '" + path + "' (FORMAT parquet, FIELD_IDS {r: 2})")
+          .ok());
+  DataFile eq{.content = FileContent::kEqualityDeletes,
+              .file_path = path,
+              .record_count = 2,
+              .file_size_in_bytes = static_cast<int64_t>(std::filesystem::file_size(path)),
+              .equality_ids = {2}};
+  auto committed = lake_->tables().Commit(t, {.operation = "delete", .added_deletes = {{0, {eq}}}});
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  EXPECT_EQ(committed->metadata.CurrentSnapshot()->summary.at("added-equality-deletes"), "2");
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.e')"), 5);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.e') WHERE region IS DISTINCT FROM 'eu'"), 0);
+  // Rows written after the delete are not deleted by it.
+  ASSERT_TRUE(lake_->Write({.table = "s.e", .query = "SELECT 20 AS id, 'us' AS region"}).ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.e') WHERE region = 'us'"), 1);
+}
+
 TEST_F(LakeTest, OrphanFilesGoAndEverythingTheTableReachesStays) {
   ASSERT_TRUE(lake_->CreateTable({.table = "s.t", .query = "SELECT 1 AS id", .partition_by = {"id"}}).ok());
   ASSERT_TRUE(lake_->Write({.table = "s.t", .query = "SELECT 2 AS id"}).ok());

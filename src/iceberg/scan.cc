@@ -448,35 +448,41 @@ Status ScanPlanner::AssignDeletes(const std::vector<std::pair<int, ManifestEntry
     return k;
   };
   std::map<std::string, std::vector<const ManifestEntry*>> by_partition;
-  int64_t min_data_sequence = INT64_MAX;
-  for (const auto& f : plan.files) min_data_sequence = std::min(min_data_sequence, f.entry.sequence_number.value_or(0));
+  std::vector<const ManifestEntry*> global;  // equality deletes of unpartitioned specs apply everywhere
   for (const auto& [spec_id, d] : deletes) {
-    if (d.file.content == FileContent::kEqualityDeletes) {
-      // Global when unpartitioned; refused whenever it may apply at all.
-      if (d.sequence_number.value_or(0) > min_data_sequence)
-        return Status(StatusCode::kUnimplemented,
-                      "table " + table_.name + ": " + d.file.file_path +
-                          " is an equality delete file (merge-on-read, as Flink writes them); floe applies position "
-                          "deletes only so far");
-      continue;
+    const PartitionSpec* spec = table_.metadata.FindSpec(spec_id);
+    if (d.file.content == FileContent::kEqualityDeletes && d.file.equality_ids.empty())
+      return FailedPrecondition("table " + table_.name + ": equality delete file " + d.file.file_path +
+                                " has no equality_ids");
+    if (d.file.content == FileContent::kEqualityDeletes && spec && spec->fields.empty()) {
+      global.push_back(&d);
+    } else {
+      by_partition[key(spec_id, d.file.partition)].push_back(&d);
     }
-    by_partition[key(spec_id, d.file.partition)].push_back(&d);
   }
   constexpr int kFilePathId = 2147483546;  // the spec's reserved field id of file_path in delete files
   std::set<std::string> used;
   for (auto& f : plan.files) {
+    const int64_t data_sequence = f.entry.sequence_number.value_or(0);
+    auto apply = [&](const ManifestEntry* d) {
+      const int64_t delete_sequence = d->sequence_number.value_or(0);
+      if (d->file.content == FileContent::kEqualityDeletes) {
+        if (delete_sequence <= data_sequence) return;
+        f.equality_deletes.push_back({ResolveTablePath(table_, d->file.file_path), d->file.equality_ids});
+      } else {
+        if (delete_sequence < data_sequence) return;
+        auto low = d->file.lower_bounds.find(kFilePathId);
+        auto high = d->file.upper_bounds.find(kFilePathId);
+        if (low != d->file.lower_bounds.end() && f.entry.file.file_path < low->second) return;
+        if (high != d->file.upper_bounds.end() && f.entry.file.file_path > high->second) return;
+        f.position_deletes.push_back(ResolveTablePath(table_, d->file.file_path));
+      }
+      used.insert(d->file.file_path);
+    };
+    for (const ManifestEntry* d : global) apply(d);
     auto group = by_partition.find(key(f.spec_id, f.entry.file.partition));
     if (group == by_partition.end()) continue;
-    const int64_t data_sequence = f.entry.sequence_number.value_or(0);
-    for (const ManifestEntry* d : group->second) {
-      if (d->sequence_number.value_or(0) < data_sequence) continue;
-      auto low = d->file.lower_bounds.find(kFilePathId);
-      auto high = d->file.upper_bounds.find(kFilePathId);
-      if (low != d->file.lower_bounds.end() && f.entry.file.file_path < low->second) continue;
-      if (high != d->file.upper_bounds.end() && f.entry.file.file_path > high->second) continue;
-      f.position_deletes.push_back(ResolveTablePath(table_, d->file.file_path));
-      used.insert(d->file.file_path);
-    }
+    for (const ManifestEntry* d : group->second) apply(d);
   }
   plan.stats.delete_files = static_cast<int64_t>(used.size());
   return Status::Ok();

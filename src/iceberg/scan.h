@@ -73,12 +73,19 @@ struct PlannedFile {
   // like `path`: their rows whose file_path is entry.file.file_path name
   // positions of deleted rows.
   std::vector<std::string> position_deletes;
+  // The equality delete files that apply to it: a row whose values of the
+  // columns `field_ids` equal a row of `path`'s (nulls equal) is deleted.
+  struct EqualityDelete {
+    std::string path;
+    std::vector<int> field_ids;
+  };
+  std::vector<EqualityDelete> equality_deletes;
 };
 
 struct ScanStats {
   int64_t manifests = 0, manifests_skipped = 0;
   int64_t files = 0, files_skipped = 0;
-  int64_t delete_files = 0;  // position delete files applied to the files read
+  int64_t delete_files = 0;  // delete files applied to the files read
 };
 
 struct ScanPlan {
@@ -102,9 +109,10 @@ class ScanPlanner {
   int64_t EstimatedRows() const;
 
   // The data files that may hold rows matching `filter`, each with the
-  // position delete files that apply to it (same partition, a sequence
-  // number at least the file's, and the file's path within the delete
-  // file's bounds). Equality deletes are refused clearly.
+  // delete files that apply to it, by the spec's rules: position deletes of
+  // its partition with a sequence number at least the file's (and its path
+  // within their file_path bounds); equality deletes of its partition, or
+  // unpartitioned ones, with a greater sequence number.
   Result<ScanPlan> Plan(const Predicate& filter) const;
 
  private:

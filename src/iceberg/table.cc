@@ -249,7 +249,8 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
   }
   // The delete files' manifests (one per spec), written once like the data one.
   std::vector<ManifestFile> delete_manifests;
-  int64_t added_delete_files = 0, added_positions = 0, added_delete_bytes = 0;
+  int64_t added_delete_files = 0, added_positions = 0, added_equality_files = 0, added_equalities = 0,
+          added_delete_bytes = 0;
   auto give_up = [&](Status s) {
     if (!manifest_path.empty()) Delete(manifest_path);
     for (const auto& mf : delete_manifests) Delete(mf.manifest_path);
@@ -267,14 +268,19 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
       ++mf.added_files_count;
       mf.added_rows_count += f.record_count;
       ++added_delete_files;
-      added_positions += f.record_count;
+      if (f.content == FileContent::kEqualityDeletes) {
+        ++added_equality_files;
+        added_equalities += f.record_count;
+      } else {
+        added_positions += f.record_count;
+      }
       added_delete_bytes += f.file_size_in_bytes;
     }
     auto bytes = WriteManifest(deletes);
     if (!bytes.ok()) return give_up(bytes.status());
-    auto summaries = Summaries(*delete_spec, *delete_schema, files);
-    if (!summaries.ok()) return give_up(summaries.status());
-    mf.partitions = std::move(*summaries);
+    auto delete_summaries = Summaries(*delete_spec, *delete_schema, files);
+    if (!delete_summaries.ok()) return give_up(delete_summaries.status());
+    mf.partitions = std::move(*delete_summaries);
     mf.manifest_path = table.metadata.location + "/metadata/" + NewUuid() + "-d" + std::to_string(spec_id) + ".avro";
     mf.manifest_length = static_cast<int64_t>(bytes->size());
     if (Status put = Write(mf.manifest_path, *bytes); !put.ok()) return give_up(put);
@@ -446,13 +452,19 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
     snapshot.summary["total-files-size"] = total("total-files-size", added_bytes - deleted_bytes);
     if (added_delete_files) {
       snapshot.summary["added-delete-files"] = std::to_string(added_delete_files);
-      snapshot.summary["added-position-delete-files"] = std::to_string(added_delete_files);
-      snapshot.summary["added-position-deletes"] = std::to_string(added_positions);
+      if (added_delete_files > added_equality_files) {
+        snapshot.summary["added-position-delete-files"] = std::to_string(added_delete_files - added_equality_files);
+        snapshot.summary["added-position-deletes"] = std::to_string(added_positions);
+      }
+      if (added_equality_files) {
+        snapshot.summary["added-equality-delete-files"] = std::to_string(added_equality_files);
+        snapshot.summary["added-equality-deletes"] = std::to_string(added_equalities);
+      }
       snapshot.summary["added-files-size"] = std::to_string(added_bytes + added_delete_bytes);
     }
     snapshot.summary["total-delete-files"] = total("total-delete-files", added_delete_files);
     snapshot.summary["total-position-deletes"] = total("total-position-deletes", added_positions);
-    snapshot.summary["total-equality-deletes"] = total("total-equality-deletes", 0);
+    snapshot.summary["total-equality-deletes"] = total("total-equality-deletes", added_equalities);
     next.snapshots.push_back(snapshot);
     SnapshotRef ref;
     if (auto old = base.refs.find(change.branch); old != base.refs.end()) ref = old->second;

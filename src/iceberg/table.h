@@ -38,8 +38,8 @@ struct TableChange {
   // removed or rewrote one makes this one fail (FailedPrecondition), while
   // concurrent appends are kept (snapshot isolation, as Iceberg's default).
   std::set<std::string> removed;
-  // Merge-on-read: position delete files to add, by the partition spec of
-  // the data files they delete from.
+  // Merge-on-read: delete files (position or equality) to add, by the
+  // partition spec of the data files they delete from.
   std::map<int, std::vector<DataFile>> added_deletes;
   // A branch that does not exist yet starts from the current snapshot.
   std::string branch = "main";

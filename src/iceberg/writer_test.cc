@@ -90,7 +90,7 @@ TEST_F(WriterTest, PartitionsRowsAsTheSpecsTransformsDo) {
   for (const auto& f : *files) {
     rows += f.record_count;
     EXPECT_THAT(f.file_path, HasSubstr("/data/at_day="));
-    auto t = con_->Query("SELECT id, \"user\", epoch_us(\"at\") FROM read_parquet('" + f.file_path +
+    auto read = con_->Query("SELECT id, \"user\", epoch_us(\"at\") FROM read_parquet('" + f.file_path +
                          "', hive_partitioning = false)");
     ASSERT_TRUE(t.ok()) << f.file_path << ": " << t.status().ToString();
     for (const auto& row : t->rows) {
