@@ -92,8 +92,8 @@ TEST_F(WriterTest, PartitionsRowsAsTheSpecsTransformsDo) {
     EXPECT_THAT(f.file_path, HasSubstr("/data/at_day="));
     auto read = con_->Query("SELECT id, \"user\", epoch_us(\"at\") FROM read_parquet('" + f.file_path +
                          "', hive_partitioning = false)");
-    ASSERT_TRUE(t.ok()) << f.file_path << ": " << t.status().ToString();
-    for (const auto& row : t->rows) {
+    ASSERT_TRUE(read.ok()) << f.file_path << ": " << read.status().ToString();
+    for (const auto& row : read->rows) {
       std::vector<Value> source = {row[2], row[2], row[2], row[1], row[0], row[1]};
       for (size_t i = 0; i < spec.fields.size(); ++i) {
         const Type& type = *schema.FindField(spec.fields[i].source_id)->type;
