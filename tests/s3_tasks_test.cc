@@ -78,6 +78,11 @@ TEST(S3TasksTest, IcebergTablesInAnS3Warehouse) {
   int metadata = 0;
   for (const auto& o : *listed) metadata += o.key.ends_with(".metadata.json");
   EXPECT_EQ(metadata, 4) << "created, written, written, deleted";
+  auto data = s3.ListAll(bucket, "warehouse/lake/events/data/");
+  ASSERT_TRUE(data.ok());
+  int delete_files = 0;
+  for (const auto& o : *data) delete_files += o.key.ends_with("-deletes.parquet");
+  EXPECT_EQ(delete_files, 2) << "the delete wrote position delete files, one per partition";
 }
 
 // s3:// in DuckDB SQL. Against the lenient server: DuckDB lists prefixes
