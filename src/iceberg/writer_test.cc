@@ -91,7 +91,7 @@ TEST_F(WriterTest, PartitionsRowsAsTheSpecsTransformsDo) {
     rows += f.record_count;
     EXPECT_THAT(f.file_path, HasSubstr("/data/at_day="));
     auto read = con_->Query("SELECT id, \"user\", epoch_us(\"at\") FROM read_parquet('" + f.file_path +
-                         "', hive_partitioning = false)");
+                            "', hive_partitioning = false)");
     ASSERT_TRUE(read.ok()) << f.file_path << ": " << read.status().ToString();
     for (const auto& row : read->rows) {
       std::vector<Value> source = {row[2], row[2], row[2], row[1], row[0], row[1]};
