@@ -77,12 +77,6 @@ int64_t Or(const avro::Schema& record, const Value& value, int id, int64_t fallb
   return v && v->is_int() ? v->AsInt() : fallback;
 }
 
-std::optional<int64_t> Maybe(const avro::Schema& record, const Value& value, int id) {
-  const Value* v = ById(record, value, id);
-  if (v && v->is_int()) return v->AsInt();
-  return std::nullopt;
-}
-
 template <typename T>
 std::map<int, T> MapFromAvro(const Value* v) {
   std::map<int, T> out;
@@ -100,6 +94,28 @@ std::map<int, T> MapFromAvro(const Value* v) {
     }
   }
   return out;
+}
+
+// A partition value as Avro holds it: decimals (unscaled in floe) as the
+// big-endian two's complement bytes of their fixed type.
+Value AvroPartitionValue(const Type& type, const Value& v) {
+  if (type.kind != Type::Kind::kDecimal || !v.is_int()) return v;
+  std::string bytes(static_cast<size_t>(DecimalBytes(type.precision)), '\0');
+  uint64_t unscaled = static_cast<uint64_t>(v.AsInt());
+  for (size_t i = bytes.size(); i-- > 0;) {
+    bytes[i] = static_cast<char>(unscaled & 0xff);
+    unscaled = v.AsInt() < 0 ? (unscaled >> 8) | 0xff00000000000000ULL : unscaled >> 8;
+  }
+  return Value(std::move(bytes));
+}
+
+// The reverse, for fixed decimals of up to 8 bytes (18 digits).
+Value PartitionValueFromAvro(const avro::Schema& s, Value v) {
+  if (s.logical_type != "decimal" || !v.is_string() || v.AsString().empty() || v.AsString().size() > 8) return v;
+  const std::string& b = v.AsString();
+  int64_t unscaled = (static_cast<uint8_t>(b[0]) & 0x80) ? -1 : 0;
+  for (char c : b) unscaled = static_cast<int64_t>((static_cast<uint64_t>(unscaled) << 8) | static_cast<uint8_t>(c));
+  return Value(unscaled);
 }
 
 std::string FormatName(std::string f) {
@@ -164,6 +180,7 @@ std::string ManifestFileAvroSchema() {
 Result<std::string> WriteManifest(const Manifest& m) {
   if (m.format_version != 2) return InvalidArgument("floe writes format v2 manifests only");
   ASSIGN_OR_RETURN(std::string schema_json, ManifestEntryAvroSchema(m.spec, m.schema));
+  ASSIGN_OR_RETURN(TypePtr partition_type, PartitionType(m.spec, m.schema));
   std::vector<Value> records;
   records.reserve(m.entries.size());
   for (const auto& e : m.entries) {
@@ -173,7 +190,8 @@ Result<std::string> WriteManifest(const Manifest& m) {
                              " partition values; spec " + std::to_string(m.spec.spec_id) + " has " +
                              std::to_string(m.spec.fields.size()) + " fields");
     tmpl::ValueMap partition;
-    for (size_t i = 0; i < m.spec.fields.size(); ++i) partition.Set(m.spec.fields[i].name, f.partition[i]);
+    for (size_t i = 0; i < m.spec.fields.size(); ++i)
+      partition.Set(m.spec.fields[i].name, AvroPartitionValue(*partition_type->fields[i].type, f.partition[i]));
     tmpl::ValueMap file;
     file.Set("content", Value(int64_t{static_cast<int>(f.content)}));
     file.Set("file_path", Value(f.file_path));
@@ -372,7 +390,10 @@ class EntryDecoder {
           if (fs->type != SchemaType::kRecord) return InvalidArgument("partition is not a record");
           for (const auto& pf : fs->fields) {
             ASSIGN_OR_RETURN(tmpl::Value v, avro::Decode(*pf.schema, data));
-            d.partition.push_back(std::move(v));
+            const avro::Schema* value_schema = pf.schema.get();
+            for (const auto& branch : pf.schema->branches)  // an optional value: its non-null branch
+              if (branch->type != avro::Schema::Type::kNull) value_schema = branch.get();
+            d.partition.push_back(PartitionValueFromAvro(*value_schema, std::move(v)));
           }
           break;
         }

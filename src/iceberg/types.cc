@@ -103,9 +103,9 @@ int Highest(const Type& t) {
 
 tmpl::Value Optional(tmpl::Value t) { return tmpl::Value(tmpl::ValueList{tmpl::Value("null"), std::move(t)}); }
 
-int DecimalBytes(int precision) { return static_cast<int>(std::ceil((precision * std::log2(10.0) + 1) / 8)); }
-
 }  // namespace
+
+int DecimalBytes(int precision) { return static_cast<int>(std::ceil((precision * std::log2(10.0) + 1) / 8)); }
 
 std::string Type::ToString() const {
   for (const auto& [name, k] : PrimitiveNames())

@@ -74,6 +74,8 @@ struct Schema {
 // Parses a primitive type's name ("long", "decimal(9, 2)", "fixed[16]");
 // v3-only types are a clear error.
 Result<TypePtr> ParsePrimitiveType(const std::string& name);
+// The bytes of a decimal(precision, s) in Avro's fixed form.
+int DecimalBytes(int precision);
 Result<Schema> SchemaFromJson(const tmpl::Value& json);
 tmpl::Value SchemaToJson(const Schema& schema);
 Result<TypePtr> TypeFromJson(const tmpl::Value& json);

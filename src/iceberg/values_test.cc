@@ -84,8 +84,12 @@ TEST(ValuesTest, BoundsUseTheSingleValueSerialization) {
     auto back = FromBound(*T(type), *bytes);
     ASSERT_TRUE(back.ok()) << type << ": " << back.status().ToString();
     EXPECT_EQ(back->is_int() ? back->AsInt() : 0, value.is_int() ? value.AsInt() : 0) << type;
-    if (value.is_string()) EXPECT_EQ(back->AsString(), value.AsString());
-    if (value.is_number() && !value.is_int()) EXPECT_EQ(back->AsDouble(), value.AsDouble());
+    if (value.is_string()) {
+      EXPECT_EQ(back->AsString(), value.AsString());
+    }
+    if (value.is_number() && !value.is_int()) {
+      EXPECT_EQ(back->AsDouble(), value.AsDouble());
+    }
   }
   // Promoted columns: an int bound of a long column, a date bound of a timestamp.
   EXPECT_EQ(FromBound(*T("long"), std::string("\xff\xff\xff\xff", 4))->AsInt(), -1);

@@ -52,6 +52,13 @@ Result<std::string> PartitionExpr(const PartitionField& field, const std::string
         case K::kDouble:
         case K::kString:
           return c;
+        case K::kDecimal: {
+          // The unscaled value, as bounds hold decimals; 64 bits carry 18 digits.
+          if (source.precision > 18)
+            return Status(StatusCode::kUnimplemented,
+                          name + ": identity partitions of decimals wider than 18 digits are not supported");
+          return "CAST(" + c + " * 1" + std::string(static_cast<size_t>(source.scale), '0') + " AS BIGINT)";
+        }
         default:
           return Status(StatusCode::kUnimplemented,
                         name + ": writing identity partitions of " + source.ToString() + " columns is not supported");
@@ -114,6 +121,13 @@ std::string HumanValue(const PartitionField& field, const Type& source, const tm
       return DayText(FloorDiv(n, 24)) + "-" + TwoDigits(n - FloorDiv(n, 24) * 24);
     case Transform::Kind::kIdentity:
       if (source.kind == K::kDate) return DayText(n);
+      if (source.kind == K::kDecimal && source.scale > 0) {  // 12.30 for 1230 at scale 2
+        std::string digits = std::to_string(n < 0 ? -n : n);
+        size_t scale = static_cast<size_t>(source.scale);
+        if (digits.size() <= scale) digits.insert(0, scale + 1 - digits.size(), '0');
+        return (n < 0 ? "-" : "") + digits.substr(0, digits.size() - scale) + "." +
+               digits.substr(digits.size() - scale);
+      }
       return Literal(v);
     default:
       return Literal(v);
