@@ -217,7 +217,8 @@ Result<WriteResult> Lake::Write(const WriteRequest& request) {
       return result;
     }
     case WriteMode::kOverwrite:
-      return Rewrite(ident, request.where.empty() ? "true" : request.where, request.query, "overwrite", request.branch);
+      return Rewrite(ident, request.where.empty() ? "true" : request.where, request.query, "overwrite", request.branch,
+                     request.where);
     case WriteMode::kMerge: {
       if (request.keys.empty()) return InvalidArgument("a merge needs key columns");
       // The source is read once: staged, checked for duplicate keys, then
@@ -333,10 +334,21 @@ Result<WriteResult> Lake::Compact(const std::string& name, int64_t target_file_b
   WriteResult result{.table = table};
   if (removed.empty()) return result;
   std::string scan = "iceberg_scan(" + SqlString(ident.ToString()) + ", filename = true)";
+  ASSIGN_OR_RETURN(engine::Table live_rows,
+                   con_->Query("SELECT count(*) FROM " + scan + " WHERE filename IN (" + in_list + ")"));
   ASSIGN_OR_RETURN(
       std::vector<DataFile> added,
       WriteDataFiles(*con_, table.metadata,
                      "SELECT * EXCLUDE (filename) FROM " + scan + " WHERE filename IN (" + in_list + ")", stores_));
+  // The rewrite must hold exactly the rows it replaces.
+  int64_t rewritten = 0;
+  for (const auto& f : added) rewritten += f.record_count;
+  const int64_t expected = live_rows.rows.empty() ? -1 : live_rows.rows[0][0].AsInt();
+  if (rewritten != expected) {
+    DeleteUncommitted(added, stores_);
+    return Internal(ident.ToString() + ": compaction wrote " + std::to_string(rewritten) + " rows for the " +
+                    std::to_string(expected) + " it replaces; nothing was committed");
+  }
   auto committed = tables_->Commit(ident, {.operation = "replace",
                                            .added = added,
                                            .removed = removed,
@@ -357,7 +369,8 @@ Result<WriteResult> Lake::Compact(const std::string& name, int64_t target_file_b
 }
 
 Result<WriteResult> Lake::Rewrite(const TableIdent& ident, const std::string& affected, const std::string& query,
-                                  const std::string& operation, const std::string& branch) {
+                                  const std::string& operation, const std::string& branch,
+                                  const std::string& validate_added) {
   ASSIGN_OR_RETURN(LoadedTable table, tables_->Load(ident));
   std::string scan = "iceberg_scan(" + SqlString(ident.ToString()) +
                      (branch != "main" && table.metadata.refs.count(branch) ? ", ref => " + SqlString(branch) : "") +
@@ -388,6 +401,18 @@ Result<WriteResult> Lake::Rewrite(const TableIdent& ident, const std::string& af
     if (!kept.ok()) return Status(kept.status()).WithContext("rewriting the files that hold the rows");
     added = std::move(*kept);
     for (const auto& row : hits->rows) deleted += row[1].AsInt();
+  }
+  if (!query.empty() && !validate_added.empty()) {
+    // An overwrite by filter replaces the rows the filter matches: new rows
+    // outside it would be rows the overwrite did not mean to add.
+    auto outside =
+        con_->Query("SELECT count(*) FROM (" + query + ") WHERE NOT coalesce((" + validate_added + "), false)");
+    if (!outside.ok())
+      return abandon(Status(outside.status()).WithContext("checking the new rows against the condition"));
+    if (!outside->rows.empty() && outside->rows[0][0].AsInt() > 0)
+      return abandon(InvalidArgument(std::to_string(outside->rows[0][0].AsInt()) +
+                                     " new row(s) do not match the overwrite condition '" + validate_added +
+                                     "'; an overwrite by filter may only add rows the filter matches"));
   }
   if (!query.empty()) {
     auto fresh = WriteDataFiles(*con_, table.metadata, query, stores_);

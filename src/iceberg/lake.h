@@ -48,7 +48,8 @@ struct WriteRequest {
   std::string query;  // the rows to write
   WriteMode mode = WriteMode::kAppend;
   // kOverwrite: a SQL condition on the table's columns; the rows it matches
-  // are replaced (the whole table when empty).
+  // are replaced (the whole table when empty), and every new row must match
+  // it too.
   std::string where;
   std::vector<std::string> keys;  // kMerge: rows with these columns' values are replaced
   std::string branch = "main";
@@ -87,9 +88,11 @@ class Lake {
  private:
   Lake() = default;
   // Replaces the files holding rows `affected` (SQL over the table's
-  // columns) matches by their other rows, adds `query`'s rows, as one commit.
+  // columns) matches by their other rows, adds `query`'s rows, as one
+  // commit; every added row must match `validate_added` when given.
   Result<WriteResult> Rewrite(const TableIdent& ident, const std::string& affected, const std::string& query,
-                              const std::string& operation, const std::string& branch);
+                              const std::string& operation, const std::string& branch,
+                              const std::string& validate_added = "");
   // Merge-on-read delete: position delete files for the matching rows.
   Result<WriteResult> DeletePositions(const LoadedTable& table, const std::string& where, const std::string& branch);
 

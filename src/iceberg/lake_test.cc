@@ -120,6 +120,13 @@ TEST_F(LakeTest, BadRequestsAreClearErrors) {
   EXPECT_TRUE(lake_->CreateTable({.table = "s.t", .query = "SELECT 1 AS a", .if_not_exists = true}).ok());
   EXPECT_THAT(lake_->Delete("s.t", "nope = 1").status().message(), HasSubstr("nope"));
   EXPECT_FALSE(lake_->Write({.table = "s.missing", .query = "SELECT 1 AS a"}).ok());
+  // An overwrite by filter adds only rows the filter matches.
+  auto outside = lake_->Write(
+      {.table = "s.t", .query = "SELECT 2 AS a UNION ALL SELECT 5", .mode = WriteMode::kOverwrite, .where = "a < 3"});
+  EXPECT_THAT(outside.status().message(), HasSubstr("1 new row(s) do not match the overwrite condition 'a < 3'"));
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 1) << "nothing committed";
+  EXPECT_TRUE(
+      lake_->Write({.table = "s.t", .query = "SELECT 2 AS a", .mode = WriteMode::kOverwrite, .where = "a < 3"}).ok());
 }
 
 // Appends, deletes and schema changes, then every snapshot is read back
