@@ -8,13 +8,17 @@
 //             metadata files' bytes (the I/O floor); budget 100 ms.
 //   commit    one-file appends through the SQLite catalog vs the catalog's
 //             compare-and-swap alone.
+//   deletes   the scan's table after a merge-on-read delete of 1% of its
+//             rows: iceberg_scan vs the same Parquet files anti-joined by
+//             hand with the position delete files.
 //
-//   build/default/bench/bench_iceberg [scan|planning|commit]   (all three by default)
+//   build/default/bench/bench_iceberg [scan|deletes|planning|commit]   (all by default)
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "bench_util.h"
@@ -45,10 +49,9 @@ void Check(const Status& s, const char* what) {
   }
 }
 
-void Scan(const fs::path& dir) {
-  auto lake = OpenLake(dir);
-  // 10M rows in 20 appends (one file per day partition each): 200 files.
-  Check(lake->CreateTable(
+// 10M rows in 20 appends (one file per day partition each): 200 files.
+void CreateEvents(Lake& lake, std::map<std::string, std::string> properties = {}) {
+  Check(lake.CreateTable(
                 {.table = "b.events",
                  .schema =
                      iceberg::Schema{
@@ -58,24 +61,27 @@ void Scan(const fs::path& dir) {
                               {.id = 3,
                                .name = "amount",
                                .type = iceberg::Type::Primitive(iceberg::Type::Kind::kDouble)}}},
-                 .partition_by = {"day"}})
+                 .partition_by = {"day"},
+                 .properties = std::move(properties)})
             .status(),
         "create");
   for (int batch = 0; batch < 20; ++batch) {
     std::string from = std::to_string(batch * 500000), to = std::to_string((batch + 1) * 500000);
-    Check(lake->Write({.table = "b.events",
-                       .query = "SELECT i AS id, DATE '2026-01-01' + (i % 10)::INTEGER AS day, (i % 1000) / 7.0 AS "
-                                "amount FROM range(" +
-                                from + ", " + to + ") t(i)"})
+    Check(lake.Write({.table = "b.events",
+                      .query = "SELECT i AS id, DATE '2026-01-01' + (i % 10)::INTEGER AS day, (i % 1000) / 7.0 AS "
+                               "amount FROM range(" +
+                               from + ", " + to + ") t(i)"})
               .status(),
           "write");
   }
-  auto table = lake->tables().Load(*iceberg::ParseTableIdent("b.events"));
-  auto files = lake->tables().PlanFiles(*table);
-  std::string list;
-  for (const auto& f : *files) list += (list.empty() ? "'" : ", '") + f.file.file_path + "'";
-  std::string parquet = "read_parquet([" + list + "], hive_partitioning = false)";
-  auto& con = lake->connection();
+}
+
+// Runs each case's two queries alternately, 5 times, and prints the medians.
+struct Case {
+  const char* name;
+  std::string iceberg, baseline;
+};
+void Compare(engine::Connection& con, const std::vector<Case>& cases, const char* baseline_name) {
   auto run = [&](const std::string& sql) {
     auto r = con.Query(sql);
     if (!r.ok()) {
@@ -83,17 +89,6 @@ void Scan(const fs::path& dir) {
       std::exit(1);
     }
   };
-  struct Case {
-    const char* name;
-    std::string iceberg, baseline;
-  };
-  std::vector<Case> cases = {
-      {"full aggregate", "SELECT count(*), sum(amount), max(id) FROM iceberg_scan('b.events')",
-       "SELECT count(*), sum(amount), max(id) FROM " + parquet},
-      {"one partition", "SELECT count(*), sum(amount) FROM iceberg_scan('b.events') WHERE day = DATE '2026-01-04'",
-       "SELECT count(*), sum(amount) FROM " + parquet + " WHERE day = DATE '2026-01-04'"},
-  };
-  std::printf("scan: 10,000,000 rows in %zu files\n", files->size());
   for (const auto& c : cases) {
     run(c.iceberg), run(c.baseline);  // warm the page cache
     std::vector<double> a, b;
@@ -102,9 +97,63 @@ void Scan(const fs::path& dir) {
       b.push_back(MedianMs(1, [&] { run(c.baseline); }));
     }
     std::sort(a.begin(), a.end()), std::sort(b.begin(), b.end());
-    std::printf("  %-16s iceberg_scan %8.1f ms   read_parquet %8.1f ms   ratio %.2f\n", c.name, a[2], b[2],
+    std::printf("  %-16s iceberg_scan %8.1f ms   %s %8.1f ms   ratio %.2f\n", c.name, a[2], baseline_name, b[2],
                 a[2] / b[2]);
   }
+}
+
+std::string ParquetList(const std::vector<std::string>& paths) {
+  std::string list;
+  for (const auto& p : paths) list += (list.empty() ? "'" : ", '") + p + "'";
+  return "[" + list + "]";
+}
+
+void Scan(const fs::path& dir) {
+  auto lake = OpenLake(dir);
+  CreateEvents(*lake);
+  auto table = lake->tables().Load(*iceberg::ParseTableIdent("b.events"));
+  auto files = lake->tables().PlanFiles(*table);
+  std::vector<std::string> paths;
+  for (const auto& f : *files) paths.push_back(f.file.file_path);
+  std::string parquet = "read_parquet(" + ParquetList(paths) + ", hive_partitioning = false)";
+  std::printf("scan: 10,000,000 rows in %zu files\n", files->size());
+  Compare(lake->connection(),
+          {{"full aggregate", "SELECT count(*), sum(amount), max(id) FROM iceberg_scan('b.events')",
+            "SELECT count(*), sum(amount), max(id) FROM " + parquet},
+           {"one partition", "SELECT count(*), sum(amount) FROM iceberg_scan('b.events') WHERE day = DATE '2026-01-04'",
+            "SELECT count(*), sum(amount) FROM " + parquet + " WHERE day = DATE '2026-01-04'"}},
+          "read_parquet");
+}
+
+// Merge-on-read: the same table after a delete of 1% of its rows written
+// as position delete files, read by iceberg_scan vs the same files joined
+// by hand (read_parquet with file names and row numbers, anti-joined with
+// the delete files).
+void Deletes(const fs::path& dir) {
+  auto lake = OpenLake(dir);
+  CreateEvents(*lake, {{"write.delete.mode", "merge-on-read"}});
+  Check(lake->Delete("b.events", "id % 100 = 7").status(), "delete");
+  auto table = lake->tables().Load(*iceberg::ParseTableIdent("b.events"));
+  auto files = lake->tables().PlanFiles(*table);
+  std::vector<std::string> paths;
+  for (const auto& f : *files) paths.push_back(f.file.file_path);
+  std::vector<std::string> deletes;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().string().ends_with("-deletes.parquet")) deletes.push_back(e.path().string());
+  std::string joined = "read_parquet(" + ParquetList(paths) +
+                       ", hive_partitioning = false, filename = true, file_row_number = true) d ANTI JOIN "
+                       "read_parquet(" +
+                       ParquetList(deletes) +
+                       ") x ON d.filename = x.file_path AND "
+                       "d.file_row_number = x.pos";
+  std::printf("deletes: 10,000,000 rows in %zu files, 100,000 deleted in %zu position delete files\n", files->size(),
+              deletes.size());
+  Compare(lake->connection(),
+          {{"full aggregate", "SELECT count(*), sum(amount), max(id) FROM iceberg_scan('b.events')",
+            "SELECT count(*), sum(amount), max(id) FROM " + joined},
+           {"one partition", "SELECT count(*), sum(amount) FROM iceberg_scan('b.events') WHERE day = DATE '2026-01-04'",
+            "SELECT count(*), sum(amount) FROM " + joined + " WHERE day = DATE '2026-01-04'"}},
+          "anti-join");
 }
 
 void Planning(const fs::path& dir) {
@@ -216,6 +265,7 @@ int main(int argc, char** argv) {
     fn(dir / name);
   };
   run("scan", Scan);
+  run("deletes", Deletes);
   run("planning", Planning);
   run("commit", Commit);
   if (std::getenv("FLOE_BENCH_KEEP")) {

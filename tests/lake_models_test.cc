@@ -105,6 +105,9 @@ TEST_F(LakeModelsTest, EachBuildIsOneSnapshotAndIncrementalRunsMerge) {
   EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('main.orders')"), 3);
   EXPECT_EQ(Int("SELECT amount FROM iceberg_scan('main.orders') WHERE id = 2"), 25);
   EXPECT_EQ(Int("SELECT total FROM iceberg_scan('main.revenue') WHERE customer = 'bob'"), 25);
+  // A model that is not incremental replaces its rows, as a table model does.
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('main.revenue')"), 3);
+  EXPECT_EQ(Metadata("main.revenue").CurrentSnapshot()->summary.at("operation"), "overwrite");
   // The first snapshot still reads what the first build wrote.
   int64_t first_snapshot = Metadata("main.orders").snapshots.front().snapshot_id;
   EXPECT_EQ(Int("SELECT amount FROM iceberg_scan('main.orders', snapshot_id => " + std::to_string(first_snapshot) +
@@ -151,16 +154,19 @@ TEST_F(LakeModelsTest, AFailedAuditLeavesMainAndNamesTheBranch) {
   auto audited = Models("build --audit-branch audit");
   EXPECT_EQ(audited.exit_code, 1) << audited.out;
   EXPECT_THAT(audited.out, HasSubstr("FAIL 1 positive_amounts"));
-  EXPECT_THAT(audited.out, HasSubstr("Audit failed: main is untouched. The data that failed is in branch 'audit' of "
-                                     "main.orders"));
+  EXPECT_THAT(audited.out, HasSubstr("Audit failed: main is untouched. What this build wrote is in branch 'audit' "
+                                     "of main.orders"));
   EXPECT_THAT(audited.out, Not(HasSubstr("Published")));
   EXPECT_EQ(Main("main.orders"), orders);
   EXPECT_EQ(Main("main.revenue"), revenue);
   EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('main.orders')"), 2);
   EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('main.orders', ref => 'audit')"), 3);
-  // The views read main again: a query of the DuckDB database sees no bad row.
+  // The views read main: a query of the DuckDB database sees no bad row,
+  // and no view names the branch (a killed build leaves nothing behind).
   auto shown = Models("show --inline \"select count(*) as n from {{ ref('orders') }}\"");
   EXPECT_THAT(shown.out, HasSubstr("| 2 |"));
+  auto views = Models("show --inline \"select count(*) as n from duckdb_views() where sql like '%audit%'\"");
+  EXPECT_THAT(views.out, HasSubstr("| 0 |"));
 
   // Fixed data: the audit passes and both tables move to main together.
   Orders({"1,ann,10,2026-01-01 10:00:00", "2,bob,20,2026-01-02 11:00:00", "3,cid,5,2026-01-03 12:00:00"});
@@ -178,6 +184,60 @@ TEST_F(LakeModelsTest, AFailedAuditLeavesMainAndNamesTheBranch) {
   EXPECT_EQ(*Metadata("main.orders").CurrentSnapshot()->parent_snapshot_id, orders);
 }
 
+TEST_F(LakeModelsTest, AFailedBuildChangesNoMetadataAndAuditsRefuseSchemaChanges) {
+  ASSERT_EQ(Models("build").exit_code, 0);
+  const int schema = Metadata("main.orders").current_schema_id;
+  // New columns, then a failure (duplicate merge keys): nothing of it lands.
+  Write("models/orders.sql",
+        "{{ config(materialized='iceberg', unique_key='id', on_schema_change='sync_all_columns') }}\n"
+        "select 1 as id, 'x' as customer, 5 as amount, 'web' as channel union all select 1, 'y', 6, 'web'\n");
+  auto failed = Models("build -s orders");
+  EXPECT_EQ(failed.exit_code, 1) << failed.out;
+  EXPECT_THAT(failed.out, HasSubstr("repeat 1 key(s)"));
+  EXPECT_EQ(Metadata("main.orders").current_schema_id, schema);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('main.orders')"), 2);
+  // Under an audit, a schema change (shared by every branch) is refused.
+  Write("models/orders.sql",
+        "{{ config(materialized='iceberg', unique_key='id', on_schema_change='sync_all_columns') }}\n"
+        "select 3 as id, 'x' as customer, 5 as amount, 'web' as channel\n");
+  auto audited = Models("build -s orders --audit-branch audit");
+  EXPECT_EQ(audited.exit_code, 1) << audited.out;
+  EXPECT_THAT(audited.out, HasSubstr("cannot be audited"));
+  EXPECT_EQ(Metadata("main.orders").current_schema_id, schema);
+  // Without it the change lands with the rows, in one commit.
+  ASSERT_EQ(Models("build -s orders").exit_code, 0);
+  EXPECT_NE(Metadata("main.orders").current_schema_id, schema);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('main.orders') WHERE channel = 'web'"), 1);
+}
+
+TEST_F(LakeModelsTest, TypesAndNamesFollowDuckDb) {
+  Write("models/totals.sql",
+        "{{ config(materialized='iceberg', unique_key='k', on_schema_change='append_new_columns') }}\n"
+        "select 1 as k, sum(x) as s from (values (9007199254740993::BIGINT), (0::BIGINT)) v(x)\n");
+  ASSERT_EQ(Models("build -s totals").exit_code, 0);
+  // A sum of BIGINTs (HUGEINT) keeps every digit, as decimal(38,0).
+  EXPECT_EQ(Metadata("main.totals").CurrentSchema()->FindField("s")->type->ToString(), "decimal(38,0)");
+  auto exact = Lake().connection().Query("SELECT s::VARCHAR FROM iceberg_scan('main.totals')");
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->rows[0][0].AsString(), "9007199254740993");
+  // `S` is the column `s` (DuckDB's names are case-insensitive): no new column.
+  Write("models/totals.sql",
+        "{{ config(materialized='iceberg', unique_key='k', on_schema_change='append_new_columns') }}\n"
+        "select 1 as k, 2::DECIMAL(38,0) as S\n");
+  auto renamed = Models("build -s totals");
+  ASSERT_EQ(renamed.exit_code, 0) << renamed.out;
+  EXPECT_EQ(Metadata("main.totals").CurrentSchema()->fields.size(), 2u);
+  // A type the column cannot widen to: refused incrementally, adopted by a full refresh.
+  Write("models/totals.sql",
+        "{{ config(materialized='iceberg', unique_key='k', on_schema_change='append_new_columns') }}\n"
+        "select 1 as k, 'many' as s\n");
+  auto retyped = Models("build -s totals");
+  EXPECT_EQ(retyped.exit_code, 1) << retyped.out;
+  EXPECT_THAT(retyped.out, HasSubstr("cannot widen to; rebuild with --full-refresh"));
+  ASSERT_EQ(Models("build -s totals --full-refresh").exit_code, 0);
+  EXPECT_EQ(Metadata("main.totals").CurrentSchema()->FindField("s")->type->ToString(), "string");
+}
+
 TEST_F(LakeModelsTest, AuditBranchBelongsToBuild) {
   auto refused = Models("run --audit-branch audit");
   EXPECT_EQ(refused.exit_code, 2) << refused.out;
@@ -185,6 +245,9 @@ TEST_F(LakeModelsTest, AuditBranchBelongsToBuild) {
   auto main = Models("build --audit-branch main");
   EXPECT_NE(main.exit_code, 0) << main.out;
   EXPECT_THAT(main.out, HasSubstr("cannot be 'main'"));
+  auto empty = Models("build --audit-branch ''");
+  EXPECT_EQ(empty.exit_code, 2) << empty.out;
+  EXPECT_THAT(empty.out, HasSubstr("--audit-branch needs a branch name"));
 }
 
 }  // namespace

@@ -62,7 +62,11 @@ int ModelsMain(int argc, char** argv) {
   models::CommandEnvironment env{
       .working_directory = std::filesystem::current_path(),
       .out = [](const std::string& line) { std::printf("%s\n", line.c_str()); },
-      .err = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); },
+      .err =
+          [](const std::string& line) {
+            std::fflush(stdout);  // in order with the lines before it when both go to one file
+            std::fprintf(stderr, "%s\n", line.c_str());
+          },
   };
   // Only commands that build need the store; `ls` or `parse` leave no trace.
   // Those that run SQL can read the home's Iceberg tables.

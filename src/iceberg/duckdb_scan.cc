@@ -125,6 +125,7 @@ struct ScanState {
 
   void Bind() {
     chosen = options.snapshot_id || options.as_of_ms || !options.ref.empty();
+    if (!chosen && info->options.branch_of) options.ref = info->options.branch_of(name);
     auto pin = info->options.pinned.find(name);
     if (pin != info->options.pinned.end() && !chosen && pin->second != 0) {
       options.snapshot_id = pin->second;

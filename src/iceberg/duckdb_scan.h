@@ -40,6 +40,10 @@ struct ScanFunctionOptions {
   // Tables read at a fixed snapshot unless the query names one (a replay
   // reading what the first run read), by the name the query gives.
   std::map<std::string, int64_t> pinned;
+  // The branch a table is read at when the query names no snapshot or ref
+  // ("" for main), by the name the query gives: a write-audit-publish run
+  // reads the branches it audits. Called from DuckDB's threads.
+  std::function<std::string(const std::string&)> branch_of;
   // Called (from DuckDB's threads) each time a scan has planned its files.
   std::function<void(const ScanReport&)> on_scan;
 };

@@ -198,14 +198,21 @@ Result<WriteResult> Lake::Write(const WriteRequest& request) {
   switch (request.mode) {
     case WriteMode::kAppend: {
       ASSIGN_OR_RETURN(LoadedTable table, tables_->Load(ident));
-      ASSIGN_OR_RETURN(std::vector<DataFile> files, WriteDataFiles(*con_, table.metadata, request.query, stores_));
+      TableMetadata target = table.metadata;
+      if (request.evolve) RETURN_IF_ERROR(request.evolve(target));
+      ASSIGN_OR_RETURN(std::vector<DataFile> files, WriteDataFiles(*con_, target, request.query, stores_));
       WriteResult result{.table = table};
-      if (files.empty()) return result;
+      if (files.empty() && !request.evolve) return result;
+      if (files.empty()) {  // no rows, but the changes the query asked for
+        ASSIGN_OR_RETURN(result.table, tables_->UpdateMetadata(ident, request.evolve));
+        return result;
+      }
       auto committed = tables_->Commit(ident, {.operation = "append",
                                                .added = files,
                                                .branch = request.branch,
-                                               .spec_id = table.metadata.DefaultSpec()->spec_id,
-                                               .schema_id = table.metadata.CurrentSchema()->schema_id});
+                                               .spec_id = target.DefaultSpec()->spec_id,
+                                               .schema_id = target.CurrentSchema()->schema_id,
+                                               .metadata_edit = request.evolve});
       if (!committed.ok()) {
         DeleteUncommitted(files, stores_);
         return committed.status();
@@ -218,7 +225,7 @@ Result<WriteResult> Lake::Write(const WriteRequest& request) {
     }
     case WriteMode::kOverwrite:
       return Rewrite(ident, request.where.empty() ? "true" : request.where, request.query, "overwrite", request.branch,
-                     request.where);
+                     request.where, request.evolve);
     case WriteMode::kMerge: {
       if (request.keys.empty()) return InvalidArgument("a merge needs key columns");
       // The source is read once: staged, checked for duplicate keys, then
@@ -239,7 +246,7 @@ Result<WriteResult> Lake::Write(const WriteRequest& request) {
         return InvalidArgument("the rows to merge repeat " + std::to_string(dupes->rows[0][0].AsInt()) + " key(s) (" +
                                keys + "): each key may appear once");
       return Rewrite(ident, "(" + keys + ") IN (SELECT " + keys + " FROM \"" + staged + "\")",
-                     "SELECT * FROM \"" + staged + "\"", "overwrite", request.branch);
+                     "SELECT * FROM \"" + staged + "\"", "overwrite", request.branch, "", request.evolve);
     }
   }
   return Internal("unknown write mode");
@@ -370,8 +377,18 @@ Result<WriteResult> Lake::Compact(const std::string& name, int64_t target_file_b
 
 Result<WriteResult> Lake::Rewrite(const TableIdent& ident, const std::string& affected, const std::string& query,
                                   const std::string& operation, const std::string& branch,
-                                  const std::string& validate_added) {
+                                  const std::string& validate_added,
+                                  const std::function<Status(TableMetadata&)>& evolve) {
   ASSIGN_OR_RETURN(LoadedTable table, tables_->Load(ident));
+  TableMetadata target = table.metadata;
+  if (evolve) RETURN_IF_ERROR(evolve(target));
+  // The kept rows, in the columns the target schema still has.
+  std::string kept_columns;
+  for (const auto& f : target.CurrentSchema()->fields)
+    if (table.metadata.CurrentSchema()->FindField(f.id))
+      kept_columns += (kept_columns.empty() ? "" : ", ") +
+                      SqlIdent(table.metadata.CurrentSchema()->FindField(f.id)->name) + " AS " + SqlIdent(f.name);
+  if (kept_columns.empty()) kept_columns = "* EXCLUDE (filename)";
   std::string scan = "iceberg_scan(" + SqlString(ident.ToString()) +
                      (branch != "main" && table.metadata.refs.count(branch) ? ", ref => " + SqlString(branch) : "") +
                      ", filename = true)";
@@ -394,8 +411,8 @@ Result<WriteResult> Lake::Rewrite(const TableIdent& ident, const std::string& af
   if (!removed.empty()) {
     // The rows that stay in those files. A row the condition gives NULL for
     // is not affected (as in SQL's DELETE).
-    auto kept = WriteDataFiles(*con_, table.metadata,
-                               "SELECT * EXCLUDE (filename) FROM " + scan + " WHERE filename IN (" + in_list +
+    auto kept = WriteDataFiles(*con_, target,
+                               "SELECT " + kept_columns + " FROM " + scan + " WHERE filename IN (" + in_list +
                                    ") AND NOT coalesce((" + affected + "), false)",
                                stores_);
     if (!kept.ok()) return Status(kept.status()).WithContext("rewriting the files that hold the rows");
@@ -415,14 +432,18 @@ Result<WriteResult> Lake::Rewrite(const TableIdent& ident, const std::string& af
                                      "'; an overwrite by filter may only add rows the filter matches"));
   }
   if (!query.empty()) {
-    auto fresh = WriteDataFiles(*con_, table.metadata, query, stores_);
+    auto fresh = WriteDataFiles(*con_, target, query, stores_);
     if (!fresh.ok()) return abandon(fresh.status());
     for (auto& f : *fresh) {
       result.added_records += f.record_count;
       added.push_back(std::move(f));
     }
   }
-  if (removed.empty() && added.empty()) return result;
+  if (removed.empty() && added.empty()) {
+    if (!evolve) return result;
+    ASSIGN_OR_RETURN(result.table, tables_->UpdateMetadata(ident, evolve));  // the changes alone
+    return result;
+  }
   const SnapshotRef* head = nullptr;
   if (auto r = table.metadata.refs.find(branch); r != table.metadata.refs.end()) head = &r->second;
   int64_t read_from = head ? head->snapshot_id : table.metadata.current_snapshot_id.value_or(0);
@@ -430,9 +451,10 @@ Result<WriteResult> Lake::Rewrite(const TableIdent& ident, const std::string& af
                                            .added = added,
                                            .removed = removed,
                                            .branch = branch,
-                                           .spec_id = table.metadata.DefaultSpec()->spec_id,
-                                           .schema_id = table.metadata.CurrentSchema()->schema_id,
-                                           .read_snapshot = read_from});
+                                           .spec_id = target.DefaultSpec()->spec_id,
+                                           .schema_id = target.CurrentSchema()->schema_id,
+                                           .read_snapshot = read_from,
+                                           .metadata_edit = evolve});
   if (!committed.ok()) return abandon(committed.status());
   result.table = std::move(*committed);
   result.committed = true;

@@ -53,6 +53,9 @@ struct WriteRequest {
   std::string where;
   std::vector<std::string> keys;  // kMerge: rows with these columns' values are replaced
   std::string branch = "main";
+  // Schema, partition or property changes the rows are written for, made
+  // in the same commit (see TableChange::metadata_edit).
+  std::function<Status(TableMetadata&)> evolve;
 };
 
 struct WriteResult {
@@ -92,7 +95,8 @@ class Lake {
   // commit; every added row must match `validate_added` when given.
   Result<WriteResult> Rewrite(const TableIdent& ident, const std::string& affected, const std::string& query,
                               const std::string& operation, const std::string& branch,
-                              const std::string& validate_added = "");
+                              const std::string& validate_added = "",
+                              const std::function<Status(TableMetadata&)>& evolve = nullptr);
   // Merge-on-read delete: position delete files for the matching rows.
   Result<WriteResult> DeletePositions(const LoadedTable& table, const std::string& where, const std::string& branch);
 

@@ -217,8 +217,16 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
   ASSIGN_OR_RETURN(LoadedTable table, Load(ident));
   if (auto ref = table.metadata.refs.find(change.branch); ref != table.metadata.refs.end() && !ref->second.branch)
     return FailedPrecondition(ident.ToString() + ": '" + change.branch + "' is a tag; commits go to branches");
-  if ((change.spec_id && *change.spec_id != table.metadata.DefaultSpec()->spec_id) ||
-      (change.schema_id && *change.schema_id != table.metadata.CurrentSchema()->schema_id))
+  // The metadata as this commit leaves it (schema and spec changes that
+  // land with the data).
+  auto edited = [&](const TableMetadata& m) -> Result<TableMetadata> {
+    TableMetadata out = m;
+    if (change.metadata_edit) RETURN_IF_ERROR(change.metadata_edit(out));
+    return out;
+  };
+  ASSIGN_OR_RETURN(TableMetadata target, edited(table.metadata));
+  if ((change.spec_id && *change.spec_id != target.DefaultSpec()->spec_id) ||
+      (change.schema_id && *change.schema_id != target.CurrentSchema()->schema_id))
     return FailedPrecondition("committing to " + ident.ToString() +
                               ": the table's schema or partition spec changed since the files were written; write "
                               "them again");
@@ -229,7 +237,7 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
   // The new files' manifest is written once: its entries inherit the
   // snapshot and sequence number from whichever manifest list commits.
   // Copies: `table` is reloaded when a commit loses the race.
-  Manifest manifest{.schema = *table.metadata.CurrentSchema(), .spec = *table.metadata.DefaultSpec()};
+  Manifest manifest{.schema = *target.CurrentSchema(), .spec = *target.DefaultSpec()};
   const Schema* schema = &manifest.schema;
   const PartitionSpec* spec = &manifest.spec;
   int64_t added_rows = 0, added_bytes = 0;
@@ -423,7 +431,9 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
     if (!put.ok()) return fail(put);
     written.push_back(list_path);
 
-    TableMetadata next = base;
+    auto next_or = edited(base);
+    if (!next_or.ok()) return fail(next_or.status());
+    TableMetadata next = std::move(*next_or);
     int64_t now = std::max(Ms(clock_.Now()), base.last_updated_ms);
     Snapshot snapshot{.snapshot_id = snapshot_id,
                       .parent_snapshot_id = list.parent_snapshot_id,
@@ -501,8 +511,9 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
     auto reloaded = Load(ident);
     if (!reloaded.ok()) return give_up(reloaded.status());
     table = std::move(*reloaded);
-    if (table.metadata.CurrentSchema()->schema_id != schema->schema_id ||
-        table.metadata.DefaultSpec()->spec_id != spec->spec_id) {
+    auto again = edited(table.metadata);
+    if (!again.ok()) return give_up(again.status());
+    if (again->CurrentSchema()->schema_id != schema->schema_id || again->DefaultSpec()->spec_id != spec->spec_id) {
       return give_up(FailedPrecondition("committing to " + ident.ToString() +
                                         ": the table's schema or partition spec changed meanwhile; write the files "
                                         "again"));

@@ -51,6 +51,11 @@ struct TableChange {
   // commit fails if the branch moved since, rather than keep rows the
   // change never saw (serializable, as Iceberg's default for these).
   std::optional<int64_t> read_snapshot;
+  // Metadata changes that land in the same commit as the files (schema and
+  // partition evolution the files were written for): applied to the
+  // table's metadata, again on each retry, so it must check what it relies
+  // on and change nothing that is already so.
+  std::function<Status(TableMetadata&)> metadata_edit;
   // More snapshot summary properties (a cherry-pick's source-snapshot-id).
   std::map<std::string, std::string> summary;
 };

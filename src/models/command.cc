@@ -145,6 +145,7 @@ Result<Flags> ParseFlags(const std::vector<std::string>& given) {
         return InvalidArgument(
             "--audit-branch belongs to build: it publishes what the models wrote once their "
             "tests pass");
+      if (values[0].empty()) return InvalidArgument("--audit-branch needs a branch name");
       f.audit_branch = values[0];
     }
     if (a == "--output" || a == "-o") {
@@ -422,7 +423,10 @@ class CommandRun {
 
   Result<std::unique_ptr<engine::Session>> OpenSession(const Target& target) {
     engine::SessionOptions o{.database = target.path, .working_directory = project_dir_};
-    if (!env_.lake_catalog.empty()) o.functions.push_back(iceberg::IcebergFunctions({.catalog = env_.lake_catalog}));
+    if (!env_.lake_catalog.empty())
+      o.functions.push_back(iceberg::IcebergFunctions(
+          {.catalog = env_.lake_catalog,
+           .branch_of = [reads = audit_reads_](const std::string& table) { return reads->BranchOf(table); }}));
     o.extensions = target.extensions;
     o.settings = target.settings;
     for (const auto& a : target.attach) {
@@ -607,7 +611,7 @@ class CommandRun {
     ASSIGN_OR_RETURN(std::unique_ptr<LakeModels> lake, OpenLake(selected, command));
     options.lake = lake.get();
     ASSIGN_OR_RETURN(RunResults results, RunNodes(*manifest_, *session, options));
-    if (lake) RETURN_IF_ERROR(FinishAudit(*lake, *session, results));
+    if (lake) lake->EndAudit();
     if (!fingerprints.empty()) RETURN_IF_ERROR(SaveFingerprints(results, fingerprints));
     RETURN_IF_ERROR(WriteRunResults(*manifest_, results, args_, target_dir_ / "run_results.json"));
     bool end_hooks = hooks && !manifest_->project.on_run_end.empty();
@@ -631,6 +635,7 @@ class CommandRun {
     }
     Summary(results, command);
     outcome_.exit_code = results.success() ? kExitOk : kExitFailure;
+    if (lake && !FinishAudit(*lake, results)) outcome_.exit_code = kExitFailure;
     return Status::Ok();
   }
 
@@ -663,34 +668,31 @@ class CommandRun {
     }
     return LakeModels::Open(
         {.catalog = env_.lake_catalog, .warehouse = env_.lake_warehouse, .working_directory = project_dir_},
-        flags_.audit_branch, target_dir_ / "iceberg_staging");
+        flags_.audit_branch, target_dir_ / "iceberg_staging", audit_reads_);
   }
 
   // Write-audit-publish's last step: main moves onto the audited branch in
   // every table when every node passed; otherwise main stays as it was.
-  // Either way the views read main again.
-  Status FinishAudit(LakeModels& lake, engine::Session& session, const RunResults& results) {
-    if (lake.audit_branch().empty()) return Status::Ok();
+  // False when publishing failed.
+  bool FinishAudit(LakeModels& lake, const RunResults& results) {
+    if (lake.audit_branch().empty()) return true;
     std::vector<std::string> tables = lake.Written();
     std::string names;
     for (const auto& t : tables) names += (names.empty() ? "" : ", ") + t;
-    Status published = Status::Ok();
     if (tables.empty()) {
       Out("Audit branch '" + lake.audit_branch() + "': no Iceberg table was written");
-    } else if (results.success()) {
-      published = lake.Publish();
-      if (published.ok())
-        Out("Published " + std::to_string(tables.size()) + " Iceberg table(s) from branch '" + lake.audit_branch() +
-            "' to main, together: " + names);
-    } else {
-      Err("Audit failed: main is untouched. The data that failed is in branch '" + lake.audit_branch() + "' of " +
+    } else if (!results.success()) {
+      Err("Audit failed: main is untouched. What this build wrote is in branch '" + lake.audit_branch() + "' of " +
           names);
+    } else if (Status published = lake.Publish(); !published.ok()) {
+      Err("Audit passed, but publishing branch '" + lake.audit_branch() +
+          "' failed, so main is untouched: " + published.ToString());
+      return false;
+    } else {
+      Out("Published " + std::to_string(tables.size()) + " Iceberg table(s) from branch '" + lake.audit_branch() +
+          "' to main, together: " + names);
     }
-    ASSIGN_OR_RETURN(auto con, session.Connect());
-    RETURN_IF_ERROR(lake.ViewsReadMain(*con));
-    if (!published.ok())
-      return Status(published).WithContext("publishing branch '" + lake.audit_branch() + "' (main is untouched)");
-    return Status::Ok();
+    return true;
   }
 
   // The selected nodes that may be skipped: fingerprint unchanged since
@@ -840,6 +842,8 @@ class CommandRun {
   const std::vector<std::string>& args_;
   const CommandEnvironment& env_;
   Flags flags_;
+  // The tables a --audit-branch build reads at its branch (the session's iceberg_scan asks).
+  std::shared_ptr<AuditReads> audit_reads_ = std::make_shared<AuditReads>();
   std::filesystem::path project_dir_, target_dir_;
   std::unique_ptr<Manifest> manifest_;
   std::vector<size_t> selected_sources_;  // indexes into manifest_->sources, for `ls`

@@ -399,7 +399,7 @@ class Run {
     if (p.materialized == "incremental" && !options_.full_refresh && options_.command != Command::kCompile) {
       incremental = catalog_.TypeOf(p.relation) == "table";
     } else if (p.materialized == "iceberg" && !options_.full_refresh && options_.command != Command::kCompile &&
-               options_.lake) {
+               options_.lake && IsIncrementalIcebergModel(p)) {
       ASSIGN_OR_RETURN(incremental, options_.lake->Exists(p));
     }
     ASSIGN_OR_RETURN(std::string sql, CompileNode(m_, i, &con, incremental));
