@@ -77,9 +77,12 @@ Result<PartitionSpec> ParsePartitionBy(const std::vector<std::string>& fields, c
       }
       std::vector<std::string> columns;
       for (const auto& a : args) {
-        bool number = !a.empty() && std::all_of(a.begin(), a.end(), [](char c) { return std::isdigit(c); });
+        std::string digits = a.starts_with("-") ? a.substr(1) : a;
+        bool number =
+            !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(c); });
         if (number) {
-          param = std::atoi(a.c_str());
+          long long n = digits.size() > 10 ? -1 : std::strtoll(a.c_str(), nullptr, 10);
+          param = n > 0 && n <= INT32_MAX ? static_cast<int>(n) : -1;
         } else {
           columns.push_back(a);
         }
@@ -117,12 +120,24 @@ Result<PartitionSpec> ParsePartitionBy(const std::vector<std::string>& fields, c
     }
     if (t.kind == Transform::Kind::kBucket || t.kind == Transform::Kind::kTruncate) {
       if (param <= 0)
-        return InvalidArgument("partition field '" + raw + "': give a positive width, e.g. " + fn + "(16, " + column +
-                               ")");
+        return InvalidArgument("partition field '" + raw + "': give a positive width below 2^31, e.g. " + fn + "(16, " +
+                               column + ")");
       t.param = param;
     }
     auto result = TransformResultType(t, *source->type);
     if (!result.ok()) return Status(result.status()).WithContext("partition field '" + raw + "'");
+    for (const auto& other : spec.fields) {
+      if (other.source_id != source->id) continue;
+      auto time = [](Transform::Kind k) {
+        return k == Transform::Kind::kYear || k == Transform::Kind::kMonth || k == Transform::Kind::kDay ||
+               k == Transform::Kind::kHour;
+      };
+      if (other.transform.kind == t.kind && other.transform.param == t.param)
+        return InvalidArgument("partition field '" + raw + "' repeats '" + other.name + "'");
+      if (time(other.transform.kind) && time(t.kind))
+        return InvalidArgument("partition field '" + raw + "': '" + other.name + "' already partitions '" +
+                               source->name + "' by time; one time transform per column");
+    }
     spec.fields.push_back(
         {.source_id = source->id, .field_id = next_id++, .name = source->name + suffix, .transform = t});
   }

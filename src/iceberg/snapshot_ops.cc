@@ -93,10 +93,13 @@ Result<LoadedTable> Tables::CherryPick(const TableIdent& ident, int64_t snapshot
     });
   }
   const std::string operation = picked->summary.count("operation") ? picked->summary.at("operation") : "append";
-  if (operation != "append" && operation != "overwrite" && operation != "delete")
+  // Onto a main that moved on, only appends carry over: an overwrite or
+  // delete was computed from rows main may no longer hold (as Iceberg's).
+  if (operation != "append")
     return FailedPrecondition(name + " is a '" + operation +
-                              "'; only appends, overwrites and deletes can be cherry-picked");
-  // The snapshot's own change: the entries it added and deleted.
+                              "' made from a snapshot main has moved on from; only appends can be cherry-picked "
+                              "onto it (publish the branch, or write the change again on main)");
+  // The snapshot's own change: the entries it added.
   TableChange change{.operation = operation, .summary = {{"source-snapshot-id", std::to_string(snapshot_id)}}};
   ASSIGN_OR_RETURN(std::string list_bytes, Read(picked->manifest_list));
   ASSIGN_OR_RETURN(ManifestList list, ReadManifestList(list_bytes, picked->manifest_list));
@@ -114,12 +117,10 @@ Result<LoadedTable> Tables::CherryPick(const TableIdent& ident, int64_t snapshot
           return FailedPrecondition(name + " wrote files with partition spec " + std::to_string(mf.partition_spec_id) +
                                     ", which is no longer the table's; write them again");
         change.added.push_back(std::move(e.file));
-      } else if (e.status == EntryStatus::kDeleted) {
-        change.removed.insert(e.file.file_path);
       }
     }
   }
-  if (change.added.empty() && change.removed.empty()) return FailedPrecondition(name + " changes no data file");
+  if (change.added.empty()) return FailedPrecondition(name + " adds no data file");
   return Commit(ident, change);
 }
 

@@ -113,10 +113,10 @@ class Tables {
   Result<LoadedTable> SetRef(const TableIdent& ident, const std::string& name, bool branch, int64_t snapshot_id = 0);
   Result<LoadedTable> DropRef(const TableIdent& ident, const std::string& name);
   // Applies one snapshot's change (from a branch, or a staged snapshot) to
-  // main: a fast-forward when main is its parent, else a new snapshot with
-  // the same added and removed data files (the removed ones must still be
-  // in main), recording source-snapshot-id. A snapshot already in main's
-  // history, or cherry-picked before, is refused.
+  // main: a fast-forward when main is its parent, else, for an append, a
+  // new snapshot adding the same data files, recording source-snapshot-id.
+  // Overwrites and deletes onto a main that moved on, a snapshot already in
+  // main's history, or one cherry-picked before, are refused.
   Result<LoadedTable> CherryPick(const TableIdent& ident, int64_t snapshot_id);
 
   // Removes the snapshots older than `older_than_ms`, keeping every branch's

@@ -25,7 +25,9 @@ std::vector<std::string> BuildKnownKeys() {
       // Sources.
       "freshness", "loaded_at_field", "loaded_at_query",
       // dbt-duckdb: external materialization, plugins, partitioned writes.
-      "location", "format", "options", "glue_register", "glue_database", "plugin", "partition_by"};
+      "location", "format", "options", "glue_register", "glue_database", "plugin", "partition_by",
+      // floe's iceberg materialization (dbt-spark's name for table properties).
+      "tblproperties"};
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   return keys;
