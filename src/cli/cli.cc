@@ -610,6 +610,9 @@ int RunMain(int argc, char** argv) {
   IcebergCommands iceberg_commands;
   iceberg_commands.Add(app);
 
+  app.footer(
+      "  models                      Build a dbt project in process: floe models build|run|test|... (floe models "
+      "--help)");
   auto* version_cmd = app.add_subcommand("version", "Print floe's version");
   auto* schema_cmd =
       app.add_subcommand("schema", "Print a JSON Schema of the flow language (for editors' YAML language servers)");

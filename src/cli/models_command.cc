@@ -46,7 +46,8 @@ int ModelsMain(int argc, char** argv) {
       args.push_back(std::move(a));
     }
   }
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+  bool help = std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
+  if (args.empty() || help) {
     std::printf(
         "usage: floe models COMMAND [dbt flags] [--home DIR]\n"
         "  Builds a dbt project (dbt_project.yml in the current folder or --project-dir) on DuckDB, in process.\n"
