@@ -236,6 +236,31 @@ TEST_F(LakeModelsTest, TypesAndNamesFollowDuckDb) {
   EXPECT_THAT(retyped.out, HasSubstr("cannot widen to; rebuild with --full-refresh"));
   ASSERT_EQ(Models("build -s totals --full-refresh").exit_code, 0);
   EXPECT_EQ(Metadata("main.totals").CurrentSchema()->FindField("s")->type->ToString(), "string");
+  // Widened by a BIGINT key, the column still takes INTEGER rows.
+  Write("models/totals.sql", "{{ config(materialized='iceberg', unique_key='k') }}\nselect 2::BIGINT as k, 'a' as s\n");
+  ASSERT_EQ(Models("build -s totals").exit_code, 0);
+  EXPECT_EQ(Metadata("main.totals").CurrentSchema()->FindField("k")->type->ToString(), "long");
+  Write("models/totals.sql",
+        "{{ config(materialized='iceberg', unique_key='k') }}\nselect 3::INTEGER as k, 'b' as s\n");
+  auto narrower = Models("build -s totals");
+  ASSERT_EQ(narrower.exit_code, 0) << narrower.out;
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('main.totals')"), 3);
+}
+
+TEST_F(LakeModelsTest, AFullRefreshRetypesAPartitionColumn) {
+  Write("models/events.sql",
+        "{{ config(materialized='iceberg', partition_by=['day(d)']) }}\nselect 1 as id, DATE '2026-01-02' as d\n");
+  ASSERT_EQ(Models("build -s events").exit_code, 0);
+  Write("models/events.sql",
+        "{{ config(materialized='iceberg', partition_by=['day(d)']) }}\n"
+        "select 1 as id, TIMESTAMP '2026-01-03 10:00:00' as d\n");
+  auto refreshed = Models("build -s events --full-refresh");
+  ASSERT_EQ(refreshed.exit_code, 0) << refreshed.out;
+  iceberg::TableMetadata m = Metadata("main.events");
+  EXPECT_EQ(m.CurrentSchema()->FindField("d")->type->ToString(), "timestamp");
+  ASSERT_EQ(m.DefaultSpec()->fields.size(), 1u);
+  EXPECT_EQ(m.DefaultSpec()->fields[0].source_id, m.CurrentSchema()->FindField("d")->id);
+  EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('main.events') WHERE d > TIMESTAMP '2026-01-03'"), 1);
 }
 
 TEST_F(LakeModelsTest, AuditBranchBelongsToBuild) {

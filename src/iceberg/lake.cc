@@ -286,8 +286,9 @@ Result<WriteResult> Lake::DeletePositions(const LoadedTable& table, const std::s
   const SnapshotRef* head = nullptr;
   if (auto r = table.metadata.refs.find(branch); r != table.metadata.refs.end()) head = &r->second;
   const int64_t read_from = head ? head->snapshot_id : table.metadata.current_snapshot_id.value_or(0);
-  std::string scan = "iceberg_scan(" + SqlString(ident.ToString()) +
-                     (branch != "main" && head ? ", ref => " + SqlString(branch) : "") +
+  if (read_from == 0) return WriteResult{.table = table};  // no snapshot: no rows to delete
+  // Read at the snapshot the partitions below are planned from.
+  std::string scan = "iceberg_scan(" + SqlString(ident.ToString()) + ", snapshot_id => " + std::to_string(read_from) +
                      ", filename = true, file_row_number = true)";
   const std::string staged = "__floe_deletes_" + NewUuid().substr(0, 8);
   Status found = con_->Execute("CREATE TEMP TABLE \"" + staged +

@@ -407,6 +407,10 @@ TEST_F(LakeTest, MergeOnReadDeletesWritePositionDeleteFilesThatScansApply) {
   EXPECT_EQ(s->summary.at("operation"), "delete");
   EXPECT_EQ(s->summary.at("added-position-deletes"), "3");
   EXPECT_EQ(s->summary.at("total-delete-files"), "2");
+  EXPECT_EQ(std::stoll(s->summary.at("total-files-size")),
+            std::stoll(deleted->table.metadata.FindSnapshot(before)->summary.at("total-files-size")) +
+                std::stoll(s->summary.at("added-files-size")))
+      << "delete files count in the table's size";
   EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t')"), 7);
   EXPECT_EQ(Int("SELECT count(*) FROM iceberg_scan('s.t') WHERE id IN (2, 3, 7)"), 0);
   EXPECT_EQ(Int("SELECT sum(id) FROM iceberg_scan('s.t') WHERE region = 'us'"), 1 + 5 + 9);

@@ -243,8 +243,9 @@ Result<Tables::RewriteManifestsResult> Tables::RewriteManifests(const TableIdent
   auto committed = UpdateMetadata(ident, [&](TableMetadata& m) -> Status {
     // The manifests describe the snapshot they were read from: a commit
     // that landed meanwhile would be lost.
-    if (m.current_snapshot_id != read_from)
-      return FailedPrecondition(ident.ToString() + ": main moved while its manifests were rewritten; run it again");
+    if (m.current_snapshot_id != read_from || m.last_sequence_number != base.last_sequence_number)
+      return FailedPrecondition(ident.ToString() +
+                                ": the table changed while its manifests were rewritten; run it again");
     Snapshot snapshot{.snapshot_id = snapshot_id,
                       .parent_snapshot_id = read_from,
                       .sequence_number = sequence,

@@ -121,6 +121,10 @@ Result<LoadedTable> Tables::CherryPick(const TableIdent& ident, int64_t snapshot
     }
   }
   if (change.added.empty()) return FailedPrecondition(name + " adds no data file");
+  // Checked against this main: a commit that lands meanwhile (a publish of
+  // the same snapshot, say) fails this one rather than add the files twice.
+  change.read_snapshot = head.value_or(0);
+  change.spec_id = m.DefaultSpec()->spec_id;
   return Commit(ident, change);
 }
 

@@ -459,7 +459,7 @@ Result<LoadedTable> Tables::Commit(const TableIdent& ident, const TableChange& c
     snapshot.summary["total-data-files"] =
         total("total-data-files", static_cast<int64_t>(change.added.size()) - deleted_files);
     snapshot.summary["total-records"] = total("total-records", added_rows - deleted_rows);
-    snapshot.summary["total-files-size"] = total("total-files-size", added_bytes - deleted_bytes);
+    snapshot.summary["total-files-size"] = total("total-files-size", added_bytes + added_delete_bytes - deleted_bytes);
     if (added_delete_files) {
       snapshot.summary["added-delete-files"] = std::to_string(added_delete_files);
       if (added_delete_files > added_equality_files) {

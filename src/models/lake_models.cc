@@ -1,6 +1,7 @@
 #include "models/lake_models.h"
 
 #include <algorithm>
+#include <set>
 
 #include "iceberg/evolution.h"
 #include "iceberg/sql_text.h"
@@ -55,9 +56,9 @@ struct Wanted {
   std::map<std::string, std::string> properties;
 };
 
-// Makes `m` what `w` asks, changing nothing that already is: new columns
-// first (the partitioning may use them), then the partition spec, then the
-// columns dropped or replaced by another type.
+// Makes `m` what `w` asks, changing nothing that already is: new and
+// widened columns first, then the columns dropped or replaced by another
+// type (the spec first let go of them), then the wanted partition spec.
 Status Evolve(const Wanted& w, iceberg::TableMetadata& m) {
   using iceberg::SchemaChange;
   std::vector<SchemaChange> first, last;
@@ -70,6 +71,8 @@ Status Evolve(const Wanted& w, iceberg::TableMetadata& m) {
     } else if (old->type->ToString() != f.type->ToString()) {
       if (Widens(*old->type, *f.type)) {
         first.push_back({.kind = SchemaChange::kWiden, .column = old->name, .type = type});
+      } else if (Widens(*f.type, *old->type)) {
+        // The table's column holds the query's values as they are.
       } else if (w.retype) {
         last.push_back({.kind = SchemaChange::kDrop, .column = old->name});
         last.push_back({.kind = SchemaChange::kAdd, .column = f.name, .type = type});
@@ -84,9 +87,19 @@ Status Evolve(const Wanted& w, iceberg::TableMetadata& m) {
     for (const auto& f : current.fields)
       if (!Column(w.columns, f.name)) last.push_back({.kind = SchemaChange::kDrop, .column = f.name});
   if (!first.empty()) RETURN_IF_ERROR(iceberg::EvolveSchema(m, first));
+  if (!last.empty()) {
+    // A column that goes may not partition the table: the spec first stops
+    // using it (the wanted spec follows, against the new columns).
+    std::set<int> going;
+    for (const auto& c : last)
+      if (c.kind == SchemaChange::kDrop) going.insert(m.CurrentSchema()->FindField(c.column)->id);
+    iceberg::PartitionSpec interim = *m.DefaultSpec();
+    std::erase_if(interim.fields, [&](const iceberg::PartitionField& f) { return going.count(f.source_id) > 0; });
+    if (!SameSpec(interim, *m.DefaultSpec())) RETURN_IF_ERROR(iceberg::EvolveSpec(m, interim));
+    RETURN_IF_ERROR(iceberg::EvolveSchema(m, last));
+  }
   ASSIGN_OR_RETURN(iceberg::PartitionSpec spec, iceberg::ParsePartitionBy(w.partition_by, *m.CurrentSchema()));
   if (!SameSpec(spec, *m.DefaultSpec())) RETURN_IF_ERROR(iceberg::EvolveSpec(m, spec));
-  if (!last.empty()) RETURN_IF_ERROR(iceberg::EvolveSchema(m, last));
   for (const auto& [k, v] : w.properties) m.properties[k] = v;
   return Status::Ok();
 }
@@ -186,6 +199,10 @@ Result<MaterializeResult> LakeModels::Build(engine::Connection& con, const Parse
   if (const tmpl::Value* p = node.config.Get("partition_by"); p && !p->is_null() && !p->is_string() && !p->is_list())
     return InvalidArgument("partition_by must be a partition field or a list of them, e.g. ['day(ordered_at)']");
 
+  if (existing == "table" && !audit_branch_.empty())
+    return FailedPrecondition("model '" + node.node.name +
+                              "' is a DuckDB table now; its first Iceberg build would replace it before the audit "
+                              "ends, so build it once without --audit-branch");
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(wanted.columns, iceberg::SchemaOfQuery(lake_->connection(), rows));
   const std::string branch = audit_branch_.empty() ? "main" : audit_branch_;

@@ -400,7 +400,10 @@ class Run {
       incremental = catalog_.TypeOf(p.relation) == "table";
     } else if (p.materialized == "iceberg" && !options_.full_refresh && options_.command != Command::kCompile &&
                options_.lake && IsIncrementalIcebergModel(p)) {
+      // The table, and the view {{ this }} names (a first build that failed
+      // may have left an empty table without one).
       ASSIGN_OR_RETURN(incremental, options_.lake->Exists(p));
+      incremental = incremental && catalog_.TypeOf(p.relation) == "view";
     }
     ASSIGN_OR_RETURN(std::string sql, CompileNode(m_, i, &con, incremental));
     r.compiled_code = sql;
