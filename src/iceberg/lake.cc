@@ -56,6 +56,16 @@ Result<TableIdent> ParseTableIdent(const std::string& name) {
   return TableIdent{ns, name.substr(dot + 1)};
 }
 
+Status CheckTableProperties(const std::map<std::string, std::string>& properties) {
+  for (const char* key : {"write.delete.mode", "write.update.mode", "write.merge.mode"}) {
+    auto it = properties.find(key);
+    if (it != properties.end() && it->second != "copy-on-write" && it->second != "merge-on-read")
+      return InvalidArgument("table property " + std::string(key) + " is '" + it->second +
+                             "'; it must be copy-on-write or merge-on-read");
+  }
+  return Status::Ok();
+}
+
 Result<PartitionSpec> ParsePartitionBy(const std::vector<std::string>& fields, const Schema& schema) {
   PartitionSpec spec;
   int next_id = 1000;
@@ -184,6 +194,7 @@ Result<LoadedTable> Lake::CreateTable(const CreateTableRequest& request) {
     Status created = catalog_->CreateNamespace(ident.ns);
     if (!created.ok() && created.code() != StatusCode::kAlreadyExists) return created;
   }
+  RETURN_IF_ERROR(CheckTableProperties(request.properties));
   if (request.schema && !request.query.empty())
     return InvalidArgument("give the table's columns or a query to take them from, not both");
   Schema schema;
@@ -274,9 +285,7 @@ Result<WriteResult> Lake::Delete(const std::string& table, const std::string& wh
   auto mode = loaded.metadata.properties.find("write.delete.mode");
   if (mode != loaded.metadata.properties.end() && mode->second == "merge-on-read")
     return DeletePositions(loaded, where, branch);
-  if (mode != loaded.metadata.properties.end() && mode->second != "copy-on-write")
-    return InvalidArgument(ident.ToString() + ": write.delete.mode is '" + mode->second +
-                           "'; it must be copy-on-write or merge-on-read");
+  RETURN_IF_ERROR(CheckTableProperties(loaded.metadata.properties));
   return Rewrite(ident, where, "", "delete", branch);
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,6 +110,9 @@ class Lake {
 };
 
 Result<TableIdent> ParseTableIdent(const std::string& name);
+// Table properties whose values Iceberg restricts (write.delete.mode,
+// write.update.mode, write.merge.mode: copy-on-write or merge-on-read).
+Status CheckTableProperties(const std::map<std::string, std::string>& properties);
 // Spark's partition forms (see CreateTableRequest) against a schema.
 Result<PartitionSpec> ParsePartitionBy(const std::vector<std::string>& fields, const Schema& schema);
 // An Iceberg schema for a query's result columns (ids from 1, all optional).

@@ -125,6 +125,13 @@ TEST_F(LakeTest, BadRequestsAreClearErrors) {
   EXPECT_THAT(partitioned({"truncate(-1, a)"}), HasSubstr("positive width"));
   EXPECT_THAT(partitioned({"day(d)", "day(d)"}), HasSubstr("repeats 'd_day'"));
   EXPECT_THAT(partitioned({"year(d)", "month(d)"}), HasSubstr("one time transform per column"));
+  EXPECT_THAT(
+      lake_
+          ->CreateTable(
+              {.table = "s.m", .query = "SELECT 1 AS a", .properties = {{"write.delete.mode", "merge_on_read"}}})
+          .status()
+          .message(),
+      HasSubstr("write.delete.mode is 'merge_on_read'; it must be copy-on-write or merge-on-read"));
   ASSERT_TRUE(lake_->CreateTable({.table = "s.t", .query = "SELECT 1 AS a"}).ok());
   EXPECT_EQ(lake_->CreateTable({.table = "s.t", .query = "SELECT 1 AS a"}).status().code(), StatusCode::kAlreadyExists);
   EXPECT_TRUE(lake_->CreateTable({.table = "s.t", .query = "SELECT 1 AS a", .if_not_exists = true}).ok());

@@ -101,7 +101,7 @@ Status Evolve(const Wanted& w, iceberg::TableMetadata& m) {
   ASSIGN_OR_RETURN(iceberg::PartitionSpec spec, iceberg::ParsePartitionBy(w.partition_by, *m.CurrentSchema()));
   if (!SameSpec(spec, *m.DefaultSpec())) RETURN_IF_ERROR(iceberg::EvolveSpec(m, spec));
   for (const auto& [k, v] : w.properties) m.properties[k] = v;
-  return Status::Ok();
+  return iceberg::CheckTableProperties(m.properties);
 }
 
 // The query's rows with the types Iceberg can hold: DuckDB's 128-bit and

@@ -346,7 +346,7 @@ class AlterTableTask final : public flow::Task {
             m.properties[k] = v.is_string() ? v.AsString() : tmpl::ToJson(v);
           }
         }
-      return Status::Ok();
+      return iceberg::CheckTableProperties(m.properties);
     });
     if (!t.ok()) return t.status();
     std::string columns;
