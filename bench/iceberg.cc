@@ -76,6 +76,15 @@ void CreateEvents(Lake& lake, std::map<std::string, std::string> properties = {}
   }
 }
 
+// The data files of b.events now.
+std::vector<std::string> EventFiles(Lake& lake) {
+  auto table = lake.tables().Load(*iceberg::ParseTableIdent("b.events"));
+  auto files = lake.tables().PlanFiles(*table);
+  std::vector<std::string> paths;
+  for (const auto& f : *files) paths.push_back(f.file.file_path);
+  return paths;
+}
+
 // Runs each case's two queries alternately, 5 times, and prints the medians.
 struct Case {
   const char* name;
@@ -111,12 +120,9 @@ std::string ParquetList(const std::vector<std::string>& paths) {
 void Scan(const fs::path& dir) {
   auto lake = OpenLake(dir);
   CreateEvents(*lake);
-  auto table = lake->tables().Load(*iceberg::ParseTableIdent("b.events"));
-  auto files = lake->tables().PlanFiles(*table);
-  std::vector<std::string> paths;
-  for (const auto& f : *files) paths.push_back(f.file.file_path);
+  std::vector<std::string> paths = EventFiles(*lake);
   std::string parquet = "read_parquet(" + ParquetList(paths) + ", hive_partitioning = false)";
-  std::printf("scan: 10,000,000 rows in %zu files\n", files->size());
+  std::printf("scan: 10,000,000 rows in %zu files\n", paths.size());
   Compare(lake->connection(),
           {{"full aggregate", "SELECT count(*), sum(amount), max(id) FROM iceberg_scan('b.events')",
             "SELECT count(*), sum(amount), max(id) FROM " + parquet},
@@ -133,10 +139,7 @@ void Deletes(const fs::path& dir) {
   auto lake = OpenLake(dir);
   CreateEvents(*lake, {{"write.delete.mode", "merge-on-read"}});
   Check(lake->Delete("b.events", "id % 97 = 7").status(), "delete");  // about 1%, in every partition
-  auto table = lake->tables().Load(*iceberg::ParseTableIdent("b.events"));
-  auto files = lake->tables().PlanFiles(*table);
-  std::vector<std::string> paths;
-  for (const auto& f : *files) paths.push_back(f.file.file_path);
+  std::vector<std::string> paths = EventFiles(*lake);
   std::vector<std::string> deletes;
   for (const auto& e : fs::recursive_directory_iterator(dir))
     if (e.path().string().ends_with("-deletes.parquet")) deletes.push_back(e.path().string());
@@ -146,7 +149,7 @@ void Deletes(const fs::path& dir) {
                        ParquetList(deletes) +
                        ") x ON d.filename = x.file_path AND "
                        "d.file_row_number = x.pos";
-  std::printf("deletes: 10,000,000 rows in %zu files, about 1%% deleted (%zu position delete files)\n", files->size(),
+  std::printf("deletes: 10,000,000 rows in %zu files, about 1%% deleted (%zu position delete files)\n", paths.size(),
               deletes.size());
   Compare(lake->connection(),
           {{"full aggregate", "SELECT count(*), sum(amount), max(id) FROM iceberg_scan('b.events')",

@@ -19,6 +19,7 @@
 #include "duckdb/planner/expression/bound_conjunction_expression.hpp"
 #include "duckdb/planner/expression/bound_constant_expression.hpp"
 #include "duckdb/planner/expression/bound_operator_expression.hpp"
+#include "iceberg/sql_text.h"
 #include "iceberg/values.h"
 #include "iceberg/writer.h"
 
@@ -531,15 +532,10 @@ class IcebergReader : public dd::MultiFileReader {
       on += (i ? " AND " : "") + std::string("d.") + c + " IS NOT DISTINCT FROM e." + c;
     }
     const std::string schema = "schema = MAP {" + columns + "}";
-    auto quoted = [](const std::string& text) {
-      std::string out = "'";
-      for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
-      return out + "'";
-    };
     dd::Connection con(*context.db);
     auto result =
-        con.Query("SELECT d.file_row_number FROM read_parquet(" + quoted(data) + ", file_row_number = true, " + schema +
-                  ") AS d SEMI JOIN read_parquet(" + quoted(d.path) + ", " + schema + ") AS e ON " + on);
+        con.Query("SELECT d.file_row_number FROM read_parquet(" + SqlString(data) + ", file_row_number = true, " +
+                  schema + ") AS d SEMI JOIN read_parquet(" + SqlString(d.path) + ", " + schema + ") AS e ON " + on);
     if (result->HasError())
       throw dd::IOException("iceberg_scan: cannot apply equality delete file " + d.path + ": " + result->GetError());
     std::vector<int64_t> rows;
@@ -556,10 +552,7 @@ class IcebergReader : public dd::MultiFileReader {
       if (it != state_->delete_files.end()) return it->second;
     }
     dd::Connection con(*context.db);
-    std::string quoted = "'";
-    for (char c : path) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    quoted += "'";
-    auto result = con.Query("SELECT file_path, pos FROM read_parquet(" + quoted + ") ORDER BY file_path, pos");
+    auto result = con.Query("SELECT file_path, pos FROM read_parquet(" + SqlString(path) + ") ORDER BY file_path, pos");
     if (result->HasError())
       throw dd::IOException("iceberg_scan: cannot read position delete file " + path + ": " + result->GetError());
     auto rows = std::make_shared<DeletedRows>();
