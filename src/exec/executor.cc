@@ -470,16 +470,43 @@ Result<std::vector<std::string>> Executor::ExpirePauses() {
   return expired;
 }
 
-Status Executor::Restart(const std::string& execution_id) {
+Result<std::unique_ptr<Executor::Job>> Executor::PrepareRestart(const std::string& execution_id) {
   ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id));
   RETURN_IF_ERROR(NotIn(c.execution, {State::kFailed, State::kKilled}, "restart"));
   ASSIGN_OR_RETURN(flow::Flow flow, StoredFlow(c.execution));
-  RunningExecution running(*env_, flow);
-  RETURN_IF_ERROR(running.Restore(c.execution, RestoreMode::kRestart, std::move(c.lock)));
-  return running.Run();
+  auto job = std::make_unique<Job>();
+  job->flow = std::make_shared<const flow::Flow>(std::move(flow));
+  job->running = std::make_unique<RunningExecution>(*env_, *job->flow);
+  job->resumed = true;
+  RETURN_IF_ERROR(job->running->Restore(c.execution, RestoreMode::kRestart, std::move(c.lock)));
+  return job;
+}
+
+Status Executor::Restart(const std::string& execution_id) {
+  ASSIGN_OR_RETURN(auto job, PrepareRestart(execution_id));
+  return job->running->Run();
+}
+
+Status Executor::SubmitRestart(const std::string& execution_id) {
+  ASSIGN_OR_RETURN(auto job, PrepareRestart(execution_id));
+  return Enqueue(std::move(job));
 }
 
 Result<std::string> Executor::Replay(const std::string& execution_id, const std::string& task_id, bool latest) {
+  ASSIGN_OR_RETURN(auto job, PrepareReplay(execution_id, task_id, latest));
+  RETURN_IF_ERROR(job->running->Run());
+  return job->running->id();
+}
+
+Result<std::string> Executor::SubmitReplay(const std::string& execution_id, const std::string& task_id, bool latest) {
+  ASSIGN_OR_RETURN(auto job, PrepareReplay(execution_id, task_id, latest));
+  std::string id = job->running->id();
+  RETURN_IF_ERROR(Enqueue(std::move(job)));
+  return id;
+}
+
+Result<std::unique_ptr<Executor::Job>> Executor::PrepareReplay(const std::string& execution_id,
+                                                               const std::string& task_id, bool latest) {
   ASSIGN_OR_RETURN(state::Execution old, store_.GetExecution(execution_id));
   if (!state::IsTerminal(old.state) && old.state != State::kPaused)
     return FailedPrecondition("cannot replay execution " + old.id + " while it is " +
@@ -538,11 +565,13 @@ Result<std::string> Executor::Replay(const std::string& execution_id, const std:
     copy.task_runs.push_back(kept_run);
   }
   ASSIGN_OR_RETURN(state::Execution stored, store_.GetExecution(copy.id));
-  RunningExecution running(*env_, flow);
-  RETURN_IF_ERROR(running.Restore(stored, RestoreMode::kReplay, std::move(lock)));
+  auto job = std::make_unique<Job>();
+  job->flow = std::make_shared<const flow::Flow>(std::move(flow));
+  job->running = std::make_unique<RunningExecution>(*env_, *job->flow);
+  job->resumed = true;
+  RETURN_IF_ERROR(job->running->Restore(stored, RestoreMode::kReplay, std::move(lock)));
   events_->Publish({.kind = ExecutionEvent::Kind::kExecutionCreated, .execution = stored});
-  RETURN_IF_ERROR(running.Run());
-  return copy.id;
+  return job;
 }
 
 Status Executor::Kill(const std::string& execution_id) {

@@ -153,12 +153,18 @@ class Executor {
   // Runs a FAILED (or KILLED) execution again from its failed tasks; the
   // tasks that succeeded keep their outputs and are not run again.
   Status Restart(const std::string& execution_id);
+  // The same on the executor's pool: the checks are made here, the rest
+  // runs later (the API's restart).
+  Status SubmitRestart(const std::string& execution_id);
   // A new execution of the same flow revision and inputs that keeps every
   // task run that ended before `task_id` first started, and runs the rest.
   // The tasks it runs again read the Iceberg snapshots they read the first
   // time (their `icebergSnapshots` outputs), unless `latest`. Returns the
   // new execution's id.
   Result<std::string> Replay(const std::string& execution_id, const std::string& task_id, bool latest = false);
+  // The same on the executor's pool: the new execution is created here and
+  // runs later; returns its id at once.
+  Result<std::string> SubmitReplay(const std::string& execution_id, const std::string& task_id, bool latest = false);
   // Asks to kill an execution. A running one is stopped by the process
   // running it (its tasks are cancelled; shells get SIGTERM, then SIGKILL);
   // one no live process runs (paused, or left by a dead process) is marked
@@ -176,6 +182,9 @@ class Executor {
   // returns the id of the last execution (a retry may make new ones).
   Result<std::string> RunToEnd(RunningExecution& running, const flow::Flow& flow,
                                const std::map<std::string, tmpl::Value>& inputs, const SubmitOptions& options);
+  // Claims and restores an execution for Restart / Replay, ready to run.
+  Result<std::unique_ptr<Job>> PrepareRestart(const std::string& execution_id);
+  Result<std::unique_ptr<Job>> PrepareReplay(const std::string& execution_id, const std::string& task_id, bool latest);
   // Loads the flow an execution ran (its stored source).
   Result<flow::Flow> StoredFlow(const state::Execution& stored);
 

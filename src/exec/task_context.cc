@@ -110,7 +110,11 @@ Result<std::vector<flow::ExecutionSummary>> RunTaskContext::Executions(const std
 
 Result<int64_t> RunTaskContext::PurgeLogs(const flow::LogPurgeRequest& request) {
   if (!services_.store) return FailedPrecondition("no store to purge logs in");
-  return services_.store->PurgeLogs({request.namespace_, request.flow_id, request.levels, request.start, request.end});
+  return services_.store->PurgeLogs({.namespace_ = request.namespace_,
+                                     .flow_id = request.flow_id,
+                                     .levels = request.levels,
+                                     .start = request.start,
+                                     .end = request.end});
 }
 
 Result<flow::ExecutionPurgeCounts> RunTaskContext::PurgeExecutions(const flow::ExecutionPurgeRequest& request) {

@@ -1,5 +1,6 @@
 #include "server/execution_json.h"
 
+#include "core/duration.h"
 #include "core/time.h"
 #include "tmpl/json.h"
 
@@ -19,8 +20,13 @@ tmpl::Value StateJson(state::State current, const std::vector<state::StateChange
   for (const auto& h : history)
     histories.push_back(
         tmpl::Value::MakeMap({{"state", std::string(state::StateName(h.state))}, {"date", FormatTimestamp(h.at)}}));
-  if (!history.empty()) s.Set("startDate", FormatTimestamp(history.front().at));
-  if (state::IsTerminal(current) && !history.empty()) s.Set("endDate", FormatTimestamp(history.back().at));
+  if (!history.empty()) {
+    s.Set("startDate", FormatTimestamp(history.front().at));
+    bool ended = state::IsTerminal(current) || current == state::State::kPaused;
+    Timestamp until = ended ? history.back().at : SystemClock().Now();
+    s.Set("duration", FormatDuration(std::chrono::duration_cast<Duration>(until - history.front().at)));
+    if (ended) s.Set("endDate", FormatTimestamp(history.back().at));
+  }
   s.Set("histories", tmpl::Value(std::move(histories)));
   return tmpl::Value(std::move(s));
 }
@@ -37,6 +43,9 @@ tmpl::Value ExecutionJson(const state::Execution& e, int flow_revision) {
   out.Set("namespace", e.namespace_);
   out.Set("flowId", e.flow_id);
   out.Set("flowRevision", flow_revision);
+  out.Set("tenantId", "main");
+  out.Set("originalId", e.id);
+  out.Set("deleted", false);
   out.Set("state", StateJson(e.state, e.history));
   out.Set("inputs", ParsedOr(e.inputs_json, tmpl::Value(tmpl::ValueMap{})));
   out.Set("outputs", ExecutionOutputs(e));
@@ -50,10 +59,24 @@ tmpl::Value ExecutionJson(const state::Execution& e, int flow_revision) {
   for (const auto& r : e.task_runs) {
     tmpl::ValueMap run;
     run.Set("id", r.id);
+    run.Set("executionId", e.id);
+    run.Set("namespace", e.namespace_);
+    run.Set("flowId", e.flow_id);
     run.Set("taskId", r.task_id);
+    if (!r.parent_id.empty()) run.Set("parentTaskRunId", r.parent_id);
+    tmpl::Value loop = ParsedOr(r.loop_values_json, tmpl::Value(tmpl::ValueList{}));
+    if (loop.is_list() && !loop.AsList().empty()) {
+      const tmpl::Value& last = loop.AsList().back();
+      run.Set("value", last.is_string() ? last : tmpl::Value(tmpl::ToJson(last)));
+    }
     run.Set("attempt", r.attempt);
-    // Kestra keeps logToFile's file on the attempt.
-    if (!r.log_file.empty()) run.Set("attempts", tmpl::ValueList{tmpl::Value::MakeMap({{"logFile", r.log_file}})});
+    // Kestra's attempts: floe records each attempt as its own task run, so
+    // a run has one, with logToFile's file on it.
+    tmpl::ValueMap attempt;
+    attempt.Set("state", StateJson(r.state, r.history));
+    if (!r.log_file.empty()) attempt.Set("logFile", r.log_file);
+    run.Set("attempts", tmpl::ValueList{tmpl::Value(std::move(attempt))});
+    if (!r.error.empty()) run.Set("error", r.error);
     run.Set("outputs", ParsedOr(r.outputs_json, tmpl::Value(tmpl::ValueMap{})));
     run.Set("state", StateJson(r.state, r.history));
     runs.push_back(tmpl::Value(std::move(run)));

@@ -9,7 +9,12 @@
 
 #include "core/id.h"
 #include "runtime/runtime.h"
-#include "server/flows_folder.h"
+#include "server/api_context.h"
+#include "server/executions_api.h"
+#include "server/flow_catalog.h"
+#include "server/flows_api.h"
+#include "server/logs_api.h"
+#include "server/namespaces_api.h"
 #include "server/http_server.h"
 #include "server/iceberg_routes.h"
 #include "server/metrics.h"
@@ -32,7 +37,15 @@ struct FloeServer::Impl {
   std::unique_ptr<HttpServer> http;
   MetricsRegistry metrics;
   exec::EventBus::Subscription metrics_events;
-  std::unique_ptr<FlowsFolder> folder;
+  std::unique_ptr<FlowCatalog> flows;
+  // The REST API. Members are destroyed in reverse order: the workers go
+  // first (finishing their queue, which may use everything above them),
+  // then the streams' keeper, then the route files' state.
+  std::vector<std::shared_ptr<void>> api_state;
+  std::unique_ptr<ApiContext> api;
+  std::unique_ptr<ApiRoutes> api_routes;
+  std::unique_ptr<StreamKeeper> api_streams;
+  std::unique_ptr<ApiWorkers> api_workers;
   // The Iceberg REST catalog over the home's catalog and warehouse.
   std::unique_ptr<iceberg::SqlCatalog> iceberg_catalog;
   storage::ObjectStores iceberg_stores;
@@ -68,6 +81,7 @@ struct FloeServer::Impl {
   std::string RenderMetrics();
   Status AddRoutes();
   void ApplyFolderChanges(const FlowsFolder::Changes& changes, bool first);
+  Status AddApiRoutes();
   void Watch();
   void ExpirePauses();
   void Recover(std::vector<std::string> ids);
@@ -120,12 +134,6 @@ namespace {
 
 HttpResponse HealthUp() { return HttpResponse::Json(200, R"({"status":"UP"})"); }
 
-// Kestra serves one tenant, "main", under /api/v1/{tenant}/...; floe too.
-std::optional<HttpResponse> CheckTenant(const HttpRequest& request) {
-  std::string tenant = request.PathParam("tenant");
-  if (tenant.empty() || tenant == "main") return std::nullopt;
-  return HttpResponse::JsonError(404, "unknown tenant '" + tenant + "' (floe serves one tenant: main)");
-}
 
 }  // namespace
 
@@ -158,10 +166,23 @@ Status FloeServer::Impl::AddRoutes() {
   return AddIcebergRoutes(*http, *iceberg_rest);
 }
 
+Status FloeServer::Impl::AddApiRoutes() {
+  api_workers = std::make_unique<ApiWorkers>(4);
+  api_streams = std::make_unique<StreamKeeper>();
+  api_routes = std::make_unique<ApiRoutes>(ApiRoutes{*http, *api_workers});
+  api = std::make_unique<ApiContext>(ApiContext{*rt, *flows, *api_routes, *api_streams});
+  RETURN_IF_ERROR(AddFlowRoutes(*api_routes, *flows, rt->store()));
+  for (auto add : {AddExecutionRoutes, AddLogRoutes, AddNamespaceRoutes}) {
+    ASSIGN_OR_RETURN(std::shared_ptr<void> state, add(*api));
+    api_state.push_back(std::move(state));
+  }
+  return Status::Ok();
+}
+
 void FloeServer::Impl::ApplyFolderChanges(const FlowsFolder::Changes& changes, bool first) {
   for (const Status& e : changes.errors) std::fprintf(stderr, "floe server: flow skipped: %s\n", e.ToString().c_str());
   if (!changes.any()) return;
-  Status s = scheduler->SetFlows(folder->flows());
+  Status s = scheduler->SetFlows(flows->flows());
   if (!s.ok()) std::fprintf(stderr, "floe server: scheduler: %s\n", s.ToString().c_str());
   for (const auto& f : changes.loaded)
     std::fprintf(out, "%s %s\n", first ? "flow" : "flow reloaded", DescribeFlowTriggers(*f).c_str());
@@ -175,7 +196,7 @@ void FloeServer::Impl::Watch() {
     watch_cv.wait_for(lock, config.watch_interval, [this] { return stop_watching; });
     if (stop_watching) break;
     lock.unlock();
-    ApplyFolderChanges(folder->Refresh(), false);
+    flows->Refresh();  // OnChange applies what changed
     lock.lock();
   }
 }
@@ -245,9 +266,11 @@ Result<std::unique_ptr<FloeServer>> FloeServer::Start(runtime::Home home, const 
   impl->scheduler = std::make_unique<triggers::Scheduler>(
       impl->rt->store(), impl->rt->executor(), SystemClock(),
       triggers::SchedulerOptions{.owner = std::string(host) + "-" + std::to_string(getpid()) + "-" + NewId()});
-  impl->folder = std::make_unique<FlowsFolder>(home.flows, runtime::BuiltinRegistry());
-  FlowsFolder::Changes first = impl->folder->Refresh();
+  impl->flows =
+      std::make_unique<FlowCatalog>(home.flows, runtime::BuiltinRegistry(), impl->rt->store(), SystemClock());
+  FlowsFolder::Changes first = impl->flows->Refresh();
   impl->ApplyFolderChanges(first, true);
+  impl->flows->OnChange([raw](const FlowsFolder::Changes& changes) { raw->ApplyFolderChanges(changes, false); });
   if (!first.any()) {
     // No flows: the scheduler still learns so (it drops triggers of flows gone while stopped).
     Status s = impl->scheduler->SetFlows({});
@@ -257,6 +280,7 @@ Result<std::unique_ptr<FloeServer>> FloeServer::Start(runtime::Home home, const 
   impl->http =
       std::make_unique<HttpServer>(HttpServerOptions{.host = config.host, .port = static_cast<uint16_t>(config.port)});
   RETURN_IF_ERROR(impl->AddRoutes());
+  RETURN_IF_ERROR(impl->AddApiRoutes());
   RETURN_IF_ERROR(impl->http->Start());
 
   if (!unfinished.empty()) {
@@ -268,7 +292,7 @@ Result<std::unique_ptr<FloeServer>> FloeServer::Start(runtime::Home home, const 
   impl->pause_timer = std::thread([raw] { raw->ExpirePauses(); });
   impl->ready = true;
   std::fprintf(out, "floe server listening on %s (%zu flows, home %s)\n", impl->http->base_url().c_str(),
-               impl->folder->flows().size(), home.root.string().c_str());
+               impl->flows->flows().size(), home.root.string().c_str());
   std::fflush(out);
   return std::unique_ptr<FloeServer>(new FloeServer(std::move(impl)));
 }

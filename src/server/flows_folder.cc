@@ -87,6 +87,16 @@ std::vector<std::shared_ptr<const flow::Flow>> FlowsFolder::flows() const {
   return out;
 }
 
+fs::path FlowsFolder::PathOf(const std::string& ns, const std::string& id) const {
+  for (const auto& [path, file] : files_)
+    if (file.flow && file.flow->namespace_ == ns && file.flow->id == id) return path;
+  return {};
+}
+
+void FlowsFolder::Invalidate(const fs::path& path) {
+  if (auto it = files_.find(path); it != files_.end()) it->second.mtime = fs::file_time_type::min();
+}
+
 std::string DescribeFlowTriggers(const flow::Flow& flow) {
   std::string out = Key(flow);
   if (flow.triggers.empty()) return out + "  (no triggers)";

@@ -39,6 +39,11 @@ class FlowsFolder {
 
   // The flows loaded now, sorted by namespace and id.
   std::vector<std::shared_ptr<const flow::Flow>> flows() const;
+  // The file that declares the flow; empty when none does.
+  std::filesystem::path PathOf(const std::string& ns, const std::string& id) const;
+  // Makes the next Refresh reload `path` even if its time and size look the
+  // same (a write within the file system's time resolution).
+  void Invalidate(const std::filesystem::path& path);
   const std::filesystem::path& dir() const { return dir_; }
 
  private:

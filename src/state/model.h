@@ -113,11 +113,46 @@ struct KvEntry {
   std::optional<Timestamp> expires;  // none: never
 };
 
+// Which executions ListExecutions and CountExecutions select. Every field
+// set narrows the selection.
 struct ExecutionFilter {
   std::string namespace_;  // empty: any
-  std::string flow_id;     // empty: any
+  // Also the namespaces under namespace_ (Kestra's search does so).
+  bool include_child_namespaces = false;
+  std::string flow_id;  // empty: any
   std::optional<State> state;
+  std::vector<State> states;                                // any of them; empty: any
+  std::vector<std::pair<std::string, std::string>> labels;  // every one, key = value
+  std::optional<Timestamp> start, end;                      // created in [start, end)
+  // Text found in the id, the namespace or the flow id.
+  std::string query;
+  int offset = 0;  // rows skipped, for paging (newest first)
   int limit = 50;
+};
+
+// Which log lines QueryLogs selects, oldest first.
+struct LogQuery {
+  std::string execution_id;  // empty: any execution
+  std::string namespace_;    // and the namespaces under it; empty: any
+  std::string flow_id;       // empty: any
+  std::string task_id;       // empty: any
+  std::string task_run_id;   // empty: any
+  std::optional<LogLevel> min_level;
+  std::optional<Timestamp> start, end;  // written in [start, end)
+  std::string query;                    // text the message contains
+  int64_t after_seq = 0;
+  int offset = 0;
+  int limit = 10000;
+};
+
+// One saved version of a flow's source (Kestra's flow revisions).
+struct FlowRevision {
+  std::string namespace_;
+  std::string flow_id;
+  int revision = 0;
+  std::string source;
+  Timestamp created;
+  bool deleted = false;  // the revision that records the flow's removal
 };
 
 // Names one trigger of one flow.

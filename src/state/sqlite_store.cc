@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/strings.h"
 #include "state/internal/sqlite_connection.h"
 #include "state/internal/sqlite_triggers.h"
 #include "state/store.h"
@@ -43,7 +44,7 @@ using internal::FromMs;
 using internal::Stmt;
 using internal::ToMs;
 
-constexpr int kSchemaVersion = 8;
+constexpr int kSchemaVersion = 9;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS executions (
@@ -146,6 +147,16 @@ CREATE TABLE IF NOT EXISTS backfills (
   PRIMARY KEY (namespace, flow_id, trigger_id),
   FOREIGN KEY (namespace, flow_id, trigger_id) REFERENCES triggers(namespace, flow_id, trigger_id) ON DELETE CASCADE
 );
+CREATE TABLE IF NOT EXISTS flow_revisions (
+  namespace TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (namespace, flow_id, revision)
+);
+CREATE INDEX IF NOT EXISTS logs_by_time ON logs(at_ms);
 CREATE TABLE IF NOT EXISTS task_run_processes (
   task_run_id TEXT NOT NULL REFERENCES task_runs(id),
   pgid INTEGER NOT NULL,
@@ -174,7 +185,8 @@ ALTER TABLE task_runs ADD COLUMN log_file TEXT NOT NULL DEFAULT '';
 )sql";
 // Version 4 adds the task_run_processes table only, which kSchema creates
 // (IF NOT EXISTS) in a store of any earlier version.
-// Version 6 adds model_fingerprints only (kSchema creates it).
+// Version 6 adds model_fingerprints only (kSchema creates it); version 9
+// flow_revisions and an index of logs by time.
 // Version 5 replaces trigger_states (polling triggers' JSON, from version 3;
 // created empty here for older stores) by triggers, keeping each row's
 // state; kSchema has created triggers and backfills before this runs.
@@ -362,16 +374,17 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     return Status::Ok();
   }
 
-  Status AppendLogs(std::span<const LogEntry> entries) override {
+  Status AppendLogs(std::span<LogEntry> entries) override {
     if (entries.empty()) return Status::Ok();
     std::lock_guard lock(mu_);
     return InTransaction([&]() -> Status {
-      for (const auto& e : entries) {
+      for (auto& e : entries) {
         ASSIGN_OR_RETURN(Stmt s, Prepare("INSERT INTO logs(execution_id, task_run_id, task_id, at_ms, level, message) "
                                          "VALUES (?,?,?,?,?,?)"));
         s.Bind(1, e.execution_id).Bind(2, e.task_run_id).Bind(3, e.task_id).Bind(4, ToMs(e.at));
         s.Bind(5, LogLevelName(e.level)).Bind(6, e.message);
         if (s.Step() != SQLITE_DONE) return Fail("insert log");
+        e.seq = sqlite3_last_insert_rowid(db_);
       }
       return Status::Ok();
     });
@@ -576,13 +589,72 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     return ids[0];
   }
 
+  // The WHERE clause of an ExecutionFilter and its parameters, bound in order.
+  struct Where {
+    std::string sql;
+    std::vector<std::string> params;
+    std::vector<int64_t> times;  // bound after params
+  };
+  static Where ExecutionWhere(const ExecutionFilter& f) {
+    Where w;
+    auto cond = [&w](std::string c) { w.sql += (w.sql.empty() ? " WHERE " : " AND ") + c; };
+    if (!f.namespace_.empty()) {
+      w.params.push_back(f.namespace_);
+      cond(f.include_child_namespaces ? "(namespace = ? OR substr(namespace, 1, length(?1) + 1) = ?1 || '.')"
+                                      : "namespace = ?");
+    }
+    if (!f.flow_id.empty()) {
+      w.params.push_back(f.flow_id);
+      cond("flow_id = ?");
+    }
+    std::vector<State> states = f.states;
+    if (f.state) states.push_back(*f.state);
+    if (!states.empty()) {
+      std::string in;
+      for (State st : states) {
+        in += in.empty() ? "?" : ",?";
+        w.params.push_back(std::string(StateName(st)));
+      }
+      cond("state IN (" + in + ")");
+    }
+    for (const auto& [k, v] : f.labels) {
+      w.params.push_back(k);
+      w.params.push_back(v);
+      cond("EXISTS (SELECT 1 FROM json_each(labels) WHERE json_each.key = ? AND json_each.value = ?)");
+    }
+    if (!f.query.empty()) {
+      w.params.push_back(f.query);
+      std::string n = std::to_string(w.params.size());
+      cond("(instr(id, ?" + n + ") > 0 OR instr(namespace, ?" + n + ") > 0 OR instr(flow_id, ?" + n + ") > 0)");
+    }
+    if (f.start || f.end) {
+      w.times = {f.start ? ToMs(*f.start) : INT64_MIN, f.end ? ToMs(*f.end) - 1 : INT64_MAX};
+      cond("coalesce((SELECT min(at_ms) FROM execution_states WHERE execution_id = executions.id), 0) BETWEEN ? AND ?");
+    }
+    return w;
+  }
+  static void BindWhere(Stmt& s, const Where& w) {
+    int i = 1;
+    for (const auto& p : w.params) s.Bind(i++, p);
+    for (int64_t t : w.times) s.Bind(i++, t);
+  }
+
+  Result<int64_t> CountExecutions(const ExecutionFilter& f) override {
+    std::lock_guard lock(mu_);
+    Where w = ExecutionWhere(f);
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT count(*) FROM executions" + w.sql));
+    BindWhere(s, w);
+    if (s.Step() != SQLITE_ROW) return Fail("count executions");
+    return s.Int(0);
+  }
+
   Result<std::vector<Execution>> ListExecutions(const ExecutionFilter& f) override {
     std::lock_guard lock(mu_);
-    std::string sql = std::string(kSelectExecution) +
-                      " WHERE (?1 = '' OR namespace = ?1) AND (?2 = '' OR flow_id = ?2) AND (?3 = '' OR state = ?3)"
-                      " ORDER BY id DESC LIMIT ?4";
+    Where w = ExecutionWhere(f);
+    std::string sql = std::string(kSelectExecution) + w.sql + " ORDER BY id DESC LIMIT " +
+                      std::to_string(std::max(0, f.limit)) + " OFFSET " + std::to_string(std::max(0, f.offset));
     ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
-    s.Bind(1, f.namespace_).Bind(2, f.flow_id).Bind(3, f.state ? StateName(*f.state) : "").Bind(4, int64_t{f.limit});
+    BindWhere(s, w);
     std::vector<Execution> out;
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadExecution(s));
@@ -618,6 +690,131 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     return out;
   }
 
+  Result<std::vector<LogEntry>> QueryLogs(const LogQuery& q, int64_t* total) override {
+    std::lock_guard lock(mu_);
+    Where w;
+    auto cond = [&w](std::string c) { w.sql += (w.sql.empty() ? " WHERE " : " AND ") + c; };
+    auto equal = [&](const std::string& column, const std::string& value) {
+      if (value.empty()) return;
+      w.params.push_back(value);
+      cond(column + " = ?");
+    };
+    equal("l.execution_id", q.execution_id);
+    equal("l.task_id", q.task_id);
+    equal("l.task_run_id", q.task_run_id);
+    if (!q.namespace_.empty() || !q.flow_id.empty()) {
+      std::string in = "l.execution_id IN (SELECT id FROM executions WHERE 1";
+      if (!q.namespace_.empty()) {
+        w.params.push_back(q.namespace_);
+        std::string n = std::to_string(w.params.size());
+        in += " AND (namespace = ?" + n + " OR substr(namespace, 1, length(?" + n + ") + 1) = ?" + n + " || '.')";
+      }
+      if (!q.flow_id.empty()) {
+        w.params.push_back(q.flow_id);
+        in += " AND flow_id = ?" + std::to_string(w.params.size());
+      }
+      cond(in + ")");
+    }
+    if (q.min_level) {
+      std::string in;
+      for (int l = static_cast<int>(*q.min_level); l <= static_cast<int>(LogLevel::kError); ++l) {
+        in += in.empty() ? "?" : ",?";
+        w.params.push_back(std::string(LogLevelName(static_cast<LogLevel>(l))));
+      }
+      cond("l.level IN (" + in + ")");
+    }
+    if (!q.query.empty()) {
+      w.params.push_back(q.query);
+      cond("instr(l.message, ?) > 0");
+    }
+    w.times = {q.after_seq, q.start ? ToMs(*q.start) : INT64_MIN, q.end ? ToMs(*q.end) - 1 : INT64_MAX};
+    cond("l.seq > ? AND l.at_ms BETWEEN ? AND ?");
+    if (total) {
+      ASSIGN_OR_RETURN(Stmt c, Prepare("SELECT count(*) FROM logs l" + w.sql));
+      BindWhere(c, w);
+      if (c.Step() != SQLITE_ROW) return Fail("count logs");
+      *total = c.Int(0);
+    }
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT l.seq, l.task_run_id, l.task_id, l.at_ms, l.level, l.message, "
+                                     "l.execution_id FROM logs l" +
+                                     w.sql + " ORDER BY l.seq LIMIT " + std::to_string(std::max(0, q.limit)) +
+                                     " OFFSET " + std::to_string(std::max(0, q.offset))));
+    BindWhere(s, w);
+    std::vector<LogEntry> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      LogEntry e;
+      e.seq = s.Int(0);
+      e.task_run_id = s.Text(1);
+      e.task_id = s.Text(2);
+      e.at = FromMs(s.Int(3));
+      e.level = ParseLogLevel(s.Text(4)).value_or(LogLevel::kInfo);
+      e.message = s.Text(5);
+      e.execution_id = s.Text(6);
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return Fail("read logs");
+    return out;
+  }
+
+  Result<int> RecordFlowRevision(const std::string& ns, const std::string& flow_id, const std::string& source,
+                                 Timestamp at) override {
+    std::lock_guard lock(mu_);
+    int revision = 0;
+    RETURN_IF_ERROR(InTransaction([&]() -> Status {
+      ASSIGN_OR_RETURN(Stmt q, Prepare("SELECT revision, source, deleted FROM flow_revisions WHERE namespace = ? AND "
+                                       "flow_id = ? ORDER BY revision DESC LIMIT 1"));
+      q.Bind(1, ns).Bind(2, flow_id);
+      int rc = q.Step();
+      if (rc == SQLITE_ROW) {
+        revision = static_cast<int>(q.Int(0));
+        if (q.Text(1) == source && q.Int(2) == 0) return Status::Ok();
+      } else if (rc != SQLITE_DONE) {
+        return Fail("read flow revisions");
+      }
+      ++revision;
+      ASSIGN_OR_RETURN(Stmt ins, Prepare("INSERT INTO flow_revisions(namespace, flow_id, revision, source, created_ms) "
+                                         "VALUES (?,?,?,?,?)"));
+      ins.Bind(1, ns).Bind(2, flow_id).Bind(3, int64_t{revision}).Bind(4, source).Bind(5, ToMs(at));
+      if (ins.Step() != SQLITE_DONE) return Fail("record flow revision");
+      return Status::Ok();
+    }));
+    return revision;
+  }
+
+  Status RecordFlowDeleted(const std::string& ns, const std::string& flow_id, Timestamp at) override {
+    std::lock_guard lock(mu_);
+    return InTransaction([&]() -> Status {
+      ASSIGN_OR_RETURN(Stmt ins, Prepare("INSERT INTO flow_revisions(namespace, flow_id, revision, source, created_ms, "
+                                         "deleted) SELECT namespace, flow_id, revision + 1, source, ?3, 1 FROM "
+                                         "flow_revisions WHERE namespace = ?1 AND flow_id = ?2 AND deleted = 0 AND "
+                                         "revision = (SELECT max(revision) FROM flow_revisions WHERE namespace = ?1 "
+                                         "AND flow_id = ?2)"));
+      ins.Bind(1, ns).Bind(2, flow_id).Bind(3, ToMs(at));
+      if (ins.Step() != SQLITE_DONE) return Fail("record flow deletion");
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<FlowRevision>> ListFlowRevisions(const std::string& ns, const std::string& flow_id) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Stmt q, Prepare("SELECT revision, source, created_ms, deleted FROM flow_revisions WHERE "
+                                     "namespace = ? AND flow_id = ? ORDER BY revision"));
+    q.Bind(1, ns).Bind(2, flow_id);
+    std::vector<FlowRevision> out;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+      out.push_back({.namespace_ = ns,
+                     .flow_id = flow_id,
+                     .revision = static_cast<int>(q.Int(0)),
+                     .source = q.Text(1),
+                     .created = FromMs(q.Int(2)),
+                     .deleted = q.Int(3) != 0});
+    }
+    if (rc != SQLITE_DONE) return Fail("read flow revisions");
+    return out;
+  }
+
   Result<int64_t> PurgeLogs(const LogPurge& f) override {
     std::lock_guard lock(mu_);
     std::string levels;
@@ -625,14 +822,15 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
       levels += std::string(levels.empty() ? "" : ",") + "'" + std::string(LogLevelName(l)) + "'";
     std::string sql =
         "DELETE FROM logs WHERE execution_id IN (SELECT id FROM executions WHERE (?1 = '' OR namespace = ?1 OR "
-        "substr(namespace, 1, length(?1) + 1) = ?1 || '.') AND (?2 = '' OR flow_id = ?2)) AND at_ms >= ?3 AND "
-        "at_ms < ?4";
+        "substr(namespace, 1, length(?1) + 1) = ?1 || '.') AND (?2 = '' OR flow_id = ?2) AND (?5 = '' OR id = ?5)) "
+        "AND at_ms >= ?3 AND at_ms < ?4";
     if (!levels.empty()) sql += " AND level IN (" + levels + ")";
     ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
     s.Bind(1, f.namespace_)
         .Bind(2, f.flow_id)
         .Bind(3, f.start ? ToMs(*f.start) : INT64_MIN)
-        .Bind(4, f.end ? ToMs(*f.end) : INT64_MAX);
+        .Bind(4, f.end ? ToMs(*f.end) : INT64_MAX)
+        .Bind(5, f.execution_id);
     if (s.Step() != SQLITE_DONE) return Fail("purge logs");
     return static_cast<int64_t>(sqlite3_changes(db_));
   }
@@ -660,11 +858,16 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
                             "e.state IN (" +
                             in +
                             ") AND coalesce((SELECT min(at_ms) FROM execution_states WHERE execution_id = e.id), 0) "
-                            "BETWEEN ?3 AND ?4 ORDER BY e.id"));
+                            "BETWEEN ?3 AND ?4 AND (?5 = '[]' OR e.id IN (SELECT value FROM json_each(?5))) "
+                            "ORDER BY e.id"));
+        std::string ids = "[";
+        for (const auto& id : f.ids) ids += (ids.size() > 1 ? "," : "") + JsonQuote(id);
+        ids += "]";
         q.Bind(1, f.namespace_)
             .Bind(2, f.flow_id)
             .Bind(3, f.start ? ToMs(*f.start) : INT64_MIN)
-            .Bind(4, f.end ? ToMs(*f.end) - 1 : INT64_MAX);
+            .Bind(4, f.end ? ToMs(*f.end) - 1 : INT64_MAX)
+            .Bind(5, ids);
         int rc;
         while ((rc = q.Step()) == SQLITE_ROW) {
           if (f.in_use && f.in_use(q.Text(0))) continue;

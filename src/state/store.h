@@ -28,7 +28,8 @@ namespace floe::state {
 // the namespaces under it) or of one flow, at the given levels (all when
 // empty), written in [start, end).
 struct LogPurge {
-  std::string namespace_;  // empty: any
+  std::string execution_id;  // empty: any
+  std::string namespace_;    // empty: any
   std::string flow_id;     // empty: any
   std::vector<LogLevel> levels;
   std::optional<Timestamp> start, end;
@@ -39,7 +40,8 @@ struct LogPurge {
 // namespace when a flow is named) or of a flow, in the given states (any
 // ended state when empty), started in [start, end).
 struct ExecutionPurge {
-  std::string namespace_;  // empty: any
+  std::vector<std::string> ids;  // only these executions; empty: any
+  std::string namespace_;        // empty: any
   std::string flow_id;     // empty: any
   std::vector<State> states;
   std::optional<Timestamp> start, end;
@@ -89,8 +91,8 @@ class Store {
   // Drops the record once none of the group's processes is left (absent:
   // nothing to do).
   virtual Status RemoveProcessGroup(const std::string& task_run_id, int pgid) = 0;
-  // Assigns seq numbers in order.
-  virtual Status AppendLogs(std::span<const LogEntry> entries) = 0;
+  // Assigns seq numbers in order, and sets each entry's seq to its own.
+  virtual Status AppendLogs(std::span<LogEntry> entries) = 0;
 
   // Just the state, cheaply (a running executor polls it for kill requests).
   virtual Result<State> GetExecutionState(const std::string& id) = 0;
@@ -101,6 +103,11 @@ class Store {
   virtual Result<std::string> ResolveExecutionId(const std::string& prefix) = 0;
   // Newest first; task runs are not filled.
   virtual Result<std::vector<Execution>> ListExecutions(const ExecutionFilter& filter) = 0;
+  // How many executions the filter selects (its offset and limit aside).
+  virtual Result<int64_t> CountExecutions(const ExecutionFilter& filter) = 0;
+  // The log lines the query selects, oldest first, and how many it selects
+  // in all (its offset and limit aside) when `total` is given.
+  virtual Result<std::vector<LogEntry>> QueryLogs(const LogQuery& query, int64_t* total = nullptr) = 0;
   // Log lines of an execution with seq > after_seq, oldest first; only
   // those at `level` when it is given (errorLogs() asks for ERROR lines).
   virtual Result<std::vector<LogEntry>> GetLogs(const std::string& execution_id, int64_t after_seq, int limit = 10000,
@@ -110,6 +117,18 @@ class Store {
   // Deletes the executions (and/or their log lines) `filter` matches, in one
   // transaction; returns which ones matched.
   virtual Result<PurgedExecutions> PurgeExecutions(const ExecutionPurge& filter) = 0;
+
+  // Flow revisions: every version of a flow's source the server saved.
+  // Records `source` as the flow's next revision unless it equals the latest
+  // one; returns the flow's latest revision number after that (1 for a new
+  // flow). A flow deleted earlier starts again after its deleted revision.
+  virtual Result<int> RecordFlowRevision(const std::string& ns, const std::string& flow_id, const std::string& source,
+                                         Timestamp at) = 0;
+  // Records the flow's removal as a revision marked deleted (its source is
+  // the last one); does nothing when the flow has no revision or is deleted.
+  virtual Status RecordFlowDeleted(const std::string& ns, const std::string& flow_id, Timestamp at) = 0;
+  // Every revision of the flow, oldest first.
+  virtual Result<std::vector<FlowRevision>> ListFlowRevisions(const std::string& ns, const std::string& flow_id) = 0;
 
   // Triggers. Two servers may share one store: a trigger is evaluated only
   // under its lease, and every write of an evaluation's result checks the
