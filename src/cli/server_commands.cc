@@ -10,12 +10,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <thread>
 
 #include "cli/command_support.h"
 #include "core/id.h"
 #include "flow/repository.h"
 #include "runtime/runtime.h"
+#include "server/auth.h"
 #include "server/floe_server.h"
 #include "server/server_config.h"
 #include "tmpl/json.h"
@@ -43,6 +45,7 @@ sigset_t BlockStopSignals() {
 
 struct ServerCommands::Options {
   CLI::App* server = nullptr;
+  CLI::App* hash_password = nullptr;
   std::string host;
   int port = -1;
   std::string flows;
@@ -79,6 +82,8 @@ void ServerCommands::Add(CLI::App& app, CLI::App& triggers) {
   o.server->add_option("--max-running", o.max_running, "Executions running at once");
   o.server->add_option("--config", o.config_file, "A YAML file with a 'server:' map (host, port, ...)");
   o.server->add_option("--shutdown-grace", o.grace, "How long running executions may finish on SIGTERM (PT30S)");
+  o.hash_password = o.server->add_subcommand(
+      "hash-password", "Read a password or token on stdin; print its hash for basicAuth.password or tokens");
 
   o.list = triggers.add_subcommand("list", "The triggers the server keeps: next and last dates, leases");
   o.list->add_option("--namespace", o.filter.namespace_, "Only this namespace");
@@ -109,6 +114,17 @@ void ServerCommands::Add(CLI::App& app, CLI::App& triggers) {
 }
 
 namespace {
+
+int HashPasswordCommand() {
+  std::string secret;
+  if (!std::getline(std::cin, secret) || secret.empty()) {
+    std::fprintf(stderr, "floe server hash-password: give the password or token on stdin (one line)\n");
+    return kExitUsage;
+  }
+  if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+  std::printf("%s\n", server::HashSecret(secret).c_str());
+  return kExitOk;
+}
 
 int ServerCommand(const runtime::Home& home, const ServerCommands::Options& o) {
   server::ServerConfig config;
@@ -387,6 +403,7 @@ int BackfillCommand(const runtime::Home& home, const ServerCommands::Options& o)
 
 std::optional<int> ServerCommands::Run(const runtime::Home& home) {
   Options& o = *options_;
+  if (o.hash_password->parsed()) return HashPasswordCommand();
   if (o.server->parsed()) return ServerCommand(home, o);
   if (o.list->parsed()) return TriggersList(home, o);
   if (o.enable->parsed()) return TriggerControl(home, o.key, "enable");

@@ -2,6 +2,7 @@
 
 #include "core/duration.h"
 #include "core/time.h"
+#include "exec/secret_cipher.h"
 #include "tmpl/json.h"
 
 namespace floe::server {
@@ -31,6 +32,22 @@ tmpl::Value StateJson(state::State current, const std::vector<state::StateChange
   return tmpl::Value(std::move(s));
 }
 
+// SECRET inputs are kept sealed in the store; an API shows them masked, as logs do.
+tmpl::Value MaskSealed(const tmpl::Value& v) {
+  if (v.is_string() && exec::SecretCipher::IsSealed(v.AsString())) return tmpl::Value("******");
+  if (v.is_map()) {
+    tmpl::ValueMap out;
+    for (const auto& [k, item] : v.AsMap()) out.Set(k, MaskSealed(item));
+    return tmpl::Value(std::move(out));
+  }
+  if (v.is_list()) {
+    tmpl::ValueList out;
+    for (const auto& item : v.AsList()) out.push_back(MaskSealed(item));
+    return tmpl::Value(std::move(out));
+  }
+  return v;
+}
+
 }  // namespace
 
 tmpl::Value ExecutionOutputs(const state::Execution& execution) {
@@ -47,7 +64,7 @@ tmpl::Value ExecutionJson(const state::Execution& e, int flow_revision) {
   out.Set("originalId", e.id);
   out.Set("deleted", false);
   out.Set("state", StateJson(e.state, e.history));
-  out.Set("inputs", ParsedOr(e.inputs_json, tmpl::Value(tmpl::ValueMap{})));
+  out.Set("inputs", MaskSealed(ParsedOr(e.inputs_json, tmpl::Value(tmpl::ValueMap{}))));
   out.Set("outputs", ExecutionOutputs(e));
   tmpl::ValueList labels;
   tmpl::Value label_map = ParsedOr(e.labels_json, tmpl::Value(tmpl::ValueMap{}));

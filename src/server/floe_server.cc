@@ -10,11 +10,14 @@
 #include "core/id.h"
 #include "runtime/runtime.h"
 #include "server/api_context.h"
+#include "server/auth.h"
 #include "server/executions_api.h"
 #include "server/flow_catalog.h"
 #include "server/flows_api.h"
 #include "server/logs_api.h"
 #include "server/namespaces_api.h"
+#include "server/openapi.h"
+#include "tmpl/json.h"
 #include "server/http_server.h"
 #include "server/iceberg_routes.h"
 #include "server/metrics.h"
@@ -34,6 +37,7 @@ struct FloeServer::Impl {
   std::FILE* out = stdout;
   std::unique_ptr<runtime::Runtime> rt;
   std::unique_ptr<triggers::Scheduler> scheduler;
+  std::unique_ptr<Authenticator> auth;
   std::unique_ptr<HttpServer> http;
   MetricsRegistry metrics;
   exec::EventBus::Subscription metrics_events;
@@ -176,7 +180,11 @@ Status FloeServer::Impl::AddApiRoutes() {
     ASSIGN_OR_RETURN(std::shared_ptr<void> state, add(*api));
     api_state.push_back(std::move(state));
   }
-  return Status::Ok();
+  // Made at each request from the table itself (which does not change once serving).
+  return AddApiRoute(*api_routes, "GET", "/openapi.json", "This server's OpenAPI 3 document",
+                     [this](const HttpRequest&) -> Result<HttpResponse> {
+                       return JsonResponse(200, OpenApiDocument(http->routes(), "1"));
+                     });
 }
 
 void FloeServer::Impl::ApplyFolderChanges(const FlowsFolder::Changes& changes, bool first) {
@@ -241,6 +249,11 @@ FloeServer::~FloeServer() {
 uint16_t FloeServer::port() const { return impl_->http->port(); }
 
 Result<std::unique_ptr<FloeServer>> FloeServer::Start(runtime::Home home, const ServerConfig& config, std::FILE* out) {
+  if (!IsLoopbackHost(config.host) && !config.auth.enabled() && !config.allow_unauthenticated)
+    return FailedPrecondition("floe server would listen on " + config.host +
+                              " without authentication: anyone who reaches it could run flows")
+        .WithHint("configure server.basicAuth or server.tokens, bind to 127.0.0.1, or set server.allowUnauthenticated: "
+                  "true on purpose");
   auto impl = std::make_unique<Impl>();
   if (!config.flows_dir.empty()) home.flows = config.flows_dir;
   impl->home = home;
@@ -277,8 +290,38 @@ Result<std::unique_ptr<FloeServer>> FloeServer::Start(runtime::Home home, const 
     if (!s.ok()) std::fprintf(stderr, "floe server: scheduler: %s\n", s.ToString().c_str());
   }
 
-  impl->http =
-      std::make_unique<HttpServer>(HttpServerOptions{.host = config.host, .port = static_cast<uint16_t>(config.port)});
+  impl->auth = std::make_unique<Authenticator>(config.auth);
+  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.request_timeout);
+  HttpServerOptions http_options{.host = config.host,
+                                 .port = static_cast<uint16_t>(config.port),
+                                 .max_body_bytes = config.max_body_bytes,
+                                 .body_timeout = timeout,
+                                 .write_timeout = timeout};
+  http_options.filter = [raw](const HttpRequest& request) -> std::optional<HttpResponse> {
+    if (request.method == "OPTIONS" && !raw->config.cors_origins.empty()) {
+      // A CORS preflight: allowed origins learn what they may send.
+      HttpResponse r{.status = 204};
+      r.headers.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
+      r.headers.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID, ttl");
+      r.headers.Set("Access-Control-Max-Age", "600");
+      return r;
+    }
+    return raw->auth->Check(request);
+  };
+  if (!config.cors_origins.empty()) {
+    http_options.response_headers = [raw](const HttpRequest& request, HttpHeaders& headers) {
+      std::string_view origin = request.headers.Get("origin");
+      if (origin.empty()) return;
+      for (const std::string& allowed : raw->config.cors_origins) {
+        if (allowed != "*" && allowed != origin) continue;
+        headers.Set("Access-Control-Allow-Origin", std::string(origin));
+        headers.Set("Access-Control-Allow-Credentials", "true");
+        headers.Set("Vary", "Origin");
+        return;
+      }
+    };
+  }
+  impl->http = std::make_unique<HttpServer>(std::move(http_options));
   RETURN_IF_ERROR(impl->AddRoutes());
   RETURN_IF_ERROR(impl->AddApiRoutes());
   RETURN_IF_ERROR(impl->http->Start());

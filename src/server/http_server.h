@@ -23,6 +23,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +48,12 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_timeout{60000};    // reading a request body
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive: waiting for the next request
   std::chrono::milliseconds write_timeout{60000};   // writing a (non-stream) response
+  // Runs on every request before routing, on an io thread (keep it quick):
+  // when it answers, that answer is sent and no handler runs. Where
+  // authentication and CORS preflights are answered.
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> filter;
+  // Adds headers to every answer of a request, errors and streams included (CORS).
+  std::function<void(const HttpRequest&, HttpHeaders&)> response_headers;
 };
 
 class HttpServer {

@@ -313,8 +313,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 class ResponderImpl final : public Responder {
  public:
-  ResponderImpl(std::shared_ptr<Connection> connection, bool head, bool keep_alive, size_t limit)
-      : connection_(std::move(connection)), head_(head), keep_alive_(keep_alive), limit_(limit) {}
+  ResponderImpl(std::shared_ptr<Connection> connection, bool head, bool keep_alive, size_t limit, HttpHeaders extra)
+      : connection_(std::move(connection)), head_(head), keep_alive_(keep_alive), limit_(limit), extra_(std::move(extra)) {}
 
   ~ResponderImpl() override {
     // Whatever is still owed: a 500 for a forgotten answer, the end of an open stream.
@@ -331,6 +331,7 @@ class ResponderImpl final : public Responder {
     std::lock_guard lock(mu_);
     if (answered_) return false;
     answered_ = true;
+    for (const auto& [name, value] : extra_.entries()) response.headers.Set(name, value);
     connection_->Submit({.kind = Connection::Action::Kind::kRespond,
                          .response = std::move(response),
                          .head = head_,
@@ -342,6 +343,7 @@ class ResponderImpl final : public Responder {
     std::lock_guard lock(mu_);
     if (answered_) return false;
     answered_ = true;
+    for (const auto& [name, value] : extra_.entries()) head.headers.Set(name, value);
     if (!closed_) state_ = StreamState::kOpen;
     buffered_ += head.body.size();
     connection_->Submit({.kind = Connection::Action::Kind::kStreamHead, .response = std::move(head), .head = head_});
@@ -413,6 +415,7 @@ class ResponderImpl final : public Responder {
   const bool head_;
   const bool keep_alive_;
   const size_t limit_;
+  const HttpHeaders extra_;  // HttpServerOptions::response_headers' for this request
   mutable std::mutex mu_;
   bool answered_ = false;
   StreamState state_ = StreamState::kNotStarted;
@@ -449,26 +452,41 @@ void Connection::OnRequest() {
   req.body = std::move(breq.body());
   req.remote_address = remote_;
 
+  HttpHeaders extra;
+  if (core_->options.response_headers) core_->options.response_headers(req, extra);
+  auto deliver = [&](HttpResponse response) {
+    for (const auto& [name, value] : extra.entries()) response.headers.Set(name, value);
+    Deliver(response, head, keep_alive);
+  };
+  if (core_->options.filter) {
+    std::optional<HttpResponse> answer;
+    try {
+      answer = core_->options.filter(req);
+    } catch (const std::exception& e) {
+      answer = HttpResponse::JsonError(500, std::string("the request filter failed: ") + e.what());
+    }
+    if (answer) return deliver(std::move(*answer));
+  }
   Router::Match match = core_->router.Find(req.method, req.path);
   switch (match.outcome) {
     case Router::Outcome::kBadPath:
-      return Deliver(HttpResponse::JsonError(400, match.error), head, keep_alive);
+      return deliver(HttpResponse::JsonError(400, match.error));
     case Router::Outcome::kNotFound:
-      return Deliver(HttpResponse::JsonError(404, "no route for " + req.method + " " + req.path), head, keep_alive);
+      return deliver(HttpResponse::JsonError(404, "no route for " + req.method + " " + req.path));
     case Router::Outcome::kMethodNotAllowed: {
       std::string allow;
       for (const std::string& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
       HttpResponse response = HttpResponse::JsonError(
           405, "method " + req.method + " is not allowed on " + req.path + "; allowed: " + allow);
       response.headers.Set("Allow", allow);
-      return Deliver(response, head, keep_alive);
+      return deliver(std::move(response));
     }
     case Router::Outcome::kFound:
       break;
   }
   req.path_params = std::move(match.params);
-  auto responder =
-      std::make_shared<ResponderImpl>(shared_from_this(), head, keep_alive, core_->options.stream_buffer_bytes);
+  auto responder = std::make_shared<ResponderImpl>(shared_from_this(), head, keep_alive,
+                                                   core_->options.stream_buffer_bytes, std::move(extra));
   responder_ = responder;
   {
     std::lock_guard lock(outbox_mu_);
