@@ -169,11 +169,50 @@ void AppendUtf8(std::string& out, unsigned code) {
   }
 }
 
+namespace {
+
+// The length of the valid UTF-8 sequence `s` starts with (2 to 4 bytes, no
+// overlong forms, surrogates or values past U+10FFFF); 0 when it is not one.
+size_t Utf8SequenceLength(std::string_view s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto cont = [&](size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
+  unsigned char c = byte(0);
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && byte(1) < 0xA0) return 0;  // overlong
+    if (c == 0xED && byte(1) >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && byte(1) < 0x90) return 0;  // overlong
+    if (c == 0xF4 && byte(1) >= 0x90) return 0;  // past U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
 void AppendJsonQuoted(std::string& out, std::string_view s) {
   out += '"';
   size_t plain = 0;  // start of the run of characters that need no escape
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      // JSON is UTF-8: a byte that does not start a valid sequence (a
+      // binary log line) becomes U+FFFD rather than making the document invalid.
+      size_t n = Utf8SequenceLength(s.substr(i));
+      if (n > 0) {
+        i += n - 1;
+        continue;
+      }
+      out.append(s, plain, i - plain);
+      plain = i + 1;
+      out += "\\ufffd";
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s, plain, i - plain);
     plain = i + 1;

@@ -31,7 +31,8 @@ std::optional<size_t> ParseIndex(std::string_view digits);
 // A Unicode code point (below 0x10000) as UTF-8, appended to `out`.
 void AppendUtf8(std::string& out, unsigned code);
 
-// `s` as a JSON string literal, quotes included, appended to `out`.
+// `s` as a JSON string literal, quotes included, appended to `out`. Bytes
+// that are not valid UTF-8 become \ufffd, so the result is always valid JSON.
 void AppendJsonQuoted(std::string& out, std::string_view s);
 inline std::string JsonQuote(std::string_view s) {
   std::string out;

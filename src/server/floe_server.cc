@@ -17,6 +17,8 @@
 #include "server/logs_api.h"
 #include "server/namespaces_api.h"
 #include "server/openapi.h"
+#include "server/stats_api.h"
+#include "server/triggers_api.h"
 #include "tmpl/json.h"
 #include "server/http_server.h"
 #include "server/iceberg_routes.h"
@@ -180,6 +182,10 @@ Status FloeServer::Impl::AddApiRoutes() {
     ASSIGN_OR_RETURN(std::shared_ptr<void> state, add(*api));
     api_state.push_back(std::move(state));
   }
+  ASSIGN_OR_RETURN(std::shared_ptr<void> trigger_state, AddTriggerRoutes(*api, *scheduler));
+  api_state.push_back(std::move(trigger_state));
+  RETURN_IF_ERROR(AddStatsRoutes(*api));
+  RETURN_IF_ERROR(AddPluginRoutes(*api));
   // Made at each request from the table itself (which does not change once serving).
   return AddApiRoute(*api_routes, "GET", "/openapi.json", "This server's OpenAPI 3 document",
                      [this](const HttpRequest&) -> Result<HttpResponse> {

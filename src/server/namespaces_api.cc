@@ -113,8 +113,11 @@ class NamespaceRoutes {
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
                                   ASSIGN_OR_RETURN(std::string ns, Namespace(q));
                                   std::string key = q.PathParam("key");
-                                  ASSIGN_OR_RETURN(auto entry, store_.KvGet(ns, key, SystemClock().Now()));
+                                  // Read whatever its expiry, to tell an expired key (410, as Kestra) from a missing one.
+                                  ASSIGN_OR_RETURN(auto entry, store_.KvGet(ns, key, Timestamp::min()));
                                   if (!entry) return NotFound("no value for key '" + key + "' in namespace '" + ns + "'");
+                                  if (entry->expires && *entry->expires <= SystemClock().Now())
+                                    return HttpResponse::JsonError(410, "the value of key '" + key + "' in namespace '" + ns + "' has expired");
                                   auto value = tmpl::ParseJson(entry->value_json);
                                   if (!value.ok()) return Internal("the stored value of '" + key + "' is not JSON");
                                   return JsonResponse(200, Value::MakeMap({{"type", KvType(*value)}, {"value", *value}}));

@@ -145,6 +145,23 @@ struct LogQuery {
   int limit = 10000;
 };
 
+// Executions (or task runs) counted per day, flow and state, for dashboards.
+struct DailyCountQuery {
+  std::string namespace_;  // and the namespaces under it; empty: any
+  std::string flow_id;     // empty: any
+  Timestamp start, end;    // created in [start, end)
+  bool task_runs = false;  // count task runs instead of executions
+};
+struct DailyCount {
+  std::string day;  // "2026-12-03", UTC
+  std::string namespace_;
+  std::string flow_id;
+  State state = State::kCreated;
+  int64_t count = 0;
+  // From first to last state change, in milliseconds.
+  int64_t duration_min_ms = 0, duration_max_ms = 0, duration_sum_ms = 0;
+};
+
 // One saved version of a flow's source (Kestra's flow revisions).
 struct FlowRevision {
   std::string namespace_;

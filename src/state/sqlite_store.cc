@@ -18,18 +18,19 @@ namespace floe::state {
 namespace internal {
 
 Status InsertExecution(SqliteConnection& c, const Execution& e) {
+  Timestamp at = e.history.empty() ? SystemClock().Now() : e.history.front().at;
   {
     ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT INTO executions(id, namespace, flow_id, state, inputs, outputs, labels, "
-                                       "flow_source, flow_path, error, trigger, storage, pins) "
-                                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                       "flow_source, flow_path, error, trigger, storage, pins, created_ms) "
+                                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     s.Bind(1, e.id).Bind(2, e.namespace_).Bind(3, e.flow_id).Bind(4, StateName(e.state)).Bind(5, e.inputs_json);
     s.Bind(6, e.outputs_json).Bind(7, e.labels_json).Bind(8, e.flow_source).Bind(9, e.flow_path).Bind(10, e.error);
     s.Bind(11, e.trigger_json).Bind(12, e.storage).Bind(13, e.pins_json);
+    s.Bind(14, ToMs(at));
     int rc = s.Step();
     if (rc == SQLITE_CONSTRAINT) return Status(StatusCode::kAlreadyExists, "execution '" + e.id + "' already exists");
     if (rc != SQLITE_DONE) return c.Fail("insert execution");
   }
-  Timestamp at = e.history.empty() ? SystemClock().Now() : e.history.front().at;
   ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT INTO execution_states(execution_id, state, at_ms) VALUES (?,?,?)"));
   s.Bind(1, e.id).Bind(2, StateName(e.state)).Bind(3, ToMs(at));
   if (s.Step() != SQLITE_DONE) return c.Fail("record state change");
@@ -60,9 +61,11 @@ CREATE TABLE IF NOT EXISTS executions (
   error TEXT NOT NULL DEFAULT '',
   trigger TEXT NOT NULL DEFAULT '',
   storage TEXT NOT NULL DEFAULT '',
-  pins TEXT NOT NULL DEFAULT ''
+  pins TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS executions_by_flow ON executions(namespace, flow_id, id);
+CREATE INDEX IF NOT EXISTS executions_by_created ON executions(created_ms, id);
 CREATE TABLE IF NOT EXISTS execution_states (
   execution_id TEXT NOT NULL REFERENCES executions(id),
   state TEXT NOT NULL,
@@ -180,6 +183,13 @@ ALTER TABLE executions ADD COLUMN storage TEXT NOT NULL DEFAULT '';
 constexpr const char* kMigrationToV8 = R"sql(
 ALTER TABLE executions ADD COLUMN pins TEXT NOT NULL DEFAULT '';
 )sql";
+// Version 9: when an execution was created, kept on its row for searches
+// (newest first, by time range) without reading its history.
+constexpr const char* kMigrationToV9 = R"sql(
+ALTER TABLE executions ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE executions SET created_ms = coalesce((SELECT min(at_ms) FROM execution_states
+                                             WHERE execution_id = executions.id), 0);
+)sql";
 constexpr const char* kMigrationToV7 = R"sql(
 ALTER TABLE task_runs ADD COLUMN log_file TEXT NOT NULL DEFAULT '';
 )sql";
@@ -241,6 +251,11 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     // Version 0 is a new store: kSchema creates it whole.
     Status s = version == 1 ? Exec(kMigrationToV2) : Status::Ok();
     if (s.ok() && version >= 1 && version < 3) s = Exec(kMigrationToV3);
+    if (s.ok() && version >= 1 && version < 9) {
+      // Before kSchema, whose index needs the column.
+      auto has = HasColumn("executions", "created_ms");
+      s = !has.ok() ? has.status() : *has ? Status::Ok() : Exec(kMigrationToV9);
+    }
     if (s.ok()) s = Exec(kSchema);
     if (s.ok() && version >= 1 && version < 5) s = Exec(kMigrationToV5);
     if (s.ok() && version >= 1 && version < 7) {
@@ -629,7 +644,7 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     }
     if (f.start || f.end) {
       w.times = {f.start ? ToMs(*f.start) : INT64_MIN, f.end ? ToMs(*f.end) - 1 : INT64_MAX};
-      cond("coalesce((SELECT min(at_ms) FROM execution_states WHERE execution_id = executions.id), 0) BETWEEN ? AND ?");
+      cond("created_ms BETWEEN ? AND ?");
     }
     return w;
   }
@@ -637,6 +652,41 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     int i = 1;
     for (const auto& p : w.params) s.Bind(i++, p);
     for (int64_t t : w.times) s.Bind(i++, t);
+  }
+
+  Result<std::vector<DailyCount>> CountDaily(const DailyCountQuery& q) override {
+    std::lock_guard lock(mu_);
+    // Each execution (or task run) with its first and last state change.
+    std::string spans =
+        q.task_runs ? "SELECT r.id AS id, r.state AS state, e.namespace AS namespace, e.flow_id AS flow_id, "
+                      "min(s.at_ms) AS first_ms, max(s.at_ms) AS last_ms FROM task_runs r JOIN executions e ON "
+                      "e.id = r.execution_id JOIN task_run_states s ON s.task_run_id = r.id WHERE " +
+                          std::string("(?1 = '' OR e.namespace = ?1 OR substr(e.namespace, 1, length(?1) + 1) = ?1 || "
+                                      "'.') AND (?2 = '' OR e.flow_id = ?2) GROUP BY r.id")
+                    : "SELECT e.id AS id, e.state AS state, e.namespace AS namespace, e.flow_id AS flow_id, "
+                      "min(s.at_ms) AS first_ms, max(s.at_ms) AS last_ms FROM executions e JOIN execution_states s "
+                      "ON s.execution_id = e.id WHERE (?1 = '' OR e.namespace = ?1 OR substr(e.namespace, 1, "
+                      "length(?1) + 1) = ?1 || '.') AND (?2 = '' OR e.flow_id = ?2) GROUP BY e.id";
+    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT date(first_ms / 1000, 'unixepoch'), namespace, flow_id, state, count(*), "
+                                     "min(last_ms - first_ms), max(last_ms - first_ms), sum(last_ms - first_ms) FROM (" +
+                                     spans +
+                                     ") WHERE first_ms >= ?3 AND first_ms < ?4 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, "
+                                     "4"));
+    s.Bind(1, q.namespace_).Bind(2, q.flow_id).Bind(3, ToMs(q.start)).Bind(4, ToMs(q.end));
+    std::vector<DailyCount> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      out.push_back({.day = s.Text(0),
+                     .namespace_ = s.Text(1),
+                     .flow_id = s.Text(2),
+                     .state = ParseState(s.Text(3)).value_or(State::kCreated),
+                     .count = s.Int(4),
+                     .duration_min_ms = s.Int(5),
+                     .duration_max_ms = s.Int(6),
+                     .duration_sum_ms = s.Int(7)});
+    }
+    if (rc != SQLITE_DONE) return Fail("count executions per day");
+    return out;
   }
 
   Result<int64_t> CountExecutions(const ExecutionFilter& f) override {
@@ -651,7 +701,7 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
   Result<std::vector<Execution>> ListExecutions(const ExecutionFilter& f) override {
     std::lock_guard lock(mu_);
     Where w = ExecutionWhere(f);
-    std::string sql = std::string(kSelectExecution) + w.sql + " ORDER BY id DESC LIMIT " +
+    std::string sql = std::string(kSelectExecution) + w.sql + " ORDER BY created_ms DESC, id DESC LIMIT " +
                       std::to_string(std::max(0, f.limit)) + " OFFSET " + std::to_string(std::max(0, f.offset));
     ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
     BindWhere(s, w);

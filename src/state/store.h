@@ -101,8 +101,10 @@ class Store {
   // The full id for a unique prefix (as `git` does); NotFound or
   // InvalidArgument (ambiguous) otherwise.
   virtual Result<std::string> ResolveExecutionId(const std::string& prefix) = 0;
-  // Newest first; task runs are not filled.
+  // Newest (by creation time) first; task runs are not filled.
   virtual Result<std::vector<Execution>> ListExecutions(const ExecutionFilter& filter) = 0;
+  // Executions or task runs per day, namespace, flow and state.
+  virtual Result<std::vector<DailyCount>> CountDaily(const DailyCountQuery& query) = 0;
   // How many executions the filter selects (its offset and limit aside).
   virtual Result<int64_t> CountExecutions(const ExecutionFilter& filter) = 0;
   // The log lines the query selects, oldest first, and how many it selects
