@@ -180,13 +180,13 @@ size_t Utf8SequenceLength(std::string_view s) {
   if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
   if (c >= 0xE0 && c <= 0xEF) {
     if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && byte(1) < 0xA0) return 0;  // overlong
+    if (c == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
     if (c == 0xED && byte(1) >= 0xA0) return 0;  // surrogate
     return 3;
   }
   if (c >= 0xF0 && c <= 0xF4) {
     if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && byte(1) < 0x90) return 0;  // overlong
+    if (c == 0xF0 && byte(1) < 0x90) return 0;   // overlong
     if (c == 0xF4 && byte(1) >= 0x90) return 0;  // past U+10FFFF
     return 4;
   }

@@ -49,7 +49,9 @@ TEST(StringsTest, ParseHeaderLine) {
 TEST(StringsTest, JsonQuoteKeepsUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(JsonQuote("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
   // A lone continuation byte, a truncated sequence, an overlong form and a surrogate.
-  EXPECT_EQ(JsonQuote("a\x80" "b"), "\"a\\ufffdb\"");
+  EXPECT_EQ(JsonQuote("a\x80"
+                      "b"),
+            "\"a\\ufffdb\"");
   EXPECT_EQ(JsonQuote("\xE2\x82"), "\"\\ufffd\\ufffd\"");
   EXPECT_EQ(JsonQuote("\xC0\xAF"), "\"\\ufffd\\ufffd\"");
   EXPECT_EQ(JsonQuote("\xED\xA0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");

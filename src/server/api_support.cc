@@ -76,7 +76,9 @@ HttpResponse ErrorResponse(const Status& status) {
   return HttpResponse::JsonError(code, status.ToString());
 }
 
-HttpResponse JsonResponse(int status, const tmpl::Value& body) { return HttpResponse::Json(status, tmpl::ToJson(body)); }
+HttpResponse JsonResponse(int status, const tmpl::Value& body) {
+  return HttpResponse::Json(status, tmpl::ToJson(body));
+}
 
 namespace {
 

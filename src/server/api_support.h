@@ -3,8 +3,9 @@
 //
 //   RETURN_IF_ERROR(AddApiRoute(api, "GET", "/executions/{executionId}", "Get an execution",
 //                               [&](const HttpRequest& request) -> Result<HttpResponse> {
-//                                 ASSIGN_OR_RETURN(state::Execution e, store.GetExecution(request.PathParam("executionId")));
-//                                 return JsonResponse(200, ExecutionJson(e));
+//                                 ASSIGN_OR_RETURN(state::Execution e,
+//                                 store.GetExecution(request.PathParam("executionId"))); return JsonResponse(200,
+//                                 ExecutionJson(e));
 //                               }));
 //
 // Every route is served as /api/v1/<suffix> (Kestra's documented paths) and

@@ -39,12 +39,12 @@ Result<ParsedHash> Parse(std::string_view hash) {
     start = end + 1;
   }
   if (parts.size() != 4 || parts[0] != kScheme)
-    return InvalidArgument("a password or token hash is pbkdf2-sha256$ITERATIONS$SALT$KEY (make one with "
-                           "`floe server hash-password`)");
+    return InvalidArgument(
+        "a password or token hash is pbkdf2-sha256$ITERATIONS$SALT$KEY (make one with "
+        "`floe server hash-password`)");
   ParsedHash p;
   auto [end, ec] = std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), p.iterations);
-  if (ec != std::errc() || end != parts[1].data() + parts[1].size() || p.iterations < 10000 ||
-      p.iterations > 10000000)
+  if (ec != std::errc() || end != parts[1].data() + parts[1].size() || p.iterations < 10000 || p.iterations > 10000000)
     return InvalidArgument("the hash's iteration count must be a number from 10000 to 10000000");
   auto salt = Base64Decode(parts[2]);
   auto key = Base64Decode(parts[3]);
@@ -92,8 +92,8 @@ bool Authenticator::IsOpen(std::string_view method, std::string_view path) const
   if (!config_.enabled()) return true;
   if (method == "OPTIONS") return true;  // CORS preflights carry no credentials
   if (config_.health_open) {
-    for (std::string_view p : {"/health", "/health/liveness", "/health/readiness", "/api/v1/health",
-                               "/api/v1/main/health"})
+    for (std::string_view p :
+         {"/health", "/health/liveness", "/health/readiness", "/api/v1/health", "/api/v1/main/health"})
       if (path == p) return true;
   }
   for (const std::string& prefix : config_.open_urls)

@@ -39,8 +39,8 @@ bool VerifySecret(std::string_view secret, std::string_view hash);
 Status CheckSecretHash(std::string_view hash);
 
 struct AuthConfig {
-  std::string username;                 // basic auth; empty: none
-  std::string password_hash;            // HashSecret's form
+  std::string username;                   // basic auth; empty: none
+  std::string password_hash;              // HashSecret's form
   std::vector<std::string> token_hashes;  // bearer tokens, each HashSecret's form
   std::vector<std::string> open_urls;     // path prefixes served without credentials
   bool health_open = true;                // /health..., /api/v1/health open

@@ -60,7 +60,8 @@ Result<std::map<std::string, Value>> ReadInputs(const HttpRequest& request, cons
     // Kestra before 0.24 sent every file as a part named "files" whose file
     // name is the input's id; since, the part's name is the input's id.
     std::string input = part.name == "files" ? *part.filename : part.name;
-    std::string name = part.name == "files" || part.filename->empty() ? input : fs::path(*part.filename).filename().string();
+    std::string name =
+        part.name == "files" || part.filename->empty() ? input : fs::path(*part.filename).filename().string();
     if (name.empty() || name == "." || name == ".." || input.empty())
       return InvalidArgument("a file part needs a name and a file name");
     fs::path dir = upload_dir / NewId();
@@ -106,7 +107,8 @@ Result<std::vector<std::pair<std::string, std::string>>> LabelList(const Value& 
   for (const Value& item : list.AsList()) {
     const Value* k = item.is_map() ? item.Get("key") : nullptr;
     const Value* v = item.is_map() ? item.Get("value") : nullptr;
-    if (!k || !v || !k->is_string()) return InvalidArgument("a label is {\"key\": ..., \"value\": ...}, not " + tmpl::ToJson(item));
+    if (!k || !v || !k->is_string())
+      return InvalidArgument("a label is {\"key\": ..., \"value\": ...}, not " + tmpl::ToJson(item));
     if (k->AsString().rfind("system.", 0) == 0)
       return InvalidArgument("system labels are set by floe itself, not '" + k->AsString() + "'");
     out.emplace_back(k->AsString(), v->is_string() ? v->AsString() : tmpl::ToJson(*v));
@@ -335,16 +337,18 @@ class ExecutionRoutes {
   Status Add() {
     ApiRoutes& r = api_.routes;
     for (const char* path : {"/executions/{namespace}/{id}", "/executions/trigger/{namespace}/{id}"}) {
-      RETURN_IF_ERROR(AddApiAsyncRoute(r, "POST", path, "Run a flow with inputs (multipart, form or JSON); ?wait=true",
-                                       [this](const HttpRequest& request, std::shared_ptr<Responder> responder) {
-                                         if (!api_.routes.workers.Post([this, request, responder] { Create(request, responder); }))
-                                           responder->Send(HttpResponse::JsonError(503, "the server is busy; try again shortly"));
-                                       }));
+      RETURN_IF_ERROR(
+          AddApiAsyncRoute(r, "POST", path, "Run a flow with inputs (multipart, form or JSON); ?wait=true",
+                           [this](const HttpRequest& request, std::shared_ptr<Responder> responder) {
+                             if (!api_.routes.workers.Post([this, request, responder] { Create(request, responder); }))
+                               responder->Send(HttpResponse::JsonError(503, "the server is busy; try again shortly"));
+                           }));
     }
-    RETURN_IF_ERROR(Get("/executions/{executionId}", "Get an execution", [this](const HttpRequest& q) -> Result<HttpResponse> {
-      ASSIGN_OR_RETURN(Execution e, store_.GetExecution(q.PathParam("executionId")));
-      return JsonResponse(200, Json(e));
-    }));
+    RETURN_IF_ERROR(
+        Get("/executions/{executionId}", "Get an execution", [this](const HttpRequest& q) -> Result<HttpResponse> {
+          ASSIGN_OR_RETURN(Execution e, store_.GetExecution(q.PathParam("executionId")));
+          return JsonResponse(200, Json(e));
+        }));
     RETURN_IF_ERROR(Get("/executions/search", "Search executions, newest first, paged",
                         [this](const HttpRequest& q) { return Search(q); }));
     RETURN_IF_ERROR(Get("/executions", "The executions of one flow (?namespace= &flowId=), paged",
@@ -382,7 +386,8 @@ class ExecutionRoutes {
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
                                   ASSIGN_OR_RETURN(State to, ReadState(q.QueryValue("status").value_or("")));
                                   if (!state::IsTerminal(to))
-                                    return InvalidArgument("an execution's state can only be changed to a terminal one");
+                                    return InvalidArgument(
+                                        "an execution's state can only be changed to a terminal one");
                                   std::string id = q.PathParam("executionId");
                                   ASSIGN_OR_RETURN(Execution e, store_.GetExecution(id));
                                   if (!state::IsTerminal(e.state))
@@ -392,20 +397,20 @@ class ExecutionRoutes {
                                   ASSIGN_OR_RETURN(e, store_.GetExecution(id));
                                   return JsonResponse(200, Json(e));
                                 }));
-    RETURN_IF_ERROR(AddApiRoute(r, "POST", "/executions/{executionId}/labels",
-                                "Replace an ended execution's labels ([{\"key\", \"value\"}])",
-                                [this](const HttpRequest& q) -> Result<HttpResponse> {
-                                  auto body = tmpl::ParseJson(q.body);
-                                  if (!body.ok()) return InvalidArgument("the body must be JSON: [{\"key\", \"value\"}]");
-                                  ASSIGN_OR_RETURN(auto labels, LabelList(*body));
-                                  std::string id = q.PathParam("executionId");
-                                  ASSIGN_OR_RETURN(Execution e, store_.GetExecution(id));
-                                  if (!state::IsTerminal(e.state))
-                                    return InvalidArgument("execution " + id + " has not ended; its labels change once it has");
-                                  RETURN_IF_ERROR(store_.SetExecutionLabels(id, MergedLabels(e, labels, true)));
-                                  ASSIGN_OR_RETURN(e, store_.GetExecution(id));
-                                  return JsonResponse(200, Json(e));
-                                }));
+    RETURN_IF_ERROR(AddApiRoute(
+        r, "POST", "/executions/{executionId}/labels", "Replace an ended execution's labels ([{\"key\", \"value\"}])",
+        [this](const HttpRequest& q) -> Result<HttpResponse> {
+          auto body = tmpl::ParseJson(q.body);
+          if (!body.ok()) return InvalidArgument("the body must be JSON: [{\"key\", \"value\"}]");
+          ASSIGN_OR_RETURN(auto labels, LabelList(*body));
+          std::string id = q.PathParam("executionId");
+          ASSIGN_OR_RETURN(Execution e, store_.GetExecution(id));
+          if (!state::IsTerminal(e.state))
+            return InvalidArgument("execution " + id + " has not ended; its labels change once it has");
+          RETURN_IF_ERROR(store_.SetExecutionLabels(id, MergedLabels(e, labels, true)));
+          ASSIGN_OR_RETURN(e, store_.GetExecution(id));
+          return JsonResponse(200, Json(e));
+        }));
     RETURN_IF_ERROR(AddApiRoute(r, "DELETE", "/executions/{executionId}",
                                 "Delete an ended execution (?deleteLogs=true &deleteStorage=true); 204",
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
@@ -480,8 +485,9 @@ class ExecutionRoutes {
           return;
         workers->Post([this, w] {
           auto e = store_.GetExecution(w->id);
-          w->responder->Send(e.ok() ? JsonResponse(200, ExecutionWithUrl(*e, api_.flows.Revision(e->namespace_, e->flow_id)))
-                                    : ErrorResponse(e.status()));
+          w->responder->Send(
+              e.ok() ? JsonResponse(200, ExecutionWithUrl(*e, api_.flows.Revision(e->namespace_, e->flow_id)))
+                     : ErrorResponse(e.status()));
           w->Release();
         });
       });
@@ -490,9 +496,7 @@ class ExecutionRoutes {
         waiter->sub = std::move(sub);
       }
       // A client that leaves stops the wait (the execution goes on).
-      responder->OnClose([waiter, workers] {
-        workers->Post([waiter] { waiter->Release(); });
-      });
+      responder->OnClose([waiter, workers] { workers->Post([waiter] { waiter->Release(); }); });
     }
     auto id = executor_.Submit(flow, *inputs, options);
     if (!id.ok()) {
@@ -620,13 +624,14 @@ class ExecutionRoutes {
         return;
       }
       follower->responder->StartStream(SseResponseHead());
-      follower->responder->Write(FormatSseEvent({.id = "start", .data = tmpl::ToJson(Value::MakeMap({{"id", e->id}}))}));
+      follower->responder->Write(
+          FormatSseEvent({.id = "start", .data = tmpl::ToJson(Value::MakeMap({{"id", e->id}}))}));
       api_.streams.Add(follower->responder);
       std::weak_ptr<ExecutionFollower> weak = follower;
       auto sub = api_.rt.events().Subscribe([weak](const exec::ExecutionEvent& event) {
         auto f = weak.lock();
         if (!f) return;
-        bool mine = event.kind == exec::ExecutionEvent::Kind::kLog ? false
+        bool mine = event.kind == exec::ExecutionEvent::Kind::kLog            ? false
                     : event.kind == exec::ExecutionEvent::Kind::kTaskRunState ? event.task_run.execution_id == f->id
                                                                               : event.execution.id == f->id;
         if (mine) f->Poke();
@@ -667,7 +672,8 @@ class ExecutionRoutes {
       }
     }
     if (!invalids.empty())
-      return JsonResponse(400, Value::MakeMap({{"message", "invalid bulk " + what}, {"invalids", Value(std::move(invalids))}}));
+      return JsonResponse(
+          400, Value::MakeMap({{"message", "invalid bulk " + what}, {"invalids", Value(std::move(invalids))}}));
     int64_t count = 0;
     for (const auto& e : targets) {
       RETURN_IF_ERROR(act(e));
@@ -729,20 +735,21 @@ class ExecutionRoutes {
     RETURN_IF_ERROR(AddBulkPair("DELETE", "/executions", "delete", "Delete ended executions", ended,
                                 [this](const Execution& e) { return Delete(e.id, true, true); }));
     // Labels: by-ids takes {"executionsId": [...], "executionLabels": [...]}, by-query the labels.
-    RETURN_IF_ERROR(AddApiRoute(api_.routes, "POST", "/executions/labels/by-ids",
-                                "Add labels to ended executions ({\"executionsId\", \"executionLabels\"})",
-                                [this, ended](const HttpRequest& q) -> Result<HttpResponse> {
-                                  auto body = tmpl::ParseJson(q.body);
-                                  const Value* ids = body.ok() && body->is_map() ? body->Get("executionsId") : nullptr;
-                                  const Value* labels = body.ok() && body->is_map() ? body->Get("executionLabels") : nullptr;
-                                  if (!ids || !labels)
-                                    return InvalidArgument("the body is {\"executionsId\": [...], \"executionLabels\": [...]}");
-                                  ASSIGN_OR_RETURN(auto id_list, IdList(tmpl::ToJson(*ids)));
-                                  ASSIGN_OR_RETURN(auto label_list, LabelList(*labels));
-                                  return Bulk("labels", id_list, ended, [this, label_list](const Execution& e) {
-                                    return store_.SetExecutionLabels(e.id, MergedLabels(e, label_list, false));
-                                  });
-                                }));
+    RETURN_IF_ERROR(
+        AddApiRoute(api_.routes, "POST", "/executions/labels/by-ids",
+                    "Add labels to ended executions ({\"executionsId\", \"executionLabels\"})",
+                    [this, ended](const HttpRequest& q) -> Result<HttpResponse> {
+                      auto body = tmpl::ParseJson(q.body);
+                      const Value* ids = body.ok() && body->is_map() ? body->Get("executionsId") : nullptr;
+                      const Value* labels = body.ok() && body->is_map() ? body->Get("executionLabels") : nullptr;
+                      if (!ids || !labels)
+                        return InvalidArgument("the body is {\"executionsId\": [...], \"executionLabels\": [...]}");
+                      ASSIGN_OR_RETURN(auto id_list, IdList(tmpl::ToJson(*ids)));
+                      ASSIGN_OR_RETURN(auto label_list, LabelList(*labels));
+                      return Bulk("labels", id_list, ended, [this, label_list](const Execution& e) {
+                        return store_.SetExecutionLabels(e.id, MergedLabels(e, label_list, false));
+                      });
+                    }));
     return AddApiRoute(api_.routes, "POST", "/executions/labels/by-query",
                        "Add labels ([{\"key\", \"value\"}]) to the ended executions a search finds",
                        [this, ended](const HttpRequest& q) -> Result<HttpResponse> {

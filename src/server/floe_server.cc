@@ -14,16 +14,16 @@
 #include "server/executions_api.h"
 #include "server/flow_catalog.h"
 #include "server/flows_api.h"
+#include "server/http_server.h"
+#include "server/iceberg_routes.h"
 #include "server/logs_api.h"
+#include "server/metrics.h"
 #include "server/namespaces_api.h"
 #include "server/openapi.h"
 #include "server/stats_api.h"
 #include "server/triggers_api.h"
-#include "tmpl/json.h"
-#include "server/http_server.h"
-#include "server/iceberg_routes.h"
-#include "server/metrics.h"
 #include "server/webhook_route.h"
+#include "tmpl/json.h"
 #include "triggers/scheduler.h"
 
 namespace floe::server {
@@ -139,7 +139,6 @@ std::string FloeServer::Impl::RenderMetrics() {
 namespace {
 
 HttpResponse HealthUp() { return HttpResponse::Json(200, R"({"status":"UP"})"); }
-
 
 }  // namespace
 
@@ -258,8 +257,9 @@ Result<std::unique_ptr<FloeServer>> FloeServer::Start(runtime::Home home, const 
   if (!IsLoopbackHost(config.host) && !config.auth.enabled() && !config.allow_unauthenticated)
     return FailedPrecondition("floe server would listen on " + config.host +
                               " without authentication: anyone who reaches it could run flows")
-        .WithHint("configure server.basicAuth or server.tokens, bind to 127.0.0.1, or set server.allowUnauthenticated: "
-                  "true on purpose");
+        .WithHint(
+            "configure server.basicAuth or server.tokens, bind to 127.0.0.1, or set server.allowUnauthenticated: "
+            "true on purpose");
   auto impl = std::make_unique<Impl>();
   if (!config.flows_dir.empty()) home.flows = config.flows_dir;
   impl->home = home;
@@ -285,8 +285,7 @@ Result<std::unique_ptr<FloeServer>> FloeServer::Start(runtime::Home home, const 
   impl->scheduler = std::make_unique<triggers::Scheduler>(
       impl->rt->store(), impl->rt->executor(), SystemClock(),
       triggers::SchedulerOptions{.owner = std::string(host) + "-" + std::to_string(getpid()) + "-" + NewId()});
-  impl->flows =
-      std::make_unique<FlowCatalog>(home.flows, runtime::BuiltinRegistry(), impl->rt->store(), SystemClock());
+  impl->flows = std::make_unique<FlowCatalog>(home.flows, runtime::BuiltinRegistry(), impl->rt->store(), SystemClock());
   FlowsFolder::Changes first = impl->flows->Refresh();
   impl->ApplyFolderChanges(first, true);
   impl->flows->OnChange([raw](const FlowsFolder::Changes& changes) { raw->ApplyFolderChanges(changes, false); });

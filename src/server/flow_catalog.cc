@@ -74,7 +74,8 @@ FlowsFolder::Changes FlowCatalog::RefreshLocked() {
   for (const auto& f : changes.loaded) {
     Result<int> revision = store_.RecordFlowRevision(f->namespace_, f->id, f->source, now);
     if (!revision.ok()) {
-      changes.errors.push_back(Status(revision.status()).WithContext("recording a revision of " + Key(f->namespace_, f->id)));
+      changes.errors.push_back(
+          Status(revision.status()).WithContext("recording a revision of " + Key(f->namespace_, f->id)));
       continue;
     }
     revisions_[Key(f->namespace_, f->id)] = *revision;

@@ -19,8 +19,7 @@ class GraphBuilder {
     Chain(flow.tasks, "root", {"root.root"}, "root.end", "SEQUENTIAL", "", {});
     if (!flow.errors.empty()) Chain(flow.errors, "root", {"root.root"}, "root.end", "ERROR", "", {});
     if (!flow.finally_tasks.empty()) Chain(flow.finally_tasks, "root", {"root.root"}, "root.end", "FINALLY", "", {});
-    if (!flow.after_execution.empty())
-      Chain(flow.after_execution, "root", {"root.end"}, "", "AFTER_EXECUTION", "", {});
+    if (!flow.after_execution.empty()) Chain(flow.after_execution, "root", {"root.end"}, "", "AFTER_EXECUTION", "", {});
     if (!flow.triggers.empty()) {
       ValueList members;
       for (const auto& t : flow.triggers) {
@@ -91,7 +90,9 @@ class GraphBuilder {
     std::vector<std::string> inner_parents = parents;
     inner_parents.push_back(uid);
     std::vector<std::string> inside;
-    auto add = [&inside](const std::vector<std::string>& uids) { inside.insert(inside.end(), uids.begin(), uids.end()); };
+    auto add = [&inside](const std::vector<std::string>& uids) {
+      inside.insert(inside.end(), uids.begin(), uids.end());
+    };
     flow::Flowable kind = task.task_type->flowable;
     for (const auto& branch : task.branches) {
       if (branch.name == "errors") {
@@ -99,8 +100,7 @@ class GraphBuilder {
       } else if (branch.name == "finally") {
         add(Chain(branch.tasks, uid, {uid}, end, "FINALLY", "", inner_parents));
       } else if (kind == flow::Flowable::kParallel && branch.name == "tasks") {
-        for (const auto& child : branch.tasks)
-          add(Chain({child}, uid, {uid}, end, "PARALLEL", "", inner_parents));
+        for (const auto& child : branch.tasks) add(Chain({child}, uid, {uid}, end, "PARALLEL", "", inner_parents));
       } else if (kind == flow::Flowable::kDag && branch.name == "tasks") {
         add(Dag(branch.tasks, uid, end, inner_parents));
       } else if (kind == flow::Flowable::kIf || kind == flow::Flowable::kSwitch) {
@@ -113,7 +113,9 @@ class GraphBuilder {
     }
     inside.push_back(end);
     ValueMap cluster;
-    cluster.Set("cluster", Value::MakeMap({{"uid", uid}, {"type", "GraphCluster"}, {"task", Value::MakeMap({{"id", task.id}, {"type", task.type}})}}));
+    cluster.Set("cluster", Value::MakeMap({{"uid", uid},
+                                           {"type", "GraphCluster"},
+                                           {"task", Value::MakeMap({{"id", task.id}, {"type", task.type}})}}));
     cluster.Set("nodes", Value(ValueList(inside.begin(), inside.end())));
     cluster.Set("parents", Value(ValueList(parents.begin(), parents.end())));
     cluster.Set("start", uid);

@@ -89,8 +89,8 @@ Value Violation(int index, const flow::FlowParse& parsed, const std::string& yam
 }
 
 bool MatchesNamespace(const std::string& ns, const std::string& filter) {
-  return filter.empty() || ns == filter || (ns.size() > filter.size() && ns.compare(0, filter.size(), filter) == 0 &&
-                                            ns[filter.size()] == '.');
+  return filter.empty() || ns == filter ||
+         (ns.size() > filter.size() && ns.compare(0, filter.size(), filter) == 0 && ns[filter.size()] == '.');
 }
 
 bool HasLabels(const flow::Flow& f, const std::vector<std::pair<std::string, std::string>>& labels) {
@@ -136,7 +136,6 @@ Result<int> SetDisabled(FlowCatalog& flows, const std::vector<std::shared_ptr<co
   }
   return count;
 }
-
 
 // Parses one task or trigger alone, inside a flow made around it, with
 // positions relative to the body.
@@ -280,33 +279,33 @@ Status AddFlowRoutes(ApiRoutes& api, FlowCatalog& flows, state::Store& store) {
                                 RETURN_IF_ERROR(flows.Delete(r.PathParam("namespace"), r.PathParam("id")));
                                 return HttpResponse{.status = 204};
                               }));
-  RETURN_IF_ERROR(AddApiRoute(
-      api, "GET", "/flows/{namespace}/{id}/revisions", "Every revision of a flow, oldest first",
-      [&store, &registry](const HttpRequest& r) -> Result<HttpResponse> {
-        std::string ns = r.PathParam("namespace"), id = r.PathParam("id");
-        ASSIGN_OR_RETURN(auto revisions, store.ListFlowRevisions(ns, id));
-        if (revisions.empty()) return NotFound("no flow " + ns + "." + id);
-        ValueList out;
-        for (const auto& revision : revisions) {
-          flow::FlowParse parsed = flow::ParseFlow(revision.source, "flow", registry);
-          if (parsed.flow) {
-            out.push_back(FlowJson(*parsed.flow, revision.revision, true, revision.deleted));
-          } else {
-            // A revision that no longer loads (a task type gone): its source still shows.
-            out.push_back(Value::MakeMap({{"id", id},
-                                          {"namespace", ns},
-                                          {"revision", revision.revision},
-                                          {"deleted", revision.deleted},
-                                          {"source", revision.source}}));
-          }
-        }
-        return JsonResponse(200, Value(std::move(out)));
-      }));
+  RETURN_IF_ERROR(AddApiRoute(api, "GET", "/flows/{namespace}/{id}/revisions", "Every revision of a flow, oldest first",
+                              [&store, &registry](const HttpRequest& r) -> Result<HttpResponse> {
+                                std::string ns = r.PathParam("namespace"), id = r.PathParam("id");
+                                ASSIGN_OR_RETURN(auto revisions, store.ListFlowRevisions(ns, id));
+                                if (revisions.empty()) return NotFound("no flow " + ns + "." + id);
+                                ValueList out;
+                                for (const auto& revision : revisions) {
+                                  flow::FlowParse parsed = flow::ParseFlow(revision.source, "flow", registry);
+                                  if (parsed.flow) {
+                                    out.push_back(FlowJson(*parsed.flow, revision.revision, true, revision.deleted));
+                                  } else {
+                                    // A revision that no longer loads (a task type gone): its source still shows.
+                                    out.push_back(Value::MakeMap({{"id", id},
+                                                                  {"namespace", ns},
+                                                                  {"revision", revision.revision},
+                                                                  {"deleted", revision.deleted},
+                                                                  {"source", revision.source}}));
+                                  }
+                                }
+                                return JsonResponse(200, Value(std::move(out)));
+                              }));
   RETURN_IF_ERROR(AddApiRoute(api, "GET", "/flows/{namespace}/{id}/graph",
                               "A flow's topology: task nodes, edges and clusters",
                               [&flows](const HttpRequest& r) -> Result<HttpResponse> {
                                 auto f = flows.Find(r.PathParam("namespace"), r.PathParam("id"));
-                                if (!f) return NotFound("no flow " + r.PathParam("namespace") + "." + r.PathParam("id"));
+                                if (!f)
+                                  return NotFound("no flow " + r.PathParam("namespace") + "." + r.PathParam("id"));
                                 return JsonResponse(200, FlowGraphJson(*f));
                               }));
   RETURN_IF_ERROR(AddApiRoute(
@@ -339,60 +338,57 @@ Status AddFlowRoutes(ApiRoutes& api, FlowCatalog& flows, state::Store& store) {
                                     out.push_back(FlowJson(*f, flows.Revision(f->namespace_, f->id), false));
                                 return JsonResponse(200, Value(std::move(out)));
                               }));
+  RETURN_IF_ERROR(
+      AddApiRoute(api, "POST", "/flows/{namespace}",
+                  "Update a namespace's flows from YAML documents split by ---; ?delete=true removes the others",
+                  [&flows, &registry](const HttpRequest& r) -> Result<HttpResponse> {
+                    std::string ns = r.PathParam("namespace");
+                    bool delete_others = QueryFlag(r, "delete", true);
+                    std::vector<std::string> docs = SplitYamlDocuments(r.body);
+                    // Every document is checked before anything is written.
+                    std::set<std::string> ids;
+                    for (size_t i = 0; i < docs.size(); ++i) {
+                      flow::FlowParse parsed = flow::ParseFlow(docs[i], "flow", registry);
+                      if (!parsed.flow)
+                        return InvalidArgument("document " + std::to_string(i) + ": " + ConstraintText(parsed.errors));
+                      if (parsed.flow->namespace_ != ns)
+                        return InvalidArgument("document " + std::to_string(i) + " declares namespace " +
+                                               parsed.flow->namespace_ + ", not " + ns);
+                      if (!ids.insert(parsed.flow->id).second)
+                        return InvalidArgument("flow " + parsed.flow->id + " is declared twice in the body");
+                    }
+                    ValueList out;
+                    if (delete_others) {
+                      for (const auto& f : flows.flows()) {
+                        if (f->namespace_ != ns || ids.count(f->id)) continue;
+                        RETURN_IF_ERROR(flows.Delete(ns, f->id));
+                        out.push_back(FlowJson(*f, flows.Revision(ns, f->id), false, true));
+                      }
+                    }
+                    for (const std::string& doc : docs) {
+                      auto saved = flows.Save(doc);
+                      if (!saved.ok()) return Unprocessable(saved.status());
+                      out.push_back(FlowJson(*saved->flow, saved->revision, true));
+                    }
+                    return JsonResponse(200, Value(std::move(out)));
+                  }));
   RETURN_IF_ERROR(AddApiRoute(
-      api, "POST", "/flows/{namespace}",
-      "Update a namespace's flows from YAML documents split by ---; ?delete=true removes the others",
-      [&flows, &registry](const HttpRequest& r) -> Result<HttpResponse> {
-        std::string ns = r.PathParam("namespace");
-        bool delete_others = QueryFlag(r, "delete", true);
-        std::vector<std::string> docs = SplitYamlDocuments(r.body);
-        // Every document is checked before anything is written.
-        std::set<std::string> ids;
-        for (size_t i = 0; i < docs.size(); ++i) {
-          flow::FlowParse parsed = flow::ParseFlow(docs[i], "flow", registry);
-          if (!parsed.flow)
-            return InvalidArgument("document " + std::to_string(i) + ": " + ConstraintText(parsed.errors));
-          if (parsed.flow->namespace_ != ns)
-            return InvalidArgument("document " + std::to_string(i) + " declares namespace " + parsed.flow->namespace_ +
-                                   ", not " + ns);
-          if (!ids.insert(parsed.flow->id).second)
-            return InvalidArgument("flow " + parsed.flow->id + " is declared twice in the body");
-        }
+      api, "POST", "/flows/validate", "Validate flows (YAML documents split by ---): errors at line:column",
+      [&registry](const HttpRequest& r) -> Result<HttpResponse> {
         ValueList out;
-        if (delete_others) {
-          for (const auto& f : flows.flows()) {
-            if (f->namespace_ != ns || ids.count(f->id)) continue;
-            RETURN_IF_ERROR(flows.Delete(ns, f->id));
-            out.push_back(FlowJson(*f, flows.Revision(ns, f->id), false, true));
-          }
-        }
-        for (const std::string& doc : docs) {
-          auto saved = flows.Save(doc);
-          if (!saved.ok()) return Unprocessable(saved.status());
-          out.push_back(FlowJson(*saved->flow, saved->revision, true));
-        }
+        std::vector<std::string> docs = SplitYamlDocuments(r.body);
+        if (docs.empty()) docs.push_back(r.body);
+        for (size_t i = 0; i < docs.size(); ++i)
+          out.push_back(Violation(static_cast<int>(i), flow::ParseFlow(docs[i], "flow", registry), docs[i]));
         return JsonResponse(200, Value(std::move(out)));
       }));
-  RETURN_IF_ERROR(AddApiRoute(api, "POST", "/flows/validate",
-                              "Validate flows (YAML documents split by ---): errors at line:column",
-                              [&registry](const HttpRequest& r) -> Result<HttpResponse> {
-                                ValueList out;
-                                std::vector<std::string> docs = SplitYamlDocuments(r.body);
-                                if (docs.empty()) docs.push_back(r.body);
-                                for (size_t i = 0; i < docs.size(); ++i)
-                                  out.push_back(Violation(static_cast<int>(i),
-                                                          flow::ParseFlow(docs[i], "flow", registry), docs[i]));
-                                return JsonResponse(200, Value(std::move(out)));
-                              }));
-  RETURN_IF_ERROR(AddApiRoute(api, "POST", "/flows/validate/task", "Validate one task (JSON or YAML)",
-                              [&registry](const HttpRequest& r) -> Result<HttpResponse> {
-                                std::string section = r.QueryValue("section").value_or("TASKS");
-                                return JsonResponse(200, ValidateFragment(r.body,
-                                                                          EqualsIgnoreCase(section, "TRIGGERS")
-                                                                              ? "triggers"
-                                                                              : "tasks",
-                                                                          registry));
-                              }));
+  RETURN_IF_ERROR(AddApiRoute(
+      api, "POST", "/flows/validate/task", "Validate one task (JSON or YAML)",
+      [&registry](const HttpRequest& r) -> Result<HttpResponse> {
+        std::string section = r.QueryValue("section").value_or("TASKS");
+        return JsonResponse(
+            200, ValidateFragment(r.body, EqualsIgnoreCase(section, "TRIGGERS") ? "triggers" : "tasks", registry));
+      }));
   RETURN_IF_ERROR(AddApiRoute(api, "POST", "/flows/validate/trigger", "Validate one trigger (JSON or YAML)",
                               [&registry](const HttpRequest& r) -> Result<HttpResponse> {
                                 return JsonResponse(200, ValidateFragment(r.body, "triggers", registry));

@@ -42,8 +42,8 @@ struct LogFollower : std::enable_shared_from_this<LogFollower> {
     if (closed || e.seq <= last_seq) return;
     last_seq = e.seq;
     if (!Wanted(e)) return;
-    if (!responder->Write(FormatSseEvent(
-            {.id = std::to_string(e.seq), .data = tmpl::ToJson(LogJson(e, ns, flow_id))}))) {
+    if (!responder->Write(
+            FormatSseEvent({.id = std::to_string(e.seq), .data = tmpl::ToJson(LogJson(e, ns, flow_id))}))) {
       closed = true;
       Close();
     }
@@ -123,7 +123,8 @@ class LogRoutes {
 
   Status Add() {
     ApiRoutes& r = api_.routes;
-    RETURN_IF_ERROR(AddApiRoute(r, "GET", "/logs/{executionId}", "An execution's log lines (?minLevel= &taskId= &taskRunId=)",
+    RETURN_IF_ERROR(AddApiRoute(r, "GET", "/logs/{executionId}",
+                                "An execution's log lines (?minLevel= &taskId= &taskRunId=)",
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
                                   ASSIGN_OR_RETURN(auto found, ForExecution(q));
                                   ValueList out;
@@ -144,21 +145,22 @@ class LogRoutes {
                                                    "attachment; filename=\"" + q.PathParam("executionId") + ".log\"");
                                   return resp;
                                 }));
-    RETURN_IF_ERROR(AddApiRoute(r, "DELETE", "/logs/{executionId}", "Delete an execution's log lines",
-                                [this](const HttpRequest& q) -> Result<HttpResponse> {
-                                  std::string id = q.PathParam("executionId");
-                                  ASSIGN_OR_RETURN(auto e, store_.GetExecution(id));
-                                  ASSIGN_OR_RETURN(auto level, MinLevel(q));
-                                  state::LogPurge purge{.execution_id = id};
-                                  if (level)
-                                    for (int l = static_cast<int>(*level); l <= static_cast<int>(LogLevel::kError); ++l)
-                                      purge.levels.push_back(static_cast<LogLevel>(l));
-                                  if (q.QueryValue("taskId") || q.QueryValue("taskRunId"))
-                                    return InvalidArgument("deleting the lines of one task is not supported; delete by execution and minLevel");
-                                  ASSIGN_OR_RETURN(int64_t n, store_.PurgeLogs(purge));
-                                  (void)e;
-                                  return JsonResponse(200, Value::MakeMap({{"count", n}}));
-                                }));
+    RETURN_IF_ERROR(AddApiRoute(
+        r, "DELETE", "/logs/{executionId}", "Delete an execution's log lines",
+        [this](const HttpRequest& q) -> Result<HttpResponse> {
+          std::string id = q.PathParam("executionId");
+          ASSIGN_OR_RETURN(auto e, store_.GetExecution(id));
+          ASSIGN_OR_RETURN(auto level, MinLevel(q));
+          state::LogPurge purge{.execution_id = id};
+          if (level)
+            for (int l = static_cast<int>(*level); l <= static_cast<int>(LogLevel::kError); ++l)
+              purge.levels.push_back(static_cast<LogLevel>(l));
+          if (q.QueryValue("taskId") || q.QueryValue("taskRunId"))
+            return InvalidArgument("deleting the lines of one task is not supported; delete by execution and minLevel");
+          ASSIGN_OR_RETURN(int64_t n, store_.PurgeLogs(purge));
+          (void)e;
+          return JsonResponse(200, Value::MakeMap({{"count", n}}));
+        }));
     RETURN_IF_ERROR(AddApiRoute(r, "GET", "/logs/search",
                                 "Search log lines (?namespace= &flowId= &minLevel= &startDate= &endDate= &q=), paged",
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {

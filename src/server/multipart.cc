@@ -100,8 +100,8 @@ Result<std::vector<FormPart>> ParseMultipart(std::string_view content_type, std:
     size_t line_start = 0;
     while (line_start <= headers.size()) {
       size_t line_end = headers.find("\r\n", line_start);
-      std::string_view line = headers.substr(line_start, line_end == std::string_view::npos ? std::string_view::npos
-                                                                                            : line_end - line_start);
+      std::string_view line = headers.substr(
+          line_start, line_end == std::string_view::npos ? std::string_view::npos : line_end - line_start);
       size_t colon = line.find(':');
       if (colon != std::string_view::npos) {
         std::string name = Lower(Trim(line.substr(0, colon)));
@@ -123,7 +123,8 @@ Result<std::vector<FormPart>> ParseMultipart(std::string_view content_type, std:
     size_t data_start = headers_end + 4;
     size_t next = body.find("\r\n" + delimiter, data_start);
     if (next == std::string_view::npos)
-      return InvalidArgument("multipart body: part '" + part.name + "' is not closed by the boundary (truncated body?)");
+      return InvalidArgument("multipart body: part '" + part.name +
+                             "' is not closed by the boundary (truncated body?)");
     part.data = std::string(body.substr(data_start, next - data_start));
     parts.push_back(std::move(part));
     pos = next + 2;
@@ -151,7 +152,8 @@ Result<std::vector<FormPart>> ParseUrlEncoded(std::string_view body) {
 
 Result<std::vector<FormPart>> ParseForm(const HttpRequest& request) {
   std::string type = Lower(request.headers.Get("content-type"));
-  if (type.rfind("multipart/form-data", 0) == 0) return ParseMultipart(request.headers.Get("content-type"), request.body);
+  if (type.rfind("multipart/form-data", 0) == 0)
+    return ParseMultipart(request.headers.Get("content-type"), request.body);
   if (type.rfind("application/x-www-form-urlencoded", 0) == 0) return ParseUrlEncoded(request.body);
   if (request.body.empty()) return std::vector<FormPart>{};
   return InvalidArgument("expected a multipart/form-data or url-encoded form, not Content-Type '" +

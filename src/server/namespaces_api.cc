@@ -70,25 +70,26 @@ class NamespaceRoutes {
 
   Status Add() {
     ApiRoutes& r = api_.routes;
-    RETURN_IF_ERROR(AddApiRoute(r, "GET", "/namespaces/search", "Namespaces with flows, and their parents, paged",
-                                [this](const HttpRequest& q) -> Result<HttpResponse> {
-                                  ASSIGN_OR_RETURN(Paging paging, ReadPaging(q));
-                                  std::string text = q.QueryValue("q").value_or("");
-                                  std::set<std::string> names;
-                                  for (const auto& f : api_.flows.flows()) {
-                                    const std::string& ns = f->namespace_;
-                                    for (size_t dot = ns.find('.'); dot != std::string::npos; dot = ns.find('.', dot + 1))
-                                      names.insert(ns.substr(0, dot));
-                                    names.insert(ns);
-                                  }
-                                  std::vector<std::string> found;
-                                  for (const auto& n : names)
-                                    if (text.empty() || n.find(text) != std::string::npos) found.push_back(n);
-                                  ValueList page;
-                                  for (size_t i = paging.offset(); i < found.size() && page.size() < static_cast<size_t>(paging.size); ++i)
-                                    page.push_back(Value::MakeMap({{"id", found[i]}, {"deleted", false}}));
-                                  return JsonResponse(200, PagedResults(std::move(page), static_cast<int64_t>(found.size())));
-                                }));
+    RETURN_IF_ERROR(AddApiRoute(
+        r, "GET", "/namespaces/search", "Namespaces with flows, and their parents, paged",
+        [this](const HttpRequest& q) -> Result<HttpResponse> {
+          ASSIGN_OR_RETURN(Paging paging, ReadPaging(q));
+          std::string text = q.QueryValue("q").value_or("");
+          std::set<std::string> names;
+          for (const auto& f : api_.flows.flows()) {
+            const std::string& ns = f->namespace_;
+            for (size_t dot = ns.find('.'); dot != std::string::npos; dot = ns.find('.', dot + 1))
+              names.insert(ns.substr(0, dot));
+            names.insert(ns);
+          }
+          std::vector<std::string> found;
+          for (const auto& n : names)
+            if (text.empty() || n.find(text) != std::string::npos) found.push_back(n);
+          ValueList page;
+          for (size_t i = paging.offset(); i < found.size() && page.size() < static_cast<size_t>(paging.size); ++i)
+            page.push_back(Value::MakeMap({{"id", found[i]}, {"deleted", false}}));
+          return JsonResponse(200, PagedResults(std::move(page), static_cast<int64_t>(found.size())));
+        }));
     RETURN_IF_ERROR(AddApiRoute(r, "GET", "/namespaces/{namespace}", "A namespace",
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
                                   ASSIGN_OR_RETURN(std::string ns, Namespace(q));
@@ -109,37 +110,40 @@ class NamespaceRoutes {
                                   }
                                   return JsonResponse(200, Value(std::move(out)));
                                 }));
-    RETURN_IF_ERROR(AddApiRoute(r, "GET", "/namespaces/{namespace}/kv/{key}", "A KV value with its type",
-                                [this](const HttpRequest& q) -> Result<HttpResponse> {
-                                  ASSIGN_OR_RETURN(std::string ns, Namespace(q));
-                                  std::string key = q.PathParam("key");
-                                  // Read whatever its expiry, to tell an expired key (410, as Kestra) from a missing one.
-                                  ASSIGN_OR_RETURN(auto entry, store_.KvGet(ns, key, Timestamp::min()));
-                                  if (!entry) return NotFound("no value for key '" + key + "' in namespace '" + ns + "'");
-                                  if (entry->expires && *entry->expires <= SystemClock().Now())
-                                    return HttpResponse::JsonError(410, "the value of key '" + key + "' in namespace '" + ns + "' has expired");
-                                  auto value = tmpl::ParseJson(entry->value_json);
-                                  if (!value.ok()) return Internal("the stored value of '" + key + "' is not JSON");
-                                  return JsonResponse(200, Value::MakeMap({{"type", KvType(*value)}, {"value", *value}}));
-                                }));
-    RETURN_IF_ERROR(AddApiRoute(r, "PUT", "/namespaces/{namespace}/kv/{key}",
-                                "Set a KV value: the body (JSON, or else text); header ttl (ISO 8601)",
-                                [this](const HttpRequest& q) -> Result<HttpResponse> {
-                                  ASSIGN_OR_RETURN(std::string ns, Namespace(q));
-                                  std::string key = q.PathParam("key");
-                                  if (key.empty() || key.size() > 255) return InvalidArgument("a KV key is 1 to 255 characters");
-                                  auto parsed = tmpl::ParseJson(q.body);
-                                  Value value = parsed.ok() ? *parsed : Value(q.body);
-                                  Timestamp now = SystemClock().Now();
-                                  state::KvEntry entry{.namespace_ = ns, .key = key, .value_json = tmpl::ToJson(value), .updated = now};
-                                  if (std::string_view ttl = q.headers.Get("ttl"); !ttl.empty()) {
-                                    auto d = ParseDuration(ttl);
-                                    if (!d.ok()) return InvalidArgument("the ttl header is an ISO 8601 duration (PT1H), not '" + std::string(ttl) + "'");
-                                    entry.expires = now + std::chrono::duration_cast<std::chrono::system_clock::duration>(*d);
-                                  }
-                                  RETURN_IF_ERROR(store_.KvPut(entry));
-                                  return HttpResponse{.status = 200};
-                                }));
+    RETURN_IF_ERROR(AddApiRoute(
+        r, "GET", "/namespaces/{namespace}/kv/{key}", "A KV value with its type",
+        [this](const HttpRequest& q) -> Result<HttpResponse> {
+          ASSIGN_OR_RETURN(std::string ns, Namespace(q));
+          std::string key = q.PathParam("key");
+          // Read whatever its expiry, to tell an expired key (410, as Kestra) from a missing one.
+          ASSIGN_OR_RETURN(auto entry, store_.KvGet(ns, key, Timestamp::min()));
+          if (!entry) return NotFound("no value for key '" + key + "' in namespace '" + ns + "'");
+          if (entry->expires && *entry->expires <= SystemClock().Now())
+            return HttpResponse::JsonError(410, "the value of key '" + key + "' in namespace '" + ns + "' has expired");
+          auto value = tmpl::ParseJson(entry->value_json);
+          if (!value.ok()) return Internal("the stored value of '" + key + "' is not JSON");
+          return JsonResponse(200, Value::MakeMap({{"type", KvType(*value)}, {"value", *value}}));
+        }));
+    RETURN_IF_ERROR(AddApiRoute(
+        r, "PUT", "/namespaces/{namespace}/kv/{key}",
+        "Set a KV value: the body (JSON, or else text); header ttl (ISO 8601)",
+        [this](const HttpRequest& q) -> Result<HttpResponse> {
+          ASSIGN_OR_RETURN(std::string ns, Namespace(q));
+          std::string key = q.PathParam("key");
+          if (key.empty() || key.size() > 255) return InvalidArgument("a KV key is 1 to 255 characters");
+          auto parsed = tmpl::ParseJson(q.body);
+          Value value = parsed.ok() ? *parsed : Value(q.body);
+          Timestamp now = SystemClock().Now();
+          state::KvEntry entry{.namespace_ = ns, .key = key, .value_json = tmpl::ToJson(value), .updated = now};
+          if (std::string_view ttl = q.headers.Get("ttl"); !ttl.empty()) {
+            auto d = ParseDuration(ttl);
+            if (!d.ok())
+              return InvalidArgument("the ttl header is an ISO 8601 duration (PT1H), not '" + std::string(ttl) + "'");
+            entry.expires = now + std::chrono::duration_cast<std::chrono::system_clock::duration>(*d);
+          }
+          RETURN_IF_ERROR(store_.KvPut(entry));
+          return HttpResponse{.status = 200};
+        }));
     RETURN_IF_ERROR(AddApiRoute(r, "DELETE", "/namespaces/{namespace}/kv/{key}", "Delete a KV value",
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
                                   ASSIGN_OR_RETURN(std::string ns, Namespace(q));
@@ -150,9 +154,11 @@ class NamespaceRoutes {
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
                                   ASSIGN_OR_RETURN(fs::path p, FileOf(q, "path"));
                                   std::error_code ec;
-                                  if (!fs::is_regular_file(p, ec)) return NotFound("no file " + q.QueryValue("path").value_or(""));
+                                  if (!fs::is_regular_file(p, ec))
+                                    return NotFound("no file " + q.QueryValue("path").value_or(""));
                                   std::ifstream in(p, std::ios::binary);
-                                  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                                  std::string data((std::istreambuf_iterator<char>(in)),
+                                                   std::istreambuf_iterator<char>());
                                   HttpResponse resp{.status = 200, .body = std::move(data)};
                                   resp.headers.Set("Content-Type", "application/octet-stream");
                                   resp.headers.Set("Cache-Control", "no-cache");
@@ -162,7 +168,8 @@ class NamespaceRoutes {
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
                                   ASSIGN_OR_RETURN(fs::path p, FileOf(q, "path", true));
                                   std::error_code ec;
-                                  if (!fs::exists(p, ec)) return NotFound("no file " + q.QueryValue("path").value_or("/"));
+                                  if (!fs::exists(p, ec))
+                                    return NotFound("no file " + q.QueryValue("path").value_or("/"));
                                   return JsonResponse(200, FileAttributes(p));
                                 }));
     RETURN_IF_ERROR(AddApiRoute(r, "GET", "/namespaces/{namespace}/files/directory", "A namespace folder's entries",
@@ -171,12 +178,14 @@ class NamespaceRoutes {
                                   std::error_code ec;
                                   ValueList out;
                                   if (!fs::is_directory(p, ec)) {
-                                    if (q.QueryValue("path").value_or("/") != "/" && !q.QueryValue("path").value_or("").empty())
+                                    if (q.QueryValue("path").value_or("/") != "/" &&
+                                        !q.QueryValue("path").value_or("").empty())
                                       return NotFound("no folder " + q.QueryValue("path").value_or("/"));
                                     return JsonResponse(200, Value(std::move(out)));
                                   }
                                   std::vector<fs::path> entries;
-                                  for (const auto& entry : fs::directory_iterator(p, ec)) entries.push_back(entry.path());
+                                  for (const auto& entry : fs::directory_iterator(p, ec))
+                                    entries.push_back(entry.path());
                                   std::sort(entries.begin(), entries.end());
                                   for (const auto& e : entries) out.push_back(FileAttributes(e));
                                   return JsonResponse(200, Value(std::move(out)));
@@ -201,13 +210,16 @@ class NamespaceRoutes {
                                   }
                                   return InvalidArgument("the upload needs a multipart part named 'fileContent'");
                                 }));
-    RETURN_IF_ERROR(AddApiRoute(r, "PUT", "/namespaces/{namespace}/files", "Move a namespace file or folder (?from= &to=)",
+    RETURN_IF_ERROR(AddApiRoute(r, "PUT", "/namespaces/{namespace}/files",
+                                "Move a namespace file or folder (?from= &to=)",
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
                                   ASSIGN_OR_RETURN(fs::path from, FileOf(q, "from"));
                                   ASSIGN_OR_RETURN(fs::path to, FileOf(q, "to"));
                                   std::error_code ec;
-                                  if (!fs::exists(from, ec)) return NotFound("no file " + q.QueryValue("from").value_or(""));
-                                  if (fs::exists(to, ec)) return FailedPrecondition(q.QueryValue("to").value_or("") + " already exists");
+                                  if (!fs::exists(from, ec))
+                                    return NotFound("no file " + q.QueryValue("from").value_or(""));
+                                  if (fs::exists(to, ec))
+                                    return FailedPrecondition(q.QueryValue("to").value_or("") + " already exists");
                                   fs::create_directories(to.parent_path(), ec);
                                   fs::rename(from, to, ec);
                                   if (ec) return IoError("cannot move: " + ec.message());
@@ -227,7 +239,8 @@ class NamespaceRoutes {
  private:
   Result<std::string> Namespace(const HttpRequest& q) {
     std::string ns = q.PathParam("namespace");
-    if (!ValidNamespace(ns)) return InvalidArgument("'" + ns + "' is not a namespace name (letters, digits, '.', '_', '-')");
+    if (!ValidNamespace(ns))
+      return InvalidArgument("'" + ns + "' is not a namespace name (letters, digits, '.', '_', '-')");
     return ns;
   }
   Result<fs::path> FileOf(const HttpRequest& q, std::string_view param, bool root_allowed = false) {
@@ -235,7 +248,8 @@ class NamespaceRoutes {
     std::string path = q.QueryValue(param).value_or("");
     if (path.empty() || path == "/") {
       if (root_allowed) return root_ / ns;
-      return InvalidArgument("the query parameter '" + std::string(param) + "' (a file's path, like /queries/a.sql) is required");
+      return InvalidArgument("the query parameter '" + std::string(param) +
+                             "' (a file's path, like /queries/a.sql) is required");
     }
     return NamespaceFilePath(root_, ns, path);
   }

@@ -54,10 +54,8 @@ tmpl::Value OpenApiDocument(const std::vector<RouteInfo>& routes, const std::str
     if (!paths.count(path)) order.push_back(path);
     ValueList params;
     for (const std::string& name : names)
-      params.push_back(Value::MakeMap({{"name", name},
-                                       {"in", "path"},
-                                       {"required", true},
-                                       {"schema", Value::MakeMap({{"type", "string"}})}}));
+      params.push_back(Value::MakeMap(
+          {{"name", name}, {"in", "path"}, {"required", true}, {"schema", Value::MakeMap({{"type", "string"}})}}));
     std::string method;
     for (char c : route.method) method += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     ValueMap op;
@@ -76,8 +74,9 @@ tmpl::Value OpenApiDocument(const std::vector<RouteInfo>& routes, const std::str
       {{"openapi", "3.0.3"},
        {"info", Value::MakeMap({{"title", "floe"},
                                 {"version", version},
-                                {"description", "floe's control plane: Kestra's API paths and shapes, the Iceberg "
-                                                "REST catalog, health and metrics."}})},
+                                {"description",
+                                 "floe's control plane: Kestra's API paths and shapes, the Iceberg "
+                                 "REST catalog, health and metrics."}})},
        {"components",
         Value::MakeMap({{"securitySchemes",
                          Value::MakeMap({{"basicAuth", Value::MakeMap({{"type", "http"}, {"scheme", "basic"}})},

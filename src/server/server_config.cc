@@ -109,7 +109,10 @@ Status LoadServerConfigFile(const std::filesystem::path& file, ServerConfig* con
         ASSIGN_OR_RETURN(config->auth.token_hashes, StringList(v, "server.tokens"));
         for (size_t i = 0; i < config->auth.token_hashes.size(); ++i) {
           Status bad = CheckSecretHash(config->auth.token_hashes[i]);
-          if (!bad.ok()) return std::move(bad).WithContext("server.tokens[" + std::to_string(i) + "]").WithLocation(v.items[i].location);
+          if (!bad.ok())
+            return std::move(bad)
+                .WithContext("server.tokens[" + std::to_string(i) + "]")
+                .WithLocation(v.items[i].location);
         }
         continue;
       }
@@ -117,7 +120,8 @@ Status LoadServerConfigFile(const std::filesystem::path& file, ServerConfig* con
         if (!v.is_map()) return at(InvalidArgument("expected a map with allowedOrigins"));
         for (const auto& c : v.entries) {
           if (c.key != "allowedOrigins")
-            return InvalidArgument("unknown key 'server.cors." + c.key + "' (known: allowedOrigins)").WithLocation(c.key_location);
+            return InvalidArgument("unknown key 'server.cors." + c.key + "' (known: allowedOrigins)")
+                .WithLocation(c.key_location);
           ASSIGN_OR_RETURN(config->cors_origins, StringList(c.value, "server.cors.allowedOrigins"));
         }
         continue;
@@ -139,7 +143,7 @@ Status LoadServerConfigFile(const std::filesystem::path& file, ServerConfig* con
       } else if (e.key == "shutdownGrace" || e.key == "watchInterval" || e.key == "requestTimeout") {
         auto d = ParseGrace(v.scalar);
         if (!d.ok()) return at(d.status());
-        (e.key == "shutdownGrace" ? config->shutdown_grace
+        (e.key == "shutdownGrace"   ? config->shutdown_grace
          : e.key == "watchInterval" ? config->watch_interval
                                     : config->request_timeout) = *d;
       } else if (e.key == "maxBodyBytes") {

@@ -14,9 +14,9 @@ using tmpl::Value;
 using tmpl::ValueList;
 using tmpl::ValueMap;
 
-constexpr state::State kStates[] = {state::State::kCreated, state::State::kQueued,  state::State::kRunning,
-                                    state::State::kPaused,  state::State::kKilling, state::State::kSuccess,
-                                    state::State::kWarning, state::State::kFailed,  state::State::kKilled,
+constexpr state::State kStates[] = {state::State::kCreated,   state::State::kQueued,  state::State::kRunning,
+                                    state::State::kPaused,    state::State::kKilling, state::State::kSuccess,
+                                    state::State::kWarning,   state::State::kFailed,  state::State::kKilled,
                                     state::State::kCancelled, state::State::kRetried, state::State::kSkipped};
 
 struct DayTotals {
@@ -46,14 +46,13 @@ Value Days(const std::map<std::string, DayTotals>& by_day, Timestamp start, Time
       auto c = t.counts.find(s);
       counts.Set(state::StateName(s), c == t.counts.end() ? int64_t{0} : c->second);
     }
-    out.push_back(Value::MakeMap(
-        {{"startDate", key},
-         {"executionCounts", Value(std::move(counts))},
-         {"duration", Value::MakeMap({{"min", Iso(t.min_ms)},
-                                      {"avg", Iso(t.n ? t.sum_ms / t.n : 0)},
-                                      {"max", Iso(t.max_ms)},
-                                      {"sum", Iso(t.sum_ms)},
-                                      {"count", t.n}})}}));
+    out.push_back(Value::MakeMap({{"startDate", key},
+                                  {"executionCounts", Value(std::move(counts))},
+                                  {"duration", Value::MakeMap({{"min", Iso(t.min_ms)},
+                                                               {"avg", Iso(t.n ? t.sum_ms / t.n : 0)},
+                                                               {"max", Iso(t.max_ms)},
+                                                               {"sum", Iso(t.sum_ms)},
+                                                               {"count", t.n}})}}));
   }
   return Value(std::move(out));
 }
@@ -134,52 +133,53 @@ Status AddPluginRoutes(ApiContext& api) {
   const flow::TaskRegistry& registry = api.flows.registry();
   // Built once: the registry does not change while serving.
   auto schema = std::make_shared<Value>(flow::FlowJsonSchema(registry));
-  RETURN_IF_ERROR(AddApiRoute(api.routes, "GET", "/plugins", "The task and trigger types, with their Kestra names",
-                              [&registry](const HttpRequest&) -> Result<HttpResponse> {
-                                ValueList tasks, triggers;
-                                for (const auto& t : registry.types()) {
-                                  Value entry = Value::MakeMap(
-                                      {{"cls", t->aliases.empty() ? t->name : t->aliases.front()},
-                                       {"name", t->name},
-                                       {"aliases", Value(ValueList(t->aliases.begin(), t->aliases.end()))},
-                                       {"description", t->description},
-                                       {"deprecated", false}});
-                                  (t->is_trigger() ? triggers : tasks).push_back(std::move(entry));
-                                }
-                                return JsonResponse(200, Value(ValueList{Value::MakeMap(
-                                                             {{"name", "floe"},
-                                                              {"title", "floe's built-in types"},
-                                                              {"tasks", Value(std::move(tasks))},
-                                                              {"triggers", Value(std::move(triggers))}})}));
-                              }));
-  RETURN_IF_ERROR(AddApiRoute(api.routes, "GET", "/plugins/schemas/flow", "The JSON Schema of a flow",
-                              [schema](const HttpRequest&) -> Result<HttpResponse> { return JsonResponse(200, *schema); }));
-  return AddApiRoute(
-      api.routes, "GET", "/plugins/{cls}", "One task or trigger type's JSON Schema",
-      [&registry, schema](const HttpRequest& q) -> Result<HttpResponse> {
-        std::string cls = q.PathParam("cls");
-        const flow::TaskType* type = registry.Find(cls);
-        if (!type) return NotFound("no task or trigger type '" + cls + "'");
-        // Its entry among the schema's task (or trigger) alternatives: the one whose type enum names it.
-        const Value* defs = schema->Get("definitions");
-        const Value* group = defs ? defs->Get(type->is_trigger() ? "trigger" : "task") : nullptr;
-        const Value* one_of = group ? group->Get("oneOf") : nullptr;
-        Value found;
-        if (one_of && one_of->is_list())
-          for (const Value& alt : one_of->AsList()) {
-            const Value* props = alt.Get("properties");
-            const Value* t = props ? props->Get("type") : nullptr;
-            const Value* names = t ? t->Get("enum") : nullptr;
-            if (!names || !names->is_list()) continue;
-            for (const Value& n : names->AsList())
-              if (n.is_string() && n.AsString() == type->name) found = alt;
-          }
-        return JsonResponse(200, Value::MakeMap({{"cls", cls},
-                                                 {"name", type->name},
-                                                 {"aliases", Value(ValueList(type->aliases.begin(), type->aliases.end()))},
-                                                 {"markdown", "# " + type->name + "\n\n" + type->description},
-                                                 {"schema", Value::MakeMap({{"properties", found}})}}));
-      });
+  RETURN_IF_ERROR(AddApiRoute(
+      api.routes, "GET", "/plugins", "The task and trigger types, with their Kestra names",
+      [&registry](const HttpRequest&) -> Result<HttpResponse> {
+        ValueList tasks, triggers;
+        for (const auto& t : registry.types()) {
+          Value entry = Value::MakeMap({{"cls", t->aliases.empty() ? t->name : t->aliases.front()},
+                                        {"name", t->name},
+                                        {"aliases", Value(ValueList(t->aliases.begin(), t->aliases.end()))},
+                                        {"description", t->description},
+                                        {"deprecated", false}});
+          (t->is_trigger() ? triggers : tasks).push_back(std::move(entry));
+        }
+        return JsonResponse(200, Value(ValueList{Value::MakeMap({{"name", "floe"},
+                                                                 {"title", "floe's built-in types"},
+                                                                 {"tasks", Value(std::move(tasks))},
+                                                                 {"triggers", Value(std::move(triggers))}})}));
+      }));
+  RETURN_IF_ERROR(
+      AddApiRoute(api.routes, "GET", "/plugins/schemas/flow", "The JSON Schema of a flow",
+                  [schema](const HttpRequest&) -> Result<HttpResponse> { return JsonResponse(200, *schema); }));
+  return AddApiRoute(api.routes, "GET", "/plugins/{cls}", "One task or trigger type's JSON Schema",
+                     [&registry, schema](const HttpRequest& q) -> Result<HttpResponse> {
+                       std::string cls = q.PathParam("cls");
+                       const flow::TaskType* type = registry.Find(cls);
+                       if (!type) return NotFound("no task or trigger type '" + cls + "'");
+                       // Its entry among the schema's task (or trigger) alternatives: the one whose type enum names it.
+                       const Value* defs = schema->Get("definitions");
+                       const Value* group = defs ? defs->Get(type->is_trigger() ? "trigger" : "task") : nullptr;
+                       const Value* one_of = group ? group->Get("oneOf") : nullptr;
+                       Value found;
+                       if (one_of && one_of->is_list())
+                         for (const Value& alt : one_of->AsList()) {
+                           const Value* props = alt.Get("properties");
+                           const Value* t = props ? props->Get("type") : nullptr;
+                           const Value* names = t ? t->Get("enum") : nullptr;
+                           if (!names || !names->is_list()) continue;
+                           for (const Value& n : names->AsList())
+                             if (n.is_string() && n.AsString() == type->name) found = alt;
+                         }
+                       return JsonResponse(
+                           200,
+                           Value::MakeMap({{"cls", cls},
+                                           {"name", type->name},
+                                           {"aliases", Value(ValueList(type->aliases.begin(), type->aliases.end()))},
+                                           {"markdown", "# " + type->name + "\n\n" + type->description},
+                                           {"schema", Value::MakeMap({{"properties", found}})}}));
+                     });
 }
 
 }  // namespace floe::server

@@ -127,8 +127,9 @@ class TriggerRoutes {
     for (size_t i = paging.offset(); i < found.size() && page.size() < static_cast<size_t>(paging.size); ++i) {
       ASSIGN_OR_RETURN(auto backfill, store_.GetBackfill(found[i].key));
       Value context = TriggerJson(found[i], backfill, now);
-      page.push_back(wrapped ? Value::MakeMap({{"abstractTrigger", Declared(found[i].key)}, {"triggerContext", context}})
-                             : context);
+      page.push_back(wrapped
+                         ? Value::MakeMap({{"abstractTrigger", Declared(found[i].key)}, {"triggerContext", context}})
+                         : context);
     }
     return JsonResponse(200, PagedResults(std::move(page), static_cast<int64_t>(found.size())));
   }

@@ -187,8 +187,12 @@ ALTER TABLE executions ADD COLUMN pins TEXT NOT NULL DEFAULT '';
 // (newest first, by time range) without reading its history.
 constexpr const char* kMigrationToV9 = R"sql(
 ALTER TABLE executions ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;
+)sql";
+// After kSchema (which creates execution_states in a store too old to have it).
+constexpr const char* kBackfillV9 = R"sql(
 UPDATE executions SET created_ms = coalesce((SELECT min(at_ms) FROM execution_states
-                                             WHERE execution_id = executions.id), 0);
+                                             WHERE execution_id = executions.id), 0)
+WHERE created_ms = 0;
 )sql";
 constexpr const char* kMigrationToV7 = R"sql(
 ALTER TABLE task_runs ADD COLUMN log_file TEXT NOT NULL DEFAULT '';
@@ -257,6 +261,7 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
       s = !has.ok() ? has.status() : *has ? Status::Ok() : Exec(kMigrationToV9);
     }
     if (s.ok()) s = Exec(kSchema);
+    if (s.ok() && version >= 1 && version < 9) s = Exec(kBackfillV9);
     if (s.ok() && version >= 1 && version < 5) s = Exec(kMigrationToV5);
     if (s.ok() && version >= 1 && version < 7) {
       // kSchema created task_runs with log_file only if it was missing.
@@ -661,17 +666,19 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
         q.task_runs ? "SELECT r.id AS id, r.state AS state, e.namespace AS namespace, e.flow_id AS flow_id, "
                       "min(s.at_ms) AS first_ms, max(s.at_ms) AS last_ms FROM task_runs r JOIN executions e ON "
                       "e.id = r.execution_id JOIN task_run_states s ON s.task_run_id = r.id WHERE " +
-                          std::string("(?1 = '' OR e.namespace = ?1 OR substr(e.namespace, 1, length(?1) + 1) = ?1 || "
-                                      "'.') AND (?2 = '' OR e.flow_id = ?2) GROUP BY r.id")
+                          std::string(
+                              "(?1 = '' OR e.namespace = ?1 OR substr(e.namespace, 1, length(?1) + 1) = ?1 || "
+                              "'.') AND (?2 = '' OR e.flow_id = ?2) GROUP BY r.id")
                     : "SELECT e.id AS id, e.state AS state, e.namespace AS namespace, e.flow_id AS flow_id, "
                       "min(s.at_ms) AS first_ms, max(s.at_ms) AS last_ms FROM executions e JOIN execution_states s "
                       "ON s.execution_id = e.id WHERE (?1 = '' OR e.namespace = ?1 OR substr(e.namespace, 1, "
                       "length(?1) + 1) = ?1 || '.') AND (?2 = '' OR e.flow_id = ?2) GROUP BY e.id";
-    ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT date(first_ms / 1000, 'unixepoch'), namespace, flow_id, state, count(*), "
-                                     "min(last_ms - first_ms), max(last_ms - first_ms), sum(last_ms - first_ms) FROM (" +
-                                     spans +
-                                     ") WHERE first_ms >= ?3 AND first_ms < ?4 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, "
-                                     "4"));
+    ASSIGN_OR_RETURN(Stmt s,
+                     Prepare("SELECT date(first_ms / 1000, 'unixepoch'), namespace, flow_id, state, count(*), "
+                             "min(last_ms - first_ms), max(last_ms - first_ms), sum(last_ms - first_ms) FROM (" +
+                             spans +
+                             ") WHERE first_ms >= ?3 AND first_ms < ?4 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, "
+                             "4"));
     s.Bind(1, q.namespace_).Bind(2, q.flow_id).Bind(3, ToMs(q.start)).Bind(4, ToMs(q.end));
     std::vector<DailyCount> out;
     int rc;

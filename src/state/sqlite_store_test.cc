@@ -12,6 +12,8 @@
 namespace floe::state {
 namespace {
 
+Timestamp FromUnixMs(int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
+
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -147,6 +149,11 @@ PRAGMA user_version=3;
   ProcessGroup g{.pgid = 99, .start_ticks = 1, .boot_id = "b"};
   ASSERT_TRUE((*store)->AddProcessGroup("01RUN", g).ok());
   EXPECT_EQ((*store)->GetExecution("01OLD")->task_runs[0].process_groups, std::vector<ProcessGroup>{g});
+  // Schema 9 gave the old row its creation time, from its history.
+  auto in_range = (*store)->CountExecutions({.start = FromUnixMs(500), .end = FromUnixMs(1500)});
+  ASSERT_TRUE(in_range.ok()) << in_range.status().ToString();
+  EXPECT_EQ(*in_range, 1);
+  EXPECT_EQ(*(*store)->CountExecutions({.start = FromUnixMs(1001)}), 0);
   store->reset();
   std::filesystem::remove_all(dir);
 }
@@ -353,6 +360,133 @@ TEST_F(SqliteStoreTest, SurvivesAKilledWriter) {
     // Each creation committed with its first history row.
     EXPECT_GE(e.history.size(), 1u);
   }
+}
+
+}  // namespace
+}  // namespace floe::state
+
+namespace floe::state {
+namespace {
+
+class SqliteSearchTest : public SqliteStoreTest {
+ protected:
+  // An execution of `ns`.`flow` created at t0 + `minutes`, in `state`, with labels.
+  std::string Add(const std::string& ns, const std::string& flow, int minutes, State state,
+                  const std::string& labels = "{}") {
+    Execution e = NewExecution();
+    e.namespace_ = ns;
+    e.flow_id = flow;
+    e.labels_json = labels;
+    e.history = {{State::kCreated, t0_ + std::chrono::minutes(minutes)}};
+    EXPECT_TRUE(store_->CreateExecution(e).ok());
+    if (state != State::kCreated)
+      EXPECT_TRUE(
+          store_->TransitionExecution(e.id, state, t0_ + std::chrono::minutes(minutes) + std::chrono::seconds(2)).ok());
+    return e.id;
+  }
+  Timestamp t0_ = FromUnixMs(1'800'000'000'000);
+};
+
+TEST_F(SqliteSearchTest, SearchesPageCountAndFilterExecutions) {
+  std::string a = Add("company.team", "load", 0, State::kSuccess, R"({"team":"a"})");
+  std::string b = Add("company.team.sub", "load", 1, State::kFailed, R"({"team":"b"})");
+  std::string c = Add("company.other", "report", 2, State::kSuccess);
+  std::string d = Add("companyX", "load", 3, State::kRunning);
+  auto ids = [&](ExecutionFilter f) {
+    std::vector<std::string> out;
+    auto listed = store_->ListExecutions(f);
+    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+    if (listed.ok())
+      for (const auto& e : *listed) out.push_back(e.id);
+    return out;
+  };
+  // Newest first, by creation time.
+  EXPECT_EQ(ids({}), (std::vector<std::string>{d, c, b, a}));
+  EXPECT_EQ(ids({.offset = 1, .limit = 2}), (std::vector<std::string>{c, b}));
+  EXPECT_EQ(ids({.namespace_ = "company.team"}), (std::vector<std::string>{a}));
+  EXPECT_EQ(ids({.namespace_ = "company", .include_child_namespaces = true}), (std::vector<std::string>{c, b, a}));
+  EXPECT_EQ(ids({.states = {State::kSuccess, State::kFailed}}), (std::vector<std::string>{c, b, a}));
+  EXPECT_EQ(ids({.labels = {{"team", "b"}}}), (std::vector<std::string>{b}));
+  EXPECT_EQ(ids({.query = "repo"}), (std::vector<std::string>{c}));
+  EXPECT_EQ(ids({.start = t0_ + std::chrono::minutes(1), .end = t0_ + std::chrono::minutes(3)}),
+            (std::vector<std::string>{c, b}));
+  EXPECT_EQ(*store_->CountExecutions({.flow_id = "load"}), 3);
+  EXPECT_EQ(*store_->CountExecutions({.flow_id = "load", .limit = 1}), 3);  // paging aside
+
+  auto daily = store_->CountDaily(
+      {.namespace_ = "company", .start = t0_ - std::chrono::hours(24), .end = t0_ + std::chrono::hours(24)});
+  ASSERT_TRUE(daily.ok()) << daily.status().ToString();
+  int64_t success = 0, failed = 0;
+  for (const auto& row : *daily) {
+    if (row.state == State::kSuccess) success += row.count;
+    if (row.state == State::kFailed) failed += row.count;
+    EXPECT_EQ(row.duration_max_ms, 2000);
+  }
+  EXPECT_EQ(success, 2);
+  EXPECT_EQ(failed, 1);
+}
+
+TEST_F(SqliteSearchTest, QueriesLogsByLevelTaskTextAndNamespace) {
+  std::string a = Add("company.team", "load", 0, State::kSuccess);
+  std::string b = Add("other", "load", 0, State::kSuccess);
+  std::vector<LogEntry> lines{
+      {.execution_id = a, .task_id = "t1", .at = t0_, .level = LogLevel::kDebug, .message = "debug one"},
+      {.execution_id = a, .task_id = "t1", .at = t0_, .level = LogLevel::kInfo, .message = "rows loaded"},
+      {.execution_id = a, .task_id = "t2", .at = t0_, .level = LogLevel::kError, .message = "it broke"},
+      {.execution_id = b, .task_id = "t1", .at = t0_, .level = LogLevel::kWarn, .message = "elsewhere"}};
+  ASSERT_TRUE(store_->AppendLogs(lines).ok());
+  EXPECT_GT(lines[1].seq, lines[0].seq);  // seq handed back
+  auto messages = [&](LogQuery q, int64_t* total = nullptr) {
+    std::vector<std::string> out;
+    auto found = store_->QueryLogs(q, total);
+    EXPECT_TRUE(found.ok()) << found.status().ToString();
+    for (const auto& e : *found) out.push_back(e.message);
+    return out;
+  };
+  EXPECT_EQ(messages({.execution_id = a, .min_level = LogLevel::kInfo}),
+            (std::vector<std::string>{"rows loaded", "it broke"}));
+  EXPECT_EQ(messages({.execution_id = a, .task_id = "t2"}), (std::vector<std::string>{"it broke"}));
+  EXPECT_EQ(messages({.query = "else"}), (std::vector<std::string>{"elsewhere"}));
+  EXPECT_EQ(messages({.namespace_ = "company"}).size(), 3u);
+  EXPECT_EQ(messages({.execution_id = a, .after_seq = lines[1].seq}), (std::vector<std::string>{"it broke"}));
+  int64_t total = 0;
+  EXPECT_EQ(messages({.offset = 1, .limit = 2}, &total), (std::vector<std::string>{"rows loaded", "it broke"}));
+  EXPECT_EQ(total, 4);
+  auto purged = store_->PurgeLogs({.execution_id = a});
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(*purged, 3);
+  EXPECT_EQ(messages({}).size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, FlowRevisionsGrowOnlyWhenTheSourceChanges) {
+  Timestamp now = SystemClock().Now();
+  EXPECT_EQ(*store_->RecordFlowRevision("ns", "f", "v1", now), 1);
+  EXPECT_EQ(*store_->RecordFlowRevision("ns", "f", "v1", now), 1);  // same source: no new revision
+  EXPECT_EQ(*store_->RecordFlowRevision("ns", "f", "v2", now), 2);
+  ASSERT_TRUE(store_->RecordFlowDeleted("ns", "f", now).ok());
+  ASSERT_TRUE(store_->RecordFlowDeleted("ns", "f", now).ok());  // once
+  // Created again after its deletion, with the old source: a new revision.
+  EXPECT_EQ(*store_->RecordFlowRevision("ns", "f", "v2", now), 4);
+  auto revisions = store_->ListFlowRevisions("ns", "f");
+  ASSERT_TRUE(revisions.ok());
+  std::vector<std::tuple<int, std::string, bool>> got;
+  for (const auto& r : *revisions) got.emplace_back(r.revision, r.source, r.deleted);
+  EXPECT_EQ(got, (std::vector<std::tuple<int, std::string, bool>>{
+                     {1, "v1", false}, {2, "v2", false}, {3, "v2", true}, {4, "v2", false}}));
+  EXPECT_TRUE(store_->ListFlowRevisions("ns", "other")->empty());
+}
+
+TEST_F(SqliteStoreTest, PurgesOnlyTheNamedEndedExecutions) {
+  Execution a = NewExecution(), b = NewExecution();
+  a.state = b.state = State::kSuccess;
+  ASSERT_TRUE(store_->CreateExecution(a).ok());
+  ASSERT_TRUE(store_->CreateExecution(b).ok());
+  auto purged = store_->PurgeExecutions({.ids = {a.id, "no-such-id"}});
+  ASSERT_TRUE(purged.ok());
+  ASSERT_EQ(purged->executions.size(), 1u);
+  EXPECT_EQ(purged->executions[0].id, a.id);
+  EXPECT_FALSE(store_->GetExecution(a.id).ok());
+  EXPECT_TRUE(store_->GetExecution(b.id).ok());
 }
 
 }  // namespace

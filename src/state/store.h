@@ -30,7 +30,7 @@ namespace floe::state {
 struct LogPurge {
   std::string execution_id;  // empty: any
   std::string namespace_;    // empty: any
-  std::string flow_id;     // empty: any
+  std::string flow_id;       // empty: any
   std::vector<LogLevel> levels;
   std::optional<Timestamp> start, end;
 };
@@ -42,7 +42,7 @@ struct LogPurge {
 struct ExecutionPurge {
   std::vector<std::string> ids;  // only these executions; empty: any
   std::string namespace_;        // empty: any
-  std::string flow_id;     // empty: any
+  std::string flow_id;           // empty: any
   std::vector<State> states;
   std::optional<Timestamp> start, end;
   bool executions = true;  // the executions with their task runs and histories

@@ -405,7 +405,7 @@ PRAGMA user_version=4;
                                -1, &stmt, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 8);  // migrated to the current schema
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 9);  // migrated to the current schema
   EXPECT_EQ(sqlite3_column_int(stmt, 1), 0);
   EXPECT_EQ(sqlite3_column_int(stmt, 2), 1) << "executions gained the replay pins (schema 8)";
   sqlite3_finalize(stmt);

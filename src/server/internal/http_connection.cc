@@ -314,7 +314,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 class ResponderImpl final : public Responder {
  public:
   ResponderImpl(std::shared_ptr<Connection> connection, bool head, bool keep_alive, size_t limit, HttpHeaders extra)
-      : connection_(std::move(connection)), head_(head), keep_alive_(keep_alive), limit_(limit), extra_(std::move(extra)) {}
+      : connection_(std::move(connection)),
+        head_(head),
+        keep_alive_(keep_alive),
+        limit_(limit),
+        extra_(std::move(extra)) {}
 
   ~ResponderImpl() override {
     // Whatever is still owed: a 500 for a forgotten answer, the end of an open stream.
