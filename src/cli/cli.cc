@@ -23,6 +23,7 @@
 #include "cli/command_support.h"
 #include "cli/iceberg_commands.h"
 #include "cli/models_command.h"
+#include "cli/remote_commands.h"
 #include "cli/render.h"
 #include "cli/server_commands.h"
 #include "core/id.h"
@@ -535,6 +536,10 @@ int RunMain(int argc, char** argv) {
   app.add_option("--home", home_flag, "floe's home folder (default: $FLOE_HOME or ./.floe)");
   std::string flows_flag;
   app.add_option("--flows", flows_flag, "The flows folder (default: $FLOE_FLOWS or ./flows)");
+  std::string server_flag;
+  app.add_option("--server", server_flag,
+                 "Act on a running floe server (http://host:port; default: $FLOE_SERVER; token: $FLOE_TOKEN) "
+                 "instead of the local home: run, executions, logs, flows, triggers");
   std::string storage_flag;
   app.add_option("--storage", storage_flag,
                  "Where execution files go: a folder or s3://bucket/prefix (default: $FLOE_STORAGE or <home>/storage)");
@@ -634,6 +639,28 @@ int RunMain(int argc, char** argv) {
   }
   Home home = ResolveHome(home_flag, flows_flag, storage_flag);
   if (validate_cmd->parsed()) return ValidateCommand(home, validate_files);
+  auto remote = ServerClient::FromFlagOrEnvironment(server_flag);
+  if (!remote.ok()) return Report(remote.status());
+  if (*remote) {
+    const ServerClient& client = **remote;
+    if (list_cmd->parsed() && !state_name.empty()) {
+      filter.state = state::ParseState(state_name);
+      if (!filter.state) return Report(InvalidArgument("unknown state '" + state_name + "'"));
+    }
+    if (run_cmd->parsed()) return RemoteRun(client, run.file, run.inputs, run.json, run.detach);
+    if (list_cmd->parsed()) return RemoteExecutionsList(client, filter, list_json);
+    if (show_cmd->parsed()) return RemoteExecutionsShow(client, show_id, show_json);
+    for (auto [cmd, action] : {std::pair{kill_cmd, "kill"}, std::pair{resume_cmd, "resume"},
+                               std::pair{restart_cmd, "restart"}, std::pair{replay_cmd, "replay"}})
+      if (cmd->parsed()) return RemoteControl(client, action, control.id, control.inputs, control.task, control.latest);
+    if (logs_cmd->parsed()) return RemoteLogs(client, logs_id, follow);
+    if (flows_cmd->parsed()) return RemoteFlows(client);
+    if (recover_cmd->parsed() || poll_cmd->parsed())
+      return Report(
+          InvalidArgument("this command runs on the machine that holds the home, not against a server "
+                          "(drop --server / unset FLOE_SERVER)"));
+    if (std::optional<int> exit = server_commands.Run(home, &client)) return *exit;
+  }
   if (flows_cmd->parsed()) return FlowsCommand(home);
   if (run_cmd->parsed()) {
     if (wait_flag && run.detach) return Report(InvalidArgument("--wait and --detach exclude each other"));
@@ -654,7 +681,7 @@ int RunMain(int argc, char** argv) {
   if (replay_cmd->parsed()) return ControlCommand(home, "replay", control);
   if (logs_cmd->parsed()) return LogsCommand(home, logs_id, follow);
   if (poll_cmd->parsed()) return TriggersCommand(home, trigger_opts);
-  if (std::optional<int> exit = server_commands.Run(home)) return *exit;
+  if (std::optional<int> exit = server_commands.Run(home, nullptr)) return *exit;
   if (std::optional<int> exit = iceberg_commands.Run(home)) return *exit;
   return kExitUsage;
 }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/command_support.h"
+#include "cli/remote_commands.h"
 #include "core/id.h"
 #include "flow/repository.h"
 #include "runtime/runtime.h"
@@ -172,10 +173,15 @@ int ServerCommand(const runtime::Home& home, const ServerCommands::Options& o) {
   return kExitOk;
 }
 
-int TriggersList(const runtime::Home& home, const ServerCommands::Options& o) {
-  auto store = runtime::OpenStore(home);
-  if (!store.ok()) return Report(store.status());
-  auto triggers = (*store)->ListTriggers(o.filter);
+int TriggersList(const runtime::Home& home, const ServerCommands::Options& o, const ServerClient* client) {
+  Result<std::vector<state::Trigger>> triggers = std::vector<state::Trigger>{};
+  if (client) {
+    triggers = RemoteTriggers(*client, o.filter);
+  } else {
+    auto store = runtime::OpenStore(home);
+    if (!store.ok()) return Report(store.status());
+    triggers = (*store)->ListTriggers(o.filter);
+  }
   if (!triggers.ok()) return Report(triggers.status());
   if (o.json) {
     tmpl::ValueList out;
@@ -213,10 +219,19 @@ int TriggersList(const runtime::Home& home, const ServerCommands::Options& o) {
   return kExitOk;
 }
 
-int TriggerControl(const runtime::Home& home, const state::TriggerKey& key, std::string_view action) {
+int TriggerControl(const runtime::Home& home, const state::TriggerKey& key, std::string_view action,
+                   const ServerClient* client) {
+  std::string name = key.namespace_ + "." + key.flow_id + "." + key.trigger_id;
+  if (client) {
+    if (Status s = RemoteTriggerControl(*client, key, std::string(action)); !s.ok()) return Report(s);
+    std::printf("trigger %s: %s\n", name.c_str(),
+                action == "unlock"   ? "lease freed"
+                : action == "enable" ? "enabled"
+                                     : "disabled");
+    return kExitOk;
+  }
   auto store = runtime::OpenStore(home);
   if (!store.ok()) return Report(store.status());
-  std::string name = key.namespace_ + "." + key.flow_id + "." + key.trigger_id;
   auto hint = [&](Status s) {
     if (s.code() != StatusCode::kNotFound) return s;
     return std::move(s).WithHint("`floe triggers list` shows the triggers a server has recorded");
@@ -401,14 +416,14 @@ int BackfillCommand(const runtime::Home& home, const ServerCommands::Options& o)
   return kExitOk;
 }
 
-std::optional<int> ServerCommands::Run(const runtime::Home& home) {
+std::optional<int> ServerCommands::Run(const runtime::Home& home, const ServerClient* client) {
   Options& o = *options_;
   if (o.hash_password->parsed()) return HashPasswordCommand();
   if (o.server->parsed()) return ServerCommand(home, o);
-  if (o.list->parsed()) return TriggersList(home, o);
-  if (o.enable->parsed()) return TriggerControl(home, o.key, "enable");
-  if (o.disable->parsed()) return TriggerControl(home, o.key, "disable");
-  if (o.unlock->parsed()) return TriggerControl(home, o.key, "unlock");
+  if (o.list->parsed()) return TriggersList(home, o, client);
+  if (o.enable->parsed()) return TriggerControl(home, o.key, "enable", client);
+  if (o.disable->parsed()) return TriggerControl(home, o.key, "disable", client);
+  if (o.unlock->parsed()) return TriggerControl(home, o.key, "unlock", client);
   if (o.backfill->parsed()) return BackfillCommand(home, o);
   return std::nullopt;
 }

@@ -21,6 +21,8 @@ class App;
 
 namespace floe::cli {
 
+class ServerClient;
+
 class ServerCommands {
  public:
   ServerCommands();
@@ -29,8 +31,9 @@ class ServerCommands {
   // the existing `triggers` command.
   void Add(CLI::App& app, CLI::App& triggers);
   // Runs the command that was parsed, returning its exit code; nullopt when
-  // none of these was.
-  std::optional<int> Run(const runtime::Home& home);
+  // none of these was. The triggers commands act on `client`'s server when
+  // given.
+  std::optional<int> Run(const runtime::Home& home, const ServerClient* client);
 
   struct Options;
 

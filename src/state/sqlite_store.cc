@@ -255,13 +255,14 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     // Version 0 is a new store: kSchema creates it whole.
     Status s = version == 1 ? Exec(kMigrationToV2) : Status::Ok();
     if (s.ok() && version >= 1 && version < 3) s = Exec(kMigrationToV3);
-    if (s.ok() && version >= 1 && version < 9) {
-      // Before kSchema, whose index needs the column.
+    if (s.ok() && version >= 1) {
+      // Before kSchema, whose index needs the column. (Checked at every
+      // version: early builds of schema 9 lacked it.)
       auto has = HasColumn("executions", "created_ms");
       s = !has.ok() ? has.status() : *has ? Status::Ok() : Exec(kMigrationToV9);
     }
     if (s.ok()) s = Exec(kSchema);
-    if (s.ok() && version >= 1 && version < 9) s = Exec(kBackfillV9);
+    if (s.ok() && version >= 1) s = Exec(kBackfillV9);
     if (s.ok() && version >= 1 && version < 5) s = Exec(kMigrationToV5);
     if (s.ok() && version >= 1 && version < 7) {
       // kSchema created task_runs with log_file only if it was missing.
