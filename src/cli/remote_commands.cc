@@ -69,7 +69,8 @@ int RemoteRun(const ServerClient& client, const std::string& file, const std::ve
     fields.push_back(is_file ? ServerClient::FormField{.name = name, .file = text}
                              : ServerClient::FormField{.name = name, .value = text});
   }
-  auto created = client.PostForm("/api/v1/executions/" + UrlEncode(flow->namespace_) + "/" + UrlEncode(flow->id), fields);
+  auto created =
+      client.PostForm("/api/v1/executions/" + UrlEncode(flow->namespace_) + "/" + UrlEncode(flow->id), fields);
   if (!created.ok()) return Report(created.status());
   state::Execution started = ExecutionFromJson(*created);
   if (detach) {
@@ -181,7 +182,8 @@ int RemoteFlows(const ServerClient& client) {
   for (const auto& f : results->AsList()) {
     const tmpl::Value* rev = f.Get("revision");
     std::string name = f.Get("namespace")->AsString() + "." + f.Get("id")->AsString();
-    std::printf("%-40s revision %lld%s\n", name.c_str(), rev && rev->is_int() ? static_cast<long long>(rev->AsInt()) : 0,
+    std::printf("%-40s revision %lld%s\n", name.c_str(),
+                rev && rev->is_int() ? static_cast<long long>(rev->AsInt()) : 0,
                 f.Get("disabled") && f.Get("disabled")->is_bool() && f.Get("disabled")->AsBool() ? "  (disabled)" : "");
   }
   return kExitOk;

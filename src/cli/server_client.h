@@ -44,8 +44,8 @@ class ServerClient {
   // A part of a multipart/form-data body: a field, or a file read from disk.
   struct FormField {
     std::string name;
-    std::string value;              // a field's text
-    std::string file;               // or a file's path
+    std::string value;  // a field's text
+    std::string file;   // or a file's path
   };
   Result<tmpl::Value> PostForm(const std::string& path, const std::vector<FormField>& fields) const;
 

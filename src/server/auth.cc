@@ -88,9 +88,8 @@ Authenticator::Authenticator(AuthConfig config) : config_(std::move(config)) {
   RAND_bytes(reinterpret_cast<unsigned char*>(cache_key_.data()), static_cast<int>(cache_key_.size()));
 }
 
-bool Authenticator::IsOpen(std::string_view method, std::string_view path) const {
+bool Authenticator::IsOpen(std::string_view path) const {
   if (!config_.enabled()) return true;
-  if (method == "OPTIONS") return true;  // CORS preflights carry no credentials
   if (config_.health_open) {
     for (std::string_view p :
          {"/health", "/health/liveness", "/health/readiness", "/api/v1/health", "/api/v1/main/health"})
@@ -132,7 +131,7 @@ bool Authenticator::Verify(std::string_view scheme, std::string_view credential)
 
 std::optional<HttpResponse> Authenticator::Check(const HttpRequest& request) {
   std::string_view path = std::string_view(request.path);
-  if (IsOpen(request.method, path)) return std::nullopt;
+  if (IsOpen(path)) return std::nullopt;
   std::string_view header = request.headers.Get("authorization");
   auto denied = [this](std::string message) {
     HttpResponse r = HttpResponse::JsonError(401, message);

@@ -8,9 +8,10 @@
 //   if (auto denied = gate.Check(request)) return *denied;   // 401 with WWW-Authenticate
 //
 // What is open without credentials: the config's open URL prefixes (Kestra's
-// openUrls, e.g. "/api/v1/executions/webhook/"), the health and readiness
-// paths unless health_open is false, and CORS preflights (OPTIONS). Every
-// other request, to any path, needs credentials once any are configured.
+// openUrls, e.g. "/api/v1/executions/webhook/") and the health and readiness
+// paths unless health_open is false. Every other request, to any path and
+// with any method, needs credentials once any are configured (the server
+// answers CORS preflights before asking, when CORS is configured).
 //
 // A credential is hashed once: a verified one is remembered (by a keyed
 // digest, for this process only) so later requests cost a hash lookup, not
@@ -54,7 +55,7 @@ class Authenticator {
   // nullopt when the request may go on; else the 401 to send.
   std::optional<HttpResponse> Check(const HttpRequest& request);
   // Whether `path` is served without credentials.
-  bool IsOpen(std::string_view method, std::string_view path) const;
+  bool IsOpen(std::string_view path) const;
 
  private:
   bool Verify(std::string_view scheme, std::string_view credential);

@@ -52,7 +52,7 @@ TEST(AuthTest, EveryPathNeedsCredentialsExceptTheOpenOnes) {
   EXPECT_FALSE(gate.Check(Request("/health")));
   EXPECT_FALSE(gate.Check(Request("/api/v1/main/health")));
   EXPECT_FALSE(gate.Check(Request("/api/v1/executions/webhook/ns/f/key")));
-  EXPECT_FALSE(gate.Check(Request("/api/v1/flows", "", "OPTIONS")));  // CORS preflight
+  EXPECT_TRUE(gate.Check(Request("/api/v1/flows", "", "OPTIONS")));  // no route listing by OPTIONS
 }
 
 TEST(AuthTest, HealthCanBeClosedAndNoConfigMeansOpen) {

@@ -458,6 +458,15 @@ void Connection::OnRequest() {
 
   HttpHeaders extra;
   if (core_->options.response_headers) core_->options.response_headers(req, extra);
+  // A request body is framed by Content-Length or chunked coding only: any
+  // other transfer coding would leave the body's bytes to be read as the
+  // next request (smuggling), so the connection ends here (RFC 9112 6.3).
+  if (std::string te(breq[http::field::transfer_encoding]); !te.empty() && !EqualsIgnoreCase(te, "chunked")) {
+    HttpResponse bad = HttpResponse::JsonError(
+        400, "unsupported Transfer-Encoding '" + std::string(te) + "': request bodies are sent plain or chunked");
+    for (const auto& [name, value] : extra.entries()) bad.headers.Set(name, value);
+    return Deliver(bad, head, /*keep_alive=*/false);
+  }
   auto deliver = [&](HttpResponse response) {
     for (const auto& [name, value] : extra.entries()) response.headers.Set(name, value);
     Deliver(response, head, keep_alive);
