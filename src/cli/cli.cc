@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "cli/command_support.h"
+#include "cli/deploy_command.h"
 #include "cli/iceberg_commands.h"
 #include "cli/models_command.h"
 #include "cli/remote_commands.h"
@@ -614,6 +615,8 @@ int RunMain(int argc, char** argv) {
   server_commands.Add(app, *triggers_cmd);
   IcebergCommands iceberg_commands;
   iceberg_commands.Add(app);
+  DeployCommand deploy_command;
+  deploy_command.Add(app);
 
   app.footer(
       "  models                      Build a dbt project in process: floe models build|run|test|... (floe models "
@@ -641,6 +644,7 @@ int RunMain(int argc, char** argv) {
   if (validate_cmd->parsed()) return ValidateCommand(home, validate_files);
   auto remote = ServerClient::FromFlagOrEnvironment(server_flag);
   if (!remote.ok()) return Report(remote.status());
+  if (std::optional<int> exit = deploy_command.Run(*remote ? &**remote : nullptr)) return *exit;
   if (*remote) {
     const ServerClient& client = **remote;
     if (list_cmd->parsed() && !state_name.empty()) {

@@ -46,6 +46,8 @@ struct ExecutorSettings {
   std::filesystem::path secrets_file;  // YAML map NAME: value for secret(); may not exist
   // <namespace_files>/<namespace>/ holds a namespace's files (read(), namespaceFiles).
   std::filesystem::path namespace_files;
+  // The flows folder (git.SyncFlows writes there); empty: none.
+  std::filesystem::path flows_dir;
   // Local folders whose files read(), inputFiles and other file:// or path
   // arguments may reach besides the namespace's files; none by default.
   std::vector<std::filesystem::path> allowed_paths;

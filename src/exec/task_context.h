@@ -30,7 +30,10 @@ struct ExecutionServices {
   flow::KvStore* kv = nullptr;
   std::string namespace_;
   std::string flow_id;
-  std::filesystem::path namespace_files;   // this namespace's files
+  std::filesystem::path namespace_files;  // this namespace's files
+  std::filesystem::path flows_dir;        // the flows folder (ExecutorSettings::flows_dir)
+  std::filesystem::path namespace_files_root;
+  const flow::TaskRegistry* registry = nullptr;
   flow::LakeSettings lake;                 // the Iceberg catalog and warehouse
   tmpl::Value pins;                        // a replay's {taskId: {table: snapshotId}} (Execution::pins_json)
   const LocalFileAccess* files = nullptr;  // the local files tasks may read
@@ -84,6 +87,9 @@ class RunTaskContext final : public flow::TaskContext {
     return services_.set_trigger_enabled(ns, flow_id, trigger_id, enabled);
   }
   std::filesystem::path NamespaceFilesDir() const override { return services_.namespace_files; }
+  std::filesystem::path FlowsDir() const override { return services_.flows_dir; }
+  std::filesystem::path NamespaceFilesRoot() const override { return services_.namespace_files_root; }
+  const flow::TaskRegistry& Registry() const override { return *services_.registry; }
   flow::KvStore& Kv() override { return *services_.kv; }
   const flow::LakeSettings& Lake() const override { return lake_; }
   // Replaces the template variables (a LoopUntil's condition sees each

@@ -1,10 +1,15 @@
 #include "flow/folder_sync.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "core/id.h"
 #include "flow/flow.h"
 #include "flow/repository.h"
 
@@ -46,14 +51,15 @@ Result<FlowFolder> ReadFlowFolder(const fs::path& dir, const TaskRegistry& regis
     namespaces.insert(entry.namespace_);
   }
   if (!errors.empty())
-    return Status(CombineErrors(errors)).WithContext("nothing was synced: a flow in " + dir.string() + " does not load");
+    return Status(CombineErrors(errors))
+        .WithContext("nothing was synced: a flow in " + dir.string() + " does not load");
   fs::path files_root = dir / "_files";
   if (with_files && fs::is_directory(files_root, ec)) {
     for (const auto& ns_dir : fs::directory_iterator(files_root, ec)) {
       std::string ns = ns_dir.path().filename().string();
       if (!ns_dir.is_directory() || !scope.Covers(ns)) continue;
-      for (auto it = fs::recursive_directory_iterator(ns_dir.path(), ec); !ec && it != fs::recursive_directory_iterator();
-           it.increment(ec)) {
+      for (auto it = fs::recursive_directory_iterator(ns_dir.path(), ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (!it->is_regular_file()) continue;
         std::ifstream in(it->path(), std::ios::binary);
         std::stringstream data;
@@ -95,6 +101,37 @@ std::string DescribePlan(const SyncPlan& plan, const std::string& what) {
   for (const auto& k : plan.changed) out += "~ " + what + " " + k + "\n";
   for (const auto& k : plan.deleted) out += "- " + what + " " + k + "\n";
   return out;
+}
+
+Status WriteFileAtomically(const fs::path& path, std::string_view text) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return IoError("cannot create the folder '" + path.parent_path().string() + "': " + ec.message());
+  fs::path temp = path.parent_path() / ("." + path.filename().string() + "." + NewId() + ".tmp");
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("cannot write '" + temp.string() + "': " + std::strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      ::close(fd);
+      fs::remove(temp, ec);
+      return IoError("cannot write '" + temp.string() + "': " + std::strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    fs::remove(temp, ec);
+    return IoError("cannot write '" + temp.string() + "': " + std::strerror(errno));
+  }
+  fs::rename(temp, path, ec);
+  if (ec) {
+    fs::remove(temp, ec);
+    return IoError("cannot replace '" + path.string() + "': " + ec.message());
+  }
+  return Status::Ok();
 }
 
 }  // namespace floe::flow

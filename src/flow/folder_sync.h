@@ -63,4 +63,9 @@ SyncPlan PlanSync(const std::map<SyncKey, std::string>& wanted, const std::map<S
 // "+ flow a/b\n~ flow a/c\n- flow a/d\n" (what: "flow", "file").
 std::string DescribePlan(const SyncPlan& plan, const std::string& what);
 
+// Writes `text` to `path` through a temporary file in the same folder (made
+// if missing), renamed over it, so a reader (a server's watcher, `floe run`)
+// never sees half a file.
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view text);
+
 }  // namespace floe::flow

@@ -31,6 +31,8 @@
 
 namespace floe::flow {
 
+class TaskRegistry;
+
 // The namespace key-value store as tasks see it (Kestra's KV store). Values
 // keep their JSON type; a TTL makes an entry expire.
 class KvStore {
@@ -121,6 +123,13 @@ class TaskContext {
   // The flow's namespace, its files' folder, and the KV store of namespaces.
   virtual const std::string& FlowNamespace() const = 0;
   virtual std::filesystem::path NamespaceFilesDir() const = 0;
+  // Where flows and every namespace's files live (git.SyncFlows,
+  // git.SyncNamespaceFiles): the flows folder and <it>/_files. Empty when
+  // the executor has none.
+  virtual std::filesystem::path FlowsDir() const = 0;
+  virtual std::filesystem::path NamespaceFilesRoot() const = 0;
+  // The task types flows may use (to check flows a task writes).
+  virtual const TaskRegistry& Registry() const = 0;
   virtual KvStore& Kv() = 0;
   // The Iceberg catalog and warehouse (iceberg.* tasks, iceberg_scan).
   virtual const LakeSettings& Lake() const = 0;

@@ -78,6 +78,7 @@ exec::ExecutorSettings Home::executor_settings(std::vector<std::filesystem::path
       .locks = locks(),
       .secrets_file = root / "secrets.yml",
       .namespace_files = flows / "_files",
+      .flows_dir = flows,
       .allowed_paths = AllowedPaths(),
       .secret_key = SecretKey(root),
       // Scanned when a Subflow needs it, so an edited flow is picked up.

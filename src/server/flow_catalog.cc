@@ -1,13 +1,10 @@
 #include "server/flow_catalog.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstring>
 #include <fstream>
 #include <system_error>
 
 #include "core/id.h"
+#include "flow/folder_sync.h"
 
 namespace floe::server {
 namespace fs = std::filesystem;
@@ -15,39 +12,6 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string Key(const std::string& ns, const std::string& id) { return ns + "." + id; }
-
-// Writes `text` to `path` through a temporary file in the same folder, so a
-// reader (the watcher, `floe run`) never sees half a flow.
-Status WriteFileAtomically(const fs::path& path, std::string_view text) {
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec) return IoError("cannot create the folder '" + path.parent_path().string() + "': " + ec.message());
-  fs::path temp = path.parent_path() / ("." + path.filename().string() + "." + NewId() + ".tmp");
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("cannot write '" + temp.string() + "': " + std::strerror(errno));
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      ::close(fd);
-      fs::remove(temp, ec);
-      return IoError("cannot write '" + temp.string() + "': " + std::strerror(err));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    fs::remove(temp, ec);
-    return IoError("cannot write '" + temp.string() + "': " + std::strerror(errno));
-  }
-  fs::rename(temp, path, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    return IoError("cannot replace '" + path.string() + "': " + ec.message());
-  }
-  return Status::Ok();
-}
 
 // A name safe as one path segment: what a namespace or id may hold anyway
 // (letters, digits, '.', '_', '-'); flow parsing has checked them already.
@@ -153,7 +117,7 @@ Result<FlowCatalog::Saved> FlowCatalog::Save(std::string_view yaml, const std::s
       std::error_code ec;
       for (int n = 2; fs::exists(path, ec); ++n) path = dir_ / f.namespace_ / (f.id + "." + std::to_string(n) + ".yml");
     }
-    RETURN_IF_ERROR(WriteFileAtomically(path, yaml));
+    RETURN_IF_ERROR(flow::WriteFileAtomically(path, yaml));
     folder_.Invalidate(path);
     changes = RefreshLocked();
     for (const auto& loaded : changes.loaded)

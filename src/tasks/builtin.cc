@@ -14,6 +14,7 @@ void RegisterBuiltinTasks(flow::TaskRegistry& registry) {
   RegisterS3Tasks(registry);
   RegisterModelsTasks(registry);
   RegisterGitTasks(registry);
+  RegisterGitSyncTasks(registry);
   RegisterStorageTasks(registry);
   RegisterNamespaceTasks(registry);
   RegisterExecutionTasks(registry);

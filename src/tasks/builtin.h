@@ -22,6 +22,7 @@ void RegisterHttpTasks(flow::TaskRegistry& registry);
 void RegisterS3Tasks(flow::TaskRegistry& registry);
 void RegisterModelsTasks(flow::TaskRegistry& registry);
 void RegisterGitTasks(flow::TaskRegistry& registry);
+void RegisterGitSyncTasks(flow::TaskRegistry& registry);
 void RegisterStorageTasks(flow::TaskRegistry& registry);
 void RegisterNamespaceTasks(flow::TaskRegistry& registry);
 void RegisterExecutionTasks(flow::TaskRegistry& registry);
