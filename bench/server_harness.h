@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -121,5 +123,29 @@ SchedTimes ProcSchedTimes(pid_t pid);
 // The q-quantile (0..1) of `values` by nearest rank; sorts `values`. 0 when
 // empty.
 double Percentile(std::vector<double>& values, double q);
+
+// What a load phase measured.
+struct Load {
+  double seconds = 0;
+  std::vector<double> latency_ms;
+  std::map<int, long> statuses;     // HTTP status -> count; 0: connection lost
+  std::vector<std::string> bodies;  // of 200 answers, when kept
+  SchedTimes server;                // the server's CPU and run-queue wait during the phase (set by the caller)
+  long ok() const { return statuses.count(200) ? statuses.at(200) : 0; }
+};
+
+// `connections` clients send `request` for `seconds`. With `per_minute` 0
+// each sends its next request as soon as it has the answer (closed loop: the
+// most the server does); else the clients together send `per_minute`
+// requests a minute on a fixed schedule (open loop), and latency counts from
+// each request's scheduled instant, so time a request waited behind a slow
+// one is counted, not omitted. `make_request` (when set) makes each request
+// instead of `request` (client index, request index).
+Load Drive(uint16_t port, const std::string& request, int connections, double seconds, bool keep_bodies,
+           double per_minute = 0, const std::function<std::string(int, long)>& make_request = {});
+
+// One line of answers per minute and latency percentiles, the server's CPU,
+// and the count of each non-200 status.
+void PrintLoad(const char* what, Load& l);
 
 }  // namespace floe::bench

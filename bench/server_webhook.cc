@@ -43,7 +43,10 @@
 
 namespace {
 
+using floe::bench::Drive;
+using floe::bench::Load;
 using floe::bench::Percentile;
+using floe::bench::PrintLoad;
 
 std::string WebhookFlow(const std::string& id, bool wait) {
   return "id: " + id +
@@ -52,80 +55,6 @@ std::string WebhookFlow(const std::string& id, bool wait) {
          (wait ? "    wait: true\n" : "") +
          "tasks:\n  - id: out\n    type: io.kestra.plugin.core.output.OutputValues\n    values:\n"
          "      n: \"{{ trigger.body.n }}\"\n";
-}
-
-struct Load {
-  double seconds = 0;
-  std::vector<double> latency_ms;
-  std::map<int, long> statuses;     // HTTP status -> count; 0: connection lost
-  std::vector<std::string> bodies;  // of 200 answers, when kept
-  floe::bench::SchedTimes server;   // the server's CPU and run-queue wait during the phase
-  long ok() const { return statuses.count(200) ? statuses.at(200) : 0; }
-};
-
-// `connections` clients send `request` for `seconds`. With `per_minute` 0
-// each sends its next request as soon as it has the answer (closed loop: the
-// most the server does); else the clients together send `per_minute`
-// requests a minute on a fixed schedule (open loop), and latency counts from
-// each request's scheduled instant, so time a request waited behind a slow
-// one is counted, not omitted.
-Load Drive(uint16_t port, const std::string& request, int connections, double seconds, bool keep_bodies,
-           double per_minute = 0) {
-  std::vector<Load> per(connections);
-  std::vector<std::thread> clients;
-  auto start = std::chrono::steady_clock::now();
-  auto until = start + std::chrono::duration<double>(seconds);
-  for (int c = 0; c < connections; ++c)
-    clients.emplace_back([&, c] {
-      Load& mine = per[c];
-      floe::bench::HttpConnection conn;
-      for (long k = 0; std::chrono::steady_clock::now() < until; ++k) {
-        auto t0 = std::chrono::steady_clock::now();
-        if (per_minute > 0) {
-          t0 = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                           std::chrono::duration<double>(static_cast<double>(k * connections + c) * 60 / per_minute));
-          if (t0 >= until) break;
-          std::this_thread::sleep_until(t0);
-        }
-        if (!conn.connected() && !conn.Connect(port)) {
-          ++mine.statuses[0];
-          std::this_thread::sleep_for(std::chrono::milliseconds(1));
-          continue;
-        }
-        if (per_minute == 0) t0 = std::chrono::steady_clock::now();
-        auto answer = conn.Send(request);
-        if (!answer) {
-          ++mine.statuses[0];
-          continue;
-        }
-        mine.latency_ms.push_back(floe::bench::MsSince(t0));
-        ++mine.statuses[answer->status];
-        if (keep_bodies && answer->status == 200) mine.bodies.push_back(std::move(answer->body));
-      }
-    });
-  for (auto& t : clients) t.join();
-  Load all;
-  all.seconds = floe::bench::MsSince(start) / 1000;
-  for (auto& l : per) {
-    all.latency_ms.insert(all.latency_ms.end(), l.latency_ms.begin(), l.latency_ms.end());
-    for (auto [s, n] : l.statuses) all.statuses[s] += n;
-    for (auto& b : l.bodies) all.bodies.push_back(std::move(b));
-  }
-  return all;
-}
-
-void PrintLoad(const char* what, Load& l) {
-  double p50 = Percentile(l.latency_ms, 0.5), p99 = Percentile(l.latency_ms, 0.99);
-  std::printf("  %-40s %8.0f answers/min (%ld in %.1f s)  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms\n", what,
-              static_cast<double>(l.ok()) * 60 / l.seconds, l.ok(), l.seconds, p50, p99,
-              l.latency_ms.empty() ? 0 : l.latency_ms.back());
-  std::printf(
-      "    server: %.0f ms CPU (%.3f ms per answer), %.0f ms runnable waiting for a CPU (%.0f%% of the phase)\n",
-      l.server.cpu_ms, l.ok() ? l.server.cpu_ms / static_cast<double>(l.ok()) : 0, l.server.wait_ms,
-      l.server.wait_ms / (l.seconds * 10));
-  for (auto [status, n] : l.statuses)
-    if (status != 200)
-      std::printf("    %ld answers with HTTP status %d%s\n", n, status, status ? "" : " (connection lost)");
 }
 
 // The store, read-only, beside the running or stopped server.

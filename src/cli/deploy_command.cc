@@ -44,8 +44,8 @@ Result<std::map<SyncKey, std::string>> ServerFlows(const ServerClient& client, c
   for (const auto& f : results->AsList()) {
     std::string ns = Text(f, "namespace"), id = Text(f, "id");
     if (!scope.Covers(ns) || (scope.namespace_.empty() && !namespaces.count(ns))) continue;
-    ASSIGN_OR_RETURN(tmpl::Value full, client.Json("GET", "/api/v1/flows/" + UrlEncode(ns) + "/" + UrlEncode(id) +
-                                                              "?source=true"));
+    ASSIGN_OR_RETURN(tmpl::Value full,
+                     client.Json("GET", "/api/v1/flows/" + UrlEncode(ns) + "/" + UrlEncode(id) + "?source=true"));
     out[flow::FlowSyncKey(ns, id)] = Text(full, "source");
   }
   return out;
@@ -89,8 +89,7 @@ Status Apply(const ServerClient& client, const flow::SyncPlan& flows, const flow
   for (const auto& key : uploads) {
     auto [ns, path] = flow::SplitSyncKey(key);
     std::string boundary = "floe-" + NewId();
-    std::string body = "--" + boundary +
-                       "\r\nContent-Disposition: form-data; name=\"fileContent\"; filename=\"" +
+    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"fileContent\"; filename=\"" +
                        fs::path(path).filename().string() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
                        wanted.files.at(key) + "\r\n--" + boundary + "--\r\n";
     RETURN_IF_ERROR(client
@@ -135,12 +134,14 @@ void DeployCommand::Add(CLI::App& app) {
 std::optional<int> DeployCommand::Run(const ServerClient* client) {
   Options& o = *options_;
   if (!o.cmd->parsed()) return std::nullopt;
-  if (!client)
-    return Report(InvalidArgument("floe deploy needs a server: --server http://host:8080 or $FLOE_SERVER"));
+  if (!client) return Report(InvalidArgument("floe deploy needs a server: --server http://host:8080 or $FLOE_SERVER"));
   TempDir clone;
   fs::path dir = o.source;
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
+  // A bare repository is a folder too, but its flows are in its commits.
+  bool bare_repository = fs::is_regular_file(dir / "HEAD", ec) && fs::is_directory(dir / "objects", ec) &&
+                         fs::is_directory(dir / "refs", ec);
+  if (!fs::is_directory(dir, ec) || bare_repository || (!o.branch.empty() && fs::exists(dir / ".git", ec))) {
     clone.path = fs::temp_directory_path() / ("floe-deploy-" + NewId());
     git::CloneOptions options{.url = o.source, .directory = clone.path, .branch = o.branch};
     if (Status s = git::Clone(options); !s.ok()) return Report(std::move(s).WithContext("floe deploy"));
@@ -148,7 +149,7 @@ std::optional<int> DeployCommand::Run(const ServerClient* client) {
     std::printf("cloned %s at %s\n", git::UrlForMessages(o.source).c_str(), commit.ok() ? commit->c_str() : "?");
     dir = clone.path;
   } else if (!o.branch.empty()) {
-    return Report(InvalidArgument("--branch is for a git URL; '" + o.source + "' is a folder"));
+    return Report(InvalidArgument("--branch is for a git repository; '" + o.source + "' is a plain folder"));
   }
   flow::SyncScope scope{.namespace_ = o.ns};
   auto wanted = flow::ReadFlowFolder(dir, runtime::BuiltinRegistry(), scope);
@@ -171,10 +172,10 @@ std::optional<int> DeployCommand::Run(const ServerClient* client) {
   size_t kept = o.remove ? 0 : would.deleted.size() + would_files.deleted.size();
   size_t added = flows.added.size() + files.added.size(), changed = flows.changed.size() + files.changed.size(),
          deleted = flows.deleted.size() + files.deleted.size();
-  std::printf("deploy%s: %zu to add, %zu to change, %zu to delete, %zu unchanged%s\n", o.dry_run ? " (dry run)" : "",
-              added, changed, deleted, flows.unchanged + files.unchanged,
-              kept ? (", " + std::to_string(kept) + " on the server but not in the source (kept: no --delete)").c_str()
-                   : "");
+  std::printf(
+      "deploy%s: %zu to add, %zu to change, %zu to delete, %zu unchanged%s\n", o.dry_run ? " (dry run)" : "", added,
+      changed, deleted, flows.unchanged + files.unchanged,
+      kept ? (", " + std::to_string(kept) + " on the server but not in the source (kept: no --delete)").c_str() : "");
   if (o.dry_run || (flows.empty() && files.empty())) return kExitOk;
   if (Status s = Apply(*client, flows, files, *wanted); !s.ok())
     return Report(std::move(s).WithContext("deploy stopped part way; run it again to finish"));

@@ -262,6 +262,7 @@ state::Execution ExecutionFromJson(const tmpl::Value& j) {
       run.id = Text(r, "id");
       run.execution_id = e.id;
       run.task_id = Text(r, "taskId");
+      run.task_type = Text(r, "taskType");
       run.parent_id = Text(r, "parentTaskRunId");
       if (const tmpl::Value* a = r.Get("attempt"); a && a->is_int()) run.attempt = static_cast<int>(a->AsInt());
       run.state = Current(r.Get("state"));

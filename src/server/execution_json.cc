@@ -80,6 +80,7 @@ tmpl::Value ExecutionJson(const state::Execution& e, int flow_revision) {
     run.Set("namespace", e.namespace_);
     run.Set("flowId", e.flow_id);
     run.Set("taskId", r.task_id);
+    run.Set("taskType", r.task_type);  // floe's addition: Kestra's clients ignore it
     if (!r.parent_id.empty()) run.Set("parentTaskRunId", r.parent_id);
     tmpl::Value loop = ParsedOr(r.loop_values_json, tmpl::Value(tmpl::ValueList{}));
     if (loop.is_list() && !loop.AsList().empty()) {

@@ -66,6 +66,8 @@ CREATE TABLE IF NOT EXISTS executions (
 );
 CREATE INDEX IF NOT EXISTS executions_by_flow ON executions(namespace, flow_id, id);
 CREATE INDEX IF NOT EXISTS executions_by_created ON executions(created_ms, id);
+-- Covering for counts by state with a namespace or flow (the API's searches).
+CREATE INDEX IF NOT EXISTS executions_by_state ON executions(state, created_ms, id, namespace, flow_id);
 CREATE TABLE IF NOT EXISTS execution_states (
   execution_id TEXT NOT NULL REFERENCES executions(id),
   state TEXT NOT NULL,

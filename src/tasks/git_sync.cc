@@ -70,14 +70,16 @@ void LogPlan(flow::TaskContext& ctx, const flow::SyncPlan& plan, const char* wha
   for (std::string line; std::getline(lines, line);) ctx.Log(LogLevel::kInfo, (dry_run ? "(dry run) " : "") + line);
   ctx.Log(LogLevel::kInfo, std::to_string(plan.added.size()) + " added, " + std::to_string(plan.changed.size()) +
                                " updated, " + std::to_string(plan.deleted.size()) + " deleted, " +
-                               std::to_string(plan.unchanged) + " unchanged" + (dry_run ? " (dry run: none made)" : ""));
+                               std::to_string(plan.unchanged) + " unchanged" +
+                               (dry_run ? " (dry run: none made)" : ""));
 }
 
 class SyncFlowsTask final : public flow::Task {
  public:
   Result<Value> Run(flow::TaskContext& ctx) override {
     fs::path flows_dir = ctx.FlowsDir();
-    if (flows_dir.empty()) return Status(StatusCode::kFailedPrecondition, "git.SyncFlows: this executor has no flows folder");
+    if (flows_dir.empty())
+      return Status(StatusCode::kFailedPrecondition, "git.SyncFlows: this executor has no flows folder");
     ASSIGN_OR_RETURN(std::string target, ctx.RequiredString("targetNamespace"));
     ASSIGN_OR_RETURN(bool children, ctx.BoolOr("includeChildNamespaces", false));
     ASSIGN_OR_RETURN(bool remove, ctx.BoolOr("delete", false));
@@ -111,7 +113,8 @@ class SyncFlowsTask final : public flow::Task {
         for (int n = 2; fs::exists(path, ec); ++n) path = flows_dir / ns / (id + "." + std::to_string(n) + ".yml");
         RETURN_IF_ERROR(flow::WriteFileAtomically(path, wanted.flows.at(key)));
       }
-      for (const auto& key : plan.changed) RETURN_IF_ERROR(flow::WriteFileAtomically(paths.at(key), wanted.flows.at(key)));
+      for (const auto& key : plan.changed)
+        RETURN_IF_ERROR(flow::WriteFileAtomically(paths.at(key), wanted.flows.at(key)));
       for (const auto& key : plan.deleted) {
         std::error_code ec;
         fs::remove(paths.at(key), ec);
@@ -128,7 +131,8 @@ class SyncNamespaceFilesTask final : public flow::Task {
  public:
   Result<Value> Run(flow::TaskContext& ctx) override {
     fs::path root = ctx.NamespaceFilesRoot();
-    if (root.empty()) return Status(StatusCode::kFailedPrecondition, "git.SyncNamespaceFiles: this executor has no namespace files");
+    if (root.empty())
+      return Status(StatusCode::kFailedPrecondition, "git.SyncNamespaceFiles: this executor has no namespace files");
     ASSIGN_OR_RETURN(std::string ns, ctx.RequiredString("namespace"));
     ASSIGN_OR_RETURN(bool remove, ctx.BoolOr("delete", false));
     ASSIGN_OR_RETURN(bool dry_run, ctx.BoolOr("dryRun", false));
