@@ -1,6 +1,8 @@
 #include "core/strings.h"
 
 #include <fnmatch.h>
+#include <locale.h>
+#include <wctype.h>
 
 #include <algorithm>
 #include <cctype>
@@ -194,6 +196,70 @@ size_t Utf8SequenceLength(std::string_view s) {
 }
 
 }  // namespace
+
+namespace {
+
+// Code point and length of the valid UTF-8 sequence at s[i] (ASCII included); {0, 0} when invalid.
+std::pair<unsigned, size_t> DecodeUtf8At(std::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return {c, 1};
+  size_t n = Utf8SequenceLength(s.substr(i));
+  if (n == 0) return {0, 0};
+  unsigned code = c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+  for (size_t k = 1; k < n; ++k) code = (code << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return {code, n};
+}
+
+void EncodeUtf8(std::string& out, unsigned code) {
+  if (code < 0x10000) return AppendUtf8(out, code);
+  out += static_cast<char>(0xF0 | (code >> 18));
+  out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+  out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+  out += static_cast<char>(0x80 | (code & 0x3F));
+}
+
+// glibc's C.UTF-8 case tables, without touching the process's locale.
+locale_t Utf8Locale() {
+  static locale_t locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0));
+  return locale;
+}
+
+enum class CaseMode { kUpper, kLower, kTitle, kCapitalize };
+
+std::string MapCase(std::string_view s, CaseMode mode) {
+  locale_t loc = Utf8Locale();
+  std::string out;
+  out.reserve(s.size());
+  bool word_start = true, first = true;
+  for (size_t i = 0; i < s.size();) {
+    auto [code, n] = DecodeUtf8At(s, i);
+    if (n == 0) {  // not UTF-8: kept as it is
+      out += s[i++];
+      word_start = true;
+      continue;
+    }
+    bool upper = mode == CaseMode::kUpper || (mode == CaseMode::kTitle && word_start) ||
+                 (mode == CaseMode::kCapitalize && first);
+    wint_t w = static_cast<wint_t>(code);
+    wint_t mapped = loc ? (upper ? towupper_l(w, loc) : towlower_l(w, loc))
+                        : (code < 0x80 ? static_cast<wint_t>(upper ? std::toupper(static_cast<int>(code))
+                                                                   : std::tolower(static_cast<int>(code)))
+                                       : w);
+    EncodeUtf8(out, static_cast<unsigned>(mapped));
+    bool alnum = loc ? iswalnum_l(w, loc) != 0 : std::isalnum(static_cast<int>(code < 0x80 ? code : 0)) != 0;
+    word_start = !alnum;
+    first = false;
+    i += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Utf8ToUpper(std::string_view s) { return MapCase(s, CaseMode::kUpper); }
+std::string Utf8ToLower(std::string_view s) { return MapCase(s, CaseMode::kLower); }
+std::string Utf8ToTitle(std::string_view s) { return MapCase(s, CaseMode::kTitle); }
+std::string Utf8Capitalize(std::string_view s) { return MapCase(s, CaseMode::kCapitalize); }
 
 void AppendJsonQuoted(std::string& out, std::string_view s) {
   out += '"';

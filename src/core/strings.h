@@ -31,6 +31,17 @@ std::optional<size_t> ParseIndex(std::string_view digits);
 // A Unicode code point (below 0x10000) as UTF-8, appended to `out`.
 void AppendUtf8(std::string& out, unsigned code);
 
+// Case mappings of UTF-8 text by code point (Unicode's simple mappings, from
+// glibc's C.UTF-8 tables: "ünï" -> "ÜNÏ", as Java's and Python's do for
+// nearly all text); bytes that are not valid UTF-8 stay as they are. Title:
+// the first letter of each word upper, the others lower (a word starts after
+// any character that is not a letter or a digit); Capitalize: the first
+// character upper, the rest lower.
+std::string Utf8ToUpper(std::string_view s);
+std::string Utf8ToLower(std::string_view s);
+std::string Utf8ToTitle(std::string_view s);
+std::string Utf8Capitalize(std::string_view s);
+
 // `s` as a JSON string literal, quotes included, appended to `out`. Bytes
 // that are not valid UTF-8 become \ufffd, so the result is always valid JSON.
 void AppendJsonQuoted(std::string& out, std::string_view s);

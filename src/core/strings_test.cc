@@ -46,6 +46,9 @@ TEST(StringsTest, ParseHeaderLine) {
 }  // namespace
 }  // namespace floe
 
+namespace floe {
+namespace {
+
 TEST(StringsTest, JsonQuoteKeepsUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(JsonQuote("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
   // A lone continuation byte, a truncated sequence, an overlong form and a surrogate.
@@ -57,3 +60,6 @@ TEST(StringsTest, JsonQuoteKeepsUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(JsonQuote("\xED\xA0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
   EXPECT_EQ(JsonQuote("bad \xFF\xFE bytes\n"), "\"bad \\ufffd\\ufffd bytes\\n\"");
 }
+
+}  // namespace
+}  // namespace floe

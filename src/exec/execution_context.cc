@@ -240,6 +240,10 @@ Status RunningExecution::SetLabels(const std::vector<std::pair<std::string, std:
   for (const auto& [k, v] : labels)
     if (k.starts_with("system."))
       return InvalidArgument("label '" + k + "': labels starting with 'system.' are reserved for floe");
+  return StoreLabels(labels);
+}
+
+Status RunningExecution::StoreLabels(const std::vector<std::pair<std::string, std::string>>& labels) {
   std::unique_lock lock(context_mu_);
   tmpl::ValueMap updated = labels_.is_map() ? labels_.AsMap() : tmpl::ValueMap{};
   // Stored and seen masked: a label shows in every listing.

@@ -347,20 +347,23 @@ Status StopProcessGroups(state::Store& store, const state::Execution& execution,
 
 Status Executor::Recover(const std::string& execution_id) {
   ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id));
-  RETURN_IF_ERROR(NotIn(c.execution, {State::kCreated, State::kQueued, State::kRunning, State::kKilling}, "recover"));
+  RETURN_IF_ERROR(NotIn(
+      c.execution, {State::kCreated, State::kQueued, State::kRunning, State::kKilling, State::kRestarted}, "recover"));
   auto flow = StoredFlow(c.execution);
   if (!flow.ok()) {
     return env_->TransitionExecution(c.execution, State::kFailed,
                                      {.error = "cannot resume: " + flow.status().message()});
   }
   RunningExecution running(*env_, *flow);
-  RETURN_IF_ERROR(running.Restore(c.execution, RestoreMode::kRecover, std::move(c.lock)));
+  // A restart its process did not get to run is still a restart.
+  RestoreMode mode = c.execution.state == State::kRestarted ? RestoreMode::kRestart : RestoreMode::kRecover;
+  RETURN_IF_ERROR(running.Restore(c.execution, mode, std::move(c.lock)));
   return running.Run();
 }
 
 Result<std::vector<std::string>> Executor::RecoverAll() {
   std::vector<std::string> recovered;
-  for (State s : {State::kRunning, State::kKilling, State::kQueued, State::kCreated}) {
+  for (State s : {State::kRunning, State::kKilling, State::kQueued, State::kCreated, State::kRestarted}) {
     ASSIGN_OR_RETURN(auto executions, store_.ListExecutions({.state = s, .limit = 100000}));
     // Oldest first, as they were started.
     for (auto it = executions.rbegin(); it != executions.rend(); ++it) {
@@ -487,8 +490,11 @@ Status Executor::Restart(const std::string& execution_id) {
   return job->running->Run();
 }
 
-Status Executor::SubmitRestart(const std::string& execution_id) {
+Status Executor::SubmitRestart(const std::string& execution_id, state::Execution* restarted) {
   ASSIGN_OR_RETURN(auto job, PrepareRestart(execution_id));
+  if (restarted) {
+    ASSIGN_OR_RETURN(*restarted, store_.GetExecution(execution_id));
+  }
   return Enqueue(std::move(job));
 }
 

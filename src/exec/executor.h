@@ -157,7 +157,9 @@ class Executor {
   Status Restart(const std::string& execution_id);
   // The same on the executor's pool: the checks are made here, the rest
   // runs later (the API's restart).
-  Status SubmitRestart(const std::string& execution_id);
+  // `restarted`, when given, gets the execution as it is once restarted
+  // (RESTARTED), before it runs.
+  Status SubmitRestart(const std::string& execution_id, state::Execution* restarted = nullptr);
   // A new execution of the same flow revision and inputs that keeps every
   // task run that ended before `task_id` first started, and runs the rest.
   // The tasks it runs again read the Iceberg snapshots they read the first

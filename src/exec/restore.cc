@@ -97,6 +97,10 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
       break;
     case RestoreMode::kRestart:
       Log("", "", LogLevel::kInfo, "restarting execution " + execution_.id + " from its failed tasks");
+      // Kestra's RESTARTED, recorded before it runs again, and its label.
+      if (execution_.state != State::kRestarted)
+        RETURN_IF_ERROR(env_.TransitionExecution(execution_, State::kRestarted, {.error = ""}));
+      RETURN_IF_ERROR(StoreLabels({{"system.restarted", "true"}}));
       break;
     case RestoreMode::kExpirePause:
       expire_pauses_ = true;

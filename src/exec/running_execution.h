@@ -232,7 +232,9 @@ class RunningExecution {
                                    RunTaskContext& ctx);
   Status CheckResumeInputs();
 
+  // Adds labels (execution.Labels: system.* refused); StoreLabels takes floe's own too.
   Status SetLabels(const std::vector<std::pair<std::string, std::string>>& labels);
+  Status StoreLabels(const std::vector<std::pair<std::string, std::string>>& labels);
   // Records a task run's state as {{ tasks.<id>.state }} (nested under its
   // loop values inside iterations: tasks.<id>.<value>.state).
   void SetTaskState(const state::TaskRun& run);

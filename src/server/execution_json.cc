@@ -63,6 +63,13 @@ tmpl::Value ExecutionJson(const state::Execution& e, int flow_revision) {
   out.Set("tenantId", "main");
   out.Set("originalId", e.id);
   out.Set("deleted", false);
+  // Kestra's metadata: the attempt counts restarts.
+  int64_t restarts = 0;
+  for (const auto& h : e.history) restarts += h.state == state::State::kRestarted;
+  tmpl::ValueMap metadata;
+  metadata.Set("attemptNumber", 1 + restarts);
+  if (!e.history.empty()) metadata.Set("originalCreatedDate", FormatTimestamp(e.history.front().at));
+  out.Set("metadata", tmpl::Value(std::move(metadata)));
   out.Set("state", StateJson(e.state, e.history));
   out.Set("inputs", MaskSealed(ParsedOr(e.inputs_json, tmpl::Value(tmpl::ValueMap{}))));
   out.Set("outputs", ExecutionOutputs(e));

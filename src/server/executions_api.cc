@@ -373,10 +373,10 @@ class ExecutionRoutes {
     RETURN_IF_ERROR(AddApiRoute(r, "POST", "/executions/{executionId}/restart",
                                 "Run a failed or killed execution again from its failed tasks",
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
-                                  std::string id = q.PathParam("executionId");
-                                  RETURN_IF_ERROR(executor_.SubmitRestart(id));
-                                  ASSIGN_OR_RETURN(Execution e, store_.GetExecution(id));
-                                  return JsonResponse(200, Json(e));
+                                  // Answered as Kestra does: the execution RESTARTED, before it runs.
+                                  Execution restarted;
+                                  RETURN_IF_ERROR(executor_.SubmitRestart(q.PathParam("executionId"), &restarted));
+                                  return JsonResponse(200, Json(restarted));
                                 }));
     RETURN_IF_ERROR(AddApiRoute(r, "POST", "/executions/{executionId}/replay",
                                 "A new execution that runs again from a task (?taskRunId= or ?taskId=)",

@@ -274,8 +274,8 @@ Result<std::unique_ptr<FloeServer>> FloeServer::Start(runtime::Home home, const 
   // Executions a previous process left unfinished, listed before anything
   // new is submitted so that recovery never races a fresh submission.
   std::vector<std::string> unfinished;
-  for (state::State s :
-       {state::State::kRunning, state::State::kKilling, state::State::kQueued, state::State::kCreated}) {
+  for (state::State s : {state::State::kRunning, state::State::kKilling, state::State::kQueued, state::State::kCreated,
+                         state::State::kRestarted}) {
     ASSIGN_OR_RETURN(auto executions, impl->rt->store().ListExecutions({.state = s, .limit = 100000}));
     for (auto it = executions.rbegin(); it != executions.rend(); ++it) unfinished.push_back(it->id);
   }

@@ -1,10 +1,12 @@
 #include "server/namespaces_api.h"
 
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "core/duration.h"
 #include "server/multipart.h"
+#include "server/zip_archive.h"
 #include "tmpl/json.h"
 
 namespace floe::server {
@@ -150,6 +152,51 @@ class NamespaceRoutes {
                                   ASSIGN_OR_RETURN(bool deleted, store_.KvDelete(ns, q.PathParam("key")));
                                   return JsonResponse(200, Value(deleted));
                                 }));
+    RETURN_IF_ERROR(AddApiRoute(r, "DELETE", "/namespaces/{namespace}/kv",
+                                "Delete several KV values ({\"keys\": [...]}) -> {\"keys\": those deleted}",
+                                [this](const HttpRequest& q) -> Result<HttpResponse> {
+                                  ASSIGN_OR_RETURN(std::string ns, Namespace(q));
+                                  auto body = tmpl::ParseJson(q.body);
+                                  const Value* keys = body.ok() && body->is_map() ? body->Get("keys") : nullptr;
+                                  if (!keys || !keys->is_list())
+                                    return InvalidArgument("the body is {\"keys\": [\"k1\", ...]}");
+                                  ValueList deleted;
+                                  for (const Value& k : keys->AsList()) {
+                                    if (!k.is_string())
+                                      return InvalidArgument("each key is a string, not " + tmpl::ToJson(k));
+                                    ASSIGN_OR_RETURN(bool gone, store_.KvDelete(ns, k.AsString()));
+                                    if (gone) deleted.push_back(k);
+                                  }
+                                  return JsonResponse(200, Value::MakeMap({{"keys", Value(std::move(deleted))}}));
+                                }));
+    RETURN_IF_ERROR(AddApiRoute(
+        r, "GET", "/namespaces/{namespace}/files/search",
+        "The paths of a namespace's files that contain ?q=", [this](const HttpRequest& q) -> Result<HttpResponse> {
+          ASSIGN_OR_RETURN(auto files, AllFiles(q));
+          std::string text = q.QueryValue("q").value_or("");
+          ValueList out;
+          for (const auto& [path, file] : files)
+            if (path.find(text) != std::string::npos) out.push_back(Value(path));
+          return JsonResponse(200, Value(std::move(out)));
+        }));
+    RETURN_IF_ERROR(
+        AddApiRoute(r, "GET", "/namespaces/{namespace}/files/export", "A namespace's files as a zip",
+                    [this](const HttpRequest& q) -> Result<HttpResponse> {
+                      ASSIGN_OR_RETURN(auto files, AllFiles(q));
+                      std::vector<std::pair<std::string, std::string>> entries;
+                      for (const auto& [path, file] : files) {
+                        std::ifstream in(file, std::ios::binary);
+                        std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                        if (!in && !in.eof()) return IoError("cannot read " + path);
+                        entries.emplace_back(path.substr(1), std::move(data));
+                      }
+                      ASSIGN_OR_RETURN(std::string zip, ZipArchive(entries));
+                      HttpResponse resp{.status = 200, .body = std::move(zip)};
+                      resp.headers.Set("Content-Type", "application/octet-stream");
+                      resp.headers.Set("Content-Disposition",
+                                       "attachment; filename=\"" + q.PathParam("namespace") + "_files.zip\"");
+                      return resp;
+                    }));
     RETURN_IF_ERROR(AddApiRoute(r, "GET", "/namespaces/{namespace}/files", "A namespace file (?path=)",
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
                                   ASSIGN_OR_RETURN(fs::path p, FileOf(q, "path"));
@@ -237,6 +284,19 @@ class NamespaceRoutes {
   }
 
  private:
+  // Every file of the request's namespace: "/a/b.sql" -> its path on disk, sorted.
+  Result<std::map<std::string, fs::path>> AllFiles(const HttpRequest& q) {
+    ASSIGN_OR_RETURN(std::string ns, Namespace(q));
+    std::map<std::string, fs::path> out;
+    fs::path base = root_ / ns;
+    std::error_code ec;
+    if (!fs::is_directory(base, ec)) return out;
+    for (auto it = fs::recursive_directory_iterator(base, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+      if (it->is_regular_file()) out["/" + fs::relative(it->path(), base).generic_string()] = it->path();
+    if (ec) return IoError("cannot list the files of namespace " + ns + ": " + ec.message());
+    return out;
+  }
   Result<std::string> Namespace(const HttpRequest& q) {
     std::string ns = q.PathParam("namespace");
     if (!ValidNamespace(ns))

@@ -7,6 +7,9 @@
 //   GET    /namespaces/{namespace}/kv/{key}         {"type": "STRING|NUMBER|BOOLEAN|JSON", "value"}; 404; 410 expired
 //   PUT    /namespaces/{namespace}/kv/{key}         the body is the value (JSON, or else text); header ttl: PT1H
 //   DELETE /namespaces/{namespace}/kv/{key}         true when it existed
+//   DELETE /namespaces/{namespace}/kv               {"keys": [...]} -> {"keys": those that existed}
+//   GET    /namespaces/{namespace}/files/search     ?q=: the paths that contain it
+//   GET    /namespaces/{namespace}/files/export     every file, as a zip
 //   GET    /namespaces/{namespace}/files            ?path=/a/b.sql: the file
 //   GET    /namespaces/{namespace}/files/stats      ?path=: {"fileName", "type": "File|Directory", "size", ...}
 //   GET    /namespaces/{namespace}/files/directory  ?path=/: its entries

@@ -17,7 +17,8 @@ using tmpl::ValueMap;
 constexpr state::State kStates[] = {state::State::kCreated,   state::State::kQueued,  state::State::kRunning,
                                     state::State::kPaused,    state::State::kKilling, state::State::kSuccess,
                                     state::State::kWarning,   state::State::kFailed,  state::State::kKilled,
-                                    state::State::kCancelled, state::State::kRetried, state::State::kSkipped};
+                                    state::State::kCancelled, state::State::kRetried, state::State::kSkipped,
+                                    state::State::kRestarted};
 
 struct DayTotals {
   std::map<state::State, int64_t> counts;

@@ -2,8 +2,9 @@
 
 namespace floe::state {
 namespace {
-constexpr std::string_view kNames[] = {"CREATED", "QUEUED",  "RUNNING", "PAUSED",    "RETRYING", "SUCCESS", "WARNING",
-                                       "FAILED",  "KILLING", "KILLED",  "CANCELLED", "SKIPPED",  "RETRIED"};
+constexpr std::string_view kNames[] = {"CREATED",   "QUEUED",  "RUNNING", "PAUSED",   "RETRYING",
+                                       "SUCCESS",   "WARNING", "FAILED",  "KILLING",  "KILLED",
+                                       "CANCELLED", "SKIPPED", "RETRIED", "RESTARTED"};
 }
 
 std::string_view StateName(State s) { return kNames[static_cast<int>(s)]; }

@@ -31,6 +31,9 @@ enum class State {
   // Kestra's retry with CREATE_NEW_EXECUTION: this execution (and the task
   // run that failed) stopped, and a new execution runs the flow again.
   kRetried,
+  // A failed or killed execution asked to run again from its failed tasks,
+  // before it does (then RUNNING).
+  kRestarted,
 };
 
 std::string_view StateName(State s);  // "CREATED", ...

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <regex>
 
+#include "core/strings.h"
 #include "tmpl/internal/builtins.h"
 #include "tmpl/template.h"
 
@@ -25,32 +26,13 @@ std::string Indent(const std::string& s, int64_t width, bool first) {
 }  // namespace
 
 void AddStringFilters(Environment& env) {
-  auto map_chars = [](int (*f)(int)) {
-    return [f](const Value& in, Args&, RenderState& st) -> Result<Value> {
-      std::string s = Text(in, st);
-      for (char& c : s) c = static_cast<char>(f(static_cast<unsigned char>(c)));
-      return Value(std::move(s));
-    };
+  auto map_case = [](std::string (*f)(std::string_view)) {
+    return [f](const Value& in, Args&, RenderState& st) -> Result<Value> { return Value(f(Text(in, st))); };
   };
-  env.AddFilter("upper", map_chars(::toupper));
-  env.AddFilter("lower", map_chars(::tolower));
-  env.AddFilter("capitalize", [](const Value& in, Args&, RenderState& st) -> Result<Value> {
-    std::string s = Text(in, st);
-    for (size_t i = 0; i < s.size(); ++i)
-      s[i] = static_cast<char>(i == 0 ? std::toupper(static_cast<unsigned char>(s[i]))
-                                      : std::tolower(static_cast<unsigned char>(s[i])));
-    return Value(std::move(s));
-  });
-  env.AddFilter("title", [](const Value& in, Args&, RenderState& st) -> Result<Value> {
-    std::string s = Text(in, st);
-    bool start = true;
-    for (char& c : s) {
-      auto u = static_cast<unsigned char>(c);
-      c = static_cast<char>(start ? std::toupper(u) : std::tolower(u));
-      start = !std::isalnum(u);
-    }
-    return Value(std::move(s));
-  });
+  env.AddFilter("upper", map_case(Utf8ToUpper));
+  env.AddFilter("lower", map_case(Utf8ToLower));
+  env.AddFilter("capitalize", map_case(Utf8Capitalize));
+  env.AddFilter("title", map_case(Utf8ToTitle));
   env.AddFilter("trim", [](const Value& in, Args& args, RenderState& st) -> Result<Value> {
     std::string s = Text(in, st);
     ASSIGN_OR_RETURN(std::string chars, StringArg(st, "trim", args, 0, "chars", " \t\r\n\v\f"));

@@ -11,12 +11,13 @@
 //
 // What: requiring this file (before the SDK) registers one small module per missing name, under the
 // path the SDK expects it at (dist/model/<Name>.js), and lets Node resolve those five names, and
-// nothing else, to it. Node is only asked when its own resolution failed, so a fixed SDK release
-// that ships the real files is used as is. node_modules is not touched.
+// nothing else, to it, only when its own resolution fails. A file that does exist (a fixed SDK
+// release) gets no stand-in and is used as is. node_modules is not touched.
 // Each stand-in is a model class as the SDK's other models are called: constructFromObject(data)
 // and validateJSON(data). It converts nothing: it returns the JSON value it is given (an SLA's
 // labels, the server's edition, the UI sidebars' settings: none of which this test reads).
 
+const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
 
@@ -33,6 +34,7 @@ const standIns = new Set(); // dist/model/<Name>.js of each stand-in
 
 for (const name of MISSING) {
   const filename = path.join(modelDir, `${name}.js`);
+  if (fs.existsSync(filename)) continue; // published after all: the real model is used
   class StandIn {
     // The JSON value itself: no field of these models is read by the test.
     static constructFromObject(data) {
