@@ -322,7 +322,7 @@ struct ExecutionFollower : std::enable_shared_from_this<ExecutionFollower> {
       api->routes.workers.Post([self] { self->Release(); });
       return;
     }
-    if (!responder->Write(FormatSseEvent({.id = "progress", .data = json}))) {
+    if (!WriteEventOrEndBehind(*responder, FormatSseEvent({.id = "progress", .data = json}))) {
       ended = true;
       auto self = shared_from_this();
       api->routes.workers.Post([self] { self->Release(); });
@@ -397,6 +397,38 @@ class ExecutionRoutes {
                                   ASSIGN_OR_RETURN(e, store_.GetExecution(id));
                                   return JsonResponse(200, Json(e));
                                 }));
+    RETURN_IF_ERROR(AddApiRoute(
+        r, "POST", "/executions/{executionId}/state",
+        "Set a task run's state ({\"taskRunId\", \"state\"}) in a failed or killed execution, which restarts from "
+        "there",
+        [this](const HttpRequest& q) -> Result<HttpResponse> {
+          auto body = tmpl::ParseJson(q.body);
+          const Value* run_id = body.ok() && body->is_map() ? body->Get("taskRunId") : nullptr;
+          const Value* name = body.ok() && body->is_map() ? body->Get("state") : nullptr;
+          if (!run_id || !name || !run_id->is_string() || !name->is_string())
+            return InvalidArgument("the body is {\"taskRunId\": \"...\", \"state\": \"SUCCESS|WARNING|FAILED\"}");
+          ASSIGN_OR_RETURN(State to, ReadState(name->AsString()));
+          if (to != State::kSuccess && to != State::kWarning && to != State::kFailed)
+            return InvalidArgument("a task run's state can be set to SUCCESS, WARNING or FAILED, not " +
+                                   name->AsString());
+          std::string id = q.PathParam("executionId");
+          ASSIGN_OR_RETURN(Execution e, store_.GetExecution(id));
+          if (e.state != State::kFailed && e.state != State::kKilled)
+            return FailedPrecondition("execution " + id + " is " + std::string(state::StateName(e.state)) +
+                                      "; a task run's state changes in a failed or killed execution");
+          const state::TaskRun* run = nullptr;
+          for (const auto& r : e.task_runs)
+            if (r.id == run_id->AsString()) run = &r;
+          if (!run) return NotFound("execution " + id + " has no task run " + run_id->AsString());
+          // Only the latest try of a task decides what a restart does.
+          for (const auto& r : e.task_runs)
+            if (r.task_id == run->task_id && r.scope == run->scope && r.attempt > run->attempt)
+              return InvalidArgument("task run " + run->id + " is not the latest attempt of task " + run->task_id);
+          RETURN_IF_ERROR(store_.TransitionTaskRun(run->id, to, SystemClock().Now()));
+          Execution restarted;
+          RETURN_IF_ERROR(executor_.SubmitRestart(id, &restarted));
+          return JsonResponse(200, Json(restarted));
+        }));
     RETURN_IF_ERROR(AddApiRoute(
         r, "POST", "/executions/{executionId}/labels", "Replace an ended execution's labels ([{\"key\", \"value\"}])",
         [this](const HttpRequest& q) -> Result<HttpResponse> {

@@ -13,6 +13,8 @@
 //   POST   /executions/{executionId}/restart     a failed or killed one runs again from its failed tasks
 //   POST   /executions/{executionId}/replay      ?taskRunId= (or taskId=): a new execution from that task
 //   POST   /executions/{executionId}/change-status   ?status= a terminal state, for an ended execution
+//   POST   /executions/{executionId}/state       {"taskRunId", "state"}: a failed or killed execution's task run
+//                                                becomes SUCCESS, WARNING or FAILED, and the execution restarts
 //   POST   /executions/{executionId}/labels      [{"key","value"}] replaces an ended execution's labels
 //   DELETE /executions/{executionId}             ?deleteLogs=true &deleteStorage=true; 204
 //   GET    /executions/{executionId}/file        ?path=floe:///... (or kestra:///...) one of its files

@@ -42,8 +42,8 @@ struct LogFollower : std::enable_shared_from_this<LogFollower> {
     if (closed || e.seq <= last_seq) return;
     last_seq = e.seq;
     if (!Wanted(e)) return;
-    if (!responder->Write(
-            FormatSseEvent({.id = std::to_string(e.seq), .data = tmpl::ToJson(LogJson(e, ns, flow_id))}))) {
+    if (!WriteEventOrEndBehind(
+            *responder, FormatSseEvent({.id = std::to_string(e.seq), .data = tmpl::ToJson(LogJson(e, ns, flow_id))}))) {
       closed = true;
       Close();
     }

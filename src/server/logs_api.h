@@ -9,9 +9,9 @@
 //   DELETE /logs/{executionId}           ?minLevel= &taskId= ... (all by default)
 //   GET    /logs/search                  ?namespace= &flowId= &minLevel= &startDate= &endDate= &q= &page= &size=
 //
-// A stream that falls more than the server's stream buffer behind is closed
-// (after an `overflow` event when it fits); its client reconnects with
-// Last-Event-ID and misses nothing.
+// A client that falls behind by three quarters of the server's stream buffer
+// gets an `overflow` event and the stream ends (sse.h's
+// WriteEventOrEndBehind); it reconnects with Last-Event-ID and misses nothing.
 #pragma once
 
 #include <memory>

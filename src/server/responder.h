@@ -55,8 +55,10 @@ class Responder {
 
   virtual StreamState state() const = 0;
 
-  // Bytes queued for this stream and not yet handed to the kernel.
+  // Bytes queued for this stream and not yet handed to the kernel, and how
+  // many it may hold before it overflows.
   virtual size_t buffered_bytes() const = 0;
+  virtual size_t buffer_limit() const = 0;
 
   // Runs `callback` once when the connection closes for any reason (client
   // gone, overflow, End, server stop); at once if it already has. It runs on

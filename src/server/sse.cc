@@ -48,4 +48,12 @@ std::optional<std::string> LastEventId(const HttpRequest& request) {
   return std::string(id);
 }
 
+bool WriteEventOrEndBehind(Responder& stream, std::string event) {
+  if (stream.buffered_bytes() + event.size() <= stream.buffer_limit() / 4 * 3) return stream.Write(std::move(event));
+  stream.Write(FormatSseEvent(
+      {.event = "overflow", .data = "this client fell too far behind; reconnect with Last-Event-ID to go on"}));
+  stream.End();
+  return false;
+}
+
 }  // namespace floe::server

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "server/http_message.h"
+#include "server/responder.h"
 
 namespace floe::server {
 
@@ -34,5 +35,12 @@ HttpResponse SseResponseHead();
 
 // The request's Last-Event-ID header; nullopt when absent or empty.
 std::optional<std::string> LastEventId(const HttpRequest& request);
+
+// Writes `event` (FormatSseEvent's) to an open stream, unless the client has
+// fallen so far behind that it would fill more than three quarters of the
+// stream's buffer: then the client is told, with an `overflow` event asking
+// it to reconnect with Last-Event-ID, and the stream ends. Returns whether
+// `event` was written.
+bool WriteEventOrEndBehind(Responder& stream, std::string event);
 
 }  // namespace floe::server

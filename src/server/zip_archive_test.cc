@@ -19,9 +19,10 @@ TEST(ZipArchiveTest, PythonsZipfileReadsItBack) {
   auto dir = std::filesystem::temp_directory_path() / ("floe_zip_" + NewId());
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "a.zip", std::ios::binary) << *zip;
-  std::string cmd = "python3 -c \"import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; "
-                    "print(sorted((i.filename, z.read(i).hex()) for i in z.infolist()))\" " +
-                    (dir / "a.zip").string() + " > " + (dir / "out.txt").string();
+  std::string cmd =
+      "python3 -c \"import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; "
+      "print(sorted((i.filename, z.read(i).hex()) for i in z.infolist()))\" " +
+      (dir / "a.zip").string() + " > " + (dir / "out.txt").string();
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream in(dir / "out.txt");
   std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

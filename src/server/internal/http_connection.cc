@@ -385,6 +385,7 @@ class ResponderImpl final : public Responder {
     std::lock_guard lock(mu_);
     return buffered_;
   }
+  size_t buffer_limit() const override { return limit_; }
 
   void OnClose(std::function<void()> callback) override {
     {
