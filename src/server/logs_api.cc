@@ -269,7 +269,9 @@ class LogRoutes {
         f->Close();
       });
       f->CatchUp();
-      if (state::IsTerminal(e->state)) f->CatchUpRest();
+      // Read after subscribing: an execution that ended before is ended here,
+      // one that ends later is ended by its event.
+      f->CheckEnded();
     });
     if (!posted) responder->Send(HttpResponse::JsonError(503, "the server is busy; try again shortly"));
   }
