@@ -38,6 +38,9 @@ const path = require('node:path');
 const readline = require('node:readline');
 
 require('./missing_models.cjs'); // the npm package lacks 5 model files: see that file
+// The SDK's download methods name the global File, which Node 18 (Debian
+// 12's) has only in node:buffer.
+if (typeof globalThis.File === 'undefined') globalThis.File = require('node:buffer').File;
 const sdk = require('@kestra-io/kestra-sdk');
 
 const USER = 'admin@example.com';
