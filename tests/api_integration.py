@@ -15,6 +15,8 @@ http.client only), and proves that:
    order, until `event: end`; a reconnect with Last-Event-ID gets only the
    later lines;
 4. DELETE /executions/{id}/kill answers 202 and the execution ends KILLED;
+   POST /executions/{id}/pause answers 204: the running task finishes, no
+   other starts, and POST /resume carries on to SUCCESS;
 5. a failed execution restarted (POST /restart) runs its failed task again
    and ends SUCCESS; /executions/{id}/follow ends with `id: end` holding it;
 6. POST /replay?taskId= starts a new execution from that task: the tasks
@@ -496,6 +498,51 @@ tasks:
     check(a.status in (409, 422), f"killing an ended execution is refused (409/422): {a!r}")
     a = call("DELETE", "/api/v1/executions/nope-not-an-id/kill")
     check(a.status == 404, f"killing an unknown execution is a 404: {a!r}")
+
+
+def test_pause():
+    section("4b. pause a running execution, then resume it")
+    deploy("""id: steps
+namespace: it.pause
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT2S
+  - id: last
+    type: io.kestra.plugin.core.log.Log
+    message: after the pause
+""")
+    a = run("it.pause", "steps")
+    eid = (a.json or {}).get("id")
+    check(a.status == 200 and eid, f"POST /executions/it.pause/steps: {a!r}")
+    if not eid:
+        return
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        current, doc = state_of(eid)
+        if current == "RUNNING" and task_run(doc, "wait"):
+            break
+        time.sleep(0.05)
+    a = call("POST", f"/api/v1/main/executions/{eid}/pause")
+    check(a.status == 204, f"POST /main/executions/{eid}/pause is a 204: {a!r}")
+    current, _ = state_of(eid)
+    check(current == "PAUSED", f"the execution is PAUSED at once, not {current}")
+    a = call("POST", f"/api/v1/executions/{eid}/pause")
+    check(a.status in (409, 422), f"pausing a paused execution is refused: {a!r}")
+    a = call("POST", "/api/v1/executions/pause/by-ids", [eid])
+    check(a.status == 400 and eid in json.dumps((a.json or {}).get("invalids")),
+          f"bulk pause of a paused execution lists it as invalid: {a!r}")
+    time.sleep(3)  # the Sleep ends; nothing after it starts
+    current, doc = state_of(eid)
+    wait = task_run(doc, "wait") or {}
+    check(current == "PAUSED" and (wait.get("state") or {}).get("current") == "SUCCESS",
+          f"the running task finished and the execution stayed PAUSED: {current} {wait.get('state')}")
+    check(task_run(doc, "last") is None, f"no task started after the pause: {doc.get('taskRunList')}")
+    a = call("POST", f"/api/v1/executions/{eid}/resume")
+    check(a.status == 204, f"POST /executions/{eid}/resume is a 204: {a!r}")
+    current, doc = wait_ended(eid, timeout=15)
+    check(current == "SUCCESS", f"the resumed execution ends SUCCESS, not {current}")
+    check(task_run(doc, "last") is not None, f"the task after the pause ran once resumed: {doc.get('taskRunList')}")
 
 
 # --------------------------------------------------------------------------- 5
@@ -980,7 +1027,7 @@ def main():
             with open(os.path.join(WORK, "server.err")) as f:
                 check(False, "floe server did not start and get ready: " + f.read()[-2000:])
         else:
-            for test in [test_deploy, test_file_input, test_log_follow, test_kill, test_restart, test_replay,
+            for test in [test_deploy, test_file_input, test_log_follow, test_kill, test_pause, test_restart, test_replay,
                          test_paging, test_output_file, test_kv_and_files, test_bulk]:
                 t0 = time.time()
                 try:

@@ -312,7 +312,7 @@ int RecoverCommand(const Home& home) {
   return exit;
 }
 
-// kill, resume, restart, replay: one execution, by id prefix.
+// kill, pause, resume, restart, replay: one execution, by id prefix.
 struct ControlOptions {
   std::string id;
   std::vector<std::string> inputs;  // resume
@@ -321,7 +321,7 @@ struct ControlOptions {
 };
 
 int ControlCommand(const Home& home, std::string_view action, const ControlOptions& opts) {
-  auto session = OpenSession(home, action != "kill");
+  auto session = OpenSession(home, action != "kill" && action != "pause");
   if (!session.ok()) return Report(session.status());
   state::Store& store = (*session)->store();
   exec::Executor& executor = (*session)->executor();
@@ -339,6 +339,13 @@ int ControlCommand(const Home& home, std::string_view action, const ControlOptio
     auto state = store.GetExecutionState(*id);
     if (!state.ok()) return Report(state.status());
     std::printf("execution %s: %s\n", id->c_str(), std::string(state::StateName(*state)).c_str());
+    return kExitOk;
+  }
+  if (action == "pause") {
+    if (Status s = executor.Pause(*id); !s.ok()) return Report(s);
+    std::printf(
+        "execution %s: PAUSED; no task starts, those running finish; 'floe executions resume %s' continues it\n",
+        id->c_str(), id->c_str());
     return kExitOk;
   }
   if (action == "resume") {
@@ -581,6 +588,9 @@ int RunMain(int argc, char** argv) {
   auto* kill_cmd =
       executions_cmd->add_subcommand("kill", "Stop an execution (running shells get SIGTERM, then SIGKILL)");
   kill_cmd->add_option("id", control.id, "Execution id (a unique prefix is enough)")->required();
+  auto* pause_cmd = executions_cmd->add_subcommand(
+      "pause", "Pause a running execution: no task starts from now on, running ones finish");
+  pause_cmd->add_option("id", control.id, "Execution id (a unique prefix is enough)")->required();
   auto* resume_cmd = executions_cmd->add_subcommand("resume", "Continue a paused execution");
   resume_cmd->add_option("id", control.id, "Execution id (a unique prefix is enough)")->required();
   resume_cmd->add_option("--input,-i", control.inputs, "An onResume input as NAME=VALUE (repeatable)");
@@ -654,8 +664,9 @@ int RunMain(int argc, char** argv) {
     if (run_cmd->parsed()) return RemoteRun(client, run.file, run.inputs, run.json, run.detach);
     if (list_cmd->parsed()) return RemoteExecutionsList(client, filter, list_json);
     if (show_cmd->parsed()) return RemoteExecutionsShow(client, show_id, show_json);
-    for (auto [cmd, action] : {std::pair{kill_cmd, "kill"}, std::pair{resume_cmd, "resume"},
-                               std::pair{restart_cmd, "restart"}, std::pair{replay_cmd, "replay"}})
+    for (auto [cmd, action] :
+         {std::pair{kill_cmd, "kill"}, std::pair{pause_cmd, "pause"}, std::pair{resume_cmd, "resume"},
+          std::pair{restart_cmd, "restart"}, std::pair{replay_cmd, "replay"}})
       if (cmd->parsed()) return RemoteControl(client, action, control.id, control.inputs, control.task, control.latest);
     if (logs_cmd->parsed()) return RemoteLogs(client, logs_id, follow);
     if (flows_cmd->parsed()) return RemoteFlows(client);
@@ -680,6 +691,7 @@ int RunMain(int argc, char** argv) {
   if (show_cmd->parsed()) return ExecutionsShow(home, show_id, show_json);
   if (recover_cmd->parsed()) return RecoverCommand(home);
   if (kill_cmd->parsed()) return ControlCommand(home, "kill", control);
+  if (pause_cmd->parsed()) return ControlCommand(home, "pause", control);
   if (resume_cmd->parsed()) return ControlCommand(home, "resume", control);
   if (restart_cmd->parsed()) return ControlCommand(home, "restart", control);
   if (replay_cmd->parsed()) return ControlCommand(home, "replay", control);

@@ -134,6 +134,13 @@ int RemoteControl(const ServerClient& client, const std::string& action, const s
     std::printf("execution %s: %s\n", e->id.c_str(), std::string(state::StateName(now->state)).c_str());
     return kExitOk;
   }
+  if (action == "pause") {
+    if (auto r = client.Call("POST", path + "/pause"); !r.ok()) return Report(r.status());
+    std::printf(
+        "execution %s: PAUSED; no task starts, those running finish; 'floe executions resume %s' continues it\n",
+        e->id.c_str(), e->id.c_str());
+    return kExitOk;
+  }
   std::string target = e->id;
   if (action == "resume") {
     auto inputs = ParseInputFlags(input_flags);

@@ -18,7 +18,7 @@ int RemoteRun(const ServerClient& client, const std::string& file, const std::ve
               bool detach);
 int RemoteExecutionsList(const ServerClient& client, const state::ExecutionFilter& filter, bool json);
 int RemoteExecutionsShow(const ServerClient& client, const std::string& id, bool json);
-// kill, resume (with onResume inputs), restart, replay (from `task`).
+// kill, pause, resume (with onResume inputs), restart, replay (from `task`).
 int RemoteControl(const ServerClient& client, const std::string& action, const std::string& id,
                   const std::vector<std::string>& inputs, const std::string& task, bool latest);
 int RemoteLogs(const ServerClient& client, const std::string& id, bool follow);

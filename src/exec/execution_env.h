@@ -69,6 +69,9 @@ struct ExecutionEnv {
   const Clock& clock() const { return *settings.clock; }
   // Records an execution's new state in the store, then publishes it.
   Status TransitionExecution(const state::Execution& e, state::State to, state::TransitionDetails details = {});
+  // Publishes a state the store recorded at `at` (TransitionExecution's second half).
+  void PublishState(const state::Execution& e, state::State to, Timestamp at,
+                    const std::optional<std::string>& error = std::nullopt);
   // Its files (FILE inputs, earlier outputs) are in this storage;
   // FailedPrecondition naming where they are otherwise.
   Status SameStorage(const state::Execution& e) const;

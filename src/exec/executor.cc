@@ -69,17 +69,21 @@ Executor::~Executor() {
 Status ExecutionEnv::TransitionExecution(const state::Execution& e, State to, state::TransitionDetails details) {
   Timestamp at = clock().Now();
   RETURN_IF_ERROR(store.TransitionExecution(e.id, to, at, details));
-  if (events.has_subscribers()) {
-    ExecutionEvent event{.kind = ExecutionEvent::Kind::kExecutionState};
-    event.execution.id = e.id;
-    event.execution.namespace_ = e.namespace_;
-    event.execution.flow_id = e.flow_id;
-    event.execution.state = to;
-    event.execution.history.push_back({to, at});
-    if (details.error) event.execution.error = *details.error;
-    events.Publish(event);
-  }
+  PublishState(e, to, at, details.error);
   return Status::Ok();
+}
+
+void ExecutionEnv::PublishState(const state::Execution& e, State to, Timestamp at,
+                                const std::optional<std::string>& error) {
+  if (!events.has_subscribers()) return;
+  ExecutionEvent event{.kind = ExecutionEvent::Kind::kExecutionState};
+  event.execution.id = e.id;
+  event.execution.namespace_ = e.namespace_;
+  event.execution.flow_id = e.flow_id;
+  event.execution.state = to;
+  event.execution.history.push_back({to, at});
+  if (error) event.execution.error = *error;
+  events.Publish(event);
 }
 
 Status ExecutionEnv::SameStorage(const state::Execution& e) const {
@@ -319,6 +323,18 @@ Result<Claimed> Claim(state::Store& store, const std::filesystem::path& locks, c
   return Claimed{std::move(lock), std::move(stored)};
 }
 
+// Claim for a resume: an execution paused while it ran is held by its
+// process until the task runs it had started end.
+Result<Claimed> ClaimToResume(state::Store& store, const std::filesystem::path& locks, const std::string& id) {
+  Result<Claimed> c = Claim(store, locks, id);
+  if (c.ok() || c.status().code() != StatusCode::kFailedPrecondition) return c;
+  auto current = store.GetExecutionState(id);
+  if (current.ok() && *current == State::kPaused)
+    return FailedPrecondition("execution " + id +
+                              " is still pausing: task runs it had started are running; resume it once they end");
+  return c;
+}
+
 Status NotIn(const state::Execution& e, std::initializer_list<State> allowed, std::string_view action) {
   for (State s : allowed)
     if (e.state == s) return Status::Ok();
@@ -400,7 +416,7 @@ std::string TimedOutPause(const state::Execution& e, const flow::Flow& flow, Tim
 }  // namespace
 
 Status Executor::ResumePaused(const std::string& execution_id, const std::map<std::string, tmpl::Value>& inputs) {
-  ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id));
+  ASSIGN_OR_RETURN(Claimed c, ClaimToResume(store_, settings_.locks, execution_id));
   RETURN_IF_ERROR(NotIn(c.execution, {State::kPaused}, "resume"));
   ASSIGN_OR_RETURN(flow::Flow flow, StoredFlow(c.execution));
   std::string timed_out = TimedOutPause(c.execution, flow, settings_.clock->Now());
@@ -416,7 +432,7 @@ Status Executor::ResumePaused(const std::string& execution_id, const std::map<st
 
 Status Executor::SubmitResume(const std::string& execution_id, const std::string& ns, const std::string& flow_id,
                               const std::map<std::string, tmpl::Value>& inputs) {
-  ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id));
+  ASSIGN_OR_RETURN(Claimed c, ClaimToResume(store_, settings_.locks, execution_id));
   RETURN_IF_ERROR(NotIn(c.execution, {State::kPaused}, "resume"));
   if ((!ns.empty() && c.execution.namespace_ != ns) || (!flow_id.empty() && c.execution.flow_id != flow_id))
     return InvalidArgument("execution " + execution_id + " is of flow " + c.execution.namespace_ + "." +
@@ -578,6 +594,21 @@ Result<std::unique_ptr<Executor::Job>> Executor::PrepareReplay(const std::string
   RETURN_IF_ERROR(job->running->Restore(stored, RestoreMode::kReplay, std::move(lock)));
   events_->Publish({.kind = ExecutionEvent::Kind::kExecutionCreated, .execution = stored});
   return job;
+}
+
+Status Executor::Pause(const std::string& execution_id) {
+  ASSIGN_OR_RETURN(state::Execution stored, store_.GetExecution(execution_id));
+  RETURN_IF_ERROR(NotIn(stored, {State::kRunning}, "pause"));
+  Timestamp now = settings_.clock->Now();
+  ASSIGN_OR_RETURN(bool paused, store_.RequestPause(execution_id, now));
+  if (!paused) {
+    ASSIGN_OR_RETURN(stored, store_.GetExecution(execution_id));
+    return NotIn(stored, {State::kRunning}, "pause");
+  }
+  // The process running it sees PAUSED within kill_poll_interval; one that
+  // died left it to be resumed (its interrupted task runs run again).
+  env_->PublishState(stored, State::kPaused, now);
+  return Status::Ok();
 }
 
 Status Executor::Kill(const std::string& execution_id) {

@@ -169,6 +169,10 @@ class Executor {
   // The same on the executor's pool: the new execution is created here and
   // runs later; returns its id at once.
   Result<std::string> SubmitReplay(const std::string& execution_id, const std::string& task_id, bool latest = false);
+  // Pauses a RUNNING execution: no task starts from now on; the task runs
+  // in progress finish, and then it stays PAUSED until ResumePaused.
+  // FailedPrecondition unless it is RUNNING.
+  Status Pause(const std::string& execution_id);
   // Asks to kill an execution. A running one is stopped by the process
   // running it (its tasks are cancelled; shells get SIGTERM, then SIGKILL);
   // one no live process runs (paused, or left by a dead process) is marked

@@ -101,7 +101,9 @@ Result<Outcome> RunningExecution::RunConcurrently(size_t count, size_t limit,
       ready.pop_front();
       ++running;
       lock.unlock();
-      Result<Outcome> one = killed() ? Result<Outcome>(Outcome{.killed = true}) : run_one(i);
+      Result<Outcome> one = killed()            ? Result<Outcome>(Outcome{.killed = true})
+                            : pause_requested() ? Result<Outcome>(Outcome{.paused = true})
+                                                : run_one(i);
       lock.lock();
       --running;
       if (!one.ok()) {

@@ -160,6 +160,98 @@ tasks:
   EXPECT_EQ(other.Kill(id).code(), StatusCode::kFailedPrecondition);  // already ended
 }
 
+// A pause asked of a running execution: the task running finishes, no
+// other starts (in a flowable too), and a resume carries on from there.
+TEST_F(FlowableTest, PausingARunningExecutionStopsAtTheNextTaskAndResumes) {
+  const flow::Flow& flow = Parse(R"(id: long
+namespace: test
+tasks:
+  - id: steps
+    type: flow.Sequential
+    tasks:
+      - id: wait
+        type: scripts.Shell
+        commands:
+          - touch SHARED/started
+          - for i in $(seq 400); do [ -f SHARED/go ] && exit 0; sleep 0.05; done; exit 1
+      - id: next
+        type: core.Log
+        message: next ran
+  - id: last
+    type: core.Log
+    message: last ran
+)");
+  auto running = std::async(std::launch::async, [&] { return executor_->Run(flow, {}); });
+  std::filesystem::path shared = dir_ / "shared";
+  for (int i = 0; i < 400 && !std::filesystem::exists(shared / "started"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  auto listed = *store_->ListExecutions({});
+  ASSERT_EQ(listed.size(), 1u);
+  std::string id = listed[0].id;
+  Executor other(*store_, Registry(), *storage_, Settings());
+  ASSERT_TRUE(other.Pause(id).ok());
+  EXPECT_EQ(*store_->GetExecutionState(id), State::kPaused);
+  EXPECT_EQ(other.Pause(id).code(), StatusCode::kFailedPrecondition);  // not RUNNING any more
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));         // the watcher polls every 20 ms
+  // Its process still runs `wait`: a resume must wait for it to end.
+  Status early = other.ResumePaused(id, {});
+  EXPECT_EQ(early.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(early.ToString(), HasSubstr("still pausing"));
+  std::ofstream(shared / "go").close();
+  auto result = running.get();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  state::Execution e = *store_->GetExecution(id);
+  ASSERT_EQ(e.state, State::kPaused) << e.error;
+  EXPECT_EQ(RunsOf(e, "wait"), 1);
+  EXPECT_EQ(RunsOf(e, "next"), 0);
+  EXPECT_EQ(RunsOf(e, "last"), 0);
+  EXPECT_EQ(e.task_runs.at(1).state, State::kSuccess);  // `wait` finished
+  EXPECT_EQ(e.task_runs.at(0).state, State::kPaused);   // `steps` waits for its next child
+  int paused_entries = 0;
+  for (const auto& h : e.history) paused_entries += h.state == State::kPaused;
+  EXPECT_EQ(paused_entries, 1);
+  // Nothing waits for inputs: inputs are refused, the execution stays paused.
+  Status with_inputs = executor_->ResumePaused(id, {{"x", tmpl::Value("1")}});
+  EXPECT_EQ(with_inputs.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*store_->GetExecutionState(id), State::kPaused);
+  Status resumed = executor_->ResumePaused(id, {});
+  ASSERT_TRUE(resumed.ok()) << resumed.ToString();
+  e = *store_->GetExecution(id);
+  EXPECT_EQ(e.state, State::kSuccess) << e.error;
+  EXPECT_EQ(RunsOf(e, "wait"), 1);
+  EXPECT_EQ(RunsOf(e, "next"), 1);
+  EXPECT_EQ(RunsOf(e, "steps"), 1);
+  EXPECT_THAT(Messages(id), ::testing::Contains("last: last ran"));
+}
+
+// A kill asked of an execution that is pausing wins: it ends KILLED.
+TEST_F(FlowableTest, KillingAPausingExecutionKillsIt) {
+  const flow::Flow& flow = Parse(R"(id: long
+namespace: test
+tasks:
+  - id: wait
+    type: scripts.Shell
+    commands:
+      - touch SHARED/started
+      - sleep 30
+  - id: next
+    type: core.Log
+    message: next ran
+)");
+  auto running = std::async(std::launch::async, [&] { return executor_->Run(flow, {}); });
+  for (int i = 0; i < 400 && !std::filesystem::exists(dir_ / "shared" / "started"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  std::string id = store_->ListExecutions({})->at(0).id;
+  Executor other(*store_, Registry(), *storage_, Settings());
+  ASSERT_TRUE(other.Pause(id).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(other.Kill(id).ok());
+  ASSERT_TRUE(running.get().ok());
+  state::Execution e = *store_->GetExecution(id);
+  EXPECT_EQ(e.state, State::kKilled);
+  EXPECT_EQ(RunsOf(e, "next"), 0);
+}
+
 TEST_F(FlowableTest, PauseUntilResumedWithTypedInputs) {
   state::Execution e = Run(R"(id: approve
 namespace: test

@@ -71,7 +71,9 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
     }
     if (run->state == State::kPaused) {
       reusable_[key] = *run;
-      if (mode == RestoreMode::kResume) {
+      // A Pause task takes the resume inputs; a flowable paused by a pause
+      // asked of the execution carries on with its children.
+      if (mode == RestoreMode::kResume && type && type->flowable == flow::Flowable::kPause) {
         tmpl::ValueMap given;
         for (const auto& [k, v] : resume_inputs) given.Set(k, v);
         resume_outputs_[key] = tmpl::Value(std::move(given));
@@ -87,7 +89,13 @@ Status RunningExecution::Restore(const state::Execution& stored, RestoreMode mod
     RETURN_IF_ERROR(Transition(interrupted, State::kFailed, {.error = std::string(kInterrupted)}));
     Log(run->id, run->task_id, LogLevel::kWarn, kInterrupted);
   }
-  if (mode == RestoreMode::kResume) RETURN_IF_ERROR(CheckResumeInputs());
+  if (mode == RestoreMode::kResume) {
+    if (resume_outputs_.empty() && !resume_inputs.empty())
+      return InvalidArgument("execution " + stored.id +
+                             " has no Pause task waiting for inputs (it was paused while it ran): resume it "
+                             "without inputs");
+    RETURN_IF_ERROR(CheckResumeInputs());
+  }
   switch (mode) {
     case RestoreMode::kRecover:
       Log("", "", LogLevel::kInfo, "resuming execution " + execution_.id + " after an interruption");

@@ -202,9 +202,15 @@ Result<State> RunningExecution::RunToEnd() {
   // then, whatever happened, the `finally` tasks.
   ASSIGN_OR_RETURN(Outcome outcome, RunWithHandlers(flow_.tasks, &flow_.errors, &flow_.finally_tasks, Scope{}));
   RETURN_IF_ERROR(store_error_);
-  if (outcome.paused) {
-    Log("", "", LogLevel::kInfo, "execution paused; continue it with 'floe executions resume " + execution_.id + "'");
-    RETURN_IF_ERROR(env_.TransitionExecution(execution_, State::kPaused));
+  // A kill that came while a pause was asked (or a Pause task waited) wins.
+  if (outcome.paused && kill_requested_) outcome.killed = true;
+  if (outcome.paused && !outcome.killed) {
+    Log("", "", LogLevel::kInfo,
+        std::string(pause_requested() ? "execution paused as asked; its running tasks finished" : "execution paused") +
+            "; continue it with 'floe executions resume " + execution_.id + "'");
+    // A pause asked through the API or the CLI recorded PAUSED already.
+    ASSIGN_OR_RETURN(State recorded, env_.store.GetExecutionState(execution_.id));
+    if (recorded != State::kPaused) RETURN_IF_ERROR(env_.TransitionExecution(execution_, State::kPaused));
     return State::kPaused;
   }
   if (std::optional<SlaEnd> sla = SlaStop(); sla && !outcome.paused) {
@@ -263,6 +269,7 @@ void RunningExecution::WatchForKill() {
       if (killed_) return;
     }
     auto state = env_.store.GetExecutionState(execution_.id);
+    if (state.ok() && *state == State::kPaused) pause_requested_ = true;
     if (!state.ok() || *state != State::kKilling) continue;
     kill_requested_ = true;
     killed_ = true;

@@ -251,11 +251,14 @@ class RunningExecution {
   // How a broken SLA ends the execution, if one does.
   std::optional<SlaEnd> SlaStop();
 
-  // Kill support: the watcher thread polls the store for KILLING.
+  // The watcher thread polls the store for KILLING (a kill) and PAUSED (a
+  // pause asked of the running execution).
   void WatchForKill();
   Result<bool> Admit();
   Result<state::State> RunToEnd();
   bool killed() const { return killed_.load(); }
+  // A pause was asked: no task starts from now on; running ones finish.
+  bool pause_requested() const { return pause_requested_.load(); }
   // Waits `d` (a retry's delay); true, early, when the execution is killed.
   bool SleepUnlessKilled(Duration d);
 
@@ -294,10 +297,11 @@ class RunningExecution {
   std::optional<Timestamp> chain_start_;         // unset: this execution's start
   std::optional<Duration> new_execution_retry_;  // guarded by mu_
 
-  bool admitted_ = false;                    // past the flow's concurrency limit
-  std::atomic<bool> killed_{false};          // stop: a kill, or an SLA's FAIL/CANCEL
-  std::atomic<bool> kill_requested_{false};  // a kill (KILLING in the store)
-  std::atomic<bool> ended_{false};           // its final state is recorded
+  bool admitted_ = false;                     // past the flow's concurrency limit
+  std::atomic<bool> killed_{false};           // stop: a kill, or an SLA's FAIL/CANCEL
+  std::atomic<bool> kill_requested_{false};   // a kill (KILLING in the store)
+  std::atomic<bool> pause_requested_{false};  // PAUSED in the store while it runs
+  std::atomic<bool> ended_{false};            // its final state is recorded
   std::atomic<bool> done_{false};
   std::mutex watch_mu_;
   std::condition_variable watch_cv_;

@@ -36,6 +36,10 @@ Result<Outcome> RunningExecution::RunList(const std::vector<flow::TaskSpec>& tas
       out.killed = true;
       break;
     }
+    if (pause_requested()) {
+      out.paused = true;
+      break;
+    }
     ASSIGN_OR_RETURN(State end, RunTask(task, scope));
     out.Merge(OutcomeOf(task, end));
     if (out.paused || out.killed || out.cancelled || out.retried || (out.failed && stop_at_failure)) break;

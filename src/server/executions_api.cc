@@ -362,6 +362,12 @@ class ExecutionRoutes {
                                   RETURN_IF_ERROR(executor_.Cancel(q.PathParam("executionId")));
                                   return HttpResponse{.status = 202};
                                 }));
+    RETURN_IF_ERROR(AddApiRoute(r, "POST", "/executions/{executionId}/pause",
+                                "Pause a running execution: no task starts, running ones finish (204)",
+                                [this](const HttpRequest& q) -> Result<HttpResponse> {
+                                  RETURN_IF_ERROR(executor_.Pause(q.PathParam("executionId")));
+                                  return HttpResponse{.status = 204};
+                                }));
     RETURN_IF_ERROR(AddApiRoute(r, "POST", "/executions/{executionId}/resume",
                                 "Resume a paused execution with its onResume inputs (204)",
                                 [this](const HttpRequest& q) -> Result<HttpResponse> {
@@ -757,6 +763,13 @@ class ExecutionRoutes {
           return "execution not in state FAILED or KILLED";
         },
         [this](const Execution& e) { return executor_.SubmitRestart(e.id); }));
+    RETURN_IF_ERROR(AddBulkPair(
+        "POST", "/executions/pause", "pause", "Pause running executions",
+        [](const Execution& e) -> std::optional<std::string> {
+          if (e.state == State::kRunning) return std::nullopt;
+          return "execution not in state RUNNING";
+        },
+        [this](const Execution& e) { return executor_.Pause(e.id); }));
     RETURN_IF_ERROR(AddBulkPair(
         "POST", "/executions/resume", "resume", "Resume paused executions",
         [](const Execution& e) -> std::optional<std::string> {

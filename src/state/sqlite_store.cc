@@ -317,17 +317,12 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
   }
 
   Result<bool> RequestKill(const std::string& id, Timestamp at) override {
-    std::lock_guard lock(mu_);
-    bool recorded = false;
-    RETURN_IF_ERROR(InTransaction([&]() -> Status {
-      ASSIGN_OR_RETURN(Stmt s, Prepare("UPDATE executions SET state = 'KILLING' WHERE id = ? AND state NOT IN "
-                                       "('SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED')"));
-      s.Bind(1, id);
-      if (s.Step() != SQLITE_DONE) return Fail("request kill");
-      recorded = sqlite3_changes(db_) > 0;
-      return recorded ? AddHistory("execution_states", id, State::kKilling, at) : Status::Ok();
-    }));
-    return recorded;
+    return TransitionWhere(id, State::kKilling, at,
+                           "state NOT IN ('SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED')");
+  }
+
+  Result<bool> RequestPause(const std::string& id, Timestamp at) override {
+    return TransitionWhere(id, State::kPaused, at, "state = 'RUNNING'");
   }
 
   Status SetExecutionLabels(const std::string& id, const std::string& labels_json) override {
@@ -1016,6 +1011,21 @@ class SqliteStore final : public Store, private internal::SqliteConnection {
     if (sqlite3_changes(db_) == 0)
       return NotFound("no " + std::string(table == "executions" ? "execution" : "task run") + " '" + id + "'");
     return Status::Ok();
+  }
+
+  // Moves an execution to `to` if `condition` (SQL on its row) holds, in one
+  // transaction: two callers cannot both pass; returns whether it moved.
+  Result<bool> TransitionWhere(const std::string& id, State to, Timestamp at, const std::string& condition) {
+    std::lock_guard lock(mu_);
+    bool moved = false;
+    RETURN_IF_ERROR(InTransaction([&]() -> Status {
+      ASSIGN_OR_RETURN(Stmt s, Prepare("UPDATE executions SET state = ?1 WHERE id = ?2 AND " + condition));
+      s.Bind(1, StateName(to)).Bind(2, id);
+      if (s.Step() != SQLITE_DONE) return Fail("move execution to " + std::string(StateName(to)));
+      moved = sqlite3_changes(db_) > 0;
+      return moved ? AddHistory("execution_states", id, to, at) : Status::Ok();
+    }));
+    return moved;
   }
 
   Status AddHistory(const std::string& table, const std::string& id, State state, Timestamp at) {

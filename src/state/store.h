@@ -79,6 +79,9 @@ class Store {
   // Records a kill request (KILLING) unless the execution already ended;
   // returns whether it was recorded.
   virtual Result<bool> RequestKill(const std::string& id, Timestamp at) = 0;
+  // Records a pause asked of a RUNNING execution (PAUSED: the process
+  // running it starts no more tasks); returns whether it was recorded.
+  virtual Result<bool> RequestPause(const std::string& id, Timestamp at) = 0;
   // Replaces the execution's labels (execution.Labels tasks).
   virtual Status SetExecutionLabels(const std::string& id, const std::string& labels_json) = 0;
   virtual Status CreateTaskRun(const TaskRun& task_run) = 0;

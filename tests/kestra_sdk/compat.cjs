@@ -14,7 +14,7 @@
 //      searchExecutions, searchExecutionsByFlowId, triggerExecution, deleteExecution; a STRING and
 //      a FILE input through the SDK's ApiClient.callApi (the generated createExecution sends no
 //      body at all); outputs and files (downloadFileFromExecution, getFileMetadatasFromExecution,
-//      previewFileFromExecution); killExecution of a running one; restartExecution of a failed one;
+//      previewFileFromExecution); pauseExecution, then killExecution, of a running one; restartExecution of a failed one;
 //   3. LogsApi: listLogsFromExecution, downloadLogsFromExecution, searchLogs;
 //   4. KVApi: setKeyValue, getKeyValue, listKeys, deleteKeyValue, deleteKeyValues;
 //   5. FilesApi: createNamespaceFile, listNamespaceDirectoryFiles, getFileContent, getFileMetadatas,
@@ -524,13 +524,17 @@ async function testExecutions(api, shared) {
 // ------------------------------------------------------------------------------------------ 2b kill, restart
 
 async function testKillRestart(api) {
-  section('2b. ExecutionsApi: killExecution of a running one, restartExecution of a failed one');
+  section('2b. ExecutionsApi: pauseExecution and killExecution of a running one, restartExecution of a failed one');
   let r = await call(api.executions, 'createExecution', NS, 'slow', false, TENANT, {});
   const slow = executionFromCreate(r);
   check(slow && slow.id, 'createExecution(ns, slow) starts the sleeping flow', r);
   if (slow && slow.id) {
     r = await pollExecution(api, slow.id, (s) => s === 'RUNNING' || ENDED.has(s), 10000);
     check(ok(r) && r.data.state.current === 'RUNNING', 'the sleeping execution is RUNNING', r);
+    r = await call(api.executions, 'pauseExecution', slow.id, TENANT);
+    check(!r.error && r.response && r.response.status === 204, 'pauseExecution(id) of the running one answers 204', r);
+    r = await call(api.executions, 'getExecution', slow.id, TENANT);
+    check(ok(r) && r.data.state.current === 'PAUSED', 'the paused execution is PAUSED (its running task goes on)', r);
     r = await call(api.executions, 'killExecution', slow.id, true, TENANT);
     check(!r.error && r.response && r.response.status === 202, 'killExecution(id, isOnKillCascade=true) answers 202 Accepted', r);
     r = await pollExecution(api, slow.id, (s) => ENDED.has(s), 10000);
