@@ -28,7 +28,8 @@ TEST(MultipartTest, ReadsFieldsAndFilesAsBrowsersAndCurlSendThem) {
 }
 
 TEST(MultipartTest, AQuotedBoundaryAndBinaryDataWork) {
-  std::string data("\0\x01\xff--not-the-boundary", 23);
+  static constexpr char kBytes[] = "\0\x01\xff--not-the-boundary";
+  std::string data(kBytes, sizeof kBytes - 1);  // the NUL inside included
   std::string body =
       "--b 1\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\r\n" + data + "\r\n--b 1--";
   auto parts = ParseMultipart("multipart/form-data; boundary=\"b 1\"", body);
