@@ -29,7 +29,11 @@ http.client only), and proves that:
    a path that leaves the namespace (`..`) is refused while the server goes
    on serving;
 10. bulk kill/by-ids with an unknown id is a 400 listing it in "invalids" (and
-    kills nothing); DELETE /executions/by-ids of ended ones answers {"count"}.
+    kills nothing); DELETE /executions/by-ids of ended ones answers {"count"};
+11. an Iceberg table written by a flow is listed by /lake/tables, its
+    metadata, files and a preview at its first snapshot (time travel) are
+    served, and the SQL console answers a query and refuses statements that
+    write.
 
 usage: api_integration.py FLOE_BINARY
 """
@@ -982,6 +986,77 @@ def test_bulk():
           f"deleted executions are not searched: {a!r}")
 
 
+# --------------------------------------------------------------------------- 11
+
+def test_lake():
+    section("11. the lakehouse: Iceberg tables, their files, a time-travel preview, the SQL console")
+    deploy("""id: orders
+namespace: it.lake
+tasks:
+  - id: create
+    type: iceberg.CreateTable
+    table: it_lake.orders
+    columns:
+      - {name: id, type: long}
+      - {name: region, type: string}
+    partitionBy: [region]
+  - id: first
+    type: iceberg.Write
+    table: it_lake.orders
+    sql: SELECT i AS id, CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END AS region FROM range(1, 11) t(i)
+  - id: second
+    type: iceberg.Write
+    table: it_lake.orders
+    sql: SELECT i AS id, 'apac' AS region FROM range(11, 16) t(i)
+""")
+    a = run("it.lake", "orders", wait=True)
+    check(a.status == 200 and (a.json or {}).get("state", {}).get("current") == "SUCCESS",
+          f"the flow writing an Iceberg table succeeds: {a!r}")
+    a = call("GET", "/api/v1/lake/tables")
+    names = [(t.get("namespace"), t.get("name")) for t in (a.json or {}).get("results", [])]
+    check(a.status == 200 and ("it_lake", "orders") in names, f"GET /lake/tables lists it_lake.orders: {a!r}")
+    a = call("GET", "/api/v1/main/lake/tables/it_lake/orders")
+    meta = (a.json or {}).get("metadata") or {}
+    snapshots = meta.get("snapshots") or []
+    check(a.status == 200 and meta.get("format-version") == 2 and len(snapshots) == 2,
+          f"GET /lake/tables/it_lake/orders has the spec's metadata with 2 snapshots: {a!r}")
+    if len(snapshots) != 2:
+        return
+    first = snapshots[0]["snapshot-id"]
+    a = call("GET", f"/api/v1/lake/tables/it_lake/orders/files?snapshot={first}")
+    files = (a.json or {}).get("files") or []
+    check(a.status == 200 and (a.json or {}).get("records") == 10 and len(files) == 2 and
+          sorted(f["partition"][0] for f in files) == ["eu", "us"],
+          f"the first snapshot's files: 10 rows in the eu and us partitions: {a!r}")
+    a = call("GET", f"/api/v1/lake/tables/it_lake/orders/preview?snapshot={first}&size=100")
+    rows = (a.json or {}).get("rows") or []
+    check(a.status == 200 and len(rows) == 10 and [c["name"] for c in a.json["columns"]] == ["id", "region"],
+          f"the preview at the first snapshot has its 10 rows (time travel): {a!r}")
+    a = call("GET", "/api/v1/lake/tables/it_lake/orders/preview?size=3")
+    check(a.status == 200 and len(a.json.get("rows", [])) == 3 and a.json.get("truncated") is True,
+          f"the current preview with size=3 is 3 rows, truncated: {a!r}")
+    a = call("GET", "/api/v1/lake/tables/it_lake/orders/preview?snapshot=12345")
+    check(a.status == 404 and "12345" in (a.json or {}).get("message", ""),
+          f"a preview at an unknown snapshot is a 404 naming it: {a!r}")
+    a = call("GET", "/api/v1/lake/tables/it_lake/nope")
+    check(a.status == 404, f"an unknown table is a 404: {a!r}")
+    a = call("POST", "/api/v1/lake/sql",
+             {"sql": "SELECT region, count(*) AS n FROM iceberg_scan('it_lake.orders') GROUP BY region "
+                     "ORDER BY region -- by region"})
+    check(a.status == 200 and (a.json or {}).get("rows") == [["apac", 5], ["eu", 5], ["us", 5]],
+          f"the SQL console counts the current rows by region: {a!r}")
+    a = call("POST", "/api/v1/lake/sql", {"sql": "SELECT 42 AS answer;  \n"})
+    check(a.status == 200 and (a.json or {}).get("rows") == [[42]], f"a trailing ';' is fine: {a!r}")
+    copy_to = os.path.join(WORK, "console_copy.csv")
+    for bad in ["COPY (SELECT 1) TO '" + copy_to + "'", "CREATE TABLE t AS SELECT 1", "SELECT 1; SELECT 2",
+                "SET threads = 1", "ATTACH '" + os.path.join(WORK, "x.duckdb") + "'"]:
+        a = call("POST", "/api/v1/lake/sql", {"sql": bad})
+        check(a.status == 422 and (a.json or {}).get("message"), f"the console refuses {bad!r} with a 422: {a!r}")
+    check(not os.path.exists(copy_to), "the refused COPY wrote nothing")
+    a = call("POST", "/api/v1/lake/sql", {"sql": "SELECT * FROM range(20000)", "size": 50000})
+    check(a.status == 422, f"a size over 10,000 is refused: {a!r}")
+
+
 def start_server(floe):
     global BASE, PORT
     home, flows = os.path.join(WORK, "home"), os.path.join(WORK, "flows")
@@ -1028,7 +1103,7 @@ def main():
                 check(False, "floe server did not start and get ready: " + f.read()[-2000:])
         else:
             for test in [test_deploy, test_file_input, test_log_follow, test_kill, test_pause, test_restart, test_replay,
-                         test_paging, test_output_file, test_kv_and_files, test_bulk]:
+                         test_paging, test_output_file, test_kv_and_files, test_bulk, test_lake]:
                 t0 = time.time()
                 try:
                     test()

@@ -95,6 +95,8 @@ bool Authenticator::IsOpen(std::string_view path) const {
          {"/health", "/health/liveness", "/health/readiness", "/api/v1/health", "/api/v1/main/health"})
       if (path == p) return true;
   }
+  // The web UI's files hold no data; the app sends credentials with its API calls.
+  if (path == "/" || path == "/ui" || StartsWith(path, "/ui/")) return true;
   for (const std::string& prefix : config_.open_urls)
     if (!prefix.empty() && StartsWith(path, prefix)) return true;
   return false;
@@ -133,9 +135,12 @@ std::optional<HttpResponse> Authenticator::Check(const HttpRequest& request) {
   std::string_view path = std::string_view(request.path);
   if (IsOpen(path)) return std::nullopt;
   std::string_view header = request.headers.Get("authorization");
-  auto denied = [this](std::string message) {
+  // The web UI asks with X-Requested-With: a challenge would make the
+  // browser show its own login dialog instead of the app's form.
+  bool from_app = EqualsIgnoreCase(request.headers.Get("x-requested-with"), "XMLHttpRequest");
+  auto denied = [this, from_app](std::string message) {
     HttpResponse r = HttpResponse::JsonError(401, message);
-    r.headers.Set("WWW-Authenticate", "Basic realm=\"" + config_.realm + "\"");
+    if (!from_app) r.headers.Set("WWW-Authenticate", "Basic realm=\"" + config_.realm + "\"");
     return r;
   };
   if (header.empty()) return denied("authentication required: basic auth or a bearer token");

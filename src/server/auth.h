@@ -9,7 +9,8 @@
 //
 // What is open without credentials: the config's open URL prefixes (Kestra's
 // openUrls, e.g. "/api/v1/executions/webhook/") and the health and readiness
-// paths unless health_open is false. Every other request, to any path and
+// paths unless health_open is false, and the web UI's files (/, /ui, /ui/...:
+// the app asks for credentials and sends them itself). Every other request, to any path and
 // with any method, needs credentials once any are configured (the server
 // answers CORS preflights before asking, when CORS is configured).
 //

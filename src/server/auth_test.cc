@@ -53,6 +53,24 @@ TEST(AuthTest, EveryPathNeedsCredentialsExceptTheOpenOnes) {
   EXPECT_FALSE(gate.Check(Request("/api/v1/main/health")));
   EXPECT_FALSE(gate.Check(Request("/api/v1/executions/webhook/ns/f/key")));
   EXPECT_TRUE(gate.Check(Request("/api/v1/flows", "", "OPTIONS")));  // no route listing by OPTIONS
+  // The web UI's files are open; its API calls are not.
+  for (const char* ui : {"/", "/ui", "/ui/", "/ui/assets/index-1a2b.js", "/ui/executions/01ABC"})
+    EXPECT_FALSE(gate.Check(Request(ui))) << ui;
+  EXPECT_TRUE(gate.Check(Request("/uix")));
+}
+
+// The app's requests get a 401 without a challenge, so that the browser
+// leaves the login to the app's form instead of its own dialog.
+TEST(AuthTest, TheAppsRequestsGetNoChallenge) {
+  Authenticator gate({.username = "admin", .password_hash = HashSecret("pw", 10000)});
+  HttpRequest app = Request("/api/v1/flows/search");
+  app.headers.Set("X-Requested-With", "XMLHttpRequest");
+  auto denied = gate.Check(app);
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_FALSE(denied->headers.Has("WWW-Authenticate"));
+  app.headers.Set("Authorization", "Basic " + Base64Encode("admin:pw"));
+  EXPECT_FALSE(gate.Check(app));
 }
 
 TEST(AuthTest, HealthCanBeClosedAndNoConfigMeansOpen) {

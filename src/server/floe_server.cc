@@ -16,12 +16,14 @@
 #include "server/flows_api.h"
 #include "server/http_server.h"
 #include "server/iceberg_routes.h"
+#include "server/lake_api.h"
 #include "server/logs_api.h"
 #include "server/metrics.h"
 #include "server/namespaces_api.h"
 #include "server/openapi.h"
 #include "server/stats_api.h"
 #include "server/triggers_api.h"
+#include "server/ui_routes.h"
 #include "server/webhook_route.h"
 #include "tmpl/json.h"
 #include "triggers/scheduler.h"
@@ -168,6 +170,7 @@ Status FloeServer::Impl::AddRoutes() {
   ASSIGN_OR_RETURN(iceberg_catalog, iceberg::SqlCatalog::Open(lake.catalog));
   iceberg_tables = std::make_unique<iceberg::Tables>(*iceberg_catalog, iceberg_stores);
   iceberg_rest = std::make_unique<iceberg::RestCatalog>(*iceberg_catalog, *iceberg_tables, lake.warehouse);
+  RETURN_IF_ERROR(AddUiRoutes(*http));
   return AddIcebergRoutes(*http, *iceberg_rest);
 }
 
@@ -183,12 +186,18 @@ Status FloeServer::Impl::AddApiRoutes() {
   }
   ASSIGN_OR_RETURN(std::shared_ptr<void> trigger_state, AddTriggerRoutes(*api, *scheduler));
   api_state.push_back(std::move(trigger_state));
+  ASSIGN_OR_RETURN(std::shared_ptr<void> lake_state, AddLakeRoutes(*api, {.catalog = *iceberg_catalog,
+                                                                          .stores = iceberg_stores,
+                                                                          .catalog_db = home.lake_settings().catalog}));
+  api_state.push_back(std::move(lake_state));
   RETURN_IF_ERROR(AddStatsRoutes(*api));
   RETURN_IF_ERROR(AddPluginRoutes(*api));
   // Made at each request from the table itself (which does not change once serving).
   return AddApiRoute(*api_routes, "GET", "/openapi.json", "This server's OpenAPI 3 document",
                      [this](const HttpRequest&) -> Result<HttpResponse> {
-                       return JsonResponse(200, OpenApiDocument(http->routes(), "1"));
+                       std::vector<RouteInfo> routes = http->routes();
+                       std::erase_if(routes, [](const RouteInfo& r) { return IsUiRoute(r.pattern); });
+                       return JsonResponse(200, OpenApiDocument(routes, "1"));
                      });
 }
 
