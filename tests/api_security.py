@@ -372,13 +372,22 @@ def test_every_route():
         check(not problems, f"{method} {path} ({pattern}): " + "; ".join(problems))
     print(f"   {len(ops)} operations, {served} answers with credentials checked", flush=True)
 
-    for method, path in [("GET", "/api/v1/no/such/route"), ("POST", "/nothing-here"), ("GET", "/"),
+    for method, path in [("GET", "/api/v1/no/such/route"), ("POST", "/nothing-here"), ("GET", "/uix"),
                          ("DELETE", "/api/v1/main/secret-admin"), ("GET", "/healthz"), ("GET", "/health/"),
                          ("GET", "/api/v1/other/health"), ("GET", "/api/v1/flows/search/extra")]:
         a = send(method, path, auth=NONE)
         check(is_401(a), f"{method} {path} (no such route) without credentials: expected 401, got {a!r}")
         a = send(method, path)
         check(a.status in (404, 405), f"{method} {path} (no such route) with credentials: expected 404, got {a!r}")
+
+    # The web UI's shell is open (it holds no data; its API calls need credentials), and only it.
+    for path in ["/", "/ui", "/ui/", "/ui/flows/sec.ns"]:
+        a = send("GET", path, auth=NONE)
+        check(a.status in (200, 308), f"GET {path} (the web UI) without credentials: expected 200 or 308, got {a!r}")
+    for path in ["/ui/../api/v1/flows/search", "/ui/%2e%2e/api/v1/flows/search"]:
+        a = send("GET", path, auth=NONE)
+        check(a.status != 200 or not (a.body or b"").lstrip().startswith((b"{", b"[")),
+              f"GET {path} without credentials must not reach the API: got {a!r}")
 
     # The openUrls prefix really is open: a webhook fires without credentials.
     deploy("id: hooked\nnamespace: sec.ns\ntriggers:\n  - id: hook\n    type: io.kestra.plugin.core.trigger.Webhook\n"

@@ -71,10 +71,11 @@ HttpResponse ServeUiPath(std::string_view path, std::string_view accept_encoding
   const UiAsset* asset = FindUiAsset(path);
   bool app_path = !asset;
   if (!asset) {
-    // A file the build would have made (hashed assets, icons) is missing: a
-    // stale page asking for an older build's chunk gets a clear 404, not HTML.
-    std::string_view last = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
-    if (path.starts_with("assets/") || last.find('.') != std::string_view::npos)
+    // A file the build would have made (hashed assets, icons at the top) is
+    // missing: a stale page asking for an older build's chunk gets a clear 404,
+    // not HTML. Deeper paths are the app's, and namespaces have dots in them.
+    bool top_level_file = path.find('/') == std::string_view::npos && path.find('.') != std::string_view::npos;
+    if (path.starts_with("assets/") || top_level_file)
       return HttpResponse::JsonError(404, "no file '" + std::string(path) + "' in this floe's web UI");
     asset = FindUiAsset("index.html");
     if (!asset) return HttpResponse::JsonError(500, "this floe was built without its web UI's index.html");

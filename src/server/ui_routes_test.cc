@@ -27,7 +27,7 @@ TEST(UiRoutes, TheBuildIsEmbeddedSortedWithItsIndex) {
 }
 
 TEST(UiRoutes, AppPathsGetTheIndexWithoutCaching) {
-  for (const char* path : {"index.html", "executions", "flows/company.team/hello/editor"}) {
+  for (const char* path : {"index.html", "executions", "flows/company.team/hello/editor", "namespaces/company.team"}) {
     HttpResponse r = ServeUiPath(path, "");
     EXPECT_EQ(r.status, 200) << path;
     EXPECT_EQ(r.body, FindUiAsset("index.html")->data) << path;
