@@ -33,7 +33,8 @@ http.client only), and proves that:
 11. an Iceberg table written by a flow is listed by /lake/tables, its
     metadata, files and a preview at its first snapshot (time travel) are
     served, and the SQL console answers a query and refuses statements that
-    write.
+    write; 11b. a DbtCLI run is listed by /lake/models, and its nodes come
+    with lineage, raw and compiled SQL, typed and documented columns, results.
 
 usage: api_integration.py FLOE_BINARY
 """
@@ -1057,6 +1058,78 @@ tasks:
     check(a.status == 422, f"a size over 10,000 is refused: {a!r}")
 
 
+
+def test_model_docs():
+    section("11b. SQL models as dbt docs shows them: /lake/models and one run's nodes, SQL, columns, results")
+    deploy("""id: shop_models
+namespace: it.models
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    inputFiles:
+      dbt_project.yml: |
+        name: shop
+        profile: shop
+      models/stg_orders.sql: "select i as id, i * 2.5 as amount, 'eu' as region from range(1, 6) t(i)"
+      models/orders_by_region.sql: "select region, sum(amount) as total from {{ '{{' }} ref('stg_orders') {{ '}}' }} group by region"
+      models/schema.yml: |
+        version: 2
+        models:
+          - name: orders_by_region
+            description: Revenue per region
+            columns:
+              - name: region
+                description: Where the order was placed
+                data_tests: [not_null]
+              - name: total
+                description: Sum of amounts
+    tasks:
+      - id: build
+        type: io.kestra.plugin.dbt.cli.DbtCLI
+        commands: [dbt build]
+        profiles: |
+          shop:
+            target: dev
+            outputs:
+              dev: {type: duckdb, path: shop.duckdb}
+""")
+    a = run("it.models", "shop_models", wait=True)
+    check(a.status == 200 and (a.json or {}).get("state", {}).get("current") == "SUCCESS",
+          f"the models flow succeeds: {a!r}")
+    execution = (a.json or {}).get("id")
+    a = call("GET", "/api/v1/lake/models")
+    runs = [r for r in (a.json or {}).get("results", []) if r.get("executionId") == execution]
+    check(a.status == 200 and len(runs) == 1 and runs[0].get("summary", {}).get("pass") == 3
+          and str(runs[0].get("catalog", "")).endswith("catalog.json"),
+          f"GET /lake/models lists the run with 3 passes and its catalog.json: {a!r}")
+    if not runs:
+        return
+    task_run_id = runs[0]["taskRunId"]
+    a = call("GET", f"/api/v1/main/lake/models/{execution}/{task_run_id}")
+    nodes = {n.get("name"): n for n in (a.json or {}).get("nodes", [])}
+    check(a.status == 200 and (a.json or {}).get("projectName") == "shop"
+          and set(nodes) == {"stg_orders", "orders_by_region", "not_null_orders_by_region_region"},
+          f"GET /lake/models/{{execution}}/{{taskRun}} has the project's three nodes: {a!r}")
+    by_region = nodes.get("orders_by_region", {})
+    check(by_region.get("status") == "success" and isinstance(by_region.get("executionTime"), (int, float))
+          and by_region.get("dependsOn") == ["model.shop.stg_orders"]
+          and '"stg_orders"' in (by_region.get("compiledCode") or "") and "ref(" not in by_region.get("compiledCode", "ref(")
+          and "ref('stg_orders')" in (by_region.get("rawCode") or ""),
+          f"a model has its status, time, lineage, raw and compiled SQL: {by_region!r}")
+    columns = [(c.get("name"), c.get("description"), bool(c.get("type"))) for c in by_region.get("columns", [])]
+    check(columns == [("region", "Where the order was placed", True), ("total", "Sum of amounts", True)],
+          f"its columns are the built relation's, typed, with their documentation: {columns!r}")
+    test = nodes.get("not_null_orders_by_region_region", {})
+    check(test.get("attachedNode") == "model.shop.orders_by_region" and test.get("status") == "pass",
+          f"the test is attached to its model and passed: {test!r}")
+    a = call("GET", f"/api/v1/lake/models/{execution}/no-such-run")
+    check(a.status == 404 and "no-such-run" in (a.json or {}).get("message", ""),
+          f"an unknown task run is a 404 naming it: {a!r}")
+    wd_run = task_run((state_of(execution)[1]), "wd")
+    a = call("GET", f"/api/v1/lake/models/{execution}/{(wd_run or {}).get('id')}")
+    check(a.status == 404 and "no manifest" in (a.json or {}).get("message", ""),
+          f"a task run that ran no models is a 404 saying so: {a!r}")
+
 def start_server(floe):
     global BASE, PORT
     home, flows = os.path.join(WORK, "home"), os.path.join(WORK, "flows")
@@ -1103,7 +1176,7 @@ def main():
                 check(False, "floe server did not start and get ready: " + f.read()[-2000:])
         else:
             for test in [test_deploy, test_file_input, test_log_follow, test_kill, test_pause, test_restart, test_replay,
-                         test_paging, test_output_file, test_kv_and_files, test_bulk, test_lake]:
+                         test_paging, test_output_file, test_kv_and_files, test_bulk, test_lake, test_model_docs]:
                 t0 = time.time()
                 try:
                     test()

@@ -625,6 +625,10 @@ class CommandRun {
       Out("Catalog written to " + (target_dir_ / "catalog.json").string());
       return Status::Ok();
     }
+    if (env_.write_catalog && command != Command::kCompile && command != Command::kTest) {
+      ASSIGN_OR_RETURN(auto con, session->Connect());
+      RETURN_IF_ERROR(WriteCatalog(*manifest_, *con, target_dir_ / "catalog.json"));
+    }
     if (command == Command::kCompile && (!flags_.select.empty() || !flags_.inline_sql.empty())) {
       // dbt prints what it compiled when asked for particular nodes.
       for (const auto& r : results.results) {

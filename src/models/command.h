@@ -44,6 +44,10 @@ struct CommandEnvironment {
   std::string lake_warehouse;
   // Fill CommandOutcome::run_results (flow tasks read it; the CLI does not).
   bool want_run_results = false;
+  // After commands that build relations (run, seed, snapshot, build), also
+  // write target/catalog.json, as `docs generate` does: the web UI shows the
+  // built relations' columns from it.
+  bool write_catalog = false;
 };
 
 // What a command did, for flow task outputs.

@@ -8,6 +8,7 @@
 #include "engine/session.h"
 #include "iceberg/duckdb_scan.h"
 #include "iceberg/scan.h"
+#include "server/model_docs.h"
 #include "tmpl/json.h"
 
 namespace floe::server {
@@ -72,8 +73,12 @@ class LakeApi {
                                 [self](const HttpRequest& q) { return self->Preview(q); }));
     RETURN_IF_ERROR(AddApiRoute(r, "POST", "/lake/sql", "One read-only query over the lake ({\"sql\", \"size\"})",
                                 [self](const HttpRequest& q) { return self->Sql(q); }));
-    return AddApiRoute(r, "GET", "/lake/models", "The latest run of each SQL models task, with its node results",
-                       [self](const HttpRequest&) { return self->Models(); });
+    RETURN_IF_ERROR(AddApiRoute(r, "GET", "/lake/models",
+                                "The latest run of each SQL models task, with its node results",
+                                [self](const HttpRequest&) { return self->Models(); }));
+    return AddApiRoute(r, "GET", "/lake/models/{executionId}/{taskRunId}",
+                       "One SQL models run as dbt docs shows it: nodes, lineage, SQL, columns and results",
+                       [self](const HttpRequest& q) { return self->ModelRun(q); });
   }
 
  private:
@@ -270,13 +275,50 @@ class LakeApi {
         m.Set("taskRunId", run->id);
         m.Set("state", std::string(state::StateName(run->state)));
         if (!run->history.empty()) m.Set("date", FormatTimestamp(run->history.back().at));
-        for (const char* k : {"summary", "results", "manifest", "runResults"})
+        for (const char* k : {"summary", "results", "manifest", "runResults", "catalog"})
           if (const Value* v = outputs.Get(k)) m.Set(k, *v);
         out.push_back(Value(std::move(m)));
       }
     }
     int64_t total = static_cast<int64_t>(out.size());
     return JsonResponse(200, PagedResults(std::move(out), total));
+  }
+
+  Result<HttpResponse> ModelRun(const HttpRequest& q) {
+    ASSIGN_OR_RETURN(state::Execution e, api_.rt.store().GetExecution(q.PathParam("executionId")));
+    std::string run_id = q.PathParam("taskRunId");
+    auto run = std::find_if(e.task_runs.begin(), e.task_runs.end(), [&](const auto& t) { return t.id == run_id; });
+    if (run == e.task_runs.end()) return NotFound("execution " + e.id + " has no task run '" + run_id + "'");
+    ASSIGN_OR_RETURN(Value outputs, tmpl::ParseJson(run->outputs_json.empty() ? "{}" : run->outputs_json));
+    // Each artefact is an output URI in storage; manifest.json is needed.
+    auto artefact = [&](const char* key, bool needed) -> Result<Value> {
+      const Value* uri = outputs.Get(key);
+      if (!uri || !uri->is_string()) {
+        if (!needed) return Value();
+        return NotFound("task run " + run_id + " (" + run->task_id + ") of execution " + e.id +
+                        " ran no SQL models: it has no manifest output");
+      }
+      ASSIGN_OR_RETURN(std::string text, api_.rt.storage().Read(uri->AsString()));
+      Result<Value> parsed = tmpl::ParseJson(text);
+      if (!parsed.ok())
+        return Status(StatusCode::kInternal, std::string(key) + " of task run " + run_id + " (" + uri->AsString() +
+                                                 ") is not JSON: " + parsed.status().message());
+      return parsed;
+    };
+    ASSIGN_OR_RETURN(Value manifest, artefact("manifest", true));
+    ASSIGN_OR_RETURN(Value run_results, artefact("runResults", false));
+    ASSIGN_OR_RETURN(Value catalog, artefact("catalog", false));
+    ASSIGN_OR_RETURN(Value docs, ModelRunDocs(manifest, run_results, catalog));
+    ValueMap out;
+    out.Set("namespace", e.namespace_);
+    out.Set("flowId", e.flow_id);
+    out.Set("executionId", e.id);
+    out.Set("taskId", run->task_id);
+    out.Set("taskRunId", run->id);
+    out.Set("state", std::string(state::StateName(run->state)));
+    out.Set("date", run->history.empty() ? Value() : Value(FormatTimestamp(run->history.back().at)));
+    for (const auto& [k, v] : docs.AsMap()) out.Set(k, v);
+    return JsonResponse(200, Value(std::move(out)));
   }
 
   ApiContext& api_;

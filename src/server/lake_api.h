@@ -12,7 +12,8 @@
 //                                                  not parse), at most `size` rows (1,000; up to 10,000), 30 s
 //   GET  /lake/models                              the latest run of each SQL models task (models.Build and its
 //                                                  dbt aliases) among recent executions: its node results and the
-//                                                  storage URIs of manifest.json and run_results.json
+//                                                  storage URIs of manifest.json, run_results.json, catalog.json
+//   GET  /lake/models/{executionId}/{taskRunId}     one such run as dbt docs shows it (server/model_docs.h)
 //
 // The console reads what DuckDB can read as the server's user (files,
 // s3:// through floe's client, iceberg_scan('ns.table')): it is for

@@ -100,6 +100,7 @@ class DbtInvocation {
         .lake_catalog = ctx_.Lake().catalog,
         .lake_warehouse = ctx_.Lake().warehouse,
         .want_run_results = true,
+        .write_catalog = true,
     };
     std::string line = "dbt";
     for (const auto& a : args) line += " " + a;
@@ -137,7 +138,8 @@ class DbtInvocation {
       }
       out.Set("summary", Value(std::move(summary)));
       out.Set("results", Value(std::move(nodes)));
-      for (const auto& [name, key] : {std::pair{"manifest.json", "manifest"}, {"run_results.json", "runResults"}}) {
+      for (const auto& [name, key] :
+           {std::pair{"manifest.json", "manifest"}, {"run_results.json", "runResults"}, {"catalog.json", "catalog"}}) {
         std::filesystem::path file = last_.target_dir / name;
         if (!std::filesystem::exists(file)) continue;
         ASSIGN_OR_RETURN(std::string uri, ctx_.StoreFile(file, name));
