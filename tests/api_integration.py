@@ -1046,6 +1046,9 @@ tasks:
                      "ORDER BY region -- by region"})
     check(a.status == 200 and (a.json or {}).get("rows") == [["apac", 5], ["eu", 5], ["us", 5]],
           f"the SQL console counts the current rows by region: {a!r}")
+    a = call("POST", "/api/v1/lake/sql", {"sql": "SELECT 1\nFROM range(3)\nWHERE WHERE"})
+    check(a.status == 422 and "LINE 3:" in (a.json or {}).get("message", ""),
+          f"a syntax error names the line of the query as written: {a!r}")
     a = call("POST", "/api/v1/lake/sql", {"sql": "SELECT 42 AS answer;  \n"})
     check(a.status == 200 and (a.json or {}).get("rows") == [[42]], f"a trailing ';' is fine: {a!r}")
     copy_to = os.path.join(WORK, "console_copy.csv")
@@ -1097,6 +1100,8 @@ tasks:
     check(a.status == 200 and (a.json or {}).get("state", {}).get("current") == "SUCCESS",
           f"the models flow succeeds: {a!r}")
     execution = (a.json or {}).get("id")
+    check(not os.path.exists(os.path.join(WORK, "shop.duckdb")),
+          "the profile's relative path is in the task's working directory, not the server's")
     a = call("GET", "/api/v1/lake/models")
     runs = [r for r in (a.json or {}).get("results", []) if r.get("executionId") == execution]
     check(a.status == 200 and len(runs) == 1 and runs[0].get("summary", {}).get("pass") == 3
@@ -1136,7 +1141,7 @@ def start_server(floe):
     os.makedirs(flows)
     log = open(os.path.join(WORK, "server.err"), "w")
     server = subprocess.Popen([floe, "server", "--home", home, "--flows", flows, "--port", "0"],
-                              stdout=subprocess.PIPE, stderr=log, text=True)
+                              stdout=subprocess.PIPE, stderr=log, text=True, cwd=WORK)
     deadline = time.time() + 30
     while time.time() < deadline and BASE is None:
         line = server.stdout.readline()
@@ -1165,7 +1170,7 @@ def main():
     global WORK
     if len(sys.argv) != 2:
         sys.exit("usage: api_integration.py FLOE_BINARY")
-    floe = sys.argv[1]
+    floe = os.path.abspath(sys.argv[1])
     WORK = tempfile.mkdtemp(prefix="floe_api_it_")
     server = None
     began = time.time()

@@ -339,7 +339,8 @@ class CommandRun {
                       .profiles_dir = flags_.profiles_dir ? std::optional(env_.working_directory / *flags_.profiles_dir)
                                                           : std::nullopt,
                       .inline_profiles = env_.inline_profiles,
-                      .target = flags_.target};
+                      .target = flags_.target,
+                      .working_directory = env_.working_directory};
     // dbt_project.yml may use `target` ({{ target.name }} in a schema, an
     // enabled flag): the target comes first when the profile's name can be
     // read, so the project loads with it.

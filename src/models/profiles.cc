@@ -73,6 +73,15 @@ std::string FileStem(const std::string& path) {
 
 const YamlNode* Key(const YamlNode& map, std::string_view key) { return map.Find(key); }
 
+std::string InWorkingDirectory(const ProfileOptions& options, const std::string& path) {
+  fs::path p(path);
+  if (p.is_relative()) {
+    std::error_code ec;
+    p = options.working_directory.empty() ? fs::absolute(p, ec) : options.working_directory / p;
+  }
+  return p.lexically_normal().string();
+}
+
 }  // namespace
 
 Result<Target> LoadTarget(const ProfileOptions& options) {
@@ -146,8 +155,7 @@ Result<Target> LoadTarget(const ProfileOptions& options) {
                       ? "give `path:` a DuckDB file, e.g. `path: warehouse.duckdb`: models must outlive the run"
                       : "MotherDuck is not reachable from floe; use a local DuckDB file");
   }
-  std::error_code ec;
-  target.path = fs::absolute(path, ec).lexically_normal().string();  // relative to the working directory, as dbt-duckdb
+  target.path = InWorkingDirectory(options, path);
   target.database = FileStem(path);
   if (const tmpl::Value* d = raw.Get("database"); d && !d->is_null()) target.database = ScalarText(*d);
   if (const tmpl::Value* s = raw.Get("schema"); s && !s->is_null()) target.schema = ScalarText(*s);
@@ -194,7 +202,7 @@ Result<Target> LoadTarget(const ProfileOptions& options) {
       }
       att.path = ScalarText(*p);
       if (att.path.find("://") == std::string::npos && att.path.rfind("md:", 0) != 0 && att.path != ":memory:") {
-        att.path = fs::absolute(att.path, ec).lexically_normal().string();
+        att.path = InWorkingDirectory(options, att.path);
       }
       if (const tmpl::Value* v = x.Get("alias"); v && !v->is_null()) att.alias = ScalarText(*v);
       if (att.alias.empty()) att.alias = FileStem(ScalarText(*p));

@@ -67,6 +67,19 @@ TEST_F(ProfilesTest, LookupOrder) {
   EXPECT_EQ(LoadTarget(options)->path, "/tmp/inline.duckdb");
 }
 
+// A flow task's profile names its database relative to the task's working
+// directory, never to the directory the server was started in.
+TEST_F(ProfilesTest, RelativePathsAreInTheWorkingDirectory) {
+  ProfileOptions options = Options();
+  options.inline_profiles = Profile("shop.duckdb") + "      attach:\n        - path: ../other.duckdb\n";
+  options.working_directory = root_ / "task";
+  auto t = LoadTarget(options);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->path, (root_ / "task/shop.duckdb").string());
+  ASSERT_EQ(t->attach.size(), 1u);
+  EXPECT_EQ(t->attach[0].path, (root_ / "other.duckdb").string());
+}
+
 TEST_F(ProfilesTest, ReadsDuckdbOutput) {
   WriteFile(root_ / "project/profiles.yml", R"(shop:
   target: dev

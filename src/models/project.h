@@ -220,10 +220,13 @@ struct ProfileOptions {
   std::optional<std::string> inline_profiles;
   std::string profile;  // the project's `profile:`
   std::string target;   // --target; else the profile's `target:`
+  // Where dbt would run: relative `path`s (the database, `attach:`) resolve
+  // against it, as in dbt-duckdb. The CLI's current directory; a flow task's
+  // own working directory (never the server's). Empty: the current directory.
+  std::filesystem::path working_directory;
 };
 
 // Reads the profile's target; `{{ env_var('X', 'default') }}` is rendered.
-// A relative `path` is relative to the working directory, as in dbt-duckdb.
 Result<Target> LoadTarget(const ProfileOptions& options);
 
 }  // namespace floe::models

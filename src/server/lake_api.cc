@@ -41,6 +41,20 @@ Result<int> RowLimit(const std::optional<std::string>& given, int fallback) {
   return static_cast<int>(n);
 }
 
+// DuckDB numbers lines of the wrapped query ("SELECT * FROM (\n" + sql):
+// say the user's line numbers.
+std::string WithoutWrapperLine(std::string message) {
+  static constexpr std::string_view kTag = "LINE ";
+  for (size_t at = message.find(kTag); at != std::string::npos; at = message.find(kTag, at + kTag.size())) {
+    size_t digits = at + kTag.size(), end = digits;
+    while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) ++end;
+    if (end == digits || end >= message.size() || message[end] != ':') continue;
+    long line = std::strtol(message.c_str() + digits, nullptr, 10);
+    if (line > 1) message.replace(digits, end - digits, std::to_string(line - 1));
+  }
+  return message;
+}
+
 // Columns and rows as the UI shows them: {"columns": [{"name", "type"}], "rows": [[...]], "truncated"}.
 ValueMap TableJson(const engine::Table& table, int limit) {
   ValueList columns, rows;
@@ -238,7 +252,7 @@ class LakeApi {
         Query("SELECT * FROM (\n" + text + "\n) AS floe_console LIMIT " + std::to_string(size + 1));
     if (!table.ok()) {
       if (table.status().code() == StatusCode::kDeadlineExceeded) return table.status();
-      return InvalidArgument(table.status().message())
+      return InvalidArgument(WithoutWrapperLine(table.status().message()))
           .WithHint(
               "the console runs one read-only query (SELECT, WITH, VALUES, DESCRIBE, SUMMARIZE, ...); "
               "read tables with iceberg_scan('namespace.table')");

@@ -112,7 +112,8 @@ class DbtInvocation {
   }
 
   // Outputs: the exit code, and with `parse`, the run results: a summary,
-  // one entry per node, and manifest.json / run_results.json in storage.
+  // one entry per node, and manifest.json / run_results.json / catalog.json
+  // in storage.
   Result<ValueMap> Outputs(bool parse_run_results) {
     ValueMap out;
     out.Set("exitCode", Value(int64_t{exit_code_}));
@@ -284,7 +285,7 @@ std::vector<flow::PropertySpec> CommonProperties() {
        .description = "profiles.yml content; used instead of any profiles.yml file. `type: duckdb` targets."},
       {.name = "parseRunResults",
        .type = PropertyType::kBool,
-       .description = "Put the run results (summary, per-node results, manifest and run_results URIs) in the "
+       .description = "Put the run results (summary, per-node results, manifest, run_results and catalog URIs) in the "
                       "outputs; true by default."},
       {.name = "inputFiles", .type = PropertyType::kAny, .description = "Files to write into the working directory."},
       {.name = "namespaceFiles", .type = PropertyType::kAny, .description = "Copy the namespace's files in."},

@@ -7,9 +7,12 @@
 // folder, deploys test flows through the API, then drives the UI: the flow
 // editor (error marker at the right line, fix, save), the run form (with a
 // FILE input), live Gantt and logs, kill, restart, backfill, revisions diff,
-// namespace files and KV. It measures the JS loaded before the editor
-// (gzipped), the execution page with 1,000 task runs, and log latency; runs
-// axe-core on every page and screenshots each. Exits non-zero on failure.
+// namespace files and KV; the Lakehouse pages (a dbt run's DAG and a model's
+// compiled SQL and columns, an Iceberg table's schema and time travel through
+// its snapshots, the read-only SQL console) and resuming a Pause with inputs.
+// It measures the JS loaded before the editor (gzipped), the execution page
+// with 1,000 task runs, and log latency; runs axe-core on every page and
+// screenshots each. Exits non-zero on failure.
 //
 // The UI comes from the floe server's own /ui/ unless --ui-base points at
 // another server (e.g. `vite preview`): API calls are then routed to this
@@ -263,6 +266,100 @@ tasks:
   - id: show
     type: io.kestra.plugin.core.log.Log
     message: "{{ inputs }}"
+`,
+  // A small dbt project, as Kestra's DbtCLI runs it: a seed, a staging model,
+  // a model on it (ref), column docs and tests; DuckDB in the working directory;
+  // and a model materialized as an Iceberg table (main.orders_lake).
+  // ({{ '{{' }} keeps the dbt Jinja away from the flow's own templating.)
+  dbt: `id: dbt_shop
+namespace: ${NS}
+tasks:
+  - id: dbt
+    type: io.kestra.plugin.dbt.cli.DbtCLI
+    inputFiles:
+      dbt_project.yml: |
+        name: shop
+        profile: shop
+        version: "1.0"
+      seeds/raw_orders.csv: |
+        order_id,ordered_on,amount
+        1,2026-01-01,10.5
+        2,2026-01-01,4.5
+        3,2026-01-02,7.0
+      models/stg_orders.sql: |
+        select order_id, ordered_on, amount from {{ '{{' }} ref('raw_orders') {{ '}}' }}
+      models/orders_by_day.sql: |
+        select ordered_on, count(*) as orders, sum(amount) as revenue
+        from {{ '{{' }} ref('stg_orders') {{ '}}' }}
+        group by ordered_on
+      models/orders_lake.sql: |
+        {{ '{{' }} config(materialized='iceberg') {{ '}}' }}
+        select * from {{ '{{' }} ref('orders_by_day') {{ '}}' }}
+      models/schema.yml: |
+        version: 2
+        models:
+          - name: stg_orders
+            description: Orders, one row each
+            columns:
+              - name: order_id
+                description: The order's id
+                tests: [not_null, unique]
+          - name: orders_by_day
+            description: Orders and revenue per day
+            columns:
+              - name: ordered_on
+                description: The day the orders were placed
+                tests: [not_null]
+              - name: orders
+                description: How many orders that day
+              - name: revenue
+                description: Their total amount
+    profiles: |
+      shop:
+        target: dev
+        outputs:
+          dev:
+            type: duckdb
+            path: shop.duckdb
+    commands:
+      - dbt build
+`,
+  // An Iceberg table written twice: two snapshots, 3 then 8 rows.
+  iceberg: `id: lake_orders
+namespace: ${NS}
+tasks:
+  - id: create
+    type: iceberg.CreateTable
+    table: e2e_lake.orders
+    columns:
+      - {name: order_id, type: long, required: true, doc: The order's id}
+      - {name: region, type: string}
+      - {name: ordered_at, type: timestamptz}
+    partitionBy: [region]
+  - id: first
+    type: iceberg.Write
+    table: e2e_lake.orders
+    sql: SELECT i AS order_id, CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END AS region, TIMESTAMPTZ '2026-01-01 00:00:00+00' + INTERVAL (i) HOUR AS ordered_at FROM range(1, 4) t(i)
+  - id: second
+    type: iceberg.Write
+    table: e2e_lake.orders
+    sql: SELECT i AS order_id, 'apac' AS region, TIMESTAMPTZ '2026-02-01 00:00:00+00' AS ordered_at FROM range(4, 9) t(i)
+`,
+  approve: `id: approve
+namespace: ${NS}
+tasks:
+  - id: ask
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: reviewer
+        type: STRING
+        description: Who approved
+      - id: approved
+        type: BOOLEAN
+        defaults: true
+  - id: said
+    type: io.kestra.plugin.core.log.Log
+    message: "approved by {{ outputs.ask.onResume.reviewer }}: {{ outputs.ask.onResume.approved }}"
 `,
 };
 
@@ -680,6 +777,207 @@ function executionIdFromUrl(u) {
     return `latency min ${deltas[0]} / median ${deltas[Math.floor(deltas.length / 2)]} / max ${max} ms over ${deltas.length} lines`;
   });
 
+  // ------------------------------------------------------------ lakehouse
+  let lakeRun; // {executionId, taskRunId} of the dbt run
+  let lakeTableReady = false;
+  await step('lake: set-up (dbt project and an Iceberg table written twice)', async () => {
+    const dbt = await runFlow(NS, 'dbt_shop');
+    const ice = await runFlow(NS, 'lake_orders');
+    const d = await waitExecution(dbt.id, (x) => ['SUCCESS', 'FAILED', 'WARNING'].includes(x.state.current), 90_000);
+    assert(d.state.current === 'SUCCESS', `dbt flow ended ${d.state.current}`);
+    const run = d.taskRunList.find((t) => t.taskId === 'dbt');
+    lakeRun = { executionId: d.id, taskRunId: run.id };
+    const i = await waitExecution(ice.id, (x) => ['SUCCESS', 'FAILED', 'WARNING'].includes(x.state.current), 60_000);
+    assert(i.state.current === 'SUCCESS', `Iceberg flow ended ${i.state.current}`);
+    lakeTableReady = true;
+    return `dbt summary ${JSON.stringify(run.outputs.summary)}`;
+  });
+
+  await step('lake: models runs, DAG and a model\'s details', async () => {
+    assert(lakeRun, 'no dbt run');
+    const docs = await apiCall('GET', `/lake/models/${lakeRun.executionId}/${lakeRun.taskRunId}`);
+    const stg = docs.nodes.find((n) => n.uniqueId === 'model.shop.stg_orders');
+    assert(stg && stg.relation, `stg_orders in the run's docs: ${JSON.stringify(stg)}`);
+    // Through the main navigation: Lakehouse, then its Models page.
+    await goto('');
+    await h1('Dashboard');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Lakehouse' }).click();
+    await h1('Tables');
+    await page.getByRole('navigation', { name: 'Lakehouse' }).getByRole('link', { name: 'Models' }).click();
+    await h1('SQL models runs');
+    const runLink = page.getByRole('link', { name: `${NS}.dbt_shop / dbt` });
+    await runLink.waitFor({ timeout: 10_000 });
+    await shoot('lake-models');
+    await runLink.click();
+    const dag = page.getByTestId('model-dag');
+    await dag.locator('a.dag-node').first().waitFor({ timeout: 10_000 });
+    const nodes = await dag.locator('a.dag-node').evaluateAll((els) => els.map((e) => [e.getAttribute('data-unique-id'), e.getAttribute('data-status')]));
+    const status = Object.fromEntries(nodes);
+    assert(status['model.shop.stg_orders'] === 'success' && status['model.shop.orders_by_day'] === 'success',
+      `DAG nodes: ${JSON.stringify(nodes)}`);
+    assert(status['seed.shop.raw_orders'] === 'success', `the seed is a node: ${JSON.stringify(nodes)}`);
+    assert(!nodes.some(([id]) => id.startsWith('test.')), `tests are badges, not nodes: ${JSON.stringify(nodes)}`);
+    const badge = await dag.locator('a[data-unique-id="model.shop.stg_orders"] .tests text').textContent();
+    assert(/2\/2/.test(badge), `stg_orders' tests badge: ${badge}`);
+    await shoot('lake-model-dag');
+    // Keyboard: Tab from the header's Execution link reaches the nodes; Enter opens one.
+    await page.locator('.page-head').getByRole('link', { name: 'Execution', exact: true }).focus();
+    let reached = false;
+    for (let i = 0; i < 20 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.getAttribute('data-unique-id') === 'model.shop.orders_by_day');
+    }
+    assert(reached, 'Tab never reached the orders_by_day node');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/lake\/models\/[^/]+\/[^/]+\/model\.shop\.orders_by_day$/, { timeout: 10_000 });
+    const detail = page.getByTestId('node-detail');
+    await detail.getByRole('heading', { level: 2, name: /orders_by_day/ }).waitFor();
+    const focused = await page.evaluate(() => document.activeElement?.id);
+    assert(focused === 'node-title', `focus after Enter is on #${focused}, not the details' heading`);
+    const compiled = await detail.getByTestId('compiled-sql').textContent();
+    assert(compiled.includes(stg.relation), `compiled SQL has ${stg.relation}: ${compiled}`);
+    assert(!/ref\(/.test(compiled), `compiled SQL still has ref(: ${compiled}`);
+    const raw = await detail.getByTestId('raw-sql').textContent();
+    assert(/ref\('stg_orders'\)/.test(raw), `raw SQL: ${raw}`);
+    const cols = await detail.getByTestId('node-columns').locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.innerText));
+    for (const [name, desc] of [['ordered_on', 'The day the orders were placed'], ['orders', 'How many orders that day'], ['revenue', 'Their total amount']])
+      assert(cols.some((c) => c.startsWith(name) && c.includes(desc)), `columns table lacks ${name} (${desc}): ${JSON.stringify(cols)}`);
+    await detail.getByTestId('node-tests').getByText(/not_null_orders_by_day_ordered_on/).waitFor();
+    await detail.getByRole('link', { name: 'stg_orders' }).first().waitFor();
+    const back = await detail.getByRole('link', { name: 'Back to the execution' }).getAttribute('href');
+    assert(back.includes(lakeRun.executionId), `back link ${back}`);
+    await shoot('lake-model-node');
+    // Lineage links move between nodes.
+    await detail.getByRole('link', { name: 'stg_orders' }).first().click();
+    await detail.getByRole('heading', { level: 2, name: /stg_orders/ }).waitFor();
+    await detail.getByTestId('node-tests').getByText(/unique_stg_orders_order_id/).waitFor();
+    // A model materialized as an Iceberg table links to the table's page.
+    await dag.locator('a[data-unique-id="model.shop.orders_lake"]').click();
+    await detail.getByRole('heading', { level: 2, name: /orders_lake/ }).waitFor();
+    await detail.getByRole('link', { name: 'Iceberg table main.orders_lake' }).click();
+    await page.getByRole('heading', { level: 1, name: /orders_lake/ }).waitFor();
+    await page.getByTestId('schema-table').getByText('revenue').waitFor();
+    return `${nodes.length} nodes; ${cols.length} columns`;
+  });
+
+  await step('lake: table page, schema, snapshots and time travel', async () => {
+    assert(lakeTableReady, 'no Iceberg table');
+    const rawMeta = await (await fetch(`${API}/api/v1/lake/tables/e2e_lake/orders`)).text();
+    const realIds = new Set([...rawMeta.matchAll(/"snapshot-id":\s*(\d+)/g)].map((m) => m[1]));
+    await goto('lake/tables');
+    await h1('Tables');
+    await page.getByRole('search', { name: 'Filter tables' }).getByRole('searchbox').fill('e2e_lake ord');
+    await page.getByRole('link', { name: 'orders', exact: true }).waitFor({ timeout: 5000 });
+    await shoot('lake-tables');
+    await page.getByRole('link', { name: 'orders', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: /orders/ }).waitFor();
+    const schema = page.getByTestId('schema-table');
+    await schema.waitFor();
+    const fields = await schema.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.innerText.replace(/\s+/g, ' ')));
+    for (const [name, type] of [['order_id', 'long'], ['region', 'string'], ['ordered_at', 'timestamptz']])
+      assert(fields.some((f) => f.includes(name) && f.includes(type)), `schema lacks ${name} ${type}: ${JSON.stringify(fields)}`);
+    await shoot('lake-table-schema');
+    await page.getByRole('tab', { name: 'Partitioning' }).click();
+    await page.getByRole('cell', { name: 'identity' }).first().waitFor();
+    await shoot('lake-table-partitioning');
+    await page.getByRole('tab', { name: 'Snapshots' }).click();
+    const items = page.getByTestId('snapshot-timeline').locator('li');
+    await items.first().waitFor();
+    assert((await items.count()) === 2, `${await items.count()} snapshots in the timeline`);
+    const ids = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-snapshot-id')));
+    assert(ids.every((id) => realIds.has(id)), `timeline ids ${ids} are not the table's ${[...realIds]} (64-bit ids lost digits?)`);
+    assert(/current/.test(await items.first().innerText()), 'the newest snapshot should be marked current');
+    const [currentId, firstId] = ids;
+    // Keyboard: the snapshots are one radio group; ArrowDown picks the older one.
+    await items.first().locator('input[type=radio]').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.waitForURL(new RegExp(`snapshot=${firstId}`), { timeout: 5000 });
+    await page.getByText('Time travel: Files and Preview show snapshot').waitFor();
+    await shoot('lake-table-snapshots');
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    const table = page.getByTestId('result-table');
+    await table.waitFor({ timeout: 10_000 });
+    const note = await page.getByTestId('snapshot-note').innerText();
+    assert(note.includes(firstId) && /earlier snapshot/.test(note), `preview note: ${note}`);
+    const firstRows = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.cells[0].innerText).sort());
+    assert(JSON.stringify(firstRows) === '["1","2","3"]', `rows at the first snapshot: ${JSON.stringify(firstRows)}`);
+    await shoot('lake-table-preview-first');
+    await page.getByRole('tab', { name: 'Files' }).click();
+    const totals = await page.getByTestId('files-totals').innerText({ timeout: 10_000 });
+    assert(/^2 files, 3 records/.test(totals), `files at the first snapshot: ${totals}`);
+    await shoot('lake-table-files');
+    // Back to the current snapshot: every row.
+    await page.getByRole('button', { name: 'Back to the current snapshot' }).click();
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=result-table]')?.getAttribute('data-rows') === '8', null, { timeout: 10_000 });
+    const now = await page.getByTestId('snapshot-note').innerText();
+    assert(now.includes(currentId) && /current one/.test(now), `preview note: ${now}`);
+    await shoot('lake-table-preview-current');
+    await page.getByRole('tab', { name: 'Properties' }).click();
+    await page.getByRole('heading', { name: 'Branches and tags' }).waitFor();
+    await shoot('lake-table-properties');
+    return `snapshots ${firstId} (3 rows) → ${currentId} (8 rows)`;
+  });
+
+  await step('lake: SQL console', async () => {
+    await goto('lake/sql');
+    await h1('SQL console');
+    await page.getByText('Read-only.').waitFor();
+    const box = page.getByRole('textbox', { name: /Query/ });
+    await box.fill("SELECT count(*) AS n FROM iceberg_scan('e2e_lake.orders')");
+    await box.press('Control+Enter');
+    await page.getByTestId('sql-status').getByText(/1 row in \d+ ms/).waitFor({ timeout: 20_000 });
+    const n = await page.getByTestId('result-table').locator('tbody td').first().innerText();
+    assert(n === '8', `count(*) shows ${n}`);
+    await shoot('lake-sql');
+    // An example filled from the tables list.
+    await page.getByText('Examples').click();
+    await page.getByRole('button', { name: 'First rows of e2e_lake.orders' }).click();
+    assert(/iceberg_scan\('e2e_lake\.orders'\) LIMIT 10/.test(await box.inputValue()), await box.inputValue());
+    await page.locator('#main').getByRole('button', { name: 'Run', exact: true }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=result-table]')?.getAttribute('data-rows') === '8', null, { timeout: 20_000 });
+    // A statement that writes: refused, and the reason shown.
+    await box.fill('CREATE TABLE x AS SELECT 1');
+    await page.locator('#main').getByRole('button', { name: 'Run', exact: true }).click();
+    const err = page.getByTestId('sql-error');
+    await err.waitFor({ timeout: 20_000 });
+    const text = await err.innerText();
+    assert(/CREATE/.test(text) && /read-only/.test(text), `error shown: ${text}`);
+    assert(!(await page.getByTestId('result-table').count()), 'the old result should be gone after an error');
+    await shoot('lake-sql-error');
+    return text.split('\n')[1]?.slice(0, 80);
+  });
+
+  await step('resume with inputs', async () => {
+    const e = await runFlow(NS, 'approve');
+    await waitExecution(e.id, (x) => x.state.current === 'PAUSED');
+    await goto(`executions/${NS}/approve/${e.id}`);
+    const open = page.getByRole('button', { name: 'Resume…' });
+    await open.waitFor({ timeout: 10_000 });
+    await open.click();
+    const form = page.locator('#resume-form');
+    await form.getByRole('heading', { name: 'Resume with inputs' }).waitFor();
+    const focused = await page.evaluate(() => document.activeElement?.id);
+    assert(focused === 'in-reviewer', `focus went to #${focused}`);
+    await page.locator('#in-reviewer').fill('alice');
+    assert((await page.locator('#in-approved').inputValue()) === 'true', 'the BOOLEAN default should be filled in');
+    await shoot('execution-resume-form');
+    await form.getByRole('button', { name: 'Resume', exact: true }).click();
+    await page.locator('.page-head .state', { hasText: 'SUCCESS' }).waitFor({ timeout: 20_000 });
+    const logs = await apiCall('GET', `/logs/${e.id}`);
+    const lines = (Array.isArray(logs) ? logs : logs.results || []).map((l) => l.message);
+    assert(lines.some((m) => /approved by alice: true/.test(m)), `logs: ${JSON.stringify(lines).slice(0, 300)}`);
+    // A pause with no onResume inputs keeps a plain Resume button.
+    const plain = await runFlow(NS, 'long');
+    await waitExecution(plain.id, (x) => x.state.current === 'RUNNING');
+    await apiCall('POST', `/executions/${plain.id}/pause`);
+    await goto(`executions/${NS}/long/${plain.id}`);
+    await page.getByRole('button', { name: 'Resume', exact: true }).waitFor({ timeout: 10_000 });
+    assert(!(await page.getByRole('button', { name: 'Resume…' }).count()), 'no form for a pause without inputs');
+    await apiCall('DELETE', `/executions/${plain.id}/kill`);
+    return 'resumed with reviewer=alice';
+  });
+
   await step('flow pages (axe)', async () => {
     for (const tab of ['editor', 'executions', 'run']) {
       await goto(`flows/${NS}/editor_flow/${tab}`);
@@ -728,6 +1026,19 @@ function executionIdFromUrl(u) {
     await goto(`triggers`);
     await page.locator('main table').waitFor();
     await shoot(`triggers-${theme}`);
+    if (lakeTableReady) {
+      await goto('lake/tables/e2e_lake/orders/snapshots');
+      await page.getByTestId('snapshot-timeline').waitFor();
+      await shoot(`lake-table-snapshots-${theme}`);
+      await goto('lake/sql');
+      await h1('SQL console');
+      await shoot(`lake-sql-${theme}`);
+    }
+    if (lakeRun) {
+      await goto(`lake/models/${lakeRun.executionId}/${lakeRun.taskRunId}/model.shop.orders_by_day`);
+      await page.getByTestId('node-detail').waitFor();
+      await shoot(`lake-model-node-${theme}`);
+    }
     const stored = await page.evaluate(() => localStorage.getItem('floe.theme'));
     assert(stored === theme, `stored theme ${stored}`);
     return theme;
@@ -750,6 +1061,17 @@ function executionIdFromUrl(u) {
     await shoot('mobile-execution');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(overflow <= 1, `page is ${overflow}px wider than the screen`);
+    const lakePages = [];
+    if (lakeTableReady) lakePages.push(['lake/tables/e2e_lake/orders/snapshots', 'snapshot-timeline', 'mobile-lake-table'], ['lake/sql', null, 'mobile-lake-sql']);
+    if (lakeRun) lakePages.push([`lake/models/${lakeRun.executionId}/${lakeRun.taskRunId}/model.shop.orders_by_day`, 'node-detail', 'mobile-lake-model']);
+    for (const [p, testId, shot] of lakePages) {
+      await goto(p);
+      if (testId) await page.getByTestId(testId).waitFor();
+      else await page.getByRole('heading', { level: 1 }).waitFor();
+      await shoot(shot);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(wide <= 1, `${p} is ${wide}px wider than the screen`);
+    }
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 

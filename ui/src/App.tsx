@@ -17,6 +17,11 @@ const Triggers = lazy(() => import('./pages/Triggers'));
 const Namespaces = lazy(() => import('./pages/Namespaces'));
 const NamespacePage = lazy(() => import('./pages/NamespacePage'));
 const NotFound = lazy(() => import('./pages/NotFound'));
+const LakeTables = lazy(() => import('./pages/LakeTables'));
+const LakeTable = lazy(() => import('./pages/LakeTable'));
+const LakeModels = lazy(() => import('./pages/LakeModels'));
+const LakeModelRun = lazy(() => import('./pages/LakeModelRun'));
+const LakeSql = lazy(() => import('./pages/LakeSql'));
 
 const NAV = [
   { href: '/', label: 'Dashboard' },
@@ -24,6 +29,7 @@ const NAV = [
   { href: '/executions', label: 'Executions' },
   { href: '/triggers', label: 'Triggers' },
   { href: '/namespaces', label: 'Namespaces' },
+  { href: '/lake', label: 'Lakehouse' },
 ];
 
 function isActive(loc: string, href: string): boolean {
@@ -94,6 +100,12 @@ function Routes() {
       <Route path="/triggers" component={Triggers} />
       <Route path="/namespaces" component={Namespaces} />
       <Route path="/namespaces/:ns/:tab?" component={NamespacePage} />
+      <Route path="/lake"><Redirect to="/lake/tables" replace /></Route>
+      <Route path="/lake/tables" component={LakeTables} />
+      <Route path="/lake/tables/:namespace/:table/:tab?" component={LakeTable} />
+      <Route path="/lake/models" component={LakeModels} />
+      <Route path="/lake/models/:executionId/:taskRunId/:uniqueId?" component={LakeModelRun} />
+      <Route path="/lake/sql" component={LakeSql} />
       <Route path="/main/*" component={TenantRedirect} />
       <Route component={NotFound} />
     </Switch>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'wouter';
 import { api, errorMessage } from '../api/client';
 import { useStream } from '../api/hooks';
@@ -8,7 +8,9 @@ import { ErrorBox, Labels, Loading, Notice, StateBadge, TabPanel, Tabs, useTitle
 import { ExecutionFiles } from '../components/ExecutionFiles';
 import { enc, executionPath, flowPath, fmtDate, humanDuration, humanMs, isTerminal } from '../components/format';
 import { Gantt, ganttRows } from '../components/Gantt';
+import { InputForm, toFormData } from '../components/InputForm';
 import { LogViewer } from '../components/LogViewer';
+import { useResumeInputs, waitingPauses } from '../components/resumeInputs';
 
 const TABS = [
   { id: 'gantt', label: 'Gantt' },
@@ -59,6 +61,20 @@ export default function ExecutionPage() {
 
   const rows = useMemo(() => (exec ? ganttRows(exec.taskRunList ?? []) : []), [exec]);
   const selRow = rows.find((r) => r.run.id === selected);
+
+  // A Pause task with onResume inputs: Resume asks for them first.
+  const resume = useResumeInputs(exec);
+  const [resumeOpen, setResumeOpen] = useState(false);
+  const resumeBox = useRef<HTMLElement>(null);
+  const resumeInputs = resume.inputs ?? [];
+  const asksInputs = exec?.state.current === 'PAUSED' && resumeInputs.length > 0;
+  useEffect(() => {
+    if (!resumeOpen) return;
+    resumeBox.current?.querySelector<HTMLElement>('input, select, textarea')?.focus();
+  }, [resumeOpen]);
+  useEffect(() => {
+    if (exec && exec.state.current !== 'PAUSED') setResumeOpen(false);
+  }, [exec]);
 
   const act = async (label: string, fn: () => Promise<Execution | void>) => {
     setBusy(true);
@@ -117,8 +133,14 @@ export default function ExecutionPage() {
               Pause
             </button>
           )}
-          {canResume && (
-            <button type="button" className="btn primary" disabled={busy}
+          {canResume && asksInputs && (
+            <button type="button" className="btn primary" disabled={busy} aria-expanded={resumeOpen} aria-controls="resume-form"
+              onClick={() => setResumeOpen((o) => !o)}>
+              Resume…
+            </button>
+          )}
+          {canResume && !asksInputs && (
+            <button type="button" className="btn primary" disabled={busy || resume.inputs === undefined}
               onClick={() => act('Resume', () => api(`/executions/${enc(id)}/resume`, { method: 'POST', body: new FormData() }))}>
               Resume
             </button>
@@ -133,6 +155,36 @@ export default function ExecutionPage() {
       </div>
       <ErrorBox error={actionError} />
       {info && <Notice kind="ok">{info}</Notice>}
+      {canResume && resume.error && <ErrorBox error={`Cannot read the Pause task's onResume inputs: ${resume.error}`} />}
+      {canResume && asksInputs && resumeOpen && (
+        <section id="resume-form" ref={resumeBox} className="card resume-form" aria-labelledby="resume-title">
+          <h2 id="resume-title">Resume with inputs</h2>
+          <p className="muted">
+            The execution waits at {waitingPauses(exec).join(', ')}; the values become its{' '}
+            <code>outputs.{waitingPauses(exec)[0]}.onResume</code>.
+          </p>
+          <InputForm
+            inputs={resumeInputs}
+            submitLabel={busy ? 'Resuming…' : 'Resume'}
+            busy={busy}
+            onSubmit={async (values) => {
+              setBusy(true);
+              setActionError(undefined);
+              setInfo(undefined);
+              try {
+                await api(`/executions/${enc(id)}/resume`, { method: 'POST', body: toFormData(resumeInputs, values) });
+                setInfo('Resume: done');
+                setResumeOpen(false);
+                setEpoch((x) => x + 1);
+              } catch (err) {
+                throw new Error(errorMessage(err));
+              } finally {
+                setBusy(false);
+              }
+            }}
+          />
+        </section>
+      )}
       {stream.status === 'error' && <ErrorBox error={`Live updates stopped: ${stream.error ?? ''}`} onRetry={() => setEpoch((x) => x + 1)} />}
 
       <Tabs label="Execution views" tabs={TABS} active={tab} onSelect={(t) => navigate(`${base}/${t}`, { replace: true })} />
