@@ -1,7 +1,9 @@
 #include "exec/executor.h"
 
+#include <chrono>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "core/id.h"
 #include "core/log.h"
@@ -317,10 +319,25 @@ struct Claimed {
   state::Execution execution;
 };
 
+// How long a claim waits for the process that ended an execution to let it
+// go: its end is recorded (and answered to `wait=true`) a moment before its
+// lock is released, and a restart sent right then must not be refused.
+constexpr auto kEndingGrace = std::chrono::seconds(5);
+
 Result<Claimed> Claim(state::Store& store, const std::filesystem::path& locks, const std::string& id) {
-  ASSIGN_OR_RETURN(ExecutionLock lock, ExecutionLock::Acquire(locks, id));
-  ASSIGN_OR_RETURN(state::Execution stored, store.GetExecution(id));
-  return Claimed{std::move(lock), std::move(stored)};
+  auto deadline = std::chrono::steady_clock::now() + kEndingGrace;
+  for (;;) {
+    Result<ExecutionLock> lock = ExecutionLock::Acquire(locks, id);
+    if (lock.ok()) {
+      ASSIGN_OR_RETURN(state::Execution stored, store.GetExecution(id));
+      return Claimed{std::move(*lock), std::move(stored)};
+    }
+    if (lock.status().code() != StatusCode::kFailedPrecondition || std::chrono::steady_clock::now() >= deadline)
+      return lock.status();
+    Result<State> current = store.GetExecutionState(id);
+    if (!current.ok() || !state::IsTerminal(*current)) return lock.status();  // it runs: its holder keeps it
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 // Claim for a resume: an execution paused while it ran is held by its

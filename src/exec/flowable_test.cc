@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/id.h"
+#include "exec/execution_lock.h"
 #include "exec/executor.h"
 #include "storage/local_store.h"
 #include "tasks/builtin.h"
@@ -314,6 +315,25 @@ tasks:
   EXPECT_EQ(RunsOf(e, "gate"), 3) << "value 1 once, value 2 failed then succeeded";
   EXPECT_EQ(RunsOf(e, "last"), 1);
   EXPECT_THAT(Messages(e.id), ::testing::Contains("last: done after " + e.id));
+}
+
+// A client that waited for the execution to fail and restarts it at once
+// can reach the store a moment before the process that ran it lets go of
+// it: the restart waits for that, it is not refused.
+TEST_F(FlowableTest, ARestartRightAfterTheEndWaitsForTheEndingProcess) {
+  state::Execution e = Run("id: f\nnamespace: test\ntasks:\n  - id: boom\n    type: core.Fail\n");
+  ASSERT_EQ(e.state, State::kFailed);
+  auto held = ExecutionLock::Acquire(dir_ / "locks", e.id);
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  std::thread ending([lock = std::move(*held)]() mutable {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    ExecutionLock released = std::move(lock);
+  });
+  Status restarted = executor_->Restart(e.id);
+  ending.join();
+  EXPECT_TRUE(restarted.ok()) << restarted.ToString();
+  EXPECT_EQ(store_->GetExecution(e.id)->state, State::kFailed) << "it ran again, and failed again";
+  EXPECT_EQ(RunsOf(*store_->GetExecution(e.id), "boom"), 2);
 }
 
 TEST_F(FlowableTest, ReplayKeepsEarlierTasksAndRunsTheRest) {
