@@ -135,11 +135,14 @@ Status AsStatus(const Result<T>& r) {
 #define FLOE_CONCAT_INNER(a, b) a##b
 #define FLOE_CONCAT(a, b) FLOE_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                                                           \
-  do {                                                                                  \
-    auto _floe_status = (expr);                                                         \
-    if (!_floe_status.ok()) return ::floe::internal::AsStatus(std::move(_floe_status)); \
+// The status's name is unique, so a RETURN_IF_ERROR inside a lambda given to
+// another does not shadow the outer one.
+#define FLOE_RETURN_IF_ERROR_IMPL(status, expr)                             \
+  do {                                                                      \
+    auto status = (expr);                                                   \
+    if (!status.ok()) return ::floe::internal::AsStatus(std::move(status)); \
   } while (0)
+#define RETURN_IF_ERROR(expr) FLOE_RETURN_IF_ERROR_IMPL(FLOE_CONCAT(_floe_status_, __COUNTER__), expr)
 
 #define FLOE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                               \

@@ -556,14 +556,14 @@ class FlowParser final : public internal::FlowParseHost {
         if (!dep->is_map()) {
           Error(dep->location, "'dependsOn' must be a map with inputs and condition");
         } else {
-          if (const YamlNode* ids = dep->Find("inputs"); ids && ids->is_sequence()) {
-            for (const auto& id : ids->items) {
+          if (const YamlNode* needed = dep->Find("inputs"); needed && needed->is_sequence()) {
+            for (const auto& needed_id : needed->items) {
               bool earlier = false;
-              for (const auto& prior : flow.inputs) earlier = earlier || prior.id == id.scalar;
+              for (const auto& prior : flow.inputs) earlier = earlier || prior.id == needed_id.scalar;
               if (!earlier)
-                Error(id.location,
-                      "input '" + in.id + "' depends on '" + id.scalar + "', which is not declared before it");
-              in.depends_on.push_back(id.scalar);
+                Error(needed_id.location,
+                      "input '" + in.id + "' depends on '" + needed_id.scalar + "', which is not declared before it");
+              in.depends_on.push_back(needed_id.scalar);
             }
           }
           if (const YamlNode* condition = dep->Find("condition")) in.depends_on_condition = *condition;

@@ -36,8 +36,6 @@ Status AsKestraError(Status s) {
   return s;
 }
 
-int StatusOf(const Status& s) { return ErrorResponse(s).status; }
-
 // The inputs of a create or resume request, FILE parts saved under `upload_dir`.
 Result<std::map<std::string, Value>> ReadInputs(const HttpRequest& request, const fs::path& upload_dir) {
   std::map<std::string, Value> inputs;
@@ -423,12 +421,12 @@ class ExecutionRoutes {
             return FailedPrecondition("execution " + id + " is " + std::string(state::StateName(e.state)) +
                                       "; a task run's state changes in a failed or killed execution");
           const state::TaskRun* run = nullptr;
-          for (const auto& r : e.task_runs)
-            if (r.id == run_id->AsString()) run = &r;
+          for (const auto& tr : e.task_runs)
+            if (tr.id == run_id->AsString()) run = &tr;
           if (!run) return NotFound("execution " + id + " has no task run " + run_id->AsString());
           // Only the latest try of a task decides what a restart does.
-          for (const auto& r : e.task_runs)
-            if (r.task_id == run->task_id && r.scope == run->scope && r.attempt > run->attempt)
+          for (const auto& tr : e.task_runs)
+            if (tr.task_id == run->task_id && tr.scope == run->scope && tr.attempt > run->attempt)
               return InvalidArgument("task run " + run->id + " is not the latest attempt of task " + run->task_id);
           RETURN_IF_ERROR(store_.TransitionTaskRun(run->id, to, SystemClock().Now()));
           Execution restarted;

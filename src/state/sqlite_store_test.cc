@@ -379,9 +379,10 @@ class SqliteSearchTest : public SqliteStoreTest {
     e.labels_json = labels;
     e.history = {{State::kCreated, t0_ + std::chrono::minutes(minutes)}};
     EXPECT_TRUE(store_->CreateExecution(e).ok());
-    if (state != State::kCreated)
+    if (state != State::kCreated) {
       EXPECT_TRUE(
           store_->TransitionExecution(e.id, state, t0_ + std::chrono::minutes(minutes) + std::chrono::seconds(2)).ok());
+    }
     return e.id;
   }
   Timestamp t0_ = FromUnixMs(1'800'000'000'000);

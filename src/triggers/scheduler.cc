@@ -102,7 +102,7 @@ struct Scheduler::Impl {
   // Submits the firing's execution unless it exists already (a firing
   // retried after a crash, or another server's); whether it submitted.
   Result<bool> SubmitOnce(const LoadedTrigger& t, const std::map<std::string, tmpl::Value>& inputs,
-                          exec::SubmitOptions options);
+                          exec::SubmitOptions submit);
   Result<std::optional<state::Trigger>> Lease(const TriggerKey& key, Timestamp now) {
     return store.AcquireTriggerLease(key, options.owner, now, now + options.lease);
   }
@@ -206,9 +206,9 @@ std::shared_ptr<const flow::Flow> Scheduler::FindFlow(const std::string& ns, con
 }
 
 Result<bool> Scheduler::Impl::SubmitOnce(const LoadedTrigger& t, const std::map<std::string, tmpl::Value>& inputs,
-                                         exec::SubmitOptions options) {
-  if (store.GetExecutionState(options.id).ok()) return false;
-  auto submitted = executor.Submit(t.flow, inputs, std::move(options));
+                                         exec::SubmitOptions submit) {
+  if (store.GetExecutionState(submit.id).ok()) return false;
+  auto submitted = executor.Submit(t.flow, inputs, std::move(submit));
   if (submitted.ok()) return true;
   if (submitted.status().code() == StatusCode::kAlreadyExists) return false;
   return Status(submitted.status()).WithContext("trigger " + KeyName(t.key));
