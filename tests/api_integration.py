@@ -1049,6 +1049,17 @@ tasks:
     a = call("POST", "/api/v1/lake/sql", {"sql": "SELECT 1\nFROM range(3)\nWHERE WHERE"})
     check(a.status == 422 and "LINE 3:" in (a.json or {}).get("message", ""),
           f"a syntax error names the line of the query as written: {a!r}")
+    # Line 9 of the query is line 10 of what DuckDB saw: one digit less, and
+    # the caret under the error moves left with it. A literal that looks like
+    # the marker is the user's text, left alone.
+    a = call("POST", "/api/v1/lake/sql", {"sql": "\n" * 8 + "SELECT 'LINE 7: x' WHERE WHERE"})
+    message = (a.json or {}).get("message", "")
+    lines = message.split("\n")
+    marker = next((i for i, l in enumerate(lines) if l.startswith("LINE 9: ")), None)
+    caret_ok = (marker is not None and marker + 1 < len(lines)
+                and lines[marker + 1].index("^") == lines[marker].index("WHERE WHERE") + len("WHERE "))
+    check(a.status == 422 and caret_ok and "'LINE 7: x'" in message,
+          f"line 9 is LINE 9, the caret is under the error, the literal is untouched: {message!r}")
     a = call("POST", "/api/v1/lake/sql", {"sql": "SELECT 42 AS answer;  \n"})
     check(a.status == 200 and (a.json or {}).get("rows") == [[42]], f"a trailing ';' is fine: {a!r}")
     copy_to = os.path.join(WORK, "console_copy.csv")
@@ -1102,6 +1113,10 @@ tasks:
     execution = (a.json or {}).get("id")
     check(not os.path.exists(os.path.join(WORK, "shop.duckdb")),
           "the profile's relative path is in the task's working directory, not the server's")
+    logs = [l.get("message", "") for l in (call("GET", f"/api/v1/logs/{execution}").json or [])
+            if l.get("level") == "WARN"]
+    check(any("deleted when the task ends" in m for m in logs),
+          f"a database in the task's working directory is warned about: {logs}")
     a = call("GET", "/api/v1/lake/models")
     runs = [r for r in (a.json or {}).get("results", []) if r.get("executionId") == execution]
     check(a.status == 200 and len(runs) == 1 and runs[0].get("summary", {}).get("pass") == 3

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,17 +15,28 @@ Result<ExecutionLock> ExecutionLock::Acquire(const std::filesystem::path& dir, c
   std::filesystem::create_directories(dir, ec);
   if (ec) return IoError("cannot create lock folder '" + dir.string() + "': " + ec.message());
   std::filesystem::path path = dir / (execution_id + ".lock");
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("cannot open lock '" + path.string() + "': " + std::strerror(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK) {
-      return FailedPrecondition("execution " + execution_id + " is being run by another live floe process");
+  // The holder removes the file before it unlocks: a lock taken on a file
+  // opened before that removal is on a file no one else will ever open, and
+  // is no lock at all. Such a file is let go and the path opened again.
+  for (int tries = 0; tries < 100; ++tries) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return IoError("cannot open lock '" + path.string() + "': " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int err = errno;
+      ::close(fd);
+      if (err == EWOULDBLOCK) {
+        return FailedPrecondition("execution " + execution_id + " is being run by another live floe process");
+      }
+      return IoError("cannot lock '" + path.string() + "': " + std::strerror(err));
     }
-    return IoError("cannot lock '" + path.string() + "': " + std::strerror(err));
+    struct stat locked {
+    }, named{};
+    if (::fstat(fd, &locked) == 0 && ::stat(path.c_str(), &named) == 0 && locked.st_dev == named.st_dev &&
+        locked.st_ino == named.st_ino)
+      return ExecutionLock(fd, std::move(path));
+    ::close(fd);
   }
-  return ExecutionLock(fd, std::move(path));
+  return IoError("cannot lock '" + path.string() + "': it keeps being replaced");
 }
 
 bool ExecutionLock::IsHeld(const std::filesystem::path& dir, const std::string& execution_id) {

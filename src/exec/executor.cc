@@ -319,13 +319,15 @@ struct Claimed {
   state::Execution execution;
 };
 
-// How long a claim waits for the process that ended an execution to let it
-// go: its end is recorded (and answered to `wait=true`) a moment before its
-// lock is released, and a restart sent right then must not be refused.
-constexpr auto kEndingGrace = std::chrono::seconds(5);
+// How long a restart waits for the process that ended an execution to let
+// it go: its end is recorded (and answered to `wait=true`) a moment before
+// its lock is released, and a restart sent right then must not be refused.
+constexpr auto kEndingGrace = std::chrono::milliseconds(5000);
 
-Result<Claimed> Claim(state::Store& store, const std::filesystem::path& locks, const std::string& id) {
-  auto deadline = std::chrono::steady_clock::now() + kEndingGrace;
+// `grace`: how long to wait for the process that ended the execution.
+Result<Claimed> Claim(state::Store& store, const std::filesystem::path& locks, const std::string& id,
+                      std::chrono::milliseconds grace = std::chrono::milliseconds(0)) {
+  auto deadline = std::chrono::steady_clock::now() + grace;
   for (;;) {
     Result<ExecutionLock> lock = ExecutionLock::Acquire(locks, id);
     if (lock.ok()) {
@@ -507,7 +509,7 @@ Result<std::vector<std::string>> Executor::ExpirePauses() {
 }
 
 Result<std::unique_ptr<Executor::Job>> Executor::PrepareRestart(const std::string& execution_id) {
-  ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id));
+  ASSIGN_OR_RETURN(Claimed c, Claim(store_, settings_.locks, execution_id, kEndingGrace));
   RETURN_IF_ERROR(NotIn(c.execution, {State::kFailed, State::kKilled}, "restart"));
   ASSIGN_OR_RETURN(flow::Flow flow, StoredFlow(c.execution));
   auto job = std::make_unique<Job>();

@@ -362,6 +362,11 @@ class CommandRun {
       po.profile = project.profile;
       ASSIGN_OR_RETURN(target, LoadTarget(po));
     }
+    if (!env_.scratch_directory.empty() &&
+        target->path.starts_with(env_.scratch_directory.lexically_normal().string() + "/"))
+      Err("[WARNING]: the database '" + target->path +
+          "' is in the task's working directory, which is deleted when the task ends: keep it with "
+          "`outputFiles`, or give the profile an absolute `path:` (e.g. under {{ globals.lake }})");
     if (flags_.command == "debug") return Debug(project, *target);
     ASSIGN_OR_RETURN(Value vars, ParseVars(flags_.vars_text));
     auto t0 = std::chrono::steady_clock::now();
@@ -627,8 +632,14 @@ class CommandRun {
       return Status::Ok();
     }
     if (env_.write_catalog && command != Command::kCompile && command != Command::kTest) {
-      ASSIGN_OR_RETURN(auto con, session->Connect());
-      RETURN_IF_ERROR(WriteCatalog(*manifest_, *con, target_dir_ / "catalog.json"));
+      // For the web UI's columns only: the run's outcome does not depend on it.
+      auto con = session->Connect();
+      Status written = con.ok() ? WriteCatalog(*manifest_, **con, target_dir_ / "catalog.json") : con.status();
+      if (!written.ok()) {
+        std::error_code ec;
+        std::filesystem::remove(target_dir_ / "catalog.json", ec);  // an older one would describe other relations
+        Err("[WARNING]: catalog.json was not written: " + written.ToString());
+      }
     }
     if (command == Command::kCompile && (!flags_.select.empty() || !flags_.inline_sql.empty())) {
       // dbt prints what it compiled when asked for particular nodes.

@@ -44,6 +44,9 @@ struct CommandEnvironment {
   std::string lake_warehouse;
   // Fill CommandOutcome::run_results (flow tasks read it; the CLI does not).
   bool want_run_results = false;
+  // A flow task's working directory, deleted when the task ends: a target
+  // database in it is warned about (its models would not outlive the task).
+  std::filesystem::path scratch_directory;
   // After commands that build relations (run, seed, snapshot, build), also
   // write target/catalog.json, as `docs generate` does: the web UI shows the
   // built relations' columns from it.

@@ -152,7 +152,8 @@ Result<Target> LoadTarget(const ProfileOptions& options) {
     return InvalidArgument("target '" + target_name + "': path '" + path + "' is not supported")
         .WithLocation(where)
         .WithHint(path == ":memory:"
-                      ? "give `path:` a DuckDB file, e.g. `path: warehouse.duckdb`: models must outlive the run"
+                      ? "give `path:` a DuckDB file, e.g. `path: warehouse.duckdb` (in a flow, an absolute one such as "
+                        "`{{ globals.lake }}/warehouse.duckdb`): models must outlive the run"
                       : "MotherDuck is not reachable from floe; use a local DuckDB file");
   }
   target.path = InWorkingDirectory(options, path);

@@ -222,7 +222,8 @@ struct ProfileOptions {
   std::string target;   // --target; else the profile's `target:`
   // Where dbt would run: relative `path`s (the database, `attach:`) resolve
   // against it, as in dbt-duckdb. The CLI's current directory; a flow task's
-  // own working directory (never the server's). Empty: the current directory.
+  // project folder in its working directory (never the server's folder).
+  // Empty: the current directory.
   std::filesystem::path working_directory;
 };
 

@@ -24,6 +24,8 @@ constexpr int kMaxRows = 10000;
 constexpr std::chrono::seconds kConsoleTimeout{30};
 // How many recent executions of flows that run SQL models /lake/models looks at.
 constexpr int kModelRunsScanned = 200;
+// manifest.json of a project with thousands of nodes is tens of MiB.
+constexpr int64_t kMaxModelArtefactBytes = int64_t{256} << 20;
 
 std::string SqlQuoted(std::string_view s) {
   std::string out = "'";
@@ -42,16 +44,24 @@ Result<int> RowLimit(const std::optional<std::string>& given, int fallback) {
 }
 
 // DuckDB numbers lines of the wrapped query ("SELECT * FROM (\n" + sql):
-// say the user's line numbers.
+// its one marker, "\nLINE n: " before the query's line and a caret line
+// aligned under it, is renumbered to the user's lines.
 std::string WithoutWrapperLine(std::string message) {
-  static constexpr std::string_view kTag = "LINE ";
-  for (size_t at = message.find(kTag); at != std::string::npos; at = message.find(kTag, at + kTag.size())) {
-    size_t digits = at + kTag.size(), end = digits;
-    while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) ++end;
-    if (end == digits || end >= message.size() || message[end] != ':') continue;
-    long line = std::strtol(message.c_str() + digits, nullptr, 10);
-    if (line > 1) message.replace(digits, end - digits, std::to_string(line - 1));
-  }
+  static constexpr std::string_view kMarker = "\nLINE ";
+  size_t at = message.rfind(kMarker);
+  if (at == std::string::npos) return message;
+  size_t digits = at + kMarker.size(), end = digits;
+  while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) ++end;
+  if (end == digits || end >= message.size() || message[end] != ':') return message;
+  long line = std::strtol(message.c_str() + digits, nullptr, 10);
+  if (line < 2) return message;
+  std::string renumbered = std::to_string(line - 1);
+  size_t narrower = (end - digits) - renumbered.size();  // 10 -> 9: the caret moves left too
+  message.replace(digits, end - digits, renumbered);
+  size_t caret = message.find('\n', digits);
+  if (narrower > 0 && caret != std::string::npos &&
+      message.compare(caret + 1, narrower, std::string(narrower, ' ')) == 0)
+    message.erase(caret + 1, narrower);
   return message;
 }
 
@@ -312,6 +322,11 @@ class LakeApi {
         return NotFound("task run " + run_id + " (" + run->task_id + ") of execution " + e.id +
                         " ran no SQL models: it has no manifest output");
       }
+      ASSIGN_OR_RETURN(int64_t size, api_.rt.storage().Size(uri->AsString()));
+      if (size > kMaxModelArtefactBytes)
+        return FailedPrecondition(std::string(key) + " of task run " + run_id + " is " + std::to_string(size >> 20) +
+                                  " MiB; the models page reads at most " +
+                                  std::to_string(kMaxModelArtefactBytes >> 20) + " MiB (download it instead)");
       ASSIGN_OR_RETURN(std::string text, api_.rt.storage().Read(uri->AsString()));
       Result<Value> parsed = tmpl::ParseJson(text);
       if (!parsed.ok())

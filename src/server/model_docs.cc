@@ -1,5 +1,6 @@
 #include "server/model_docs.h"
 
+#include <cmath>
 #include <map>
 #include <string>
 
@@ -34,7 +35,9 @@ Value Columns(const Value& documented, const Value& built) {
     std::vector<std::pair<int64_t, const Value*>> ordered;
     for (const auto& [name, column] : built.AsMap()) {
       const Value& index = Field(column, "index");
-      ordered.emplace_back(index.is_number() ? static_cast<int64_t>(index.AsDouble()) : 0, &column);
+      int64_t position = index.is_int() ? index.AsInt() : 0;
+      if (index.is_double() && std::abs(index.AsDouble()) < 1e15) position = static_cast<int64_t>(index.AsDouble());
+      ordered.emplace_back(position, &column);
     }
     std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [index, column] : ordered) {

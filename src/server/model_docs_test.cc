@@ -95,6 +95,7 @@ TEST(ModelDocs, WithoutRunResultsOrCatalogTheManifestAlone) {
   auto docs = ModelRunDocs(Json(kManifest), Value(), Value());
   ASSERT_TRUE(docs.ok());
   const Value* model = NodeNamed(*docs, "model.shop.stg_orders");
+  ASSERT_NE(model, nullptr);
   EXPECT_TRUE(model->Get("status")->is_null());
   EXPECT_TRUE(model->Get("compiledCode")->is_null());
   EXPECT_EQ(model->Get("columns")->AsList().size(), 2u);

@@ -100,6 +100,7 @@ class DbtInvocation {
         .lake_catalog = ctx_.Lake().catalog,
         .lake_warehouse = ctx_.Lake().warehouse,
         .want_run_results = true,
+        .scratch_directory = wd_,
         .write_catalog = true,
     };
     std::string line = "dbt";
