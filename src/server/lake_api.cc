@@ -77,6 +77,19 @@ ValueMap TableJson(const engine::Table& table, int limit) {
   return out;
 }
 
+// Which models run an answer is about: its execution and task run.
+ValueMap ModelRunHead(const state::Execution& e, const state::TaskRun& run) {
+  ValueMap m;
+  m.Set("namespace", e.namespace_);
+  m.Set("flowId", e.flow_id);
+  m.Set("executionId", e.id);
+  m.Set("taskId", run.task_id);
+  m.Set("taskRunId", run.id);
+  m.Set("state", std::string(state::StateName(run.state)));
+  if (!run.history.empty()) m.Set("date", FormatTimestamp(run.history.back().at));
+  return m;
+}
+
 class LakeApi {
  public:
   LakeApi(ApiContext& api, LakeApiDeps deps) : api_(api), deps_(std::move(deps)) {}
@@ -291,14 +304,7 @@ class LakeApi {
         if (seen[key]) continue;
         seen[key] = true;
         ASSIGN_OR_RETURN(Value outputs, tmpl::ParseJson(run->outputs_json));
-        ValueMap m;
-        m.Set("namespace", e->namespace_);
-        m.Set("flowId", e->flow_id);
-        m.Set("executionId", e->id);
-        m.Set("taskId", run->task_id);
-        m.Set("taskRunId", run->id);
-        m.Set("state", std::string(state::StateName(run->state)));
-        if (!run->history.empty()) m.Set("date", FormatTimestamp(run->history.back().at));
+        ValueMap m = ModelRunHead(*e, *run);
         for (const char* k : {"summary", "results", "manifest", "runResults", "catalog"})
           if (const Value* v = outputs.Get(k)) m.Set(k, *v);
         out.push_back(Value(std::move(m)));
@@ -338,14 +344,7 @@ class LakeApi {
     ASSIGN_OR_RETURN(Value run_results, artefact("runResults", false));
     ASSIGN_OR_RETURN(Value catalog, artefact("catalog", false));
     ASSIGN_OR_RETURN(Value docs, ModelRunDocs(manifest, run_results, catalog));
-    ValueMap out;
-    out.Set("namespace", e.namespace_);
-    out.Set("flowId", e.flow_id);
-    out.Set("executionId", e.id);
-    out.Set("taskId", run->task_id);
-    out.Set("taskRunId", run->id);
-    out.Set("state", std::string(state::StateName(run->state)));
-    out.Set("date", run->history.empty() ? Value() : Value(FormatTimestamp(run->history.back().at)));
+    ValueMap out = ModelRunHead(e, *run);
     for (const auto& [k, v] : docs.AsMap()) out.Set(k, v);
     return JsonResponse(200, Value(std::move(out)));
   }

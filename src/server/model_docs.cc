@@ -105,6 +105,29 @@ Value Strings(const Value& list) {
   return Value(std::move(out));
 }
 
+// One node or source of the manifest; what a source lacks (lineage, SQL, a
+// materialization) comes out null or empty.
+Value Describe(const std::string& id, const Value& n, std::string type, std::string name, Value tags,
+               const Value* result, const Value& built_columns) {
+  ValueMap node;
+  node.Set("uniqueId", id);
+  node.Set("name", std::move(name));
+  node.Set("resourceType", std::move(type));
+  node.Set("packageName", StringOr(Field(n, "package_name"), ""));
+  node.Set("path", StringOr(Field(n, "original_file_path"), ""));
+  node.Set("materialized", StringOrNull(Field(Field(n, "config"), "materialized")));
+  node.Set("relation", StringOrNull(Field(n, "relation_name")));
+  node.Set("description", StringOr(Field(n, "description"), ""));
+  node.Set("tags", std::move(tags));
+  node.Set("dependsOn", Strings(Field(Field(n, "depends_on"), "nodes")));
+  node.Set("attachedNode", StringOrNull(Field(n, "attached_node")));
+  node.Set("columnName", StringOrNull(Field(n, "column_name")));
+  node.Set("rawCode", StringOrNull(Field(n, "raw_code")));
+  AddResult(node, result);
+  node.Set("columns", Columns(Field(n, "columns"), built_columns));
+  return Value(std::move(node));
+}
+
 }  // namespace
 
 Result<Value> ModelRunDocs(const Value& manifest, const Value& run_results, const Value& catalog) {
@@ -122,43 +145,13 @@ Result<Value> ModelRunDocs(const Value& manifest, const Value& run_results, cons
 
   ValueList out;
   for (const auto& [id, n] : sources.AsMap()) {
-    ValueMap node;
-    node.Set("uniqueId", id);
-    node.Set("name", StringOr(Field(n, "source_name"), "") + "." + StringOr(Field(n, "name"), ""));
-    node.Set("resourceType", "source");
-    node.Set("packageName", StringOr(Field(n, "package_name"), ""));
-    node.Set("path", StringOr(Field(n, "original_file_path"), ""));
-    node.Set("materialized", Value());
-    node.Set("relation", StringOrNull(Field(n, "relation_name")));
-    node.Set("description", StringOr(Field(n, "description"), ""));
-    node.Set("tags", Strings(Field(Field(n, "config"), "tags")));
-    node.Set("dependsOn", Value(ValueList{}));
-    node.Set("attachedNode", Value());
-    node.Set("columnName", Value());
-    node.Set("rawCode", Value());
-    AddResult(node, find_result(id));
-    node.Set("columns", Columns(Field(n, "columns"), Field(Field(built_sources, id), "columns")));
-    out.push_back(Value(std::move(node)));
+    std::string name = StringOr(Field(n, "source_name"), "") + "." + StringOr(Field(n, "name"), "");
+    out.push_back(Describe(id, n, "source", std::move(name), Strings(Field(Field(n, "config"), "tags")),
+                           find_result(id), Field(Field(built_sources, id), "columns")));
   }
   for (const auto& [id, n] : nodes.AsMap()) {
-    std::string type = StringOr(Field(n, "resource_type"), "");
-    ValueMap node;
-    node.Set("uniqueId", id);
-    node.Set("name", StringOr(Field(n, "name"), id));
-    node.Set("resourceType", type);
-    node.Set("packageName", StringOr(Field(n, "package_name"), ""));
-    node.Set("path", StringOr(Field(n, "original_file_path"), ""));
-    node.Set("materialized", StringOrNull(Field(Field(n, "config"), "materialized")));
-    node.Set("relation", StringOrNull(Field(n, "relation_name")));
-    node.Set("description", StringOr(Field(n, "description"), ""));
-    node.Set("tags", Strings(Field(n, "tags")));
-    node.Set("dependsOn", Strings(Field(Field(n, "depends_on"), "nodes")));
-    node.Set("attachedNode", StringOrNull(Field(n, "attached_node")));
-    node.Set("columnName", StringOrNull(Field(n, "column_name")));
-    node.Set("rawCode", StringOrNull(Field(n, "raw_code")));
-    AddResult(node, find_result(id));
-    node.Set("columns", Columns(Field(n, "columns"), Field(Field(built_nodes, id), "columns")));
-    out.push_back(Value(std::move(node)));
+    out.push_back(Describe(id, n, StringOr(Field(n, "resource_type"), ""), StringOr(Field(n, "name"), id),
+                           Strings(Field(n, "tags")), find_result(id), Field(Field(built_nodes, id), "columns")));
   }
   return Value::MakeMap({{"projectName", StringOrNull(Field(Field(manifest, "metadata"), "project_name"))},
                          {"nodes", Value(std::move(out))}});

@@ -66,6 +66,15 @@ export function stateVar(state: string): string {
   }
 }
 
+// A filter box's test: every word of `text` appears in the haystack (case-insensitive).
+export function matchesWords(text: string): (haystack: string) => boolean {
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  return (haystack) => {
+    const hay = haystack.toLowerCase();
+    return words.every((w) => hay.includes(w));
+  };
+}
+
 export function executionPath(e: { id: string; namespace: string; flowId: string }): string {
   return `/executions/${encodeURIComponent(e.namespace)}/${encodeURIComponent(e.flowId)}/${encodeURIComponent(e.id)}`;
 }

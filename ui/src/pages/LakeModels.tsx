@@ -4,7 +4,7 @@ import { useApi } from '../api/hooks';
 import { lake, lakePaths, type ModelsSummary } from '../api/lake';
 import { ErrorBox, Loading, Pager, StateBadge, useTitle } from '../components/common';
 import { DebouncedInput } from '../components/DebouncedInput';
-import { executionPath, fmtDate } from '../components/format';
+import { executionPath, fmtDate, matchesWords } from '../components/format';
 import { LakeNav } from '../components/LakeNav';
 import { useQueryState } from '../components/useQueryState';
 
@@ -18,11 +18,8 @@ export default function LakeModels() {
   const page = Number(q.get('page') ?? 1) || 1;
   const list = useApi((signal) => lake.models(signal), 'models');
   const matching = useMemo(() => {
-    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
-    return (list.data?.results ?? []).filter((r) => {
-      const hay = `${r.namespace}.${r.flowId} ${r.taskId} ${r.state}`.toLowerCase();
-      return words.every((w) => hay.includes(w));
-    });
+    const matches = matchesWords(text);
+    return (list.data?.results ?? []).filter((r) => matches(`${r.namespace}.${r.flowId} ${r.taskId} ${r.state}`));
   }, [list.data, text]);
   const shown = matching.slice((page - 1) * SIZE, page * SIZE);
   return (

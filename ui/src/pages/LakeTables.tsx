@@ -4,6 +4,7 @@ import { useApi } from '../api/hooks';
 import { lake, lakePaths } from '../api/lake';
 import { ErrorBox, Loading, Pager, useTitle } from '../components/common';
 import { DebouncedInput } from '../components/DebouncedInput';
+import { matchesWords } from '../components/format';
 import { LakeNav } from '../components/LakeNav';
 import { useQueryState } from '../components/useQueryState';
 
@@ -16,12 +17,9 @@ export default function LakeTables() {
   const page = Number(q.get('page') ?? 1) || 1;
   const list = useApi((signal) => lake.tables(signal), 'tables');
   const matching = useMemo(() => {
-    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    const matches = matchesWords(text);
     return (list.data?.results ?? [])
-      .filter((t) => {
-        const hay = `${t.namespace}.${t.name} ${t.metadataLocation}`.toLowerCase();
-        return words.every((w) => hay.includes(w));
-      })
+      .filter((t) => matches(`${t.namespace}.${t.name} ${t.metadataLocation}`))
       .sort((a, b) => `${a.namespace}.${a.name}`.localeCompare(`${b.namespace}.${b.name}`));
   }, [list.data, text]);
   const shown = matching.slice((page - 1) * SIZE, page * SIZE);
