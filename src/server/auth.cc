@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "core/strings.h"
+#include "server/ui_routes.h"
 
 namespace floe::server {
 namespace {
@@ -96,7 +97,7 @@ bool Authenticator::IsOpen(std::string_view path) const {
       if (path == p) return true;
   }
   // The web UI's files hold no data; the app sends credentials with its API calls.
-  if (path == "/" || path == "/ui" || StartsWith(path, "/ui/")) return true;
+  if (IsUiRoute(path)) return true;
   for (const std::string& prefix : config_.open_urls)
     if (!prefix.empty() && StartsWith(path, prefix)) return true;
   return false;

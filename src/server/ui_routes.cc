@@ -65,7 +65,7 @@ const UiAsset* FindUiAsset(std::string_view path) {
   return it != all.end() && it->path == path ? &*it : nullptr;
 }
 
-bool IsUiRoute(std::string_view pattern) { return pattern == "/" || pattern == "/ui" || pattern.starts_with("/ui/"); }
+bool IsUiRoute(std::string_view path) { return path == "/" || path == "/ui" || path.starts_with("/ui/"); }
 
 HttpResponse ServeUiPath(std::string_view path, std::string_view accept_encoding) {
   const UiAsset* asset = FindUiAsset(path);

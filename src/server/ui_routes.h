@@ -15,8 +15,9 @@ namespace floe::server {
 
 Status AddUiRoutes(HttpServer& http);
 
-// Whether `pattern` (a route table pattern) is one of the UI's, not the API's.
-bool IsUiRoute(std::string_view pattern);
+// Whether `path` (a request's path, or a route table pattern) is the UI's,
+// not the API's.
+bool IsUiRoute(std::string_view path);
 
 // What a path under /ui/ answers: the asset at `path` (relative to /ui/),
 // gzipped when `accept_encoding` allows it and a gzipped copy exists;
